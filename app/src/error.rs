@@ -1,0 +1,97 @@
+//! The error type every server function returns. It travels to the browser, so it carries only
+//! words meant for the shop owner, never internal causes (those are logged on the server).
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum UiError {
+    /// A form field is wrong; `field` is the input's name so the page can show it next to it.
+    #[error("{message}")]
+    Validation { field: String, message: String },
+    #[error("{message}")]
+    Conflict { field: String, message: String },
+    #[error("The email or password is wrong.")]
+    InvalidCredentials,
+    #[error("Please log in to continue.")]
+    Unauthenticated,
+    #[error("Your role doesn't allow this. Ask the account owner.")]
+    Forbidden,
+    #[error("We couldn't find that. It may have been removed.")]
+    NotFound,
+    #[error("Too many attempts. Please wait a minute and try again.")]
+    RateLimited,
+    #[error("We couldn't reach Opsquad. Check your connection and try again.")]
+    Network,
+    #[error("Something went wrong on our side. Please try again in a moment.")]
+    Internal,
+}
+
+impl UiError {
+    pub fn validation(field: &str, message: impl std::fmt::Display) -> Self {
+        Self::Validation { field: field.to_owned(), message: message.to_string() }
+    }
+
+    /// The message to show beside `field`, if this error is about it.
+    pub fn for_field(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Validation { field: f, message } | Self::Conflict { field: f, message } if f == field => {
+                Some(message.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the page should show this error as a banner rather than beside a field.
+    pub fn is_general(&self) -> bool {
+        !matches!(self, Self::Validation { .. } | Self::Conflict { .. })
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl UiError {
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::InvalidCredentials | Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::Network | Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl FromServerFnError for UiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::Network,
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => Self::Validation {
+                field: String::new(),
+                message: "The form was incomplete. Reload the page and try again.".to_owned(),
+            },
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_with_a_stable_code_and_no_cause() {
+        let json = serde_json::to_string(&UiError::Internal).unwrap();
+        assert_eq!(json, r#"{"code":"internal"}"#);
+        let v = UiError::validation("email", "enter an email address");
+        assert_eq!(v.for_field("email").as_deref(), Some("enter an email address"));
+        assert_eq!(v.for_field("password"), None);
+        assert!(!v.is_general());
+    }
+}

@@ -1,0 +1,57 @@
+//! Opsquad's web pages. Compiled twice: with `ssr` into the server (rendering and server
+//! functions) and with `hydrate` into the browser's wasm bundle. Server-only code sits behind
+//! `#[cfg(feature = "ssr")]` so the bundle never carries the database or crypto crates.
+
+pub mod account;
+pub mod api_keys;
+mod components;
+pub mod dashboard;
+pub mod error;
+mod landing;
+mod not_found;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    state::provide_request_nonce();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/opsquad.css" />
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
+        <Meta name="description" content="Opsquad answers, books and bills for field-service businesses." />
+        <Title formatter=|page: String| if page.is_empty() { "Opsquad".to_owned() } else { format!("{page} · Opsquad") } />
+        <Router>
+            <Routes fallback=not_found::NotFoundPage>
+                <Route path=path!("") view=landing::LandingPage />
+                <Route path=path!("signup") view=account::SignUpPage />
+                <Route path=path!("login") view=account::LogInPage />
+                <Route path=path!("app") view=dashboard::DashboardPage />
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,17 @@
+//! Opsquad's domain vocabulary: typed ids, validated strings and roles.
+//!
+//! Everything here is "parse, don't validate": a value of these types is valid by construction,
+//! and the only way to build one from outside input is `parse`/`TryFrom`. The crate is compiled
+//! for the server and for the browser, so it stays free of I/O and heavy dependencies.
+
+mod email;
+mod ids;
+mod names;
+mod password;
+mod role;
+
+pub use email::{Email, EmailError};
+pub use ids::{ApiKeyId, CustomerId, IdError, OrgId, UserId};
+pub use names::{NameError, OrgName, PersonName};
+pub use password::{Password, PasswordError, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+pub use role::{Role, RoleError};

@@ -1,0 +1,38 @@
+//! Opsquad's data layer: one set of repositories over SQLite (the embedded default) and
+//! PostgreSQL (for scale), chosen by the database URL's scheme.
+//!
+//! Tenant data is reachable only through a [`TenantTx`], which can only be opened from a
+//! [`TenantScope`] — the proof that a credential for that organisation was verified. On PostgreSQL
+//! every tenant table additionally has forced row-level security, so a query that forgot its
+//! `org_id` filter still sees only the current tenant's rows.
+//!
+//! The few lookups that must happen *before* the tenant is known (log-in by email, API key by hash,
+//! session by id, sign-up) go through the separately named [`AuthTx`].
+
+mod auth_tx;
+mod db;
+mod error;
+mod rows;
+mod tenant;
+
+pub mod api_keys;
+pub mod customers;
+pub mod orgs;
+pub mod sessions;
+pub mod users;
+
+pub use auth_tx::AuthTx;
+pub use db::{Backend, Db, DbOptions};
+pub use error::StoreError;
+pub use tenant::{TenantScope, TenantTx};
+
+/// Milliseconds since the Unix epoch: the one timestamp representation both backends share.
+pub fn now_ms() -> i64 {
+    let now = time::OffsetDateTime::now_utc();
+    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// A new random, time-ordered id (UUID v7) as stored in the database.
+pub(crate) fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}

@@ -1,0 +1,100 @@
+//! Organisations (tenants) and sign-up, which creates an org with its owner atomically.
+
+use domain::{Email, OrgId, OrgName, PersonName, Role, UserId};
+use serde::Serialize;
+
+use crate::rows::{int, text, uuid};
+use crate::{api_keys, new_id, now_ms, AuthTx, Db, StoreError, TenantTx};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrgRow {
+    pub id: OrgId,
+    pub name: String,
+    pub created_at: i64,
+}
+
+/// Everything sign-up writes. The password arrives already hashed.
+#[derive(Debug, Clone)]
+pub struct NewOrgWithOwner {
+    pub org_name: OrgName,
+    pub owner_email: Email,
+    pub owner_name: Option<PersonName>,
+    pub password_hash: String,
+    /// An API key to create in the same transaction (the operator CLI prints it once).
+    pub initial_api_key: Option<api_keys::NewApiKey>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CreatedOrg {
+    pub org: OrgRow,
+    pub owner_id: UserId,
+    pub api_key: Option<api_keys::ApiKeyRow>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateOrgError {
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Creates the org, its owner, default business settings and optionally an API key — all or
+/// nothing.
+#[tracing::instrument(skip_all)]
+pub async fn create_with_owner(db: &Db, new: NewOrgWithOwner) -> Result<CreatedOrg, CreateOrgError> {
+    let org_id = OrgId::from_uuid(new_id());
+    let owner_id = UserId::from_uuid(new_id());
+    let org = org_id.to_string();
+    let now = now_ms();
+
+    let mut tx = AuthTx::begin(db).await?;
+    tx.enter_org(&org).await?;
+    sqlx::query("INSERT INTO orgs (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(&org)
+        .bind(new.org_name.as_str())
+        .bind(now)
+        .execute(tx.conn())
+        .await
+        .map_err(StoreError::from)?;
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, org_id, email, name, password_hash, role, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(owner_id.to_string())
+    .bind(&org)
+    .bind(new.owner_email.as_str())
+    .bind(new.owner_name.as_ref().map(|n| n.as_str().to_owned()))
+    .bind(&new.password_hash)
+    .bind(Role::Owner.as_str())
+    .bind(now)
+    .execute(tx.conn())
+    .await;
+    match inserted.map_err(StoreError::from) {
+        Ok(_) => {}
+        Err(StoreError::Conflict { .. }) => return Err(CreateOrgError::EmailTaken),
+        Err(other) => return Err(other.into()),
+    }
+    sqlx::query("INSERT INTO business_settings (org_id, updated_at) VALUES ($1, $2)")
+        .bind(&org)
+        .bind(now)
+        .execute(tx.conn())
+        .await
+        .map_err(StoreError::from)?;
+    let api_key = match new.initial_api_key {
+        Some(key) => Some(api_keys::insert_on(tx.conn(), &org, &key, Some(owner_id)).await?),
+        None => None,
+    };
+    tx.commit().await?;
+    Ok(CreatedOrg { org: OrgRow { id: org_id, name: new.org_name.to_string(), created_at: now }, owner_id, api_key })
+}
+
+/// The current tenant's org.
+pub async fn current(tx: &mut TenantTx) -> Result<OrgRow, StoreError> {
+    let org = tx.org().to_owned();
+    let row = sqlx::query("SELECT id, name, created_at FROM orgs WHERE id = $1")
+        .bind(&org)
+        .fetch_one(tx.conn())
+        .await?;
+    Ok(OrgRow { id: OrgId::from_uuid(uuid(&row, "id")?), name: text(&row, "name")?, created_at: int(&row, "created_at")? })
+}

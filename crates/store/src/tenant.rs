@@ -1,0 +1,75 @@
+use domain::{OrgId, Role, UserId};
+use sqlx::{Any, Transaction};
+
+use crate::{Backend, Db, StoreError};
+
+/// Proof that a credential for one organisation was verified: a session, an API key or a token.
+///
+/// Built only by the authentication code right after verification (and by the operator CLI, which
+/// acts for the org it just created). Repositories never accept a bare `OrgId`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantScope {
+    org_id: OrgId,
+    user_id: Option<UserId>,
+    role: Role,
+}
+
+impl TenantScope {
+    /// Call only after verifying a credential that belongs to `org_id`.
+    pub fn from_verified_credential(org_id: OrgId, user_id: Option<UserId>, role: Role) -> Self {
+        Self { org_id, user_id, role }
+    }
+
+    pub fn org_id(&self) -> OrgId {
+        self.org_id
+    }
+
+    /// The acting user; `None` for API keys and service tokens.
+    pub fn user_id(&self) -> Option<UserId> {
+        self.user_id
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+}
+
+/// A transaction bound to one tenant. On PostgreSQL it sets `app.org_id` transaction-locally
+/// (`set_config(…, true)`), which the row-level-security policies read; every repository query
+/// also filters by `org_id` itself.
+pub struct TenantTx {
+    tx: Transaction<'static, Any>,
+    scope: TenantScope,
+    org: String,
+}
+
+impl TenantTx {
+    pub async fn begin(db: &Db, scope: &TenantScope) -> Result<Self, StoreError> {
+        let mut tx = db.pool().begin().await?;
+        let org = scope.org_id.to_string();
+        if db.backend() == Backend::Postgres {
+            sqlx::query("SELECT set_config('app.org_id', $1, true)").bind(&org).execute(&mut *tx).await?;
+        }
+        Ok(Self { tx, scope: scope.clone(), org })
+    }
+
+    pub fn scope(&self) -> &TenantScope {
+        &self.scope
+    }
+
+    /// The org id as stored, for binding.
+    pub(crate) fn org(&self) -> &str {
+        &self.org
+    }
+
+    /// The underlying connection. Row-level security still applies on PostgreSQL; exposed for the
+    /// repositories and for tests that check the database's own walls with raw SQL.
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

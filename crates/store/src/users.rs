@@ -1,0 +1,84 @@
+//! Members of an organisation.
+
+use domain::{Email, OrgId, Role, UserId};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+
+use crate::rows::{int, opt_int, opt_text, text, uuid};
+use crate::{AuthTx, StoreError, TenantTx};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserRow {
+    pub id: UserId,
+    pub org_id: OrgId,
+    pub email: String,
+    pub name: Option<String>,
+    pub role: Role,
+    pub created_at: i64,
+}
+
+/// What log-in needs to verify a password, found by email before the tenant is known.
+#[derive(Debug, Clone)]
+pub struct LoginCandidate {
+    pub user_id: UserId,
+    pub org_id: OrgId,
+    pub role: Role,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+const COLUMNS: &str = "id, org_id, email, name, role, created_at";
+
+fn from_row(row: &AnyRow) -> Result<UserRow, StoreError> {
+    Ok(UserRow {
+        id: UserId::from_uuid(uuid(row, "id")?),
+        org_id: OrgId::from_uuid(uuid(row, "org_id")?),
+        email: text(row, "email")?,
+        name: opt_text(row, "name")?,
+        role: Role::parse(&text(row, "role")?).map_err(StoreError::corrupt)?,
+        created_at: int(row, "created_at")?,
+    })
+}
+
+pub async fn find_for_login(tx: &mut AuthTx, email: &Email) -> Result<Option<LoginCandidate>, StoreError> {
+    let row = sqlx::query("SELECT id, org_id, role, password_hash, disabled_at FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(tx.conn())
+        .await?;
+    row.map(|row| {
+        Ok(LoginCandidate {
+            user_id: UserId::from_uuid(uuid(&row, "id")?),
+            org_id: OrgId::from_uuid(uuid(&row, "org_id")?),
+            role: Role::parse(&text(&row, "role")?).map_err(StoreError::corrupt)?,
+            password_hash: text(&row, "password_hash")?,
+            disabled: opt_int(&row, "disabled_at")?.is_some(),
+        })
+    })
+    .transpose()
+}
+
+/// The user behind a session, if they still exist, belong to that org and are not disabled.
+/// Sessions are re-checked on every request so that disabling a user takes effect at once.
+pub async fn find_active(tx: &mut AuthTx, org_id: OrgId, user_id: UserId) -> Result<Option<UserRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND org_id = $2 AND disabled_at IS NULL");
+    let row = sqlx::query(&sql)
+        .bind(user_id.to_string())
+        .bind(org_id.to_string())
+        .fetch_optional(tx.conn())
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn get(tx: &mut TenantTx, user_id: UserId) -> Result<Option<UserRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE org_id = $1 AND id = $2");
+    let org = tx.org().to_owned();
+    let row = sqlx::query(&sql).bind(&org).bind(user_id.to_string()).fetch_optional(tx.conn()).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn list(tx: &mut TenantTx) -> Result<Vec<UserRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE org_id = $1 ORDER BY created_at, id");
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(&sql).bind(&org).fetch_all(tx.conn()).await?;
+    rows.iter().map(from_row).collect()
+}
