@@ -40,18 +40,24 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser: `data-hydrated` turns "true" once the wasm has taken over
+    // the server-rendered page, which is what end-to-end tests wait for before interacting.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     view! {
         <Stylesheet id="leptos" href="/pkg/opsquad.css" />
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
         <Meta name="description" content="Opsquad answers, books and bills for field-service businesses." />
         <Title formatter=|page: String| if page.is_empty() { "Opsquad".to_owned() } else { format!("{page} · Opsquad") } />
-        <Router>
-            <Routes fallback=not_found::NotFoundPage>
-                <Route path=path!("") view=landing::LandingPage />
-                <Route path=path!("signup") view=account::SignUpPage />
-                <Route path=path!("login") view=account::LogInPage />
-                <Route path=path!("app") view=dashboard::DashboardPage />
-            </Routes>
-        </Router>
+        <div id="app" data-hydrated=move || hydrated.get().to_string()>
+            <Router>
+                <Routes fallback=not_found::NotFoundPage>
+                    <Route path=path!("") view=landing::LandingPage />
+                    <Route path=path!("signup") view=account::SignUpPage />
+                    <Route path=path!("login") view=account::LogInPage />
+                    <Route path=path!("app") view=dashboard::DashboardPage />
+                </Routes>
+            </Router>
+        </div>
     }
 }

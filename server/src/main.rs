@@ -1,1 +1,94 @@
-fn main(){}
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use server::config::Settings;
+use server::startup::Application;
+use server::{cli, telemetry};
+
+/// Opsquad: an AI operations squad for field-service businesses.
+#[derive(Debug, Parser)]
+#[command(name = "opsquad", version)]
+struct Args {
+    /// Folder with base.toml and <OPSQUAD_ENV>.toml.
+    #[arg(long, env = "OPSQUAD_CONFIG_DIR", default_value = "configuration", global = true)]
+    config_dir: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server (the default). Listens on OPSQUAD_ADDR; database from DATABASE_URL.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage organisations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OrgCommand {
+    /// Create an organisation with its owner and print {"org_id", "api_key"} as one JSON line.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        owner_email: String,
+        #[arg(long, env = "OPSQUAD_OWNER_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let settings = match Settings::load(&args.config_dir) {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("opsquad: {err}");
+            let mut source = std::error::Error::source(&err);
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    telemetry::init_subscriber(telemetry::get_subscriber(
+        &settings.telemetry.log_filter,
+        settings.telemetry.log_format,
+        std::io::stderr,
+    ));
+
+    let outcome = match args.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&settings).await,
+        Command::Migrate => cli::migrate(&settings).await.map(|()| eprintln!("opsquad: migrations applied")),
+        Command::Org { command: OrgCommand::Create { name, owner_email, password } } => {
+            match cli::create_org(&settings, &name, &owner_email, &password).await {
+                Ok(line) => {
+                    println!("{line}");
+                    Ok(())
+                }
+                Err(err) => Err(err.into()),
+            }
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("opsquad: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: &Settings) -> anyhow::Result<()> {
+    let application = Application::build(settings).await?;
+    tracing::info!(addr = %application.local_addr()?, environment = ?settings.environment, "opsquad listening");
+    application.run_until_stopped().await?;
+    Ok(())
+}

@@ -1,0 +1,40 @@
+// End-to-end tests in Debian's Chromium. `scripts/e2e` builds the site and the server and sets
+// OPSQUAD_E2E_BIN / OPSQUAD_E2E_PORT / OPSQUAD_E2E_DB; Playwright starts the server itself and waits
+// for /readyz before the first test.
+import { defineConfig } from '@playwright/test';
+
+const port = process.env.OPSQUAD_E2E_PORT ?? '3111';
+const baseURL = process.env.OPSQUAD_E2E_BASE_URL ?? `http://127.0.0.1:${port}`;
+
+export default defineConfig({
+  testDir: './tests',
+  outputDir: './test-results',
+  retries: 0,
+  workers: 1,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  reporter: [['list']],
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--disable-dev-shm-usage'],
+    },
+  },
+  webServer: process.env.OPSQUAD_E2E_BIN ? {
+    command: `${process.env.OPSQUAD_E2E_BIN} serve`,
+    cwd: '..',
+    url: `${baseURL}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    env: {
+      OPSQUAD_ENV: 'local',
+      OPSQUAD_ADDR: `127.0.0.1:${port}`,
+      DATABASE_URL: `sqlite://${process.env.OPSQUAD_E2E_DB}`,
+      RUST_LOG: 'warn',
+    },
+  } : undefined,
+});

@@ -1,0 +1,102 @@
+import { test, expect } from '@playwright/test';
+import { SHOTS, hydrated, signUp, uniqueEmail } from './helpers.mjs';
+
+test('landing page renders and hydrates', async ({ page }) => {
+  const errors = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('operations squad');
+  await hydrated(page);
+  await page.screenshot({ path: `${SHOTS}landing.png`, fullPage: true });
+  expect(errors, 'no console errors (CSP, hydration, 404s)').toEqual([]);
+});
+
+test('the password toggle works, proving the page is interactive after hydration', async ({ page }) => {
+  await page.goto('/login');
+  await hydrated(page);
+  const password = page.getByLabel('Password', { exact: true });
+  await expect(password).toHaveAttribute('type', 'password');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(password).toHaveAttribute('type', 'text');
+  await page.getByRole('button', { name: 'Hide' }).click();
+  await expect(password).toHaveAttribute('type', 'password');
+});
+
+test('sign up, log out, log in, dashboard', async ({ page }) => {
+  const email = uniqueEmail('owner');
+  const password = 'a long enough password';
+  await signUp(page, { business: 'Cool Breeze HVAC', name: 'Dana Rivera', email, password });
+  await expect(page.getByRole('heading', { name: 'Welcome, Dana Rivera' })).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}dashboard.png`, fullPage: true });
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto('/app');
+  await expect(page).toHaveURL(/\/login$/);
+
+  await hydrated(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/app$/);
+  await expect(page.getByTestId('org-name')).toHaveText('Cool Breeze HVAC');
+  await page.reload();
+  await expect(page.getByTestId('org-name')).toHaveText('Cool Breeze HVAC');
+});
+
+test('log-in with a wrong password says so and stays on the page', async ({ page }) => {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('Email').fill(uniqueEmail('nobody'));
+  await page.getByLabel('Password', { exact: true }).fill('not the password at all');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'The email or password is wrong.' })).toBeVisible();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.screenshot({ path: `${SHOTS}login-error.png`, fullPage: true });
+});
+
+test('sign-up shows problems next to the fields and saves nothing', async ({ page }) => {
+  await page.goto('/signup');
+  await hydrated(page);
+  await page.getByLabel('Business name').fill('Drip Plumbing');
+  await page.getByLabel('Work email').fill('not-an-email');
+  await page.getByLabel('Password', { exact: true }).fill('short');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.locator('#email-error')).toHaveText('enter an email address like name@example.com');
+  await page.getByLabel('Work email').fill(uniqueEmail('drip'));
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.locator('#password-error')).toHaveText('use at least 10 characters');
+  await expect(page).toHaveURL(/\/signup$/);
+  await page.screenshot({ path: `${SHOTS}signup-errors.png`, fullPage: true });
+});
+
+test('an owner creates an API key that works on /api/v1/me, then revokes it', async ({ page, request }) => {
+  await signUp(page, { business: 'Bright Spark Electric', name: 'Sam Lee', email: uniqueEmail('spark'), password: 'sparky sparky sparky' });
+  await page.getByPlaceholder('Key name, e.g. Website form').fill('Website form');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const key = (await page.getByTestId('new-api-key').textContent()).trim();
+  expect(key).toMatch(/^osq_/);
+  const me = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${key}` } });
+  expect(me.status()).toBe(200);
+  expect((await me.json()).org.name).toBe('Bright Spark Electric');
+
+  await page.getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.getByText('Revoked')).toBeVisible();
+  const after = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${key}` } });
+  expect(after.status()).toBe(401);
+});
+
+test('the dashboard fits a 375 px phone screen', async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 812 });
+  await signUp(page, { business: 'Pocket Plumbing', name: 'Ari', email: uniqueEmail('phone'), password: 'phone sized password' });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: `${SHOTS}dashboard-phone.png`, fullPage: true });
+});
+
+test('unknown pages get a friendly 404', async ({ page }) => {
+  const response = await page.goto('/no/such/page');
+  expect(response.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: "We couldn't find that page" })).toBeVisible();
+});

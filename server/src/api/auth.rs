@@ -1,0 +1,53 @@
+//! Bearer authentication for `/api/v1`: an API key (`osq_…`) or an access token minted from one.
+
+use app::state::ServerState;
+use auth::context::{AuthCtx, Credential};
+use auth::jwt::Audience;
+use axum::extract::FromRequestParts;
+use domain::{ApiKeyId, Role};
+use http::request::Parts;
+use store::{api_keys, AuthTx, TenantScope};
+
+use super::ApiError;
+
+/// The verified caller of an API route. API credentials act with staff rights: they can work the
+/// pipeline but not manage the account.
+#[derive(Debug, Clone)]
+pub struct ApiAuth(pub AuthCtx);
+
+impl FromRequestParts<ServerState> for ApiAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &ServerState) -> Result<Self, Self::Rejection> {
+        let presented = parts
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(ApiError::Unauthenticated)?;
+
+        let ctx = if auth::api_key::looks_like_key(presented) {
+            let mut tx = AuthTx::begin(&state.db).await?;
+            let found = api_keys::authenticate(&mut tx, &auth::api_key::hash(presented)).await?;
+            tx.commit().await?;
+            let (key_id, org_id) = found.ok_or(ApiError::Unauthenticated)?;
+            AuthCtx {
+                scope: TenantScope::from_verified_credential(org_id, None, Role::Staff),
+                credential: Credential::ApiKey(key_id),
+            }
+        } else {
+            let claims = state.keys.verify(presented, Audience::Api).map_err(|err| {
+                tracing::info!(reason = %err, "access token refused");
+                ApiError::Unauthenticated
+            })?;
+            let key_id = ApiKeyId::parse(&claims.sub).map_err(|_| ApiError::Unauthenticated)?;
+            AuthCtx {
+                scope: TenantScope::from_verified_credential(claims.org, None, Role::Staff),
+                credential: Credential::ApiToken(key_id),
+            }
+        };
+        tracing::Span::current().record("org_id", tracing::field::display(ctx.scope.org_id()));
+        Ok(Self(ctx))
+    }
+}

@@ -1,0 +1,16 @@
+//! `Json` whose rejections use the API's own error shape.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::FromRequest;
+
+use super::ApiError;
+
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        Self::Validation { field: None, message: rejection.body_text() }
+    }
+}

@@ -1,0 +1,25 @@
+use app::state::ServerState;
+use auth::context::Credential;
+use axum::extract::State;
+use axum::Json;
+use serde_json::{json, Value};
+use store::{orgs, TenantTx};
+
+use super::{ApiAuth, ApiError};
+
+/// `GET /api/v1/me`: which org and credential the caller is.
+pub async fn get_me(State(state): State<ServerState>, ApiAuth(ctx): ApiAuth) -> Result<Json<Value>, ApiError> {
+    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
+    let org = orgs::current(&mut tx).await?;
+    tx.commit().await?;
+    let credential = match ctx.credential {
+        Credential::ApiKey(id) => json!({ "kind": "api_key", "api_key_id": id }),
+        Credential::ApiToken(id) => json!({ "kind": "access_token", "api_key_id": id }),
+        Credential::Session => json!({ "kind": "session" }),
+    };
+    Ok(Json(json!({
+        "org": { "id": org.id, "name": org.name, "created_at": org.created_at },
+        "role": ctx.scope.role(),
+        "credential": credential,
+    })))
+}

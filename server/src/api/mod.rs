@@ -1,0 +1,28 @@
+//! The REST API under `/api/v1`. Callers authenticate with `Authorization: Bearer <API key or
+//! access token>`; cookies are never accepted here, so these routes need no CSRF guard.
+
+mod auth;
+mod customers;
+mod error;
+mod json;
+mod me;
+mod tokens;
+
+use app::state::ServerState;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub use auth::ApiAuth;
+pub use error::ApiError;
+
+pub fn router() -> Router<ServerState> {
+    Router::new()
+        .route("/me", get(me::get_me))
+        .route("/tokens", post(tokens::create_token))
+        .route("/customers", get(customers::list_customers).post(customers::create_customer))
+        .route(
+            "/customers/{id}",
+            get(customers::get_customer).patch(customers::update_customer).delete(customers::delete_customer),
+        )
+        .fallback(|| async { ApiError::NotFound })
+}

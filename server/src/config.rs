@@ -1,0 +1,206 @@
+//! Layered configuration: `configuration/base.toml`, then `<environment>.toml`, then
+//! `OPSQUAD_*` environment variables. Secrets are `SecretString` and never printed.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use auth::jwt::{KeyRing, KeyRingError};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Local,
+    Test,
+    Production,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub environment: Environment,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub telemetry: TelemetrySettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub addr: SocketAddr,
+    /// Where the built site (wasm bundle, CSS, static files) lives.
+    pub site_root: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// May hold a password, so it is a secret (its Debug prints `[REDACTED]`).
+    pub url: SecretString,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub jwt_issuer: String,
+    /// `kid:secret[,kid:secret…]`, the signing key first. Absent: a random key per process.
+    #[serde(default)]
+    pub jwt_keys: Option<SecretString>,
+    pub session_ttl_hours: i64,
+    pub secure_cookie: bool,
+    pub api_token_ttl_seconds: u64,
+    pub login_attempts_per_minute: u32,
+    pub signups_per_hour: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetrySettings {
+    pub log_format: LogFormat,
+    pub log_filter: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("could not read the configuration")]
+    Load(#[from] config::ConfigError),
+    #[error("OPSQUAD_ENV must be local, test or production, not `{0}`")]
+    UnknownEnvironment(String),
+    #[error("invalid JWT keys")]
+    Keys(#[from] KeyRingError),
+    #[error("refusing to start in production: {0}")]
+    UnsafeForProduction(&'static str),
+}
+
+impl Settings {
+    /// Reads `dir/base.toml`, `dir/<OPSQUAD_ENV or local>.toml` and the environment.
+    pub fn load(dir: &Path) -> Result<Self, SettingsError> {
+        let environment = std::env::var("OPSQUAD_ENV").unwrap_or_else(|_| "local".to_owned());
+        if !matches!(environment.as_str(), "local" | "test" | "production") {
+            return Err(SettingsError::UnknownEnvironment(environment));
+        }
+        let settings: Settings = config::Config::builder()
+            .add_source(config::File::from(dir.join("base.toml")))
+            .add_source(config::File::from(dir.join(format!("{environment}.toml"))))
+            .add_source(
+                config::Environment::with_prefix("OPSQUAD")
+                    .prefix_separator("_")
+                    .separator("__")
+                    .source(Some(section_overrides())),
+            )
+            .set_override_option("database.url", std::env::var("DATABASE_URL").ok())?
+            .set_override_option("server.addr", std::env::var("OPSQUAD_ADDR").ok())?
+            .build()?
+            .try_deserialize()?;
+        settings.check_production()?;
+        Ok(settings)
+    }
+
+    /// Production must never run on development defaults.
+    pub fn check_production(&self) -> Result<(), SettingsError> {
+        if self.environment != Environment::Production {
+            return Ok(());
+        }
+        let Some(keys) = &self.auth.jwt_keys else {
+            return Err(SettingsError::UnsafeForProduction("OPSQUAD_AUTH__JWT_KEYS is not set"));
+        };
+        let entries = KeyRing::parse_entries(keys)?;
+        if entries.iter().any(|(kid, secret)| {
+            kid.starts_with("dev") || secret.expose_secret().contains("do-not-use-in-production")
+        }) {
+            return Err(SettingsError::UnsafeForProduction("a development JWT key is configured"));
+        }
+        KeyRing::new(&self.auth.jwt_issuer, &entries)?;
+        if !self.auth.secure_cookie {
+            return Err(SettingsError::UnsafeForProduction("session cookies must be Secure (auth.secure_cookie)"));
+        }
+        Ok(())
+    }
+
+    pub fn key_ring(&self) -> Result<KeyRing, SettingsError> {
+        match &self.auth.jwt_keys {
+            Some(spec) => Ok(KeyRing::new(&self.auth.jwt_issuer, &KeyRing::parse_entries(spec)?)?),
+            None => Ok(KeyRing::ephemeral(&self.auth.jwt_issuer)),
+        }
+    }
+}
+
+/// Only `OPSQUAD_<SECTION>__<KEY>` variables configure sections; `OPSQUAD_ENV`, `OPSQUAD_ADDR` and
+/// `OPSQUAD_CONFIG_DIR` are read on their own and must not look like unknown settings.
+fn section_overrides() -> std::collections::HashMap<String, String> {
+    std::env::vars().filter(|(key, _)| key.strip_prefix("OPSQUAD_").is_some_and(|rest| rest.contains("__"))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn production() -> Settings {
+        Settings {
+            environment: Environment::Production,
+            server: ServerSettings { addr: "0.0.0.0:3000".parse().unwrap(), site_root: "site".into() },
+            database: DatabaseSettings { url: SecretString::from("postgres://app@db/opsquad"), max_connections: 10 },
+            auth: AuthSettings {
+                jwt_issuer: "opsquad".into(),
+                jwt_keys: Some(SecretString::from("2026-11:Jx8vQ2mL7pR4tY9wB3nE6kH1sD5fG0aZcV")),
+                session_ttl_hours: 72,
+                secure_cookie: true,
+                api_token_ttl_seconds: 900,
+                login_attempts_per_minute: 10,
+                signups_per_hour: 20,
+            },
+            telemetry: TelemetrySettings { log_format: LogFormat::Json, log_filter: "info".into() },
+        }
+    }
+
+    #[test]
+    fn production_accepts_real_keys_and_secure_cookies() {
+        production().check_production().unwrap();
+    }
+
+    #[test]
+    fn production_refuses_development_secrets() {
+        let mut s = production();
+        s.auth.jwt_keys = None;
+        assert!(matches!(s.check_production(), Err(SettingsError::UnsafeForProduction(_))));
+        s.auth.jwt_keys = Some(SecretString::from("dev-local:opsquad-local-development-key-do-not-use-in-production"));
+        assert!(matches!(s.check_production(), Err(SettingsError::UnsafeForProduction(_))));
+        s.auth.jwt_keys = Some(SecretString::from("k1:too-short"));
+        assert!(matches!(s.check_production(), Err(SettingsError::Keys(_))));
+        let mut s = production();
+        s.auth.secure_cookie = false;
+        assert!(matches!(s.check_production(), Err(SettingsError::UnsafeForProduction(_))));
+    }
+
+    #[test]
+    fn debug_output_redacts_secrets() {
+        let printed = format!("{:?}", production());
+        assert!(!printed.contains("Jx8vQ2mL7pR4"));
+        assert!(!printed.contains("app@db"));
+    }
+
+    #[test]
+    fn committed_files_parse_for_every_environment() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configuration");
+        for env in ["local", "test", "production"] {
+            let parsed: Settings = config::Config::builder()
+                .add_source(config::File::from(dir.join("base.toml")))
+                .add_source(config::File::from(dir.join(format!("{env}.toml"))))
+                .build()
+                .unwrap()
+                .try_deserialize()
+                .unwrap();
+            assert_eq!(format!("{:?}", parsed.environment).to_lowercase(), env);
+        }
+    }
+}

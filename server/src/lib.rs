@@ -1,0 +1,10 @@
+//! The opsquad server: configuration, telemetry, the HTTP application and the operator CLI's
+//! building blocks. `main.rs` only parses the command line and calls in here.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod metrics;
+pub mod middleware;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,179 @@
+//! Builds the application: database, state, router, listener.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use app::state::ServerState;
+use auth::session_store::DbSessionStore;
+use auth::throttle::{Limit, Throttle};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{middleware as mw, Json, Router};
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use secrecy::ExposeSecret;
+use serde_json::json;
+use store::{Db, DbOptions};
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::config::Settings;
+use crate::middleware::{csrf, security_headers, session_auth};
+use crate::{api, metrics};
+
+pub const SITE_OUTPUT_NAME: &str = "opsquad";
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: ServerState,
+}
+
+impl Application {
+    /// Migrates the database, connects, and binds the listener (port 0 picks a free port).
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let url = settings.database.url.expose_secret();
+        let options = DbOptions { max_connections: settings.database.max_connections, ..DbOptions::default() };
+        prepare_sqlite_dir(url)?;
+        Db::migrate(url, &options).await.context("migrating the database")?;
+        let db = Db::connect(url, &options).await.context("connecting to the database")?;
+        let listener = TcpListener::bind(settings.server.addr)
+            .await
+            .with_context(|| format!("binding {}", settings.server.addr))?;
+        let addr = listener.local_addr()?;
+        let state = build_state(settings, db, addr)?;
+        let router = build_router(state.clone(), settings);
+        Ok(Self { listener, router, state })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &ServerState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+/// SQLite creates the file but not its folder; make `./data` on first start.
+fn prepare_sqlite_dir(url: &str) -> anyhow::Result<()> {
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let path = path.split('?').next().unwrap_or_default();
+        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn build_state(settings: &Settings, db: Db, addr: SocketAddr) -> anyhow::Result<ServerState> {
+    let leptos_options = LeptosOptions::builder()
+        .output_name(SITE_OUTPUT_NAME)
+        .site_root(settings.server.site_root.clone())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let throttle = Throttle::new(
+        Limit { attempts: settings.auth.login_attempts_per_minute, window: Duration::from_secs(60) },
+        Limit { attempts: settings.auth.signups_per_hour, window: Duration::from_secs(3600) },
+    );
+    Ok(ServerState {
+        leptos_options,
+        db,
+        keys: Arc::new(settings.key_ring()?),
+        throttle: Arc::new(throttle),
+        api_token_ttl_seconds: settings.auth.api_token_ttl_seconds,
+    })
+}
+
+pub fn build_router(state: ServerState, settings: &Settings) -> Router {
+    let cookie_name = if settings.auth.secure_cookie { "__Host-opsquad_session" } else { "opsquad_session" };
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name(cookie_name)
+        .with_secure(settings.auth.secure_cookie)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(settings.auth.session_ttl_hours)));
+
+    let routes = generate_route_list(app::App);
+    let site = Router::new()
+        .leptos_routes(&state, routes, {
+            let options = state.leptos_options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(app::shell))
+        .layer(mw::from_fn_with_state(state.clone(), session_auth::resolve))
+        .layer(sessions)
+        .layer(mw::from_fn(csrf::guard));
+
+    let ops = Router::new()
+        .route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics::render));
+
+    let _ = metrics::handle();
+    Router::new()
+        .merge(ops)
+        .nest("/api/v1", api::router())
+        .merge(site)
+        .layer(mw::from_fn(security_headers::apply))
+        .layer(mw::from_fn(metrics::track))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &http::Request<_>| {
+                let request_id =
+                    request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+                let route = request
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map_or_else(|| request.uri().path().to_owned(), |p| p.as_str().to_owned());
+                tracing::info_span!("request", method = %request.method(), route, request_id, org_id = tracing::field::Empty)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn ready(State(state): State<ServerState>) -> (StatusCode, Json<serde_json::Value>) {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "database": "ok" }))),
+        Err(err) => {
+            tracing::error!(error = ?err, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "database": "unreachable" })))
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
