@@ -25,32 +25,34 @@ pub async fn sign_up(business_name: String, your_name: String, email: String, pa
 
     use crate::state::{client_ip, internal, respond, server_state};
 
-    respond(async move {
-        let state = server_state()?;
-        if !state.throttle.allow(Action::SignUp, client_ip().await?) {
-            return Err(UiError::RateLimited);
+    respond(
+        async move {
+            let state = server_state()?;
+            if !state.throttle.allow(Action::SignUp, client_ip().await?) {
+                return Err(UiError::RateLimited);
+            }
+            let org_name = OrgName::parse(&business_name).map_err(|e| UiError::validation("business_name", e))?;
+            let owner_name = match your_name.trim() {
+                "" => None,
+                name => Some(PersonName::parse(name).map_err(|e| UiError::validation("your_name", e))?),
+            };
+            let email = Email::parse(&email).map_err(|e| UiError::validation("email", e))?;
+            let password = Password::parse(&password).map_err(|e| UiError::validation("password", e))?;
+            let input = accounts::SignUp { org_name, owner_name, email, password };
+            let created = accounts::sign_up(&state.db, input, None).await.map_err(|e| match e {
+                AccountError::EmailTaken => UiError::Conflict {
+                    field: "email".into(),
+                    message: "An account with this email already exists. Log in instead.".into(),
+                },
+                other => internal(other),
+            })?;
+            tracing::info!(org_id = %created.org.id, user_id = %created.owner_id, "organisation signed up");
+            start_session(auth::SessionAuth { org_id: created.org.id, user_id: created.owner_id }).await?;
+            leptos_axum::redirect("/app");
+            Ok(())
         }
-        let org_name = OrgName::parse(&business_name).map_err(|e| UiError::validation("business_name", e))?;
-        let owner_name = match your_name.trim() {
-            "" => None,
-            name => Some(PersonName::parse(name).map_err(|e| UiError::validation("your_name", e))?),
-        };
-        let email = Email::parse(&email).map_err(|e| UiError::validation("email", e))?;
-        let password = Password::parse(&password).map_err(|e| UiError::validation("password", e))?;
-        let input = accounts::SignUp { org_name, owner_name, email, password };
-        let created = accounts::sign_up(&state.db, input, None).await.map_err(|e| match e {
-            AccountError::EmailTaken => UiError::Conflict {
-                field: "email".into(),
-                message: "An account with this email already exists. Log in instead.".into(),
-            },
-            other => internal(other),
-        })?;
-        tracing::info!(org_id = %created.org.id, user_id = %created.owner_id, "organisation signed up");
-        start_session(auth::SessionAuth { org_id: created.org.id, user_id: created.owner_id }).await?;
-        leptos_axum::redirect("/app");
-        Ok(())
-    }
-    .await)
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "auth/login")]
@@ -60,49 +62,50 @@ pub async fn log_in(email: String, password: String) -> Result<(), UiError> {
 
     use crate::state::{client_ip, internal, respond, server_state};
 
-    respond(async move {
-        let state = server_state()?;
-        if !state.throttle.allow(Action::LogIn, client_ip().await?) {
-            return Err(UiError::RateLimited);
+    respond(
+        async move {
+            let state = server_state()?;
+            if !state.throttle.allow(Action::LogIn, client_ip().await?) {
+                return Err(UiError::RateLimited);
+            }
+            let scope = accounts::log_in(&state.db, &email, &password).await.map_err(|e| match e {
+                AccountError::InvalidCredentials => UiError::InvalidCredentials,
+                other => internal(other),
+            })?;
+            let user_id = scope.user_id().ok_or_else(|| internal("password log-in without a user"))?;
+            start_session(auth::SessionAuth { org_id: scope.org_id(), user_id }).await?;
+            leptos_axum::redirect("/app");
+            Ok(())
         }
-        let scope = accounts::log_in(&state.db, &email, &password).await.map_err(|e| match e {
-            AccountError::InvalidCredentials => UiError::InvalidCredentials,
-            other => internal(other),
-        })?;
-        let user_id = scope.user_id().ok_or_else(|| internal("password log-in without a user"))?;
-        start_session(auth::SessionAuth { org_id: scope.org_id(), user_id }).await?;
-        leptos_axum::redirect("/app");
-        Ok(())
-    }
-    .await)
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "auth/logout")]
 pub async fn log_out() -> Result<(), UiError> {
     use crate::state::{internal, respond};
 
-    respond(async move {
-        let session = leptos_axum::extract::<tower_sessions::Session>().await.map_err(internal)?;
-        session.flush().await.map_err(internal)?;
-        leptos_axum::redirect("/login");
-        Ok(())
-    }
-    .await)
+    respond(
+        async move {
+            let session = leptos_axum::extract::<tower_sessions::Session>().await.map_err(internal)?;
+            session.flush().await.map_err(internal)?;
+            leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
 }
 
-fn field_error<T: Send + Sync + 'static>(
-    action: ServerAction<T>,
-    field: &'static str,
-) -> Signal<Option<String>>
+fn field_error<T>(action: ServerAction<T>, field: &'static str) -> Signal<Option<String>>
 where
-    T: leptos::server_fn::ServerFn<Output = (), Error = UiError> + Clone,
+    T: leptos::server_fn::ServerFn<Output = (), Error = UiError> + Clone + Send + Sync + 'static,
 {
     Signal::derive(move || action.value().get().and_then(Result::err).and_then(|e| e.for_field(field)))
 }
 
-fn general_error<T: Send + Sync + 'static>(action: ServerAction<T>) -> Signal<Option<UiError>>
+fn general_error<T>(action: ServerAction<T>) -> Signal<Option<UiError>>
 where
-    T: leptos::server_fn::ServerFn<Output = (), Error = UiError> + Clone,
+    T: leptos::server_fn::ServerFn<Output = (), Error = UiError> + Clone + Send + Sync + 'static,
 {
     Signal::derive(move || action.value().get().and_then(Result::err).filter(UiError::is_general))
 }

@@ -53,14 +53,16 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, UiError> {
 
     use crate::state::{internal, respond, server_state};
 
-    respond(async move {
-        let ctx = owner_ctx()?;
-        let mut tx = TenantTx::begin(&server_state()?.db, &ctx.scope).await.map_err(internal)?;
-        let rows = api_keys::list(&mut tx).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(rows.into_iter().map(ApiKeyView::from).collect())
-    }
-    .await)
+    respond(
+        async move {
+            let ctx = owner_ctx()?;
+            let mut tx = TenantTx::begin(&server_state()?.db, &ctx.scope).await.map_err(internal)?;
+            let rows = api_keys::list(&mut tx).await.map_err(internal)?;
+            tx.commit().await.map_err(internal)?;
+            Ok(rows.into_iter().map(ApiKeyView::from).collect())
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "api-keys/create")]
@@ -69,20 +71,25 @@ pub async fn create_api_key(name: String) -> Result<NewApiKeyView, UiError> {
 
     use crate::state::{internal, respond, server_state};
 
-    respond(async move {
-        let ctx = owner_ctx()?;
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
-            return Err(UiError::validation("name", "Give the key a name of up to 80 characters, like \"Zapier\"."));
+    respond(
+        async move {
+            let ctx = owner_ctx()?;
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+                return Err(UiError::validation(
+                    "name",
+                    "Give the key a name of up to 80 characters, like \"Zapier\".",
+                ));
+            }
+            let generated = auth::api_key::generate(name);
+            let mut tx = TenantTx::begin(&server_state()?.db, &ctx.scope).await.map_err(internal)?;
+            let row = api_keys::insert(&mut tx, &generated.record).await.map_err(internal)?;
+            tx.commit().await.map_err(internal)?;
+            tracing::info!(org_id = %ctx.scope.org_id(), api_key_id = %row.id, "API key created");
+            Ok(NewApiKeyView { key: generated.plaintext, view: row.into() })
         }
-        let generated = auth::api_key::generate(name);
-        let mut tx = TenantTx::begin(&server_state()?.db, &ctx.scope).await.map_err(internal)?;
-        let row = api_keys::insert(&mut tx, &generated.record).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        tracing::info!(org_id = %ctx.scope.org_id(), api_key_id = %row.id, "API key created");
-        Ok(NewApiKeyView { key: generated.plaintext, view: row.into() })
-    }
-    .await)
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "api-keys/revoke")]
@@ -91,15 +98,17 @@ pub async fn revoke_api_key(id: String) -> Result<(), UiError> {
 
     use crate::state::{internal, respond, server_state};
 
-    respond(async move {
-        let ctx = owner_ctx()?;
-        let id = ApiKeyId::parse(&id).map_err(|_| UiError::NotFound)?;
-        let mut tx = TenantTx::begin(&server_state()?.db, &ctx.scope).await.map_err(internal)?;
-        let revoked = api_keys::revoke(&mut tx, id).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        revoked.map(|_| ()).ok_or(UiError::NotFound)
-    }
-    .await)
+    respond(
+        async move {
+            let ctx = owner_ctx()?;
+            let id = ApiKeyId::parse(&id).map_err(|_| UiError::NotFound)?;
+            let mut tx = TenantTx::begin(&server_state()?.db, &ctx.scope).await.map_err(internal)?;
+            let revoked = api_keys::revoke(&mut tx, id).await.map_err(internal)?;
+            tx.commit().await.map_err(internal)?;
+            revoked.map(|_| ()).ok_or(UiError::NotFound)
+        }
+        .await,
+    )
 }
 
 #[component]

@@ -134,7 +134,11 @@ pub fn ErrorBanner(#[prop(into)] error: Signal<Option<UiError>>) -> impl IntoVie
 }
 
 #[component]
-pub fn SubmitButton(label: &'static str, busy_label: &'static str, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
+pub fn SubmitButton(
+    label: &'static str,
+    busy_label: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+) -> impl IntoView {
     view! {
         <button
             type="submit"

@@ -26,26 +26,28 @@ pub async fn get_dashboard() -> Result<DashboardView, UiError> {
 
     use crate::state::{auth_ctx, internal, respond, server_state};
 
-    respond(async move {
-        let ctx = auth_ctx()?;
-        let state = server_state()?;
-        let user_id = ctx.scope.user_id().ok_or(UiError::Unauthenticated)?;
-        let mut tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
-        let org = orgs::current(&mut tx).await.map_err(internal)?;
-        let user = users::get(&mut tx, user_id).await.map_err(internal)?.ok_or(UiError::Unauthenticated)?;
-        let team_size = users::list(&mut tx).await.map_err(internal)?.len();
-        let customer_count = customers::list(&mut tx, 1000).await.map_err(internal)?.len();
-        tx.commit().await.map_err(internal)?;
-        Ok(DashboardView {
-            org_name: org.name,
-            user_email: user.email,
-            user_name: user.name,
-            role: user.role,
-            team_size,
-            customer_count,
-        })
-    }
-    .await)
+    respond(
+        async move {
+            let ctx = auth_ctx()?;
+            let state = server_state()?;
+            let user_id = ctx.scope.user_id().ok_or(UiError::Unauthenticated)?;
+            let mut tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
+            let org = orgs::current(&mut tx).await.map_err(internal)?;
+            let user = users::get(&mut tx, user_id).await.map_err(internal)?.ok_or(UiError::Unauthenticated)?;
+            let team_size = users::list(&mut tx).await.map_err(internal)?.len();
+            let customer_count = customers::list(&mut tx, 1000).await.map_err(internal)?.len();
+            tx.commit().await.map_err(internal)?;
+            Ok(DashboardView {
+                org_name: org.name,
+                user_email: user.email,
+                user_name: user.name,
+                role: user.role,
+                team_size,
+                customer_count,
+            })
+        }
+        .await,
+    )
 }
 
 #[component]

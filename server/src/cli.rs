@@ -25,7 +25,12 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// `opsquad org create`: an org, its owner and an API key; prints one JSON line.
-pub async fn create_org(settings: &Settings, name: &str, owner_email: &str, password: &str) -> Result<String, CliError> {
+pub async fn create_org(
+    settings: &Settings,
+    name: &str,
+    owner_email: &str,
+    password: &str,
+) -> Result<String, CliError> {
     let invalid = |field, message: String| CliError::Invalid { field, message };
     let org_name = OrgName::parse(name).map_err(|e| invalid("name", e.to_string()))?;
     let email = Email::parse(owner_email).map_err(|e| invalid("owner-email", e.to_string()))?;

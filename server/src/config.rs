@@ -86,6 +86,12 @@ impl Settings {
     /// Reads `dir/base.toml`, `dir/<OPSQUAD_ENV or local>.toml` and the environment.
     pub fn load(dir: &Path) -> Result<Self, SettingsError> {
         let environment = std::env::var("OPSQUAD_ENV").unwrap_or_else(|_| "local".to_owned());
+        Self::load_for(dir, &environment)
+    }
+
+    /// Like [`Settings::load`] for a given environment name (tests use "test").
+    pub fn load_for(dir: &Path, environment: &str) -> Result<Self, SettingsError> {
+        let environment = environment.to_owned();
         if !matches!(environment.as_str(), "local" | "test" | "production") {
             return Err(SettingsError::UnknownEnvironment(environment));
         }
@@ -115,9 +121,10 @@ impl Settings {
             return Err(SettingsError::UnsafeForProduction("OPSQUAD_AUTH__JWT_KEYS is not set"));
         };
         let entries = KeyRing::parse_entries(keys)?;
-        if entries.iter().any(|(kid, secret)| {
-            kid.starts_with("dev") || secret.expose_secret().contains("do-not-use-in-production")
-        }) {
+        if entries
+            .iter()
+            .any(|(kid, secret)| kid.starts_with("dev") || secret.expose_secret().contains("do-not-use-in-production"))
+        {
             return Err(SettingsError::UnsafeForProduction("a development JWT key is configured"));
         }
         KeyRing::new(&self.auth.jwt_issuer, &entries)?;

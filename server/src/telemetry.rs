@@ -14,9 +14,9 @@ where
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter));
     let registry = Registry::default().with(filter);
     match format {
-        LogFormat::Json => Box::new(
-            registry.with(tracing_subscriber::fmt::layer().json().flatten_event(true).with_current_span(true).with_writer(sink)),
-        ),
+        LogFormat::Json => Box::new(registry.with(
+            tracing_subscriber::fmt::layer().json().flatten_event(true).with_current_span(true).with_writer(sink),
+        )),
         LogFormat::Pretty => Box::new(registry.with(tracing_subscriber::fmt::layer().compact().with_writer(sink))),
     }
 }

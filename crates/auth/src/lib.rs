@@ -12,10 +12,10 @@
 pub mod accounts;
 pub mod api_key;
 pub mod context;
-pub mod throttle;
 pub mod jwt;
 pub mod password;
 pub mod session_store;
+pub mod throttle;
 
 /// The key under which a logged-in session keeps who it belongs to.
 pub const SESSION_AUTH_KEY: &str = "auth";

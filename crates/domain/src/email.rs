@@ -48,6 +48,12 @@ impl Email {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The form used to identify an account: fully lower-cased. Mail providers treat local parts
+    /// case-insensitively in practice, and people type their address however they like.
+    pub fn canonical(&self) -> String {
+        self.0.to_lowercase()
+    }
 }
 
 impl TryFrom<String> for Email {
@@ -81,10 +87,29 @@ mod tests {
 
     #[test]
     fn rejects_common_mistakes() {
-        for bad in ["", "   ", "jo", "jo@", "@example.com", "jo@example", "jo@@example.com",
-            "jo smith@example.com", "jo@exa mple.com", "jo@.example.com", "jo@example..com"] {
+        for bad in [
+            "",
+            "   ",
+            "jo",
+            "jo@",
+            "@example.com",
+            "jo@example",
+            "jo@@example.com",
+            "jo smith@example.com",
+            "jo@exa mple.com",
+            "jo@.example.com",
+            "jo@example..com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn canonical_form_ignores_case() {
+        let a = Email::parse("Dana@CoolBreeze.example.com").unwrap();
+        let b = Email::parse("dana@coolbreeze.EXAMPLE.com").unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.canonical(), b.canonical());
     }
 
     #[test]

@@ -95,7 +95,11 @@ pub async fn list(tx: &mut TenantTx, limit: i64) -> Result<Vec<CustomerRow>, Sto
 }
 
 /// Applies `patch` to the current org's customer; `None` when no such customer exists here.
-pub async fn update(tx: &mut TenantTx, id: CustomerId, patch: &CustomerPatch) -> Result<Option<CustomerRow>, StoreError> {
+pub async fn update(
+    tx: &mut TenantTx,
+    id: CustomerId,
+    patch: &CustomerPatch,
+) -> Result<Option<CustomerRow>, StoreError> {
     let Some(current) = get(tx, id).await? else { return Ok(None) };
     let merged = CustomerRow {
         name: patch.name.as_ref().map_or(current.name.clone(), |n| n.to_string()),

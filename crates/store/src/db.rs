@@ -1,7 +1,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
@@ -134,7 +134,10 @@ impl Db {
         self.pool.close().await;
     }
 
-    pub(crate) fn pool(&self) -> &AnyPool {
+    /// The raw pool. On PostgreSQL its connections run as the application role with no tenant
+    /// context, so row-level security shows them no tenant rows at all; the repositories never
+    /// use it directly. Exposed for readiness checks and for tests of those walls.
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 }

@@ -63,7 +63,7 @@ pub async fn create_with_owner(db: &Db, new: NewOrgWithOwner) -> Result<CreatedO
     )
     .bind(owner_id.to_string())
     .bind(&org)
-    .bind(new.owner_email.as_str())
+    .bind(new.owner_email.canonical())
     .bind(new.owner_name.as_ref().map(|n| n.as_str().to_owned()))
     .bind(&new.password_hash)
     .bind(Role::Owner.as_str())
@@ -92,9 +92,11 @@ pub async fn create_with_owner(db: &Db, new: NewOrgWithOwner) -> Result<CreatedO
 /// The current tenant's org.
 pub async fn current(tx: &mut TenantTx) -> Result<OrgRow, StoreError> {
     let org = tx.org().to_owned();
-    let row = sqlx::query("SELECT id, name, created_at FROM orgs WHERE id = $1")
-        .bind(&org)
-        .fetch_one(tx.conn())
-        .await?;
-    Ok(OrgRow { id: OrgId::from_uuid(uuid(&row, "id")?), name: text(&row, "name")?, created_at: int(&row, "created_at")? })
+    let row =
+        sqlx::query("SELECT id, name, created_at FROM orgs WHERE id = $1").bind(&org).fetch_one(tx.conn()).await?;
+    Ok(OrgRow {
+        id: OrgId::from_uuid(uuid(&row, "id")?),
+        name: text(&row, "name")?,
+        created_at: int(&row, "created_at")?,
+    })
 }

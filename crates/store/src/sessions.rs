@@ -15,10 +15,8 @@ pub struct SessionRecord {
 }
 
 pub async fn exists(tx: &mut AuthTx, id_hash: &str) -> Result<bool, StoreError> {
-    let row = sqlx::query("SELECT 1 AS one FROM sessions WHERE id_hash = $1")
-        .bind(id_hash)
-        .fetch_optional(tx.conn())
-        .await?;
+    let row =
+        sqlx::query("SELECT 1 AS one FROM sessions WHERE id_hash = $1").bind(id_hash).fetch_optional(tx.conn()).await?;
     Ok(row.is_some())
 }
 

@@ -42,7 +42,7 @@ fn from_row(row: &AnyRow) -> Result<UserRow, StoreError> {
 
 pub async fn find_for_login(tx: &mut AuthTx, email: &Email) -> Result<Option<LoginCandidate>, StoreError> {
     let row = sqlx::query("SELECT id, org_id, role, password_hash, disabled_at FROM users WHERE email = $1")
-        .bind(email.as_str())
+        .bind(email.canonical())
         .fetch_optional(tx.conn())
         .await?;
     row.map(|row| {
@@ -61,11 +61,7 @@ pub async fn find_for_login(tx: &mut AuthTx, email: &Email) -> Result<Option<Log
 /// Sessions are re-checked on every request so that disabling a user takes effect at once.
 pub async fn find_active(tx: &mut AuthTx, org_id: OrgId, user_id: UserId) -> Result<Option<UserRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND org_id = $2 AND disabled_at IS NULL");
-    let row = sqlx::query(&sql)
-        .bind(user_id.to_string())
-        .bind(org_id.to_string())
-        .fetch_optional(tx.conn())
-        .await?;
+    let row = sqlx::query(&sql).bind(user_id.to_string()).bind(org_id.to_string()).fetch_optional(tx.conn()).await?;
     row.as_ref().map(from_row).transpose()
 }
 

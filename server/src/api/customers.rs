@@ -50,7 +50,9 @@ pub struct ListQuery {
 }
 
 fn parse_email(raw: Option<String>) -> Result<Option<Email>, ApiError> {
-    raw.filter(|e| !e.trim().is_empty()).map(|e| Email::parse(&e).map_err(|err| ApiError::validation("email", err))).transpose()
+    raw.filter(|e| !e.trim().is_empty())
+        .map(|e| Email::parse(&e).map_err(|err| ApiError::validation("email", err)))
+        .transpose()
 }
 
 /// A phone number as people write it: 7–15 digits, optionally with +, spaces, dots, dashes and
@@ -161,7 +163,11 @@ pub async fn delete_customer(
     let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
     let deleted = customers::delete(&mut tx, id).await?;
     tx.commit().await?;
-    if deleted { Ok(StatusCode::NO_CONTENT) } else { Err(ApiError::NotFound) }
+    if deleted {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
 }
 
 #[cfg(test)]

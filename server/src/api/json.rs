@@ -11,6 +11,11 @@ pub struct ApiJson<T>(pub T);
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
-        Self::Validation { field: None, message: rejection.body_text() }
+        match rejection {
+            // Well-formed JSON of the wrong shape is a validation problem; anything else is a
+            // malformed request.
+            JsonRejection::JsonDataError(_) => Self::Validation { field: None, message: rejection.body_text() },
+            _ => Self::BadRequest(rejection.body_text()),
+        }
     }
 }

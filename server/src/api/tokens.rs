@@ -14,9 +14,7 @@ pub async fn create_token(State(state): State<ServerState>, ApiAuth(ctx): ApiAut
         return Err(ApiError::Forbidden);
     };
     let ttl = state.api_token_ttl_seconds;
-    let token = state
-        .keys
-        .issue(Audience::Api, ctx.scope.org_id(), &key_id.to_string(), ttl)
-        .map_err(ApiError::internal)?;
+    let token =
+        state.keys.issue(Audience::Api, ctx.scope.org_id(), &key_id.to_string(), ttl).map_err(ApiError::internal)?;
     Ok(Json(json!({ "access_token": token, "token_type": "Bearer", "expires_in": ttl })))
 }

@@ -64,7 +64,10 @@ mod tests {
         assert!(!is_same_origin(&post(&[("sec-fetch-site", "cross-site"), ("origin", "http://h"), ("host", "h")])));
         assert!(!is_same_origin(&post(&[("sec-fetch-site", "same-site")])));
         assert!(!is_same_origin(&post(&[("origin", "https://evil.example"), ("host", "app.opsquad.io")])));
-        assert!(!is_same_origin(&post(&[("origin", "https://app.opsquad.io.evil.example"), ("host", "app.opsquad.io")])));
+        assert!(!is_same_origin(&post(&[
+            ("origin", "https://app.opsquad.io.evil.example"),
+            ("host", "app.opsquad.io")
+        ])));
         assert!(!is_same_origin(&post(&[("origin", "null"), ("host", "app.opsquad.io")])));
         assert!(!is_same_origin(&post(&[("host", "app.opsquad.io")])));
     }

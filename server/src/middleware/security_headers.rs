@@ -17,8 +17,8 @@ pub async fn apply(mut request: Request, next: Next) -> Response {
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let nonce: Arc<str> = STANDARD.encode(bytes).into();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
-    let authenticated = request.headers().contains_key(header::AUTHORIZATION)
-        || request.headers().contains_key(header::COOKIE);
+    let authenticated =
+        request.headers().contains_key(header::AUTHORIZATION) || request.headers().contains_key(header::COOKIE);
     let is_asset = request.uri().path().starts_with("/pkg/");
 
     let mut response = next.run(request).await;

@@ -1,0 +1,161 @@
+//! What the database itself enforces, whatever the application code does: row-level security on
+//! PostgreSQL (checked as the application role) and no double booking on both backends.
+
+use domain::Role;
+use sqlx::Row;
+use store::{Db, DbOptions, TenantScope, TenantTx};
+
+use crate::helpers::{Backend, Org, TestApp};
+use crate::on_both_backends;
+
+on_both_backends!(the_database_refuses_overlapping_appointments, row_level_security_holds_as_the_app_role);
+
+fn scope(org: &Org) -> TenantScope {
+    TenantScope::from_verified_credential(org.id, None, Role::Staff)
+}
+
+async fn seed_customer(db: &Db, org: &Org, name: &str) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut tx = TenantTx::begin(db, &scope(org)).await.unwrap();
+    sqlx::query("INSERT INTO customers (id, org_id, name, created_at, updated_at) VALUES ($1, $2, $3, 1, 1)")
+        .bind(&id)
+        .bind(org.id.to_string())
+        .bind(name)
+        .execute(tx.conn())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+async fn the_database_refuses_overlapping_appointments(app: TestApp) {
+    let org = app.create_org("Acme Heating").await;
+    let customer = seed_customer(&app.db, &org, "Jo").await;
+    let org_id = org.id.to_string();
+    let mut tx = TenantTx::begin(&app.db, &scope(&org)).await.unwrap();
+    for (id, name) in [("tech-1", "Ana"), ("tech-2", "Ben")] {
+        sqlx::query("INSERT INTO technicians (id, org_id, name, created_at, updated_at) VALUES ($1, $2, $3, 1, 1)")
+            .bind(id)
+            .bind(&org_id)
+            .bind(name)
+            .execute(tx.conn())
+            .await
+            .unwrap();
+    }
+    sqlx::query("INSERT INTO leads (id, org_id, customer_id, channel, created_at, updated_at) VALUES ('lead-1', $1, $2, 'api', 1, 1)")
+        .bind(&org_id).bind(&customer).execute(tx.conn()).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let hour = 3_600_000_i64;
+    let book = |id: &'static str, tech: &'static str, start: i64, end: i64, status: &'static str| {
+        let db = app.db.clone();
+        let scope = scope(&org);
+        let org_id = org_id.clone();
+        async move {
+            let mut tx = TenantTx::begin(&db, &scope).await.unwrap();
+            let result = sqlx::query(
+                "INSERT INTO appointments (id, org_id, lead_id, technician_id, starts_at, ends_at, status, created_at, updated_at)
+                 VALUES ($1, $2, 'lead-1', $3, $4, $5, $6, 1, 1)",
+            )
+            .bind(id).bind(&org_id).bind(tech).bind(start).bind(end).bind(status)
+            .execute(tx.conn())
+            .await
+            .map_err(store::StoreError::from);
+            if result.is_ok() {
+                tx.commit().await.unwrap();
+            }
+            result.map(|_| ())
+        }
+    };
+    book("a1", "tech-1", 10 * hour, 11 * hour, "scheduled").await.unwrap();
+    let overlap = book("a2", "tech-1", 10 * hour + hour / 2, 12 * hour, "scheduled").await;
+    assert!(matches!(overlap, Err(store::StoreError::Conflict { .. })), "{overlap:?}");
+    let inside = book("a3", "tech-1", 10 * hour + 1, 11 * hour - 1, "confirmed").await;
+    assert!(matches!(inside, Err(store::StoreError::Conflict { .. })), "{inside:?}");
+    book("a4", "tech-1", 11 * hour, 12 * hour, "scheduled").await.expect("back-to-back is fine");
+    book("a5", "tech-2", 10 * hour, 11 * hour, "scheduled").await.expect("another technician is free");
+    book("a6", "tech-1", 10 * hour, 11 * hour, "cancelled").await.expect("a cancelled booking blocks nothing");
+    let bad_range = book("a7", "tech-2", 12 * hour, 12 * hour, "scheduled").await;
+    assert!(bad_range.is_err(), "an appointment must end after it starts");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM appointments").await, 4);
+}
+
+async fn row_level_security_holds_as_the_app_role(app: TestApp) {
+    if app.backend != Backend::Postgres {
+        return; // SQLite has no RLS; its wall is the repositories' org_id filter, tested per route.
+    }
+    let a = app.create_org("Org A").await;
+    let b = app.create_org("Org B").await;
+    seed_customer(&app.db, &a, "Alice").await;
+    let b_customer = seed_customer(&app.db, &b, "Bob").await;
+
+    // The pool really runs as the unprivileged role.
+    let who: String = sqlx::query("SELECT current_user::text AS u").fetch_one(app.db.pool()).await.unwrap().get("u");
+    assert_eq!(who, "opsquad_app");
+
+    // No tenant context: nothing is visible.
+    let none: i64 = sqlx::query("SELECT COUNT(*) AS n FROM customers").fetch_one(app.db.pool()).await.unwrap().get("n");
+    assert_eq!(none, 0);
+
+    // Tenant A, raw SQL without any org filter.
+    let mut tx = TenantTx::begin(&app.db, &scope(&a)).await.unwrap();
+    let seen: i64 = sqlx::query("SELECT COUNT(*) AS n FROM customers").fetch_one(tx.conn()).await.unwrap().get("n");
+    assert_eq!(seen, 1, "A sees only its own customer");
+    let updated = sqlx::query("UPDATE customers SET notes = 'pwned'").execute(tx.conn()).await.unwrap();
+    assert_eq!(updated.rows_affected(), 1);
+    let deleted =
+        sqlx::query("DELETE FROM customers WHERE id = $1").bind(&b_customer).execute(tx.conn()).await.unwrap();
+    assert_eq!(deleted.rows_affected(), 0, "B's row cannot be deleted from A");
+    tx.commit().await.unwrap();
+
+    let mut tx = TenantTx::begin(&app.db, &scope(&a)).await.unwrap();
+    let foreign =
+        sqlx::query("INSERT INTO customers (id, org_id, name, created_at, updated_at) VALUES ('x', $1, 'Spy', 1, 1)")
+            .bind(b.id.to_string())
+            .execute(tx.conn())
+            .await;
+    assert!(foreign.is_err(), "writing a row for another org is refused");
+    drop(tx);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM customers WHERE notes = 'pwned' AND name = 'Bob'").await, 0);
+
+    // One pooled connection serving A then B never leaks A's context.
+    let single = Db::connect(app.admin_url(), &DbOptions { max_connections: 1, ..DbOptions::default() }).await.unwrap();
+    for (org, expected) in [(&a, "Alice"), (&b, "Bob"), (&a, "Alice")] {
+        let mut tx = TenantTx::begin(&single, &scope(org)).await.unwrap();
+        let names: Vec<String> = sqlx::query("SELECT name FROM customers")
+            .fetch_all(tx.conn())
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get("name"))
+            .collect();
+        assert_eq!(names, vec![expected.to_owned()]);
+        tx.commit().await.unwrap();
+    }
+    let after: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM customers").fetch_one(single.pool()).await.unwrap().get("n");
+    assert_eq!(after, 0, "the context was transaction-local");
+
+    // The catalog: every table with org_id is forced under RLS with a policy; the role can't bypass.
+    let unprotected = app
+        .admin_count(
+            "SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'public' AND c.relkind = 'r'
+               AND (EXISTS (SELECT 1 FROM information_schema.columns col
+                            WHERE col.table_schema = 'public' AND col.table_name = c.relname AND col.column_name = 'org_id')
+                    OR c.relname = 'orgs')
+               AND (NOT c.relrowsecurity OR NOT c.relforcerowsecurity
+                    OR NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid))",
+        )
+        .await;
+    assert_eq!(unprotected, 0);
+    let protected = app.admin_count("SELECT COUNT(*) FROM pg_class WHERE relforcerowsecurity").await;
+    assert!(protected >= 21, "{protected}");
+    assert_eq!(
+        app.admin_count(
+            "SELECT COUNT(*) FROM pg_roles WHERE rolname = 'opsquad_app' AND NOT rolbypassrls AND NOT rolsuper"
+        )
+        .await,
+        1
+    );
+}

@@ -1,0 +1,248 @@
+//! `spawn_app`: the real application on port 0 with its own fresh database, SQLite or PostgreSQL.
+
+use std::sync::Arc;
+
+use auth::accounts::{self, SignUp};
+use domain::{Email, OrgId, OrgName, Password, PersonName};
+use reqwest::header::{HeaderMap, HeaderValue};
+use server::config::Settings;
+use server::startup::Application;
+use sqlx::Connection;
+use store::Db;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The JWT signing key the test apps use, so tests can forge tokens against it.
+pub const TEST_KID: &str = "test-k1";
+pub const TEST_SECRET: &str = "integration-test-signing-key-0123456789abcdef";
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub backend: Backend,
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub client: reqwest::Client,
+    admin_url: String,
+    _guard: Arc<DbGuard>,
+}
+
+/// Deletes the test's database when the test ends.
+enum DbGuard {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for DbGuard {
+    fn drop(&mut self) {
+        if let Self::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                rt.block_on(async move {
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
+                        let _ = sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
+                            .execute(&mut conn)
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+fn postgres_admin_url() -> Option<String> {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("OPSQUAD_REQUIRE_POSTGRES").is_err(),
+                "OPSQUAD_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not"
+            );
+            None
+        }
+    }
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = base.rsplit_once('/').map_or(base, |(server, _)| server);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// `None` when the backend is PostgreSQL and no `TEST_DATABASE_URL` is configured.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let (url, admin_url, guard) = match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("test.db").display());
+            (url.clone(), url, DbGuard::Sqlite(dir))
+        }
+        Backend::Postgres => {
+            let admin = postgres_admin_url()?;
+            let name = format!("opsquad_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
+            sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let url = with_database(&admin, &name);
+            (url.clone(), url, DbGuard::Postgres { admin_url: admin, name })
+        }
+    };
+
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configuration");
+    let mut settings = Settings::load_for(&dir, "test").expect("test settings");
+    settings.database.url = secrecy::SecretString::from(url);
+    settings.database.max_connections = 5;
+    settings.server.addr = "127.0.0.1:0".parse().expect("addr");
+    settings.auth.jwt_keys = Some(secrecy::SecretString::from(format!("{TEST_KID}:{TEST_SECRET}")));
+    if std::env::var("TEST_LOG").is_ok() {
+        server::telemetry::init_subscriber(server::telemetry::get_subscriber(
+            "info",
+            server::config::LogFormat::Pretty,
+            std::io::stdout,
+        ));
+    }
+
+    let application = Application::build(&settings).await.expect("build application");
+    let address = format!("http://{}", application.local_addr().expect("local addr"));
+    let db = application.state().db.clone();
+    tokio::spawn(application.run_until_stopped());
+
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    Some(TestApp { address, db, backend, client, admin_url, _guard: Arc::new(guard) })
+}
+
+/// Runs a test body on SQLite, and on PostgreSQL when it is configured.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($test:ident),+ $(,)?) => {
+        $(
+            mod $test {
+                use $crate::helpers::{spawn_app, Backend};
+
+                #[tokio::test]
+                async fn sqlite() {
+                    let app = spawn_app(Backend::Sqlite).await.expect("sqlite app");
+                    super::$test(app).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    match spawn_app(Backend::Postgres).await {
+                        Some(app) => super::$test(app).await,
+                        None => eprintln!("skipped: TEST_DATABASE_URL is not set"),
+                    }
+                }
+            }
+        )+
+    };
+}
+
+pub struct Org {
+    pub id: OrgId,
+    pub api_key: String,
+    pub owner_email: String,
+    pub password: String,
+}
+
+impl TestApp {
+    /// The same app seen from a second browser with its own cookie jar.
+    pub fn new_browser(&self) -> TestApp {
+        TestApp {
+            address: self.address.clone(),
+            db: self.db.clone(),
+            backend: self.backend,
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            admin_url: self.admin_url.clone(),
+            _guard: self._guard.clone(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Headers a same-origin browser form post carries.
+    pub fn same_origin(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("origin", HeaderValue::from_str(&self.address).expect("origin"));
+        headers
+    }
+
+    /// Creates an org with its owner and an API key, as `opsquad org create` does.
+    pub async fn create_org(&self, name: &str) -> Org {
+        let owner_email =
+            format!("owner-{}@{}.example.com", uuid::Uuid::new_v4().simple(), name.to_lowercase().replace(' ', "-"));
+        let password = "integration password".to_owned();
+        let key = auth::api_key::generate("test");
+        let input = SignUp {
+            org_name: OrgName::parse(name).expect("org name"),
+            owner_name: Some(PersonName::parse("Test Owner").expect("name")),
+            email: Email::parse(&owner_email).expect("email"),
+            password: Password::parse(&password).expect("password"),
+        };
+        let created = accounts::sign_up(&self.db, input, Some(&key)).await.expect("sign up");
+        Org { id: created.org.id, api_key: key.plaintext, owner_email, password }
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(self.url(path)).headers(self.same_origin()).form(form).send().await.expect("request")
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form("/api/auth/login", &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn api(&self, method: reqwest::Method, path: &str, key: &str) -> reqwest::RequestBuilder {
+        reqwest::Client::new().request(method, self.url(path)).bearer_auth(key)
+    }
+
+    /// Runs SQL with the database owner's privileges (bypassing RLS), for setting up and
+    /// inspecting state the API does not expose.
+    pub async fn admin_execute(&self, sql: &str) {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.admin_url).await.expect("sqlite admin");
+                sqlx::query(sql).execute(&mut conn).await.expect("admin sql");
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.admin_url).await.expect("pg admin");
+                sqlx::query(sql).execute(&mut conn).await.expect("admin sql");
+            }
+        }
+    }
+
+    pub async fn admin_count(&self, sql: &str) -> i64 {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.admin_url).await.expect("sqlite admin");
+                sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut conn).await.expect("admin count")
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.admin_url).await.expect("pg admin");
+                sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut conn).await.expect("admin count")
+            }
+        }
+    }
+
+    pub fn admin_url(&self) -> &str {
+        &self.admin_url
+    }
+}

@@ -1,0 +1,12 @@
+//! The server's integration tests: one binary, a fresh database per test, each test on SQLite and
+//! on PostgreSQL (when TEST_DATABASE_URL is set).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod api_auth;
+mod customers;
+mod database_walls;
+mod ops;
+mod pages;
+mod sessions;
