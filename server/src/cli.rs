@@ -3,7 +3,7 @@
 use auth::accounts::{self, SignUp};
 use domain::{Email, OrgName, Password};
 use secrecy::ExposeSecret;
-use serde_json::json;
+use serde::Serialize;
 use store::{Db, DbOptions};
 
 use crate::config::Settings;
@@ -46,5 +46,12 @@ pub async fn create_org(
         other => CliError::Other(other.into()),
     })?;
     db.close().await;
-    Ok(json!({ "org_id": created.org.id, "api_key": key.plaintext }).to_string())
+    let printed = CreatedOrgLine { org_id: created.org.id.to_string(), api_key: key.plaintext };
+    serde_json::to_string(&printed).map_err(|e| CliError::Other(e.into()))
+}
+
+#[derive(Serialize)]
+struct CreatedOrgLine {
+    org_id: String,
+    api_key: String,
 }

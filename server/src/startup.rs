@@ -19,6 +19,7 @@ use serde_json::json;
 use store::{Db, DbOptions};
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -61,8 +62,11 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let sweeper = tokio::spawn(sweep_expired_sessions(self.state.db.clone()));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await;
+        sweeper.abort();
+        served
     }
 }
 
@@ -124,11 +128,19 @@ pub fn build_router(state: ServerState, settings: &Settings) -> Router {
         .route("/metrics", get(metrics::render));
 
     let _ = metrics::handle();
+    // HTTPS deployments (Secure cookies) also tell browsers to never use plain HTTP again.
+    let hsts = settings.auth.secure_cookie.then(|| {
+        SetResponseHeaderLayer::if_not_present(
+            http::header::STRICT_TRANSPORT_SECURITY,
+            http::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        )
+    });
     Router::new()
         .merge(ops)
         .nest("/api/v1", api::router())
         .merge(site)
         .layer(mw::from_fn(security_headers::apply))
+        .layer(tower::util::option_layer(hsts))
         .layer(mw::from_fn(metrics::track))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &http::Request<_>| {
@@ -144,6 +156,25 @@ pub fn build_router(state: ServerState, settings: &Settings) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// Expired sessions are already refused on load; this hourly sweep keeps the table small.
+async fn sweep_expired_sessions(db: store::Db) {
+    let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        let swept = async {
+            let mut tx = store::AuthTx::begin(&db).await?;
+            let deleted = store::sessions::delete_expired(&mut tx).await?;
+            tx.commit().await?;
+            Ok::<u64, store::StoreError>(deleted)
+        };
+        match swept.await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "expired sessions removed"),
+            Err(err) => tracing::warn!(error = ?err, "could not remove expired sessions"),
+        }
+    }
 }
 
 async fn ready(State(state): State<ServerState>) -> (StatusCode, Json<serde_json::Value>) {

@@ -46,12 +46,18 @@ impl From<sqlx::Error> for StoreError {
 
 impl fmt::Debug for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{self}")?;
-        let mut source = std::error::Error::source(self);
-        while let Some(cause) = source {
-            writeln!(f, "Caused by: {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
+        error_chain_fmt(self, f)
     }
+}
+
+/// Writes an error and every `source()` beneath it, one per line: the `Debug` our error types
+/// use so that logs show the whole cause chain.
+pub fn error_chain_fmt(err: &dyn std::error::Error, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    writeln!(f, "{err}")?;
+    let mut source = err.source();
+    while let Some(cause) = source {
+        writeln!(f, "Caused by: {cause}")?;
+        source = cause.source();
+    }
+    Ok(())
 }

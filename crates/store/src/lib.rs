@@ -23,7 +23,7 @@ pub mod users;
 
 pub use auth_tx::AuthTx;
 pub use db::{Backend, Db, DbOptions};
-pub use error::StoreError;
+pub use error::{error_chain_fmt, StoreError};
 pub use tenant::{TenantScope, TenantTx};
 
 /// Milliseconds since the Unix epoch: the one timestamp representation both backends share.

@@ -49,13 +49,7 @@ impl ApiError {
 
 impl std::fmt::Debug for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "{self}")?;
-        let mut source = std::error::Error::source(self);
-        while let Some(cause) = source {
-            writeln!(f, "Caused by: {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
+        store::error_chain_fmt(self, f)
     }
 }
 

@@ -134,4 +134,11 @@ async fn org_b_key_never_sees_org_a(app: TestApp) {
     let body: Value = me(&app, &b.api_key).await.json().await.unwrap();
     assert_eq!(body["org"]["id"], b.id.to_string());
     assert_ne!(body["org"]["id"], a.id.to_string());
+
+    // A token minted with B's key is B's, whatever it is used for.
+    let minted: Value =
+        app.api(Method::POST, "/api/v1/tokens", &b.api_key).await.send().await.unwrap().json().await.unwrap();
+    let token = minted["access_token"].as_str().unwrap();
+    let via_token: Value = me(&app, token).await.json().await.unwrap();
+    assert_eq!(via_token["org"]["id"], b.id.to_string());
 }

@@ -1,7 +1,33 @@
 use crate::helpers::TestApp;
 use crate::on_both_backends;
 
-on_both_backends!(health_and_readiness_answer, metrics_count_requests_by_route, unknown_api_routes_answer_json_404);
+on_both_backends!(
+    health_and_readiness_answer,
+    metrics_count_requests_by_route,
+    unknown_api_routes_answer_json_404,
+    org_create_prints_an_org_and_a_working_key,
+);
+
+async fn org_create_prints_an_org_and_a_working_key(app: TestApp) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configuration");
+    let mut settings = server::config::Settings::load_for(&dir, "test").unwrap();
+    settings.database.url = secrecy::SecretString::from(app.admin_url().to_owned());
+    let line =
+        server::cli::create_org(&settings, "Acme HVAC", "owner@acme.test", "correct horse battery").await.unwrap();
+    assert!(line.starts_with(r#"{"org_id":""#), "{line}");
+    let printed: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let key = printed["api_key"].as_str().unwrap();
+    let me: serde_json::Value =
+        app.api(reqwest::Method::GET, "/api/v1/me", key).await.send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["org"]["id"], printed["org_id"]);
+    assert_eq!(me["org"]["name"], "Acme HVAC");
+
+    let again = server::cli::create_org(&settings, "Acme Again", "OWNER@acme.test", "correct horse battery").await;
+    assert!(matches!(again, Err(server::cli::CliError::EmailTaken(_))), "the same address in any case is taken");
+    let invalid = server::cli::create_org(&settings, "Acme", "owner2@acme.test", "short").await;
+    assert!(matches!(invalid, Err(server::cli::CliError::Invalid { field: "password", .. })));
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM orgs").await, 1, "failed attempts leave nothing behind");
+}
 
 async fn health_and_readiness_answer(app: TestApp) {
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();

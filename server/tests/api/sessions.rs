@@ -18,7 +18,22 @@ on_both_backends!(
     a_disabled_user_is_signed_out_at_once,
     org_b_session_cannot_touch_org_a_api_keys,
     staff_cannot_manage_api_keys,
+    expired_sessions_are_refused_and_swept,
 );
+
+async fn expired_sessions_are_refused_and_swept(app: TestApp) {
+    let org = app.create_org("Acme Heating").await;
+    app.log_in(&org.owner_email, &org.password).await;
+    assert_eq!(dashboard(&app).await.status(), 200);
+    app.admin_execute("UPDATE sessions SET expires_at = 1").await;
+    assert_eq!(dashboard(&app).await.status(), StatusCode::SEE_OTHER, "an expired session is not honoured");
+
+    let mut tx = store::AuthTx::begin(&app.db).await.unwrap();
+    let swept = store::sessions::delete_expired(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(swept, 1);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM sessions").await, 0);
+}
 
 fn session_cookie(response: &reqwest::Response) -> Option<String> {
     response
@@ -224,4 +239,17 @@ async fn staff_cannot_manage_api_keys(app: TestApp) {
     assert_eq!(create_key(&app, "sneaky").await.status(), 403);
     let list = app.client.get(app.url("/api/api-keys/list")).send().await.unwrap();
     assert_eq!(list.status(), 403);
+}
+
+on_both_backends!(sign_up_is_throttled);
+
+async fn sign_up_is_throttled(app: TestApp) {
+    // configuration/test.toml allows 5 sign-ups per hour per client.
+    for n in 0..5 {
+        let response = sign_up(&app, "Acme", &format!("owner{n}@throttle.example.com"), "long enough password").await;
+        assert!(response.status().is_success() || response.status().is_redirection(), "{}", response.status());
+    }
+    let blocked = sign_up(&app, "Acme", "owner6@throttle.example.com", "long enough password").await;
+    assert_eq!(blocked.status(), 429);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM orgs").await, 5);
 }
