@@ -58,6 +58,8 @@ uuid_id!(
 uuid_id!(UserId, "user");
 uuid_id!(ApiKeyId, "API key");
 uuid_id!(CustomerId, "customer");
+uuid_id!(ServiceId, "service");
+uuid_id!(TechnicianId, "technician");
 
 #[cfg(test)]
 mod tests {

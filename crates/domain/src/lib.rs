@@ -4,14 +4,16 @@
 //! and the only way to build one from outside input is `parse`/`TryFrom`. The crate is compiled
 //! for the server and for the browser, so it stays free of I/O and heavy dependencies.
 
+pub mod catalog;
 mod email;
 mod ids;
 mod names;
 mod password;
 mod role;
+pub mod schedule;
 
 pub use email::{Email, EmailError};
-pub use ids::{ApiKeyId, CustomerId, IdError, OrgId, UserId};
+pub use ids::{ApiKeyId, CustomerId, IdError, OrgId, ServiceId, TechnicianId, UserId};
 pub use names::{NameError, OrgName, PersonName};
 pub use password::{Password, PasswordError, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 pub use role::{Role, RoleError};

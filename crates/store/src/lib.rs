@@ -18,7 +18,10 @@ mod tenant;
 pub mod api_keys;
 pub mod customers;
 pub mod orgs;
+pub mod services;
 pub mod sessions;
+pub mod settings;
+pub mod technicians;
 pub mod users;
 
 pub use auth_tx::AuthTx;

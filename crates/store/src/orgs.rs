@@ -75,8 +75,11 @@ pub async fn create_with_owner(db: &Db, new: NewOrgWithOwner) -> Result<CreatedO
         Err(StoreError::Conflict { .. }) => return Err(CreateOrgError::EmailTaken),
         Err(other) => return Err(other.into()),
     }
-    sqlx::query("INSERT INTO business_settings (org_id, updated_at) VALUES ($1, $2)")
+    let hours =
+        serde_json::to_string(&domain::schedule::WeeklyHours::weekdays_eight_to_five()).map_err(StoreError::corrupt)?;
+    sqlx::query("INSERT INTO business_settings (org_id, weekly_hours, updated_at) VALUES ($1, $2, $3)")
         .bind(&org)
+        .bind(hours)
         .bind(now)
         .execute(tx.conn())
         .await

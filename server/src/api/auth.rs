@@ -10,8 +10,9 @@ use store::{api_keys, AuthTx, TenantScope};
 
 use super::ApiError;
 
-/// The verified caller of an API route. API credentials act with staff rights: they can work the
-/// pipeline but not manage the account.
+/// The verified caller of an API route. An API key is created by an owner and acts with owner
+/// rights within its org (like a payment provider's secret key); it cannot manage API keys, which
+/// only a logged-in owner can.
 #[derive(Debug, Clone)]
 pub struct ApiAuth(pub AuthCtx);
 
@@ -33,7 +34,7 @@ impl FromRequestParts<ServerState> for ApiAuth {
             tx.commit().await?;
             let (key_id, org_id) = found.ok_or(ApiError::Unauthenticated)?;
             AuthCtx {
-                scope: TenantScope::from_verified_credential(org_id, None, Role::Staff),
+                scope: TenantScope::from_verified_credential(org_id, None, Role::Owner),
                 credential: Credential::ApiKey(key_id),
             }
         } else {
@@ -43,7 +44,7 @@ impl FromRequestParts<ServerState> for ApiAuth {
             })?;
             let key_id = ApiKeyId::parse(&claims.sub).map_err(|_| ApiError::Unauthenticated)?;
             AuthCtx {
-                scope: TenantScope::from_verified_credential(claims.org, None, Role::Staff),
+                scope: TenantScope::from_verified_credential(claims.org, None, Role::Owner),
                 credential: Credential::ApiToken(key_id),
             }
         };

@@ -55,16 +55,8 @@ fn parse_email(raw: Option<String>) -> Result<Option<Email>, ApiError> {
         .transpose()
 }
 
-/// A phone number as people write it: 7–15 digits, optionally with +, spaces, dots, dashes and
-/// parentheses. Stored as given, trimmed.
 fn parse_phone(raw: Option<String>) -> Result<Option<String>, ApiError> {
-    let Some(raw) = raw.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()) else { return Ok(None) };
-    let digits = raw.chars().filter(char::is_ascii_digit).count();
-    let allowed = raw.chars().all(|c| c.is_ascii_digit() || " +-.()".contains(c));
-    if !allowed || !(7..=15).contains(&digits) {
-        return Err(ApiError::validation("phone", "enter a phone number with 7 to 15 digits"));
-    }
-    Ok(Some(raw))
+    Ok(raw.filter(|p| !p.trim().is_empty()).map(|p| domain::catalog::parse_phone(&p)).transpose()?)
 }
 
 fn parse_text(field: &str, raw: Option<String>, max: usize) -> Result<Option<String>, ApiError> {

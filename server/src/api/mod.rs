@@ -2,6 +2,7 @@
 //! access token>`; cookies are never accepted here, so these routes need no CSRF guard.
 
 mod auth;
+mod catalog;
 mod customers;
 mod error;
 mod json;
@@ -23,6 +24,17 @@ pub fn router() -> Router<ServerState> {
         .route(
             "/customers/{id}",
             get(customers::get_customer).patch(customers::update_customer).delete(customers::delete_customer),
+        )
+        .route("/settings", get(catalog::get_settings).put(catalog::put_settings))
+        .route("/services", get(catalog::list_services).post(catalog::create_service))
+        .route(
+            "/services/{id}",
+            get(catalog::get_service).put(catalog::replace_service).delete(catalog::delete_service),
+        )
+        .route("/technicians", get(catalog::list_technicians).post(catalog::create_technician))
+        .route(
+            "/technicians/{id}",
+            get(catalog::get_technician).put(catalog::replace_technician).delete(catalog::delete_technician),
         )
         .fallback(|| async { ApiError::NotFound })
 }

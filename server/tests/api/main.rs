@@ -5,6 +5,7 @@
 mod helpers;
 
 mod api_auth;
+mod catalog;
 mod customers;
 mod database_walls;
 mod ops;

@@ -1,0 +1,248 @@
+//! Business hours: a time zone, weekly opening intervals and holidays, all validated.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("`{0}` is not an IANA time zone such as America/Chicago")]
+    UnknownTimeZone(String),
+    #[error("`{0}` is not a time of day in 24-hour HH:MM form")]
+    BadTime(String),
+    #[error("{day}: an interval must close after it opens ({open}–{close})")]
+    EmptyInterval { day: Weekday, open: TimeOfDay, close: TimeOfDay },
+    #[error("{day}: intervals overlap ({first} and {second})")]
+    Overlap { day: Weekday, first: String, second: String },
+    #[error("`{0}` is not a date in YYYY-MM-DD form")]
+    BadDate(String),
+}
+
+/// An IANA time zone name, checked against the tz database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TimeZone(String);
+
+impl TimeZone {
+    pub fn parse(value: &str) -> Result<Self, ScheduleError> {
+        let tz = chrono_tz::Tz::from_str(value.trim())
+            .map_err(|_| ScheduleError::UnknownTimeZone(value.chars().take(64).collect()))?;
+        Ok(Self(tz.name().to_owned()))
+    }
+
+    pub fn tz(&self) -> chrono_tz::Tz {
+        // Constructed only from a name the tz database accepted.
+        chrono_tz::Tz::from_str(&self.0).unwrap_or(chrono_tz::UTC)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for TimeZone {
+    type Error = ScheduleError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<TimeZone> for String {
+    fn from(value: TimeZone) -> Self {
+        value.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl Weekday {
+    pub const ALL: [Weekday; 7] = [Self::Mon, Self::Tue, Self::Wed, Self::Thu, Self::Fri, Self::Sat, Self::Sun];
+
+    pub fn from_chrono(day: chrono::Weekday) -> Self {
+        match day {
+            chrono::Weekday::Mon => Self::Mon,
+            chrono::Weekday::Tue => Self::Tue,
+            chrono::Weekday::Wed => Self::Wed,
+            chrono::Weekday::Thu => Self::Thu,
+            chrono::Weekday::Fri => Self::Fri,
+            chrono::Weekday::Sat => Self::Sat,
+            chrono::Weekday::Sun => Self::Sun,
+        }
+    }
+}
+
+impl fmt::Display for Weekday {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            Self::Mon => "Monday",
+            Self::Tue => "Tuesday",
+            Self::Wed => "Wednesday",
+            Self::Thu => "Thursday",
+            Self::Fri => "Friday",
+            Self::Sat => "Saturday",
+            Self::Sun => "Sunday",
+        };
+        f.write_str(name)
+    }
+}
+
+/// Minutes after local midnight, 00:00 to 24:00 inclusive (24:00 closes at midnight).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TimeOfDay(u16);
+
+impl TimeOfDay {
+    pub fn parse(value: &str) -> Result<Self, ScheduleError> {
+        let bad = || ScheduleError::BadTime(value.chars().take(16).collect());
+        let (h, m) = value.trim().split_once(':').ok_or_else(bad)?;
+        if h.len() != 2 || m.len() != 2 {
+            return Err(bad());
+        }
+        let (h, m): (u16, u16) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+        if m >= 60 || h > 24 || (h == 24 && m != 0) {
+            return Err(bad());
+        }
+        Ok(Self(h * 60 + m))
+    }
+
+    pub const fn minutes(self) -> u16 {
+        self.0
+    }
+}
+
+impl fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
+    }
+}
+
+impl TryFrom<String> for TimeOfDay {
+    type Error = ScheduleError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<TimeOfDay> for String {
+    fn from(value: TimeOfDay) -> Self {
+        value.to_string()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interval {
+    pub open: TimeOfDay,
+    pub close: TimeOfDay,
+}
+
+/// Opening intervals per weekday, sorted and non-overlapping. A missing day is closed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct WeeklyHours(BTreeMap<Weekday, Vec<Interval>>);
+
+impl WeeklyHours {
+    pub fn new(days: BTreeMap<Weekday, Vec<Interval>>) -> Result<Self, ScheduleError> {
+        let mut checked = BTreeMap::new();
+        for (day, mut intervals) in days {
+            intervals.sort_by_key(|i| i.open);
+            for interval in &intervals {
+                if interval.close <= interval.open {
+                    return Err(ScheduleError::EmptyInterval { day, open: interval.open, close: interval.close });
+                }
+            }
+            for pair in intervals.windows(2) {
+                if pair[1].open < pair[0].close {
+                    return Err(ScheduleError::Overlap {
+                        day,
+                        first: format!("{}–{}", pair[0].open, pair[0].close),
+                        second: format!("{}–{}", pair[1].open, pair[1].close),
+                    });
+                }
+            }
+            if !intervals.is_empty() {
+                checked.insert(day, intervals);
+            }
+        }
+        Ok(Self(checked))
+    }
+
+    /// Monday to Friday 08:00–17:00: what a new business starts with.
+    pub fn weekdays_eight_to_five() -> Self {
+        let day = vec![Interval { open: TimeOfDay(8 * 60), close: TimeOfDay(17 * 60) }];
+        Self(Weekday::ALL[..5].iter().map(|d| (*d, day.clone())).collect())
+    }
+
+    pub fn on(&self, day: Weekday) -> &[Interval] {
+        self.0.get(&day).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'de> Deserialize<'de> for WeeklyHours {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = BTreeMap::<Weekday, Vec<Interval>>::deserialize(d)?;
+        Self::new(raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Parses a `YYYY-MM-DD` calendar date.
+pub fn parse_date(value: &str) -> Result<NaiveDate, ScheduleError> {
+    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .map_err(|_| ScheduleError::BadDate(value.chars().take(16).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_zones_come_from_the_tz_database() {
+        assert_eq!(TimeZone::parse("America/Chicago").unwrap().as_str(), "America/Chicago");
+        assert!(TimeZone::parse("Mars/Olympus").is_err());
+        assert!(TimeZone::parse("").is_err());
+    }
+
+    #[test]
+    fn times_of_day_are_strict() {
+        assert_eq!(TimeOfDay::parse("08:30").unwrap().minutes(), 510);
+        assert_eq!(TimeOfDay::parse("24:00").unwrap().minutes(), 1440);
+        for bad in ["8:30", "24:01", "12:60", "noon", "12-30", "123:00"] {
+            assert!(TimeOfDay::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn weekly_hours_refuse_empty_and_overlapping_intervals() {
+        let json = r#"{"mon":[{"open":"13:00","close":"17:00"},{"open":"08:00","close":"12:00"}],"sat":[]}"#;
+        let hours: WeeklyHours = serde_json::from_str(json).unwrap();
+        assert_eq!(hours.on(Weekday::Mon)[0].open.to_string(), "08:00", "sorted");
+        assert!(hours.on(Weekday::Sat).is_empty());
+        let empty = r#"{"tue":[{"open":"17:00","close":"08:00"}]}"#;
+        assert!(serde_json::from_str::<WeeklyHours>(empty).unwrap_err().to_string().contains("close after it opens"));
+        let overlap = r#"{"wed":[{"open":"08:00","close":"12:00"},{"open":"11:00","close":"15:00"}]}"#;
+        assert!(serde_json::from_str::<WeeklyHours>(overlap).unwrap_err().to_string().contains("overlap"));
+        assert!(serde_json::from_str::<WeeklyHours>(r#"{"funday":[]}"#).is_err());
+    }
+
+    #[test]
+    fn dates_are_iso() {
+        assert_eq!(parse_date("2026-12-25").unwrap().to_string(), "2026-12-25");
+        assert!(parse_date("12/25/2026").is_err());
+        assert!(parse_date("2026-02-30").is_err());
+    }
+}
