@@ -288,7 +288,8 @@ mod tests {
 
     #[test]
     fn names_the_field_that_is_wrong() {
-        let cases: Vec<(Box<dyn Fn(&mut BusinessSettings)>, &str)> = vec![
+        type Change = Box<dyn Fn(&mut BusinessSettings)>;
+        let cases: Vec<(Change, &str)> = vec![
             (Box::new(|s| s.tax_rate_bps = 20_000), "tax_rate_bps"),
             (Box::new(|s| s.currency = "DOGE".into()), "currency"),
             (Box::new(|s| s.tone = "sarcastic".into()), "tone"),
