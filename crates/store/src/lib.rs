@@ -17,6 +17,7 @@ mod tenant;
 
 pub mod api_keys;
 pub mod customers;
+pub mod jobs;
 pub mod orgs;
 pub mod services;
 pub mod sessions;

@@ -1,0 +1,228 @@
+//! The durable job queue: jobs are rows, enqueued in the same transaction as the business write
+//! that needs them (outbox), claimed with a lease, retried with exponential backoff on transient
+//! errors, and moved to `dead` — never deleted — when they cannot succeed.
+//!
+//! Claiming is one `UPDATE … WHERE id = (SELECT … LIMIT 1) RETURNING`. On PostgreSQL the inner
+//! select uses `FOR UPDATE SKIP LOCKED`; on SQLite it runs in a `BEGIN IMMEDIATE` transaction that
+//! holds the single write lock. Either way two workers never get the same job.
+
+use domain::{OrgId, Role};
+use sqlx::any::AnyRow;
+
+use crate::rows::{int, opt_text, text, uuid};
+use crate::{new_id, now_ms, Backend, Db, StoreError, TenantScope, TenantTx};
+
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// Unix ms; `None` runs as soon as possible.
+    pub run_at: Option<i64>,
+    pub max_attempts: i64,
+    /// Unique per org: enqueueing the same key twice yields the first job.
+    pub idempotency_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedJob {
+    pub id: String,
+    pub org_id: OrgId,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    /// Including this attempt.
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub idempotency_key: String,
+}
+
+impl ClaimedJob {
+    /// The tenant the job belongs to. The job row was written inside that tenant's transaction,
+    /// so running it in that scope grants nothing its enqueuer did not have.
+    pub fn scope(&self) -> TenantScope {
+        TenantScope::from_verified_credential(self.org_id, None, Role::Staff)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRow {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub attempts: i64,
+    pub run_at: i64,
+    pub last_error: Option<String>,
+}
+
+/// How a failed attempt should be treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Might work later (a timeout, a 503): retry with backoff until attempts run out.
+    Transient,
+    /// Will never work (bad input, a refused request): dead at once.
+    Permanent,
+}
+
+/// Enqueues a job in the caller's tenant transaction; returns the job id (the existing one when
+/// the idempotency key was used before).
+pub async fn enqueue(tx: &mut TenantTx, job: &NewJob) -> Result<String, StoreError> {
+    let org = tx.org().to_owned();
+    let now = now_ms();
+    let id = new_id().to_string();
+    let payload = serde_json::to_string(&job.payload).map_err(StoreError::corrupt)?;
+    sqlx::query(
+        "INSERT INTO jobs (id, org_id, kind, payload, status, attempts, max_attempts, run_at, idempotency_key,
+                           created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8, $8)
+         ON CONFLICT (org_id, idempotency_key) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(&org)
+    .bind(&job.kind)
+    .bind(payload)
+    .bind(job.max_attempts)
+    .bind(job.run_at.unwrap_or(now))
+    .bind(&job.idempotency_key)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    let row = sqlx::query("SELECT id FROM jobs WHERE org_id = $1 AND idempotency_key = $2")
+        .bind(&org)
+        .bind(&job.idempotency_key)
+        .fetch_one(tx.conn())
+        .await?;
+    text(&row, "id")
+}
+
+/// The worker's cross-tenant transaction. SQLite starts it `IMMEDIATE` (taking the write lock up
+/// front) so concurrent claimers queue on the busy timeout instead of failing on a stale snapshot.
+async fn worker_tx(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+    match db.backend() {
+        Backend::Sqlite => Ok(db.pool().begin_with("BEGIN IMMEDIATE").await?),
+        Backend::Postgres => {
+            let mut tx = db.pool().begin().await?;
+            sqlx::query("SELECT set_config('app.worker', 'on', true)").execute(&mut *tx).await?;
+            Ok(tx)
+        }
+    }
+}
+
+fn claimed(row: &AnyRow) -> Result<ClaimedJob, StoreError> {
+    let payload = text(row, "payload")?;
+    Ok(ClaimedJob {
+        id: text(row, "id")?,
+        org_id: OrgId::from_uuid(uuid(row, "org_id")?),
+        kind: text(row, "kind")?,
+        payload: serde_json::from_str(&payload).map_err(|e| StoreError::corrupt(format!("job payload: {e}")))?,
+        attempts: int(row, "attempts")?,
+        max_attempts: int(row, "max_attempts")?,
+        idempotency_key: text(row, "idempotency_key")?,
+    })
+}
+
+/// Claims the oldest due job, or a running one whose lease expired (its worker died), for
+/// `lease_ms`. A job that already used all its attempts is moved to `dead` instead of returned.
+pub async fn claim(db: &Db, lease_ms: i64) -> Result<Option<ClaimedJob>, StoreError> {
+    loop {
+        let now = now_ms();
+        let lock = if db.backend() == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+        let sql = format!(
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $2, updated_at = $1
+             WHERE id = (
+                 SELECT id FROM jobs
+                 WHERE (status = 'queued' AND run_at <= $1) OR (status = 'running' AND locked_until < $1)
+                 ORDER BY run_at, id LIMIT 1 {lock})
+             RETURNING id, org_id, kind, payload, attempts, max_attempts, idempotency_key"
+        );
+        let mut tx = worker_tx(db).await?;
+        let row = sqlx::query(&sql).bind(now).bind(now + lease_ms).fetch_optional(&mut *tx).await?;
+        tx.commit().await?;
+        let Some(row) = row else { return Ok(None) };
+        let job = claimed(&row)?;
+        if job.attempts <= job.max_attempts {
+            return Ok(Some(job));
+        }
+        finish(db, &job.id, "dead", None, Some("gave up: the job's lease expired on its last attempt")).await?;
+    }
+}
+
+async fn finish(db: &Db, id: &str, status: &str, run_at: Option<i64>, error: Option<&str>) -> Result<(), StoreError> {
+    let now = now_ms();
+    let mut tx = worker_tx(db).await?;
+    sqlx::query(
+        "UPDATE jobs SET status = $2, run_at = COALESCE($3, run_at), locked_until = NULL,
+                last_error = COALESCE($4, last_error), updated_at = $5
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(run_at)
+    .bind(error.map(|e| e.chars().take(2000).collect::<String>()))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn complete(db: &Db, job: &ClaimedJob) -> Result<(), StoreError> {
+    finish(db, &job.id, "done", None, None).await
+}
+
+/// Records a failed attempt: transient failures are retried after `backoff_ms(attempts)` until
+/// attempts run out; permanent ones and exhausted jobs go to `dead`.
+pub async fn fail(db: &Db, job: &ClaimedJob, failure: Failure, error: &str) -> Result<(), StoreError> {
+    if failure == Failure::Transient && job.attempts < job.max_attempts {
+        let run_at = now_ms() + backoff_ms(job.attempts, &job.id);
+        finish(db, &job.id, "queued", Some(run_at), Some(error)).await
+    } else {
+        finish(db, &job.id, "dead", None, Some(error)).await
+    }
+}
+
+/// 2^attempts seconds (capped at one hour) plus up to 25 % jitter derived from the job id, so
+/// retries of many jobs that failed together spread out.
+pub fn backoff_ms(attempts: i64, job_id: &str) -> i64 {
+    let base = 1000_i64.saturating_mul(1_i64 << attempts.clamp(0, 12)).min(3_600_000);
+    let seed = job_id.bytes().fold(0_i64, |acc, b| (acc.wrapping_mul(31) + i64::from(b)).rem_euclid(1_000_003));
+    base + (base / 4) * (seed % 1000) / 1000
+}
+
+/// The current org's jobs, newest first (for operators and tests).
+pub async fn list(tx: &mut TenantTx, limit: i64) -> Result<Vec<JobRow>, StoreError> {
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(
+        "SELECT id, kind, status, attempts, run_at, last_error FROM jobs WHERE org_id = $1
+         ORDER BY created_at DESC, id DESC LIMIT $2",
+    )
+    .bind(&org)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(JobRow {
+                id: text(row, "id")?,
+                kind: text(row, "kind")?,
+                status: text(row, "status")?,
+                attempts: int(row, "attempts")?,
+                run_at: int(row, "run_at")?,
+                last_error: opt_text(row, "last_error")?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_ms;
+
+    #[test]
+    fn backoff_grows_exponentially_with_bounded_jitter_and_a_cap() {
+        let first = backoff_ms(1, "job-a");
+        assert!((2000..=2500).contains(&first), "{first}");
+        let fifth = backoff_ms(5, "job-a");
+        assert!((32_000..=40_000).contains(&fifth), "{fifth}");
+        assert!(backoff_ms(40, "job-a") <= 4_500_000);
+        assert_ne!(backoff_ms(3, "job-a"), backoff_ms(3, "job-b"), "jitter spreads jobs apart");
+    }
+}
