@@ -59,6 +59,8 @@ uuid_id!(UserId, "user");
 uuid_id!(ApiKeyId, "API key");
 uuid_id!(CustomerId, "customer");
 uuid_id!(ServiceId, "service");
+uuid_id!(LeadId, "lead");
+uuid_id!(MessageId, "message");
 uuid_id!(TechnicianId, "technician");
 
 #[cfg(test)]

@@ -9,11 +9,12 @@ mod email;
 mod ids;
 mod names;
 mod password;
+pub mod pipeline;
 mod role;
 pub mod schedule;
 
 pub use email::{Email, EmailError};
-pub use ids::{ApiKeyId, CustomerId, IdError, OrgId, ServiceId, TechnicianId, UserId};
+pub use ids::{ApiKeyId, CustomerId, IdError, LeadId, MessageId, OrgId, ServiceId, TechnicianId, UserId};
 pub use names::{NameError, OrgName, PersonName};
 pub use password::{Password, PasswordError, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 pub use role::{Role, RoleError};

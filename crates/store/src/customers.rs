@@ -86,6 +86,31 @@ pub async fn get(tx: &mut TenantTx, id: CustomerId) -> Result<Option<CustomerRow
     row.as_ref().map(from_row).transpose()
 }
 
+/// The customer with this email (case-insensitive) or, failing that, this exact phone number.
+pub async fn find_by_contact(
+    tx: &mut TenantTx,
+    email: Option<&Email>,
+    phone: Option<&str>,
+) -> Result<Option<CustomerRow>, StoreError> {
+    let org = tx.org().to_owned();
+    if let Some(email) = email {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM customers WHERE org_id = $1 AND LOWER(email) = $2 ORDER BY created_at, id LIMIT 1"
+        );
+        let row = sqlx::query(&sql).bind(&org).bind(email.canonical()).fetch_optional(tx.conn()).await?;
+        if let Some(row) = row {
+            return from_row(&row).map(Some);
+        }
+    }
+    if let Some(phone) = phone {
+        let sql =
+            format!("SELECT {COLUMNS} FROM customers WHERE org_id = $1 AND phone = $2 ORDER BY created_at, id LIMIT 1");
+        let row = sqlx::query(&sql).bind(&org).bind(phone).fetch_optional(tx.conn()).await?;
+        return row.as_ref().map(from_row).transpose();
+    }
+    Ok(None)
+}
+
 /// Newest first, at most `limit` rows.
 pub async fn list(tx: &mut TenantTx, limit: i64) -> Result<Vec<CustomerRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM customers WHERE org_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2");

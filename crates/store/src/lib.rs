@@ -18,6 +18,7 @@ mod tenant;
 pub mod api_keys;
 pub mod customers;
 pub mod jobs;
+pub mod leads;
 pub mod orgs;
 pub mod services;
 pub mod sessions;

@@ -5,7 +5,9 @@ mod auth;
 mod catalog;
 mod customers;
 mod error;
+mod inbound;
 mod json;
+mod leads;
 mod me;
 mod tokens;
 
@@ -25,6 +27,9 @@ pub fn router() -> Router<ServerState> {
             "/customers/{id}",
             get(customers::get_customer).patch(customers::update_customer).delete(customers::delete_customer),
         )
+        .route("/inbound", post(inbound::post_inbound))
+        .route("/leads", get(leads::list_leads))
+        .route("/leads/{id}", get(leads::get_lead))
         .route("/settings", get(catalog::get_settings).put(catalog::put_settings))
         .route("/services", get(catalog::list_services).post(catalog::create_service))
         .route(

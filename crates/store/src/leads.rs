@@ -1,0 +1,269 @@
+//! Leads (one inquiry's journey through the pipeline) and their messages.
+
+use domain::pipeline::{Channel, Stage, WaitingOn};
+use domain::{CustomerId, LeadId, MessageId, ServiceId};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+
+use crate::rows::{int, opt_int, opt_text, opt_uuid, text, uuid};
+use crate::{new_id, now_ms, StoreError, TenantTx};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeadRow {
+    pub id: LeadId,
+    pub customer_id: CustomerId,
+    pub customer_name: String,
+    pub channel: Channel,
+    pub stage: Stage,
+    pub waiting_on: WaitingOn,
+    pub score: Option<i64>,
+    pub score_reasons: Vec<String>,
+    pub urgency: Option<String>,
+    pub service_id: Option<ServiceId>,
+    pub summary: String,
+    pub human_takeover: bool,
+    pub first_response_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "l.id, l.customer_id, c.name AS customer_name, l.channel, l.stage, l.waiting_on, l.score,
+    l.score_reasons, l.urgency, l.service_id, l.summary, l.human_takeover, l.first_response_at, l.created_at,
+    l.updated_at";
+
+fn parse<T>(raw: String, what: &str, f: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    f(&raw).ok_or_else(|| StoreError::corrupt(format!("{what} `{raw}`")))
+}
+
+fn from_row(row: &AnyRow) -> Result<LeadRow, StoreError> {
+    let reasons = text(row, "score_reasons")?;
+    Ok(LeadRow {
+        id: LeadId::from_uuid(uuid(row, "id")?),
+        customer_id: CustomerId::from_uuid(uuid(row, "customer_id")?),
+        customer_name: text(row, "customer_name")?,
+        channel: parse(text(row, "channel")?, "channel", Channel::parse)?,
+        stage: parse(text(row, "stage")?, "stage", Stage::parse)?,
+        waiting_on: parse(text(row, "waiting_on")?, "waiting_on", WaitingOn::parse)?,
+        score: opt_int(row, "score")?,
+        score_reasons: serde_json::from_str(&reasons)
+            .map_err(|e| StoreError::corrupt(format!("score_reasons: {e}")))?,
+        urgency: opt_text(row, "urgency")?,
+        service_id: opt_uuid(row, "service_id")?.map(ServiceId::from_uuid),
+        summary: text(row, "summary")?,
+        human_takeover: int(row, "human_takeover")? != 0,
+        first_response_at: opt_int(row, "first_response_at")?,
+        created_at: int(row, "created_at")?,
+        updated_at: int(row, "updated_at")?,
+    })
+}
+
+/// The customer's lead that is still in progress, if any (newest first).
+pub async fn find_open_for_customer(tx: &mut TenantTx, customer: CustomerId) -> Result<Option<LeadRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM leads l JOIN customers c ON c.org_id = l.org_id AND c.id = l.customer_id
+         WHERE l.org_id = $1 AND l.customer_id = $2 AND l.stage NOT IN ('disqualified', 'paid')
+         ORDER BY l.created_at DESC, l.id DESC LIMIT 1"
+    );
+    let org = tx.org().to_owned();
+    let row = sqlx::query(&sql).bind(&org).bind(customer.to_string()).fetch_optional(tx.conn()).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn insert(tx: &mut TenantTx, customer: CustomerId, channel: Channel) -> Result<LeadId, StoreError> {
+    let id = LeadId::from_uuid(new_id());
+    let org = tx.org().to_owned();
+    sqlx::query(
+        "INSERT INTO leads (id, org_id, customer_id, channel, stage, waiting_on, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'new', 'none', $5, $5)",
+    )
+    .bind(id.to_string())
+    .bind(&org)
+    .bind(customer.to_string())
+    .bind(channel.as_str())
+    .bind(now_ms())
+    .execute(tx.conn())
+    .await?;
+    Ok(id)
+}
+
+/// Marks activity on a lead (a new message) so lists sort by what moved last.
+pub async fn touch(tx: &mut TenantTx, id: LeadId) -> Result<(), StoreError> {
+    let org = tx.org().to_owned();
+    sqlx::query("UPDATE leads SET updated_at = $3 WHERE org_id = $1 AND id = $2")
+        .bind(&org)
+        .bind(id.to_string())
+        .bind(now_ms())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn get(tx: &mut TenantTx, id: LeadId) -> Result<Option<LeadRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM leads l JOIN customers c ON c.org_id = l.org_id AND c.id = l.customer_id
+         WHERE l.org_id = $1 AND l.id = $2"
+    );
+    let org = tx.org().to_owned();
+    let row = sqlx::query(&sql).bind(&org).bind(id.to_string()).fetch_optional(tx.conn()).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Most recently active first, optionally in one stage.
+pub async fn list(tx: &mut TenantTx, stage: Option<Stage>, limit: i64) -> Result<Vec<LeadRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM leads l JOIN customers c ON c.org_id = l.org_id AND c.id = l.customer_id
+         WHERE l.org_id = $1 AND ($2 = '' OR l.stage = $2)
+         ORDER BY l.updated_at DESC, l.id DESC LIMIT $3"
+    );
+    let org = tx.org().to_owned();
+    let rows =
+        sqlx::query(&sql).bind(&org).bind(stage.map_or("", Stage::as_str)).bind(limit).fetch_all(tx.conn()).await?;
+    rows.iter().map(from_row).collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Author {
+    Customer,
+    Agent,
+    Human,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub lead_id: LeadId,
+    pub direction: Direction,
+    pub channel: Channel,
+    pub author: Author,
+    pub subject: Option<String>,
+    pub body: String,
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageRow {
+    pub id: MessageId,
+    pub direction: String,
+    pub channel: String,
+    pub author: String,
+    pub subject: Option<String>,
+    pub body: String,
+    pub created_at: i64,
+}
+
+pub async fn insert_message(tx: &mut TenantTx, new: &NewMessage) -> Result<MessageId, StoreError> {
+    let id = MessageId::from_uuid(new_id());
+    let org = tx.org().to_owned();
+    let direction = match new.direction {
+        Direction::Inbound => "inbound",
+        Direction::Outbound => "outbound",
+    };
+    let author = match new.author {
+        Author::Customer => "customer",
+        Author::Agent => "agent",
+        Author::Human => "human",
+    };
+    sqlx::query(
+        "INSERT INTO messages (id, org_id, lead_id, direction, channel, author, subject, body, external_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(id.to_string())
+    .bind(&org)
+    .bind(new.lead_id.to_string())
+    .bind(direction)
+    .bind(new.channel.as_str())
+    .bind(author)
+    .bind(new.subject.clone())
+    .bind(&new.body)
+    .bind(new.external_id.clone())
+    .bind(now_ms())
+    .execute(tx.conn())
+    .await?;
+    Ok(id)
+}
+
+/// The conversation, oldest first.
+pub async fn messages(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<MessageRow>, StoreError> {
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(
+        "SELECT id, direction, channel, author, subject, body, created_at FROM messages
+         WHERE org_id = $1 AND lead_id = $2 ORDER BY created_at, id",
+    )
+    .bind(&org)
+    .bind(lead.to_string())
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(MessageRow {
+                id: MessageId::from_uuid(uuid(row, "id")?),
+                direction: text(row, "direction")?,
+                channel: text(row, "channel")?,
+                author: text(row, "author")?,
+                subject: opt_text(row, "subject")?,
+                body: text(row, "body")?,
+                created_at: int(row, "created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// One recorded step of the lead's agent runs (model call, tool call, handoff, escalation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepRow {
+    pub run_id: String,
+    pub seq: i64,
+    pub kind: String,
+    pub agent: String,
+    pub payload: serde_json::Value,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cache_read_tokens: i64,
+    pub cache_write_tokens: i64,
+    pub cost_micros: i64,
+    pub latency_ms: i64,
+    pub prompt_version: Option<String>,
+    pub created_at: i64,
+}
+
+pub async fn steps(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<StepRow>, StoreError> {
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(
+        "SELECT s.run_id, s.seq, s.kind, s.agent, s.payload, s.input_tokens, s.output_tokens, s.cache_read_tokens,
+                s.cache_write_tokens, s.cost_micros, s.latency_ms, s.prompt_version, s.created_at
+         FROM run_steps s JOIN agent_runs r ON r.org_id = s.org_id AND r.id = s.run_id
+         WHERE s.org_id = $1 AND r.lead_id = $2 ORDER BY r.started_at, s.run_id, s.seq",
+    )
+    .bind(&org)
+    .bind(lead.to_string())
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let payload = text(row, "payload")?;
+            Ok(StepRow {
+                run_id: text(row, "run_id")?,
+                seq: int(row, "seq")?,
+                kind: text(row, "kind")?,
+                agent: text(row, "agent")?,
+                payload: serde_json::from_str(&payload)
+                    .map_err(|e| StoreError::corrupt(format!("step payload: {e}")))?,
+                input_tokens: int(row, "input_tokens")?,
+                output_tokens: int(row, "output_tokens")?,
+                cache_read_tokens: int(row, "cache_read_tokens")?,
+                cache_write_tokens: int(row, "cache_write_tokens")?,
+                cost_micros: int(row, "cost_micros")?,
+                latency_ms: int(row, "latency_ms")?,
+                prompt_version: opt_text(row, "prompt_version")?,
+                created_at: int(row, "created_at")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,148 @@
+//! POST /api/v1/inbound and the leads it creates: one transaction, continuation of open leads,
+//! validation, and the two-tenant wall.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+use crate::on_both_backends;
+
+on_both_backends!(
+    an_inquiry_becomes_a_customer_a_lead_a_message_and_a_queued_run,
+    a_reply_continues_the_open_lead_and_a_closed_lead_starts_fresh,
+    bad_inquiries_are_refused_and_nothing_is_stored,
+    org_b_cannot_see_org_a_leads,
+);
+
+fn inquiry(email: &str, body: &str) -> Value {
+    json!({
+        "channel": "email",
+        "from": { "name": "Jordan Miles", "email": email, "phone": "(312) 555-0142" },
+        "subject": "No heat",
+        "body": body,
+        "address": "12 Elm St, Chicago, IL 60601"
+    })
+}
+
+async fn post(app: &TestApp, key: &str, body: &Value) -> reqwest::Response {
+    app.api(Method::POST, "/api/v1/inbound", key).await.json(body).send().await.unwrap()
+}
+
+async fn an_inquiry_becomes_a_customer_a_lead_a_message_and_a_queued_run(app: TestApp) {
+    let org = app.create_org("Acme Heating").await;
+    let response =
+        post(&app, &org.api_key, &inquiry("jordan@example.com", "Our furnace stopped working last night.")).await;
+    assert_eq!(response.status(), 202);
+    let accepted: Value = response.json().await.unwrap();
+    assert_eq!(accepted["continued"], false);
+    let lead_id = accepted["lead_id"].as_str().unwrap();
+
+    let lead: Value = app
+        .api(Method::GET, &format!("/api/v1/leads/{lead_id}"), &org.api_key)
+        .await
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(lead["stage"], "new");
+    assert_eq!(lead["waiting_on"], "none");
+    assert_eq!(lead["channel"], "email");
+    assert_eq!(lead["customer"]["name"], "Jordan Miles");
+    assert_eq!(lead["customer"]["postal_code"], "60601");
+    assert_eq!(lead["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(lead["messages"][0]["id"], accepted["message_id"]);
+    assert_eq!(lead["messages"][0]["author"], "customer");
+    assert_eq!(lead["messages"][0]["body"], "Our furnace stopped working last night.");
+    assert_eq!(lead["steps"], json!([]));
+
+    let queued = app
+        .admin_count(&format!(
+            "SELECT COUNT(*) FROM jobs WHERE kind = 'run_squad' AND status = 'queued' AND idempotency_key = 'inbound:{}'",
+            accepted["message_id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(queued, 1, "the squad's run is queued with the inquiry");
+}
+
+async fn a_reply_continues_the_open_lead_and_a_closed_lead_starts_fresh(app: TestApp) {
+    let org = app.create_org("Acme Heating").await;
+    let first: Value =
+        post(&app, &org.api_key, &inquiry("jordan@example.com", "Furnace is out.")).await.json().await.unwrap();
+    let reply = json!({ "channel": "sms", "from": { "phone": "(312) 555-0142" }, "body": "Tuesday morning works" });
+    let second: Value = post(&app, &org.api_key, &reply).await.json().await.unwrap();
+    assert_eq!(second["continued"], true);
+    assert_eq!(second["lead_id"], first["lead_id"], "the same customer's open lead");
+    let by_email_case: Value =
+        post(&app, &org.api_key, &inquiry("JORDAN@example.com", "Any update?")).await.json().await.unwrap();
+    assert_eq!(by_email_case["lead_id"], first["lead_id"]);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM customers").await, 1);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM messages").await, 3);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM jobs").await, 3, "one run per message");
+
+    app.admin_execute(&format!("UPDATE leads SET stage = 'paid' WHERE id = '{}'", first["lead_id"].as_str().unwrap()))
+        .await;
+    let later: Value =
+        post(&app, &org.api_key, &inquiry("jordan@example.com", "AC is making noise now")).await.json().await.unwrap();
+    assert_eq!(later["continued"], false);
+    assert_ne!(later["lead_id"], first["lead_id"]);
+
+    let paid: Vec<Value> = app
+        .api(Method::GET, "/api/v1/leads?stage=paid", &org.api_key)
+        .await
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(paid.len(), 1);
+    let all: Vec<Value> =
+        app.api(Method::GET, "/api/v1/leads", &org.api_key).await.send().await.unwrap().json().await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0]["id"], later["lead_id"], "most recently active first");
+}
+
+async fn bad_inquiries_are_refused_and_nothing_is_stored(app: TestApp) {
+    let org = app.create_org("Acme Heating").await;
+    let long = "x".repeat(20_001);
+    for (body, field) in [
+        (json!({ "channel": "fax", "from": { "email": "a@example.com" }, "body": "hi" }), "channel"),
+        (json!({ "channel": "email", "from": { "name": "Nobody" }, "body": "hi" }), "from"),
+        (json!({ "channel": "email", "from": { "email": "not-an-email" }, "body": "hi" }), "from.email"),
+        (json!({ "channel": "sms", "from": { "phone": "call me" }, "body": "hi" }), "from.phone"),
+        (json!({ "channel": "email", "from": { "email": "a@example.com" }, "body": "   " }), "body"),
+        (json!({ "channel": "email", "from": { "email": "a@example.com" }, "body": long }), "body"),
+    ] {
+        let response = post(&app, &org.api_key, &body).await;
+        assert_eq!(response.status(), 422, "{field}");
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["field"], field);
+    }
+    let bad_stage = app.api(Method::GET, "/api/v1/leads?stage=won", &org.api_key).await.send().await.unwrap();
+    assert_eq!(bad_stage.status(), 422);
+    for table in ["customers", "leads", "messages", "jobs"] {
+        assert_eq!(app.admin_count(&format!("SELECT COUNT(*) FROM {table}")).await, 0, "{table}");
+    }
+}
+
+async fn org_b_cannot_see_org_a_leads(app: TestApp) {
+    let a = app.create_org("Org A").await;
+    let b = app.create_org("Org B").await;
+    let accepted: Value =
+        post(&app, &a.api_key, &inquiry("jordan@example.com", "Furnace is out.")).await.json().await.unwrap();
+    let path = format!("/api/v1/leads/{}", accepted["lead_id"].as_str().unwrap());
+    assert_eq!(app.api(Method::GET, &path, &b.api_key).await.send().await.unwrap().status(), 404);
+    let listed: Vec<Value> =
+        app.api(Method::GET, "/api/v1/leads", &b.api_key).await.send().await.unwrap().json().await.unwrap();
+    assert!(listed.is_empty());
+
+    // The same person writing to B is B's customer, with B's own lead.
+    let in_b: Value =
+        post(&app, &b.api_key, &inquiry("jordan@example.com", "Also need a quote")).await.json().await.unwrap();
+    assert_eq!(in_b["continued"], false);
+    assert_ne!(in_b["lead_id"], accepted["lead_id"]);
+    let a_lead: Value = app.api(Method::GET, &path, &a.api_key).await.send().await.unwrap().json().await.unwrap();
+    assert_eq!(a_lead["messages"].as_array().unwrap().len(), 1, "nothing of B's landed in A's lead");
+}
