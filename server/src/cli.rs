@@ -55,3 +55,51 @@ struct CreatedOrgLine {
     org_id: String,
     api_key: String,
 }
+
+/// `opsquad eval`: runs the labelled inquiries through the offline reader and `qualify_lead`
+/// against the demo shop and prints the report as JSON.
+pub fn eval(file: &std::path::Path, split: &str) -> Result<String, CliError> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| CliError::Invalid { field: "file", message: format!("{}: {e}", file.display()) })?;
+    let cases =
+        squad::eval::parse_cases(&text).map_err(|e| CliError::Invalid { field: "file", message: e.to_string() })?;
+    let chosen: Vec<_> = cases.into_iter().filter(|c| split == "all" || c.split == split).collect();
+    if chosen.is_empty() {
+        return Err(CliError::Invalid {
+            field: "split",
+            message: format!("no cases in split `{split}` (use tune, holdout or all)"),
+        });
+    }
+    let report = squad::eval::run(&chosen, &squad::demo::org_context());
+    let summary = serde_json::json!({
+        "split": split,
+        "model": "offline",
+        "cases": report.cases,
+        "accuracy": {
+            "qualification": report.qualification.accuracy(),
+            "intent": report.intent.accuracy(),
+            "service": report.service.accuracy(),
+            "urgency": report.urgency.accuracy(),
+            "escalation": report.escalation.accuracy(),
+        },
+        "misses": report.misses,
+    });
+    serde_json::to_string_pretty(&summary).map_err(|e| CliError::Other(e.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn eval_reports_each_split_and_refuses_unknown_ones() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../evals/inquiries.jsonl");
+        let report: serde_json::Value = serde_json::from_str(&eval(&file, "all").unwrap()).unwrap();
+        assert!(report["cases"].as_u64().unwrap() >= 60);
+        assert!(report["accuracy"]["qualification"].as_f64().is_some());
+        assert!(matches!(eval(&file, "training"), Err(CliError::Invalid { field: "split", .. })));
+        assert!(matches!(eval(Path::new("/no/such/file.jsonl"), "all"), Err(CliError::Invalid { field: "file", .. })));
+    }
+}

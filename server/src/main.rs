@@ -23,6 +23,14 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Measure the offline model on labelled inquiries (evals/inquiries.jsonl) and print JSON.
+    Eval {
+        #[arg(long, default_value = "evals/inquiries.jsonl")]
+        file: PathBuf,
+        /// tune, holdout or all.
+        #[arg(long, default_value = "holdout")]
+        split: String,
+    },
     /// Manage organisations.
     Org {
         #[command(subcommand)]
@@ -66,6 +74,13 @@ async fn main() -> ExitCode {
 
     let outcome = match args.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&settings).await,
+        Command::Eval { file, split } => match cli::eval(&file, &split) {
+            Ok(report) => {
+                println!("{report}");
+                Ok(())
+            }
+            Err(err) => Err(err.into()),
+        },
         Command::Migrate => cli::migrate(&settings).await.map(|()| eprintln!("opsquad: migrations applied")),
         Command::Org { command: OrgCommand::Create { name, owner_email, password } } => {
             match cli::create_org(&settings, &name, &owner_email, &password).await {

@@ -1,0 +1,102 @@
+//! What Lead Response learns from an inquiry. Handed on to the Scheduler as part of the typed
+//! handoff context.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Intent {
+    ServiceRequest,
+    QuoteRequest,
+    SafetyEmergency,
+    Complaint,
+    Spam,
+    Vendor,
+    JobApplicant,
+    OtherTrade,
+}
+
+impl Intent {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::ServiceRequest => "service_request",
+            Self::QuoteRequest => "quote_request",
+            Self::SafetyEmergency => "safety_emergency",
+            Self::Complaint => "complaint",
+            Self::Spam => "spam",
+            Self::Vendor => "vendor",
+            Self::JobApplicant => "job_applicant",
+            Self::OtherTrade => "other_trade",
+        }
+    }
+
+    /// Whether the sender wants work done (now or later).
+    pub const fn wants_work(self) -> bool {
+        matches!(self, Self::ServiceRequest | Self::QuoteRequest | Self::SafetyEmergency)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Routine,
+    Urgent,
+    Emergency,
+}
+
+impl Urgency {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Routine => "routine",
+            Self::Urgent => "urgent",
+            Self::Emergency => "emergency",
+        }
+    }
+}
+
+/// A danger to people that no agent may handle alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hazard {
+    GasLeak,
+    CarbonMonoxide,
+    ElectricalFire,
+}
+
+/// Signs that the text tries to steer the squad rather than describe a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Manipulation {
+    /// "Ignore previous instructions", "SYSTEM:", "admin mode".
+    InstructionOverride,
+    /// Claims to be, or to speak for, the owner or staff.
+    AuthorityClaim,
+    /// Asks for a discount, a waived fee or free work.
+    PriceChange,
+    /// Asks to send invoices or payments somewhere new.
+    PaymentRedirect,
+    /// Text hidden from a human reader (HTML hidden styles).
+    HiddenText,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    English,
+    Spanish,
+}
+
+/// Everything read from one inquiry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InquiryFacts {
+    pub intent: Intent,
+    /// The skill key of the matching service (`furnace_repair`), if one was recognised.
+    pub service: Option<String>,
+    pub urgency: Option<Urgency>,
+    pub hazard: Option<Hazard>,
+    pub postal_code: Option<String>,
+    pub language: Language,
+    pub manipulation: Vec<Manipulation>,
+    pub has_phone: bool,
+    pub has_email: bool,
+}
