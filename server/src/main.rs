@@ -23,6 +23,8 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Create (or refresh) the demo shop and print {org_id, api_key, owner_email, password}.
+    Demo,
     /// Measure the offline model on labelled inquiries (evals/inquiries.jsonl) and print JSON.
     Eval {
         #[arg(long, default_value = "evals/inquiries.jsonl")]
@@ -74,6 +76,16 @@ async fn main() -> ExitCode {
 
     let outcome = match args.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&settings).await,
+        Command::Demo => match server::demo::create_demo(&settings).await {
+            Ok(credentials) => match serde_json::to_string(&credentials) {
+                Ok(line) => {
+                    println!("{line}");
+                    Ok(())
+                }
+                Err(err) => Err(err.into()),
+            },
+            Err(err) => Err(err.into()),
+        },
         Command::Eval { file, split } => match cli::eval(&file, &split) {
             Ok(report) => {
                 println!("{report}");

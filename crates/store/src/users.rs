@@ -78,3 +78,15 @@ pub async fn list(tx: &mut TenantTx) -> Result<Vec<UserRow>, StoreError> {
     let rows = sqlx::query(&sql).bind(&org).fetch_all(tx.conn()).await?;
     rows.iter().map(from_row).collect()
 }
+
+/// Replaces a member's password hash. Callers also end the member's sessions.
+pub async fn set_password_hash(tx: &mut TenantTx, user_id: UserId, password_hash: &str) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let done = sqlx::query("UPDATE users SET password_hash = $3 WHERE org_id = $1 AND id = $2")
+        .bind(&org)
+        .bind(user_id.to_string())
+        .bind(password_hash)
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

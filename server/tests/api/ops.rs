@@ -53,3 +53,38 @@ async fn unknown_api_routes_answer_json_404(app: TestApp) {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not_found");
 }
+
+on_both_backends!(demo_is_idempotent_and_prints_working_credentials);
+
+async fn demo_is_idempotent_and_prints_working_credentials(app: TestApp) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configuration");
+    let mut settings = server::config::Settings::load_for(&dir, "test").unwrap();
+    settings.database.url = secrecy::SecretString::from(app.admin_url().to_owned());
+    let first = server::demo::create_demo(&settings).await.unwrap();
+    let second = server::demo::create_demo(&settings).await.unwrap();
+    assert_eq!(first.org_id, second.org_id, "one demo org, however often it runs");
+    assert_ne!(first.api_key, second.api_key);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM orgs").await, 1);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM services").await, 7);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM technicians").await, 3);
+
+    for key in [&first.api_key, &second.api_key] {
+        let me = app.api(reqwest::Method::GET, "/api/v1/me", key).await.send().await.unwrap();
+        assert_eq!(me.status(), 200);
+    }
+    let settings: serde_json::Value = app
+        .api(reqwest::Method::GET, "/api/v1/settings", &second.api_key)
+        .await
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(settings["time_zone"], "America/Chicago");
+    assert_eq!(settings["weekly_hours"]["sat"][0]["close"], "13:00");
+
+    assert_eq!(app.log_in(&second.owner_email, &first.password).await.status(), 401, "the old password was replaced");
+    let ok = app.log_in(&second.owner_email, &second.password).await;
+    assert!(ok.status().is_success() || ok.status().is_redirection(), "{}", ok.status());
+}
