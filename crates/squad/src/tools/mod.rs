@@ -1,1 +1,2 @@
+pub mod availability;
 pub mod qualify;
