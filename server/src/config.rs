@@ -24,6 +24,18 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub telemetry: TelemetrySettings,
+    pub worker: WorkerSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Run the job worker inside `serve`. Tests turn it off and drain the queue themselves.
+    pub enabled: bool,
+    pub poll_ms: u64,
+    /// `offline` (the deterministic rules model) is the only provider so far.
+    pub model_provider: String,
+    pub model_id: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -78,6 +90,8 @@ pub enum SettingsError {
     UnknownEnvironment(String),
     #[error("invalid JWT keys")]
     Keys(#[from] KeyRingError),
+    #[error("unknown model provider `{0}` (available: offline)")]
+    UnknownModelProvider(String),
     #[error("refusing to start in production: {0}")]
     UnsafeForProduction(&'static str),
 }
@@ -109,6 +123,9 @@ impl Settings {
             .build()?
             .try_deserialize()?;
         settings.check_production()?;
+        if settings.worker.model_provider != "offline" {
+            return Err(SettingsError::UnknownModelProvider(settings.worker.model_provider));
+        }
         Ok(settings)
     }
 
@@ -167,6 +184,12 @@ mod tests {
                 signups_per_hour: 20,
             },
             telemetry: TelemetrySettings { log_format: LogFormat::Json, log_filter: "info".into() },
+            worker: WorkerSettings {
+                enabled: true,
+                poll_ms: 250,
+                model_provider: "offline".into(),
+                model_id: "offline-rules-v1".into(),
+            },
         }
     }
 

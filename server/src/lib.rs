@@ -9,3 +9,4 @@ pub mod metrics;
 pub mod middleware;
 pub mod startup;
 pub mod telemetry;
+pub mod worker;

@@ -26,6 +26,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::Settings;
 use crate::middleware::{csrf, security_headers, session_auth};
+use crate::worker::Worker;
 use crate::{api, metrics};
 
 pub const SITE_OUTPUT_NAME: &str = "opsquad";
@@ -34,6 +35,17 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: ServerState,
+    worker: Option<(Worker, Duration)>,
+}
+
+/// The job worker for these settings (the offline model until other providers exist).
+pub fn build_worker(settings: &Settings, db: store::Db) -> Worker {
+    Worker {
+        db,
+        model: Arc::new(squad::offline::OfflineModel),
+        model_id: settings.worker.model_id.clone(),
+        limits: squad::runtime::Limits::default(),
+    }
 }
 
 impl Application {
@@ -50,7 +62,11 @@ impl Application {
         let addr = listener.local_addr()?;
         let state = build_state(settings, db, addr)?;
         let router = build_router(state.clone(), settings);
-        Ok(Self { listener, router, state })
+        let worker = settings
+            .worker
+            .enabled
+            .then(|| (build_worker(settings, state.db.clone()), Duration::from_millis(settings.worker.poll_ms)));
+        Ok(Self { listener, router, state, worker })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -63,9 +79,13 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let sweeper = tokio::spawn(sweep_expired_sessions(self.state.db.clone()));
+        let worker = self.worker.map(|(worker, poll)| tokio::spawn(worker.run(poll)));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await;
         sweeper.abort();
+        if let Some(worker) = worker {
+            worker.abort();
+        }
         served
     }
 }

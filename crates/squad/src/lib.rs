@@ -8,9 +8,13 @@
 //!   calculates.
 //! - [`untrusted`]: how customer text is fenced off before it goes anywhere near a prompt.
 
+pub mod agents;
+pub mod conversation;
 pub mod demo;
 pub mod eval;
 pub mod facts;
+pub mod model;
 pub mod offline;
+pub mod runtime;
 pub mod tools;
 pub mod untrusted;

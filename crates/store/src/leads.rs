@@ -86,6 +86,79 @@ pub async fn insert(tx: &mut TenantTx, customer: CustomerId, channel: Channel) -
     Ok(id)
 }
 
+/// What `qualify_lead` decided, written onto the lead.
+#[derive(Debug, Clone)]
+pub struct QualificationUpdate<'a> {
+    pub score: i64,
+    pub reasons: &'a [String],
+    pub urgency: Option<&'a str>,
+    pub service_id: Option<ServiceId>,
+    pub stage: Stage,
+    pub waiting_on: WaitingOn,
+}
+
+pub async fn record_qualification(
+    tx: &mut TenantTx,
+    id: LeadId,
+    q: &QualificationUpdate<'_>,
+) -> Result<(), StoreError> {
+    let org = tx.org().to_owned();
+    sqlx::query(
+        "UPDATE leads SET score = $3, score_reasons = $4, urgency = $5, service_id = $6, stage = $7, waiting_on = $8,
+                updated_at = $9
+         WHERE org_id = $1 AND id = $2",
+    )
+    .bind(&org)
+    .bind(id.to_string())
+    .bind(q.score)
+    .bind(serde_json::to_string(q.reasons).map_err(StoreError::corrupt)?)
+    .bind(q.urgency)
+    .bind(q.service_id.map(|s| s.to_string()))
+    .bind(q.stage.as_str())
+    .bind(q.waiting_on.as_str())
+    .bind(now_ms())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn set_stage(tx: &mut TenantTx, id: LeadId, stage: Stage, waiting_on: WaitingOn) -> Result<(), StoreError> {
+    let org = tx.org().to_owned();
+    sqlx::query("UPDATE leads SET stage = $3, waiting_on = $4, updated_at = $5 WHERE org_id = $1 AND id = $2")
+        .bind(&org)
+        .bind(id.to_string())
+        .bind(stage.as_str())
+        .bind(waiting_on.as_str())
+        .bind(now_ms())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn set_waiting_on(tx: &mut TenantTx, id: LeadId, waiting_on: WaitingOn) -> Result<(), StoreError> {
+    let org = tx.org().to_owned();
+    sqlx::query("UPDATE leads SET waiting_on = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
+        .bind(&org)
+        .bind(id.to_string())
+        .bind(waiting_on.as_str())
+        .bind(now_ms())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Records the first reply's time once (the "first response" figure owners see).
+pub async fn mark_first_response(tx: &mut TenantTx, id: LeadId) -> Result<(), StoreError> {
+    let org = tx.org().to_owned();
+    sqlx::query("UPDATE leads SET first_response_at = $3 WHERE org_id = $1 AND id = $2 AND first_response_at IS NULL")
+        .bind(&org)
+        .bind(id.to_string())
+        .bind(now_ms())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
 /// Marks activity on a lead (a new message) so lists sort by what moved last.
 pub async fn touch(tx: &mut TenantTx, id: LeadId) -> Result<(), StoreError> {
     let org = tx.org().to_owned();

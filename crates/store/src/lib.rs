@@ -16,10 +16,13 @@ mod rows;
 mod tenant;
 
 pub mod api_keys;
+pub mod appointments;
 pub mod customers;
+pub mod escalations;
 pub mod jobs;
 pub mod leads;
 pub mod orgs;
+pub mod runs;
 pub mod services;
 pub mod sessions;
 pub mod settings;

@@ -13,3 +13,4 @@ mod jobs;
 mod ops;
 mod pages;
 mod sessions;
+mod squad;

@@ -1,0 +1,216 @@
+//! The offline model as a [`Model`] provider: it reads the conversation it is given — the opening
+//! message and the results of the tools it already called — and answers with the tool calls the
+//! agent's prompt asks for. Deterministic, free, and fast.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+
+use super::{read_inquiry, Inquiry};
+use crate::conversation::read_opening;
+use crate::model::{estimate_tokens, Content, Model, ModelError, ModelRequest, ModelResponse, Role, StopReason, Usage};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OfflineModel;
+
+/// What the agent already learned this turn: each tool's results, in order.
+struct Seen(HashMap<String, Vec<(Value, bool)>>);
+
+impl Seen {
+    fn from(request: &ModelRequest) -> Self {
+        let mut names = HashMap::new();
+        let mut seen: HashMap<String, Vec<(Value, bool)>> = HashMap::new();
+        for message in &request.messages {
+            for content in &message.content {
+                match content {
+                    Content::ToolUse { id, name, .. } => {
+                        names.insert(id.clone(), name.clone());
+                    }
+                    Content::ToolResult { tool_use_id, content, is_error } => {
+                        if let Some(name) = names.get(tool_use_id) {
+                            seen.entry(name.clone()).or_default().push((content.clone(), *is_error));
+                        }
+                    }
+                    Content::Text { .. } => {}
+                }
+            }
+        }
+        Self(seen)
+    }
+
+    fn last(&self, tool: &str) -> Option<&(Value, bool)> {
+        self.0.get(tool).and_then(|v| v.last())
+    }
+
+    fn count(&self, tool: &str) -> usize {
+        self.0.get(tool).map_or(0, Vec::len)
+    }
+
+    fn succeeded(&self, tool: &str) -> bool {
+        self.0.get(tool).is_some_and(|v| v.iter().any(|(_, err)| !err))
+    }
+}
+
+fn call(n: usize, name: &str, input: Value) -> Content {
+    Content::ToolUse { id: format!("offline-{name}-{n}"), name: name.to_owned(), input }
+}
+
+fn has_tool(request: &ModelRequest, name: &str) -> bool {
+    request.tools.iter().any(|t| t.name == name)
+}
+
+#[async_trait]
+impl Model for OfflineModel {
+    fn provider(&self) -> &'static str {
+        "offline"
+    }
+
+    async fn converse(&self, request: &ModelRequest) -> Result<ModelResponse, ModelError> {
+        let opening = request.messages.first().ok_or_else(|| ModelError::Refused("no messages".into()))?;
+        let seen = Seen::from(request);
+        let turn = request.messages.len();
+        let calls = if has_tool(request, "qualify_lead") {
+            lead_response(opening, &seen, turn)
+        } else if has_tool(request, "check_availability") {
+            scheduler(&seen, turn)
+        } else {
+            return Err(ModelError::Refused("the offline model knows no agent with these tools".into()));
+        };
+        let prompt_chars: String = request.system.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join("\n");
+        let input_tokens = estimate_tokens(&prompt_chars)
+            + estimate_tokens(&serde_json::to_string(&request.messages).unwrap_or_default());
+        let (content, stop_reason) = if calls.is_empty() {
+            (vec![Content::Text { text: "Done.".to_owned() }], StopReason::EndTurn)
+        } else {
+            (calls, StopReason::ToolUse)
+        };
+        let output_tokens = estimate_tokens(&serde_json::to_string(&content).unwrap_or_default());
+        Ok(ModelResponse {
+            content,
+            stop_reason,
+            usage: Usage { input_tokens, output_tokens, cache_read_tokens: 0, cache_write_tokens: 0 },
+        })
+    }
+}
+
+fn lead_response(opening: &crate::model::Message, seen: &Seen, turn: usize) -> Vec<Content> {
+    debug_assert_eq!(opening.role, Role::User);
+    if seen.count("qualify_lead") == 0 {
+        let (contact, messages, _) = read_opening(opening);
+        let subject = messages.iter().rev().find_map(|m| m.subject.clone());
+        let address = messages.iter().rev().find_map(|m| m.address.clone());
+        let body = messages.iter().map(|m| m.body.as_str()).collect::<Vec<_>>().join("\n");
+        let facts = read_inquiry(&Inquiry {
+            subject: subject.as_deref(),
+            body: &body,
+            address: address.as_deref(),
+            has_phone: contact.has_phone,
+            has_email: contact.has_email,
+        });
+        return vec![call(turn, "qualify_lead", serde_json::to_value(&facts).unwrap_or(Value::Null))];
+    }
+    if seen.count("send_reply") > 0 || seen.count("escalate") > 0 || seen.count("handoff_to_agent") > 0 {
+        return vec![];
+    }
+    let Some((q, false)) = seen.last("qualify_lead") else { return vec![] };
+    let mut calls = Vec::new();
+    let reasons: Vec<&str> =
+        q["reasons"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let intent = reasons.iter().find_map(|r| r.strip_prefix("intent:")).unwrap_or("service_request");
+    let service = q["service_name"].as_str().unwrap_or("your request");
+    if let Some(kind) = q["escalate"].as_str() {
+        calls.push(call(turn, "escalate", json!({ "kind": kind, "reason": escalation_reason(kind, &reasons) })));
+    }
+    if let Some(text) = reply(q, intent, service, &reasons) {
+        calls.push(call(turn, "send_reply", json!({ "text": text })));
+    }
+    if q["qualified"] == json!(true) && q["escalate"].is_null() {
+        calls.push(call(
+            turn,
+            "handoff_to_agent",
+            json!({ "target": "scheduler", "reason": "qualified lead ready to book" }),
+        ));
+    }
+    calls
+}
+
+fn escalation_reason(kind: &str, reasons: &[&str]) -> String {
+    match kind {
+        "safety" => format!(
+            "Safety hazard reported ({}). Call the customer now.",
+            reasons.iter().find(|r| r.starts_with("safety:")).unwrap_or(&"safety")
+        ),
+        "complaint" => "The customer is unhappy with past work or billing.".to_owned(),
+        "language" => "The customer wrote in a language the squad does not reply in.".to_owned(),
+        _ => {
+            "The message tries to change prices, payment details or instructions; review before anything else happens."
+                .to_owned()
+        }
+    }
+}
+
+fn reply(q: &Value, intent: &str, service: &str, reasons: &[&str]) -> Option<String> {
+    let hazard = reasons.iter().find_map(|r| r.strip_prefix("safety:"));
+    let text = match (q["escalate"].as_str(), intent) {
+        (_, "spam" | "vendor") => return None,
+        (Some("safety"), _) => match hazard {
+            Some("gas_leak") => "Please leave the building now and call your gas company's emergency line or 911 from outside. Don't switch lights on or off or use anything that could spark. We've alerted our team and someone will call you right away.".to_owned(),
+            Some("carbon_monoxide") => "Get everyone outside into fresh air now and call 911, especially if anyone feels dizzy or has a headache. Don't go back in until it's declared safe. We've alerted our team and someone will call you right away.".to_owned(),
+            _ => "If you see smoke or flames, leave and call 911 now. If it's safe to reach, switch off the main breaker. We've alerted our team and someone will call you right away.".to_owned(),
+        },
+        (Some("complaint"), _) => "I'm sorry about this. I've passed your message to the owner, who will follow up with you personally.".to_owned(),
+        (Some("language"), _) => "Gracias por su mensaje. Un miembro de nuestro equipo le responderá muy pronto. (Thank you for your message; a team member will reply shortly.)".to_owned(),
+        (Some(_), _) => format!("Thanks for reaching out about {service}. A member of our team will review your request and get back to you shortly."),
+        (None, "job_applicant") => "Thanks for your interest in working with us! We've passed your message to the owner.".to_owned(),
+        (None, "other_trade") => "Thanks for reaching out! We specialise in heating, cooling and plumbing, so we're not the right fit for this job.".to_owned(),
+        (None, _) if reasons.contains(&"area:outside") => "Thanks for contacting us. Unfortunately your address is outside the area we serve, so we can't take this job.".to_owned(),
+        (None, _) if reasons.iter().any(|r| r.starts_with("service_not_offered")) => "Thanks for contacting us. We don't offer that service, so we're not the right fit for this job.".to_owned(),
+        (None, _) => {
+            let urgency = if reasons.contains(&"urgency:emergency") {
+                " We're treating this as an emergency."
+            } else {
+                ""
+            };
+            format!("Thanks for getting in touch about {service}!{urgency} We're finding the first available time with a qualified technician and will confirm it shortly.")
+        }
+    };
+    Some(text)
+}
+
+fn scheduler(seen: &Seen, turn: usize) -> Vec<Content> {
+    if seen.succeeded("book_appointment") {
+        return if seen.count("send_confirmation") == 0 {
+            vec![call(turn, "send_confirmation", json!({}))]
+        } else {
+            vec![]
+        };
+    }
+    if seen.count("escalate") > 0 {
+        return vec![];
+    }
+    let checks = seen.count("check_availability");
+    let booking_failed = seen.last("book_appointment").is_some_and(|(_, err)| *err);
+    if checks == 0 || (booking_failed && seen.count("book_appointment") == checks && checks < 3) {
+        return vec![call(turn, "check_availability", json!({}))];
+    }
+    match seen.last("check_availability") {
+        Some((result, false)) => match result["slots"].as_array().and_then(|s| s.first()) {
+            Some(slot) => vec![call(
+                turn,
+                "book_appointment",
+                json!({ "technician_id": slot["technician_id"], "starts_at": slot["starts_at"] }),
+            )],
+            None => vec![call(
+                turn,
+                "escalate",
+                json!({ "kind": "no_availability", "reason": "No opening in the next two weeks for this service." }),
+            )],
+        },
+        _ => vec![call(
+            turn,
+            "escalate",
+            json!({ "kind": "scheduling_failed", "reason": "Could not find or book an opening." }),
+        )],
+    }
+}

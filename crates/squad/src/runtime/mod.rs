@@ -1,0 +1,373 @@
+//! The durable run loop behind a `run_squad` job.
+//!
+//! Every step — a model call, a tool call, a handoff, an escalation — is a `run_steps` row
+//! committed before the next step starts. A tool's business writes (a reply, a booking) commit in
+//! the same transaction as its step row, so a crash either loses both or keeps both: a retried job
+//! replays the committed steps, runs only the tool calls that have no result yet, and never sends a
+//! reply or books a slot twice. Hitting any limit escalates to a person; nothing stops silently.
+
+mod tools;
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use domain::pipeline::{Stage, WaitingOn};
+use domain::LeadId;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use store::jobs::ClaimedJob;
+use store::leads::{self, LeadRow};
+use store::runs::{self, NewStep, RunUpdate, Step};
+use store::{escalations, now_ms, Db, StoreError, TenantScope, TenantTx};
+
+use crate::agents::{self, AgentName};
+use crate::conversation::{opening, Contact, CustomerMessage};
+use crate::model::{Content, Message, Model, ModelError, ModelRequest, ModelResponse, Role, StopReason, SystemBlock};
+
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_turns_per_agent: usize,
+    pub max_handoffs: i64,
+    pub run_timeout_ms: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_turns_per_agent: 8, max_handoffs: 10, run_timeout_ms: 300_000 }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("the job payload is not a run_squad payload: {0}")]
+    Payload(String),
+    #[error("database error")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("another run of this lead is in progress")]
+    LeadBusy,
+}
+
+impl RunError {
+    /// Worth retrying the job later.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Store(_) | Self::Model(ModelError::Transient(_)) | Self::LeadBusy)
+    }
+}
+
+pub struct Squad<'a> {
+    pub db: &'a Db,
+    pub model: &'a dyn Model,
+    pub model_id: &'a str,
+    pub limits: Limits,
+}
+
+#[derive(Debug, Deserialize)]
+struct RunPayload {
+    lead_id: LeadId,
+}
+
+/// Runs (or resumes) the squad for the job's lead; returns the run's final or parked status.
+#[tracing::instrument(skip_all, fields(job_id = %job.id, org_id = %job.org_id))]
+pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, RunError> {
+    let payload: RunPayload =
+        serde_json::from_value(job.payload.clone()).map_err(|e| RunError::Payload(e.to_string()))?;
+    let scope = job.scope();
+    let run_id = job.id.as_str();
+    loop {
+        let mut tx = TenantTx::begin(squad.db, &scope).await?;
+        let run = runs::get_or_start(&mut tx, run_id, payload.lead_id, AgentName::LeadResponse.as_str()).await?;
+        let steps = runs::steps(&mut tx, run_id).await?;
+        let lead = leads::get(&mut tx, payload.lead_id)
+            .await?
+            .ok_or_else(|| RunError::Payload("the lead no longer exists".into()))?;
+        let conversation = leads::messages(&mut tx, payload.lead_id).await?;
+        let busy = steps.is_empty() && runs::another_running(&mut tx, payload.lead_id, run_id).await?;
+        tx.commit().await?;
+        if run.status != "running" {
+            return Ok(run.status);
+        }
+        if busy {
+            return Err(RunError::LeadBusy);
+        }
+        if steps.is_empty() && !matches!(lead.stage, Stage::New | Stage::Qualifying | Stage::Scheduling) {
+            return follow_up(squad.db, &scope, run_id, &lead).await;
+        }
+        let agent = AgentName::parse(&run.current_agent)
+            .ok_or_else(|| RunError::Payload(format!("unknown agent {}", run.current_agent)))?;
+        if lead.human_takeover {
+            return finish(
+                squad.db,
+                &scope,
+                run_id,
+                agent,
+                "done",
+                json!({ "note": "the owner took over this conversation" }),
+            )
+            .await;
+        }
+        let mine: Vec<&Step> = steps.iter().filter(|s| s.agent == agent.as_str()).collect();
+        let last_call = mine.iter().rev().find(|s| s.kind == "model_call");
+        if let Some(step) = last_call {
+            let response: ModelResponse = serde_json::from_value(step.payload["response"].clone())
+                .map_err(|e| RunError::Store(StoreError::Corrupt(format!("model step: {e}"))))?;
+            let answered: HashSet<&str> = mine.iter().filter_map(|s| s.payload["tool_use_id"].as_str()).collect();
+            if let Some((id, name, input)) = response.tool_uses().find(|(id, _, _)| !answered.contains(id)) {
+                tools::execute(squad, &scope, run_id, agent, &lead, id, name, input).await?;
+                continue;
+            }
+            match response.stop_reason {
+                StopReason::EndTurn => return end_of_turn(squad.db, &scope, run_id, agent, &steps).await,
+                StopReason::MaxTokens => {
+                    return escalate_limit(
+                        squad.db,
+                        &scope,
+                        run_id,
+                        agent,
+                        &lead,
+                        "truncated",
+                        "The model's answer was cut off.",
+                    )
+                    .await
+                }
+                StopReason::ToolUse => {}
+            }
+        }
+        let turns = mine.iter().filter(|s| s.kind == "model_call").count();
+        if turns >= squad.limits.max_turns_per_agent {
+            return escalate_limit(
+                squad.db,
+                &scope,
+                run_id,
+                agent,
+                &lead,
+                "max_turns",
+                "The agent used all its turns without finishing.",
+            )
+            .await;
+        }
+        if now_ms() - run.started_at > squad.limits.run_timeout_ms {
+            return escalate_limit(
+                squad.db,
+                &scope,
+                run_id,
+                agent,
+                &lead,
+                "timeout",
+                "The run took longer than its time limit.",
+            )
+            .await;
+        }
+
+        let request =
+            build_request(squad, agent, &steps, &conversation, customer_contact(&lead, squad.db, &scope).await?);
+        let started = Instant::now();
+        let response = squad.model.converse(&request).await?;
+        let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let prompt = agents::prompt(agent);
+        let usage = response.usage;
+        let tokens = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let mut tx = TenantTx::begin(squad.db, &scope).await?;
+        runs::append_step(
+            &mut tx,
+            run_id,
+            &NewStep {
+                kind: "model_call",
+                agent: agent.as_str(),
+                payload: json!({ "provider": squad.model.provider(), "model_id": request.settings.model_id, "response": response }),
+                input_tokens: tokens(usage.input_tokens),
+                output_tokens: tokens(usage.output_tokens),
+                cache_read_tokens: tokens(usage.cache_read_tokens),
+                cache_write_tokens: tokens(usage.cache_write_tokens),
+                cost_micros: 0,
+                latency_ms,
+                prompt_version: Some(&prompt.version),
+            },
+        )
+        .await?;
+        runs::update(
+            &mut tx,
+            run_id,
+            &RunUpdate {
+                add_turns: 1,
+                add_input_tokens: tokens(usage.input_tokens),
+                add_output_tokens: tokens(usage.output_tokens),
+                ..RunUpdate::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+    }
+}
+
+async fn customer_contact(lead: &LeadRow, db: &Db, scope: &TenantScope) -> Result<Contact, RunError> {
+    let mut tx = TenantTx::begin(db, scope).await?;
+    let customer = store::customers::get(&mut tx, lead.customer_id).await?;
+    tx.commit().await?;
+    Ok(customer.map_or(Contact::default(), |c| Contact { has_phone: c.phone.is_some(), has_email: c.email.is_some() }))
+}
+
+fn build_request(
+    squad: &Squad<'_>,
+    agent: AgentName,
+    steps: &[Step],
+    conversation: &[store::leads::MessageRow],
+    contact: Contact,
+) -> ModelRequest {
+    let customer: Vec<CustomerMessage> = conversation
+        .iter()
+        .filter(|m| m.author == "customer")
+        .map(|m| CustomerMessage { subject: m.subject.clone(), address: None, body: m.body.clone() })
+        .collect();
+    let handoff = steps
+        .iter()
+        .rev()
+        .find(|s| s.kind == "handoff" && s.payload["output"]["to"] == json!(agent.as_str()))
+        .map(|s| s.payload["output"]["context"].clone());
+    let mut messages = vec![opening(contact, &customer, handoff.as_ref())];
+    for step in steps.iter().filter(|s| s.agent == agent.as_str()) {
+        if step.kind == "model_call" {
+            if let Ok(response) = serde_json::from_value::<ModelResponse>(step.payload["response"].clone()) {
+                messages.push(Message { role: Role::Assistant, content: response.content });
+            }
+        } else if let Some(id) = step.payload["tool_use_id"].as_str() {
+            let result = Content::ToolResult {
+                tool_use_id: id.to_owned(),
+                content: step.payload["output"].clone(),
+                is_error: step.payload["is_error"].as_bool().unwrap_or(false),
+            };
+            match messages.last_mut() {
+                Some(last)
+                    if last.role == Role::User
+                        && last.content.iter().all(|c| matches!(c, Content::ToolResult { .. })) =>
+                {
+                    last.content.push(result);
+                }
+                _ => messages.push(Message { role: Role::User, content: vec![result] }),
+            }
+        }
+    }
+    let prompt = agents::prompt(agent);
+    ModelRequest {
+        system: vec![SystemBlock { text: prompt.text, cache_point: true }],
+        messages,
+        tools: agents::tools(agent),
+        settings: agents::settings(agent, squad.model_id),
+    }
+}
+
+async fn end_of_turn(
+    db: &Db,
+    scope: &TenantScope,
+    run_id: &str,
+    agent: AgentName,
+    steps: &[Step],
+) -> Result<String, RunError> {
+    let escalated = steps.iter().any(|s| s.kind == "escalation");
+    let booked =
+        steps.iter().any(|s| s.payload["tool"] == json!("book_appointment") && s.payload["is_error"] == json!(false));
+    let status = match (agent, escalated, booked) {
+        (_, true, _) => "escalated",
+        (AgentName::Scheduler, false, true) => "waiting_completion",
+        (AgentName::Scheduler, false, false) => "escalated",
+        (AgentName::LeadResponse, false, _) => "done",
+    };
+    finish(db, scope, run_id, agent, status, json!({ "note": format!("{} finished its turn", agent.as_str()) })).await
+}
+
+async fn finish(
+    db: &Db,
+    scope: &TenantScope,
+    run_id: &str,
+    agent: AgentName,
+    status: &str,
+    note: Value,
+) -> Result<String, RunError> {
+    let mut tx = TenantTx::begin(db, scope).await?;
+    runs::append_step(
+        &mut tx,
+        run_id,
+        &NewStep { kind: "note", agent: agent.as_str(), payload: note, ..NewStep::default() },
+    )
+    .await?;
+    let terminal = status != "waiting_completion";
+    runs::update(&mut tx, run_id, &RunUpdate { status: Some(status), finished: terminal, ..RunUpdate::default() })
+        .await?;
+    tx.commit().await?;
+    Ok(status.to_owned())
+}
+
+/// A new message on a lead that is already booked (or further along, or with a person): the
+/// squad does not start over; the owner reads it and decides.
+async fn follow_up(db: &Db, scope: &TenantScope, run_id: &str, lead: &LeadRow) -> Result<String, RunError> {
+    let reason = format!("The customer wrote again about a lead that is {}.", lead.stage);
+    let mut tx = TenantTx::begin(db, scope).await?;
+    let escalation = escalations::insert(
+        &mut tx,
+        &escalations::NewEscalation {
+            lead_id: lead.id,
+            run_id: Some(run_id),
+            kind: "follow_up",
+            reason: &reason,
+            proposed_action: json!({}),
+        },
+    )
+    .await?;
+    leads::set_waiting_on(&mut tx, lead.id, WaitingOn::Owner).await?;
+    runs::append_step(
+        &mut tx,
+        run_id,
+        &NewStep {
+            kind: "escalation",
+            agent: AgentName::LeadResponse.as_str(),
+            payload: json!({ "follow_up": lead.stage, "reason": reason, "escalation_id": escalation }),
+            ..NewStep::default()
+        },
+    )
+    .await?;
+    runs::update(&mut tx, run_id, &RunUpdate { status: Some("escalated"), finished: true, ..RunUpdate::default() })
+        .await?;
+    tx.commit().await?;
+    Ok("escalated".to_owned())
+}
+
+async fn escalate_limit(
+    db: &Db,
+    scope: &TenantScope,
+    run_id: &str,
+    agent: AgentName,
+    lead: &LeadRow,
+    limit: &str,
+    reason: &str,
+) -> Result<String, RunError> {
+    let mut tx = TenantTx::begin(db, scope).await?;
+    let escalation = escalations::insert(
+        &mut tx,
+        &escalations::NewEscalation {
+            lead_id: lead.id,
+            run_id: Some(run_id),
+            kind: "limit",
+            reason,
+            proposed_action: json!({ "limit": limit, "agent": agent.as_str() }),
+        },
+    )
+    .await?;
+    leads::set_stage(&mut tx, lead.id, Stage::Escalated, WaitingOn::Owner).await?;
+    runs::append_step(
+        &mut tx,
+        run_id,
+        &NewStep {
+            kind: "escalation",
+            agent: agent.as_str(),
+            payload: json!({ "limit": limit, "reason": reason, "escalation_id": escalation }),
+            ..NewStep::default()
+        },
+    )
+    .await?;
+    runs::update(&mut tx, run_id, &RunUpdate { status: Some("escalated"), finished: true, ..RunUpdate::default() })
+        .await?;
+    tx.commit().await?;
+    tracing::warn!(limit, agent = agent.as_str(), "run escalated at a limit");
+    Ok("escalated".to_owned())
+}

@@ -1,0 +1,338 @@
+//! Tool execution: checked against the agent's tool set, run in the tenant's transaction together
+//! with the step that records it.
+
+use chrono::TimeZone as _;
+use domain::pipeline::{Stage, WaitingOn};
+use domain::TechnicianId;
+use serde_json::{json, Value};
+use store::leads::{self, Author, Direction, LeadRow, NewMessage, QualificationUpdate};
+use store::runs::{self, NewStep, RunUpdate};
+use store::{appointments, escalations, services, settings, technicians, StoreError, TenantScope, TenantTx};
+
+use super::{RunError, Squad};
+use crate::agents::{self, AgentName};
+use crate::facts::InquiryFacts;
+use crate::tools::availability::{check_availability, AvailabilityQuery, Slot, Technician};
+use crate::tools::qualify::{qualify_lead, Escalation, OrgContext};
+
+/// A tool failure the agent should see (and may recover from), as opposed to a `RunError`.
+enum ToolError {
+    /// Bad input or a rule says no: recorded as an error result.
+    Refused(String),
+    /// The database refused a write (a slot was just taken): the transaction is rolled back and the
+    /// error result recorded in a fresh one.
+    Conflict(String),
+    Store(StoreError),
+}
+
+impl From<StoreError> for ToolError {
+    fn from(err: StoreError) -> Self {
+        Self::Store(err)
+    }
+}
+
+type ToolResult = Result<Value, ToolError>;
+
+const SEARCH_DAYS: i64 = 14;
+const LEAD_TIME_MS: i64 = 60 * 60_000;
+
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn execute(
+    squad: &Squad<'_>,
+    scope: &TenantScope,
+    run_id: &str,
+    agent: AgentName,
+    lead: &LeadRow,
+    tool_use_id: &str,
+    name: &str,
+    input: &Value,
+) -> Result<(), RunError> {
+    let started = std::time::Instant::now();
+    let mut tx = TenantTx::begin(squad.db, scope).await?;
+    let allowed = agents::tools(agent).iter().any(|t| t.name == name);
+    let outcome = if allowed {
+        run_tool(squad, &mut tx, run_id, agent, lead, name, input).await
+    } else {
+        Err(ToolError::Refused(format!("the tool `{name}` is not available to {}", agent.as_str())))
+    };
+    let (output, is_error) = match outcome {
+        Ok(output) => (output, false),
+        Err(ToolError::Refused(message)) => (json!({ "error": message }), true),
+        Err(ToolError::Conflict(message)) => {
+            drop(tx);
+            tx = TenantTx::begin(squad.db, scope).await?;
+            (json!({ "error": message }), true)
+        }
+        Err(ToolError::Store(err)) => return Err(RunError::Store(err)),
+    };
+    let kind = match (name, is_error) {
+        ("handoff_to_agent", false) => "handoff",
+        ("escalate", false) => "escalation",
+        _ => "tool_call",
+    };
+    tracing::info!(tool = name, agent = agent.as_str(), is_error, "tool call");
+    runs::append_step(
+        &mut tx,
+        run_id,
+        &NewStep {
+            kind,
+            agent: agent.as_str(),
+            payload: json!({ "tool_use_id": tool_use_id, "tool": name, "input": input, "output": output, "is_error": is_error }),
+            latency_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
+            ..NewStep::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn run_tool(
+    squad: &Squad<'_>,
+    tx: &mut TenantTx,
+    run_id: &str,
+    agent: AgentName,
+    lead: &LeadRow,
+    name: &str,
+    input: &Value,
+) -> ToolResult {
+    match name {
+        "qualify_lead" => qualify(tx, lead, input).await,
+        "send_reply" => {
+            let text = input["text"].as_str().map(str::trim).unwrap_or_default();
+            if text.is_empty() || text.chars().count() > 2000 {
+                return Err(ToolError::Refused("a reply needs 1 to 2000 characters of text".into()));
+            }
+            send(tx, lead, text).await
+        }
+        "escalate" => escalate(tx, run_id, lead, input).await,
+        "handoff_to_agent" => handoff(squad, tx, run_id, agent, lead, input).await,
+        "check_availability" => {
+            let (slots, service) = openings(tx, lead).await?;
+            Ok(json!({ "service": service, "slots": slots.iter().take(10).collect::<Vec<_>>() }))
+        }
+        "book_appointment" => book(tx, lead, input).await,
+        "send_confirmation" => confirm(tx, lead).await,
+        other => Err(ToolError::Refused(format!("unknown tool `{other}`"))),
+    }
+}
+
+async fn qualify(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
+    let facts: InquiryFacts = serde_json::from_value(input.clone())
+        .map_err(|e| ToolError::Refused(format!("the facts do not match the schema: {e}")))?;
+    let org = settings::get(tx).await?;
+    let catalog = services::list(tx).await?;
+    let active: Vec<_> = catalog.iter().filter(|s| s.active).collect();
+    let ctx = OrgContext {
+        service_zips: org.service_area.zip_codes.clone(),
+        offered_skills: active.iter().filter_map(|s| s.skill.clone()).collect(),
+    };
+    let q = qualify_lead(&facts, &ctx);
+    let service = facts.service.as_ref().and_then(|skill| active.iter().find(|s| s.skill.as_deref() == Some(skill)));
+    let stage = if q.qualified { Stage::Qualifying } else { Stage::Disqualified };
+    leads::record_qualification(
+        tx,
+        lead.id,
+        &QualificationUpdate {
+            score: i64::from(q.score),
+            reasons: &q.reasons,
+            urgency: facts.urgency.map(|u| u.as_str()),
+            service_id: service.map(|s| s.id),
+            stage,
+            waiting_on: WaitingOn::None,
+        },
+    )
+    .await?;
+    let escalate = q.escalate.map(|e| match e {
+        Escalation::Safety => "safety",
+        Escalation::Complaint => "complaint",
+        Escalation::Language => "language",
+        Escalation::Manipulation => "manipulation",
+    });
+    Ok(json!({
+        "score": q.score,
+        "qualified": q.qualified,
+        "reasons": q.reasons,
+        "escalate": escalate,
+        "service_name": service.map(|s| s.name.to_lowercase()),
+    }))
+}
+
+async fn send(tx: &mut TenantTx, lead: &LeadRow, text: &str) -> ToolResult {
+    let message_id = leads::insert_message(
+        tx,
+        &NewMessage {
+            lead_id: lead.id,
+            direction: Direction::Outbound,
+            channel: lead.channel,
+            author: Author::Agent,
+            subject: None,
+            body: text.to_owned(),
+            external_id: None,
+        },
+    )
+    .await?;
+    leads::mark_first_response(tx, lead.id).await?;
+    Ok(json!({ "message_id": message_id, "channel": lead.channel }))
+}
+
+async fn escalate(tx: &mut TenantTx, run_id: &str, lead: &LeadRow, input: &Value) -> ToolResult {
+    let kind = input["kind"].as_str().unwrap_or("other");
+    let reason = input["reason"].as_str().unwrap_or_default();
+    if kind.len() > 40 || reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ToolError::Refused("an escalation needs a short kind and a reason of up to 500 characters".into()));
+    }
+    let id = escalations::insert(
+        tx,
+        &escalations::NewEscalation {
+            lead_id: lead.id,
+            run_id: Some(run_id),
+            kind,
+            reason,
+            proposed_action: json!({}),
+        },
+    )
+    .await?;
+    leads::set_stage(tx, lead.id, Stage::Escalated, WaitingOn::Owner).await?;
+    Ok(json!({ "escalation_id": id }))
+}
+
+async fn handoff(
+    squad: &Squad<'_>,
+    tx: &mut TenantTx,
+    run_id: &str,
+    agent: AgentName,
+    lead: &LeadRow,
+    input: &Value,
+) -> ToolResult {
+    if input["target"] != json!("scheduler") || agent != AgentName::LeadResponse {
+        return Err(ToolError::Refused("Lead Response can hand off only to the scheduler".into()));
+    }
+    let current = leads::get(tx, lead.id).await?.ok_or_else(|| ToolError::Refused("the lead is gone".into()))?;
+    if current.stage != Stage::Qualifying {
+        return Err(ToolError::Refused(format!(
+            "only a qualified lead can be scheduled (the lead is {})",
+            current.stage
+        )));
+    }
+    let run = runs::get_or_start(tx, run_id, lead.id, agent.as_str()).await?;
+    if run.handoffs >= squad.limits.max_handoffs {
+        return Err(ToolError::Refused("the run has used all its handoffs".into()));
+    }
+    leads::set_stage(tx, lead.id, Stage::Scheduling, WaitingOn::None).await?;
+    runs::update(
+        tx,
+        run_id,
+        &RunUpdate { current_agent: Some(AgentName::Scheduler.as_str()), add_handoffs: 1, ..RunUpdate::default() },
+    )
+    .await?;
+    let context = json!({
+        "service_id": current.service_id,
+        "urgency": current.urgency,
+        "score": current.score,
+        "score_reasons": current.score_reasons,
+        "reason": input["reason"],
+    });
+    Ok(json!({ "to": AgentName::Scheduler.as_str(), "context": context }))
+}
+
+/// The lead's service and the openings for it.
+async fn openings(tx: &mut TenantTx, lead: &LeadRow) -> Result<(Vec<Slot>, Value), ToolError> {
+    let current = leads::get(tx, lead.id).await?.ok_or_else(|| ToolError::Refused("the lead is gone".into()))?;
+    let service_id =
+        current.service_id.ok_or_else(|| ToolError::Refused("the lead has no service to schedule".into()))?;
+    let service =
+        services::get(tx, service_id).await?.ok_or_else(|| ToolError::Refused("the service was removed".into()))?;
+    let org = settings::get(tx).await?;
+    let now = store::now_ms();
+    let busy = appointments::busy_since(tx, now).await?;
+    let crew: Vec<Technician> = technicians::list(tx)
+        .await?
+        .into_iter()
+        .filter(|t| t.active)
+        .map(|t| {
+            let id = t.id.to_string();
+            Technician {
+                busy: busy.iter().filter(|(tech, _, _)| *tech == id).map(|(_, s, e)| (*s, *e)).collect(),
+                id,
+                skills: t.skills,
+                working_hours: t.working_hours,
+            }
+        })
+        .collect();
+    let slots = check_availability(&AvailabilityQuery {
+        tz: org.time_zone.tz(),
+        business_hours: &org.weekly_hours,
+        holidays: &org.holidays,
+        buffer_minutes: org.booking_buffer_minutes,
+        technicians: &crew,
+        skill: service.skill.as_deref(),
+        duration_minutes: service.duration_minutes,
+        not_before: now + LEAD_TIME_MS,
+        until: now + SEARCH_DAYS * 86_400_000,
+        step_minutes: 60,
+        max_slots: 200,
+    });
+    let described = json!({ "id": service.id, "name": service.name, "duration_minutes": service.duration_minutes });
+    Ok((slots, described))
+}
+
+async fn book(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
+    let technician = input["technician_id"].as_str().unwrap_or_default().to_owned();
+    let starts_at =
+        input["starts_at"].as_i64().ok_or_else(|| ToolError::Refused("starts_at must be a Unix time in ms".into()))?;
+    let (slots, service) = openings(tx, lead).await?;
+    let slot = slots
+        .iter()
+        .find(|s| s.technician_id == technician && s.starts_at == starts_at)
+        .ok_or_else(|| ToolError::Refused("that is not one of the current openings; check availability again".into()))?
+        .clone();
+    let technician_id = TechnicianId::parse(&technician).map_err(|e| ToolError::Refused(e.to_string()))?;
+    let service_id = service["id"].as_str().and_then(|s| domain::ServiceId::parse(s).ok());
+    let booked = appointments::book(
+        tx,
+        &appointments::NewAppointment {
+            lead_id: lead.id,
+            technician_id,
+            service_id,
+            starts_at: slot.starts_at,
+            ends_at: slot.ends_at,
+        },
+    )
+    .await;
+    let appointment_id = match booked {
+        Ok(id) => id,
+        Err(StoreError::Conflict { .. }) => {
+            return Err(ToolError::Conflict("that opening was just taken; check availability again".into()))
+        }
+        Err(other) => return Err(other.into()),
+    };
+    leads::set_stage(tx, lead.id, Stage::Booked, WaitingOn::None).await?;
+    Ok(
+        json!({ "appointment_id": appointment_id, "starts_at": slot.starts_at, "ends_at": slot.ends_at, "local_start": slot.local_start, "technician_id": slot.technician_id }),
+    )
+}
+
+async fn confirm(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
+    let booked = appointments::for_lead(tx, lead.id).await?;
+    let appointment = booked
+        .iter()
+        .rev()
+        .find(|a| a.status == "scheduled" || a.status == "confirmed")
+        .ok_or_else(|| ToolError::Refused("there is no booked appointment to confirm".into()))?;
+    let org = settings::get(tx).await?;
+    let tech_name = match TechnicianId::parse(&appointment.technician_id) {
+        Ok(id) => technicians::get(tx, id).await?.map(|t| t.name),
+        Err(_) => None,
+    };
+    let tz = org.time_zone.tz();
+    let when = tz
+        .timestamp_millis_opt(appointment.starts_at)
+        .single()
+        .map(|t| t.format("%A, %B %-d at %-I:%M %p").to_string())
+        .unwrap_or_default();
+    let with = tech_name.map(|n| format!(" with {n}")).unwrap_or_default();
+    let text = format!("You're booked for {when}{with}. Reply here if you need to change the time.");
+    let sent = send(tx, lead, &text).await?;
+    Ok(json!({ "message_id": sent["message_id"], "text": text }))
+}

@@ -1,0 +1,75 @@
+//! The job worker: claims due jobs and runs them. `serve` runs it beside the HTTP server; tests
+//! call [`drain`] to run everything that is due, synchronously.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use squad::model::Model;
+use squad::runtime::{run_squad, Limits, Squad};
+use store::jobs::{self, ClaimedJob, Failure};
+use store::Db;
+
+/// How long a claimed job is ours before another worker may take it over.
+const LEASE_MS: i64 = 5 * 60_000;
+
+#[derive(Clone)]
+pub struct Worker {
+    pub db: Db,
+    pub model: Arc<dyn Model>,
+    pub model_id: String,
+    pub limits: Limits,
+}
+
+impl Worker {
+    async fn handle(&self, job: &ClaimedJob) -> Result<(), store::StoreError> {
+        match job.kind.as_str() {
+            "run_squad" => {
+                let squad = Squad {
+                    db: &self.db,
+                    model: self.model.as_ref(),
+                    model_id: &self.model_id,
+                    limits: self.limits.clone(),
+                };
+                match run_squad(&squad, job).await {
+                    Ok(status) => {
+                        tracing::info!(job_id = %job.id, org_id = %job.org_id, status, "run finished or parked");
+                        jobs::complete(&self.db, job).await
+                    }
+                    Err(err) => {
+                        let failure = if err.is_transient() { Failure::Transient } else { Failure::Permanent };
+                        tracing::warn!(job_id = %job.id, org_id = %job.org_id, attempt = job.attempts, error = ?err, "run failed");
+                        jobs::fail(&self.db, job, failure, &err.to_string()).await
+                    }
+                }
+            }
+            other => {
+                let message = format!("no handler for job kind `{other}`");
+                tracing::error!(job_id = %job.id, kind = other, "unknown job kind");
+                jobs::fail(&self.db, job, Failure::Permanent, &message).await
+            }
+        }
+    }
+
+    /// Runs every job that is due now; returns how many ran.
+    pub async fn drain(&self) -> Result<usize, store::StoreError> {
+        let mut ran = 0;
+        while let Some(job) = jobs::claim(&self.db, LEASE_MS).await? {
+            self.handle(&job).await?;
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
+    /// Polls for work until the process stops. Database hiccups are logged and retried.
+    pub async fn run(self, poll: Duration) {
+        loop {
+            match self.drain().await {
+                Ok(_) => tokio::time::sleep(poll).await,
+                Err(err) => {
+                    tracing::error!(error = ?err, "the worker could not reach the job queue");
+                    tokio::time::sleep(poll * 10).await;
+                }
+            }
+        }
+    }
+}
