@@ -74,7 +74,8 @@ pub async fn create_demo(settings: &Settings) -> Result<DemoCredentials, CliErro
     credentials
 }
 
-async fn seed(db: &Db) -> Result<DemoCredentials, CliError> {
+/// Creates or refreshes the demo shop in an open database.
+pub async fn seed(db: &Db) -> Result<DemoCredentials, CliError> {
     let other = |e: store::StoreError| CliError::Other(e.into());
     let email = Email::parse(squad::demo::OWNER_EMAIL).map_err(|e| CliError::Other(e.into()))?;
     let password = random_password();

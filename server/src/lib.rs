@@ -2,9 +2,11 @@
 //! building blocks. `main.rs` only parses the command line and calls in here.
 
 pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod intake;
 pub mod metrics;
 pub mod middleware;
 pub mod startup;

@@ -33,6 +33,16 @@ enum Command {
         #[arg(long, default_value = "holdout")]
         split: String,
     },
+    /// Push N leads through the whole pipeline on a fresh database and print throughput as JSON.
+    Bench {
+        #[arg(long, default_value_t = 500)]
+        leads: usize,
+        #[arg(long, default_value_t = 4)]
+        workers: usize,
+        /// A PostgreSQL server URL to bench on (a throwaway database is created); SQLite otherwise.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Manage organisations.
     Org {
         #[command(subcommand)]
@@ -86,6 +96,15 @@ async fn main() -> ExitCode {
             },
             Err(err) => Err(err.into()),
         },
+        Command::Bench { leads, workers, postgres } => {
+            match server::bench::run(leads, workers, postgres.as_deref()).await {
+                Ok(report) => {
+                    println!("{report:#}");
+                    Ok(())
+                }
+                Err(err) => Err(err.into()),
+            }
+        }
         Command::Eval { file, split } => match cli::eval(&file, &split) {
             Ok(report) => {
                 println!("{report}");

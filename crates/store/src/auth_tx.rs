@@ -12,7 +12,7 @@ pub struct AuthTx {
 
 impl AuthTx {
     pub async fn begin(db: &Db) -> Result<Self, StoreError> {
-        let mut tx = db.pool().begin().await?;
+        let mut tx = db.begin().await?;
         if db.backend() == Backend::Postgres {
             sqlx::query("SELECT set_config('app.auth_lookup', 'on', true)").execute(&mut *tx).await?;
         }

@@ -130,6 +130,16 @@ impl Db {
         Ok(())
     }
 
+    /// Begins a transaction. On SQLite it is `BEGIN IMMEDIATE`, taking the write lock up front: a
+    /// deferred transaction that read first cannot upgrade to a writer once another writer has
+    /// committed (SQLITE_BUSY_SNAPSHOT, which the busy timeout does not cover).
+    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => Ok(self.pool.begin().await?),
+        }
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

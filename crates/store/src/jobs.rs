@@ -93,17 +93,13 @@ pub async fn enqueue(tx: &mut TenantTx, job: &NewJob) -> Result<String, StoreErr
     text(&row, "id")
 }
 
-/// The worker's cross-tenant transaction. SQLite starts it `IMMEDIATE` (taking the write lock up
-/// front) so concurrent claimers queue on the busy timeout instead of failing on a stale snapshot.
+/// The worker's cross-tenant transaction (`IMMEDIATE` on SQLite, see `Db::begin`).
 async fn worker_tx(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
-    match db.backend() {
-        Backend::Sqlite => Ok(db.pool().begin_with("BEGIN IMMEDIATE").await?),
-        Backend::Postgres => {
-            let mut tx = db.pool().begin().await?;
-            sqlx::query("SELECT set_config('app.worker', 'on', true)").execute(&mut *tx).await?;
-            Ok(tx)
-        }
+    let mut tx = db.begin().await?;
+    if db.backend() == Backend::Postgres {
+        sqlx::query("SELECT set_config('app.worker', 'on', true)").execute(&mut *tx).await?;
     }
+    Ok(tx)
 }
 
 fn claimed(row: &AnyRow) -> Result<ClaimedJob, StoreError> {

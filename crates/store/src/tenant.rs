@@ -45,7 +45,7 @@ pub struct TenantTx {
 
 impl TenantTx {
     pub async fn begin(db: &Db, scope: &TenantScope) -> Result<Self, StoreError> {
-        let mut tx = db.pool().begin().await?;
+        let mut tx = db.begin().await?;
         let org = scope.org_id.to_string();
         if db.backend() == Backend::Postgres {
             sqlx::query("SELECT set_config('app.org_id', $1, true)").bind(&org).execute(&mut *tx).await?;
