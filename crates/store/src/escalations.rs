@@ -1,7 +1,10 @@
 //! Escalations: where an agent hands a decision to a person.
 
-use domain::LeadId;
+use domain::{LeadId, UserId};
+use serde::Serialize;
+use sqlx::any::AnyRow;
 
+use crate::rows::{int, opt_int, opt_text, text};
 use crate::{new_id, now_ms, StoreError, TenantTx};
 
 #[derive(Debug, Clone)]
@@ -31,4 +34,76 @@ pub async fn insert(tx: &mut TenantTx, new: &NewEscalation<'_>) -> Result<String
     .execute(tx.conn())
     .await?;
     Ok(id)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EscalationRow {
+    pub id: String,
+    pub lead_id: String,
+    pub run_id: Option<String>,
+    pub kind: String,
+    pub reason: String,
+    pub proposed_action: serde_json::Value,
+    pub status: String,
+    pub decision_note: Option<String>,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+const COLUMNS: &str =
+    "id, lead_id, run_id, kind, reason, proposed_action, status, decision_note, created_at, decided_at";
+
+fn from_row(row: &AnyRow) -> Result<EscalationRow, StoreError> {
+    Ok(EscalationRow {
+        id: text(row, "id")?,
+        lead_id: text(row, "lead_id")?,
+        run_id: opt_text(row, "run_id")?,
+        kind: text(row, "kind")?,
+        reason: text(row, "reason")?,
+        proposed_action: serde_json::from_str(&text(row, "proposed_action")?).map_err(StoreError::corrupt)?,
+        status: text(row, "status")?,
+        decision_note: opt_text(row, "decision_note")?,
+        created_at: int(row, "created_at")?,
+        decided_at: opt_int(row, "decided_at")?,
+    })
+}
+
+/// Newest first, in one status.
+pub async fn list(tx: &mut TenantTx, status: &str, limit: i64) -> Result<Vec<EscalationRow>, StoreError> {
+    let org = tx.org().to_owned();
+    let sql = format!("SELECT {COLUMNS} FROM escalations WHERE org_id = $1 AND status = $2 ORDER BY created_at DESC, id DESC LIMIT $3");
+    let rows = sqlx::query(&sql).bind(&org).bind(status).bind(limit).fetch_all(tx.conn()).await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn get(tx: &mut TenantTx, id: &str) -> Result<Option<EscalationRow>, StoreError> {
+    let org = tx.org().to_owned();
+    let sql = format!("SELECT {COLUMNS} FROM escalations WHERE org_id = $1 AND id = $2");
+    let row = sqlx::query(&sql).bind(&org).bind(id).fetch_optional(tx.conn()).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Records a decision on a pending escalation; `false` when it was no longer pending (decided
+/// already, or timed out), so a decision is taken exactly once.
+pub async fn decide(
+    tx: &mut TenantTx,
+    id: &str,
+    approve: bool,
+    note: Option<&str>,
+    decided_by: Option<UserId>,
+) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let done = sqlx::query(
+        "UPDATE escalations SET status = $3, decision_note = $4, decided_by = $5, decided_at = $6
+         WHERE org_id = $1 AND id = $2 AND status = 'pending'",
+    )
+    .bind(&org)
+    .bind(id)
+    .bind(if approve { "approved" } else { "rejected" })
+    .bind(note)
+    .bind(decided_by.map(|u| u.to_string()))
+    .bind(now_ms())
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -5,6 +5,7 @@ mod auth;
 mod catalog;
 mod customers;
 mod error;
+mod escalations;
 mod inbound;
 mod json;
 mod leads;
@@ -27,6 +28,8 @@ pub fn router() -> Router<ServerState> {
             "/customers/{id}",
             get(customers::get_customer).patch(customers::update_customer).delete(customers::delete_customer),
         )
+        .route("/escalations", get(escalations::list_escalations))
+        .route("/escalations/{id}/decision", post(escalations::decide))
         .route("/inbound", post(inbound::post_inbound))
         .route("/leads", get(leads::list_leads))
         .route("/leads/{id}", get(leads::get_lead))

@@ -8,6 +8,7 @@ mod api_auth;
 mod catalog;
 mod customers;
 mod database_walls;
+mod escalations;
 mod inbound;
 mod jobs;
 mod ops;

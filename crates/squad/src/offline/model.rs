@@ -191,7 +191,7 @@ fn scheduler(seen: &Seen, turn: usize) -> Vec<Content> {
     }
     let checks = seen.count("check_availability");
     let booking_failed = seen.last("book_appointment").is_some_and(|(_, err)| *err);
-    if checks == 0 || (booking_failed && seen.count("book_appointment") == checks && checks < 3) {
+    if checks == 0 || (booking_failed && seen.count("book_appointment") == checks && checks < 5) {
         return vec![call(turn, "check_availability", json!({}))];
     }
     match seen.last("check_availability") {

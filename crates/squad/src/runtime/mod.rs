@@ -33,7 +33,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_turns_per_agent: 8, max_handoffs: 10, run_timeout_ms: 300_000 }
+        Self { max_turns_per_agent: 12, max_handoffs: 10, run_timeout_ms: 300_000 }
     }
 }
 
@@ -66,6 +66,9 @@ pub struct Squad<'a> {
 #[derive(Debug, Deserialize)]
 struct RunPayload {
     lead_id: LeadId,
+    /// Set when a person approved an escalated lead: scheduling resumes without re-qualifying.
+    #[serde(default)]
+    start_with: Option<AgentName>,
 }
 
 /// Runs (or resumes) the squad for the job's lead; returns the run's final or parked status.
@@ -77,7 +80,8 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
     let run_id = job.id.as_str();
     loop {
         let mut tx = TenantTx::begin(squad.db, &scope).await?;
-        let run = runs::get_or_start(&mut tx, run_id, payload.lead_id, AgentName::LeadResponse.as_str()).await?;
+        let first_agent = payload.start_with.unwrap_or(AgentName::LeadResponse);
+        let run = runs::get_or_start(&mut tx, run_id, payload.lead_id, first_agent.as_str()).await?;
         let steps = runs::steps(&mut tx, run_id).await?;
         let lead = leads::get(&mut tx, payload.lead_id)
             .await?
@@ -93,6 +97,11 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
         }
         if steps.is_empty() && !matches!(lead.stage, Stage::New | Stage::Qualifying | Stage::Scheduling) {
             return follow_up(squad.db, &scope, run_id, &lead).await;
+        }
+        if steps.is_empty() && first_agent == AgentName::Scheduler && lead.stage == Stage::Qualifying {
+            let mut tx = TenantTx::begin(squad.db, &scope).await?;
+            leads::set_stage(&mut tx, lead.id, Stage::Scheduling, WaitingOn::None).await?;
+            tx.commit().await?;
         }
         let agent = AgentName::parse(&run.current_agent)
             .ok_or_else(|| RunError::Payload(format!("unknown agent {}", run.current_agent)))?;
