@@ -11,6 +11,7 @@ use crate::model::{InferenceSettings, ToolSpec};
 pub enum AgentName {
     LeadResponse,
     Scheduler,
+    Invoice,
 }
 
 impl AgentName {
@@ -18,6 +19,7 @@ impl AgentName {
         match self {
             Self::LeadResponse => "lead_response",
             Self::Scheduler => "scheduler",
+            Self::Invoice => "invoice",
         }
     }
 
@@ -25,6 +27,7 @@ impl AgentName {
         match value {
             "lead_response" => Some(Self::LeadResponse),
             "scheduler" => Some(Self::Scheduler),
+            "invoice" => Some(Self::Invoice),
             _ => None,
         }
     }
@@ -47,6 +50,7 @@ pub fn prompt(agent: AgentName) -> Prompt {
     match agent {
         AgentName::LeadResponse => parse_prompt(include_str!("../prompts/lead_response.md")),
         AgentName::Scheduler => parse_prompt(include_str!("../prompts/scheduler.md")),
+        AgentName::Invoice => parse_prompt(include_str!("../prompts/invoice.md")),
     }
 }
 
@@ -58,6 +62,9 @@ pub fn settings(agent: AgentName, model_id: &str) -> InferenceSettings {
         }
         AgentName::Scheduler => {
             InferenceSettings { model_id: model_id.to_owned(), temperature: 0.0, max_tokens: 512, top_p: 0.9 }
+        }
+        AgentName::Invoice => {
+            InferenceSettings { model_id: model_id.to_owned(), temperature: 0.0, max_tokens: 1024, top_p: 0.9 }
         }
     }
 }
@@ -126,6 +133,19 @@ pub fn tools(agent: AgentName) -> Vec<ToolSpec> {
             ),
             escalate(),
         ],
+        AgentName::Invoice => vec![
+            tool(
+                "generate_invoice",
+                "Price the completed job from the price list; returns the lines and totals in cents.",
+                json!({ "type": "object", "additionalProperties": false, "properties": {} }),
+            ),
+            tool(
+                "send_invoice",
+                "Send the itemised invoice to the customer.",
+                json!({ "type": "object", "additionalProperties": false, "properties": {} }),
+            ),
+            escalate(),
+        ],
     }
 }
 
@@ -139,11 +159,12 @@ mod tests {
         assert_eq!(p.version, "lead_response/v1");
         assert!(p.text.contains("UNTRUSTED"));
         assert_eq!(prompt(AgentName::Scheduler).version, "scheduler/v1");
+        assert_eq!(prompt(AgentName::Invoice).version, "invoice/v1");
     }
 
     #[test]
     fn no_agent_holds_a_money_or_payment_tool() {
-        for agent in [AgentName::LeadResponse, AgentName::Scheduler] {
+        for agent in [AgentName::LeadResponse, AgentName::Scheduler, AgentName::Invoice] {
             for t in tools(agent) {
                 assert!(!["discount", "refund", "price", "payment"].iter().any(|w| t.name.contains(w)), "{}", t.name);
             }

@@ -87,3 +87,42 @@ pub async fn for_lead(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<Appointment
         })
         .collect()
 }
+
+pub async fn get(tx: &mut TenantTx, id: &str) -> Result<Option<AppointmentRow>, StoreError> {
+    let org = tx.org().to_owned();
+    let row = sqlx::query(
+        "SELECT id, lead_id, technician_id, service_id, starts_at, ends_at, status FROM appointments
+         WHERE org_id = $1 AND id = $2",
+    )
+    .bind(&org)
+    .bind(id)
+    .fetch_optional(tx.conn())
+    .await?;
+    row.map(|r| {
+        Ok(AppointmentRow {
+            id: text(&r, "id")?,
+            lead_id: text(&r, "lead_id")?,
+            technician_id: text(&r, "technician_id")?,
+            service_id: opt_text(&r, "service_id")?,
+            starts_at: int(&r, "starts_at")?,
+            ends_at: int(&r, "ends_at")?,
+            status: text(&r, "status")?,
+        })
+    })
+    .transpose()
+}
+
+/// Marks a live appointment completed; `false` when it was already completed or cancelled.
+pub async fn complete(tx: &mut TenantTx, id: &str) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let done = sqlx::query(
+        "UPDATE appointments SET status = 'completed', updated_at = $3
+         WHERE org_id = $1 AND id = $2 AND status IN ('scheduled', 'confirmed')",
+    )
+    .bind(&org)
+    .bind(id)
+    .bind(now_ms())
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

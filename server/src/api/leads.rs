@@ -8,7 +8,7 @@ use domain::LeadId;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use store::leads::{self, LeadRow};
-use store::{customers, TenantTx};
+use store::{appointments, customers, invoices, TenantTx};
 
 use super::{ApiAuth, ApiError};
 
@@ -49,6 +49,8 @@ pub async fn get_lead(
     let customer = customers::get(&mut tx, lead.customer_id).await?;
     let messages = leads::messages(&mut tx, id).await?;
     let steps = leads::steps(&mut tx, id).await?;
+    let booked = appointments::for_lead(&mut tx, id).await?;
+    let billed = invoices::for_lead(&mut tx, id).await?;
     tx.commit().await?;
     Ok(Json(json!({
         "id": lead.id,
@@ -65,6 +67,8 @@ pub async fn get_lead(
         "created_at": lead.created_at,
         "updated_at": lead.updated_at,
         "customer": customer,
+        "appointments": booked,
+        "invoices": billed,
         "messages": messages,
         "steps": steps,
     })))

@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`. Callers authenticate with `Authorization: Bearer <API key or
 //! access token>`; cookies are never accepted here, so these routes need no CSRF guard.
 
+mod appointments;
 mod auth;
 mod catalog;
 mod customers;
@@ -28,6 +29,7 @@ pub fn router() -> Router<ServerState> {
             "/customers/{id}",
             get(customers::get_customer).patch(customers::update_customer).delete(customers::delete_customer),
         )
+        .route("/appointments/{id}/complete", post(appointments::complete_appointment))
         .route("/escalations", get(escalations::list_escalations))
         .route("/escalations/{id}/decision", post(escalations::decide))
         .route("/inbound", post(inbound::post_inbound))

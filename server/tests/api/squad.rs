@@ -23,6 +23,7 @@ on_both_backends!(
     a_crash_at_any_step_never_repeats_a_reply_or_a_booking,
     concurrent_emergencies_never_double_book,
     a_model_that_never_finishes_is_escalated_at_the_turn_limit,
+    completing_the_job_sends_an_invoice_priced_from_the_price_list,
 );
 
 fn worker(app: &TestApp, model: Arc<dyn Model>) -> Worker {
@@ -308,4 +309,53 @@ async fn a_model_that_never_finishes_is_escalated_at_the_turn_limit(app: TestApp
     assert_eq!(steps.iter().filter(|s| s["kind"] == "model_call").count(), Limits::default().max_turns_per_agent);
     assert!(steps.iter().any(|s| s["kind"] == "escalation" && s["payload"]["limit"] == "max_turns"));
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM escalations WHERE kind = 'limit'").await, 1);
+}
+
+async fn completing_the_job_sends_an_invoice_priced_from_the_price_list(app: TestApp) {
+    let key = demo(&app).await;
+    let id = inbound(&app, &key, furnace("invoice@example.com")).await;
+    worker(&app, Arc::new(OfflineModel)).drain().await.unwrap();
+    let booked = lead(&app, &key, &id).await;
+    let appointment = booked["appointments"][0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/appointments/{appointment}/complete");
+
+    let other = app.create_org("Org B").await;
+    assert_eq!(
+        app.api(Method::POST, &path, &other.api_key).await.send().await.unwrap().status(),
+        404,
+        "another org's job"
+    );
+
+    let done = app.api(Method::POST, &path, &key).await.send().await.unwrap();
+    assert_eq!(done.status(), 200);
+    assert_eq!(app.api(Method::POST, &path, &key).await.send().await.unwrap().status(), 409, "completed once");
+    assert_eq!(lead(&app, &key, &id).await["stage"], "completed");
+    worker(&app, Arc::new(OfflineModel)).drain().await.unwrap();
+
+    let invoiced = lead(&app, &key, &id).await;
+    assert_eq!((invoiced["stage"].as_str(), invoiced["waiting_on"].as_str()), (Some("invoiced"), Some("customer")));
+    let invoice = &invoiced["invoices"][0];
+    // Furnace repair is $125.00 an hour: a 2-hour emergency is $250.00 plus the $99.00 call-out; no tax in the demo.
+    assert_eq!(invoice["lines"][0]["amount_cents"], 25_000);
+    assert_eq!(invoice["lines"][0]["quantity_milli"], 2_000);
+    assert_eq!(invoice["lines"][1]["description"], "Emergency call-out");
+    assert_eq!(invoice["lines"][1]["amount_cents"], 9_900);
+    assert_eq!(
+        (invoice["subtotal_cents"].as_i64(), invoice["tax_cents"].as_i64(), invoice["total_cents"].as_i64()),
+        (Some(34_900), Some(0), Some(34_900))
+    );
+    assert_eq!(invoice["status"], "sent");
+    assert_eq!(invoice["number"], "INV-00001");
+    let last = outbound(&invoiced).pop().unwrap();
+    assert!(last.starts_with("Invoice INV-00001") && last.contains("Total due") && last.contains("$349.00"), "{last}");
+    let invoice_steps: Vec<&str> = invoiced["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["agent"] == "invoice")
+        .filter_map(|s| s["payload"]["tool"].as_str())
+        .collect();
+    assert_eq!(invoice_steps, ["generate_invoice", "send_invoice"]);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM invoices").await, 1);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM agent_runs WHERE status = 'waiting_customer'").await, 1);
 }

@@ -74,6 +74,8 @@ impl Model for OfflineModel {
             lead_response(opening, &seen, turn)
         } else if has_tool(request, "check_availability") {
             scheduler(&seen, turn)
+        } else if has_tool(request, "generate_invoice") {
+            invoice(&seen, turn)
         } else {
             return Err(ModelError::Refused("the offline model knows no agent with these tools".into()));
         };
@@ -212,5 +214,22 @@ fn scheduler(seen: &Seen, turn: usize) -> Vec<Content> {
             "escalate",
             json!({ "kind": "scheduling_failed", "reason": "Could not find or book an opening." }),
         )],
+    }
+}
+
+fn invoice(seen: &Seen, turn: usize) -> Vec<Content> {
+    if seen.count("escalate") > 0 || seen.count("send_invoice") > 0 {
+        return vec![];
+    }
+    match seen.last("generate_invoice") {
+        None => vec![call(turn, "generate_invoice", json!({}))],
+        Some((_, false)) => vec![call(turn, "send_invoice", json!({}))],
+        Some((_, true)) => {
+            vec![call(
+                turn,
+                "escalate",
+                json!({ "kind": "invoice_failed", "reason": "The job could not be priced from the price list." }),
+            )]
+        }
     }
 }

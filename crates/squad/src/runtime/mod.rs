@@ -95,7 +95,12 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
         if busy {
             return Err(RunError::LeadBusy);
         }
-        if steps.is_empty() && !matches!(lead.stage, Stage::New | Stage::Qualifying | Stage::Scheduling) {
+        let expected = match first_agent {
+            AgentName::LeadResponse => matches!(lead.stage, Stage::New | Stage::Qualifying | Stage::Scheduling),
+            AgentName::Scheduler => matches!(lead.stage, Stage::Qualifying | Stage::Scheduling),
+            AgentName::Invoice => lead.stage == Stage::Completed,
+        };
+        if steps.is_empty() && !expected {
             return follow_up(squad.db, &scope, run_id, &lead).await;
         }
         if steps.is_empty() && first_agent == AgentName::Scheduler && lead.stage == Stage::Qualifying {
@@ -274,13 +279,14 @@ async fn end_of_turn(
     steps: &[Step],
 ) -> Result<String, RunError> {
     let escalated = steps.iter().any(|s| s.kind == "escalation");
-    let booked =
-        steps.iter().any(|s| s.payload["tool"] == json!("book_appointment") && s.payload["is_error"] == json!(false));
-    let status = match (agent, escalated, booked) {
-        (_, true, _) => "escalated",
-        (AgentName::Scheduler, false, true) => "waiting_completion",
-        (AgentName::Scheduler, false, false) => "escalated",
-        (AgentName::LeadResponse, false, _) => "done",
+    let succeeded =
+        |tool: &str| steps.iter().any(|s| s.payload["tool"] == json!(tool) && s.payload["is_error"] == json!(false));
+    let status = match agent {
+        _ if escalated => "escalated",
+        AgentName::LeadResponse => "done",
+        AgentName::Scheduler if succeeded("book_appointment") => "waiting_completion",
+        AgentName::Invoice if succeeded("send_invoice") => "waiting_customer",
+        AgentName::Scheduler | AgentName::Invoice => "escalated",
     };
     finish(db, scope, run_id, agent, status, json!({ "note": format!("{} finished its turn", agent.as_str()) })).await
 }
@@ -300,7 +306,7 @@ async fn finish(
         &NewStep { kind: "note", agent: agent.as_str(), payload: note, ..NewStep::default() },
     )
     .await?;
-    let terminal = status != "waiting_completion";
+    let terminal = !status.starts_with("waiting_");
     runs::update(&mut tx, run_id, &RunUpdate { status: Some(status), finished: terminal, ..RunUpdate::default() })
         .await?;
     tx.commit().await?;

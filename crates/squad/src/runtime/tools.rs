@@ -7,12 +7,13 @@ use domain::TechnicianId;
 use serde_json::{json, Value};
 use store::leads::{self, Author, Direction, LeadRow, NewMessage, QualificationUpdate};
 use store::runs::{self, NewStep, RunUpdate};
-use store::{appointments, escalations, services, settings, technicians, StoreError, TenantScope, TenantTx};
+use store::{appointments, escalations, invoices, services, settings, technicians, StoreError, TenantScope, TenantTx};
 
 use super::{RunError, Squad};
 use crate::agents::{self, AgentName};
 use crate::facts::InquiryFacts;
 use crate::tools::availability::{check_availability, AvailabilityQuery, Slot, Technician};
+use crate::tools::invoice::{bill, format_money, BillInput};
 use crate::tools::qualify::{qualify_lead, Escalation, OrgContext};
 
 /// A tool failure the agent should see (and may recover from), as opposed to a `RunError`.
@@ -113,6 +114,8 @@ async fn run_tool(
         }
         "book_appointment" => book(tx, lead, input).await,
         "send_confirmation" => confirm(tx, lead).await,
+        "generate_invoice" => generate_invoice(tx, lead).await,
+        "send_invoice" => send_invoice(tx, lead).await,
         other => Err(ToolError::Refused(format!("unknown tool `{other}`"))),
     }
 }
@@ -335,4 +338,100 @@ async fn confirm(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
     let text = format!("You're booked for {when}{with}. Reply here if you need to change the time.");
     let sent = send(tx, lead, &text).await?;
     Ok(json!({ "message_id": sent["message_id"], "text": text }))
+}
+
+/// Prices the lead's completed appointment. Idempotent: an appointment is invoiced once.
+async fn generate_invoice(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
+    let done = appointments::for_lead(tx, lead.id)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|a| a.status == "completed")
+        .ok_or_else(|| ToolError::Refused("the lead has no completed appointment to invoice".into()))?;
+    let existing = invoices::for_lead(tx, lead.id)
+        .await?
+        .into_iter()
+        .find(|i| i.appointment_id.as_deref() == Some(done.id.as_str()));
+    let invoice = match existing {
+        Some(invoice) => invoice,
+        None => {
+            let service_id = done
+                .service_id
+                .as_deref()
+                .and_then(|s| domain::ServiceId::parse(s).ok())
+                .ok_or_else(|| ToolError::Refused("the appointment has no service on the price list".into()))?;
+            let service = services::get(tx, service_id)
+                .await?
+                .ok_or_else(|| ToolError::Refused("the service was removed from the price list".into()))?;
+            let org = settings::get(tx).await?;
+            let current =
+                leads::get(tx, lead.id).await?.ok_or_else(|| ToolError::Refused("the lead is gone".into()))?;
+            let priced = bill(&BillInput {
+                service_name: &service.name,
+                pricing: service.pricing,
+                price_cents: service.price_cents,
+                taxable: service.taxable,
+                minutes: (done.ends_at - done.starts_at) / 60_000,
+                emergency_fee_cents: (current.urgency.as_deref() == Some("emergency"))
+                    .then_some(service.emergency_fee_cents),
+                tax_rate_bps: org.tax_rate_bps,
+            });
+            invoices::create(
+                tx,
+                &invoices::NewInvoice {
+                    lead_id: lead.id,
+                    appointment_id: Some(done.id.clone()),
+                    currency: org.currency.clone(),
+                    lines: priced
+                        .lines
+                        .iter()
+                        .map(|l| invoices::NewLine {
+                            description: l.description.clone(),
+                            quantity_milli: l.quantity_milli,
+                            unit_price_cents: l.unit_price_cents,
+                            amount_cents: l.amount_cents,
+                        })
+                        .collect(),
+                    subtotal_cents: priced.subtotal_cents,
+                    tax_cents: priced.tax_cents,
+                    total_cents: priced.total_cents,
+                    due_at: Some(store::now_ms() + org.payment_terms_days * 86_400_000),
+                },
+            )
+            .await?
+        }
+    };
+    Ok(serde_json::to_value(&invoice).unwrap_or(Value::Null))
+}
+
+/// Sends the itemised invoice as a message. There is no online payment link yet: the message
+/// says how to arrange payment instead of pointing at a page that cannot take it.
+async fn send_invoice(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
+    let invoice = invoices::for_lead(tx, lead.id)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|i| i.status == "draft")
+        .ok_or_else(|| ToolError::Refused("there is no unsent invoice for this lead".into()))?;
+    let org = settings::get(tx).await?;
+    let money = |cents: i64| format_money(cents, &invoice.currency);
+    let mut text = format!("Invoice {} for your completed job:\n", invoice.number);
+    for line in &invoice.lines {
+        text.push_str(&format!("- {}: {}\n", line.description, money(line.amount_cents)));
+    }
+    if invoice.tax_cents > 0 {
+        text.push_str(&format!("Tax: {}\n", money(invoice.tax_cents)));
+    }
+    let due = invoice
+        .due_at
+        .and_then(|ms| org.time_zone.tz().timestamp_millis_opt(ms).single())
+        .map(|t| format!(" by {}", t.format("%B %-d, %Y")))
+        .unwrap_or_default();
+    text.push_str(&format!("Total due{due}: {}. Reply here to arrange payment.", money(invoice.total_cents)));
+    let sent = send(tx, lead, &text).await?;
+    invoices::mark_sent(tx, &invoice.id).await?;
+    leads::set_stage(tx, lead.id, Stage::Invoiced, WaitingOn::Customer).await?;
+    Ok(
+        json!({ "invoice_id": invoice.id, "number": invoice.number, "total_cents": invoice.total_cents, "message_id": sent["message_id"] }),
+    )
 }

@@ -1,2 +1,3 @@
 pub mod availability;
+pub mod invoice;
 pub mod qualify;

@@ -1,0 +1,163 @@
+//! Invoices and their lines, in integer cents. Numbers are sequential per org (`INV-00001`); the
+//! unique (org, number) key turns a race into a retry, never a duplicate number.
+
+use domain::LeadId;
+use serde::Serialize;
+
+use crate::rows::{int, opt_int, opt_text, text};
+use crate::{new_id, now_ms, StoreError, TenantTx};
+
+#[derive(Debug, Clone)]
+pub struct NewLine {
+    pub description: String,
+    pub quantity_milli: i64,
+    pub unit_price_cents: i64,
+    pub amount_cents: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewInvoice {
+    pub lead_id: LeadId,
+    pub appointment_id: Option<String>,
+    pub currency: String,
+    pub lines: Vec<NewLine>,
+    pub subtotal_cents: i64,
+    pub tax_cents: i64,
+    pub total_cents: i64,
+    pub due_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineRow {
+    pub description: String,
+    pub quantity_milli: i64,
+    pub unit_price_cents: i64,
+    pub amount_cents: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InvoiceRow {
+    pub id: String,
+    pub appointment_id: Option<String>,
+    pub number: String,
+    pub status: String,
+    pub currency: String,
+    pub subtotal_cents: i64,
+    pub tax_cents: i64,
+    pub total_cents: i64,
+    pub due_at: Option<i64>,
+    pub payment_url: Option<String>,
+    pub sent_at: Option<i64>,
+    pub created_at: i64,
+    pub lines: Vec<LineRow>,
+}
+
+pub async fn create(tx: &mut TenantTx, new: &NewInvoice) -> Result<InvoiceRow, StoreError> {
+    let org = tx.org().to_owned();
+    let count =
+        sqlx::query("SELECT COUNT(*) AS n FROM invoices WHERE org_id = $1").bind(&org).fetch_one(tx.conn()).await?;
+    let number = format!("INV-{:05}", int(&count, "n")? + 1);
+    let id = new_id().to_string();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO invoices (id, org_id, lead_id, appointment_id, number, status, currency, subtotal_cents, tax_cents,
+                               total_cents, due_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $11)",
+    )
+    .bind(&id)
+    .bind(&org)
+    .bind(new.lead_id.to_string())
+    .bind(new.appointment_id.clone())
+    .bind(&number)
+    .bind(&new.currency)
+    .bind(new.subtotal_cents)
+    .bind(new.tax_cents)
+    .bind(new.total_cents)
+    .bind(new.due_at)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    for (position, line) in new.lines.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO invoice_lines (id, org_id, invoice_id, position, description, quantity_milli, unit_price_cents,
+                                        amount_cents)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(new_id().to_string())
+        .bind(&org)
+        .bind(&id)
+        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+        .bind(&line.description)
+        .bind(line.quantity_milli)
+        .bind(line.unit_price_cents)
+        .bind(line.amount_cents)
+        .execute(tx.conn())
+        .await?;
+    }
+    let mut all = for_lead(tx, new.lead_id).await?;
+    all.retain(|i| i.id == id);
+    all.pop().ok_or_else(|| StoreError::corrupt("created invoice vanished"))
+}
+
+pub async fn mark_sent(tx: &mut TenantTx, id: &str) -> Result<(), StoreError> {
+    let org = tx.org().to_owned();
+    let now = now_ms();
+    sqlx::query("UPDATE invoices SET status = 'sent', sent_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2 AND status = 'draft'")
+        .bind(&org)
+        .bind(id)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The lead's invoices with their lines, oldest first.
+pub async fn for_lead(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<InvoiceRow>, StoreError> {
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(
+        "SELECT id, appointment_id, number, status, currency, subtotal_cents, tax_cents, total_cents, due_at, payment_url, sent_at, created_at
+         FROM invoices WHERE org_id = $1 AND lead_id = $2 ORDER BY created_at, id",
+    )
+    .bind(&org)
+    .bind(lead.to_string())
+    .fetch_all(tx.conn())
+    .await?;
+    let mut invoices = Vec::new();
+    for row in &rows {
+        let id = text(row, "id")?;
+        let lines = sqlx::query(
+            "SELECT description, quantity_milli, unit_price_cents, amount_cents FROM invoice_lines
+             WHERE org_id = $1 AND invoice_id = $2 ORDER BY position",
+        )
+        .bind(&org)
+        .bind(&id)
+        .fetch_all(tx.conn())
+        .await?
+        .iter()
+        .map(|l| {
+            Ok(LineRow {
+                description: text(l, "description")?,
+                quantity_milli: int(l, "quantity_milli")?,
+                unit_price_cents: int(l, "unit_price_cents")?,
+                amount_cents: int(l, "amount_cents")?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        invoices.push(InvoiceRow {
+            id,
+            appointment_id: opt_text(row, "appointment_id")?,
+            number: text(row, "number")?,
+            status: text(row, "status")?,
+            currency: text(row, "currency")?,
+            subtotal_cents: int(row, "subtotal_cents")?,
+            tax_cents: int(row, "tax_cents")?,
+            total_cents: int(row, "total_cents")?,
+            due_at: opt_int(row, "due_at")?,
+            payment_url: opt_text(row, "payment_url")?,
+            sent_at: opt_int(row, "sent_at")?,
+            created_at: int(row, "created_at")?,
+            lines,
+        });
+    }
+    Ok(invoices)
+}
