@@ -42,6 +42,16 @@ impl Worker {
                     }
                 }
             }
+            "send_reminder" => match squad::runtime::send_reminder(&self.db, &job.scope(), &job.payload).await {
+                Ok(sent) => {
+                    tracing::info!(job_id = %job.id, org_id = %job.org_id, sent, "reminder handled");
+                    jobs::complete(&self.db, job).await
+                }
+                Err(err) => {
+                    tracing::warn!(job_id = %job.id, org_id = %job.org_id, error = ?err, "reminder failed");
+                    jobs::fail(&self.db, job, Failure::Transient, &err.to_string()).await
+                }
+            },
             other => {
                 let message = format!("no handler for job kind `{other}`");
                 tracing::error!(job_id = %job.id, kind = other, "unknown job kind");

@@ -123,13 +123,25 @@ async fn a_realistic_inquiry_is_qualified_answered_and_booked_without_a_human(ap
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM agent_runs WHERE status = 'waiting_completion'").await, 1);
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM jobs WHERE status = 'done'").await, 1);
 
+    // Reminders are queued for 24 h and 1 h before the visit (whichever are still ahead) and
+    // sent when due.
+    let starts_at = booked["starts_at"].as_i64().unwrap();
+    let reminders =
+        app.admin_count("SELECT COUNT(*) FROM jobs WHERE kind = 'send_reminder' AND status = 'queued'").await;
+    let expected = [1440_i64, 60].iter().filter(|m| starts_at - *m * 60_000 > store::now_ms()).count();
+    assert_eq!(reminders, i64::try_from(expected).unwrap());
+    app.admin_execute("UPDATE jobs SET run_at = 0 WHERE kind = 'send_reminder'").await;
+    worker(&app, Arc::new(OfflineModel)).drain().await.unwrap();
+    let reminded = outbound(&self::lead(&app, &key, &id).await);
+    assert_eq!(reminded.iter().filter(|m| m.starts_with("Reminder: your appointment is ")).count(), expected);
+
     // The customer writes again: the booked lead goes to the owner instead of starting over.
     let again = inbound(&app, &key, furnace("jordan@example.com")).await;
     assert_eq!(again, id, "the open lead continues");
     worker(&app, Arc::new(OfflineModel)).drain().await.unwrap();
     let after = self::lead(&app, &key, &id).await;
     assert_eq!((after["stage"].as_str(), after["waiting_on"].as_str()), (Some("booked"), Some("owner")));
-    assert_eq!(outbound(&after).len(), 2, "no second reply");
+    assert_eq!(outbound(&after).len(), 2 + expected, "no second reply");
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM appointments").await, 1, "no second booking");
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM escalations WHERE kind = 'follow_up'").await, 1);
 }
@@ -225,7 +237,7 @@ async fn a_crash_at_any_step_never_repeats_a_reply_or_a_booking(app: TestApp) {
         flaky.drain().await.unwrap();
         let retrying = app.admin_count("SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND attempts = 1").await;
         assert_eq!(retrying, 1, "crash at call {fail_at}: the job waits for its retry");
-        app.admin_execute("UPDATE jobs SET run_at = 0 WHERE status = 'queued'").await;
+        app.admin_execute("UPDATE jobs SET run_at = 0 WHERE status = 'queued' AND kind = 'run_squad'").await;
         flaky.drain().await.unwrap();
 
         let lead = lead(&app, &key, &id).await;
@@ -252,7 +264,7 @@ async fn concurrent_emergencies_never_double_book(app: TestApp) {
         w.await.unwrap();
     }
     // Conflicts may have sent a job to retry; let them finish.
-    app.admin_execute("UPDATE jobs SET run_at = 0 WHERE status = 'queued'").await;
+    app.admin_execute("UPDATE jobs SET run_at = 0 WHERE status = 'queued' AND kind = 'run_squad'").await;
     worker(&app, Arc::new(OfflineModel)).drain().await.unwrap();
     for id in &ids {
         let l = lead(&app, &key, id).await;

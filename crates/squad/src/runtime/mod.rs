@@ -8,6 +8,8 @@
 
 mod tools;
 
+pub use tools::send_reminder;
+
 use std::collections::HashSet;
 use std::time::Instant;
 

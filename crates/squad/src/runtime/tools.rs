@@ -311,9 +311,81 @@ async fn book(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
         Err(other) => return Err(other.into()),
     };
     leads::set_stage(tx, lead.id, Stage::Booked, WaitingOn::None).await?;
-    Ok(
-        json!({ "appointment_id": appointment_id, "starts_at": slot.starts_at, "ends_at": slot.ends_at, "local_start": slot.local_start, "technician_id": slot.technician_id }),
+    let reminders = schedule_reminders(tx, &appointment_id, slot.starts_at).await?;
+    Ok(json!({
+        "appointment_id": appointment_id,
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
+        "local_start": slot.local_start,
+        "technician_id": slot.technician_id,
+        "reminders_minutes_before": reminders,
+    }))
+}
+
+/// Queues the org's reminders (24 h and 1 h before by default) as jobs in the booking's own
+/// transaction; a reminder whose time has already passed is skipped.
+async fn schedule_reminders(tx: &mut TenantTx, appointment_id: &str, starts_at: i64) -> Result<Vec<i64>, ToolError> {
+    let org = settings::get(tx).await?;
+    let now = store::now_ms();
+    let mut queued = Vec::new();
+    for minutes in org.reminder_offsets_minutes {
+        let run_at = starts_at - minutes * 60_000;
+        if run_at <= now {
+            continue;
+        }
+        store::jobs::enqueue(
+            tx,
+            &store::jobs::NewJob {
+                kind: "send_reminder".to_owned(),
+                payload: json!({ "appointment_id": appointment_id, "minutes_before": minutes }),
+                run_at: Some(run_at),
+                max_attempts: 5,
+                idempotency_key: format!("reminder:{appointment_id}:{minutes}"),
+            },
+        )
+        .await?;
+        queued.push(minutes);
+    }
+    Ok(queued)
+}
+
+/// `send_reminder` jobs: reminds the customer of a still-booked appointment. Cancelled or
+/// completed appointments get no reminder. Returns whether a reminder was sent.
+pub async fn send_reminder(db: &store::Db, scope: &TenantScope, payload: &Value) -> Result<bool, StoreError> {
+    let Some(appointment_id) = payload["appointment_id"].as_str() else {
+        return Err(StoreError::Corrupt("a reminder job without an appointment".into()));
+    };
+    let mut tx = TenantTx::begin(db, scope).await?;
+    let Some(appointment) = appointments::get(&mut tx, appointment_id).await? else { return Ok(false) };
+    if !matches!(appointment.status.as_str(), "scheduled" | "confirmed") {
+        return Ok(false);
+    }
+    let lead_id = domain::LeadId::parse(&appointment.lead_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let Some(lead) = leads::get(&mut tx, lead_id).await? else { return Ok(false) };
+    let org = settings::get(&mut tx).await?;
+    let when = org
+        .time_zone
+        .tz()
+        .timestamp_millis_opt(appointment.starts_at)
+        .single()
+        .map(|t| t.format("%A, %B %-d at %-I:%M %p").to_string())
+        .unwrap_or_default();
+    let text = format!("Reminder: your appointment is {when}. Reply here if you need to change the time.");
+    leads::insert_message(
+        &mut tx,
+        &NewMessage {
+            lead_id: lead.id,
+            direction: Direction::Outbound,
+            channel: lead.channel,
+            author: Author::Agent,
+            subject: None,
+            body: text,
+            external_id: None,
+        },
     )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 async fn confirm(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
@@ -335,7 +407,9 @@ async fn confirm(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
         .map(|t| t.format("%A, %B %-d at %-I:%M %p").to_string())
         .unwrap_or_default();
     let with = tech_name.map(|n| format!(" with {n}")).unwrap_or_default();
-    let text = format!("You're booked for {when}{with}. Reply here if you need to change the time.");
+    let text = format!(
+        "You're booked for {when}{with}. We'll send you a reminder before the visit. Reply here if you need to change the time."
+    );
     let sent = send(tx, lead, &text).await?;
     Ok(json!({ "message_id": sent["message_id"], "text": text }))
 }
