@@ -46,5 +46,13 @@ pub fn router() -> Router<ServerState> {
             "/technicians/{id}",
             get(catalog::get_technician).put(catalog::replace_technician).delete(catalog::delete_technician),
         )
+        .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::NotFound })
+}
+
+/// The API's OpenAPI 3.1 document (public: it describes, it grants nothing).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> impl axum::response::IntoResponse {
+    ([(http::header::CONTENT_TYPE, "application/json")], OPENAPI)
 }

@@ -105,3 +105,29 @@ async fn the_benchmark_books_every_lead_once_on_both_backends() {
         assert!(report["steps_committed"].as_i64().unwrap() >= 24 * 13, "{report:#}");
     }
 }
+
+on_both_backends!(the_openapi_document_matches_the_routes);
+
+async fn the_openapi_document_matches_the_routes(app: TestApp) {
+    let doc: serde_json::Value =
+        app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    let id = "0190f8a5-8f3e-7c2b-9a6d-1f2e3d4c5b6a";
+    // Every documented operation exists: unauthenticated, it answers 401, never 404 or 405.
+    for (path, item) in paths {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_none() || path == "/openapi.json" {
+                continue;
+            }
+            let url = app.url(&format!("/api/v1{}", path.replace("{id}", id)));
+            let response = app.client.request(method.to_uppercase().parse().unwrap(), url).send().await.unwrap();
+            assert_eq!(response.status(), 401, "{} {path}", method.to_uppercase());
+        }
+    }
+    // Every route the router serves is documented.
+    let source = include_str!("../../src/api/mod.rs");
+    for route in source.split(".route(\"").skip(1).filter_map(|rest| rest.split('"').next()) {
+        assert!(paths.contains_key(route), "{route} is served but not documented");
+    }
+}
