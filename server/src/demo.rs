@@ -61,6 +61,7 @@ fn demo_settings() -> Result<BusinessSettings, CliError> {
         payment_terms_days: 14,
         run_budget_micros: 500_000,
         daily_budget_micros: 20_000_000,
+        invoice_approval_above_cents: 100_000,
     };
     demo.validate().map_err(|e| CliError::Other(e.into()))
 }

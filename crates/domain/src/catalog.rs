@@ -202,6 +202,13 @@ pub struct BusinessSettings {
     pub payment_terms_days: i64,
     pub run_budget_micros: i64,
     pub daily_budget_micros: i64,
+    /// Invoices above this total wait for the owner's approval (0: every invoice does).
+    #[serde(default = "default_invoice_approval")]
+    pub invoice_approval_above_cents: i64,
+}
+
+fn default_invoice_approval() -> i64 {
+    100_000
 }
 
 impl BusinessSettings {
@@ -251,6 +258,7 @@ impl BusinessSettings {
         check_range("payment_terms_days", self.payment_terms_days, 0, 120)?;
         check_range("run_budget_micros", self.run_budget_micros, 0, 100_000_000)?;
         check_range("daily_budget_micros", self.daily_budget_micros, 0, 10_000_000_000)?;
+        check_range("invoice_approval_above_cents", self.invoice_approval_above_cents, 0, 100_000_000)?;
         Ok(self)
     }
 }

@@ -107,3 +107,11 @@ pub async fn decide(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// A run's escalations, oldest first (guardrails look up their decisions here).
+pub async fn for_run(tx: &mut TenantTx, run_id: &str) -> Result<Vec<EscalationRow>, StoreError> {
+    let org = tx.org().to_owned();
+    let sql = format!("SELECT {COLUMNS} FROM escalations WHERE org_id = $1 AND run_id = $2 ORDER BY created_at, id");
+    let rows = sqlx::query(&sql).bind(&org).bind(run_id).fetch_all(tx.conn()).await?;
+    rows.iter().map(from_row).collect()
+}

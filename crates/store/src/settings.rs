@@ -19,7 +19,8 @@ pub async fn get(tx: &mut TenantTx) -> Result<BusinessSettings, StoreError> {
     let org = tx.org().to_owned();
     let row = sqlx::query(
         "SELECT time_zone, weekly_hours, holidays, service_area, booking_buffer_minutes, reminder_offsets_minutes,
-                tone, currency, tax_rate_bps, payment_terms_days, run_budget_micros, daily_budget_micros
+                tone, currency, tax_rate_bps, payment_terms_days, run_budget_micros, daily_budget_micros,
+                invoice_approval_above_cents
          FROM business_settings WHERE org_id = $1",
     )
     .bind(&org)
@@ -38,6 +39,7 @@ pub async fn get(tx: &mut TenantTx) -> Result<BusinessSettings, StoreError> {
         payment_terms_days: int(&row, "payment_terms_days")?,
         run_budget_micros: int(&row, "run_budget_micros")?,
         daily_budget_micros: int(&row, "daily_budget_micros")?,
+        invoice_approval_above_cents: int(&row, "invoice_approval_above_cents")?,
     })
 }
 
@@ -48,7 +50,7 @@ pub async fn put(tx: &mut TenantTx, settings: &BusinessSettings) -> Result<(), S
         "UPDATE business_settings SET time_zone = $2, weekly_hours = $3, holidays = $4, service_area = $5,
                 booking_buffer_minutes = $6, reminder_offsets_minutes = $7, tone = $8, currency = $9,
                 tax_rate_bps = $10, payment_terms_days = $11, run_budget_micros = $12, daily_budget_micros = $13,
-                updated_at = $14
+                updated_at = $14, invoice_approval_above_cents = $15
          WHERE org_id = $1",
     )
     .bind(&org)
@@ -65,6 +67,7 @@ pub async fn put(tx: &mut TenantTx, settings: &BusinessSettings) -> Result<(), S
     .bind(settings.run_budget_micros)
     .bind(settings.daily_budget_micros)
     .bind(now_ms())
+    .bind(settings.invoice_approval_above_cents)
     .execute(tx.conn())
     .await?;
     Ok(())

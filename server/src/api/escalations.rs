@@ -59,6 +59,26 @@ pub async fn decide(
         return Err(ApiError::Conflict(format!("this escalation was already {}", escalation.status)));
     }
     let lead_id = LeadId::parse(&escalation.lead_id).map_err(ApiError::internal)?;
+    if let (Some(run_id), "approval") = (escalation.run_id.as_deref(), escalation.kind.as_str()) {
+        // A parked run asked before acting: either way it continues and learns the answer.
+        leads::set_waiting_on(&mut tx, lead_id, WaitingOn::None).await?;
+        jobs::enqueue(
+            &mut tx,
+            &NewJob {
+                kind: "run_squad".to_owned(),
+                payload: json!({ "lead_id": lead_id, "resume_run": run_id }),
+                run_at: None,
+                max_attempts: 8,
+                idempotency_key: format!("decision:{id}"),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        let outcome = if decision.approve { "resumed" } else { "declined" };
+        return Ok(Json(
+            json!({ "id": id, "status": if decision.approve { "approved" } else { "rejected" }, "outcome": outcome }),
+        ));
+    }
     let lead = leads::get(&mut tx, lead_id).await?.ok_or(ApiError::NotFound)?;
     let resumable = matches!(lead.stage, Stage::Escalated | Stage::Qualifying | Stage::Scheduling)
         && lead.score.is_some_and(|s| s >= 4)

@@ -24,6 +24,7 @@ on_both_backends!(
     concurrent_emergencies_never_double_book,
     a_model_that_never_finishes_is_escalated_at_the_turn_limit,
     completing_the_job_sends_an_invoice_priced_from_the_price_list,
+    an_invoice_above_the_threshold_waits_for_the_owner,
 );
 
 fn worker(app: &TestApp, model: Arc<dyn Model>) -> Worker {
@@ -370,4 +371,67 @@ async fn completing_the_job_sends_an_invoice_priced_from_the_price_list(app: Tes
     assert_eq!(invoice_steps, ["generate_invoice", "send_invoice"]);
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM invoices").await, 1);
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM agent_runs WHERE status = 'waiting_customer'").await, 1);
+}
+
+async fn booked_and_completed(app: &TestApp, key: &str, email: &str) -> String {
+    let id = inbound(app, key, furnace(email)).await;
+    worker(app, Arc::new(OfflineModel)).drain().await.unwrap();
+    let appointment = lead(app, key, &id).await["appointments"][0]["id"].as_str().unwrap().to_owned();
+    let done =
+        app.api(Method::POST, &format!("/api/v1/appointments/{appointment}/complete"), key).await.send().await.unwrap();
+    assert_eq!(done.status(), 200);
+    worker(app, Arc::new(OfflineModel)).drain().await.unwrap();
+    id
+}
+
+async fn an_invoice_above_the_threshold_waits_for_the_owner(app: TestApp) {
+    let key = demo(&app).await;
+    let mut settings: Value =
+        app.api(Method::GET, "/api/v1/settings", &key).await.send().await.unwrap().json().await.unwrap();
+    settings["invoice_approval_above_cents"] = json!(30_000);
+    let put = app.api(Method::PUT, "/api/v1/settings", &key).await.json(&settings).send().await.unwrap();
+    assert_eq!(put.status(), 200);
+
+    let approved = booked_and_completed(&app, &key, "big1@example.com").await;
+    let declined = booked_and_completed(&app, &key, "big2@example.com").await;
+    for id in [&approved, &declined] {
+        let parked = lead(&app, &key, id).await;
+        assert_eq!((parked["stage"].as_str(), parked["waiting_on"].as_str()), (Some("completed"), Some("owner")));
+        assert_eq!(parked["invoices"][0]["status"], "draft", "nothing is sent before the owner decides");
+        assert!(outbound(&parked).iter().all(|m| !m.starts_with("Invoice ")));
+    }
+    let waiting: Vec<Value> =
+        app.api(Method::GET, "/api/v1/escalations", &key).await.send().await.unwrap().json().await.unwrap();
+    assert_eq!(waiting.len(), 2);
+    assert!(waiting.iter().all(|e| e["kind"] == "approval" && e["proposed_action"]["tool"] == "send_invoice"));
+    assert!(waiting[0]["reason"].as_str().unwrap().contains("$349.00"), "{}", waiting[0]["reason"]);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM agent_runs WHERE status = 'waiting_approval'").await, 2);
+
+    let escalation_for =
+        |lead: &str| waiting.iter().find(|e| e["lead_id"] == lead).unwrap()["id"].as_str().unwrap().to_owned();
+    for (lead_id, approve) in [(&approved, true), (&declined, false)] {
+        let path = format!("/api/v1/escalations/{}/decision", escalation_for(lead_id));
+        let decided: Value = app
+            .api(Method::POST, &path, &key)
+            .await
+            .json(&json!({ "approve": approve, "note": "checked" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(decided["outcome"], if approve { "resumed" } else { "declined" });
+    }
+    worker(&app, Arc::new(OfflineModel)).drain().await.unwrap();
+
+    let sent = lead(&app, &key, &approved).await;
+    assert_eq!(sent["stage"], "invoiced");
+    assert_eq!(sent["invoices"][0]["status"], "sent");
+    assert!(outbound(&sent).last().unwrap().starts_with("Invoice "));
+    let held = lead(&app, &key, &declined).await;
+    assert_eq!(held["invoices"][0]["status"], "draft", "a declined invoice is never sent");
+    assert!(outbound(&held).iter().all(|m| !m.starts_with("Invoice ")));
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM agent_runs WHERE status = 'waiting_customer'").await, 1);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM agent_runs WHERE status = 'escalated'").await, 1);
 }

@@ -71,6 +71,9 @@ struct RunPayload {
     /// Set when a person approved an escalated lead: scheduling resumes without re-qualifying.
     #[serde(default)]
     start_with: Option<AgentName>,
+    /// Set when a person decided on a parked run's approval: that run continues.
+    #[serde(default)]
+    resume_run: Option<String>,
 }
 
 /// Runs (or resumes) the squad for the job's lead; returns the run's final or parked status.
@@ -79,7 +82,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
     let payload: RunPayload =
         serde_json::from_value(job.payload.clone()).map_err(|e| RunError::Payload(e.to_string()))?;
     let scope = job.scope();
-    let run_id = job.id.as_str();
+    let run_id = payload.resume_run.as_deref().unwrap_or(job.id.as_str());
     loop {
         let mut tx = TenantTx::begin(squad.db, &scope).await?;
         let first_agent = payload.start_with.unwrap_or(AgentName::LeadResponse);
@@ -91,6 +94,12 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
         let conversation = leads::messages(&mut tx, payload.lead_id).await?;
         let busy = steps.is_empty() && runs::another_running(&mut tx, payload.lead_id, run_id).await?;
         tx.commit().await?;
+        if run.status == "waiting_approval" && payload.resume_run.is_some() {
+            let mut tx = TenantTx::begin(squad.db, &scope).await?;
+            runs::update(&mut tx, run_id, &RunUpdate { status: Some("running"), ..RunUpdate::default() }).await?;
+            tx.commit().await?;
+            continue;
+        }
         if run.status != "running" {
             return Ok(run.status);
         }
@@ -130,7 +139,11 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
                 .map_err(|e| RunError::Store(StoreError::Corrupt(format!("model step: {e}"))))?;
             let answered: HashSet<&str> = mine.iter().filter_map(|s| s.payload["tool_use_id"].as_str()).collect();
             if let Some((id, name, input)) = response.tool_uses().find(|(id, _, _)| !answered.contains(id)) {
-                tools::execute(squad, &scope, run_id, agent, &lead, id, name, input).await?;
+                if let tools::Executed::Parked =
+                    tools::execute(squad, &scope, run_id, agent, &lead, id, name, input).await?
+                {
+                    return Ok("waiting_approval".to_owned());
+                }
                 continue;
             }
             match response.stop_reason {
@@ -280,7 +293,8 @@ async fn end_of_turn(
     agent: AgentName,
     steps: &[Step],
 ) -> Result<String, RunError> {
-    let escalated = steps.iter().any(|s| s.kind == "escalation");
+    // An approval that was asked for and granted is not an escalation of the run's outcome.
+    let escalated = steps.iter().any(|s| s.kind == "escalation" && s.payload.get("approval_for").is_none());
     let succeeded =
         |tool: &str| steps.iter().any(|s| s.payload["tool"] == json!(tool) && s.payload["is_error"] == json!(false));
     let status = match agent {

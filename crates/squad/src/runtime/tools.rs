@@ -47,14 +47,34 @@ pub(super) async fn execute(
     tool_use_id: &str,
     name: &str,
     input: &Value,
-) -> Result<(), RunError> {
+) -> Result<Executed, RunError> {
     let started = std::time::Instant::now();
     let mut tx = TenantTx::begin(squad.db, scope).await?;
     let allowed = agents::tools(agent).iter().any(|t| t.name == name);
-    let outcome = if allowed {
-        run_tool(squad, &mut tx, run_id, agent, lead, name, input).await
-    } else {
-        Err(ToolError::Refused(format!("the tool `{name}` is not available to {}", agent.as_str())))
+    let gate = if allowed { guardrail(&mut tx, run_id, lead, name, tool_use_id).await } else { Ok(Gate::Allow) };
+    let outcome = match gate {
+        Err(err) => Err(err),
+        Ok(Gate::Park { escalation_id }) => {
+            runs::append_step(
+                &mut tx,
+                run_id,
+                &NewStep {
+                    kind: "escalation",
+                    agent: agent.as_str(),
+                    payload: json!({ "approval_for": tool_use_id, "tool": name, "escalation_id": escalation_id }),
+                    ..NewStep::default()
+                },
+            )
+            .await?;
+            runs::update(&mut tx, run_id, &RunUpdate { status: Some("waiting_approval"), ..RunUpdate::default() })
+                .await?;
+            tx.commit().await?;
+            tracing::info!(tool = name, agent = agent.as_str(), "tool call waits for approval");
+            return Ok(Executed::Parked);
+        }
+        Ok(Gate::Declined(note)) => Err(ToolError::Refused(format!("the owner declined this action: {note}"))),
+        Ok(Gate::Allow) if allowed => run_tool(squad, &mut tx, run_id, agent, lead, name, input).await,
+        Ok(Gate::Allow) => Err(ToolError::Refused(format!("the tool `{name}` is not available to {}", agent.as_str()))),
     };
     let (output, is_error) = match outcome {
         Ok(output) => (output, false),
@@ -85,7 +105,78 @@ pub(super) async fn execute(
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(Executed::Done)
+}
+
+/// Whether a tool call ran or the run parked waiting for a person.
+pub(super) enum Executed {
+    Done,
+    Parked,
+}
+
+enum Gate {
+    Allow,
+    /// A person must approve first; the run parks until they decide.
+    Park {
+        escalation_id: String,
+    },
+    /// A person said no; the agent sees why.
+    Declined(String),
+}
+
+/// The org's guardrail policies, checked before a tool runs. Today: an invoice above the
+/// approval threshold is not sent until the owner approves it.
+async fn guardrail(
+    tx: &mut TenantTx,
+    run_id: &str,
+    lead: &LeadRow,
+    name: &str,
+    tool_use_id: &str,
+) -> Result<Gate, ToolError> {
+    if name != "send_invoice" {
+        return Ok(Gate::Allow);
+    }
+    let Some(invoice) = invoices::for_lead(tx, lead.id).await?.into_iter().rev().find(|i| i.status == "draft") else {
+        return Ok(Gate::Allow);
+    };
+    let threshold = settings::get(tx).await?.invoice_approval_above_cents;
+    if invoice.total_cents <= threshold {
+        return Ok(Gate::Allow);
+    }
+    let decided = escalations::for_run(tx, run_id)
+        .await?
+        .into_iter()
+        .find(|e| e.kind == "approval" && e.proposed_action["tool_use_id"] == json!(tool_use_id));
+    match decided {
+        Some(e) if e.status == "approved" => Ok(Gate::Allow),
+        Some(e) if e.status == "pending" => Ok(Gate::Park { escalation_id: e.id }),
+        Some(e) => Ok(Gate::Declined(e.decision_note.unwrap_or_else(|| e.status.clone()))),
+        None => {
+            let money = |c: i64| format_money(c, &invoice.currency);
+            let reason = format!(
+                "Invoice {} for {} is above the {} approval threshold.",
+                invoice.number,
+                money(invoice.total_cents),
+                money(threshold)
+            );
+            let escalation_id = escalations::insert(
+                tx,
+                &escalations::NewEscalation {
+                    lead_id: lead.id,
+                    run_id: Some(run_id),
+                    kind: "approval",
+                    reason: &reason,
+                    proposed_action: json!({
+                        "tool": name, "tool_use_id": tool_use_id, "invoice_id": invoice.id,
+                        "number": invoice.number, "total_cents": invoice.total_cents,
+                    }),
+                },
+            )
+            .await?;
+            leads::set_waiting_on(tx, lead.id, WaitingOn::Owner).await?;
+            Ok(Gate::Park { escalation_id })
+        }
+    }
 }
 
 async fn run_tool(
