@@ -178,7 +178,7 @@ pub fn build_router(state: ServerState, settings: &Settings) -> Router {
         .with_state(state)
 }
 
-/// Expired sessions are already refused on load; this hourly sweep keeps the table small.
+/// Hourly housekeeping: expired sessions (already refused on load) and memory past its retention.
 async fn sweep_expired_sessions(db: store::Db) {
     let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -193,6 +193,11 @@ async fn sweep_expired_sessions(db: store::Db) {
             Ok(0) => {}
             Ok(deleted) => tracing::info!(deleted, "expired sessions removed"),
             Err(err) => tracing::warn!(error = ?err, "could not remove expired sessions"),
+        }
+        match store::memories::sweep_expired(&db).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "expired memories removed (retention)"),
+            Err(err) => tracing::warn!(error = ?err, "could not apply memory retention"),
         }
     }
 }

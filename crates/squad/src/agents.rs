@@ -73,6 +73,25 @@ fn tool(name: &str, description: &str, input_schema: serde_json::Value) -> ToolS
     ToolSpec { name: name.to_owned(), description: description.to_owned(), input_schema }
 }
 
+fn search_memory() -> ToolSpec {
+    tool(
+        "search_memory",
+        "Search what the squad remembers: past jobs, run summaries, issues and preferences.",
+        json!({ "type": "object", "additionalProperties": false, "required": ["query"],
+                "properties": { "query": { "type": "string", "maxLength": 100 },
+                                "layer": { "enum": ["preference", "history", "session_summary", "issue", null] } } }),
+    )
+}
+
+fn log_issue() -> ToolSpec {
+    tool(
+        "log_issue",
+        "Record an edge case and how it was handled, so the squad and the owner learn from it.",
+        json!({ "type": "object", "additionalProperties": false, "required": ["description"],
+                "properties": { "description": { "type": "string", "minLength": 1, "maxLength": 500 } } }),
+    )
+}
+
 fn escalate() -> ToolSpec {
     tool(
         "escalate",
@@ -108,6 +127,15 @@ pub fn tools(agent: AgentName) -> Vec<ToolSpec> {
             ),
             escalate(),
             tool(
+                "save_preference",
+                "Remember a customer's preference for later visits.",
+                json!({ "type": "object", "additionalProperties": false, "required": ["key", "value"],
+                        "properties": { "key": { "enum": ["preferred_time"] },
+                                        "value": { "enum": ["mornings", "afternoons", "evenings", "weekends"] } } }),
+            ),
+            search_memory(),
+            log_issue(),
+            tool(
                 "handoff_to_agent",
                 "Pass a qualified lead to the Scheduler with the facts it needs.",
                 json!({ "type": "object", "required": ["target", "reason"], "additionalProperties": false,
@@ -132,6 +160,8 @@ pub fn tools(agent: AgentName) -> Vec<ToolSpec> {
                 json!({ "type": "object", "additionalProperties": false, "properties": {} }),
             ),
             escalate(),
+            search_memory(),
+            log_issue(),
         ],
         AgentName::Invoice => vec![
             tool(
@@ -145,6 +175,8 @@ pub fn tools(agent: AgentName) -> Vec<ToolSpec> {
                 json!({ "type": "object", "additionalProperties": false, "properties": {} }),
             ),
             escalate(),
+            search_memory(),
+            log_issue(),
         ],
     }
 }

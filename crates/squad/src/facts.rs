@@ -86,6 +86,31 @@ pub enum Language {
     Spanish,
 }
 
+/// When the customer said they would like the visit (an allow-listed value, safe to remember).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PreferredTime {
+    Mornings,
+    Afternoons,
+    Evenings,
+    Weekends,
+}
+
+impl PreferredTime {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Mornings => "mornings",
+            Self::Afternoons => "afternoons",
+            Self::Evenings => "evenings",
+            Self::Weekends => "weekends",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Mornings, Self::Afternoons, Self::Evenings, Self::Weekends].into_iter().find(|p| p.as_str() == value)
+    }
+}
+
 /// Everything read from one inquiry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InquiryFacts {
@@ -99,4 +124,6 @@ pub struct InquiryFacts {
     pub manipulation: Vec<Manipulation>,
     pub has_phone: bool,
     pub has_email: bool,
+    #[serde(default)]
+    pub preferred_time: Option<PreferredTime>,
 }

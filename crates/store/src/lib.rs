@@ -22,6 +22,7 @@ pub mod escalations;
 pub mod invoices;
 pub mod jobs;
 pub mod leads;
+pub mod memories;
 pub mod orgs;
 pub mod runs;
 pub mod services;

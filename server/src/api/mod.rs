@@ -11,10 +11,11 @@ mod inbound;
 mod json;
 mod leads;
 mod me;
+mod memory;
 mod tokens;
 
 use app::state::ServerState;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 
 pub use auth::ApiAuth;
@@ -35,6 +36,8 @@ pub fn router() -> Router<ServerState> {
         .route("/inbound", post(inbound::post_inbound))
         .route("/leads", get(leads::list_leads))
         .route("/leads/{id}", get(leads::get_lead))
+        .route("/memory", get(memory::list_memory))
+        .route("/memory/{id}", delete(memory::delete_memory))
         .route("/settings", get(catalog::get_settings).put(catalog::put_settings))
         .route("/services", get(catalog::list_services).post(catalog::create_service))
         .route(

@@ -435,3 +435,64 @@ async fn an_invoice_above_the_threshold_waits_for_the_owner(app: TestApp) {
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM agent_runs WHERE status = 'waiting_customer'").await, 1);
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM agent_runs WHERE status = 'escalated'").await, 1);
 }
+
+on_both_backends!(the_squad_remembers_and_the_owner_can_make_it_forget);
+
+async fn the_squad_remembers_and_the_owner_can_make_it_forget(app: TestApp) {
+    let key = demo(&app).await;
+    let body = json!({ "channel": "form", "from": { "name": "Priya Shah", "email": "priya@example.com" },
+        "body": "I'd like to schedule a fall furnace tune-up in the next couple weeks. Weekday mornings work best. ZIP 62702." });
+    let id = inbound(&app, &key, body).await;
+    worker(&app, Arc::new(OfflineModel)).drain().await.unwrap();
+
+    // The preference was remembered and honoured: the visit is in the morning.
+    let record = lead(&app, &key, &id).await;
+    assert_eq!(record["stage"], "booked");
+    let booked =
+        record["steps"].as_array().unwrap().iter().find(|s| s["payload"]["tool"] == "book_appointment").unwrap();
+    let local = booked["payload"]["output"]["local_start"].as_str().unwrap();
+    assert!(local[11..13].parse::<u32>().unwrap() < 12, "{local} is a morning");
+
+    let memory: Vec<Value> =
+        app.api(Method::GET, "/api/v1/memory", &key).await.send().await.unwrap().json().await.unwrap();
+    let layers: Vec<&str> = memory.iter().map(|m| m["layer"].as_str().unwrap()).collect();
+    for layer in ["preference", "history", "session_summary"] {
+        assert!(layers.contains(&layer), "{layer} missing from {layers:?}");
+    }
+    let preference = memory.iter().find(|m| m["layer"] == "preference").unwrap();
+    assert_eq!(
+        (preference["key"].as_str(), preference["content"].as_str()),
+        (Some("preferred_time"), Some("mornings"))
+    );
+    assert_eq!(preference["expires_at"], Value::Null, "preferences are permanent");
+    let history = memory.iter().find(|m| m["layer"] == "history").unwrap();
+    let kept_days = (history["expires_at"].as_i64().unwrap() - history["created_at"].as_i64().unwrap()) / 86_400_000;
+    assert_eq!(kept_days, 120);
+    let searched: Vec<Value> = app
+        .api(Method::GET, "/api/v1/memory?layer=history&q=hvac_maintenance", &key)
+        .await
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(searched.len(), 1);
+
+    // Another org sees none of it and cannot delete it.
+    let other = app.create_org("Org B").await;
+    let theirs: Vec<Value> =
+        app.api(Method::GET, "/api/v1/memory", &other.api_key).await.send().await.unwrap().json().await.unwrap();
+    assert!(theirs.is_empty());
+    let path = format!("/api/v1/memory/{}", preference["id"].as_str().unwrap());
+    assert_eq!(app.api(Method::DELETE, &path, &other.api_key).await.send().await.unwrap().status(), 404);
+    assert_eq!(app.api(Method::DELETE, &path, &key).await.send().await.unwrap().status(), 204);
+    assert_eq!(app.api(Method::DELETE, &path, &key).await.send().await.unwrap().status(), 404);
+
+    // Retention: expired entries are swept; permanent ones stay.
+    app.admin_execute("UPDATE memories SET expires_at = 1 WHERE layer = 'history'").await;
+    let swept = store::memories::sweep_expired(&app.db).await.unwrap();
+    assert_eq!(swept, 1);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM memories WHERE layer = 'history'").await, 0);
+    assert!(app.admin_count("SELECT COUNT(*) FROM memories WHERE layer = 'session_summary'").await >= 1);
+}

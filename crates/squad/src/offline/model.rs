@@ -14,18 +14,20 @@ use crate::model::{estimate_tokens, Content, Model, ModelError, ModelRequest, Mo
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OfflineModel;
 
-/// What the agent already learned this turn: each tool's results, in order.
-struct Seen(HashMap<String, Vec<(Value, bool)>>);
+/// What the agent already learned this turn: each tool's results, in order, and what it asked.
+struct Seen(HashMap<String, Vec<(Value, bool)>>, HashMap<String, Value>);
 
 impl Seen {
     fn from(request: &ModelRequest) -> Self {
         let mut names = HashMap::new();
+        let mut inputs = HashMap::new();
         let mut seen: HashMap<String, Vec<(Value, bool)>> = HashMap::new();
         for message in &request.messages {
             for content in &message.content {
                 match content {
-                    Content::ToolUse { id, name, .. } => {
+                    Content::ToolUse { id, name, input } => {
                         names.insert(id.clone(), name.clone());
+                        inputs.insert(name.clone(), input.clone());
                     }
                     Content::ToolResult { tool_use_id, content, is_error } => {
                         if let Some(name) = names.get(tool_use_id) {
@@ -36,7 +38,11 @@ impl Seen {
                 }
             }
         }
-        Self(seen)
+        Self(seen, inputs)
+    }
+
+    fn asked(&self, tool: &str) -> Option<&Value> {
+        self.1.get(tool)
     }
 
     fn last(&self, tool: &str) -> Option<&(Value, bool)> {
@@ -73,7 +79,7 @@ impl Model for OfflineModel {
         let calls = if has_tool(request, "qualify_lead") {
             lead_response(opening, &seen, turn)
         } else if has_tool(request, "check_availability") {
-            scheduler(&seen, turn)
+            scheduler(opening, &seen, turn)
         } else if has_tool(request, "generate_invoice") {
             invoice(&seen, turn)
         } else {
@@ -112,7 +118,11 @@ fn lead_response(opening: &crate::model::Message, seen: &Seen, turn: usize) -> V
         });
         return vec![call(turn, "qualify_lead", serde_json::to_value(&facts).unwrap_or(Value::Null))];
     }
-    if seen.count("send_reply") > 0 || seen.count("escalate") > 0 || seen.count("handoff_to_agent") > 0 {
+    if seen.count("send_reply") > 0
+        || seen.count("escalate") > 0
+        || seen.count("handoff_to_agent") > 0
+        || seen.count("save_preference") > 0
+    {
         return vec![];
     }
     let Some((q, false)) = seen.last("qualify_lead") else { return vec![] };
@@ -126,6 +136,11 @@ fn lead_response(opening: &crate::model::Message, seen: &Seen, turn: usize) -> V
     }
     if let Some(text) = reply(q, intent, service, &reasons) {
         calls.push(call(turn, "send_reply", json!({ "text": text })));
+    }
+    if q["qualified"] == json!(true) {
+        if let Some(preferred) = seen.asked("qualify_lead").and_then(|facts| facts["preferred_time"].as_str()) {
+            calls.push(call(turn, "save_preference", json!({ "key": "preferred_time", "value": preferred })));
+        }
     }
     if q["qualified"] == json!(true) && q["escalate"].is_null() {
         calls.push(call(
@@ -180,7 +195,27 @@ fn reply(q: &Value, intent: &str, service: &str, reasons: &[&str]) -> Option<Str
     Some(text)
 }
 
-fn scheduler(seen: &Seen, turn: usize) -> Vec<Content> {
+/// The customer's remembered preferred time, from the trusted memory lines of the opening.
+fn preferred_time(opening: &crate::model::Message) -> Option<String> {
+    let (_, _, _, memory) = crate::conversation::read_opening_with_memory(opening);
+    memory.iter().find_map(|line| line.strip_prefix("preference preferred_time=").map(str::to_owned))
+}
+
+/// Whether a slot's local start ("2026-11-02T08:00") suits the preference.
+fn suits(local_start: &str, preference: &str) -> bool {
+    let Ok(start) = chrono::NaiveDateTime::parse_from_str(local_start, "%Y-%m-%dT%H:%M") else { return false };
+    let hour = chrono::Timelike::hour(&start);
+    let weekend = matches!(chrono::Datelike::weekday(&start), chrono::Weekday::Sat | chrono::Weekday::Sun);
+    match preference {
+        "mornings" => hour < 12,
+        "afternoons" => (12..17).contains(&hour),
+        "evenings" => hour >= 17,
+        "weekends" => weekend,
+        _ => true,
+    }
+}
+
+fn scheduler(opening: &crate::model::Message, seen: &Seen, turn: usize) -> Vec<Content> {
     if seen.succeeded("book_appointment") {
         return if seen.count("send_confirmation") == 0 {
             vec![call(turn, "send_confirmation", json!({}))]
@@ -197,7 +232,13 @@ fn scheduler(seen: &Seen, turn: usize) -> Vec<Content> {
         return vec![call(turn, "check_availability", json!({}))];
     }
     match seen.last("check_availability") {
-        Some((result, false)) => match result["slots"].as_array().and_then(|s| s.first()) {
+        Some((result, false)) => match result["slots"].as_array().and_then(|slots| {
+            let preference = preferred_time(opening);
+            slots
+                .iter()
+                .find(|s| preference.as_deref().is_none_or(|p| suits(s["local_start"].as_str().unwrap_or_default(), p)))
+                .or_else(|| slots.first())
+        }) {
             Some(slot) => vec![call(
                 turn,
                 "book_appointment",

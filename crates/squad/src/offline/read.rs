@@ -1,7 +1,7 @@
 //! Reading one inquiry into [`InquiryFacts`].
 
 use super::text::Text;
-use crate::facts::{Hazard, InquiryFacts, Intent, Language, Manipulation, Urgency};
+use crate::facts::{Hazard, InquiryFacts, Intent, Language, Manipulation, PreferredTime, Urgency};
 
 /// What arrived: the customer's words and how they can be reached.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +41,23 @@ pub fn read_inquiry(inquiry: &Inquiry<'_>) -> InquiryFacts {
         manipulation: manipulation(&text),
         has_phone: inquiry.has_phone,
         has_email: inquiry.has_email,
+        preferred_time: preferred_time(&text),
+    }
+}
+
+fn preferred_time(text: &Text) -> Option<PreferredTime> {
+    if text.any_stem(&["morning"]) || text.any(&["before noon", "early am"]) {
+        Some(PreferredTime::Mornings)
+    } else if text.any_stem(&["afternoon"])
+        || text.any(&["after 3pm", "after 3", "after 2", "after lunch", "after 3 pm"])
+    {
+        Some(PreferredTime::Afternoons)
+    } else if text.any_stem(&["evening"]) || text.any(&["after 5", "after work", "after 5pm"]) {
+        Some(PreferredTime::Evenings)
+    } else if text.any_stem(&["weekend"]) || text.any(&["saturday"]) {
+        Some(PreferredTime::Weekends)
+    } else {
+        None
     }
 }
 
@@ -444,6 +461,13 @@ mod tests {
         assert_eq!(postal_code("up to $250,000 or $10000"), None);
         assert_eq!(postal_code("ZIP 62702-1234").as_deref(), Some("62702"));
         assert_eq!(postal_code("it is 97 degrees"), None);
+    }
+
+    #[test]
+    fn preferred_times_are_read() {
+        assert_eq!(read("weekday mornings work best").preferred_time, Some(PreferredTime::Mornings));
+        assert_eq!(read("any day after 3pm").preferred_time, Some(PreferredTime::Afternoons));
+        assert_eq!(read("furnace is out").preferred_time, None);
     }
 
     #[test]

@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use store::jobs::ClaimedJob;
 use store::leads::{self, LeadRow};
+use store::memories::{self, Layer, NewMemory};
 use store::runs::{self, NewStep, RunUpdate, Step};
 use store::{escalations, now_ms, Db, StoreError, TenantScope, TenantTx};
 
@@ -92,6 +93,14 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
             .await?
             .ok_or_else(|| RunError::Payload("the lead no longer exists".into()))?;
         let conversation = leads::messages(&mut tx, payload.lead_id).await?;
+        let memory: Vec<String> = memories::for_customer(&mut tx, lead.customer_id, 10)
+            .await?
+            .into_iter()
+            .map(|m| match m.key {
+                Some(key) => format!("{} {key}={}", m.layer, m.content),
+                None => format!("{} {}", m.layer, m.content),
+            })
+            .collect();
         let busy = steps.is_empty() && runs::another_running(&mut tx, payload.lead_id, run_id).await?;
         tx.commit().await?;
         if run.status == "waiting_approval" && payload.resume_run.is_some() {
@@ -127,6 +136,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
                 &scope,
                 run_id,
                 agent,
+                &lead,
                 "done",
                 json!({ "note": "the owner took over this conversation" }),
             )
@@ -147,7 +157,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
                 continue;
             }
             match response.stop_reason {
-                StopReason::EndTurn => return end_of_turn(squad.db, &scope, run_id, agent, &steps).await,
+                StopReason::EndTurn => return end_of_turn(squad.db, &scope, run_id, agent, &lead, &steps).await,
                 StopReason::MaxTokens => {
                     return escalate_limit(
                         squad.db,
@@ -189,8 +199,8 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
             .await;
         }
 
-        let request =
-            build_request(squad, agent, &steps, &conversation, customer_contact(&lead, squad.db, &scope).await?);
+        let contact = customer_contact(&lead, squad.db, &scope).await?;
+        let request = build_request(squad, agent, &steps, &conversation, contact, &memory);
         let started = Instant::now();
         let response = squad.model.converse(&request).await?;
         let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
@@ -243,6 +253,7 @@ fn build_request(
     steps: &[Step],
     conversation: &[store::leads::MessageRow],
     contact: Contact,
+    memory: &[String],
 ) -> ModelRequest {
     let customer: Vec<CustomerMessage> = conversation
         .iter()
@@ -254,7 +265,7 @@ fn build_request(
         .rev()
         .find(|s| s.kind == "handoff" && s.payload["output"]["to"] == json!(agent.as_str()))
         .map(|s| s.payload["output"]["context"].clone());
-    let mut messages = vec![opening(contact, &customer, handoff.as_ref())];
+    let mut messages = vec![opening(contact, &customer, handoff.as_ref(), memory)];
     for step in steps.iter().filter(|s| s.agent == agent.as_str()) {
         if step.kind == "model_call" {
             if let Ok(response) = serde_json::from_value::<ModelResponse>(step.payload["response"].clone()) {
@@ -291,6 +302,7 @@ async fn end_of_turn(
     scope: &TenantScope,
     run_id: &str,
     agent: AgentName,
+    lead: &LeadRow,
     steps: &[Step],
 ) -> Result<String, RunError> {
     // An approval that was asked for and granted is not an escalation of the run's outcome.
@@ -304,7 +316,13 @@ async fn end_of_turn(
         AgentName::Invoice if succeeded("send_invoice") => "waiting_customer",
         AgentName::Scheduler | AgentName::Invoice => "escalated",
     };
-    finish(db, scope, run_id, agent, status, json!({ "note": format!("{} finished its turn", agent.as_str()) })).await
+    let tools: Vec<&str> = steps
+        .iter()
+        .filter(|s| s.agent == agent.as_str() && s.payload["is_error"] == json!(false))
+        .filter_map(|s| s.payload["tool"].as_str())
+        .collect();
+    let note = json!({ "note": format!("{} finished its turn", agent.as_str()), "tools": tools });
+    finish(db, scope, run_id, agent, lead, status, note).await
 }
 
 async fn finish(
@@ -312,10 +330,33 @@ async fn finish(
     scope: &TenantScope,
     run_id: &str,
     agent: AgentName,
+    lead: &LeadRow,
     status: &str,
     note: Value,
 ) -> Result<String, RunError> {
     let mut tx = TenantTx::begin(db, scope).await?;
+    let current = leads::get(&mut tx, lead.id).await?;
+    let summary = format!(
+        "{} ended a run as {status}; the lead is {}. Tools used: {}.",
+        agent.as_str(),
+        current.as_ref().map_or("gone".to_owned(), |l| l.stage.to_string()),
+        note["tools"].as_array().map_or("none".to_owned(), |t| t
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")),
+    );
+    memories::remember(
+        &mut tx,
+        &NewMemory {
+            layer: Layer::SessionSummary,
+            customer_id: Some(lead.customer_id),
+            lead_id: Some(lead.id),
+            key: None,
+            content: &summary,
+        },
+    )
+    .await?;
     runs::append_step(
         &mut tx,
         run_id,
@@ -346,6 +387,17 @@ async fn follow_up(db: &Db, scope: &TenantScope, run_id: &str, lead: &LeadRow) -
     )
     .await?;
     leads::set_waiting_on(&mut tx, lead.id, WaitingOn::Owner).await?;
+    memories::remember(
+        &mut tx,
+        &NewMemory {
+            layer: Layer::Issue,
+            customer_id: Some(lead.customer_id),
+            lead_id: Some(lead.id),
+            key: None,
+            content: &reason,
+        },
+    )
+    .await?;
     runs::append_step(
         &mut tx,
         run_id,
@@ -385,6 +437,18 @@ async fn escalate_limit(
     )
     .await?;
     leads::set_stage(&mut tx, lead.id, Stage::Escalated, WaitingOn::Owner).await?;
+    let issue = format!("{} hit the {limit} limit: {reason}", agent.as_str());
+    memories::remember(
+        &mut tx,
+        &NewMemory {
+            layer: Layer::Issue,
+            customer_id: Some(lead.customer_id),
+            lead_id: Some(lead.id),
+            key: None,
+            content: &issue,
+        },
+    )
+    .await?;
     runs::append_step(
         &mut tx,
         run_id,

@@ -11,10 +11,11 @@ use store::{appointments, escalations, invoices, services, settings, technicians
 
 use super::{RunError, Squad};
 use crate::agents::{self, AgentName};
-use crate::facts::InquiryFacts;
+use crate::facts::{InquiryFacts, PreferredTime};
 use crate::tools::availability::{check_availability, AvailabilityQuery, Slot, Technician};
 use crate::tools::invoice::{bill, format_money, BillInput};
 use crate::tools::qualify::{qualify_lead, Escalation, OrgContext};
+use store::memories::{self, Layer, NewMemory};
 
 /// A tool failure the agent should see (and may recover from), as opposed to a `RunError`.
 enum ToolError {
@@ -206,6 +207,26 @@ async fn run_tool(
         "book_appointment" => book(tx, lead, input).await,
         "send_confirmation" => confirm(tx, lead).await,
         "generate_invoice" => generate_invoice(tx, lead).await,
+        "save_preference" => save_preference(tx, lead, input).await,
+        "search_memory" => search_memory(tx, input).await,
+        "log_issue" => {
+            let description = input["description"].as_str().map(str::trim).unwrap_or_default();
+            if description.is_empty() || description.chars().count() > 500 {
+                return Err(ToolError::Refused("an issue needs a description of up to 500 characters".into()));
+            }
+            let id = memories::remember(
+                tx,
+                &NewMemory {
+                    layer: Layer::Issue,
+                    customer_id: Some(lead.customer_id),
+                    lead_id: Some(lead.id),
+                    key: None,
+                    content: description,
+                },
+            )
+            .await?;
+            Ok(json!({ "memory_id": id }))
+        }
         "send_invoice" => send_invoice(tx, lead).await,
         other => Err(ToolError::Refused(format!("unknown tool `{other}`"))),
     }
@@ -234,6 +255,25 @@ async fn qualify(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult
             service_id: service.map(|s| s.id),
             stage,
             waiting_on: WaitingOn::None,
+        },
+    )
+    .await?;
+    let learned = format!(
+        "Qualified {} for {} ({}): score {}, {}.",
+        facts.intent.as_str(),
+        facts.service.as_deref().unwrap_or("no recognised service"),
+        facts.urgency.map_or("no urgency", |u| u.as_str()),
+        q.score,
+        if q.qualified { "qualified" } else { "not qualified" }
+    );
+    memories::remember(
+        tx,
+        &NewMemory {
+            layer: Layer::History,
+            customer_id: Some(lead.customer_id),
+            lead_id: Some(lead.id),
+            key: None,
+            content: &learned,
         },
     )
     .await?;
@@ -599,4 +639,40 @@ async fn send_invoice(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
     Ok(
         json!({ "invoice_id": invoice.id, "number": invoice.number, "total_cents": invoice.total_cents, "message_id": sent["message_id"] }),
     )
+}
+
+/// Remembers an allow-listed customer preference (never free text from the customer).
+async fn save_preference(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
+    if input["key"] != json!("preferred_time") {
+        return Err(ToolError::Refused("the only preference kept is preferred_time".into()));
+    }
+    let value = input["value"]
+        .as_str()
+        .and_then(PreferredTime::parse)
+        .ok_or_else(|| ToolError::Refused("preferred_time is mornings, afternoons, evenings or weekends".into()))?;
+    let id = memories::remember(
+        tx,
+        &NewMemory {
+            layer: Layer::Preference,
+            customer_id: Some(lead.customer_id),
+            lead_id: Some(lead.id),
+            key: Some("preferred_time"),
+            content: value.as_str(),
+        },
+    )
+    .await?;
+    Ok(json!({ "memory_id": id, "preferred_time": value.as_str() }))
+}
+
+async fn search_memory(tx: &mut TenantTx, input: &Value) -> ToolResult {
+    let query = input["query"].as_str().map(str::trim).unwrap_or_default();
+    if query.chars().count() > 100 {
+        return Err(ToolError::Refused("a search is at most 100 characters".into()));
+    }
+    let layer = match input["layer"].as_str() {
+        Some(l) => Some(Layer::parse(l).ok_or_else(|| ToolError::Refused(format!("`{l}` is not a memory layer")))?),
+        None => None,
+    };
+    let found = memories::search(tx, layer, Some(query), 10).await?;
+    Ok(json!({ "entries": found }))
 }

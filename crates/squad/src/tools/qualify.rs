@@ -156,6 +156,7 @@ mod tests {
             manipulation: vec![],
             has_phone: true,
             has_email: true,
+            preferred_time: None,
         }
     }
 
