@@ -19,6 +19,7 @@ pub mod api_keys;
 pub mod appointments;
 pub mod customers;
 pub mod escalations;
+pub mod events;
 pub mod invoices;
 pub mod jobs;
 pub mod leads;

@@ -7,6 +7,7 @@ mod catalog;
 mod customers;
 mod error;
 mod escalations;
+mod events;
 mod inbound;
 mod json;
 mod leads;
@@ -33,6 +34,7 @@ pub fn router() -> Router<ServerState> {
         .route("/appointments/{id}/complete", post(appointments::complete_appointment))
         .route("/escalations", get(escalations::list_escalations))
         .route("/escalations/{id}/decision", post(escalations::decide))
+        .route("/events", get(events::stream_events))
         .route("/inbound", post(inbound::post_inbound))
         .route("/leads", get(leads::list_leads))
         .route("/leads/{id}", get(leads::get_lead))

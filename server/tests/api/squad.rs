@@ -496,3 +496,49 @@ async fn the_squad_remembers_and_the_owner_can_make_it_forget(app: TestApp) {
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM memories WHERE layer = 'history'").await, 0);
     assert!(app.admin_count("SELECT COUNT(*) FROM memories WHERE layer = 'session_summary'").await >= 1);
 }
+
+on_both_backends!(the_event_stream_shows_a_lead_moving_only_to_its_own_org);
+
+/// Reads a server-sent-event stream until `done(text so far)` holds or `secs` pass.
+async fn read_until(response: &mut reqwest::Response, secs: u64, done: impl Fn(&str) -> bool) -> String {
+    let mut text = String::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(secs), async {
+        while let Ok(Some(chunk)) = response.chunk().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            if done(&text) {
+                break;
+            }
+        }
+    })
+    .await;
+    text
+}
+
+async fn the_event_stream_shows_a_lead_moving_only_to_its_own_org(app: TestApp) {
+    let key = demo(&app).await;
+    let other = app.create_org("Org B").await;
+    let mut ours = app.api(Method::GET, "/api/v1/events", &key).await.send().await.unwrap();
+    assert_eq!(ours.status(), 200);
+    assert!(ours.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let mut theirs = app.api(Method::GET, "/api/v1/events", &other.api_key).await.send().await.unwrap();
+
+    let id = inbound(&app, &key, furnace("live@example.com")).await;
+    worker(&app, Arc::new(OfflineModel)).drain().await.unwrap();
+
+    let seen = read_until(&mut ours, 10, |t| {
+        t.contains("\"stage\":\"booked\"") && t.contains("\"tool\":\"send_confirmation\"")
+    })
+    .await;
+    assert!(seen.contains("event: lead") && seen.contains(&id), "{seen}");
+    assert!(seen.contains("\"stage\":\"booked\""), "{seen}");
+    assert!(seen.contains("event: step") && seen.contains("\"tool\":\"book_appointment\""), "{seen}");
+    let unseen = read_until(&mut theirs, 2, |_| false).await;
+    assert!(!unseen.contains(&id) && !unseen.contains("event: step"), "org B saw: {unseen}");
+
+    // Resuming from the first event's id replays what followed it.
+    let first_id = seen.lines().find_map(|l| l.strip_prefix("id: ")).unwrap().to_owned();
+    let mut resumed =
+        app.api(Method::GET, "/api/v1/events", &key).await.header("last-event-id", &first_id).send().await.unwrap();
+    let replayed = read_until(&mut resumed, 10, |t| t.contains("\"stage\":\"booked\"")).await;
+    assert!(replayed.contains("\"stage\":\"booked\""), "{replayed}");
+}

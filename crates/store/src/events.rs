@@ -1,0 +1,88 @@
+//! What changed in an org since a moment: committed run steps and lead snapshots, for the live
+//! event stream. Read-only; built from the rows themselves, so every instance sees every change.
+
+use serde::Serialize;
+
+use crate::rows::{int, opt_int, opt_text, text};
+use crate::{StoreError, TenantTx};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepEvent {
+    pub id: String,
+    pub lead_id: String,
+    pub run_id: String,
+    pub seq: i64,
+    pub kind: String,
+    pub agent: String,
+    pub tool: Option<String>,
+    pub latency_ms: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeadEvent {
+    pub lead_id: String,
+    pub customer_name: String,
+    pub stage: String,
+    pub waiting_on: String,
+    pub score: Option<i64>,
+    pub urgency: Option<String>,
+    pub updated_at: i64,
+}
+
+pub async fn steps_since(tx: &mut TenantTx, since_ms: i64, limit: i64) -> Result<Vec<StepEvent>, StoreError> {
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(
+        "SELECT s.id, r.lead_id, s.run_id, s.seq, s.kind, s.agent, s.payload, s.latency_ms, s.created_at
+         FROM run_steps s JOIN agent_runs r ON r.org_id = s.org_id AND r.id = s.run_id
+         WHERE s.org_id = $1 AND s.created_at >= $2 ORDER BY s.created_at, s.id LIMIT $3",
+    )
+    .bind(&org)
+    .bind(since_ms)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let payload: serde_json::Value = serde_json::from_str(&text(row, "payload")?).unwrap_or_default();
+            Ok(StepEvent {
+                id: text(row, "id")?,
+                lead_id: text(row, "lead_id")?,
+                run_id: text(row, "run_id")?,
+                seq: int(row, "seq")?,
+                kind: text(row, "kind")?,
+                agent: text(row, "agent")?,
+                tool: payload["tool"].as_str().map(str::to_owned),
+                latency_ms: int(row, "latency_ms")?,
+                created_at: int(row, "created_at")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn leads_since(tx: &mut TenantTx, since_ms: i64, limit: i64) -> Result<Vec<LeadEvent>, StoreError> {
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(
+        "SELECT l.id, c.name, l.stage, l.waiting_on, l.score, l.urgency, l.updated_at
+         FROM leads l JOIN customers c ON c.org_id = l.org_id AND c.id = l.customer_id
+         WHERE l.org_id = $1 AND l.updated_at >= $2 ORDER BY l.updated_at, l.id LIMIT $3",
+    )
+    .bind(&org)
+    .bind(since_ms)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(LeadEvent {
+                lead_id: text(row, "id")?,
+                customer_name: text(row, "name")?,
+                stage: text(row, "stage")?,
+                waiting_on: text(row, "waiting_on")?,
+                score: opt_int(row, "score")?,
+                urgency: opt_text(row, "urgency")?,
+                updated_at: int(row, "updated_at")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,126 @@
+//! `GET /api/v1/events`: the org's live pipeline as server-sent events.
+//!
+//! Every few hundred milliseconds the stream reads what the org committed since its cursor (run
+//! steps and lead snapshots) from the database, so it works the same with any number of server
+//! instances. Commits can land slightly out of timestamp order, so each poll looks back a few
+//! seconds and skips what it already sent: delivery is at least once, every event has a stable
+//! `id`, and a reconnecting client passes `Last-Event-ID` to resume without gaps. Connections
+//! last at most 30 seconds.
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::state::ServerState;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::stream::{self, Stream, StreamExt};
+use http::HeaderMap;
+use store::{events, now_ms, Db, TenantScope, TenantTx};
+
+use super::{ApiAuth, ApiError};
+
+const POLL: Duration = Duration::from_millis(250);
+const LOOK_BACK_MS: i64 = 3_000;
+const BATCH: i64 = 500;
+/// A connection ends after this long; the client reconnects with `Last-Event-ID` (browsers'
+/// EventSource does so on its own). It keeps graceful shutdown from waiting on open streams.
+const MAX_CONNECTION: Duration = Duration::from_secs(30);
+
+struct Cursor {
+    db: Db,
+    scope: TenantScope,
+    since: i64,
+    sent: HashSet<String>,
+    first: bool,
+    opened: std::time::Instant,
+}
+
+/// `Last-Event-ID` is `<unix ms>:<key>`; resume from that moment.
+fn resume_from(headers: &HeaderMap) -> Option<i64> {
+    headers.get("last-event-id")?.to_str().ok()?.split(':').next()?.parse().ok()
+}
+
+pub async fn stream_events(
+    State(state): State<ServerState>,
+    ApiAuth(ctx): ApiAuth,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let since = resume_from(&headers).unwrap_or_else(now_ms);
+    let cursor = Cursor {
+        db: state.db.clone(),
+        scope: ctx.scope.clone(),
+        since,
+        sent: HashSet::new(),
+        first: true,
+        opened: std::time::Instant::now(),
+    };
+    let batches = stream::unfold(cursor, |mut cursor| async move {
+        if cursor.opened.elapsed() > MAX_CONNECTION {
+            return None;
+        }
+        if !cursor.first {
+            tokio::time::sleep(POLL).await;
+        }
+        cursor.first = false;
+        let events = poll(&mut cursor).await;
+        Some((stream::iter(events.into_iter().map(Ok)), cursor))
+    });
+    Ok(Sse::new(batches.flatten()).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+async fn poll(cursor: &mut Cursor) -> Vec<Event> {
+    let from = cursor.since - LOOK_BACK_MS;
+    let read = async {
+        let mut tx = TenantTx::begin(&cursor.db, &cursor.scope).await?;
+        let steps = events::steps_since(&mut tx, from, BATCH).await?;
+        let leads = events::leads_since(&mut tx, from, BATCH).await?;
+        tx.commit().await?;
+        Ok::<_, store::StoreError>((steps, leads))
+    };
+    let (steps, leads) = match read.await {
+        Ok(found) => found,
+        Err(err) => {
+            tracing::warn!(error = ?err, "event stream could not read; retrying");
+            return vec![];
+        }
+    };
+    let mut out = Vec::new();
+    for step in steps {
+        let key = format!("{}:step-{}", step.created_at, step.id);
+        if cursor.sent.insert(key.clone()) {
+            cursor.since = cursor.since.max(step.created_at);
+            if let Ok(event) = Event::default().event("step").id(key).json_data(&step) {
+                out.push(event);
+            }
+        }
+    }
+    for lead in leads {
+        let key = format!("{}:lead-{}-{}-{}", lead.updated_at, lead.lead_id, lead.stage, lead.waiting_on);
+        if cursor.sent.insert(key.clone()) {
+            cursor.since = cursor.since.max(lead.updated_at);
+            if let Ok(event) = Event::default().event("lead").id(key).json_data(&lead) {
+                out.push(event);
+            }
+        }
+    }
+    // Forget keys older than the look-back window: they can never be read again.
+    let horizon = cursor.since - LOOK_BACK_MS;
+    cursor.sent.retain(|k| k.split(':').next().and_then(|t| t.parse::<i64>().ok()).is_some_and(|t| t >= horizon));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resumes_from_the_last_event_id() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(resume_from(&headers), None);
+        headers.insert("last-event-id", "1795219200000:step-abc".parse().unwrap());
+        assert_eq!(resume_from(&headers), Some(1_795_219_200_000));
+        headers.insert("last-event-id", "garbage".parse().unwrap());
+        assert_eq!(resume_from(&headers), None);
+    }
+}
