@@ -15,6 +15,7 @@ pub mod eval;
 pub mod facts;
 pub mod model;
 pub mod offline;
+pub mod pricing;
 pub mod runtime;
 pub mod tools;
 pub mod untrusted;

@@ -188,3 +188,40 @@ pub async fn another_running(tx: &mut TenantTx, lead: LeadId, except: &str) -> R
     .await?;
     Ok(row.is_some())
 }
+
+/// Adds one model call to the org's usage for `day` (UTC `YYYY-MM-DD`).
+pub async fn record_usage(
+    tx: &mut TenantTx,
+    day: &str,
+    input_tokens: i64,
+    output_tokens: i64,
+    cost_micros: i64,
+) -> Result<(), StoreError> {
+    let org = tx.org().to_owned();
+    sqlx::query(
+        "INSERT INTO usage (org_id, day, model_calls, input_tokens, output_tokens, cost_micros) VALUES ($1, $2, 1, $3, $4, $5)
+         ON CONFLICT (org_id, day) DO UPDATE SET model_calls = usage.model_calls + 1,
+             input_tokens = usage.input_tokens + excluded.input_tokens,
+             output_tokens = usage.output_tokens + excluded.output_tokens,
+             cost_micros = usage.cost_micros + excluded.cost_micros",
+    )
+    .bind(&org)
+    .bind(day)
+    .bind(input_tokens)
+    .bind(output_tokens)
+    .bind(cost_micros)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// What the org spent on models on `day`, in micro-dollars.
+pub async fn spent_on(tx: &mut TenantTx, day: &str) -> Result<i64, StoreError> {
+    let org = tx.org().to_owned();
+    let row = sqlx::query("SELECT cost_micros FROM usage WHERE org_id = $1 AND day = $2")
+        .bind(&org)
+        .bind(day)
+        .fetch_optional(tx.conn())
+        .await?;
+    row.map_or(Ok(0), |r| int(&r, "cost_micros"))
+}

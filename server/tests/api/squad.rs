@@ -542,3 +542,67 @@ async fn the_event_stream_shows_a_lead_moving_only_to_its_own_org(app: TestApp) 
     let replayed = read_until(&mut resumed, 10, |t| t.contains("\"stage\":\"booked\"")).await;
     assert!(replayed.contains("\"stage\":\"booked\""), "{replayed}");
 }
+
+on_both_backends!(budgets_stop_spending_and_escalate);
+
+/// The offline model's decisions at a fixed, known size: 10,000 input tokens a call.
+struct PricedModel;
+
+#[async_trait]
+impl Model for PricedModel {
+    fn provider(&self) -> &'static str {
+        "priced"
+    }
+
+    async fn converse(&self, request: &ModelRequest) -> Result<ModelResponse, ModelError> {
+        let mut response = OfflineModel.converse(request).await?;
+        response.usage = Usage { input_tokens: 10_000, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0 };
+        Ok(response)
+    }
+}
+
+fn priced_worker(app: &TestApp) -> Worker {
+    use squad::pricing::{Price, PriceTable};
+    // 20,000 micro-dollars per 1k input tokens: every call costs exactly $0.20.
+    let prices = PriceTable::default().with("priced-model", Price { input_per_1k: 20_000, ..Price::default() });
+    Worker {
+        db: app.db.clone(),
+        model: Arc::new(PricedModel),
+        model_id: "priced-model".into(),
+        limits: Limits { prices, ..Limits::default() },
+    }
+}
+
+async fn budgets_stop_spending_and_escalate(app: TestApp) {
+    let key = demo(&app).await;
+    // The demo's run budget is $0.50: the run stops before its fourth call.
+    let id = inbound(&app, &key, furnace("budget@example.com")).await;
+    priced_worker(&app).drain().await.unwrap();
+    let record = lead(&app, &key, &id).await;
+    assert_eq!(record["stage"], "escalated");
+    let steps = record["steps"].as_array().unwrap();
+    let calls: Vec<&Value> = steps.iter().filter(|s| s["kind"] == "model_call").collect();
+    assert_eq!(calls.len(), 3);
+    assert!(calls.iter().all(|c| c["cost_micros"] == 200_000));
+    assert!(steps.iter().any(|s| s["payload"]["limit"] == "run_budget"));
+    assert_eq!(app.admin_count("SELECT cost_micros FROM agent_runs").await, 600_000);
+    assert_eq!(app.admin_count("SELECT cost_micros FROM usage").await, 600_000);
+    assert_eq!(app.admin_count("SELECT model_calls FROM usage").await, 3);
+
+    // With a $0.30 daily budget the day is already spent: the next run stops before any call.
+    let mut settings: Value =
+        app.api(Method::GET, "/api/v1/settings", &key).await.send().await.unwrap().json().await.unwrap();
+    settings["daily_budget_micros"] = json!(300_000);
+    assert_eq!(
+        app.api(Method::PUT, "/api/v1/settings", &key).await.json(&settings).send().await.unwrap().status(),
+        200
+    );
+    let second = inbound(&app, &key, furnace("budget2@example.com")).await;
+    priced_worker(&app).drain().await.unwrap();
+    let record = lead(&app, &key, &second).await;
+    assert_eq!(record["stage"], "escalated");
+    let steps = record["steps"].as_array().unwrap();
+    assert_eq!(steps.iter().filter(|s| s["kind"] == "model_call").count(), 0);
+    assert!(steps.iter().any(|s| s["payload"]["limit"] == "daily_budget"));
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM escalations WHERE kind = 'limit'").await, 2);
+}

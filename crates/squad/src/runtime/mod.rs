@@ -32,12 +32,24 @@ pub struct Limits {
     pub max_turns_per_agent: usize,
     pub max_handoffs: i64,
     pub run_timeout_ms: i64,
+    /// Prices per model id; the run and daily budgets come from the org's settings.
+    pub prices: crate::pricing::PriceTable,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_turns_per_agent: 12, max_handoffs: 10, run_timeout_ms: 300_000 }
+        Self {
+            max_turns_per_agent: 12,
+            max_handoffs: 10,
+            run_timeout_ms: 300_000,
+            prices: crate::pricing::PriceTable::default(),
+        }
     }
+}
+
+/// Today's date in UTC, the key of the org's daily usage.
+fn utc_day() -> String {
+    chrono::DateTime::from_timestamp_millis(now_ms()).map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -186,6 +198,37 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
             )
             .await;
         }
+        let (spent_today, budgets) = {
+            let mut tx = TenantTx::begin(squad.db, &scope).await?;
+            let spent = runs::spent_on(&mut tx, &utc_day()).await?;
+            let org = store::settings::get(&mut tx).await?;
+            tx.commit().await?;
+            (spent, (org.run_budget_micros, org.daily_budget_micros))
+        };
+        if run.cost_micros >= budgets.0 {
+            return escalate_limit(
+                squad.db,
+                &scope,
+                run_id,
+                agent,
+                &lead,
+                "run_budget",
+                "The run spent its model budget.",
+            )
+            .await;
+        }
+        if spent_today >= budgets.1 {
+            return escalate_limit(
+                squad.db,
+                &scope,
+                run_id,
+                agent,
+                &lead,
+                "daily_budget",
+                "The business's daily model budget is spent.",
+            )
+            .await;
+        }
         if now_ms() - run.started_at > squad.limits.run_timeout_ms {
             return escalate_limit(
                 squad.db,
@@ -207,7 +250,10 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
         let prompt = agents::prompt(agent);
         let usage = response.usage;
         let tokens = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let cost =
+            i64::try_from(squad.limits.prices.cost_micros(&request.settings.model_id, &usage)).unwrap_or(i64::MAX);
         let mut tx = TenantTx::begin(squad.db, &scope).await?;
+        runs::record_usage(&mut tx, &utc_day(), tokens(usage.input_tokens), tokens(usage.output_tokens), cost).await?;
         runs::append_step(
             &mut tx,
             run_id,
@@ -219,7 +265,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
                 output_tokens: tokens(usage.output_tokens),
                 cache_read_tokens: tokens(usage.cache_read_tokens),
                 cache_write_tokens: tokens(usage.cache_write_tokens),
-                cost_micros: 0,
+                cost_micros: cost,
                 latency_ms,
                 prompt_version: Some(&prompt.version),
             },
@@ -232,6 +278,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
                 add_turns: 1,
                 add_input_tokens: tokens(usage.input_tokens),
                 add_output_tokens: tokens(usage.output_tokens),
+                add_cost_micros: cost,
                 ..RunUpdate::default()
             },
         )
