@@ -60,8 +60,13 @@ impl Worker {
         }
     }
 
-    /// Runs every job that is due now; returns how many ran.
+    /// Applies due escalation timeouts, then runs every job that is due now; returns how many
+    /// jobs ran.
     pub async fn drain(&self) -> Result<usize, store::StoreError> {
+        let expired = crate::decisions::expire_due(&self.db).await?;
+        if expired > 0 {
+            tracing::info!(expired, "escalation timeouts applied");
+        }
         let mut ran = 0;
         while let Some(job) = jobs::claim(&self.db, LEASE_MS).await? {
             self.handle(&job).await?;

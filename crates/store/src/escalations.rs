@@ -16,12 +16,28 @@ pub struct NewEscalation<'a> {
     pub proposed_action: serde_json::Value,
 }
 
+/// What happens when nobody decides in time: (hours to wait, fallback). `None`: it waits for a
+/// person however long it takes (danger, complaints, follow-ups need one).
+pub fn timeout_policy(kind: &str) -> Option<(i64, &'static str)> {
+    match kind {
+        "approval" => Some((24, "reject")),
+        "manipulation" => Some((48, "reject")),
+        _ => None,
+    }
+}
+
 pub async fn insert(tx: &mut TenantTx, new: &NewEscalation<'_>) -> Result<String, StoreError> {
     let id = new_id().to_string();
     let org = tx.org().to_owned();
+    let now = now_ms();
+    let (timeout_at, policy) = match timeout_policy(new.kind) {
+        Some((hours, policy)) => (Some(now + hours * 3_600_000), policy),
+        None => (None, "keep"),
+    };
     sqlx::query(
-        "INSERT INTO escalations (id, org_id, lead_id, run_id, kind, reason, proposed_action, status, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8)",
+        "INSERT INTO escalations (id, org_id, lead_id, run_id, kind, reason, proposed_action, status, created_at,
+                                  timeout_at, timeout_policy)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10)",
     )
     .bind(&id)
     .bind(&org)
@@ -30,10 +46,35 @@ pub async fn insert(tx: &mut TenantTx, new: &NewEscalation<'_>) -> Result<String
     .bind(new.kind)
     .bind(new.reason)
     .bind(serde_json::to_string(&new.proposed_action).map_err(StoreError::corrupt)?)
-    .bind(now_ms())
+    .bind(now)
+    .bind(timeout_at)
+    .bind(policy)
     .execute(tx.conn())
     .await?;
     Ok(id)
+}
+
+/// Pending escalations past their timeout, across tenants: `(org_id, escalation_id, policy)`.
+pub async fn due_for_timeout(db: &crate::Db, limit: i64) -> Result<Vec<(domain::OrgId, String, String)>, StoreError> {
+    let mut tx = db.begin().await?;
+    if db.backend() == crate::Backend::Postgres {
+        sqlx::query("SELECT set_config('app.worker', 'on', true)").execute(&mut *tx).await?;
+    }
+    let rows = sqlx::query(
+        "SELECT org_id, id, timeout_policy FROM escalations
+         WHERE status = 'pending' AND timeout_at IS NOT NULL AND timeout_at <= $1 ORDER BY timeout_at LIMIT $2",
+    )
+    .bind(now_ms())
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|r| {
+            let org = domain::OrgId::parse(&text(r, "org_id")?).map_err(StoreError::corrupt)?;
+            Ok((org, text(r, "id")?, text(r, "timeout_policy")?))
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -92,6 +133,17 @@ pub async fn decide(
     note: Option<&str>,
     decided_by: Option<UserId>,
 ) -> Result<bool, StoreError> {
+    decide_as(tx, id, if approve { "approved" } else { "rejected" }, note, decided_by).await
+}
+
+/// Like [`decide`] with the status to record (`approved`, `rejected`, or `expired` for a timeout).
+pub async fn decide_as(
+    tx: &mut TenantTx,
+    id: &str,
+    status: &str,
+    note: Option<&str>,
+    decided_by: Option<UserId>,
+) -> Result<bool, StoreError> {
     let org = tx.org().to_owned();
     let done = sqlx::query(
         "UPDATE escalations SET status = $3, decision_note = $4, decided_by = $5, decided_at = $6
@@ -99,7 +151,7 @@ pub async fn decide(
     )
     .bind(&org)
     .bind(id)
-    .bind(if approve { "approved" } else { "rejected" })
+    .bind(status)
     .bind(note)
     .bind(decided_by.map(|u| u.to_string()))
     .bind(now_ms())

@@ -14,7 +14,8 @@ use crate::on_both_backends;
 
 on_both_backends!(
     an_approved_escalation_resumes_scheduling_and_a_decision_is_taken_once,
-    org_b_cannot_see_or_decide_org_a_escalations
+    org_b_cannot_see_or_decide_org_a_escalations,
+    undecided_escalations_fall_back_after_their_timeout,
 );
 
 async fn demo_key(app: &TestApp) -> String {
@@ -122,4 +123,45 @@ async fn org_b_cannot_see_or_decide_org_a_escalations(app: TestApp) {
     assert_eq!(refused.status(), 404);
     assert_eq!(pending(&app, &key).await.len(), 1, "A's escalation is still pending");
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM jobs WHERE idempotency_key LIKE 'decision:%'").await, 0);
+}
+
+async fn undecided_escalations_fall_back_after_their_timeout(app: TestApp) {
+    let key = demo_key(&app).await;
+    let hostile = hostile_lead(&app, &key, "late@example.com").await;
+    let gas =
+        json!({ "channel": "sms", "from": { "phone": "217-555-0111" }, "body": "I smell gas near the furnace. 62704" });
+    let accepted: Value =
+        app.api(Method::POST, "/api/v1/inbound", &key).await.json(&gas).send().await.unwrap().json().await.unwrap();
+    drain(&app).await;
+    let waiting = pending(&app, &key).await;
+    let manipulation = waiting.iter().find(|e| e["kind"] == "manipulation").unwrap();
+    assert_eq!(
+        app.admin_count("SELECT COUNT(*) FROM escalations WHERE kind = 'safety' AND timeout_at IS NULL").await,
+        1,
+        "danger waits for a person"
+    );
+    let hours = app
+        .admin_count("SELECT (timeout_at - created_at) / 3600000 FROM escalations WHERE kind = 'manipulation'")
+        .await;
+    assert_eq!(hours, 48);
+
+    // Nobody decides; time passes.
+    app.admin_execute("UPDATE escalations SET timeout_at = 1 WHERE timeout_at IS NOT NULL").await;
+    drain(&app).await;
+    assert_eq!(stage(&app, &key, &hostile).await, "disqualified", "the fallback for manipulation is to reject");
+    let expired: Vec<Value> = app
+        .api(Method::GET, "/api/v1/escalations?status=expired", &key)
+        .await
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(expired.len(), 1);
+    assert_eq!(expired[0]["id"], manipulation["id"]);
+    assert!(expired[0]["decision_note"].as_str().unwrap().contains("fallback: reject"));
+    let still = pending(&app, &key).await;
+    assert_eq!(still.len(), 1);
+    assert_eq!(still[0]["lead_id"], accepted["lead_id"]);
 }
