@@ -417,49 +417,80 @@ async fn finish(
     Ok(status.to_owned())
 }
 
-/// A new message on a lead that is already booked (or further along, or with a person): the
-/// squad does not start over; the owner reads it and decides.
-async fn follow_up(db: &Db, scope: &TenantScope, run_id: &str, lead: &LeadRow) -> Result<String, RunError> {
-    let reason = format!("The customer wrote again about a lead that is {}.", lead.stage);
+/// How a run ends in a person's hands.
+struct RunEscalation<'a> {
+    kind: &'a str,
+    reason: &'a str,
+    /// What the issue log remembers about it.
+    issue: &'a str,
+    proposed_action: Value,
+    step: Value,
+    /// The lead's new stage; `None` keeps it (a booked lead stays booked).
+    stage: Option<Stage>,
+}
+
+/// Ends a run by handing it to a person, in one transaction: a pending escalation, the lead
+/// waiting on the owner, an issue in memory, the escalation step and the run's final status.
+async fn escalate_run(
+    db: &Db,
+    scope: &TenantScope,
+    run_id: &str,
+    agent: AgentName,
+    lead: &LeadRow,
+    escalation: RunEscalation<'_>,
+) -> Result<String, RunError> {
     let mut tx = TenantTx::begin(db, scope).await?;
-    let escalation = escalations::insert(
+    let id = escalations::insert(
         &mut tx,
         &escalations::NewEscalation {
             lead_id: lead.id,
             run_id: Some(run_id),
-            kind: "follow_up",
-            reason: &reason,
-            proposed_action: json!({}),
+            kind: escalation.kind,
+            reason: escalation.reason,
+            proposed_action: escalation.proposed_action,
         },
     )
     .await?;
-    leads::set_waiting_on(&mut tx, lead.id, WaitingOn::Owner).await?;
-    memories::remember(
-        &mut tx,
-        &NewMemory {
-            layer: Layer::Issue,
-            customer_id: Some(lead.customer_id),
-            lead_id: Some(lead.id),
-            key: None,
-            content: &reason,
-        },
-    )
-    .await?;
+    match escalation.stage {
+        Some(stage) => leads::set_stage(&mut tx, lead.id, stage, WaitingOn::Owner).await?,
+        None => leads::set_waiting_on(&mut tx, lead.id, WaitingOn::Owner).await?,
+    }
+    let memory = NewMemory {
+        layer: Layer::Issue,
+        customer_id: Some(lead.customer_id),
+        lead_id: Some(lead.id),
+        key: None,
+        content: escalation.issue,
+    };
+    memories::remember(&mut tx, &memory).await?;
+    let mut payload = escalation.step;
+    payload["escalation_id"] = json!(id);
     runs::append_step(
         &mut tx,
         run_id,
-        &NewStep {
-            kind: "escalation",
-            agent: AgentName::LeadResponse.as_str(),
-            payload: json!({ "follow_up": lead.stage, "reason": reason, "escalation_id": escalation }),
-            ..NewStep::default()
-        },
+        &NewStep { kind: "escalation", agent: agent.as_str(), payload, ..NewStep::default() },
     )
     .await?;
     runs::update(&mut tx, run_id, &RunUpdate { status: Some("escalated"), finished: true, ..RunUpdate::default() })
         .await?;
     tx.commit().await?;
+    tracing::warn!(kind = escalation.kind, agent = agent.as_str(), "run handed to a person");
     Ok("escalated".to_owned())
+}
+
+/// A new message on a lead that is already booked (or further along, or with a person): the
+/// squad does not start over; the owner reads it and decides.
+async fn follow_up(db: &Db, scope: &TenantScope, run_id: &str, lead: &LeadRow) -> Result<String, RunError> {
+    let reason = format!("The customer wrote again about a lead that is {}.", lead.stage);
+    let escalation = RunEscalation {
+        kind: "follow_up",
+        reason: &reason,
+        issue: &reason,
+        proposed_action: json!({}),
+        step: json!({ "follow_up": lead.stage, "reason": reason }),
+        stage: None,
+    };
+    escalate_run(db, scope, run_id, AgentName::LeadResponse, lead, escalation).await
 }
 
 async fn escalate_limit(
@@ -471,45 +502,14 @@ async fn escalate_limit(
     limit: &str,
     reason: &str,
 ) -> Result<String, RunError> {
-    let mut tx = TenantTx::begin(db, scope).await?;
-    let escalation = escalations::insert(
-        &mut tx,
-        &escalations::NewEscalation {
-            lead_id: lead.id,
-            run_id: Some(run_id),
-            kind: "limit",
-            reason,
-            proposed_action: json!({ "limit": limit, "agent": agent.as_str() }),
-        },
-    )
-    .await?;
-    leads::set_stage(&mut tx, lead.id, Stage::Escalated, WaitingOn::Owner).await?;
     let issue = format!("{} hit the {limit} limit: {reason}", agent.as_str());
-    memories::remember(
-        &mut tx,
-        &NewMemory {
-            layer: Layer::Issue,
-            customer_id: Some(lead.customer_id),
-            lead_id: Some(lead.id),
-            key: None,
-            content: &issue,
-        },
-    )
-    .await?;
-    runs::append_step(
-        &mut tx,
-        run_id,
-        &NewStep {
-            kind: "escalation",
-            agent: agent.as_str(),
-            payload: json!({ "limit": limit, "reason": reason, "escalation_id": escalation }),
-            ..NewStep::default()
-        },
-    )
-    .await?;
-    runs::update(&mut tx, run_id, &RunUpdate { status: Some("escalated"), finished: true, ..RunUpdate::default() })
-        .await?;
-    tx.commit().await?;
-    tracing::warn!(limit, agent = agent.as_str(), "run escalated at a limit");
-    Ok("escalated".to_owned())
+    let escalation = RunEscalation {
+        kind: "limit",
+        reason,
+        issue: &issue,
+        proposed_action: json!({ "limit": limit, "agent": agent.as_str() }),
+        step: json!({ "limit": limit, "reason": reason }),
+        stage: Some(Stage::Escalated),
+    };
+    escalate_run(db, scope, run_id, agent, lead, escalation).await
 }

@@ -494,13 +494,7 @@ pub async fn send_reminder(db: &store::Db, scope: &TenantScope, payload: &Value)
     let lead_id = domain::LeadId::parse(&appointment.lead_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let Some(lead) = leads::get(&mut tx, lead_id).await? else { return Ok(false) };
     let org = settings::get(&mut tx).await?;
-    let when = org
-        .time_zone
-        .tz()
-        .timestamp_millis_opt(appointment.starts_at)
-        .single()
-        .map(|t| t.format("%A, %B %-d at %-I:%M %p").to_string())
-        .unwrap_or_default();
+    let when = local_time(&org, appointment.starts_at);
     let text = format!("Reminder: your appointment is {when}. Reply here if you need to change the time.");
     leads::insert_message(
         &mut tx,
@@ -531,12 +525,7 @@ async fn confirm(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
         Ok(id) => technicians::get(tx, id).await?.map(|t| t.name),
         Err(_) => None,
     };
-    let tz = org.time_zone.tz();
-    let when = tz
-        .timestamp_millis_opt(appointment.starts_at)
-        .single()
-        .map(|t| t.format("%A, %B %-d at %-I:%M %p").to_string())
-        .unwrap_or_default();
+    let when = local_time(&org, appointment.starts_at);
     let with = tech_name.map(|n| format!(" with {n}")).unwrap_or_default();
     let text = format!(
         "You're booked for {when}{with}. We'll send you a reminder before the visit. Reply here if you need to change the time."
@@ -675,4 +664,14 @@ async fn search_memory(tx: &mut TenantTx, input: &Value) -> ToolResult {
     };
     let found = memories::search(tx, layer, Some(query), 10).await?;
     Ok(json!({ "entries": found }))
+}
+
+/// "Tuesday, November 3 at 8:00 AM" in the business's time zone.
+fn local_time(org: &domain::catalog::BusinessSettings, ms: i64) -> String {
+    org.time_zone
+        .tz()
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%A, %B %-d at %-I:%M %p").to_string())
+        .unwrap_or_default()
 }
