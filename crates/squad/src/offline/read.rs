@@ -45,16 +45,29 @@ pub fn read_inquiry(inquiry: &Inquiry<'_>) -> InquiryFacts {
     }
 }
 
+/// A preferred time needs preference wording: "mornings", "afternoon works", "prefer evenings",
+/// "after 3pm". The time something happened ("since this morning") is not a preference.
 fn preferred_time(text: &Text) -> Option<PreferredTime> {
-    if text.any_stem(&["morning"]) || text.any(&["before noon", "early am"]) {
+    let said = |part: &str, extra: &[&str]| {
+        let phrases = [
+            format!("{part}s"),
+            format!("{part} works"),
+            format!("{part} work"),
+            format!("{part} is best"),
+            format!("{part} would"),
+            format!("prefer {part}"),
+            format!("{part} appointment"),
+            format!("{part} visit"),
+        ];
+        phrases.iter().any(|p| text.has(p)) || text.any(extra)
+    };
+    if said("morning", &["before noon", "early am"]) {
         Some(PreferredTime::Mornings)
-    } else if text.any_stem(&["afternoon"])
-        || text.any(&["after 3pm", "after 3", "after 2", "after lunch", "after 3 pm"])
-    {
+    } else if said("afternoon", &["after 3pm", "after 3", "after 2", "after lunch", "after 3 pm"]) {
         Some(PreferredTime::Afternoons)
-    } else if text.any_stem(&["evening"]) || text.any(&["after 5", "after work", "after 5pm"]) {
+    } else if said("evening", &["after 5", "after work", "after 5pm"]) {
         Some(PreferredTime::Evenings)
-    } else if text.any_stem(&["weekend"]) || text.any(&["saturday"]) {
+    } else if said("weekend", &["saturday works", "on saturday", "weekend"]) {
         Some(PreferredTime::Weekends)
     } else {
         None
@@ -468,6 +481,12 @@ mod tests {
         assert_eq!(read("weekday mornings work best").preferred_time, Some(PreferredTime::Mornings));
         assert_eq!(read("any day after 3pm").preferred_time, Some(PreferredTime::Afternoons));
         assert_eq!(read("furnace is out").preferred_time, None);
+        assert_eq!(
+            read("AC not cooling since this morning. Afternoons are best.").preferred_time,
+            Some(PreferredTime::Afternoons),
+            "when it broke is not when they want us"
+        );
+        assert_eq!(read("it stopped this morning").preferred_time, None);
     }
 
     #[test]
