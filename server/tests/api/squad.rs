@@ -606,3 +606,24 @@ async fn budgets_stop_spending_and_escalate(app: TestApp) {
     assert!(steps.iter().any(|s| s["payload"]["limit"] == "daily_budget"));
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM escalations WHERE kind = 'limit'").await, 2);
 }
+
+on_both_backends!(the_dashboard_shows_the_real_pipeline);
+
+async fn the_dashboard_shows_the_real_pipeline(app: TestApp) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configuration");
+    let mut settings = server::config::Settings::load_for(&dir, "test").unwrap();
+    settings.database.url = secrecy::SecretString::from(app.admin_url().to_owned());
+    let demo = server::demo::create_demo(&settings).await.unwrap();
+    inbound(&app, &demo.api_key, furnace("dash@example.com")).await;
+    worker(&app, Arc::new(OfflineModel)).drain().await.unwrap();
+
+    let logged_in = app.log_in(&demo.owner_email, &demo.password).await;
+    assert!(logged_in.status().is_success() || logged_in.status().is_redirection());
+    let summary: Value = app.client.get(app.url("/api/dashboard/summary")).send().await.unwrap().json().await.unwrap();
+    assert_eq!((summary["services"].as_u64(), summary["technicians"].as_u64()), (Some(7), Some(3)));
+    assert_eq!(summary["stages"], json!([["booked", 1]]));
+    assert_eq!(summary["recent"][0]["customer"], "Jordan Miles");
+    let page = app.client.get(app.url("/app")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Jordan Miles") && page.contains("Working"), "the dashboard renders the pipeline");
+    assert!(!page.contains("No leads yet"));
+}
