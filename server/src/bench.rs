@@ -74,8 +74,7 @@ pub async fn run(leads: usize, workers: usize, postgres_admin_url: Option<&str>)
 
 async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliError> {
     let options = DbOptions { max_connections: u32::try_from(workers + 4).unwrap_or(32), ..DbOptions::default() };
-    Db::migrate(url, &options).await.map_err(other)?;
-    let db = Db::connect(url, &options).await.map_err(other)?;
+    let db = Db::open(url, &options).await.map_err(other)?;
     let demo = crate::demo::seed(&db).await?;
     let org = OrgId::parse(&demo.org_id).map_err(other)?;
     let scope = TenantScope::from_verified_credential(org, None, Role::Owner);

@@ -37,8 +37,7 @@ pub async fn create_org(
     let password = Password::parse(password).map_err(|e| invalid("password", e.to_string()))?;
 
     let url = settings.database.url.expose_secret();
-    Db::migrate(url, &DbOptions::default()).await.map_err(anyhow::Error::from)?;
-    let db = Db::connect(url, &DbOptions::default()).await.map_err(anyhow::Error::from)?;
+    let db = Db::open(url, &DbOptions::default()).await.map_err(anyhow::Error::from)?;
     let key = auth::api_key::generate("Created by opsquad org create");
     let input = SignUp { org_name, owner_name: None, email: email.clone(), password };
     let created = accounts::sign_up(&db, input, Some(&key)).await.map_err(|e| match e {

@@ -68,8 +68,7 @@ fn demo_settings() -> Result<BusinessSettings, CliError> {
 
 pub async fn create_demo(settings: &Settings) -> Result<DemoCredentials, CliError> {
     let url = settings.database.url.expose_secret();
-    Db::migrate(url, &DbOptions::default()).await.map_err(anyhow::Error::from)?;
-    let db = Db::connect(url, &DbOptions::default()).await.map_err(anyhow::Error::from)?;
+    let db = Db::open(url, &DbOptions::default()).await.map_err(anyhow::Error::from)?;
     let credentials = seed(&db).await;
     db.close().await;
     credentials

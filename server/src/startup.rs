@@ -53,9 +53,7 @@ impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let url = settings.database.url.expose_secret();
         let options = DbOptions { max_connections: settings.database.max_connections, ..DbOptions::default() };
-        prepare_sqlite_dir(url)?;
-        Db::migrate(url, &options).await.context("migrating the database")?;
-        let db = Db::connect(url, &options).await.context("connecting to the database")?;
+        let db = Db::open(url, &options).await.context("opening the database")?;
         let listener = TcpListener::bind(settings.server.addr)
             .await
             .with_context(|| format!("binding {}", settings.server.addr))?;
@@ -88,17 +86,6 @@ impl Application {
         }
         served
     }
-}
-
-/// SQLite creates the file but not its folder; make `./data` on first start.
-fn prepare_sqlite_dir(url: &str) -> anyhow::Result<()> {
-    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-        let path = path.split('?').next().unwrap_or_default();
-        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-        }
-    }
-    Ok(())
 }
 
 pub fn build_state(settings: &Settings, db: Db, addr: SocketAddr) -> anyhow::Result<ServerState> {

@@ -67,6 +67,9 @@ impl Db {
     pub async fn migrate(url: &str, options: &DbOptions) -> Result<(), StoreError> {
         match Backend::from_url(url)? {
             Backend::Sqlite => {
+                if options.create_if_missing {
+                    create_sqlite_dir(url)?;
+                }
                 let mut conn = sqlite_options(url, options)?.connect().await?;
                 SQLITE_MIGRATIONS.run(&mut conn).await?;
                 conn.close().await?;
@@ -78,6 +81,13 @@ impl Db {
             }
         }
         Ok(())
+    }
+
+    /// What every entry point does first: migrate (creating a SQLite file's folder in
+    /// development), then connect.
+    pub async fn open(url: &str, options: &DbOptions) -> Result<Self, StoreError> {
+        Self::migrate(url, options).await?;
+        Self::connect(url, options).await
     }
 
     /// Opens the pool. SQLite connections get WAL, foreign keys and a busy timeout set explicitly;
@@ -149,6 +159,17 @@ impl Db {
     /// use it directly. Exposed for readiness checks and for tests of those walls.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+}
+
+/// SQLite creates the file but not its folder (`./data` on a fresh clone).
+fn create_sqlite_dir(url: &str) -> Result<(), StoreError> {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or_default();
+    match std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => std::fs::create_dir_all(parent)
+            .map_err(|source| StoreError::CreateDir { path: parent.display().to_string(), source }),
+        None => Ok(()),
     }
 }
 

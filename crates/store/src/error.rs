@@ -12,6 +12,12 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error")]
     Database(#[source] sqlx::Error),
+    #[error("could not create the database folder {path}")]
+    CreateDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("could not apply database migrations")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -1,13 +1,8 @@
 //! Approvals: listing escalations, deciding once, resuming or closing the lead, and the
 //! two-tenant wall.
 
-use std::sync::Arc;
-
 use reqwest::Method;
 use serde_json::{json, Value};
-use server::worker::Worker;
-use squad::offline::OfflineModel;
-use squad::runtime::Limits;
 
 use crate::helpers::TestApp;
 use crate::on_both_backends;
@@ -19,20 +14,11 @@ on_both_backends!(
 );
 
 async fn demo_key(app: &TestApp) -> String {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configuration");
-    let mut settings = server::config::Settings::load_for(&dir, "test").unwrap();
-    settings.database.url = secrecy::SecretString::from(app.admin_url().to_owned());
-    server::demo::create_demo(&settings).await.unwrap().api_key
+    app.demo().await.api_key
 }
 
 async fn drain(app: &TestApp) {
-    let worker = Worker {
-        db: app.db.clone(),
-        model: Arc::new(OfflineModel),
-        model_id: "offline-rules-v1".into(),
-        limits: Limits::default(),
-    };
-    worker.drain().await.unwrap();
+    app.drain().await;
 }
 
 async fn hostile_lead(app: &TestApp, key: &str, email: &str) -> String {

@@ -245,4 +245,32 @@ impl TestApp {
     pub fn admin_url(&self) -> &str {
         &self.admin_url
     }
+
+    /// The test configuration pointed at this test's database (for the CLI commands).
+    pub fn settings(&self) -> Settings {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configuration");
+        let mut settings = Settings::load_for(&dir, "test").expect("test settings");
+        settings.database.url = secrecy::SecretString::from(self.admin_url.clone());
+        settings
+    }
+
+    /// `opsquad demo` against this test's database.
+    pub async fn demo(&self) -> server::demo::DemoCredentials {
+        server::demo::create_demo(&self.settings()).await.expect("demo shop")
+    }
+
+    /// A job worker with `model`, as `serve` runs one.
+    pub fn worker(&self, model: std::sync::Arc<dyn squad::model::Model>) -> server::worker::Worker {
+        server::worker::Worker {
+            db: self.db.clone(),
+            model,
+            model_id: "offline-rules-v1".into(),
+            limits: squad::runtime::Limits::default(),
+        }
+    }
+
+    /// Runs every due job with the offline model.
+    pub async fn drain(&self) {
+        self.worker(std::sync::Arc::new(squad::offline::OfflineModel)).drain().await.expect("drain the queue");
+    }
 }

@@ -9,9 +9,7 @@ on_both_backends!(
 );
 
 async fn org_create_prints_an_org_and_a_working_key(app: TestApp) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configuration");
-    let mut settings = server::config::Settings::load_for(&dir, "test").unwrap();
-    settings.database.url = secrecy::SecretString::from(app.admin_url().to_owned());
+    let settings = app.settings();
     let line =
         server::cli::create_org(&settings, "Acme HVAC", "owner@acme.test", "correct horse battery").await.unwrap();
     assert!(line.starts_with(r#"{"org_id":""#), "{line}");
@@ -57,9 +55,7 @@ async fn unknown_api_routes_answer_json_404(app: TestApp) {
 on_both_backends!(demo_is_idempotent_and_prints_working_credentials);
 
 async fn demo_is_idempotent_and_prints_working_credentials(app: TestApp) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configuration");
-    let mut settings = server::config::Settings::load_for(&dir, "test").unwrap();
-    settings.database.url = secrecy::SecretString::from(app.admin_url().to_owned());
+    let settings = app.settings();
     let first = server::demo::create_demo(&settings).await.unwrap();
     let second = server::demo::create_demo(&settings).await.unwrap();
     assert_eq!(first.org_id, second.org_id, "one demo org, however often it runs");

@@ -114,6 +114,11 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
             })
             .collect();
         let busy = steps.is_empty() && runs::another_running(&mut tx, payload.lead_id, run_id).await?;
+        let contact = store::customers::get(&mut tx, lead.customer_id)
+            .await?
+            .map_or(Contact::default(), |c| Contact { has_phone: c.phone.is_some(), has_email: c.email.is_some() });
+        let spent_today = runs::spent_on(&mut tx, &utc_day()).await?;
+        let org = store::settings::get(&mut tx).await?;
         tx.commit().await?;
         if run.status == "waiting_approval" && payload.resume_run.is_some() {
             let mut tx = TenantTx::begin(squad.db, &scope).await?;
@@ -198,14 +203,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
             )
             .await;
         }
-        let (spent_today, budgets) = {
-            let mut tx = TenantTx::begin(squad.db, &scope).await?;
-            let spent = runs::spent_on(&mut tx, &utc_day()).await?;
-            let org = store::settings::get(&mut tx).await?;
-            tx.commit().await?;
-            (spent, (org.run_budget_micros, org.daily_budget_micros))
-        };
-        if run.cost_micros >= budgets.0 {
+        if run.cost_micros >= org.run_budget_micros {
             return escalate_limit(
                 squad.db,
                 &scope,
@@ -217,7 +215,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
             )
             .await;
         }
-        if spent_today >= budgets.1 {
+        if spent_today >= org.daily_budget_micros {
             return escalate_limit(
                 squad.db,
                 &scope,
@@ -242,7 +240,6 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
             .await;
         }
 
-        let contact = customer_contact(&lead, squad.db, &scope).await?;
         let request = build_request(squad, agent, &steps, &conversation, contact, &memory);
         let started = Instant::now();
         let response = squad.model.converse(&request).await?;
@@ -285,13 +282,6 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
         .await?;
         tx.commit().await?;
     }
-}
-
-async fn customer_contact(lead: &LeadRow, db: &Db, scope: &TenantScope) -> Result<Contact, RunError> {
-    let mut tx = TenantTx::begin(db, scope).await?;
-    let customer = store::customers::get(&mut tx, lead.customer_id).await?;
-    tx.commit().await?;
-    Ok(customer.map_or(Contact::default(), |c| Contact { has_phone: c.phone.is_some(), has_email: c.email.is_some() }))
 }
 
 fn build_request(

@@ -202,6 +202,8 @@ async fn run_tool(
         "handoff_to_agent" => handoff(squad, tx, run_id, agent, lead, input).await,
         "check_availability" => {
             let (slots, service) = openings(tx, lead).await?;
+            let service =
+                json!({ "id": service.id, "name": service.name, "duration_minutes": service.duration_minutes });
             Ok(json!({ "service": service, "slots": slots.iter().take(10).collect::<Vec<_>>() }))
         }
         "book_appointment" => book(tx, lead, input).await,
@@ -371,7 +373,7 @@ async fn handoff(
 }
 
 /// The lead's service and the openings for it.
-async fn openings(tx: &mut TenantTx, lead: &LeadRow) -> Result<(Vec<Slot>, Value), ToolError> {
+async fn openings(tx: &mut TenantTx, lead: &LeadRow) -> Result<(Vec<Slot>, services::ServiceRow), ToolError> {
     let current = leads::get(tx, lead.id).await?.ok_or_else(|| ToolError::Refused("the lead is gone".into()))?;
     let service_id =
         current.service_id.ok_or_else(|| ToolError::Refused("the lead has no service to schedule".into()))?;
@@ -407,8 +409,7 @@ async fn openings(tx: &mut TenantTx, lead: &LeadRow) -> Result<(Vec<Slot>, Value
         step_minutes: 60,
         max_slots: 200,
     });
-    let described = json!({ "id": service.id, "name": service.name, "duration_minutes": service.duration_minutes });
-    Ok((slots, described))
+    Ok((slots, service))
 }
 
 async fn book(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
@@ -422,13 +423,12 @@ async fn book(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
         .ok_or_else(|| ToolError::Refused("that is not one of the current openings; check availability again".into()))?
         .clone();
     let technician_id = TechnicianId::parse(&technician).map_err(|e| ToolError::Refused(e.to_string()))?;
-    let service_id = service["id"].as_str().and_then(|s| domain::ServiceId::parse(s).ok());
     let booked = appointments::book(
         tx,
         &appointments::NewAppointment {
             lead_id: lead.id,
             technician_id,
-            service_id,
+            service_id: Some(service.id),
             starts_at: slot.starts_at,
             ends_at: slot.ends_at,
         },
