@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod error;
 mod landing;
 mod not_found;
+pub mod pay;
 #[cfg(feature = "ssr")]
 pub mod state;
 
@@ -56,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signup") view=account::SignUpPage />
                     <Route path=path!("login") view=account::LogInPage />
                     <Route path=path!("app") view=dashboard::DashboardPage />
+                    <Route path=path!("pay/:token") view=pay::PayPage />
                 </Routes>
             </Router>
         </div>

@@ -22,6 +22,8 @@ pub struct ServerState {
     pub throttle: Arc<Throttle>,
     /// Lifetime of access tokens minted from API keys.
     pub api_token_ttl_seconds: u64,
+    /// The pay page may record test payments (never in production).
+    pub payments_test_mode: bool,
 }
 
 impl FromRef<ServerState> for LeptosOptions {

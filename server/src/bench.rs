@@ -118,6 +118,8 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
         model: Arc::new(squad::offline::OfflineModel),
         model_id: "offline-rules-v1".into(),
         limits: squad::runtime::Limits::default(),
+        payments: Arc::new(squad::payments::HostedPayPage::new("http://127.0.0.1:3000")),
+        channel: Arc::new(squad::channels::RecordOnly),
     };
     let started = Instant::now();
     let tasks: Vec<_> = (0..workers)

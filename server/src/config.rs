@@ -25,6 +25,17 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub telemetry: TelemetrySettings,
     pub worker: WorkerSettings,
+    pub payments: PaymentsSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentsSettings {
+    /// Where customers reach this server; pay links start with it.
+    pub public_url: String,
+    /// The built-in pay page offers a "pay (test mode)" button that records a test payment, so the
+    /// whole pipeline can be tried without Stripe. Production refuses it.
+    pub test_mode: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -148,6 +159,12 @@ impl Settings {
         if !self.auth.secure_cookie {
             return Err(SettingsError::UnsafeForProduction("session cookies must be Secure (auth.secure_cookie)"));
         }
+        if self.payments.test_mode {
+            return Err(SettingsError::UnsafeForProduction("payments.test_mode would let anyone mark invoices paid"));
+        }
+        if !self.payments.public_url.starts_with("https://") {
+            return Err(SettingsError::UnsafeForProduction("payments.public_url must be an https:// address"));
+        }
         Ok(())
     }
 
@@ -190,7 +207,18 @@ mod tests {
                 model_provider: "offline".into(),
                 model_id: "offline-rules-v1".into(),
             },
+            payments: PaymentsSettings { public_url: "https://app.example.com".into(), test_mode: false },
         }
+    }
+
+    #[test]
+    fn production_refuses_test_payments_and_plain_http_links() {
+        let mut s = production();
+        s.payments.test_mode = true;
+        assert!(s.check_production().is_err());
+        let mut s = production();
+        s.payments.public_url = "http://app.example.com".into();
+        assert!(s.check_production().is_err());
     }
 
     #[test]

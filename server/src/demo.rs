@@ -62,6 +62,7 @@ fn demo_settings() -> Result<BusinessSettings, CliError> {
         run_budget_micros: 500_000,
         daily_budget_micros: 20_000_000,
         invoice_approval_above_cents: 100_000,
+        policies: domain::policy::Policies::default(),
     };
     demo.validate().map_err(|e| CliError::Other(e.into()))
 }

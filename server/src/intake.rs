@@ -72,6 +72,7 @@ pub async fn accept(db: &Db, scope: &TenantScope, inquiry: &Inquiry) -> Result<A
             subject: inquiry.subject.clone(),
             body: inquiry.body.clone(),
             external_id: None,
+            recipient: None,
         },
     )
     .await?;

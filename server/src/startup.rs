@@ -45,6 +45,8 @@ pub fn build_worker(settings: &Settings, db: store::Db) -> Worker {
         model: Arc::new(squad::offline::OfflineModel),
         model_id: settings.worker.model_id.clone(),
         limits: squad::runtime::Limits::default(),
+        payments: Arc::new(squad::payments::HostedPayPage::new(&settings.payments.public_url)),
+        channel: Arc::new(squad::channels::RecordOnly),
     }
 }
 
@@ -105,6 +107,7 @@ pub fn build_state(settings: &Settings, db: Db, addr: SocketAddr) -> anyhow::Res
         keys: Arc::new(settings.key_ring()?),
         throttle: Arc::new(throttle),
         api_token_ttl_seconds: settings.auth.api_token_ttl_seconds,
+        payments_test_mode: settings.payments.test_mode,
     })
 }
 

@@ -18,6 +18,9 @@ pub struct Worker {
     pub model: Arc<dyn Model>,
     pub model_id: String,
     pub limits: Limits,
+    pub payments: Arc<dyn squad::payments::PaymentLinks>,
+    /// Where outbound messages go (record-only until email and SMS are connected).
+    pub channel: Arc<dyn squad::channels::Channel>,
 }
 
 impl Worker {
@@ -27,6 +30,7 @@ impl Worker {
                 let squad = Squad {
                     db: &self.db,
                     model: self.model.as_ref(),
+                    payments: self.payments.as_ref(),
                     model_id: &self.model_id,
                     limits: self.limits.clone(),
                 };
@@ -52,6 +56,27 @@ impl Worker {
                     jobs::fail(&self.db, job, Failure::Transient, &err.to_string()).await
                 }
             },
+            "deliver_message" => {
+                use squad::channels::{deliver_message, DeliverError, DeliveryError};
+                match deliver_message(&self.db, &job.scope(), self.channel.as_ref(), &job.payload).await {
+                    Ok(outcome) => {
+                        tracing::info!(job_id = %job.id, org_id = %job.org_id, ?outcome, "message delivery handled");
+                        jobs::complete(&self.db, job).await
+                    }
+                    Err(err) => {
+                        let failure = match err {
+                            DeliverError::Store(_) | DeliverError::Delivery(DeliveryError::Transient(_)) => {
+                                Failure::Transient
+                            }
+                            DeliverError::Payload(_) | DeliverError::Delivery(DeliveryError::Permanent(_)) => {
+                                Failure::Permanent
+                            }
+                        };
+                        tracing::warn!(job_id = %job.id, org_id = %job.org_id, error = ?err, "message delivery failed");
+                        jobs::fail(&self.db, job, failure, &err.to_string()).await
+                    }
+                }
+            }
             other => {
                 let message = format!("no handler for job kind `{other}`");
                 tracing::error!(job_id = %job.id, kind = other, "unknown job kind");

@@ -205,6 +205,9 @@ pub struct BusinessSettings {
     /// Invoices above this total wait for the owner's approval (0: every invoice does).
     #[serde(default = "default_invoice_approval")]
     pub invoice_approval_above_cents: i64,
+    /// Guardrails and escalation timeouts.
+    #[serde(default)]
+    pub policies: crate::policy::Policies,
 }
 
 fn default_invoice_approval() -> i64 {
@@ -259,6 +262,7 @@ impl BusinessSettings {
         check_range("run_budget_micros", self.run_budget_micros, 0, 100_000_000)?;
         check_range("daily_budget_micros", self.daily_budget_micros, 0, 10_000_000_000)?;
         check_range("invoice_approval_above_cents", self.invoice_approval_above_cents, 0, 100_000_000)?;
+        self.policies = self.policies.validate().map_err(|e| field(&format!("policies.{}", e.field), e.message))?;
         Ok(self)
     }
 }

@@ -10,6 +10,7 @@ mod ids;
 mod names;
 mod password;
 pub mod pipeline;
+pub mod policy;
 mod role;
 pub mod schedule;
 

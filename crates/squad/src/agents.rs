@@ -33,6 +33,49 @@ impl AgentName {
     }
 }
 
+/// What a run is for. The agent reads it as a trusted line of its opening message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Task {
+    /// A new inquiry: qualify, reply, schedule.
+    #[default]
+    Inquiry,
+    /// The customer wrote again about a booked appointment: move it, cancel it, or pass it on.
+    CustomerFollowUp,
+    /// The job is done: bill it.
+    Billing,
+    /// A sent invoice is due: check whether it is paid and remind the customer if not.
+    PaymentFollowUp,
+}
+
+impl Task {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Inquiry => "inquiry",
+            Self::CustomerFollowUp => "customer_follow_up",
+            Self::Billing => "billing",
+            Self::PaymentFollowUp => "payment_follow_up",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Inquiry, Self::CustomerFollowUp, Self::Billing, Self::PaymentFollowUp]
+            .into_iter()
+            .find(|t| t.as_str() == value)
+    }
+
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Self::Inquiry => "a new inquiry to answer, qualify and schedule",
+            Self::CustomerFollowUp => {
+                "the customer wrote again about their booked appointment; the newest message is last"
+            }
+            Self::Billing => "the appointment is completed; invoice it",
+            Self::PaymentFollowUp => "a sent invoice is due; check the payment and remind the customer if unpaid",
+        }
+    }
+}
+
 /// A prompt file: a `version:` line, a `---` line, then the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prompt {
@@ -83,6 +126,16 @@ fn search_memory() -> ToolSpec {
     )
 }
 
+fn save_preference() -> ToolSpec {
+    tool(
+        "save_preference",
+        "Remember a customer's preference for later visits.",
+        json!({ "type": "object", "additionalProperties": false, "required": ["key", "value"],
+                "properties": { "key": { "enum": ["preferred_time"] },
+                                "value": { "enum": ["mornings", "afternoons", "evenings", "weekends"] } } }),
+    )
+}
+
 fn log_issue() -> ToolSpec {
     tool(
         "log_issue",
@@ -101,10 +154,21 @@ fn escalate() -> ToolSpec {
     )
 }
 
-/// The smallest tool set each agent needs. No agent can change prices or payment details.
+fn no_input(name: &str, description: &str) -> ToolSpec {
+    tool(name, description, json!({ "type": "object", "additionalProperties": false, "properties": {} }))
+}
+
+fn slot_input() -> serde_json::Value {
+    json!({ "type": "object", "required": ["technician_id", "starts_at"], "additionalProperties": false,
+            "properties": { "technician_id": { "type": "string" }, "starts_at": { "type": "integer" } } })
+}
+
+/// The smallest tool set each agent needs. No tool sets a price or a payment route: amounts are
+/// computed from the price list, and a discount or a new billing address waits for the owner.
 pub fn tools(agent: AgentName) -> Vec<ToolSpec> {
     match agent {
         AgentName::LeadResponse => vec![
+            no_input("lookup_customer", "What the customer record holds: contact on file, postal code, what the squad remembers."),
             tool(
                 "qualify_lead",
                 "Report the facts read from the inquiry; returns the score (1-10), reason codes, whether the lead is qualified and whether to escalate.",
@@ -120,19 +184,26 @@ pub fn tools(agent: AgentName) -> Vec<ToolSpec> {
                             "has_phone": { "type": "boolean" }, "has_email": { "type": "boolean" } } }),
             ),
             tool(
+                "check_service_area",
+                "Whether a ZIP code is inside the area the business serves (ZIP list and/or radius).",
+                json!({ "type": "object", "required": ["postal_code"], "additionalProperties": false,
+                        "properties": { "postal_code": { "type": "string" } } }),
+            ),
+            no_input("quote_price", "The price list's terms for the lead's service (read-only)."),
+            tool(
                 "send_reply",
                 "Reply to the customer on the channel they used.",
                 json!({ "type": "object", "required": ["text"], "additionalProperties": false,
                         "properties": { "text": { "type": "string", "minLength": 1, "maxLength": 2000 } } }),
             ),
-            escalate(),
             tool(
-                "save_preference",
-                "Remember a customer's preference for later visits.",
-                json!({ "type": "object", "additionalProperties": false, "required": ["key", "value"],
-                        "properties": { "key": { "enum": ["preferred_time"] },
-                                        "value": { "enum": ["mornings", "afternoons", "evenings", "weekends"] } } }),
+                "request_details",
+                "Ask the customer for what is missing (address, ZIP code, a phone number); the lead then waits on them.",
+                json!({ "type": "object", "required": ["text"], "additionalProperties": false,
+                        "properties": { "text": { "type": "string", "minLength": 1, "maxLength": 2000 } } }),
             ),
+            escalate(),
+            save_preference(),
             search_memory(),
             log_issue(),
             tool(
@@ -145,38 +216,47 @@ pub fn tools(agent: AgentName) -> Vec<ToolSpec> {
         AgentName::Scheduler => vec![
             tool(
                 "check_availability",
-                "Real openings for the lead's service from hours, holidays, time zone, technicians and bookings.",
-                json!({ "type": "object", "additionalProperties": false, "properties": {} }),
+                "Real openings for the lead's service from hours, holidays, time zone, technicians and bookings; the lead's current appointment, if any.",
+                json!({ "type": "object", "additionalProperties": false,
+                        "properties": { "preferred_time": { "enum": ["mornings", "afternoons", "evenings", "weekends"] } } }),
+            ),
+            tool("book_appointment", "Book one of the openings check_availability returned.", slot_input()),
+            tool(
+                "reschedule",
+                "Move the lead's booked appointment to another opening check_availability returned.",
+                slot_input(),
             ),
             tool(
-                "book_appointment",
-                "Book one of the openings check_availability returned.",
-                json!({ "type": "object", "required": ["technician_id", "starts_at"], "additionalProperties": false,
-                        "properties": { "technician_id": { "type": "string" }, "starts_at": { "type": "integer" } } }),
+                "cancel",
+                "Cancel the lead's booked appointment at the customer's request.",
+                json!({ "type": "object", "additionalProperties": false,
+                        "properties": { "reason": { "type": "string", "maxLength": 200 } } }),
             ),
-            tool(
-                "send_confirmation",
-                "Confirm the booked appointment to the customer.",
-                json!({ "type": "object", "additionalProperties": false, "properties": {} }),
-            ),
+            no_input("send_confirmation", "Confirm the booked appointment (or its cancellation) to the customer."),
             escalate(),
             search_memory(),
             log_issue(),
+            save_preference(),
         ],
         AgentName::Invoice => vec![
             tool(
                 "generate_invoice",
-                "Price the completed job from the price list; returns the lines and totals in cents.",
-                json!({ "type": "object", "additionalProperties": false, "properties": {} }),
+                "Price the completed job from the price list; returns the lines and totals in cents. A discount needs the owner's approval.",
+                json!({ "type": "object", "additionalProperties": false,
+                        "properties": { "discount_percent": { "type": "integer", "minimum": 0, "maximum": 100 } } }),
             ),
             tool(
                 "send_invoice",
-                "Send the itemised invoice to the customer.",
-                json!({ "type": "object", "additionalProperties": false, "properties": {} }),
+                "Send the itemised invoice with its pay link to the customer's address on file. Another address needs the owner's approval.",
+                json!({ "type": "object", "additionalProperties": false,
+                        "properties": { "email": { "type": "string", "format": "email" } } }),
             ),
+            no_input("check_payment", "Whether the lead's invoice is paid: status, amount paid, balance, due date."),
+            no_input("send_payment_reminder", "Remind the customer of an unpaid invoice, with its pay link."),
             escalate(),
             search_memory(),
             log_issue(),
+            save_preference(),
         ],
     }
 }
@@ -188,18 +268,61 @@ mod tests {
     #[test]
     fn prompts_are_versioned_files() {
         let p = prompt(AgentName::LeadResponse);
-        assert_eq!(p.version, "lead_response/v1");
+        assert_eq!(p.version, "lead_response/v2");
         assert!(p.text.contains("UNTRUSTED"));
-        assert_eq!(prompt(AgentName::Scheduler).version, "scheduler/v1");
-        assert_eq!(prompt(AgentName::Invoice).version, "invoice/v1");
+        assert_eq!(prompt(AgentName::Scheduler).version, "scheduler/v2");
+        assert_eq!(prompt(AgentName::Invoice).version, "invoice/v2");
     }
 
     #[test]
-    fn no_agent_holds_a_money_or_payment_tool() {
+    fn no_tool_takes_an_amount_or_a_price() {
         for agent in [AgentName::LeadResponse, AgentName::Scheduler, AgentName::Invoice] {
             for t in tools(agent) {
-                assert!(!["discount", "refund", "price", "payment"].iter().any(|w| t.name.contains(w)), "{}", t.name);
+                let schema = t.input_schema.to_string();
+                for word in ["cents", "amount", "price", "total", "refund"] {
+                    assert!(!schema.contains(word), "{} takes `{word}`", t.name);
+                }
             }
+        }
+    }
+
+    #[test]
+    fn each_agent_holds_the_tools_the_issue_names() {
+        let names = |a| tools(a).into_iter().map(|t| t.name).collect::<Vec<_>>();
+        for (agent, expected) in [
+            (
+                AgentName::LeadResponse,
+                &[
+                    "lookup_customer",
+                    "qualify_lead",
+                    "check_service_area",
+                    "quote_price",
+                    "send_reply",
+                    "request_details",
+                    "escalate",
+                    "handoff_to_agent",
+                ][..],
+            ),
+            (
+                AgentName::Scheduler,
+                &["check_availability", "book_appointment", "reschedule", "cancel", "send_confirmation", "escalate"][..],
+            ),
+            (
+                AgentName::Invoice,
+                &["generate_invoice", "send_invoice", "check_payment", "send_payment_reminder", "escalate"][..],
+            ),
+        ] {
+            let held = names(agent);
+            for name in expected.iter().chain(&["search_memory", "log_issue", "save_preference"]) {
+                assert!(held.iter().any(|h| h == name), "{} lacks {name}", agent.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn every_task_round_trips() {
+        for task in [Task::Inquiry, Task::CustomerFollowUp, Task::Billing, Task::PaymentFollowUp] {
+            assert_eq!(Task::parse(task.as_str()), Some(task));
         }
     }
 }

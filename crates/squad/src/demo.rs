@@ -70,7 +70,7 @@ pub fn technicians() -> Vec<TechnicianInput> {
 /// What `qualify_lead` knows about the demo shop.
 pub fn org_context() -> OrgContext {
     OrgContext {
-        service_zips: service_zips(),
+        area: domain::catalog::ServiceArea { zip_codes: service_zips(), ..Default::default() },
         offered_skills: services().into_iter().filter_map(|s| s.skill).collect(),
     }
 }

@@ -109,6 +109,19 @@ impl PreferredTime {
     pub fn parse(value: &str) -> Option<Self> {
         [Self::Mornings, Self::Afternoons, Self::Evenings, Self::Weekends].into_iter().find(|p| p.as_str() == value)
     }
+
+    /// Whether a local start time ("2026-11-02T08:00") suits this preference.
+    pub fn suits(self, local_start: &str) -> bool {
+        use chrono::{Datelike, Timelike};
+        let Ok(start) = chrono::NaiveDateTime::parse_from_str(local_start, "%Y-%m-%dT%H:%M") else { return false };
+        let hour = start.hour();
+        match self {
+            Self::Mornings => hour < 12,
+            Self::Afternoons => (12..17).contains(&hour),
+            Self::Evenings => hour >= 17,
+            Self::Weekends => matches!(start.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun),
+        }
+    }
 }
 
 /// Everything read from one inquiry.

@@ -9,12 +9,14 @@
 //! - [`untrusted`]: how customer text is fenced off before it goes anywhere near a prompt.
 
 pub mod agents;
+pub mod channels;
 pub mod conversation;
 pub mod demo;
 pub mod eval;
 pub mod facts;
 pub mod model;
 pub mod offline;
+pub mod payments;
 pub mod pricing;
 pub mod runtime;
 pub mod tools;

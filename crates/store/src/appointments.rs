@@ -50,14 +50,21 @@ pub async fn book(tx: &mut TenantTx, new: &NewAppointment) -> Result<String, Sto
 }
 
 /// Live appointments that end after `from`, per technician, for availability.
-pub async fn busy_since(tx: &mut TenantTx, from: i64) -> Result<Vec<(String, i64, i64)>, StoreError> {
+/// Live appointments ending after `from`: `(technician_id, starts_at, ends_at)`. The lead's own
+/// appointments are left out, so moving a booking can offer the times around it.
+pub async fn busy_since(
+    tx: &mut TenantTx,
+    from: i64,
+    except_lead: LeadId,
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
     let org = tx.org().to_owned();
     let rows = sqlx::query(
         "SELECT technician_id, starts_at, ends_at FROM appointments
-         WHERE org_id = $1 AND status <> 'cancelled' AND ends_at > $2 ORDER BY starts_at",
+         WHERE org_id = $1 AND status <> 'cancelled' AND ends_at > $2 AND lead_id <> $3 ORDER BY starts_at",
     )
     .bind(&org)
     .bind(from)
+    .bind(except_lead.to_string())
     .fetch_all(tx.conn())
     .await?;
     rows.iter().map(|r| Ok((text(r, "technician_id")?, int(r, "starts_at")?, int(r, "ends_at")?))).collect()
@@ -110,6 +117,21 @@ pub async fn get(tx: &mut TenantTx, id: &str) -> Result<Option<AppointmentRow>, 
         })
     })
     .transpose()
+}
+
+/// Cancels a live appointment; `false` when it was not live (completed or already cancelled).
+pub async fn cancel(tx: &mut TenantTx, id: &str) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let done = sqlx::query(
+        "UPDATE appointments SET status = 'cancelled', updated_at = $3
+         WHERE org_id = $1 AND id = $2 AND status IN ('scheduled', 'confirmed')",
+    )
+    .bind(&org)
+    .bind(id)
+    .bind(now_ms())
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Marks a live appointment completed; `false` when it was already completed or cancelled.

@@ -16,22 +16,13 @@ pub struct NewEscalation<'a> {
     pub proposed_action: serde_json::Value,
 }
 
-/// What happens when nobody decides in time: (hours to wait, fallback). `None`: it waits for a
-/// person however long it takes (danger, complaints, follow-ups need one).
-pub fn timeout_policy(kind: &str) -> Option<(i64, &'static str)> {
-    match kind {
-        "approval" => Some((24, "reject")),
-        "manipulation" => Some((48, "reject")),
-        _ => None,
-    }
-}
-
 pub async fn insert(tx: &mut TenantTx, new: &NewEscalation<'_>) -> Result<String, StoreError> {
     let id = new_id().to_string();
     let org = tx.org().to_owned();
     let now = now_ms();
-    let (timeout_at, policy) = match timeout_policy(new.kind) {
-        Some((hours, policy)) => (Some(now + hours * 3_600_000), policy),
+    // What happens when nobody decides in time is the org's policy for this kind.
+    let (timeout_at, policy) = match crate::settings::policies(tx).await?.timeout_for(new.kind) {
+        Some(timeout) => (Some(now + timeout.after_hours * 3_600_000), timeout.fallback.as_str()),
         None => (None, "keep"),
     };
     sqlx::query(
@@ -87,12 +78,23 @@ pub struct EscalationRow {
     pub proposed_action: serde_json::Value,
     pub status: String,
     pub decision_note: Option<String>,
+    /// When nobody decides: the fallback (`approve`, `reject`, or `keep` waiting) and its time.
+    pub timeout_policy: String,
+    pub timeout_at: Option<i64>,
     pub created_at: i64,
     pub decided_at: Option<i64>,
 }
 
+impl EscalationRow {
+    /// Approved by a person, or by a timeout whose fallback is to approve.
+    pub fn is_approved(&self) -> bool {
+        self.status == "approved" || (self.status == "expired" && self.timeout_policy == "approve")
+    }
+}
+
 const COLUMNS: &str =
-    "id, lead_id, run_id, kind, reason, proposed_action, status, decision_note, created_at, decided_at";
+    "id, lead_id, run_id, kind, reason, proposed_action, status, decision_note, timeout_policy, timeout_at, created_at,
+     decided_at";
 
 fn from_row(row: &AnyRow) -> Result<EscalationRow, StoreError> {
     Ok(EscalationRow {
@@ -104,6 +106,8 @@ fn from_row(row: &AnyRow) -> Result<EscalationRow, StoreError> {
         proposed_action: serde_json::from_str(&text(row, "proposed_action")?).map_err(StoreError::corrupt)?,
         status: text(row, "status")?,
         decision_note: opt_text(row, "decision_note")?,
+        timeout_policy: text(row, "timeout_policy")?,
+        timeout_at: opt_int(row, "timeout_at")?,
         created_at: int(row, "created_at")?,
         decided_at: opt_int(row, "decided_at")?,
     })

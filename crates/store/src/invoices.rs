@@ -22,6 +22,7 @@ pub struct NewInvoice {
     pub currency: String,
     pub lines: Vec<NewLine>,
     pub subtotal_cents: i64,
+    pub discount_cents: i64,
     pub tax_cents: i64,
     pub total_cents: i64,
     pub due_at: Option<i64>,
@@ -38,16 +39,19 @@ pub struct LineRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InvoiceRow {
     pub id: String,
+    pub lead_id: String,
     pub appointment_id: Option<String>,
     pub number: String,
     pub status: String,
     pub currency: String,
     pub subtotal_cents: i64,
+    pub discount_cents: i64,
     pub tax_cents: i64,
     pub total_cents: i64,
     pub due_at: Option<i64>,
     pub payment_url: Option<String>,
     pub sent_at: Option<i64>,
+    pub paid_at: Option<i64>,
     pub created_at: i64,
     pub lines: Vec<LineRow>,
 }
@@ -61,8 +65,8 @@ pub async fn create(tx: &mut TenantTx, new: &NewInvoice) -> Result<InvoiceRow, S
     let now = now_ms();
     sqlx::query(
         "INSERT INTO invoices (id, org_id, lead_id, appointment_id, number, status, currency, subtotal_cents, tax_cents,
-                               total_cents, due_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $11)",
+                               total_cents, due_at, created_at, updated_at, discount_cents)
+         VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $11, $12)",
     )
     .bind(&id)
     .bind(&org)
@@ -75,6 +79,7 @@ pub async fn create(tx: &mut TenantTx, new: &NewInvoice) -> Result<InvoiceRow, S
     .bind(new.total_cents)
     .bind(new.due_at)
     .bind(now)
+    .bind(new.discount_cents)
     .execute(tx.conn())
     .await?;
     for (position, line) in new.lines.iter().enumerate() {
@@ -94,9 +99,7 @@ pub async fn create(tx: &mut TenantTx, new: &NewInvoice) -> Result<InvoiceRow, S
         .execute(tx.conn())
         .await?;
     }
-    let mut all = for_lead(tx, new.lead_id).await?;
-    all.retain(|i| i.id == id);
-    all.pop().ok_or_else(|| StoreError::corrupt("created invoice vanished"))
+    get(tx, &id).await?.ok_or_else(|| StoreError::corrupt("created invoice vanished"))
 }
 
 pub async fn mark_sent(tx: &mut TenantTx, id: &str) -> Result<(), StoreError> {
@@ -111,53 +114,109 @@ pub async fn mark_sent(tx: &mut TenantTx, id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+const COLUMNS: &str =
+    "id, lead_id, appointment_id, number, status, currency, subtotal_cents, discount_cents, tax_cents, total_cents,
+                       due_at, payment_url, sent_at, paid_at, created_at";
+
 /// The lead's invoices with their lines, oldest first.
 pub async fn for_lead(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<InvoiceRow>, StoreError> {
     let org = tx.org().to_owned();
-    let rows = sqlx::query(
-        "SELECT id, appointment_id, number, status, currency, subtotal_cents, tax_cents, total_cents, due_at, payment_url, sent_at, created_at
-         FROM invoices WHERE org_id = $1 AND lead_id = $2 ORDER BY created_at, id",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM invoices WHERE org_id = $1 AND lead_id = $2 ORDER BY created_at, id"
+    ))
     .bind(&org)
     .bind(lead.to_string())
     .fetch_all(tx.conn())
     .await?;
     let mut invoices = Vec::new();
     for row in &rows {
-        let id = text(row, "id")?;
-        let lines = sqlx::query(
-            "SELECT description, quantity_milli, unit_price_cents, amount_cents FROM invoice_lines
-             WHERE org_id = $1 AND invoice_id = $2 ORDER BY position",
-        )
-        .bind(&org)
-        .bind(&id)
-        .fetch_all(tx.conn())
-        .await?
-        .iter()
-        .map(|l| {
-            Ok(LineRow {
-                description: text(l, "description")?,
-                quantity_milli: int(l, "quantity_milli")?,
-                unit_price_cents: int(l, "unit_price_cents")?,
-                amount_cents: int(l, "amount_cents")?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-        invoices.push(InvoiceRow {
-            id,
-            appointment_id: opt_text(row, "appointment_id")?,
-            number: text(row, "number")?,
-            status: text(row, "status")?,
-            currency: text(row, "currency")?,
-            subtotal_cents: int(row, "subtotal_cents")?,
-            tax_cents: int(row, "tax_cents")?,
-            total_cents: int(row, "total_cents")?,
-            due_at: opt_int(row, "due_at")?,
-            payment_url: opt_text(row, "payment_url")?,
-            sent_at: opt_int(row, "sent_at")?,
-            created_at: int(row, "created_at")?,
-            lines,
-        });
+        invoices.push(with_lines(tx, row).await?);
     }
     Ok(invoices)
+}
+
+pub async fn get(tx: &mut TenantTx, id: &str) -> Result<Option<InvoiceRow>, StoreError> {
+    let org = tx.org().to_owned();
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM invoices WHERE org_id = $1 AND id = $2"))
+        .bind(&org)
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?;
+    match row {
+        Some(row) => Ok(Some(with_lines(tx, &row).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn with_lines(tx: &mut TenantTx, row: &sqlx::any::AnyRow) -> Result<InvoiceRow, StoreError> {
+    let org = tx.org().to_owned();
+    let id = text(row, "id")?;
+    let lines = sqlx::query(
+        "SELECT description, quantity_milli, unit_price_cents, amount_cents FROM invoice_lines
+         WHERE org_id = $1 AND invoice_id = $2 ORDER BY position",
+    )
+    .bind(&org)
+    .bind(&id)
+    .fetch_all(tx.conn())
+    .await?
+    .iter()
+    .map(|l| {
+        Ok(LineRow {
+            description: text(l, "description")?,
+            quantity_milli: int(l, "quantity_milli")?,
+            unit_price_cents: int(l, "unit_price_cents")?,
+            amount_cents: int(l, "amount_cents")?,
+        })
+    })
+    .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(InvoiceRow {
+        id,
+        lead_id: text(row, "lead_id")?,
+        appointment_id: opt_text(row, "appointment_id")?,
+        number: text(row, "number")?,
+        status: text(row, "status")?,
+        currency: text(row, "currency")?,
+        subtotal_cents: int(row, "subtotal_cents")?,
+        discount_cents: int(row, "discount_cents")?,
+        tax_cents: int(row, "tax_cents")?,
+        total_cents: int(row, "total_cents")?,
+        due_at: opt_int(row, "due_at")?,
+        payment_url: opt_text(row, "payment_url")?,
+        sent_at: opt_int(row, "sent_at")?,
+        paid_at: opt_int(row, "paid_at")?,
+        created_at: int(row, "created_at")?,
+        lines,
+    })
+}
+
+/// Gives the invoice its pay link: the URL to send and the SHA-256 of its secret token, by which
+/// the customer's pay page finds it.
+pub async fn set_pay_link(tx: &mut TenantTx, id: &str, url: &str, token_hash: &str) -> Result<(), StoreError> {
+    let org = tx.org().to_owned();
+    sqlx::query(
+        "UPDATE invoices SET payment_url = $3, pay_token_hash = $4, updated_at = $5 WHERE org_id = $1 AND id = $2",
+    )
+    .bind(&org)
+    .bind(id)
+    .bind(url)
+    .bind(token_hash)
+    .bind(now_ms())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Marks a sent invoice paid; false when it was not in `sent` (already paid, a draft, void).
+pub async fn mark_paid(tx: &mut TenantTx, id: &str) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE invoices SET status = 'paid', paid_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2 AND status = 'sent'",
+    )
+    .bind(&org)
+    .bind(id)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

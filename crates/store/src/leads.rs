@@ -218,6 +218,8 @@ pub struct NewMessage {
     pub subject: Option<String>,
     pub body: String,
     pub external_id: Option<String>,
+    /// Set only when an outbound message goes somewhere other than the customer's contact on file.
+    pub recipient: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -228,6 +230,7 @@ pub struct MessageRow {
     pub author: String,
     pub subject: Option<String>,
     pub body: String,
+    pub recipient: Option<String>,
     pub created_at: i64,
 }
 
@@ -244,8 +247,9 @@ pub async fn insert_message(tx: &mut TenantTx, new: &NewMessage) -> Result<Messa
         Author::Human => "human",
     };
     sqlx::query(
-        "INSERT INTO messages (id, org_id, lead_id, direction, channel, author, subject, body, external_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO messages (id, org_id, lead_id, direction, channel, author, subject, body, external_id, created_at,
+                               recipient)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(id.to_string())
     .bind(&org)
@@ -257,35 +261,65 @@ pub async fn insert_message(tx: &mut TenantTx, new: &NewMessage) -> Result<Messa
     .bind(&new.body)
     .bind(new.external_id.clone())
     .bind(now_ms())
+    .bind(new.recipient.clone())
     .execute(tx.conn())
     .await?;
+    if new.direction == Direction::Outbound {
+        // Delivery is a side effect: it runs as its own job, after this transaction commits.
+        crate::jobs::enqueue(
+            tx,
+            &crate::jobs::NewJob {
+                kind: "deliver_message".to_owned(),
+                payload: serde_json::json!({ "message_id": id }),
+                run_at: None,
+                max_attempts: 10,
+                idempotency_key: format!("deliver:{id}"),
+            },
+        )
+        .await?;
+    }
     Ok(id)
+}
+
+/// One message with the lead it belongs to.
+pub async fn message(tx: &mut TenantTx, id: MessageId) -> Result<Option<(LeadId, MessageRow)>, StoreError> {
+    let org = tx.org().to_owned();
+    let row = sqlx::query(
+        "SELECT id, lead_id, direction, channel, author, subject, body, recipient, created_at FROM messages
+         WHERE org_id = $1 AND id = $2",
+    )
+    .bind(&org)
+    .bind(id.to_string())
+    .fetch_optional(tx.conn())
+    .await?;
+    row.map(|row| Ok((LeadId::from_uuid(uuid(&row, "lead_id")?), message_from_row(&row)?))).transpose()
+}
+
+fn message_from_row(row: &sqlx::any::AnyRow) -> Result<MessageRow, StoreError> {
+    Ok(MessageRow {
+        id: MessageId::from_uuid(uuid(row, "id")?),
+        direction: text(row, "direction")?,
+        channel: text(row, "channel")?,
+        author: text(row, "author")?,
+        subject: opt_text(row, "subject")?,
+        body: text(row, "body")?,
+        recipient: opt_text(row, "recipient")?,
+        created_at: int(row, "created_at")?,
+    })
 }
 
 /// The conversation, oldest first.
 pub async fn messages(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<MessageRow>, StoreError> {
     let org = tx.org().to_owned();
     let rows = sqlx::query(
-        "SELECT id, direction, channel, author, subject, body, created_at FROM messages
+        "SELECT id, direction, channel, author, subject, body, recipient, created_at FROM messages
          WHERE org_id = $1 AND lead_id = $2 ORDER BY created_at, id",
     )
     .bind(&org)
     .bind(lead.to_string())
     .fetch_all(tx.conn())
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(MessageRow {
-                id: MessageId::from_uuid(uuid(row, "id")?),
-                direction: text(row, "direction")?,
-                channel: text(row, "channel")?,
-                author: text(row, "author")?,
-                subject: opt_text(row, "subject")?,
-                body: text(row, "body")?,
-                created_at: int(row, "created_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(message_from_row).collect()
 }
 
 /// One recorded step of the lead's agent runs (model call, tool call, handoff, escalation).

@@ -25,10 +25,12 @@ pub mod jobs;
 pub mod leads;
 pub mod memories;
 pub mod orgs;
+pub mod payments;
 pub mod runs;
 pub mod services;
 pub mod sessions;
 pub mod settings;
+pub mod side_effects;
 pub mod technicians;
 pub mod users;
 

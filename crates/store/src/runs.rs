@@ -13,6 +13,7 @@ pub struct RunRow {
     pub id: String,
     pub lead_id: String,
     pub current_agent: String,
+    pub task: String,
     pub status: String,
     pub handoffs: i64,
     pub turns: i64,
@@ -25,6 +26,7 @@ fn run_from_row(row: &AnyRow) -> Result<RunRow, StoreError> {
         id: text(row, "id")?,
         lead_id: text(row, "lead_id")?,
         current_agent: text(row, "current_agent")?,
+        task: text(row, "task")?,
         status: text(row, "status")?,
         handoffs: int(row, "handoffs")?,
         turns: int(row, "turns")?,
@@ -33,30 +35,42 @@ fn run_from_row(row: &AnyRow) -> Result<RunRow, StoreError> {
     })
 }
 
-/// The run with this id, created (running, with `agent`) if it does not exist yet.
-pub async fn get_or_start(tx: &mut TenantTx, id: &str, lead: LeadId, agent: &str) -> Result<RunRow, StoreError> {
+/// The run with this id, created (running `task`, with `agent`) if it does not exist yet.
+pub async fn get_or_start(
+    tx: &mut TenantTx,
+    id: &str,
+    lead: LeadId,
+    agent: &str,
+    task: &str,
+) -> Result<RunRow, StoreError> {
     let org = tx.org().to_owned();
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO agent_runs (id, org_id, lead_id, current_agent, status, started_at, updated_at)
-         VALUES ($1, $2, $3, $4, 'running', $5, $5) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO agent_runs (id, org_id, lead_id, current_agent, status, started_at, updated_at, task)
+         VALUES ($1, $2, $3, $4, 'running', $5, $5, $6) ON CONFLICT (id) DO NOTHING",
     )
     .bind(id)
     .bind(&org)
     .bind(lead.to_string())
     .bind(agent)
     .bind(now)
+    .bind(task)
     .execute(tx.conn())
     .await?;
+    get(tx, id).await?.ok_or_else(|| StoreError::corrupt("a started run vanished"))
+}
+
+pub async fn get(tx: &mut TenantTx, id: &str) -> Result<Option<RunRow>, StoreError> {
+    let org = tx.org().to_owned();
     let row = sqlx::query(
-        "SELECT id, lead_id, current_agent, status, handoffs, turns, cost_micros, started_at
+        "SELECT id, lead_id, current_agent, task, status, handoffs, turns, cost_micros, started_at
          FROM agent_runs WHERE org_id = $1 AND id = $2",
     )
     .bind(&org)
     .bind(id)
-    .fetch_one(tx.conn())
+    .fetch_optional(tx.conn())
     .await?;
-    run_from_row(&row)
+    row.as_ref().map(run_from_row).transpose()
 }
 
 #[derive(Debug, Clone, Default)]

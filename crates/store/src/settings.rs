@@ -20,7 +20,7 @@ pub async fn get(tx: &mut TenantTx) -> Result<BusinessSettings, StoreError> {
     let row = sqlx::query(
         "SELECT time_zone, weekly_hours, holidays, service_area, booking_buffer_minutes, reminder_offsets_minutes,
                 tone, currency, tax_rate_bps, payment_terms_days, run_budget_micros, daily_budget_micros,
-                invoice_approval_above_cents
+                invoice_approval_above_cents, policies
          FROM business_settings WHERE org_id = $1",
     )
     .bind(&org)
@@ -40,7 +40,16 @@ pub async fn get(tx: &mut TenantTx) -> Result<BusinessSettings, StoreError> {
         run_budget_micros: int(&row, "run_budget_micros")?,
         daily_budget_micros: int(&row, "daily_budget_micros")?,
         invoice_approval_above_cents: int(&row, "invoice_approval_above_cents")?,
+        policies: json(&row, "policies")?,
     })
+}
+
+/// The org's guardrails and escalation timeouts.
+pub async fn policies(tx: &mut TenantTx) -> Result<domain::policy::Policies, StoreError> {
+    let org = tx.org().to_owned();
+    let row =
+        sqlx::query("SELECT policies FROM business_settings WHERE org_id = $1").bind(&org).fetch_one(tx.conn()).await?;
+    json(&row, "policies")
 }
 
 /// Replaces the settings; the caller validated them (`BusinessSettings::validate`).
@@ -50,7 +59,7 @@ pub async fn put(tx: &mut TenantTx, settings: &BusinessSettings) -> Result<(), S
         "UPDATE business_settings SET time_zone = $2, weekly_hours = $3, holidays = $4, service_area = $5,
                 booking_buffer_minutes = $6, reminder_offsets_minutes = $7, tone = $8, currency = $9,
                 tax_rate_bps = $10, payment_terms_days = $11, run_budget_micros = $12, daily_budget_micros = $13,
-                updated_at = $14, invoice_approval_above_cents = $15
+                updated_at = $14, invoice_approval_above_cents = $15, policies = $16
          WHERE org_id = $1",
     )
     .bind(&org)
@@ -68,6 +77,7 @@ pub async fn put(tx: &mut TenantTx, settings: &BusinessSettings) -> Result<(), S
     .bind(settings.daily_budget_micros)
     .bind(now_ms())
     .bind(settings.invoice_approval_above_cents)
+    .bind(to_json(&settings.policies)?)
     .execute(tx.conn())
     .await?;
     Ok(())

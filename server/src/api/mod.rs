@@ -9,6 +9,7 @@ mod error;
 mod escalations;
 mod events;
 mod inbound;
+mod invoices;
 mod json;
 mod leads;
 mod me;
@@ -36,6 +37,8 @@ pub fn router() -> Router<ServerState> {
         .route("/escalations/{id}/decision", post(escalations::decide))
         .route("/events", get(events::stream_events))
         .route("/inbound", post(inbound::post_inbound))
+        .route("/invoices/{id}", get(invoices::get_invoice))
+        .route("/invoices/{id}/payments", post(invoices::record))
         .route("/leads", get(leads::list_leads))
         .route("/leads/{id}", get(leads::get_lead))
         .route("/memory", get(memory::list_memory))

@@ -266,6 +266,8 @@ impl TestApp {
             model,
             model_id: "offline-rules-v1".into(),
             limits: squad::runtime::Limits::default(),
+            payments: std::sync::Arc::new(squad::payments::HostedPayPage::new("http://127.0.0.1:3000")),
+            channel: std::sync::Arc::new(squad::channels::RecordOnly),
         }
     }
 

@@ -27,28 +27,28 @@ on_both_backends!(
     an_invoice_above_the_threshold_waits_for_the_owner,
 );
 
-async fn demo(app: &TestApp) -> String {
+pub(crate) async fn demo(app: &TestApp) -> String {
     app.demo().await.api_key
 }
 
-async fn inbound(app: &TestApp, key: &str, body: Value) -> String {
+pub(crate) async fn inbound(app: &TestApp, key: &str, body: Value) -> String {
     let response = app.api(Method::POST, "/api/v1/inbound", key).await.json(&body).send().await.unwrap();
     assert_eq!(response.status(), 202);
     let accepted: Value = response.json().await.unwrap();
     accepted["lead_id"].as_str().unwrap().to_owned()
 }
 
-async fn lead(app: &TestApp, key: &str, id: &str) -> Value {
+pub(crate) async fn lead(app: &TestApp, key: &str, id: &str) -> Value {
     app.api(Method::GET, &format!("/api/v1/leads/{id}"), key).await.send().await.unwrap().json().await.unwrap()
 }
 
 /// A no-heat emergency from a customer identified by `email` alone.
-fn furnace(email: &str) -> Value {
+pub(crate) fn furnace(email: &str) -> Value {
     json!({ "channel": "email", "from": { "name": "Jordan Miles", "email": email },
             "subject": "No heat", "body": "Our furnace stopped working last night and the house is 55 degrees. We have a newborn. Can someone come today? 1420 Walnut St, Springfield IL 62704" })
 }
 
-fn outbound(lead: &Value) -> Vec<String> {
+pub(crate) fn outbound(lead: &Value) -> Vec<String> {
     lead["messages"]
         .as_array()
         .unwrap()
@@ -62,7 +62,7 @@ async fn a_realistic_inquiry_is_qualified_answered_and_booked_without_a_human(ap
     let key = demo(&app).await;
     let id = inbound(&app, &key, furnace("jordan@example.com")).await;
     let ran = app.worker(Arc::new(OfflineModel)).drain().await.unwrap();
-    assert_eq!(ran, 1);
+    assert_eq!(ran, 3, "the run, then the delivery of the reply and of the confirmation");
 
     let lead = lead(&app, &key, &id).await;
     assert_eq!(lead["stage"], "booked", "{lead:#}");
@@ -93,8 +93,8 @@ async fn a_realistic_inquiry_is_qualified_answered_and_booked_without_a_human(ap
     );
     let calls: Vec<&Value> = steps.iter().filter(|s| s["kind"] == "model_call").collect();
     assert!(calls.iter().all(|s| s["prompt_version"].is_string() && s["input_tokens"].as_i64().unwrap() > 0));
-    assert_eq!(calls[0]["prompt_version"], "lead_response/v1");
-    assert_eq!(calls.last().unwrap()["prompt_version"], "scheduler/v1");
+    assert_eq!(calls[0]["prompt_version"], "lead_response/v2");
+    assert_eq!(calls.last().unwrap()["prompt_version"], "scheduler/v2");
     assert!(steps.iter().any(|s| s["kind"] == "handoff" && s["agent"] == "lead_response"));
 
     // The booking: a qualified technician, inside business hours in Chicago.
@@ -115,7 +115,12 @@ async fn a_realistic_inquiry_is_qualified_answered_and_booked_without_a_human(ap
     assert!((8..=16).contains(&hour), "{local} is within 08:00–18:00 for a 2 h job");
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM appointments").await, 1);
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM agent_runs WHERE status = 'waiting_completion'").await, 1);
-    assert_eq!(app.admin_count("SELECT COUNT(*) FROM jobs WHERE status = 'done'").await, 1);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM jobs WHERE status = 'done'").await, 3);
+    assert_eq!(
+        app.admin_count("SELECT COUNT(*) FROM side_effects WHERE kind = 'message' AND status = 'done'").await,
+        2,
+        "the reply and the confirmation went through the channel, once each"
+    );
 
     // Reminders are queued for 24 h and 1 h before the visit (whichever are still ahead) and
     // sent when due.
@@ -366,7 +371,7 @@ async fn completing_the_job_sends_an_invoice_priced_from_the_price_list(app: Tes
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM agent_runs WHERE status = 'waiting_customer'").await, 1);
 }
 
-async fn booked_and_completed(app: &TestApp, key: &str, email: &str) -> String {
+pub(crate) async fn booked_and_completed(app: &TestApp, key: &str, email: &str) -> String {
     let id = inbound(app, key, furnace(email)).await;
     app.worker(Arc::new(OfflineModel)).drain().await.unwrap();
     let appointment = lead(app, key, &id).await["appointments"][0]["id"].as_str().unwrap().to_owned();
@@ -563,6 +568,8 @@ fn priced_worker(app: &TestApp) -> Worker {
         model: Arc::new(PricedModel),
         model_id: "priced-model".into(),
         limits: Limits { prices, ..Limits::default() },
+        payments: Arc::new(squad::payments::HostedPayPage::new("http://127.0.0.1:3000")),
+        channel: Arc::new(squad::channels::RecordOnly),
     }
 }
 

@@ -6,9 +6,11 @@
 //! [`OfflineModel`] plays each agent's part in a conversation. Accuracy is measured on
 //! `evals/inquiries.jsonl` by `opsquad eval`.
 
+mod change;
 mod model;
 mod read;
 mod text;
 
+pub use change::{read_change_request, ChangeRequest};
 pub use model::OfflineModel;
 pub use read::{postal_code, read_inquiry, Inquiry};

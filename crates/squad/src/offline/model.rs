@@ -7,8 +7,11 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use serde_json::{json, Value};
 
+use super::{read_change_request, ChangeRequest};
 use super::{read_inquiry, Inquiry};
-use crate::conversation::read_opening;
+use crate::agents::Task;
+use crate::conversation::Opening;
+use crate::facts::PreferredTime;
 use crate::model::{estimate_tokens, Content, Model, ModelError, ModelRequest, ModelResponse, Role, StopReason, Usage};
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -73,13 +76,19 @@ impl Model for OfflineModel {
     }
 
     async fn converse(&self, request: &ModelRequest) -> Result<ModelResponse, ModelError> {
-        let opening = request.messages.first().ok_or_else(|| ModelError::Refused("no messages".into()))?;
+        let first = request.messages.first().ok_or_else(|| ModelError::Refused("no messages".into()))?;
+        debug_assert_eq!(first.role, Role::User);
+        let opening = Opening::read(first);
         let seen = Seen::from(request);
         let turn = request.messages.len();
         let calls = if has_tool(request, "qualify_lead") {
-            lead_response(opening, &seen, turn)
+            lead_response(&opening, &seen, turn)
+        } else if has_tool(request, "check_availability") && opening.task == Task::CustomerFollowUp {
+            booking_change(&opening, &seen, turn)
         } else if has_tool(request, "check_availability") {
-            scheduler(opening, &seen, turn)
+            scheduler(&opening, &seen, turn)
+        } else if has_tool(request, "generate_invoice") && opening.task == Task::PaymentFollowUp {
+            payment_follow_up(&seen, turn)
         } else if has_tool(request, "generate_invoice") {
             invoice(&seen, turn)
         } else {
@@ -102,10 +111,9 @@ impl Model for OfflineModel {
     }
 }
 
-fn lead_response(opening: &crate::model::Message, seen: &Seen, turn: usize) -> Vec<Content> {
-    debug_assert_eq!(opening.role, Role::User);
+fn lead_response(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
     if seen.count("qualify_lead") == 0 {
-        let (contact, messages, _) = read_opening(opening);
+        let (contact, messages) = (opening.contact, &opening.messages);
         let subject = messages.iter().rev().find_map(|m| m.subject.clone());
         let address = messages.iter().rev().find_map(|m| m.address.clone());
         let body = messages.iter().map(|m| m.body.as_str()).collect::<Vec<_>>().join("\n");
@@ -131,10 +139,18 @@ fn lead_response(opening: &crate::model::Message, seen: &Seen, turn: usize) -> V
         q["reasons"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
     let intent = reasons.iter().find_map(|r| r.strip_prefix("intent:")).unwrap_or("service_request");
     let service = q["service_name"].as_str().unwrap_or("your request");
+    let quoting = intent == "quote_request" && q["qualified"] == json!(true) && q["escalate"].is_null();
+    if quoting && seen.count("quote_price") == 0 {
+        return vec![call(turn, "quote_price", json!({}))];
+    }
+    let quote = seen.last("quote_price").filter(|(_, err)| !err).and_then(|(r, _)| r["summary"].as_str());
     if let Some(kind) = q["escalate"].as_str() {
         calls.push(call(turn, "escalate", json!({ "kind": kind, "reason": escalation_reason(kind, &reasons) })));
     }
-    if let Some(text) = reply(q, intent, service, &reasons) {
+    if let Some(mut text) = reply(q, intent, service, &reasons) {
+        if let Some(quote) = quote {
+            text = format!("{text} Our price list: {quote}");
+        }
         calls.push(call(turn, "send_reply", json!({ "text": text })));
     }
     if q["qualified"] == json!(true) {
@@ -196,26 +212,16 @@ fn reply(q: &Value, intent: &str, service: &str, reasons: &[&str]) -> Option<Str
 }
 
 /// The customer's remembered preferred time, from the trusted memory lines of the opening.
-fn preferred_time(opening: &crate::model::Message) -> Option<String> {
-    let (_, _, _, memory) = crate::conversation::read_opening_with_memory(opening);
-    memory.iter().find_map(|line| line.strip_prefix("preference preferred_time=").map(str::to_owned))
+fn preferred_time(opening: &Opening) -> Option<String> {
+    opening.memory.iter().find_map(|line| line.strip_prefix("preference preferred_time=").map(str::to_owned))
 }
 
 /// Whether a slot's local start ("2026-11-02T08:00") suits the preference.
 fn suits(local_start: &str, preference: &str) -> bool {
-    let Ok(start) = chrono::NaiveDateTime::parse_from_str(local_start, "%Y-%m-%dT%H:%M") else { return false };
-    let hour = chrono::Timelike::hour(&start);
-    let weekend = matches!(chrono::Datelike::weekday(&start), chrono::Weekday::Sat | chrono::Weekday::Sun);
-    match preference {
-        "mornings" => hour < 12,
-        "afternoons" => (12..17).contains(&hour),
-        "evenings" => hour >= 17,
-        "weekends" => weekend,
-        _ => true,
-    }
+    PreferredTime::parse(preference).is_none_or(|p| p.suits(local_start))
 }
 
-fn scheduler(opening: &crate::model::Message, seen: &Seen, turn: usize) -> Vec<Content> {
+fn scheduler(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
     if seen.succeeded("book_appointment") {
         return if seen.count("send_confirmation") == 0 {
             vec![call(turn, "send_confirmation", json!({}))]
@@ -229,16 +235,10 @@ fn scheduler(opening: &crate::model::Message, seen: &Seen, turn: usize) -> Vec<C
     let checks = seen.count("check_availability");
     let booking_failed = seen.last("book_appointment").is_some_and(|(_, err)| *err);
     if checks == 0 || (booking_failed && seen.count("book_appointment") == checks && checks < 5) {
-        return vec![call(turn, "check_availability", json!({}))];
+        return vec![call(turn, "check_availability", availability_input(preferred_time(opening).as_deref()))];
     }
     match seen.last("check_availability") {
-        Some((result, false)) => match result["slots"].as_array().and_then(|slots| {
-            let preference = preferred_time(opening);
-            slots
-                .iter()
-                .find(|s| preference.as_deref().is_none_or(|p| suits(s["local_start"].as_str().unwrap_or_default(), p)))
-                .or_else(|| slots.first())
-        }) {
+        Some((result, false)) => match pick_slot(result, preferred_time(opening).as_deref()) {
             Some(slot) => vec![call(
                 turn,
                 "book_appointment",
@@ -254,6 +254,86 @@ fn scheduler(opening: &crate::model::Message, seen: &Seen, turn: usize) -> Vec<C
             turn,
             "escalate",
             json!({ "kind": "scheduling_failed", "reason": "Could not find or book an opening." }),
+        )],
+    }
+}
+
+/// The first opening that suits the preference, else the first opening; never the appointment's
+/// current time.
+fn pick_slot<'a>(availability: &'a Value, preference: Option<&str>) -> Option<&'a Value> {
+    let current = &availability["current_appointment"]["starts_at"];
+    let slots: Vec<&Value> =
+        availability["slots"].as_array()?.iter().filter(|s| current.is_null() || s["starts_at"] != *current).collect();
+    slots
+        .iter()
+        .find(|s| preference.is_none_or(|p| suits(s["local_start"].as_str().unwrap_or_default(), p)))
+        .or_else(|| slots.first())
+        .copied()
+}
+
+fn availability_input(preference: Option<&str>) -> Value {
+    match preference {
+        Some(p) => json!({ "preferred_time": p }),
+        None => json!({}),
+    }
+}
+
+/// The Scheduler when a booked customer writes again: cancel, move, or pass it to a person.
+fn booking_change(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
+    if seen.count("escalate") > 0 || seen.count("send_confirmation") > 0 {
+        return vec![];
+    }
+    if seen.succeeded("cancel") || seen.succeeded("reschedule") {
+        return vec![call(turn, "send_confirmation", json!({}))];
+    }
+    let newest = opening.messages.last().map_or("", |m| m.body.as_str());
+    let hand_over = |reason: &str| vec![call(turn, "escalate", json!({ "kind": "follow_up", "reason": reason }))];
+    match read_change_request(newest) {
+        ChangeRequest::Other => {
+            hand_over("The customer wrote again about their booked appointment; it needs a person's answer.")
+        }
+        ChangeRequest::Cancel if seen.count("cancel") == 0 => {
+            vec![call(turn, "cancel", json!({ "reason": "The customer asked to cancel." }))]
+        }
+        ChangeRequest::Cancel => hand_over("The customer asked to cancel, but the appointment could not be cancelled."),
+        ChangeRequest::Reschedule(preference) => {
+            let remembered = preferred_time(opening);
+            let preference = preference.map(|p| p.as_str()).or(remembered.as_deref());
+            let checks = seen.count("check_availability");
+            let failed = seen.last("reschedule").is_some_and(|(_, err)| *err);
+            if checks == 0 || (failed && seen.count("reschedule") == checks && checks < 5) {
+                return vec![call(turn, "check_availability", availability_input(preference))];
+            }
+            match seen.last("check_availability") {
+                Some((result, false)) => match pick_slot(result, preference) {
+                    Some(slot) => vec![call(
+                        turn,
+                        "reschedule",
+                        json!({ "technician_id": slot["technician_id"], "starts_at": slot["starts_at"] }),
+                    )],
+                    None => hand_over("The customer asked to move the appointment and there is no other opening."),
+                },
+                _ => hand_over("The customer asked to move the appointment and it could not be moved."),
+            }
+        }
+    }
+}
+
+/// The Invoice agent when an invoice falls due: remind only if it is still unpaid.
+fn payment_follow_up(seen: &Seen, turn: usize) -> Vec<Content> {
+    if seen.count("send_payment_reminder") > 0 || seen.count("escalate") > 0 {
+        return vec![];
+    }
+    match seen.last("check_payment") {
+        None => vec![call(turn, "check_payment", json!({}))],
+        Some((status, false)) if status["balance_cents"].as_i64().unwrap_or(0) > 0 && status["status"] == "sent" => {
+            vec![call(turn, "send_payment_reminder", json!({}))]
+        }
+        Some((_, false)) => vec![],
+        Some((_, true)) => vec![call(
+            turn,
+            "escalate",
+            json!({ "kind": "payment_check_failed", "reason": "The invoice's payment could not be checked." }),
         )],
     }
 }

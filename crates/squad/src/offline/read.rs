@@ -47,7 +47,7 @@ pub fn read_inquiry(inquiry: &Inquiry<'_>) -> InquiryFacts {
 
 /// A preferred time needs preference wording: "mornings", "afternoon works", "prefer evenings",
 /// "after 3pm". The time something happened ("since this morning") is not a preference.
-fn preferred_time(text: &Text) -> Option<PreferredTime> {
+pub(super) fn preferred_time(text: &Text) -> Option<PreferredTime> {
     let said = |part: &str, extra: &[&str]| {
         let phrases = [
             format!("{part}s"),

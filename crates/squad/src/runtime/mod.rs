@@ -23,8 +23,8 @@ use store::memories::{self, Layer, NewMemory};
 use store::runs::{self, NewStep, RunUpdate, Step};
 use store::{escalations, now_ms, Db, StoreError, TenantScope, TenantTx};
 
-use crate::agents::{self, AgentName};
-use crate::conversation::{opening, Contact, CustomerMessage};
+use crate::agents::{self, AgentName, Task};
+use crate::conversation::{Contact, CustomerMessage, Opening};
 use crate::model::{Content, Message, Model, ModelError, ModelRequest, ModelResponse, Role, StopReason, SystemBlock};
 
 #[derive(Debug, Clone)]
@@ -74,6 +74,8 @@ impl RunError {
 pub struct Squad<'a> {
     pub db: &'a Db,
     pub model: &'a dyn Model,
+    /// Where invoices' pay links come from.
+    pub payments: &'a dyn crate::payments::PaymentLinks,
     pub model_id: &'a str,
     pub limits: Limits,
 }
@@ -87,6 +89,28 @@ struct RunPayload {
     /// Set when a person decided on a parked run's approval: that run continues.
     #[serde(default)]
     resume_run: Option<String>,
+    /// Set for runs that are not about the lead's newest message (a payment follow-up).
+    #[serde(default)]
+    task: Option<Task>,
+}
+
+/// Which agent starts a new run, and for what; `None` when the lead's stage is one only a person
+/// should act on (the owner gets a follow-up escalation instead).
+fn route(payload: &RunPayload, stage: Stage) -> Option<(AgentName, Task)> {
+    match (payload.task, payload.start_with) {
+        (Some(Task::PaymentFollowUp), _) => {
+            matches!(stage, Stage::Invoiced | Stage::Paid).then_some((AgentName::Invoice, Task::PaymentFollowUp))
+        }
+        (_, Some(AgentName::Scheduler)) => {
+            matches!(stage, Stage::Qualifying | Stage::Scheduling).then_some((AgentName::Scheduler, Task::Inquiry))
+        }
+        (_, Some(AgentName::Invoice)) => (stage == Stage::Completed).then_some((AgentName::Invoice, Task::Billing)),
+        _ => match stage {
+            Stage::New | Stage::Qualifying | Stage::Scheduling => Some((AgentName::LeadResponse, Task::Inquiry)),
+            Stage::Booked => Some((AgentName::Scheduler, Task::CustomerFollowUp)),
+            _ => None,
+        },
+    }
 }
 
 /// Runs (or resumes) the squad for the job's lead; returns the run's final or parked status.
@@ -98,12 +122,14 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
     let run_id = payload.resume_run.as_deref().unwrap_or(job.id.as_str());
     loop {
         let mut tx = TenantTx::begin(squad.db, &scope).await?;
-        let first_agent = payload.start_with.unwrap_or(AgentName::LeadResponse);
-        let run = runs::get_or_start(&mut tx, run_id, payload.lead_id, first_agent.as_str()).await?;
-        let steps = runs::steps(&mut tx, run_id).await?;
         let lead = leads::get(&mut tx, payload.lead_id)
             .await?
             .ok_or_else(|| RunError::Payload("the lead no longer exists".into()))?;
+        let route = route(&payload, lead.stage);
+        let (first_agent, task) = route.unwrap_or((AgentName::LeadResponse, Task::Inquiry));
+        let run = runs::get_or_start(&mut tx, run_id, payload.lead_id, first_agent.as_str(), task.as_str()).await?;
+        let task = Task::parse(&run.task).unwrap_or_default();
+        let steps = runs::steps(&mut tx, run_id).await?;
         let conversation = leads::messages(&mut tx, payload.lead_id).await?;
         let memory: Vec<String> = memories::for_customer(&mut tx, lead.customer_id, 10)
             .await?
@@ -132,12 +158,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
         if busy {
             return Err(RunError::LeadBusy);
         }
-        let expected = match first_agent {
-            AgentName::LeadResponse => matches!(lead.stage, Stage::New | Stage::Qualifying | Stage::Scheduling),
-            AgentName::Scheduler => matches!(lead.stage, Stage::Qualifying | Stage::Scheduling),
-            AgentName::Invoice => lead.stage == Stage::Completed,
-        };
-        if steps.is_empty() && !expected {
+        if steps.is_empty() && route.is_none() {
             return follow_up(squad.db, &scope, run_id, &lead).await;
         }
         if steps.is_empty() && first_agent == AgentName::Scheduler && lead.stage == Stage::Qualifying {
@@ -174,7 +195,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
                 continue;
             }
             match response.stop_reason {
-                StopReason::EndTurn => return end_of_turn(squad.db, &scope, run_id, agent, &lead, &steps).await,
+                StopReason::EndTurn => return end_of_turn(squad.db, &scope, run_id, agent, task, &lead, &steps).await,
                 StopReason::MaxTokens => {
                     return escalate_limit(
                         squad.db,
@@ -240,7 +261,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
             .await;
         }
 
-        let request = build_request(squad, agent, &steps, &conversation, contact, &memory);
+        let request = build_request(squad, agent, task, &steps, &conversation, contact, memory);
         let started = Instant::now();
         let response = squad.model.converse(&request).await?;
         let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
@@ -287,10 +308,11 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
 fn build_request(
     squad: &Squad<'_>,
     agent: AgentName,
+    task: Task,
     steps: &[Step],
     conversation: &[store::leads::MessageRow],
     contact: Contact,
-    memory: &[String],
+    memory: Vec<String>,
 ) -> ModelRequest {
     let customer: Vec<CustomerMessage> = conversation
         .iter()
@@ -302,7 +324,7 @@ fn build_request(
         .rev()
         .find(|s| s.kind == "handoff" && s.payload["output"]["to"] == json!(agent.as_str()))
         .map(|s| s.payload["output"]["context"].clone());
-    let mut messages = vec![opening(contact, &customer, handoff.as_ref(), memory)];
+    let mut messages = vec![Opening { task, contact, messages: customer, handoff, memory }.to_message()];
     for step in steps.iter().filter(|s| s.agent == agent.as_str()) {
         if step.kind == "model_call" {
             if let Ok(response) = serde_json::from_value::<ModelResponse>(step.payload["response"].clone()) {
@@ -339,6 +361,7 @@ async fn end_of_turn(
     scope: &TenantScope,
     run_id: &str,
     agent: AgentName,
+    task: Task,
     lead: &LeadRow,
     steps: &[Step],
 ) -> Result<String, RunError> {
@@ -346,12 +369,14 @@ async fn end_of_turn(
     let escalated = steps.iter().any(|s| s.kind == "escalation" && s.payload.get("approval_for").is_none());
     let succeeded =
         |tool: &str| steps.iter().any(|s| s.payload["tool"] == json!(tool) && s.payload["is_error"] == json!(false));
-    let status = match agent {
+    let status = match (agent, task) {
         _ if escalated => "escalated",
-        AgentName::LeadResponse => "done",
-        AgentName::Scheduler if succeeded("book_appointment") => "waiting_completion",
-        AgentName::Invoice if succeeded("send_invoice") => "waiting_customer",
-        AgentName::Scheduler | AgentName::Invoice => "escalated",
+        (AgentName::LeadResponse, _) => "done",
+        (AgentName::Scheduler, _) if succeeded("cancel") => "done",
+        (AgentName::Scheduler, _) if succeeded("book_appointment") || succeeded("reschedule") => "waiting_completion",
+        (AgentName::Invoice, Task::PaymentFollowUp) if succeeded("check_payment") => "done",
+        (AgentName::Invoice, _) if succeeded("send_invoice") => "waiting_customer",
+        (AgentName::Scheduler | AgentName::Invoice, _) => "escalated",
     };
     let tools: Vec<&str> = steps
         .iter()

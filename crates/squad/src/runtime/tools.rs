@@ -10,11 +10,13 @@ use store::runs::{self, NewStep, RunUpdate};
 use store::{appointments, escalations, invoices, services, settings, technicians, StoreError, TenantScope, TenantTx};
 
 use super::{RunError, Squad};
-use crate::agents::{self, AgentName};
+use crate::agents::{self, AgentName, Task};
 use crate::facts::{InquiryFacts, PreferredTime};
 use crate::tools::availability::{check_availability, AvailabilityQuery, Slot, Technician};
-use crate::tools::invoice::{bill, format_money, BillInput};
+use crate::tools::invoice::{bill, format_date, format_money, BillInput};
 use crate::tools::qualify::{qualify_lead, Escalation, OrgContext};
+use crate::tools::service_area::check_service_area;
+use domain::policy::GuardAction;
 use store::memories::{self, Layer, NewMemory};
 
 /// A tool failure the agent should see (and may recover from), as opposed to a `RunError`.
@@ -52,7 +54,7 @@ pub(super) async fn execute(
     let started = std::time::Instant::now();
     let mut tx = TenantTx::begin(squad.db, scope).await?;
     let allowed = agents::tools(agent).iter().any(|t| t.name == name);
-    let gate = if allowed { guardrail(&mut tx, run_id, lead, name, tool_use_id).await } else { Ok(Gate::Allow) };
+    let gate = if allowed { guardrail(&mut tx, run_id, lead, name, tool_use_id, input).await } else { Ok(Gate::Allow) };
     let outcome = match gate {
         Err(err) => Err(err),
         Ok(Gate::Park { escalation_id }) => {
@@ -74,8 +76,14 @@ pub(super) async fn execute(
             return Ok(Executed::Parked);
         }
         Ok(Gate::Declined(note)) => Err(ToolError::Refused(format!("the owner declined this action: {note}"))),
-        Ok(Gate::Allow) if allowed => run_tool(squad, &mut tx, run_id, agent, lead, name, input).await,
-        Ok(Gate::Allow) => Err(ToolError::Refused(format!("the tool `{name}` is not available to {}", agent.as_str()))),
+        Ok(Gate::Blocked(reason)) => {
+            Err(ToolError::Refused(format!("the business's policy does not allow this: {reason}")))
+        }
+        Ok(gate @ (Gate::Allow | Gate::Approved)) if allowed => {
+            let call = Call { agent, lead, input, approved: matches!(gate, Gate::Approved) };
+            run_tool(squad, &mut tx, run_id, name, &call).await
+        }
+        Ok(_) => Err(ToolError::Refused(format!("the tool `{name}` is not available to {}", agent.as_str()))),
     };
     let (output, is_error) = match outcome {
         Ok(output) => (output, false),
@@ -117,49 +125,64 @@ pub(super) enum Executed {
 
 enum Gate {
     Allow,
+    /// A person approved this very call.
+    Approved,
     /// A person must approve first; the run parks until they decide.
     Park {
         escalation_id: String,
     },
     /// A person said no; the agent sees why.
     Declined(String),
+    /// The org's policy forbids it outright.
+    Blocked(String),
 }
 
-/// The org's guardrail policies, checked before a tool runs. Today: an invoice above the
-/// approval threshold is not sent until the owner approves it.
+/// What an org policy says about a tool call: why it needs a person, and what is proposed.
+struct Concern {
+    action: GuardAction,
+    reasons: Vec<String>,
+    proposed: Value,
+}
+
+impl Concern {
+    fn add(&mut self, action: GuardAction, reason: String) {
+        if action == GuardAction::Block {
+            self.action = GuardAction::Block;
+        }
+        self.reasons.push(reason);
+    }
+}
+
+/// The org's guardrail policies, checked before every tool call: discounts, invoices above the
+/// approval threshold, payment requests to an address that is not on file, and bookings the
+/// availability check did not offer. A call that needs approval parks the run until the owner
+/// decides; the decision is looked up by the call's id when the run resumes.
 async fn guardrail(
     tx: &mut TenantTx,
     run_id: &str,
     lead: &LeadRow,
     name: &str,
     tool_use_id: &str,
+    input: &Value,
 ) -> Result<Gate, ToolError> {
-    if name != "send_invoice" {
-        return Ok(Gate::Allow);
-    }
-    let Some(invoice) = invoices::for_lead(tx, lead.id).await?.into_iter().rev().find(|i| i.status == "draft") else {
-        return Ok(Gate::Allow);
-    };
-    let threshold = settings::get(tx).await?.invoice_approval_above_cents;
-    if invoice.total_cents <= threshold {
-        return Ok(Gate::Allow);
+    let Some(concern) = concerns(tx, lead, name, input).await? else { return Ok(Gate::Allow) };
+    let reason = concern.reasons.join(" ");
+    if concern.action == GuardAction::Block {
+        return Ok(Gate::Blocked(reason));
     }
     let decided = escalations::for_run(tx, run_id)
         .await?
         .into_iter()
         .find(|e| e.kind == "approval" && e.proposed_action["tool_use_id"] == json!(tool_use_id));
     match decided {
-        Some(e) if e.status == "approved" => Ok(Gate::Allow),
+        Some(e) if e.is_approved() => Ok(Gate::Approved),
         Some(e) if e.status == "pending" => Ok(Gate::Park { escalation_id: e.id }),
         Some(e) => Ok(Gate::Declined(e.decision_note.unwrap_or_else(|| e.status.clone()))),
         None => {
-            let money = |c: i64| format_money(c, &invoice.currency);
-            let reason = format!(
-                "Invoice {} for {} is above the {} approval threshold.",
-                invoice.number,
-                money(invoice.total_cents),
-                money(threshold)
-            );
+            let mut proposed = concern.proposed;
+            proposed["tool"] = json!(name);
+            proposed["tool_use_id"] = json!(tool_use_id);
+            proposed["input"] = input.clone();
             let escalation_id = escalations::insert(
                 tx,
                 &escalations::NewEscalation {
@@ -167,10 +190,7 @@ async fn guardrail(
                     run_id: Some(run_id),
                     kind: "approval",
                     reason: &reason,
-                    proposed_action: json!({
-                        "tool": name, "tool_use_id": tool_use_id, "invoice_id": invoice.id,
-                        "number": invoice.number, "total_cents": invoice.total_cents,
-                    }),
+                    proposed_action: proposed,
                 },
             )
             .await?;
@@ -180,35 +200,160 @@ async fn guardrail(
     }
 }
 
-async fn run_tool(
-    squad: &Squad<'_>,
-    tx: &mut TenantTx,
-    run_id: &str,
-    agent: AgentName,
-    lead: &LeadRow,
-    name: &str,
-    input: &Value,
-) -> ToolResult {
+async fn concerns(tx: &mut TenantTx, lead: &LeadRow, name: &str, input: &Value) -> Result<Option<Concern>, ToolError> {
+    let org = settings::get(tx).await?;
+    let rules = org.policies.guardrails;
+    let mut concern = Concern { action: GuardAction::RequireApproval, reasons: Vec::new(), proposed: json!({}) };
     match name {
+        "generate_invoice" => {
+            let percent = discount_percent(input)?;
+            if percent > 0 {
+                concern.add(rules.discounts, format!("A {percent}% discount on the invoice."));
+                concern.proposed = json!({ "discount_percent": percent });
+            }
+        }
+        "send_invoice" => {
+            let Some(invoice) = latest_draft(tx, lead).await? else { return Ok(None) };
+            let money = |c: i64| format_money(c, &invoice.currency);
+            if let Some(to) = new_billing_address(tx, lead, input).await? {
+                concern.add(
+                    rules.new_payment_address,
+                    format!("The invoice would go to {to}, which is not the customer's address on file."),
+                );
+            }
+            if invoice.total_cents > org.invoice_approval_above_cents {
+                concern.add(
+                    GuardAction::RequireApproval,
+                    format!(
+                        "Invoice {} for {} is above the {} approval threshold.",
+                        invoice.number,
+                        money(invoice.total_cents),
+                        money(org.invoice_approval_above_cents)
+                    ),
+                );
+            }
+            concern.proposed =
+                json!({ "invoice_id": invoice.id, "number": invoice.number, "total_cents": invoice.total_cents });
+        }
+        // A booking the availability check did not offer is refused by `book` itself unless the
+        // owner lets such bookings through with approval.
+        "book_appointment" | "reschedule" if rules.booking_outside_rules == GuardAction::RequireApproval => {
+            let (technician, starts_at) = requested_slot(input)?;
+            let (slots, _) = openings(tx, lead).await?;
+            if !slots.iter().any(|s| s.technician_id == technician && s.starts_at == starts_at) {
+                concern.add(
+                    GuardAction::RequireApproval,
+                    format!(
+                        "{} is not one of the openings (business hours, holidays, buffers, the technician's hours).",
+                        local_time(&org, starts_at)
+                    ),
+                );
+                concern.proposed = json!({ "technician_id": technician, "starts_at": starts_at });
+            }
+        }
+        _ => {}
+    }
+    Ok((!concern.reasons.is_empty()).then_some(concern))
+}
+
+fn discount_percent(input: &Value) -> Result<i64, ToolError> {
+    match &input["discount_percent"] {
+        Value::Null => Ok(0),
+        v => v
+            .as_i64()
+            .filter(|p| (0..=100).contains(p))
+            .ok_or_else(|| ToolError::Refused("discount_percent is a whole number from 0 to 100".into())),
+    }
+}
+
+/// The address in `send_invoice`'s `email` when it differs from the customer's on file.
+async fn new_billing_address(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> Result<Option<String>, ToolError> {
+    let Some(raw) = input["email"].as_str() else { return Ok(None) };
+    let to = domain::Email::parse(raw).map_err(|e| ToolError::Refused(format!("`email`: {e}")))?;
+    let on_file = store::customers::get(tx, lead.customer_id).await?.and_then(|c| c.email);
+    let same =
+        on_file.as_deref().and_then(|e| domain::Email::parse(e).ok()).is_some_and(|e| e.canonical() == to.canonical());
+    Ok((!same).then(|| to.as_str().to_owned()))
+}
+
+fn requested_slot(input: &Value) -> Result<(String, i64), ToolError> {
+    let technician = input["technician_id"].as_str().unwrap_or_default().to_owned();
+    let starts_at =
+        input["starts_at"].as_i64().ok_or_else(|| ToolError::Refused("starts_at must be a Unix time in ms".into()))?;
+    Ok((technician, starts_at))
+}
+
+async fn latest_draft(tx: &mut TenantTx, lead: &LeadRow) -> Result<Option<invoices::InvoiceRow>, StoreError> {
+    Ok(invoices::for_lead(tx, lead.id).await?.into_iter().rev().find(|i| i.status == "draft"))
+}
+
+/// One tool call's context.
+struct Call<'a> {
+    agent: AgentName,
+    lead: &'a LeadRow,
+    input: &'a Value,
+    /// A person approved this call (a guardrail asked them).
+    approved: bool,
+}
+
+async fn run_tool(squad: &Squad<'_>, tx: &mut TenantTx, run_id: &str, name: &str, call: &Call<'_>) -> ToolResult {
+    let (lead, input) = (call.lead, call.input);
+    match name {
+        "lookup_customer" => lookup_customer(tx, lead).await,
         "qualify_lead" => qualify(tx, lead, input).await,
-        "send_reply" => {
+        "check_service_area" => {
+            let org = settings::get(tx).await?;
+            let zip = input["postal_code"].as_str();
+            Ok(serde_json::to_value(check_service_area(&org.service_area, zip)).unwrap_or(Value::Null))
+        }
+        "quote_price" => quote_price(tx, lead).await,
+        "send_reply" | "request_details" => {
             let text = input["text"].as_str().map(str::trim).unwrap_or_default();
             if text.is_empty() || text.chars().count() > 2000 {
                 return Err(ToolError::Refused("a reply needs 1 to 2000 characters of text".into()));
             }
-            send(tx, lead, text).await
+            let sent = send(tx, lead, text).await?;
+            if name == "request_details" {
+                leads::set_waiting_on(tx, lead.id, WaitingOn::Customer).await?;
+            }
+            Ok(sent)
         }
         "escalate" => escalate(tx, run_id, lead, input).await,
-        "handoff_to_agent" => handoff(squad, tx, run_id, agent, lead, input).await,
+        "handoff_to_agent" => handoff(squad, tx, run_id, call.agent, lead, input).await,
         "check_availability" => {
+            let preference = match input["preferred_time"].as_str() {
+                None => None,
+                Some(p) => Some(PreferredTime::parse(p).ok_or_else(|| {
+                    ToolError::Refused("preferred_time is mornings, afternoons, evenings or weekends".into())
+                })?),
+            };
             let (slots, service) = openings(tx, lead).await?;
+            // One opening per start time, so ten of them span the days ahead; the preference
+            // filters when anything matches it.
+            let mut starts = std::collections::HashSet::new();
+            let distinct: Vec<&Slot> = slots.iter().filter(|s| starts.insert(s.starts_at)).collect();
+            let preferred: Vec<&Slot> =
+                distinct.iter().copied().filter(|s| preference.is_none_or(|p| p.suits(&s.local_start))).collect();
+            let preference_met = preference.is_some() && !preferred.is_empty();
+            let offered = if preferred.is_empty() { distinct } else { preferred };
             let service =
                 json!({ "id": service.id, "name": service.name, "duration_minutes": service.duration_minutes });
-            Ok(json!({ "service": service, "slots": slots.iter().take(10).collect::<Vec<_>>() }))
+            let org = settings::get(tx).await?;
+            let current = booked(tx, lead).await?.map(|a| {
+                json!({ "appointment_id": a.id, "technician_id": a.technician_id, "starts_at": a.starts_at,
+                        "local_start": local_iso(&org, a.starts_at) })
+            });
+            Ok(json!({ "service": service, "current_appointment": current, "preference_met": preference_met,
+                       "slots": offered.into_iter().take(10).collect::<Vec<_>>() }))
         }
-        "book_appointment" => book(tx, lead, input).await,
+        "book_appointment" => book(tx, lead, input, call.approved).await,
+        "reschedule" => reschedule(tx, lead, input, call.approved).await,
+        "cancel" => cancel(tx, lead, input).await,
         "send_confirmation" => confirm(tx, lead).await,
-        "generate_invoice" => generate_invoice(tx, lead).await,
+        "generate_invoice" => generate_invoice(tx, lead, input).await,
+        "send_invoice" => send_invoice(squad, tx, lead, input).await,
+        "check_payment" => check_payment(tx, lead).await,
+        "send_payment_reminder" => send_payment_reminder(tx, lead).await,
         "save_preference" => save_preference(tx, lead, input).await,
         "search_memory" => search_memory(tx, input).await,
         "log_issue" => {
@@ -229,7 +374,6 @@ async fn run_tool(
             .await?;
             Ok(json!({ "memory_id": id }))
         }
-        "send_invoice" => send_invoice(tx, lead).await,
         other => Err(ToolError::Refused(format!("unknown tool `{other}`"))),
     }
 }
@@ -241,7 +385,7 @@ async fn qualify(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult
     let catalog = services::list(tx).await?;
     let active: Vec<_> = catalog.iter().filter(|s| s.active).collect();
     let ctx = OrgContext {
-        service_zips: org.service_area.zip_codes.clone(),
+        area: org.service_area.clone(),
         offered_skills: active.iter().filter_map(|s| s.skill.clone()).collect(),
     };
     let q = qualify_lead(&facts, &ctx);
@@ -305,6 +449,7 @@ async fn send(tx: &mut TenantTx, lead: &LeadRow, text: &str) -> ToolResult {
             subject: None,
             body: text.to_owned(),
             external_id: None,
+            recipient: None,
         },
     )
     .await?;
@@ -329,7 +474,13 @@ async fn escalate(tx: &mut TenantTx, run_id: &str, lead: &LeadRow, input: &Value
         },
     )
     .await?;
-    leads::set_stage(tx, lead.id, Stage::Escalated, WaitingOn::Owner).await?;
+    // A booked (or later) lead keeps its stage: the job is still on; the owner is asked a question.
+    let current = leads::get(tx, lead.id).await?.map_or(lead.stage, |l| l.stage);
+    if matches!(current, Stage::Booked | Stage::Completed | Stage::Invoiced | Stage::Paid) {
+        leads::set_waiting_on(tx, lead.id, WaitingOn::Owner).await?;
+    } else {
+        leads::set_stage(tx, lead.id, Stage::Escalated, WaitingOn::Owner).await?;
+    }
     Ok(json!({ "escalation_id": id }))
 }
 
@@ -351,7 +502,7 @@ async fn handoff(
             current.stage
         )));
     }
-    let run = runs::get_or_start(tx, run_id, lead.id, agent.as_str()).await?;
+    let run = runs::get(tx, run_id).await?.ok_or_else(|| ToolError::Refused("the run is gone".into()))?;
     if run.handoffs >= squad.limits.max_handoffs {
         return Err(ToolError::Refused("the run has used all its handoffs".into()));
     }
@@ -381,7 +532,7 @@ async fn openings(tx: &mut TenantTx, lead: &LeadRow) -> Result<(Vec<Slot>, servi
         services::get(tx, service_id).await?.ok_or_else(|| ToolError::Refused("the service was removed".into()))?;
     let org = settings::get(tx).await?;
     let now = store::now_ms();
-    let busy = appointments::busy_since(tx, now).await?;
+    let busy = appointments::busy_since(tx, now, lead.id).await?;
     let crew: Vec<Technician> = technicians::list(tx)
         .await?
         .into_iter()
@@ -412,17 +563,46 @@ async fn openings(tx: &mut TenantTx, lead: &LeadRow) -> Result<(Vec<Slot>, servi
     Ok((slots, service))
 }
 
-async fn book(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
-    let technician = input["technician_id"].as_str().unwrap_or_default().to_owned();
-    let starts_at =
-        input["starts_at"].as_i64().ok_or_else(|| ToolError::Refused("starts_at must be a Unix time in ms".into()))?;
+/// The lead's live (scheduled or confirmed) appointment.
+async fn booked(tx: &mut TenantTx, lead: &LeadRow) -> Result<Option<appointments::AppointmentRow>, StoreError> {
+    Ok(appointments::for_lead(tx, lead.id)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|a| a.status == "scheduled" || a.status == "confirmed"))
+}
+
+/// Books `input`'s opening for the lead: one of the current openings, or — when the owner approved
+/// an off-rule booking — any time the technician is free. The database refuses overlaps either way.
+async fn place_booking(
+    tx: &mut TenantTx,
+    lead: &LeadRow,
+    input: &Value,
+    approved: bool,
+) -> Result<(String, Slot), ToolError> {
+    let (technician, starts_at) = requested_slot(input)?;
     let (slots, service) = openings(tx, lead).await?;
-    let slot = slots
-        .iter()
-        .find(|s| s.technician_id == technician && s.starts_at == starts_at)
-        .ok_or_else(|| ToolError::Refused("that is not one of the current openings; check availability again".into()))?
-        .clone();
+    let offered = slots.iter().find(|s| s.technician_id == technician && s.starts_at == starts_at).cloned();
     let technician_id = TechnicianId::parse(&technician).map_err(|e| ToolError::Refused(e.to_string()))?;
+    let slot = match offered {
+        Some(slot) => slot,
+        None if approved => {
+            technicians::get(tx, technician_id)
+                .await?
+                .filter(|t| t.active)
+                .ok_or_else(|| ToolError::Refused("that technician is not on the active crew".into()))?;
+            let org = settings::get(tx).await?;
+            Slot {
+                technician_id: technician.clone(),
+                starts_at,
+                ends_at: starts_at + service.duration_minutes * 60_000,
+                local_start: local_iso(&org, starts_at),
+            }
+        }
+        None => {
+            return Err(ToolError::Refused("that is not one of the current openings; check availability again".into()))
+        }
+    };
     let booked = appointments::book(
         tx,
         &appointments::NewAppointment {
@@ -434,13 +614,20 @@ async fn book(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
         },
     )
     .await;
-    let appointment_id = match booked {
-        Ok(id) => id,
+    match booked {
+        Ok(id) => Ok((id, slot)),
         Err(StoreError::Conflict { .. }) => {
-            return Err(ToolError::Conflict("that opening was just taken; check availability again".into()))
+            Err(ToolError::Conflict("that opening was just taken; check availability again".into()))
         }
-        Err(other) => return Err(other.into()),
-    };
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn book(tx: &mut TenantTx, lead: &LeadRow, input: &Value, approved: bool) -> ToolResult {
+    if booked(tx, lead).await?.is_some() {
+        return Err(ToolError::Refused("the lead already has a booked appointment; use reschedule".into()));
+    }
+    let (appointment_id, slot) = place_booking(tx, lead, input, approved).await?;
     leads::set_stage(tx, lead.id, Stage::Booked, WaitingOn::None).await?;
     let reminders = schedule_reminders(tx, &appointment_id, slot.starts_at).await?;
     Ok(json!({
@@ -451,6 +638,50 @@ async fn book(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
         "technician_id": slot.technician_id,
         "reminders_minutes_before": reminders,
     }))
+}
+
+/// Moves the lead's booking: the old appointment is cancelled (its reminders then skip) and the
+/// new one booked with fresh reminders, in one transaction.
+async fn reschedule(tx: &mut TenantTx, lead: &LeadRow, input: &Value, approved: bool) -> ToolResult {
+    let current =
+        booked(tx, lead).await?.ok_or_else(|| ToolError::Refused("there is no booked appointment to move".into()))?;
+    let (_, starts_at) = requested_slot(input)?;
+    if starts_at == current.starts_at && input["technician_id"] == json!(current.technician_id) {
+        return Err(ToolError::Refused("that is the appointment's current time".into()));
+    }
+    appointments::cancel(tx, &current.id).await?;
+    let (appointment_id, slot) = place_booking(tx, lead, input, approved).await?;
+    let reminders = schedule_reminders(tx, &appointment_id, slot.starts_at).await?;
+    Ok(json!({
+        "appointment_id": appointment_id,
+        "previous_appointment_id": current.id,
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
+        "local_start": slot.local_start,
+        "technician_id": slot.technician_id,
+        "reminders_minutes_before": reminders,
+    }))
+}
+
+/// Cancels the lead's booking at the customer's request; the lead is closed.
+async fn cancel(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
+    let current =
+        booked(tx, lead).await?.ok_or_else(|| ToolError::Refused("there is no booked appointment to cancel".into()))?;
+    appointments::cancel(tx, &current.id).await?;
+    leads::set_stage(tx, lead.id, Stage::Disqualified, WaitingOn::None).await?;
+    let reason = input["reason"].as_str().unwrap_or("cancelled by the customer");
+    memories::remember(
+        tx,
+        &NewMemory {
+            layer: Layer::History,
+            customer_id: Some(lead.customer_id),
+            lead_id: Some(lead.id),
+            key: None,
+            content: &format!("Appointment cancelled: {}", reason.chars().take(200).collect::<String>()),
+        },
+    )
+    .await?;
+    Ok(json!({ "appointment_id": current.id, "cancelled": true }))
 }
 
 /// Queues the org's reminders (24 h and 1 h before by default) as jobs in the booking's own
@@ -506,6 +737,7 @@ pub async fn send_reminder(db: &store::Db, scope: &TenantScope, payload: &Value)
             subject: None,
             body: text,
             external_id: None,
+            recipient: None,
         },
     )
     .await?;
@@ -513,14 +745,21 @@ pub async fn send_reminder(db: &store::Db, scope: &TenantScope, payload: &Value)
     Ok(true)
 }
 
+/// Confirms the lead's booking — or, when its last booking was cancelled, the cancellation.
 async fn confirm(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
-    let booked = appointments::for_lead(tx, lead.id).await?;
-    let appointment = booked
-        .iter()
-        .rev()
-        .find(|a| a.status == "scheduled" || a.status == "confirmed")
-        .ok_or_else(|| ToolError::Refused("there is no booked appointment to confirm".into()))?;
     let org = settings::get(tx).await?;
+    let Some(appointment) = booked(tx, lead).await? else {
+        let cancelled = appointments::for_lead(tx, lead.id).await?.into_iter().rev().find(|a| a.status == "cancelled");
+        let Some(cancelled) = cancelled else {
+            return Err(ToolError::Refused("there is no booked appointment to confirm".into()));
+        };
+        let text = format!(
+            "Your appointment on {} is cancelled. If you need us again, just reply here.",
+            local_time(&org, cancelled.starts_at)
+        );
+        let sent = send(tx, lead, &text).await?;
+        return Ok(json!({ "message_id": sent["message_id"], "text": text }));
+    };
     let tech_name = match TechnicianId::parse(&appointment.technician_id) {
         Ok(id) => technicians::get(tx, id).await?.map(|t| t.name),
         Err(_) => None,
@@ -535,7 +774,8 @@ async fn confirm(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
 }
 
 /// Prices the lead's completed appointment. Idempotent: an appointment is invoiced once.
-async fn generate_invoice(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
+async fn generate_invoice(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
+    let discount = discount_percent(input)?;
     let done = appointments::for_lead(tx, lead.id)
         .await?
         .into_iter()
@@ -569,6 +809,7 @@ async fn generate_invoice(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
                 emergency_fee_cents: (current.urgency.as_deref() == Some("emergency"))
                     .then_some(service.emergency_fee_cents),
                 tax_rate_bps: org.tax_rate_bps,
+                discount_bps: discount * 100,
             });
             invoices::create(
                 tx,
@@ -587,6 +828,7 @@ async fn generate_invoice(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
                         })
                         .collect(),
                     subtotal_cents: priced.subtotal_cents,
+                    discount_cents: priced.discount_cents,
                     tax_cents: priced.tax_cents,
                     total_cents: priced.total_cents,
                     due_at: Some(store::now_ms() + org.payment_terms_days * 86_400_000),
@@ -598,36 +840,155 @@ async fn generate_invoice(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
     Ok(serde_json::to_value(&invoice).unwrap_or(Value::Null))
 }
 
-/// Sends the itemised invoice as a message. There is no online payment link yet: the message
-/// says how to arrange payment instead of pointing at a page that cannot take it.
-async fn send_invoice(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
-    let invoice = invoices::for_lead(tx, lead.id)
-        .await?
-        .into_iter()
-        .rev()
-        .find(|i| i.status == "draft")
-        .ok_or_else(|| ToolError::Refused("there is no unsent invoice for this lead".into()))?;
-    let org = settings::get(tx).await?;
+/// The invoice as the customer reads it: lines, discount, tax, total and due date.
+fn invoice_text(org: &domain::catalog::BusinessSettings, invoice: &invoices::InvoiceRow) -> String {
     let money = |cents: i64| format_money(cents, &invoice.currency);
     let mut text = format!("Invoice {} for your completed job:\n", invoice.number);
     for line in &invoice.lines {
         text.push_str(&format!("- {}: {}\n", line.description, money(line.amount_cents)));
     }
+    if invoice.discount_cents > 0 {
+        text.push_str(&format!("Discount: -{}\n", money(invoice.discount_cents)));
+    }
     if invoice.tax_cents > 0 {
         text.push_str(&format!("Tax: {}\n", money(invoice.tax_cents)));
     }
-    let due = invoice
-        .due_at
-        .and_then(|ms| org.time_zone.tz().timestamp_millis_opt(ms).single())
-        .map(|t| format!(" by {}", t.format("%B %-d, %Y")))
-        .unwrap_or_default();
-    text.push_str(&format!("Total due{due}: {}. Reply here to arrange payment.", money(invoice.total_cents)));
-    let sent = send(tx, lead, &text).await?;
+    text.push_str(&format!("Total due{}: {}.", due_phrase(org, invoice.due_at), money(invoice.total_cents)));
+    text
+}
+
+fn due_phrase(org: &domain::catalog::BusinessSettings, due_at: Option<i64>) -> String {
+    due_at.and_then(|ms| format_date(&org.time_zone, ms)).map(|d| format!(" by {d}")).unwrap_or_default()
+}
+
+/// Payment follow-ups: an Invoice run on the due date and a week after it. Each checks the payment
+/// first, so a paid invoice gets no reminder.
+const PAYMENT_FOLLOW_UP_DAYS_AFTER_DUE: [i64; 2] = [0, 7];
+
+/// Sends the itemised invoice with its pay link, to the customer's address on file or — when the
+/// owner approved it — to the address in `email`.
+async fn send_invoice(squad: &Squad<'_>, tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
+    let invoice = latest_draft(tx, lead)
+        .await?
+        .ok_or_else(|| ToolError::Refused("there is no unsent invoice for this lead".into()))?;
+    let recipient = new_billing_address(tx, lead, input).await?;
+    let org = settings::get(tx).await?;
+    let url = squad.payments.link(tx, &invoice).await?;
+    let text = format!("{}\nPay online: {url}\nReply here with any questions.", invoice_text(&org, &invoice));
+    let message_id = leads::insert_message(
+        tx,
+        &NewMessage {
+            lead_id: lead.id,
+            direction: Direction::Outbound,
+            channel: lead.channel,
+            author: Author::Agent,
+            subject: Some(format!("Invoice {}", invoice.number)),
+            body: text,
+            external_id: None,
+            recipient: recipient.clone(),
+        },
+    )
+    .await?;
     invoices::mark_sent(tx, &invoice.id).await?;
     leads::set_stage(tx, lead.id, Stage::Invoiced, WaitingOn::Customer).await?;
-    Ok(
-        json!({ "invoice_id": invoice.id, "number": invoice.number, "total_cents": invoice.total_cents, "message_id": sent["message_id"] }),
-    )
+    let due = invoice.due_at.unwrap_or_else(store::now_ms);
+    for (n, days) in PAYMENT_FOLLOW_UP_DAYS_AFTER_DUE.iter().enumerate() {
+        store::jobs::enqueue(
+            tx,
+            &store::jobs::NewJob {
+                kind: "run_squad".to_owned(),
+                payload: json!({ "lead_id": lead.id, "task": Task::PaymentFollowUp }),
+                run_at: Some(due + days * 86_400_000),
+                max_attempts: 8,
+                idempotency_key: format!("payment_follow_up:{}:{n}", invoice.id),
+            },
+        )
+        .await?;
+    }
+    Ok(json!({
+        "invoice_id": invoice.id, "number": invoice.number, "total_cents": invoice.total_cents,
+        "message_id": message_id, "payment_url": url, "provider": squad.payments.provider(), "recipient": recipient,
+    }))
+}
+
+/// The newest invoice that was sent (paid or not).
+async fn latest_sent(tx: &mut TenantTx, lead: &LeadRow) -> Result<Option<invoices::InvoiceRow>, StoreError> {
+    Ok(invoices::for_lead(tx, lead.id).await?.into_iter().rev().find(|i| i.status == "sent" || i.status == "paid"))
+}
+
+async fn check_payment(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
+    let invoice = latest_sent(tx, lead)
+        .await?
+        .ok_or_else(|| ToolError::Refused("no invoice has been sent for this lead".into()))?;
+    let paid: i64 = store::payments::for_invoice(tx, &invoice.id).await?.iter().map(|p| p.amount_cents).sum();
+    let overdue = invoice.status == "sent" && invoice.due_at.is_some_and(|d| d < store::now_ms());
+    Ok(json!({
+        "invoice_id": invoice.id, "number": invoice.number, "status": invoice.status,
+        "total_cents": invoice.total_cents, "paid_cents": paid, "balance_cents": invoice.total_cents - paid,
+        "due_at": invoice.due_at, "overdue": overdue,
+    }))
+}
+
+async fn send_payment_reminder(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
+    let invoice = latest_sent(tx, lead)
+        .await?
+        .ok_or_else(|| ToolError::Refused("no invoice has been sent for this lead".into()))?;
+    if invoice.status != "sent" {
+        return Err(ToolError::Refused(format!("invoice {} is already {}", invoice.number, invoice.status)));
+    }
+    let org = settings::get(tx).await?;
+    let paid: i64 = store::payments::for_invoice(tx, &invoice.id).await?.iter().map(|p| p.amount_cents).sum();
+    let balance = format_money(invoice.total_cents - paid, &invoice.currency);
+    let due = due_phrase(&org, invoice.due_at);
+    let link = invoice.payment_url.as_deref().map(|u| format!(" You can pay online: {u}")).unwrap_or_default();
+    let text = format!(
+        "A friendly reminder: invoice {} has {balance} to pay{}.{link} Reply here if you have any questions.",
+        invoice.number,
+        if due.is_empty() { String::new() } else { format!(", due{due}") },
+    );
+    let sent = send(tx, lead, &text).await?;
+    Ok(json!({ "invoice_id": invoice.id, "message_id": sent["message_id"], "balance": balance }))
+}
+
+/// What the customer record says, for Lead Response before it replies.
+async fn lookup_customer(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
+    let customer = store::customers::get(tx, lead.customer_id)
+        .await?
+        .ok_or_else(|| ToolError::Refused("the customer record is gone".into()))?;
+    let history = memories::for_customer(tx, lead.customer_id, 5).await?;
+    Ok(json!({
+        "name": customer.name, "has_email": customer.email.is_some(), "has_phone": customer.phone.is_some(),
+        "postal_code": customer.postal_code, "customer_since": customer.created_at,
+        "remembered": history.iter().map(|m| format!("{}: {}", m.layer, m.content)).collect::<Vec<_>>(),
+    }))
+}
+
+/// The price list's terms for the lead's service: read-only, so no one can change a price here.
+async fn quote_price(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
+    let current = leads::get(tx, lead.id).await?.ok_or_else(|| ToolError::Refused("the lead is gone".into()))?;
+    let service_id = current
+        .service_id
+        .ok_or_else(|| ToolError::Refused("the lead has no recognised service to quote; qualify it first".into()))?;
+    let service =
+        services::get(tx, service_id).await?.ok_or_else(|| ToolError::Refused("the service was removed".into()))?;
+    let org = settings::get(tx).await?;
+    let money = |c: i64| format_money(c, &org.currency);
+    let basis = match service.pricing {
+        domain::catalog::Pricing::Flat => format!("{} flat", money(service.price_cents)),
+        domain::catalog::Pricing::Hourly => {
+            format!("{} per hour, typically {} minutes", money(service.price_cents), service.duration_minutes)
+        }
+    };
+    let emergency = if service.emergency_fee_cents > 0 {
+        format!("; emergencies add a {} call-out fee", money(service.emergency_fee_cents))
+    } else {
+        String::new()
+    };
+    Ok(json!({
+        "service": service.name, "pricing": service.pricing, "price_cents": service.price_cents,
+        "duration_minutes": service.duration_minutes, "emergency_fee_cents": service.emergency_fee_cents,
+        "summary": format!("{}: {basis}{emergency}.", service.name),
+    }))
 }
 
 /// Remembers an allow-listed customer preference (never free text from the customer).
@@ -664,6 +1025,16 @@ async fn search_memory(tx: &mut TenantTx, input: &Value) -> ToolResult {
     };
     let found = memories::search(tx, layer, Some(query), 10).await?;
     Ok(json!({ "entries": found }))
+}
+
+/// "2026-11-03T08:00" in the business's time zone, the form availability's openings use.
+fn local_iso(org: &domain::catalog::BusinessSettings, ms: i64) -> String {
+    org.time_zone
+        .tz()
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+        .unwrap_or_default()
 }
 
 /// "Tuesday, November 3 at 8:00 AM" in the business's time zone.

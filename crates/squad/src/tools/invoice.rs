@@ -18,6 +18,8 @@ pub struct Line {
 pub struct Bill {
     pub lines: Vec<Line>,
     pub subtotal_cents: i64,
+    /// Taken off the subtotal before tax (an owner-approved discount).
+    pub discount_cents: i64,
     pub tax_cents: i64,
     pub total_cents: i64,
 }
@@ -33,6 +35,8 @@ pub struct BillInput<'a> {
     /// The emergency fee applies when the lead was an emergency.
     pub emergency_fee_cents: Option<i64>,
     pub tax_rate_bps: i64,
+    /// An approved discount in basis points of the subtotal (1000 is 10%).
+    pub discount_bps: i64,
 }
 
 /// `numerator / denominator`, rounded half away from zero, for non-negative amounts.
@@ -70,10 +74,20 @@ pub fn bill(input: &BillInput<'_>) -> Bill {
             taxable: input.taxable,
         });
     }
-    let subtotal_cents = lines.iter().map(|l| l.amount_cents).sum();
+    let subtotal_cents: i64 = lines.iter().map(|l| l.amount_cents).sum();
+    let discount_bps = input.discount_bps.clamp(0, 10_000);
+    let discount_cents = div_round(subtotal_cents * discount_bps, 10_000);
+    // The discount lowers the taxable part in proportion.
     let taxable: i64 = lines.iter().filter(|l| l.taxable).map(|l| l.amount_cents).sum();
-    let tax_cents = div_round(taxable * input.tax_rate_bps, 10_000);
-    Bill { lines, subtotal_cents, tax_cents, total_cents: subtotal_cents + tax_cents }
+    let taxable_after = taxable - div_round(taxable * discount_bps, 10_000);
+    let tax_cents = div_round(taxable_after * input.tax_rate_bps, 10_000);
+    Bill { lines, subtotal_cents, discount_cents, tax_cents, total_cents: subtotal_cents - discount_cents + tax_cents }
+}
+
+/// "November 3, 2026" in the business's time zone.
+pub fn format_date(tz: &domain::schedule::TimeZone, ms: i64) -> Option<String> {
+    use chrono::TimeZone as _;
+    tz.tz().timestamp_millis_opt(ms).single().map(|t| t.format("%B %-d, %Y").to_string())
 }
 
 /// "$1,234.56" for cents in a currency with two decimals.
@@ -107,7 +121,19 @@ mod tests {
             minutes: 120,
             emergency_fee_cents: None,
             tax_rate_bps: 0,
+            discount_bps: 0,
         }
+    }
+
+    #[test]
+    fn a_discount_comes_off_the_subtotal_and_lowers_the_tax_in_proportion() {
+        let b = bill(&BillInput { discount_bps: 1_000, tax_rate_bps: 825, ..input(Pricing::Hourly) });
+        assert_eq!(b.subtotal_cents, 25_000);
+        assert_eq!(b.discount_cents, 2_500);
+        assert_eq!(b.tax_cents, 1_856, "8.25 % of 225.00 is 18.5625");
+        assert_eq!(b.total_cents, 25_000 - 2_500 + 1_856);
+        let silly = bill(&BillInput { discount_bps: 50_000, ..input(Pricing::Flat) });
+        assert_eq!(silly.total_cents, 0, "a discount never makes a total negative");
     }
 
     #[test]

@@ -8,8 +8,8 @@ use crate::facts::{Hazard, InquiryFacts, Intent, Language, Urgency};
 /// What the tool needs to know about the business.
 #[derive(Debug, Clone, Default)]
 pub struct OrgContext {
-    /// ZIP codes served. Empty: the area is not configured, so no lead is refused for it.
-    pub service_zips: Vec<String>,
+    /// The area served. Not configured: no lead is refused for it.
+    pub area: domain::catalog::ServiceArea,
     /// Skill keys of the active services on the price list.
     pub offered_skills: Vec<String>,
 }
@@ -44,10 +44,9 @@ enum Area {
 }
 
 fn area(facts: &InquiryFacts, ctx: &OrgContext) -> Area {
-    match &facts.postal_code {
-        _ if ctx.service_zips.is_empty() => Area::Unknown,
-        Some(zip) if ctx.service_zips.iter().any(|z| z == zip) => Area::Inside,
-        Some(_) => Area::Outside,
+    match super::service_area::check_service_area(&ctx.area, facts.postal_code.as_deref()).inside {
+        Some(true) => Area::Inside,
+        Some(false) => Area::Outside,
         None => Area::Unknown,
     }
 }
@@ -161,7 +160,10 @@ mod tests {
     }
 
     fn ctx() -> OrgContext {
-        OrgContext { service_zips: vec!["62704".into()], offered_skills: vec!["furnace_repair".into()] }
+        OrgContext {
+            area: domain::catalog::ServiceArea { zip_codes: vec!["62704".into()], ..Default::default() },
+            offered_skills: vec!["furnace_repair".into()],
+        }
     }
 
     #[test]

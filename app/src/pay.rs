@@ -1,0 +1,237 @@
+//! The customer's pay page, `/pay/{token}`: the itemised invoice behind a pay link. The token is
+//! the only credential (256 random bits; the database keeps its hash), and it shows one invoice.
+//!
+//! Card payments arrive with the Stripe integration. Until then the page says how to pay the
+//! business directly — and, in test mode only, records a test payment so the whole pipeline can be
+//! tried end to end.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+use crate::error::UiError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayLine {
+    pub description: String,
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayView {
+    pub business: String,
+    pub number: String,
+    /// `sent` (payable) or `paid`.
+    pub status: String,
+    pub lines: Vec<PayLine>,
+    pub discount: Option<String>,
+    pub tax: Option<String>,
+    pub total: String,
+    pub balance: String,
+    pub due: Option<String>,
+    pub test_mode: bool,
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use domain::Role;
+    use store::{invoices, orgs, payments, settings, TenantScope, TenantTx};
+
+    use super::{PayLine, PayView};
+    use crate::error::UiError;
+    use crate::state::{internal, server_state};
+
+    /// The tenant the link belongs to, and its invoice id. A malformed or unknown token is
+    /// "not found", the same answer either way.
+    pub async fn resolve(db: &store::Db, token: &str) -> Result<(TenantScope, String), UiError> {
+        if !squad::payments::looks_like_token(token) {
+            return Err(UiError::NotFound);
+        }
+        let hash = squad::payments::token_hash(token);
+        let (org, invoice_id) = payments::find_pay_link(db, &hash).await.map_err(internal)?.ok_or(UiError::NotFound)?;
+        // The link was verified by its hash: it may act for its org, on its invoice only.
+        Ok((TenantScope::from_verified_credential(org, None, Role::Staff), invoice_id))
+    }
+
+    pub async fn view(token: &str) -> Result<PayView, UiError> {
+        let state = server_state()?;
+        let (scope, invoice_id) = resolve(&state.db, token).await?;
+        let mut tx = TenantTx::begin(&state.db, &scope).await.map_err(internal)?;
+        let invoice = invoices::get(&mut tx, &invoice_id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
+        if !matches!(invoice.status.as_str(), "sent" | "paid") {
+            return Err(UiError::NotFound);
+        }
+        let business = orgs::current(&mut tx).await.map_err(internal)?.name;
+        let org = settings::get(&mut tx).await.map_err(internal)?;
+        let paid: i64 =
+            payments::for_invoice(&mut tx, &invoice.id).await.map_err(internal)?.iter().map(|p| p.amount_cents).sum();
+        tx.commit().await.map_err(internal)?;
+        let money = |c: i64| squad::tools::invoice::format_money(c, &invoice.currency);
+        let due = invoice.due_at.and_then(|ms| squad::tools::invoice::format_date(&org.time_zone, ms));
+        Ok(PayView {
+            business,
+            number: invoice.number.clone(),
+            status: invoice.status.clone(),
+            lines: invoice
+                .lines
+                .iter()
+                .map(|l| PayLine { description: l.description.clone(), amount: money(l.amount_cents) })
+                .collect(),
+            discount: (invoice.discount_cents > 0).then(|| money(invoice.discount_cents)),
+            tax: (invoice.tax_cents > 0).then(|| money(invoice.tax_cents)),
+            total: money(invoice.total_cents),
+            balance: money(invoice.total_cents - paid),
+            due,
+            test_mode: state.payments_test_mode,
+        })
+    }
+}
+
+#[server(prefix = "/api", endpoint = "pay/view", input = leptos::server_fn::codec::GetUrl)]
+pub async fn get_pay_page(token: String) -> Result<PayView, UiError> {
+    crate::state::respond(server::view(&token).await)
+}
+
+/// Test mode only: records a test payment of the balance. Idempotent per invoice.
+#[server(prefix = "/api", endpoint = "pay/test")]
+pub async fn pay_test(token: String) -> Result<(), UiError> {
+    use store::payments::NewPayment;
+    use store::{invoices, TenantTx};
+
+    use crate::state::{internal, respond, server_state};
+
+    respond(
+        async move {
+            let state = server_state()?;
+            if !state.payments_test_mode {
+                return Err(UiError::Forbidden);
+            }
+            let (scope, invoice_id) = server::resolve(&state.db, &token).await?;
+            let mut tx = TenantTx::begin(&state.db, &scope).await.map_err(internal)?;
+            let invoice = invoices::get(&mut tx, &invoice_id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
+            if invoice.status == "paid" {
+                return Ok(());
+            }
+            let paid: i64 = store::payments::for_invoice(&mut tx, &invoice.id)
+                .await
+                .map_err(internal)?
+                .iter()
+                .map(|p| p.amount_cents)
+                .sum();
+            let reference = format!("test:{}", invoice.id);
+            let payment = NewPayment {
+                invoice_id: &invoice.id,
+                amount_cents: invoice.total_cents - paid,
+                method: "test",
+                provider: "hosted",
+                reference: &reference,
+                recorded_by: None,
+            };
+            squad::payments::record_payment(&mut tx, &invoice, &payment).await.map_err(|err| match err {
+                squad::payments::PaymentError::Store(e) => internal(e),
+                other => UiError::Conflict { field: "token".into(), message: other.to_string() },
+            })?;
+            tx.commit().await.map_err(internal)?;
+            tracing::info!(org_id = %scope.org_id(), invoice_id = %invoice.id, "test payment recorded");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[component]
+pub fn PayPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let pay = ServerAction::<PayTest>::new();
+    let invoice = Resource::new(move || (token(), pay.version().get()), |(token, _)| get_pay_page(token));
+    view! {
+        <Title text="Pay your invoice" />
+        <main class="min-h-screen bg-slate-50 px-4 py-10">
+            <Suspense fallback=|| view! { <p class="text-center text-slate-500">"Loading your invoice…"</p> }>
+                {move || Suspend::new(async move {
+                    match invoice.await {
+                        Ok(view) => view! { <Invoice view pay token=token() /> }.into_any(),
+                        Err(UiError::NotFound) => view! {
+                            <section class="mx-auto max-w-md rounded-xl border border-slate-200 bg-white p-6 text-center shadow-sm">
+                                <h1 class="text-xl font-semibold">"We couldn't find this invoice"</h1>
+                                <p class="mt-2 text-slate-600">"The link may be incomplete. Please use the link from your invoice message, or reply to that message and we'll help."</p>
+                            </section>
+                        }.into_any(),
+                        Err(err) => view! {
+                            <div class="mx-auto max-w-md rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-700" role="alert">{err.to_string()}</div>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn Invoice(view: PayView, pay: ServerAction<PayTest>, token: String) -> impl IntoView {
+    let paid = view.status == "paid";
+    let failed = move || pay.value().get().and_then(Result::err).map(|e| e.to_string());
+    view! {
+        <section class="mx-auto max-w-md rounded-xl border border-slate-200 bg-white shadow-sm">
+            <header class="border-b border-slate-100 p-6">
+                <p class="text-sm font-medium text-indigo-700">{view.business.clone()}</p>
+                <h1 class="mt-1 text-2xl font-bold tracking-tight">"Invoice " {view.number.clone()}</h1>
+                {view.due.clone().filter(|_| !paid).map(|due| view! { <p class="mt-1 text-sm text-slate-600">"Due by " {due}</p> })}
+            </header>
+            <table class="w-full text-sm">
+                <tbody>
+                    {view.lines.iter().map(|l| view! {
+                        <tr class="border-b border-slate-100">
+                            <td class="px-6 py-3">{l.description.clone()}</td>
+                            <td class="px-6 py-3 text-right tabular-nums">{l.amount.clone()}</td>
+                        </tr>
+                    }).collect_view()}
+                    {view.discount.clone().map(|d| view! {
+                        <tr class="border-b border-slate-100 text-emerald-700">
+                            <td class="px-6 py-3">"Discount"</td>
+                            <td class="px-6 py-3 text-right tabular-nums">"−" {d}</td>
+                        </tr>
+                    })}
+                    {view.tax.clone().map(|t| view! {
+                        <tr class="border-b border-slate-100 text-slate-600">
+                            <td class="px-6 py-3">"Tax"</td>
+                            <td class="px-6 py-3 text-right tabular-nums">{t}</td>
+                        </tr>
+                    })}
+                    <tr class="font-semibold">
+                        <td class="px-6 py-4">"Total"</td>
+                        <td class="px-6 py-4 text-right tabular-nums" data-testid="total">{view.total.clone()}</td>
+                    </tr>
+                </tbody>
+            </table>
+            <footer class="border-t border-slate-100 p-6">
+                {if paid {
+                    view! {
+                        <p class="rounded-lg bg-emerald-50 p-4 text-center font-medium text-emerald-800" data-testid="paid">"Paid in full — thank you!"</p>
+                    }.into_any()
+                } else if view.test_mode {
+                    view! {
+                        <ActionForm action=pay>
+                            <input type="hidden" name="token" value=token />
+                            <button type="submit" class="w-full rounded-lg bg-indigo-600 px-4 py-3 font-semibold text-white hover:bg-indigo-500 disabled:opacity-60" disabled=move || pay.pending().get()>
+                                "Pay " {view.balance.clone()} " (test mode)"
+                            </button>
+                        </ActionForm>
+                        <p class="mt-2 text-center text-xs text-slate-500">"Test mode: no card is charged. This records a test payment."</p>
+                        {move || failed().map(|e| view! { <p class="mt-3 text-sm text-rose-700" role="alert">{e}</p> })}
+                    }.into_any()
+                } else {
+                    view! {
+                        <p class="text-sm text-slate-700">
+                            "Balance due: " <span class="font-semibold">{view.balance.clone()}</span>
+                            ". Online card payment isn't available yet. Reply to your invoice message and "
+                            {view.business.clone()} " will arrange payment with you."
+                        </p>
+                    }.into_any()
+                }}
+            </footer>
+        </section>
+    }
+}

@@ -1,0 +1,169 @@
+//! An org's guardrail policies and escalation timeouts: what the squad may do on its own, what
+//! waits for the owner, and what happens when the owner does not decide in time.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::FieldError;
+
+/// What a guardrail does with a matching tool call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardAction {
+    /// The run parks until the owner approves or declines.
+    RequireApproval,
+    /// The agent is told no; nothing happens.
+    Block,
+}
+
+/// Checked before every tool call. Invoices above a threshold live in the business settings
+/// (`invoice_approval_above_cents`) because the owner thinks of them as an amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Guardrails {
+    /// A quote or invoice with a discount or a changed price.
+    pub discounts: GuardAction,
+    /// An invoice or payment request sent anywhere but the customer's address on file.
+    pub new_payment_address: GuardAction,
+    /// A booking at a time the availability check did not offer (after hours, on a holiday).
+    pub booking_outside_rules: GuardAction,
+}
+
+impl Default for Guardrails {
+    fn default() -> Self {
+        Self {
+            discounts: GuardAction::RequireApproval,
+            new_payment_address: GuardAction::RequireApproval,
+            booking_outside_rules: GuardAction::Block,
+        }
+    }
+}
+
+/// The decision applied when a pending escalation outlives its timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fallback {
+    Approve,
+    Reject,
+}
+
+impl Fallback {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Reject => "reject",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationTimeout {
+    pub after_hours: i64,
+    pub fallback: Fallback,
+}
+
+/// Kinds that always wait for a person, whatever the settings say: danger, unhappy customers and
+/// a customer writing again all need a human answer.
+pub const NEVER_TIMES_OUT: &[&str] = &["safety", "complaint", "follow_up"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Policies {
+    pub guardrails: Guardrails,
+    /// Per escalation kind (`approval`, `manipulation`, `limit`, …). A kind that is absent waits
+    /// for a person however long it takes.
+    pub escalation_timeouts: BTreeMap<String, EscalationTimeout>,
+}
+
+impl Default for Policies {
+    fn default() -> Self {
+        let timeout = |after_hours, fallback| EscalationTimeout { after_hours, fallback };
+        Self {
+            guardrails: Guardrails::default(),
+            escalation_timeouts: BTreeMap::from([
+                ("approval".to_owned(), timeout(24, Fallback::Reject)),
+                ("manipulation".to_owned(), timeout(48, Fallback::Reject)),
+            ]),
+        }
+    }
+}
+
+impl Policies {
+    pub fn validate(self) -> Result<Self, FieldError> {
+        let error = |field: String, message: &str| FieldError { field, message: message.to_owned() };
+        if self.escalation_timeouts.len() > 20 {
+            return Err(error("escalation_timeouts".into(), "at most 20 kinds"));
+        }
+        for (kind, timeout) in &self.escalation_timeouts {
+            let field = format!("escalation_timeouts.{kind}");
+            let well_formed =
+                !kind.is_empty() && kind.len() <= 40 && kind.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            if !well_formed {
+                return Err(error(field, "a kind is lower-case letters and underscores"));
+            }
+            if NEVER_TIMES_OUT.contains(&kind.as_str()) {
+                return Err(error(field, "safety, complaint and follow-up escalations always wait for a person"));
+            }
+            if !(1..=24 * 30).contains(&timeout.after_hours) {
+                return Err(error(format!("{field}.after_hours"), "must be between 1 and 720 hours"));
+            }
+        }
+        Ok(self)
+    }
+
+    /// The timeout for an escalation of this kind, if it has one.
+    pub fn timeout_for(&self, kind: &str) -> Option<EscalationTimeout> {
+        if NEVER_TIMES_OUT.contains(&kind) {
+            return None;
+        }
+        self.escalation_timeouts.get(kind).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_reject_stale_approvals_and_block_off_rule_bookings() {
+        let p = Policies::default();
+        assert_eq!(p.timeout_for("approval"), Some(EscalationTimeout { after_hours: 24, fallback: Fallback::Reject }));
+        assert_eq!(p.timeout_for("safety"), None);
+        assert_eq!(p.guardrails.booking_outside_rules, GuardAction::Block);
+        assert_eq!(p.guardrails.discounts, GuardAction::RequireApproval);
+    }
+
+    #[test]
+    fn an_empty_document_means_the_defaults_for_guardrails() {
+        let p: Policies = serde_json::from_str(r#"{"escalation_timeouts":{}}"#).unwrap();
+        assert_eq!(p.guardrails, Guardrails::default());
+        assert_eq!(p.timeout_for("approval"), None);
+    }
+
+    #[test]
+    fn safety_can_never_time_out() {
+        let mut p = Policies::default();
+        p.escalation_timeouts
+            .insert("safety".into(), EscalationTimeout { after_hours: 1, fallback: Fallback::Approve });
+        let err = p.validate().unwrap_err();
+        assert_eq!(err.field, "escalation_timeouts.safety");
+    }
+
+    #[test]
+    fn timeouts_are_bounded_and_kinds_well_formed() {
+        let mut p = Policies::default();
+        p.escalation_timeouts.insert("limit".into(), EscalationTimeout { after_hours: 0, fallback: Fallback::Reject });
+        assert_eq!(p.clone().validate().unwrap_err().field, "escalation_timeouts.limit.after_hours");
+        p.escalation_timeouts.clear();
+        p.escalation_timeouts
+            .insert("Bad Kind".into(), EscalationTimeout { after_hours: 5, fallback: Fallback::Reject });
+        assert!(p.validate().is_err());
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        assert!(serde_json::from_str::<Policies>(r#"{"guardrails":{"discount":"block"}}"#).is_err());
+    }
+}

@@ -1,0 +1,137 @@
+//! The outbound channel interface: how a recorded message leaves the building.
+//!
+//! Every outbound message is written to `messages` first — exactly what will be sent — together
+//! with a `deliver_message` job. The job hands it to a [`Channel`] through the side-effect ledger,
+//! keyed by the message id: a retried job never sends twice, and an attempt that crashed mid-call
+//! retries with the same key so the provider can deduplicate it.
+//!
+//! Real email and SMS adapters (Gmail, SMTP, Twilio) come with the integrations. Until then the
+//! channel is [`RecordOnly`]: the message is recorded and marked delivered to nobody, honestly.
+
+use async_trait::async_trait;
+use domain::MessageId;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use store::side_effects::{self, Entry};
+use store::{customers, leads, Db, StoreError, TenantScope, TenantTx};
+
+/// One message as a provider receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outbound {
+    pub channel: String,
+    pub to: String,
+    pub subject: Option<String>,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DeliveryError {
+    /// Might work later (a timeout, throttling, a 5xx).
+    #[error("delivery failed for now: {0}")]
+    Transient(String),
+    /// Will never work (a refused address).
+    #[error("delivery refused: {0}")]
+    Permanent(String),
+}
+
+#[async_trait]
+pub trait Channel: Send + Sync {
+    fn name(&self) -> &'static str;
+
+    /// Sends one message. `idempotency_key` is stable across retries of the same message.
+    async fn deliver(&self, message: &Outbound, idempotency_key: &str) -> Result<Value, DeliveryError>;
+}
+
+/// The built-in channel while no email or SMS provider is connected: it sends nothing and says so.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecordOnly;
+
+#[async_trait]
+impl Channel for RecordOnly {
+    fn name(&self) -> &'static str {
+        "record_only"
+    }
+
+    async fn deliver(&self, message: &Outbound, _idempotency_key: &str) -> Result<Value, DeliveryError> {
+        tracing::info!(channel = %message.channel, "message recorded; no provider is connected to send it");
+        Ok(json!({ "provider": "record_only", "sent": false }))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliverError {
+    #[error("the job payload has no message id: {0}")]
+    Payload(String),
+    #[error(transparent)]
+    Delivery(#[from] DeliveryError),
+    #[error("database error")]
+    Store(#[from] StoreError),
+}
+
+/// What a `deliver_message` job did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivered {
+    Sent,
+    /// The ledger says an earlier attempt already delivered it.
+    AlreadyDone,
+    /// Nowhere to send it (no address on file for the channel); recorded as failed.
+    NoAddress,
+}
+
+/// Delivers one recorded outbound message, at most once per message id.
+pub async fn deliver_message(
+    db: &Db,
+    scope: &TenantScope,
+    channel: &dyn Channel,
+    payload: &Value,
+) -> Result<Delivered, DeliverError> {
+    let id = payload["message_id"]
+        .as_str()
+        .and_then(|s| MessageId::parse(s).ok())
+        .ok_or_else(|| DeliverError::Payload(payload.to_string()))?;
+    let key = format!("message:{id}");
+    let mut tx = TenantTx::begin(db, scope).await?;
+    let Some((lead_id, message)) = leads::message(&mut tx, id).await? else {
+        return Err(DeliverError::Payload(format!("message {id} does not exist")));
+    };
+    let lead = leads::get(&mut tx, lead_id).await?.ok_or_else(|| DeliverError::Payload("the lead is gone".into()))?;
+    let customer = customers::get(&mut tx, lead.customer_id).await?;
+    let on_file = customer.and_then(|c| if message.channel == "sms" { c.phone } else { c.email.or(c.phone) });
+    let Some(to) = message.recipient.clone().or(on_file) else {
+        let _ = side_effects::begin(&mut tx, &key, "message", "no-address").await?;
+        side_effects::finish(&mut tx, &key, false, &json!({ "error": "no address on file for this channel" })).await?;
+        tx.commit().await?;
+        return Ok(Delivered::NoAddress);
+    };
+    let outbound =
+        Outbound { channel: message.channel.clone(), to, subject: message.subject.clone(), body: message.body };
+    let request_hash = hex::encode(Sha256::digest(
+        format!(
+            "{}\n{}\n{}\n{}",
+            outbound.channel,
+            outbound.to,
+            outbound.subject.as_deref().unwrap_or(""),
+            outbound.body
+        )
+        .as_bytes(),
+    ));
+    match side_effects::begin(&mut tx, &key, "message", &request_hash).await? {
+        Entry::Done(_) | Entry::Failed(_) => return Ok(Delivered::AlreadyDone),
+        Entry::New | Entry::Started => {}
+    }
+    tx.commit().await?;
+
+    let result = channel.deliver(&outbound, &key).await;
+    let mut tx = TenantTx::begin(db, scope).await?;
+    match &result {
+        Ok(response) => side_effects::finish(&mut tx, &key, true, response).await?,
+        Err(DeliveryError::Permanent(reason)) => {
+            side_effects::finish(&mut tx, &key, false, &json!({ "error": reason })).await?;
+        }
+        // A transient failure leaves the entry `started`; the job retries with the same key.
+        Err(DeliveryError::Transient(_)) => {}
+    }
+    tx.commit().await?;
+    result?;
+    Ok(Delivered::Sent)
+}

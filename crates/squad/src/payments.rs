@@ -1,0 +1,159 @@
+//! The payments interface: where an invoice's pay link comes from and how a payment is booked
+//! against it.
+//!
+//! Until Stripe is connected the provider is [`HostedPayPage`]: a link to Opsquad's own pay page
+//! (`/pay/{token}`), which shows the itemised invoice. The token is 256 random bits; the database
+//! keeps the link (so reminders can resend it) and the token's SHA-256, by which the page finds
+//! the invoice before the tenant is known.
+
+use async_trait::async_trait;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use domain::pipeline::{Stage, WaitingOn};
+use domain::LeadId;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use store::invoices::{self, InvoiceRow};
+use store::leads::{self, Author, Direction, NewMessage};
+use store::payments::{self, NewPayment};
+use store::{StoreError, TenantTx};
+
+use crate::tools::invoice::format_money;
+
+#[async_trait]
+pub trait PaymentLinks: Send + Sync {
+    fn provider(&self) -> &'static str;
+
+    /// The link where the customer pays this invoice, created once and reused after that. Runs in
+    /// the tool's transaction.
+    async fn link(&self, tx: &mut TenantTx, invoice: &InvoiceRow) -> Result<String, StoreError>;
+}
+
+/// Opsquad's own pay page.
+#[derive(Debug, Clone)]
+pub struct HostedPayPage {
+    base_url: String,
+}
+
+impl HostedPayPage {
+    /// `public_url` is where customers reach this server, e.g. `https://app.example.com`.
+    pub fn new(public_url: &str) -> Self {
+        Self { base_url: public_url.trim_end_matches('/').to_owned() }
+    }
+}
+
+/// The stored form of a pay-link token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A cheap shape check before the database is asked: 32 bytes in unpadded base64url.
+pub fn looks_like_token(token: &str) -> bool {
+    token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[async_trait]
+impl PaymentLinks for HostedPayPage {
+    fn provider(&self) -> &'static str {
+        "hosted"
+    }
+
+    async fn link(&self, tx: &mut TenantTx, invoice: &InvoiceRow) -> Result<String, StoreError> {
+        if let Some(url) = &invoice.payment_url {
+            return Ok(url.clone());
+        }
+        let mut secret = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut secret);
+        let token = URL_SAFE_NO_PAD.encode(secret);
+        let url = format!("{}/pay/{token}", self.base_url);
+        invoices::set_pay_link(tx, &invoice.id, &url, &token_hash(&token)).await?;
+        Ok(url)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentError {
+    #[error("invoice {number} is {status}, so it cannot take a payment")]
+    NotPayable { number: String, status: String },
+    #[error("the amount must be between 1 cent and the balance due, {balance}")]
+    BadAmount { balance: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PaymentOutcome {
+    /// False when this payment's reference was already recorded (a replay).
+    pub recorded: bool,
+    pub paid_cents: i64,
+    pub balance_cents: i64,
+    /// True when this payment settled the invoice.
+    pub settled: bool,
+}
+
+/// Books a payment against a sent invoice, in the caller's transaction. The payment that settles
+/// the invoice marks it paid, moves the lead to `paid` and sends the customer a receipt. A replay
+/// of an already-recorded reference changes nothing.
+pub async fn record_payment(
+    tx: &mut TenantTx,
+    invoice: &InvoiceRow,
+    payment: &NewPayment<'_>,
+) -> Result<PaymentOutcome, PaymentError> {
+    let earlier = payments::for_invoice(tx, &invoice.id).await?;
+    let paid_before: i64 = earlier.iter().map(|p| p.amount_cents).sum();
+    let balance = invoice.total_cents - paid_before;
+    let money = |cents: i64| format_money(cents, &invoice.currency);
+    if earlier.iter().any(|p| p.provider == payment.provider && p.reference == payment.reference) {
+        return Ok(PaymentOutcome { recorded: false, paid_cents: paid_before, balance_cents: balance, settled: false });
+    }
+    if invoice.status != "sent" {
+        return Err(PaymentError::NotPayable { number: invoice.number.clone(), status: invoice.status.clone() });
+    }
+    if payment.amount_cents < 1 || payment.amount_cents > balance {
+        return Err(PaymentError::BadAmount { balance: money(balance) });
+    }
+    let recorded = payments::record(tx, payment).await?;
+    let paid = paid_before + if recorded { payment.amount_cents } else { 0 };
+    let settled = recorded && paid >= invoice.total_cents && invoices::mark_paid(tx, &invoice.id).await?;
+    if settled {
+        let lead_id = LeadId::parse(&invoice.lead_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        if let Some(lead) = leads::get(tx, lead_id).await? {
+            leads::set_stage(tx, lead.id, Stage::Paid, WaitingOn::None).await?;
+            let body = format!(
+                "Thank you! We received your payment of {} for invoice {}. It is now paid in full.",
+                money(invoice.total_cents),
+                invoice.number
+            );
+            leads::insert_message(
+                tx,
+                &NewMessage {
+                    lead_id: lead.id,
+                    direction: Direction::Outbound,
+                    channel: lead.channel,
+                    author: Author::Agent,
+                    subject: None,
+                    body,
+                    external_id: None,
+                    recipient: None,
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(PaymentOutcome { recorded, paid_cents: paid, balance_cents: invoice.total_cents - paid, settled })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_checked_for_shape_and_stored_hashed() {
+        let token = URL_SAFE_NO_PAD.encode([7u8; 32]);
+        assert!(looks_like_token(&token));
+        assert!(!looks_like_token("short"));
+        assert!(!looks_like_token(&format!("{}!", &token[..42])));
+        assert_eq!(token_hash(&token).len(), 64);
+        assert!(!token_hash(&token).contains(&token));
+    }
+}
