@@ -34,6 +34,7 @@ export default defineConfig({
       OPSQUAD_ENV: 'local',
       OPSQUAD_ADDR: `127.0.0.1:${port}`,
       DATABASE_URL: `sqlite://${process.env.OPSQUAD_E2E_DB}`,
+      OPSQUAD_PAYMENTS__PUBLIC_URL: baseURL,
       RUST_LOG: 'warn',
     },
   } : undefined,

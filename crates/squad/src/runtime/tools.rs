@@ -201,6 +201,9 @@ async fn guardrail(
 }
 
 async fn concerns(tx: &mut TenantTx, lead: &LeadRow, name: &str, input: &Value) -> Result<Option<Concern>, ToolError> {
+    if !matches!(name, "generate_invoice" | "send_invoice" | "book_appointment" | "reschedule") {
+        return Ok(None);
+    }
     let org = settings::get(tx).await?;
     let rules = org.policies.guardrails;
     let mut concern = Concern { action: GuardAction::RequireApproval, reasons: Vec::new(), proposed: json!({}) };
