@@ -21,6 +21,7 @@ on_both_backends!(
     a_gas_smell_escalates_at_once_with_safety_instructions,
     hostile_instructions_change_nothing_and_reach_a_human,
     a_crash_at_any_step_never_repeats_a_reply_or_a_booking,
+    a_crash_while_billing_never_bills_or_sends_twice,
     concurrent_emergencies_never_double_book,
     a_model_that_never_finishes_is_escalated_at_the_turn_limit,
     completing_the_job_sends_an_invoice_priced_from_the_price_list,
@@ -245,6 +246,32 @@ async fn a_crash_at_any_step_never_repeats_a_reply_or_a_booking(app: TestApp) {
         let appointments = app.admin_count(&format!("SELECT COUNT(*) FROM appointments WHERE lead_id = '{id}'")).await;
         assert_eq!(appointments, 1, "crash at call {fail_at}");
     }
+}
+
+async fn a_crash_while_billing_never_bills_or_sends_twice(app: TestApp) {
+    let key = demo(&app).await;
+    // Billing makes 3 model calls (generate, send, finish); crash before each in turn.
+    for fail_at in 1..=3 {
+        let id = inbound(&app, &key, furnace(&format!("billcrash{fail_at}@example.com"))).await;
+        app.drain().await;
+        let appointment = lead(&app, &key, &id).await["appointments"][0]["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/appointments/{appointment}/complete");
+        assert_eq!(app.api(Method::POST, &path, &key).await.send().await.unwrap().status(), 200);
+        let flaky = app.worker(Arc::new(CrashingModel { calls: AtomicUsize::new(0), fail_at }));
+        flaky.drain().await.unwrap();
+        app.admin_execute("UPDATE jobs SET run_at = 0 WHERE status = 'queued' AND kind = 'run_squad' AND attempts = 1")
+            .await;
+        flaky.drain().await.unwrap();
+
+        let billed = lead(&app, &key, &id).await;
+        assert_eq!(billed["stage"], "invoiced", "crash at call {fail_at}");
+        assert_eq!(billed["invoices"].as_array().unwrap().len(), 1, "crash at call {fail_at}: one invoice");
+        let sent = outbound(&billed).iter().filter(|m| m.starts_with("Invoice ")).count();
+        assert_eq!(sent, 1, "crash at call {fail_at}: the invoice is sent once");
+    }
+    let follow_ups =
+        app.admin_count("SELECT COUNT(*) FROM jobs WHERE idempotency_key LIKE 'payment_follow_up:%'").await;
+    assert_eq!(follow_ups, 6, "two follow-ups per invoice, never more");
 }
 
 async fn concurrent_emergencies_never_double_book(app: TestApp) {
