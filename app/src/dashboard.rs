@@ -28,6 +28,7 @@ pub struct DashboardView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecentLead {
+    pub id: String,
     pub customer: String,
     pub stage: String,
     pub score: Option<i64>,
@@ -63,6 +64,7 @@ pub async fn get_dashboard() -> Result<DashboardView, UiError> {
                 .iter()
                 .take(8)
                 .map(|l| RecentLead {
+                    id: l.id.to_string(),
                     customer: l.customer_name.clone(),
                     stage: l.stage.to_string(),
                     score: l.score,
@@ -151,9 +153,9 @@ fn Dashboard(view: DashboardView) -> impl IntoView {
                                     }).collect_view()}
                                 </ul>
                                 <ul class="mt-3 divide-y divide-slate-100 text-sm" data-testid="recent-leads">
-                                    {view.recent.iter().map(|lead| view! {
+                                    {view.recent.clone().into_iter().map(|lead| view! {
                                         <li class="flex flex-wrap items-center justify-between gap-2 py-2">
-                                            <span class="font-medium">{lead.customer.clone()}</span>
+                                            <A href=format!("/app/leads/{}", lead.id) attr:class="font-medium text-indigo-700 hover:text-indigo-500">{lead.customer.clone()}</A>
                                             <span class="text-slate-600">
                                                 {lead.stage.clone()}
                                                 {lead.score.map(|s| format!(" · score {s}"))}

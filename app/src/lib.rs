@@ -12,6 +12,7 @@ mod not_found;
 pub mod pay;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod timeline;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
@@ -57,6 +58,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signup") view=account::SignUpPage />
                     <Route path=path!("login") view=account::LogInPage />
                     <Route path=path!("app") view=dashboard::DashboardPage />
+                    <Route path=path!("app/leads/:id") view=timeline::LeadPage />
                     <Route path=path!("pay/:token") view=pay::PayPage />
                 </Routes>
             </Router>

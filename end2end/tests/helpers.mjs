@@ -1,4 +1,5 @@
 import { expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 
 export const SHOTS = new URL('../screenshots/', import.meta.url).pathname;
 
@@ -22,3 +23,22 @@ export async function signUp(page, { business, name, email, password }) {
   await expect(page).toHaveURL(/\/app$/);
   await expect(page.getByTestId('org-name')).toHaveText(business);
 }
+
+/** `opsquad demo` against the e2e database: the demo shop and a fresh API key. */
+export function demoShop() {
+  const out = execFileSync(process.env.OPSQUAD_E2E_BIN, ['demo'], {
+    cwd: '..',
+    env: { ...process.env, OPSQUAD_ENV: 'local', DATABASE_URL: `sqlite://${process.env.OPSQUAD_E2E_DB}`, RUST_LOG: 'error' },
+  }).toString();
+  return JSON.parse(out.slice(out.indexOf('{')));
+}
+
+export async function leadWhen(request, key, id, ready) {
+  let lead;
+  await expect.poll(async () => {
+    lead = await (await request.get(`/api/v1/leads/${id}`, { headers: { Authorization: `Bearer ${key}` } })).json();
+    return ready(lead);
+  }, { timeout: 20_000 }).toBe(true);
+  return lead;
+}
+

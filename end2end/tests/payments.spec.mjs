@@ -1,26 +1,7 @@
 // The customer's side of the pipeline: an inquiry is booked by the squad, the job is completed,
 // the Invoice agent sends a pay link, and the customer pays on the hosted page (test mode).
 import { test, expect } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import { SHOTS, hydrated, uniqueEmail } from './helpers.mjs';
-
-/** `opsquad demo` against the e2e database: the demo shop and a fresh API key. */
-function demoShop() {
-  const out = execFileSync(process.env.OPSQUAD_E2E_BIN, ['demo'], {
-    cwd: '..',
-    env: { ...process.env, OPSQUAD_ENV: 'local', DATABASE_URL: `sqlite://${process.env.OPSQUAD_E2E_DB}`, RUST_LOG: 'error' },
-  }).toString();
-  return JSON.parse(out.slice(out.indexOf('{')));
-}
-
-async function leadWhen(request, key, id, ready) {
-  let lead;
-  await expect.poll(async () => {
-    lead = await (await request.get(`/api/v1/leads/${id}`, { headers: { Authorization: `Bearer ${key}` } })).json();
-    return ready(lead);
-  }, { timeout: 20_000 }).toBe(true);
-  return lead;
-}
+import { SHOTS, demoShop, hydrated, leadWhen, uniqueEmail } from './helpers.mjs';
 
 test('a customer pays the invoice the squad sent, on the hosted pay page', async ({ page, request }) => {
   test.skip(!process.env.OPSQUAD_E2E_BIN, 'needs the server binary from scripts/e2e');

@@ -38,6 +38,12 @@ impl TimeZone {
         chrono_tz::Tz::from_str(&self.0).unwrap_or(chrono_tz::UTC)
     }
 
+    /// A Unix-ms instant in this zone, formatted with a chrono format string.
+    pub fn format_local(&self, ms: i64, format: &str) -> Option<String> {
+        use chrono::TimeZone as _;
+        self.tz().timestamp_millis_opt(ms).single().map(|t| t.format(format).to_string())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

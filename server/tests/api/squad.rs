@@ -651,3 +651,40 @@ async fn the_dashboard_shows_the_real_pipeline(app: TestApp) {
     assert!(page.contains("Jordan Miles") && page.contains("Working"), "the dashboard renders the pipeline");
     assert!(!page.contains("No leads yet"));
 }
+
+on_both_backends!(the_owner_reads_a_leads_timeline_and_only_their_own);
+
+async fn the_owner_reads_a_leads_timeline_and_only_their_own(app: TestApp) {
+    let demo = app.demo().await;
+    let id = inbound(&app, &demo.api_key, furnace("timeline@example.com")).await;
+    app.drain().await;
+    let path = format!("/api/leads/timeline?id={id}");
+    assert_eq!(app.client.get(app.url(&path)).send().await.unwrap().status(), 401, "logged out");
+
+    let other = app.create_org("Org B");
+    let other = other.await;
+    let stranger = app.new_browser();
+    stranger.log_in(&other.owner_email, &other.password).await;
+    assert_eq!(stranger.client.get(app.url(&path)).send().await.unwrap().status(), 404, "another org's lead");
+
+    app.log_in(&demo.owner_email, &demo.password).await;
+    let timeline: Value = app.client.get(app.url(&path)).send().await.unwrap().json().await.unwrap();
+    assert_eq!((timeline["stage"].as_str(), timeline["score"].as_i64()), (Some("booked"), Some(10)));
+    assert!(timeline["reasons"].as_array().unwrap().contains(&json!("urgency:emergency")));
+    let steps = timeline["steps"].as_array().unwrap();
+    let titles: Vec<&str> =
+        steps.iter().filter(|s| s["kind"] == "tool call").filter_map(|s| s["title"].as_str()).collect();
+    assert!(titles.starts_with(&["qualify_lead", "send_reply"]), "{titles:?}");
+    assert!(steps.iter().any(|s| s["kind"] == "handoff" && s["title"] == "handoff_to_agent"));
+    assert!(steps.iter().any(|s| s["prompt_version"] == "scheduler/v2"));
+    assert!(timeline["appointments"][0].as_str().unwrap().ends_with("scheduled"));
+    assert_eq!(timeline["messages"].as_array().unwrap().len(), 3, "the inquiry, the reply, the confirmation");
+
+    let page = app.client.get(app.url(&format!("/app/leads/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("What the squad did") && page.contains("Jordan Miles") && page.contains("qualify_lead"));
+    assert_eq!(
+        app.client.get(app.url("/api/leads/timeline?id=not-a-lead")).send().await.unwrap().status(),
+        404,
+        "a malformed id is not found"
+    );
+}

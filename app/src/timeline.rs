@@ -1,0 +1,321 @@
+//! `/app/leads/{id}`: one lead's whole story for the owner — the conversation, the score and its
+//! reasons, the appointment, the invoice, and every step the squad took (agent, handoff, tool with
+//! its input and output, model, prompt version, latency, tokens, cost), in order.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Redirect, A};
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+use crate::error::UiError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineMessage {
+    pub author: String,
+    pub channel: String,
+    pub subject: Option<String>,
+    pub body: String,
+    pub recipient: Option<String>,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineStep {
+    pub seq: i64,
+    pub agent: String,
+    pub kind: String,
+    /// The tool, for tool calls and handoffs; the model id for model calls.
+    pub title: String,
+    pub is_error: bool,
+    /// Pretty JSON of what went in and what came out (tool calls), or the model's tool choices.
+    pub input: Option<String>,
+    pub output: Option<String>,
+    pub prompt_version: Option<String>,
+    pub latency_ms: i64,
+    pub tokens: i64,
+    pub cost: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadTimeline {
+    pub customer: String,
+    pub contact: String,
+    pub stage: String,
+    pub waiting_on: String,
+    pub score: Option<i64>,
+    pub reasons: Vec<String>,
+    pub urgency: Option<String>,
+    pub appointments: Vec<String>,
+    pub invoices: Vec<String>,
+    pub messages: Vec<TimelineMessage>,
+    pub steps: Vec<TimelineStep>,
+    pub total_cost: String,
+}
+
+#[cfg(feature = "ssr")]
+fn summarize(step: &store::leads::StepRow, at: String) -> TimelineStep {
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    let p = &step.payload;
+    let (title, input, output) = match step.kind.as_str() {
+        "model_call" => {
+            let choices: Vec<String> = p["response"]["content"]
+                .as_array()
+                .map(|blocks| {
+                    blocks
+                        .iter()
+                        .filter(|b| b["type"] == "tool_use")
+                        .filter_map(|b| b["name"].as_str())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let model = p["model_id"].as_str().unwrap_or("model").to_owned();
+            let chose = if choices.is_empty() {
+                "finished its turn".to_owned()
+            } else {
+                format!("chose {}", choices.join(", "))
+            };
+            (format!("{model} {chose}"), None, None)
+        }
+        "note" => (p["note"].as_str().unwrap_or("note").to_owned(), None, None),
+        _ => {
+            let title = p["tool"].as_str().map(str::to_owned).unwrap_or_else(|| step.kind.replace('_', " "));
+            let input = p.get("input").map(pretty);
+            let output = p.get("output").map(pretty).or_else(|| p.get("reason").map(pretty));
+            (title, input, output)
+        }
+    };
+    TimelineStep {
+        seq: step.seq,
+        agent: step.agent.replace('_', " "),
+        kind: step.kind.replace('_', " "),
+        title,
+        is_error: p["is_error"].as_bool().unwrap_or(false),
+        input,
+        output,
+        prompt_version: step.prompt_version.clone(),
+        latency_ms: step.latency_ms,
+        tokens: step.input_tokens + step.output_tokens,
+        cost: dollars(step.cost_micros),
+        at,
+    }
+}
+
+/// Micro-dollars as "$0.0042".
+#[cfg(feature = "ssr")]
+fn dollars(micros: i64) -> String {
+    format!("${}.{:04}", micros / 1_000_000, (micros % 1_000_000) / 100)
+}
+
+#[server(prefix = "/api", endpoint = "leads/timeline", input = leptos::server_fn::codec::GetUrl)]
+pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
+    use squad::tools::invoice::format_money;
+    use store::{appointments, customers, invoices, leads, settings, technicians, TenantTx};
+
+    use crate::state::{auth_ctx, internal, respond, server_state};
+
+    respond(
+        async move {
+            let ctx = auth_ctx()?;
+            let state = server_state()?;
+            let lead_id = domain::LeadId::parse(&id).map_err(|_| UiError::NotFound)?;
+            let mut tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
+            let lead = leads::get(&mut tx, lead_id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
+            let customer = customers::get(&mut tx, lead.customer_id).await.map_err(internal)?;
+            let org = settings::get(&mut tx).await.map_err(internal)?;
+            let messages = leads::messages(&mut tx, lead_id).await.map_err(internal)?;
+            let steps = leads::steps(&mut tx, lead_id).await.map_err(internal)?;
+            let crew = technicians::list(&mut tx).await.map_err(internal)?;
+            let booked = appointments::for_lead(&mut tx, lead_id).await.map_err(internal)?;
+            let billed = invoices::for_lead(&mut tx, lead_id).await.map_err(internal)?;
+            tx.commit().await.map_err(internal)?;
+
+            let at = |ms: i64| org.time_zone.format_local(ms, "%b %-d, %-I:%M %p").unwrap_or_default();
+            let contact = customer
+                .map(|c| [c.email, c.phone].into_iter().flatten().collect::<Vec<_>>().join(" · "))
+                .unwrap_or_default();
+            let appointments = booked
+                .iter()
+                .map(|a| {
+                    let tech = crew
+                        .iter()
+                        .find(|t| t.id.to_string() == a.technician_id)
+                        .map_or("a technician", |t| t.name.as_str());
+                    format!("{} with {tech} — {}", at(a.starts_at), a.status)
+                })
+                .collect();
+            let invoices = billed
+                .iter()
+                .map(|i| format!("{} · {} · {}", i.number, format_money(i.total_cents, &i.currency), i.status))
+                .collect();
+            let total: i64 = steps.iter().map(|s| s.cost_micros).sum();
+            Ok(LeadTimeline {
+                customer: lead.customer_name.clone(),
+                contact,
+                stage: lead.stage.to_string(),
+                waiting_on: lead.waiting_on.to_string(),
+                score: lead.score,
+                reasons: lead.score_reasons.clone(),
+                urgency: lead.urgency.clone(),
+                appointments,
+                invoices,
+                messages: messages
+                    .into_iter()
+                    .map(|m| TimelineMessage {
+                        author: m.author,
+                        channel: m.channel,
+                        subject: m.subject,
+                        body: m.body,
+                        recipient: m.recipient,
+                        at: at(m.created_at),
+                    })
+                    .collect(),
+                steps: steps.iter().map(|s| summarize(s, at(s.created_at))).collect(),
+                total_cost: dollars(total),
+            })
+        }
+        .await,
+    )
+}
+
+#[component]
+pub fn LeadPage() -> impl IntoView {
+    let params = use_params_map();
+    let timeline = Resource::new(move || params.read().get("id").unwrap_or_default(), get_lead_timeline);
+    view! {
+        <Title text="Lead timeline" />
+        <main class="mx-auto max-w-5xl px-4 py-6">
+            <A href="/app" attr:class="text-sm font-medium text-indigo-700 hover:text-indigo-500">"← Dashboard"</A>
+            <Suspense fallback=|| view! { <p class="mt-6 text-slate-500">"Loading the lead…"</p> }>
+                {move || Suspend::new(async move {
+                    match timeline.await {
+                        Ok(lead) => view! { <Timeline lead /> }.into_any(),
+                        Err(UiError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
+                        Err(err) => view! {
+                            <div class="mt-6 rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-700" role="alert">{err.to_string()}</div>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn Timeline(lead: LeadTimeline) -> impl IntoView {
+    let needs_you = lead.waiting_on == "owner";
+    view! {
+        <header class="mt-4 flex flex-wrap items-start justify-between gap-3">
+            <div class="min-w-0">
+                <h1 class="text-2xl font-bold tracking-tight" data-testid="lead-customer">{lead.customer.clone()}</h1>
+                <p class="break-all text-sm text-slate-600">{lead.contact.clone()}</p>
+            </div>
+            <div class="flex flex-wrap items-center gap-2 text-sm">
+                <span class="rounded-full bg-indigo-100 px-3 py-1 font-medium text-indigo-800" data-testid="lead-stage">{lead.stage.clone()}</span>
+                {lead.urgency.clone().map(|u| view! { <span class="rounded-full bg-slate-100 px-3 py-1 text-slate-700">{u}</span> })}
+                {needs_you.then(|| view! { <span class="rounded-full bg-amber-100 px-3 py-1 font-medium text-amber-800">"Needs you"</span> })}
+            </div>
+        </header>
+
+        <section class="mt-6 grid gap-4 md:grid-cols-3">
+            <div class="rounded-xl border border-slate-200 bg-white p-4">
+                <h2 class="text-sm font-semibold text-slate-500">"Score"</h2>
+                <p class="mt-1 text-3xl font-bold" data-testid="lead-score">{lead.score.map_or("—".to_owned(), |s| format!("{s}/10"))}</p>
+                <ul class="mt-2 flex flex-wrap gap-1">
+                    {lead.reasons.iter().map(|r| view! { <li class="rounded bg-slate-100 px-2 py-0.5 text-xs text-slate-700">{r.clone()}</li> }).collect_view()}
+                </ul>
+            </div>
+            <div class="rounded-xl border border-slate-200 bg-white p-4">
+                <h2 class="text-sm font-semibold text-slate-500">"Appointment"</h2>
+                {if lead.appointments.is_empty() {
+                    view! { <p class="mt-1 text-sm text-slate-600">"Not booked yet."</p> }.into_any()
+                } else {
+                    view! { <ul class="mt-1 space-y-1 text-sm">{lead.appointments.iter().map(|a| view! { <li>{a.clone()}</li> }).collect_view()}</ul> }.into_any()
+                }}
+            </div>
+            <div class="rounded-xl border border-slate-200 bg-white p-4">
+                <h2 class="text-sm font-semibold text-slate-500">"Invoice"</h2>
+                {if lead.invoices.is_empty() {
+                    view! { <p class="mt-1 text-sm text-slate-600">"Billed after the job is completed."</p> }.into_any()
+                } else {
+                    view! { <ul class="mt-1 space-y-1 text-sm">{lead.invoices.iter().map(|i| view! { <li>{i.clone()}</li> }).collect_view()}</ul> }.into_any()
+                }}
+            </div>
+        </section>
+
+        <section class="mt-6 grid gap-4 lg:grid-cols-5">
+            <div class="min-w-0 rounded-xl border border-slate-200 bg-white p-4 lg:col-span-2">
+                <h2 class="font-semibold">"Conversation"</h2>
+                <ol class="mt-3 space-y-3" data-testid="conversation">
+                    {lead.messages.iter().map(|m| {
+                        let mine = m.author != "customer";
+                        let bubble = if mine { "ml-6 bg-indigo-50 border-indigo-100" } else { "mr-6 bg-slate-50 border-slate-200" };
+                        let who = match m.author.as_str() { "customer" => "Customer", "agent" => "Squad", _ => "You" };
+                        view! {
+                            <li class=format!("rounded-lg border p-3 text-sm {bubble}")>
+                                <p class="text-xs text-slate-500">
+                                    {who} " · " {m.channel.clone()} " · " {m.at.clone()}
+                                    {m.recipient.clone().map(|r| format!(" · to {r}"))}
+                                </p>
+                                {m.subject.clone().map(|s| view! { <p class="mt-1 font-medium">{s}</p> })}
+                                <p class="mt-1 whitespace-pre-line break-words">{m.body.clone()}</p>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            </div>
+            <div class="min-w-0 rounded-xl border border-slate-200 bg-white p-4 lg:col-span-3">
+                <div class="flex items-baseline justify-between">
+                    <h2 class="font-semibold">"What the squad did"</h2>
+                    <p class="text-xs text-slate-500">{lead.steps.len()} " steps · model cost " {lead.total_cost.clone()}</p>
+                </div>
+                {if lead.steps.is_empty() {
+                    view! { <p class="mt-3 text-sm text-slate-600">"The squad hasn't started on this lead yet. Steps appear here as they happen."</p> }.into_any()
+                } else {
+                    view! {
+                        <ol class="mt-3 space-y-2" data-testid="steps">
+                            {lead.steps.iter().map(|s| view! { <Step step=s.clone() /> }).collect_view()}
+                        </ol>
+                    }.into_any()
+                }}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn Step(step: TimelineStep) -> impl IntoView {
+    let tone = match (step.kind.as_str(), step.is_error) {
+        (_, true) => "border-rose-200 bg-rose-50",
+        ("handoff", _) => "border-violet-200 bg-violet-50",
+        ("escalation", _) => "border-amber-200 bg-amber-50",
+        ("model call", _) => "border-slate-100 bg-slate-50",
+        _ => "border-slate-200 bg-white",
+    };
+    let detail = step.input.is_some() || step.output.is_some();
+    view! {
+        <li class=format!("rounded-lg border p-3 text-sm {tone}")>
+            <div class="flex flex-wrap items-baseline justify-between gap-2">
+                <p>
+                    <span class="font-medium capitalize">{step.agent.clone()}</span>
+                    " · " <span class="text-slate-600">{step.kind.clone()}</span>
+                    " · " <span class="break-all font-mono text-xs">{step.title.clone()}</span>
+                </p>
+                <p class="text-xs text-slate-500">
+                    {step.at.clone()} " · " {step.latency_ms} " ms"
+                    {(step.tokens > 0).then(|| format!(" · {} tokens · {}", step.tokens, step.cost))}
+                    {step.prompt_version.clone().map(|v| format!(" · {v}"))}
+                </p>
+            </div>
+            {detail.then(|| view! {
+                <details class="mt-2">
+                    <summary class="cursor-pointer text-xs text-indigo-700">"Input and output"</summary>
+                    {step.input.clone().map(|i| view! { <pre class="mt-1 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{i}</pre> })}
+                    {step.output.clone().map(|o| view! { <pre class="mt-1 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{o}</pre> })}
+                </details>
+            })}
+        </li>
+    }
+}

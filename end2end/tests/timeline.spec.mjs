@@ -1,0 +1,39 @@
+// The owner opens a lead from the dashboard and reads what the squad did, step by step.
+import { test, expect } from '@playwright/test';
+import { SHOTS, demoShop, hydrated, leadWhen, uniqueEmail } from './helpers.mjs';
+
+test("the owner opens a lead's timeline from the dashboard", async ({ page, request }) => {
+  test.skip(!process.env.OPSQUAD_E2E_BIN, 'needs the server binary from scripts/e2e');
+  const shop = demoShop();
+  const inbound = await request.post('/api/v1/inbound', {
+    headers: { Authorization: `Bearer ${shop.api_key}` },
+    data: {
+      channel: 'sms', from: { name: 'Robin Vega', phone: '+1 217 555 0142', email: uniqueEmail('timeline') },
+      body: 'water heater is leaking all over the garage floor, can you come today? 62704',
+    },
+  });
+  expect(inbound.status()).toBe(202);
+  const { lead_id: id } = await inbound.json();
+  await leadWhen(request, shop.api_key, id, (l) => l.stage === 'booked');
+
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('Email').fill(shop.owner_email);
+  await page.getByLabel('Password', { exact: true }).fill(shop.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/app$/);
+  await page.getByRole('link', { name: 'Robin Vega' }).first().click();
+  await expect(page).toHaveURL(new RegExp(`/app/leads/${id}$`));
+  await expect(page.getByTestId('lead-customer')).toHaveText('Robin Vega');
+  await expect(page.getByTestId('lead-stage')).toHaveText('booked');
+  await expect(page.getByTestId('steps').getByText('qualify_lead').first()).toBeVisible();
+  await expect(page.getByTestId('conversation').getByText("You're booked for")).toBeVisible();
+  await page.getByTestId('steps').getByText('Input and output').first().click();
+  await expect(page.getByTestId('steps').locator('pre').first()).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}lead-timeline.png`, fullPage: true });
+
+  await page.setViewportSize({ width: 375, height: 812 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: `${SHOTS}lead-timeline-phone.png`, fullPage: false });
+});
