@@ -25,6 +25,7 @@ COPY --from=build /out/opsquad /usr/local/bin/opsquad
 COPY --from=build /out/site /app/site
 COPY configuration /app/configuration
 # Production refuses to start without OPSQUAD_AUTH__JWT_KEYS (>= 32 random bytes per key) and
+# OPSQUAD_PAYMENTS__PUBLIC_URL (the https:// address customers use; pay links start with it), and
 # insists on Secure cookies, so serve it behind HTTPS. DATABASE_URL may point at PostgreSQL.
 ENV OPSQUAD_ENV=production OPSQUAD_SERVER__SITE_ROOT=/app/site DATABASE_URL=sqlite:///app/data/opsquad.db
 USER opsquad
