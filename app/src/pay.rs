@@ -64,8 +64,7 @@ mod server {
         }
         let business = orgs::current(&mut tx).await.map_err(internal)?.name;
         let org = settings::get(&mut tx).await.map_err(internal)?;
-        let paid: i64 =
-            payments::for_invoice(&mut tx, &invoice.id).await.map_err(internal)?.iter().map(|p| p.amount_cents).sum();
+        let paid = payments::paid_cents(&mut tx, &invoice.id).await.map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         let money = |c: i64| squad::tools::invoice::format_money(c, &invoice.currency);
         let due = invoice.due_at.and_then(|ms| squad::tools::invoice::format_date(&org.time_zone, ms));
@@ -113,12 +112,7 @@ pub async fn pay_test(token: String) -> Result<(), UiError> {
             if invoice.status == "paid" {
                 return Ok(());
             }
-            let paid: i64 = store::payments::for_invoice(&mut tx, &invoice.id)
-                .await
-                .map_err(internal)?
-                .iter()
-                .map(|p| p.amount_cents)
-                .sum();
+            let paid = store::payments::paid_cents(&mut tx, &invoice.id).await.map_err(internal)?;
             let reference = format!("test:{}", invoice.id);
             let payment = NewPayment {
                 invoice_id: &invoice.id,

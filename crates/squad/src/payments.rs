@@ -14,7 +14,7 @@ use domain::LeadId;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use store::invoices::{self, InvoiceRow};
-use store::leads::{self, Author, Direction, NewMessage};
+use store::leads::{self, NewMessage};
 use store::payments::{self, NewPayment};
 use store::{StoreError, TenantTx};
 
@@ -124,20 +124,7 @@ pub async fn record_payment(
                 money(invoice.total_cents),
                 invoice.number
             );
-            leads::insert_message(
-                tx,
-                &NewMessage {
-                    lead_id: lead.id,
-                    direction: Direction::Outbound,
-                    channel: lead.channel,
-                    author: Author::Agent,
-                    subject: None,
-                    body,
-                    external_id: None,
-                    recipient: None,
-                },
-            )
-            .await?;
+            leads::insert_message(tx, &NewMessage::from_agent(lead.id, lead.channel, body)).await?;
         }
     }
     Ok(PaymentOutcome { recorded, paid_cents: paid, balance_cents: invoice.total_cents - paid, settled })

@@ -222,6 +222,22 @@ pub struct NewMessage {
     pub recipient: Option<String>,
 }
 
+impl NewMessage {
+    /// A message from the squad to the lead's customer, on the lead's channel, to the address on file.
+    pub fn from_agent(lead_id: LeadId, channel: Channel, body: String) -> Self {
+        Self {
+            lead_id,
+            direction: Direction::Outbound,
+            channel,
+            author: Author::Agent,
+            subject: None,
+            body,
+            external_id: None,
+            recipient: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MessageRow {
     pub id: MessageId,

@@ -84,6 +84,11 @@ pub async fn for_invoice(tx: &mut TenantTx, invoice_id: &str) -> Result<Vec<Paym
         .collect()
 }
 
+/// What has been paid against the invoice so far.
+pub async fn paid_cents(tx: &mut TenantTx, invoice_id: &str) -> Result<i64, StoreError> {
+    Ok(for_invoice(tx, invoice_id).await?.iter().map(|p| p.amount_cents).sum())
+}
+
 /// The invoice a pay link points at, found by the SHA-256 of the link's token before the tenant
 /// is known. On PostgreSQL the lookup runs under `app.pay_lookup`, which opens `invoices` for
 /// reading and nothing else; the caller then acts for the org this returns.

@@ -212,53 +212,19 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
             }
         }
         let turns = mine.iter().filter(|s| s.kind == "model_call").count();
-        if turns >= squad.limits.max_turns_per_agent {
-            return escalate_limit(
-                squad.db,
-                &scope,
-                run_id,
-                agent,
-                &lead,
-                "max_turns",
-                "The agent used all its turns without finishing.",
-            )
-            .await;
-        }
-        if run.cost_micros >= org.run_budget_micros {
-            return escalate_limit(
-                squad.db,
-                &scope,
-                run_id,
-                agent,
-                &lead,
-                "run_budget",
-                "The run spent its model budget.",
-            )
-            .await;
-        }
-        if spent_today >= org.daily_budget_micros {
-            return escalate_limit(
-                squad.db,
-                &scope,
-                run_id,
-                agent,
-                &lead,
-                "daily_budget",
-                "The business's daily model budget is spent.",
-            )
-            .await;
-        }
-        if now_ms() - run.started_at > squad.limits.run_timeout_ms {
-            return escalate_limit(
-                squad.db,
-                &scope,
-                run_id,
-                agent,
-                &lead,
-                "timeout",
-                "The run took longer than its time limit.",
-            )
-            .await;
+        let limit = if turns >= squad.limits.max_turns_per_agent {
+            Some(("max_turns", "The agent used all its turns without finishing."))
+        } else if run.cost_micros >= org.run_budget_micros {
+            Some(("run_budget", "The run spent its model budget."))
+        } else if spent_today >= org.daily_budget_micros {
+            Some(("daily_budget", "The business's daily model budget is spent."))
+        } else if now_ms() - run.started_at > squad.limits.run_timeout_ms {
+            Some(("timeout", "The run took longer than its time limit."))
+        } else {
+            None
+        };
+        if let Some((limit, reason)) = limit {
+            return escalate_limit(squad.db, &scope, run_id, agent, &lead, limit, reason).await;
         }
 
         let request = build_request(squad, agent, task, &steps, &conversation, contact, memory);

@@ -1,11 +1,10 @@
 //! Tool execution: checked against the agent's tool set, run in the tenant's transaction together
 //! with the step that records it.
 
-use chrono::TimeZone as _;
 use domain::pipeline::{Stage, WaitingOn};
 use domain::TechnicianId;
 use serde_json::{json, Value};
-use store::leads::{self, Author, Direction, LeadRow, NewMessage, QualificationUpdate};
+use store::leads::{self, LeadRow, NewMessage, QualificationUpdate};
 use store::runs::{self, NewStep, RunUpdate};
 use store::{appointments, escalations, invoices, services, settings, technicians, StoreError, TenantScope, TenantTx};
 
@@ -442,20 +441,7 @@ async fn qualify(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult
 }
 
 async fn send(tx: &mut TenantTx, lead: &LeadRow, text: &str) -> ToolResult {
-    let message_id = leads::insert_message(
-        tx,
-        &NewMessage {
-            lead_id: lead.id,
-            direction: Direction::Outbound,
-            channel: lead.channel,
-            author: Author::Agent,
-            subject: None,
-            body: text.to_owned(),
-            external_id: None,
-            recipient: None,
-        },
-    )
-    .await?;
+    let message_id = leads::insert_message(tx, &NewMessage::from_agent(lead.id, lead.channel, text.to_owned())).await?;
     leads::mark_first_response(tx, lead.id).await?;
     Ok(json!({ "message_id": message_id, "channel": lead.channel }))
 }
@@ -730,20 +716,7 @@ pub async fn send_reminder(db: &store::Db, scope: &TenantScope, payload: &Value)
     let org = settings::get(&mut tx).await?;
     let when = local_time(&org, appointment.starts_at);
     let text = format!("Reminder: your appointment is {when}. Reply here if you need to change the time.");
-    leads::insert_message(
-        &mut tx,
-        &NewMessage {
-            lead_id: lead.id,
-            direction: Direction::Outbound,
-            channel: lead.channel,
-            author: Author::Agent,
-            subject: None,
-            body: text,
-            external_id: None,
-            recipient: None,
-        },
-    )
-    .await?;
+    leads::insert_message(&mut tx, &NewMessage::from_agent(lead.id, lead.channel, text)).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -878,20 +851,12 @@ async fn send_invoice(squad: &Squad<'_>, tx: &mut TenantTx, lead: &LeadRow, inpu
     let org = settings::get(tx).await?;
     let url = squad.payments.link(tx, &invoice).await?;
     let text = format!("{}\nPay online: {url}\nReply here with any questions.", invoice_text(&org, &invoice));
-    let message_id = leads::insert_message(
-        tx,
-        &NewMessage {
-            lead_id: lead.id,
-            direction: Direction::Outbound,
-            channel: lead.channel,
-            author: Author::Agent,
-            subject: Some(format!("Invoice {}", invoice.number)),
-            body: text,
-            external_id: None,
-            recipient: recipient.clone(),
-        },
-    )
-    .await?;
+    let message = NewMessage {
+        subject: Some(format!("Invoice {}", invoice.number)),
+        recipient: recipient.clone(),
+        ..NewMessage::from_agent(lead.id, lead.channel, text)
+    };
+    let message_id = leads::insert_message(tx, &message).await?;
     invoices::mark_sent(tx, &invoice.id).await?;
     leads::set_stage(tx, lead.id, Stage::Invoiced, WaitingOn::Customer).await?;
     let due = invoice.due_at.unwrap_or_else(store::now_ms);
@@ -923,7 +888,7 @@ async fn check_payment(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
     let invoice = latest_sent(tx, lead)
         .await?
         .ok_or_else(|| ToolError::Refused("no invoice has been sent for this lead".into()))?;
-    let paid: i64 = store::payments::for_invoice(tx, &invoice.id).await?.iter().map(|p| p.amount_cents).sum();
+    let paid = store::payments::paid_cents(tx, &invoice.id).await?;
     let overdue = invoice.status == "sent" && invoice.due_at.is_some_and(|d| d < store::now_ms());
     Ok(json!({
         "invoice_id": invoice.id, "number": invoice.number, "status": invoice.status,
@@ -940,7 +905,7 @@ async fn send_payment_reminder(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult 
         return Err(ToolError::Refused(format!("invoice {} is already {}", invoice.number, invoice.status)));
     }
     let org = settings::get(tx).await?;
-    let paid: i64 = store::payments::for_invoice(tx, &invoice.id).await?.iter().map(|p| p.amount_cents).sum();
+    let paid = store::payments::paid_cents(tx, &invoice.id).await?;
     let balance = format_money(invoice.total_cents - paid, &invoice.currency);
     let due = due_phrase(&org, invoice.due_at);
     let link = invoice.payment_url.as_deref().map(|u| format!(" You can pay online: {u}")).unwrap_or_default();
@@ -1032,20 +997,10 @@ async fn search_memory(tx: &mut TenantTx, input: &Value) -> ToolResult {
 
 /// "2026-11-03T08:00" in the business's time zone, the form availability's openings use.
 fn local_iso(org: &domain::catalog::BusinessSettings, ms: i64) -> String {
-    org.time_zone
-        .tz()
-        .timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
-        .unwrap_or_default()
+    org.time_zone.format_local(ms, "%Y-%m-%dT%H:%M").unwrap_or_default()
 }
 
 /// "Tuesday, November 3 at 8:00 AM" in the business's time zone.
 fn local_time(org: &domain::catalog::BusinessSettings, ms: i64) -> String {
-    org.time_zone
-        .tz()
-        .timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.format("%A, %B %-d at %-I:%M %p").to_string())
-        .unwrap_or_default()
+    org.time_zone.format_local(ms, "%A, %B %-d at %-I:%M %p").unwrap_or_default()
 }

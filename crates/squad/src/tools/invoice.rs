@@ -86,8 +86,7 @@ pub fn bill(input: &BillInput<'_>) -> Bill {
 
 /// "November 3, 2026" in the business's time zone.
 pub fn format_date(tz: &domain::schedule::TimeZone, ms: i64) -> Option<String> {
-    use chrono::TimeZone as _;
-    tz.tz().timestamp_millis_opt(ms).single().map(|t| t.format("%B %-d, %Y").to_string())
+    tz.format_local(ms, "%B %-d, %Y")
 }
 
 /// "$1,234.56" for cents in a currency with two decimals.
