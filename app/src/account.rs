@@ -48,7 +48,7 @@ pub async fn sign_up(business_name: String, your_name: String, email: String, pa
             })?;
             tracing::info!(org_id = %created.org.id, user_id = %created.owner_id, "organisation signed up");
             start_session(auth::SessionAuth { org_id: created.org.id, user_id: created.owner_id }).await?;
-            leptos_axum::redirect("/app");
+            leptos_axum::redirect("/app/setup");
             Ok(())
         }
         .await,

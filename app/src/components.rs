@@ -50,6 +50,10 @@ pub fn TextField(
     #[prop(default = "text")] input_type: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(default = false)] required: bool,
+    /// What the field shows before the user types.
+    #[prop(optional, into)]
+    value: String,
+    #[prop(optional)] hint: Option<&'static str>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let error_id = format!("{name}-error");
@@ -63,10 +67,12 @@ pub fn TextField(
                 id=name
                 autocomplete=autocomplete
                 required=required
+                value=value
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=error_id.clone()
             />
         </label>
+        {hint.map(|h| view! { <p class="mt-1 text-xs text-slate-500">{h}</p> })}
         <FieldError id=error_id error />
     }
 }

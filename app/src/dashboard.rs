@@ -6,9 +6,9 @@ use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
 use serde::{Deserialize, Serialize};
 
-use crate::account::LogOut;
 use crate::api_keys::ApiKeysCard;
 use crate::error::UiError;
+use crate::shell::AppPage;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DashboardView {
@@ -93,6 +93,7 @@ pub fn DashboardPage() -> impl IntoView {
     let summary = Resource::new(|| (), |_| get_dashboard());
     view! {
         <Title text="Dashboard" />
+        <AppPage>
         <Suspense fallback=|| view! { <p class="p-8 text-slate-500">"Loading your dashboard…"</p> }>
             {move || Suspend::new(async move {
                 match summary.await {
@@ -106,31 +107,17 @@ pub fn DashboardPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        </AppPage>
     }
 }
 
 #[component]
 fn Dashboard(view: DashboardView) -> impl IntoView {
-    let logout = ServerAction::<LogOut>::new();
     let greeting = view.user_name.clone().unwrap_or_else(|| view.user_email.clone());
     let is_owner = view.role == Role::Owner;
     let ready = view.services > 0 && view.technicians > 0;
     let has_leads = !view.recent.is_empty();
     view! {
-        <header class="border-b border-slate-200 bg-white">
-            <div class="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3">
-                <div class="flex items-center gap-3">
-                    <A href="/app" attr:class="grid h-9 w-9 place-items-center rounded-lg bg-indigo-600 text-sm font-bold text-white">"OS"</A>
-                    <div>
-                        <p class="font-semibold leading-tight" data-testid="org-name">{view.org_name.clone()}</p>
-                        <p class="text-xs text-slate-500">{view.user_email.clone()} " · " {view.role.as_str()}</p>
-                    </div>
-                </div>
-                <ActionForm action=logout>
-                    <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100">"Log out"</button>
-                </ActionForm>
-            </div>
-        </header>
         <main class="mx-auto max-w-6xl space-y-6 px-4 py-6">
             <section>
                 <h1 class="text-2xl font-semibold tracking-tight">"Welcome, " {greeting}</h1>
@@ -202,7 +189,7 @@ fn Dashboard(view: DashboardView) -> impl IntoView {
                                     <li>"Technicians and their skills"</li>
                                     <li>"Connect Gmail, Google Calendar and Stripe"</li>
                                 </ol>
-                                <p class="mt-3 text-xs text-slate-500">"Set these through the REST API today; the set-up wizard is on its way. Your team: " {view.team_size} " member(s)."</p>
+                                <A href="/app/setup" attr:class="mt-3 inline-block rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">"Open the set-up wizard"</A>
                             </div>
                         }.into_any()
                     }}

@@ -4,15 +4,22 @@
 
 pub mod account;
 pub mod api_keys;
+pub mod approvals;
+pub mod board;
 mod components;
 pub mod dashboard;
 pub mod error;
 mod landing;
 mod not_found;
 pub mod pay;
+pub mod settings;
+pub mod setup;
+mod setup_forms;
+pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod timeline;
+pub mod wizard;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
@@ -58,6 +65,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signup") view=account::SignUpPage />
                     <Route path=path!("login") view=account::LogInPage />
                     <Route path=path!("app") view=dashboard::DashboardPage />
+                    <Route path=path!("app/board") view=board::BoardPage />
+                    <Route path=path!("app/approvals") view=approvals::ApprovalsPage />
+                    <Route path=path!("app/settings") view=settings::SettingsPage />
+                    <Route path=path!("app/setup") view=wizard::WizardPage />
                     <Route path=path!("app/leads/:id") view=timeline::LeadPage />
                     <Route path=path!("pay/:token") view=pay::PayPage />
                 </Routes>

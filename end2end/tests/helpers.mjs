@@ -20,8 +20,31 @@ export async function signUp(page, { business, name, email, password }) {
   await page.getByLabel('Work email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/app$/);
+  // A new owner lands on the set-up wizard.
+  await expect(page).toHaveURL(/\/app\/setup$/);
   await expect(page.getByTestId('org-name')).toHaveText(business);
+  await expect(page.getByTestId('wizard-step')).toHaveText('Your business');
+}
+
+export async function logIn(page, email, password) {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/app$/);
+}
+
+/** The page's document is no wider than the viewport (nothing sideways on a phone). */
+export async function noSidewaysScroll(page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+}
+
+export async function postInbound(request, key, data) {
+  const response = await request.post('/api/v1/inbound', { headers: { Authorization: `Bearer ${key}` }, data });
+  expect(response.status()).toBe(202);
+  return (await response.json()).lead_id;
 }
 
 /** `opsquad demo` against the e2e database: the demo shop and a fresh API key. */

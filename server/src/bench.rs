@@ -14,8 +14,8 @@ use sqlx::{Connection, Row};
 use store::{technicians, Db, DbOptions, TenantScope, TenantTx};
 
 use crate::cli::CliError;
-use crate::intake::{self, Inquiry};
 use crate::worker::Worker;
+use squad::intake::{self, Inquiry};
 
 const INQUIRIES: [(&str, &str); 6] = [
     ("No heat", "Our furnace stopped working last night and the house is cold. Can someone come out? 62704"),

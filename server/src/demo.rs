@@ -110,6 +110,8 @@ pub async fn seed(db: &Db) -> Result<DemoCredentials, CliError> {
 
     let mut tx = TenantTx::begin(db, &scope).await.map_err(other)?;
     settings::put(&mut tx, &demo_settings()?).await.map_err(other)?;
+    // The demo shop is fully set up: its owner skips the wizard.
+    store::orgs::set_onboarding_step(&mut tx, "done").await.map_err(other)?;
     let existing: Vec<String> = services::list(&mut tx).await.map_err(other)?.into_iter().map(|s| s.name).collect();
     for service in squad::demo::services() {
         if !existing.contains(&service.name) {

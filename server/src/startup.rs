@@ -127,6 +127,7 @@ pub fn build_router(state: ServerState, settings: &Settings) -> Router {
             let options = state.leptos_options.clone();
             move || app::shell(options.clone())
         })
+        .route("/app/events", get(api::stream_events_for_session))
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(app::shell))
         .layer(mw::from_fn_with_state(state.clone(), session_auth::resolve))
         .layer(sessions)

@@ -88,7 +88,7 @@ impl Worker {
     /// Applies due escalation timeouts, then runs every job that is due now; returns how many
     /// jobs ran.
     pub async fn drain(&self) -> Result<usize, store::StoreError> {
-        let expired = crate::decisions::expire_due(&self.db).await?;
+        let expired = squad::decisions::expire_due(&self.db).await?;
         if expired > 0 {
             tracing::info!(expired, "escalation timeouts applied");
         }

@@ -27,6 +27,10 @@ pub struct LeadEvent {
     pub waiting_on: String,
     pub score: Option<i64>,
     pub urgency: Option<String>,
+    pub service: Option<String>,
+    pub human_takeover: bool,
+    pub first_response_at: Option<i64>,
+    pub created_at: i64,
     pub updated_at: i64,
 }
 
@@ -63,8 +67,10 @@ pub async fn steps_since(tx: &mut TenantTx, since_ms: i64, limit: i64) -> Result
 pub async fn leads_since(tx: &mut TenantTx, since_ms: i64, limit: i64) -> Result<Vec<LeadEvent>, StoreError> {
     let org = tx.org().to_owned();
     let rows = sqlx::query(
-        "SELECT l.id, c.name, l.stage, l.waiting_on, l.score, l.urgency, l.updated_at
+        "SELECT l.id, c.name, l.stage, l.waiting_on, l.score, l.urgency, s.name AS service, l.human_takeover,
+                l.first_response_at, l.created_at, l.updated_at
          FROM leads l JOIN customers c ON c.org_id = l.org_id AND c.id = l.customer_id
+         LEFT JOIN services s ON s.org_id = l.org_id AND s.id = l.service_id
          WHERE l.org_id = $1 AND l.updated_at >= $2 ORDER BY l.updated_at, l.id LIMIT $3",
     )
     .bind(&org)
@@ -72,17 +78,38 @@ pub async fn leads_since(tx: &mut TenantTx, since_ms: i64, limit: i64) -> Result
     .bind(limit)
     .fetch_all(tx.conn())
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(LeadEvent {
-                lead_id: text(row, "id")?,
-                customer_name: text(row, "name")?,
-                stage: text(row, "stage")?,
-                waiting_on: text(row, "waiting_on")?,
-                score: opt_int(row, "score")?,
-                urgency: opt_text(row, "urgency")?,
-                updated_at: int(row, "updated_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(lead_event).collect()
+}
+
+/// The org's pipeline as the board shows it: the most recently changed leads, newest first.
+pub async fn board(tx: &mut TenantTx, limit: i64) -> Result<Vec<LeadEvent>, StoreError> {
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(
+        "SELECT l.id, c.name, l.stage, l.waiting_on, l.score, l.urgency, s.name AS service, l.human_takeover,
+                l.first_response_at, l.created_at, l.updated_at
+         FROM leads l JOIN customers c ON c.org_id = l.org_id AND c.id = l.customer_id
+         LEFT JOIN services s ON s.org_id = l.org_id AND s.id = l.service_id
+         WHERE l.org_id = $1 ORDER BY l.updated_at DESC, l.id DESC LIMIT $2",
+    )
+    .bind(&org)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter().map(lead_event).collect()
+}
+
+fn lead_event(row: &sqlx::any::AnyRow) -> Result<LeadEvent, StoreError> {
+    Ok(LeadEvent {
+        lead_id: text(row, "id")?,
+        customer_name: text(row, "name")?,
+        stage: text(row, "stage")?,
+        waiting_on: text(row, "waiting_on")?,
+        score: opt_int(row, "score")?,
+        urgency: opt_text(row, "urgency")?,
+        service: opt_text(row, "service")?,
+        human_takeover: int(row, "human_takeover")? != 0,
+        first_response_at: opt_int(row, "first_response_at")?,
+        created_at: int(row, "created_at")?,
+        updated_at: int(row, "updated_at")?,
+    })
 }

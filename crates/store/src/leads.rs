@@ -147,6 +147,19 @@ pub async fn set_waiting_on(tx: &mut TenantTx, id: LeadId, waiting_on: WaitingOn
     Ok(())
 }
 
+/// The owner takes the conversation over (the squad stays out) or hands it back.
+pub async fn set_takeover(tx: &mut TenantTx, id: LeadId, taken_over: bool) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let updated = sqlx::query("UPDATE leads SET human_takeover = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
+        .bind(&org)
+        .bind(id.to_string())
+        .bind(i64::from(taken_over))
+        .bind(now_ms())
+        .execute(tx.conn())
+        .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
 /// Records the first reply's time once (the "first response" figure owners see).
 pub async fn mark_first_response(tx: &mut TenantTx, id: LeadId) -> Result<(), StoreError> {
     let org = tx.org().to_owned();

@@ -17,6 +17,7 @@ mod tenant;
 
 pub mod api_keys;
 pub mod appointments;
+pub mod audit;
 pub mod customers;
 pub mod escalations;
 pub mod events;

@@ -10,6 +10,8 @@ use crate::{api_keys, new_id, now_ms, AuthTx, Db, StoreError, TenantTx};
 pub struct OrgRow {
     pub id: OrgId,
     pub name: String,
+    /// The onboarding wizard's next step, or `done`.
+    pub onboarding_step: String,
     pub created_at: i64,
 }
 
@@ -39,6 +41,9 @@ pub enum CreateOrgError {
     Store(#[from] StoreError),
 }
 
+/// Where a new org's onboarding wizard starts.
+pub const FIRST_ONBOARDING_STEP: &str = "profile";
+
 /// Creates the org, its owner, default business settings and optionally an API key — all or
 /// nothing.
 #[tracing::instrument(skip_all)]
@@ -50,9 +55,10 @@ pub async fn create_with_owner(db: &Db, new: NewOrgWithOwner) -> Result<CreatedO
 
     let mut tx = AuthTx::begin(db).await?;
     tx.enter_org(&org).await?;
-    sqlx::query("INSERT INTO orgs (id, name, created_at) VALUES ($1, $2, $3)")
+    sqlx::query("INSERT INTO orgs (id, name, onboarding_step, created_at) VALUES ($1, $2, $3, $4)")
         .bind(&org)
         .bind(new.org_name.as_str())
+        .bind(FIRST_ONBOARDING_STEP)
         .bind(now)
         .execute(tx.conn())
         .await
@@ -89,17 +95,42 @@ pub async fn create_with_owner(db: &Db, new: NewOrgWithOwner) -> Result<CreatedO
         None => None,
     };
     tx.commit().await?;
-    Ok(CreatedOrg { org: OrgRow { id: org_id, name: new.org_name.to_string(), created_at: now }, owner_id, api_key })
+    Ok(CreatedOrg {
+        org: OrgRow {
+            id: org_id,
+            name: new.org_name.to_string(),
+            onboarding_step: FIRST_ONBOARDING_STEP.to_owned(),
+            created_at: now,
+        },
+        owner_id,
+        api_key,
+    })
 }
 
 /// The current tenant's org.
 pub async fn current(tx: &mut TenantTx) -> Result<OrgRow, StoreError> {
     let org = tx.org().to_owned();
-    let row =
-        sqlx::query("SELECT id, name, created_at FROM orgs WHERE id = $1").bind(&org).fetch_one(tx.conn()).await?;
+    let row = sqlx::query("SELECT id, name, onboarding_step, created_at FROM orgs WHERE id = $1")
+        .bind(&org)
+        .fetch_one(tx.conn())
+        .await?;
     Ok(OrgRow {
         id: OrgId::from_uuid(uuid(&row, "id")?),
         name: text(&row, "name")?,
+        onboarding_step: text(&row, "onboarding_step")?,
         created_at: int(&row, "created_at")?,
     })
+}
+
+pub async fn rename(tx: &mut TenantTx, name: &OrgName) -> Result<(), StoreError> {
+    let org = tx.org().to_owned();
+    sqlx::query("UPDATE orgs SET name = $2 WHERE id = $1").bind(&org).bind(name.as_str()).execute(tx.conn()).await?;
+    Ok(())
+}
+
+/// Saves where the onboarding wizard is (`done` when finished or skipped).
+pub async fn set_onboarding_step(tx: &mut TenantTx, step: &str) -> Result<(), StoreError> {
+    let org = tx.org().to_owned();
+    sqlx::query("UPDATE orgs SET onboarding_step = $2 WHERE id = $1").bind(&org).bind(step).execute(tx.conn()).await?;
+    Ok(())
 }

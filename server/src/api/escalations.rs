@@ -12,7 +12,7 @@ use store::TenantTx;
 
 use super::json::ApiJson;
 use super::{ApiAuth, ApiError};
-use crate::decisions::{self, DecidedBy, DecisionError};
+use squad::decisions::{self, DecidedBy, DecisionError};
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {

@@ -12,7 +12,8 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use app::state::ServerState;
-use axum::extract::State;
+use auth::context::AuthCtx;
+use axum::extract::{Extension, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::stream::{self, Stream, StreamExt};
 use http::HeaderMap;
@@ -46,15 +47,27 @@ pub async fn stream_events(
     ApiAuth(ctx): ApiAuth,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let since = resume_from(&headers).unwrap_or_else(now_ms);
-    let cursor = Cursor {
-        db: state.db.clone(),
-        scope: ctx.scope.clone(),
-        since,
-        sent: HashSet::new(),
-        first: true,
-        opened: std::time::Instant::now(),
-    };
+    Ok(event_stream(&state.db, ctx.scope, &headers))
+}
+
+/// `GET /app/events`: the same stream for the owner's board, authenticated by the session cookie
+/// (the session middleware guarantees an [`AuthCtx`] under `/app`). Read-only, so no CSRF check.
+pub async fn stream_events_for_session(
+    State(state): State<ServerState>,
+    Extension(ctx): Extension<AuthCtx>,
+    headers: HeaderMap,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    event_stream(&state.db, ctx.scope, &headers)
+}
+
+fn event_stream(
+    db: &Db,
+    scope: TenantScope,
+    headers: &HeaderMap,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let since = resume_from(headers).unwrap_or_else(now_ms);
+    let cursor =
+        Cursor { db: db.clone(), scope, since, sent: HashSet::new(), first: true, opened: std::time::Instant::now() };
     let batches = stream::unfold(cursor, |mut cursor| async move {
         if cursor.opened.elapsed() > MAX_CONNECTION {
             return None;
@@ -66,7 +79,7 @@ pub async fn stream_events(
         let events = poll(&mut cursor).await;
         Some((stream::iter(events.into_iter().map(Ok)), cursor))
     });
-    Ok(Sse::new(batches.flatten()).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Sse::new(batches.flatten()).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
 async fn poll(cursor: &mut Cursor) -> Vec<Event> {

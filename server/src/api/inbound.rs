@@ -1,4 +1,4 @@
-//! `POST /api/v1/inbound`: an inquiry arrives (see [`crate::intake`] for what accepting means).
+//! `POST /api/v1/inbound`: an inquiry arrives (see [`squad::intake`] for what accepting means).
 
 use app::state::ServerState;
 use axum::extract::State;
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::json::ApiJson;
 use super::{ApiAuth, ApiError};
-use crate::intake::{self, Inquiry};
+use squad::intake::{self, Inquiry};
 
 /// The most text one inquiry may carry: enough for a long email, bounded for the model's sake.
 pub const MAX_BODY_CHARS: usize = 20_000;

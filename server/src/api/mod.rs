@@ -22,6 +22,7 @@ use axum::Router;
 
 pub use auth::ApiAuth;
 pub use error::ApiError;
+pub use events::stream_events_for_session;
 
 pub fn router() -> Router<ServerState> {
     Router::new()

@@ -7,6 +7,7 @@ mod helpers;
 mod api_auth;
 mod catalog;
 mod customers;
+mod dashboard;
 mod database_walls;
 mod delivery;
 mod escalations;

@@ -1,0 +1,223 @@
+//! `/app/approvals`: everything the squad handed to a person — why, what it proposes, what the
+//! customer said — with approve and reject (and a note). A decision resumes or ends the run.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use serde::{Deserialize, Serialize};
+
+use crate::error::UiError;
+use crate::shell::{or_error, AppPage, NavRefresh};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    pub id: String,
+    pub lead_id: String,
+    pub customer: String,
+    pub kind: String,
+    pub reason: String,
+    /// The action the squad wants to take, in words, when it asked for permission.
+    pub proposed: Option<String>,
+    /// What the customer last wrote.
+    pub customer_said: Option<String>,
+    pub score: Option<i64>,
+    /// "Rejects in 3 h if nobody decides", or that it waits for a person.
+    pub timeout: String,
+}
+
+#[cfg(feature = "ssr")]
+fn proposed_text(action: &serde_json::Value) -> Option<String> {
+    let tool = action["tool"].as_str()?;
+    let input = &action["input"];
+    let mut words = tool.replace('_', " ");
+    if let Some(fields) = input.as_object().filter(|f| !f.is_empty()) {
+        let detail: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| {
+                format!("{}: {}", k.replace('_', " "), v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            })
+            .collect();
+        words = format!("{words} ({})", detail.join(", "));
+    }
+    Some(words)
+}
+
+#[cfg(feature = "ssr")]
+fn timeout_text(policy: &str, at: Option<i64>, now: i64) -> String {
+    match (policy, at) {
+        ("approve" | "reject", Some(at)) => {
+            let hours = ((at - now).max(0) + 3_599_999) / 3_600_000;
+            let verb = if policy == "approve" { "Approves" } else { "Rejects" };
+            format!("{verb} on its own in {hours} h if nobody decides")
+        }
+        _ => "Waits for a person".to_owned(),
+    }
+}
+
+#[server(prefix = "/api", endpoint = "approvals", input = leptos::server_fn::codec::GetUrl)]
+pub async fn get_approvals() -> Result<Vec<Approval>, UiError> {
+    use domain::LeadId;
+    use store::{escalations, leads, now_ms, TenantTx};
+
+    use crate::state::{auth_ctx, internal, respond, server_state};
+
+    respond(
+        async move {
+            let ctx = auth_ctx()?;
+            let state = server_state()?;
+            let mut tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
+            let pending = escalations::list(&mut tx, "pending", 200).await.map_err(internal)?;
+            let now = now_ms();
+            let mut out = Vec::with_capacity(pending.len());
+            for e in pending {
+                let lead_id = LeadId::parse(&e.lead_id).map_err(internal)?;
+                let lead = leads::get(&mut tx, lead_id).await.map_err(internal)?;
+                let said = leads::messages(&mut tx, lead_id)
+                    .await
+                    .map_err(internal)?
+                    .into_iter()
+                    .rev()
+                    .find(|m| m.direction == "inbound")
+                    .map(|m| m.body);
+                out.push(Approval {
+                    proposed: proposed_text(&e.proposed_action),
+                    timeout: timeout_text(&e.timeout_policy, e.timeout_at, now),
+                    customer: lead.as_ref().map_or_else(|| "Unknown customer".to_owned(), |l| l.customer_name.clone()),
+                    score: lead.and_then(|l| l.score),
+                    customer_said: said,
+                    id: e.id,
+                    lead_id: e.lead_id,
+                    kind: e.kind.replace('_', " "),
+                    reason: e.reason,
+                });
+            }
+            tx.commit().await.map_err(internal)?;
+            Ok(out)
+        }
+        .await,
+    )
+}
+
+/// Approves or rejects one escalation; returns what happened to the run in words.
+#[server(prefix = "/api", endpoint = "approvals/decide")]
+pub async fn decide_approval(id: String, approve: bool, note: Option<String>) -> Result<String, UiError> {
+    use squad::decisions::{self, DecidedBy, DecisionError};
+
+    use crate::state::{auth_ctx, internal, respond, server_state};
+
+    respond(
+        async move {
+            let ctx = auth_ctx()?;
+            let state = server_state()?;
+            let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+            if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
+                return Err(UiError::validation("note", "Keep the note under 1,000 characters."));
+            }
+            let by = DecidedBy::Person(ctx.scope.user_id());
+            let outcome = decisions::apply(&state.db, &ctx.scope, &id, approve, note.as_deref(), by).await.map_err(
+                |e| match e {
+                    DecisionError::NotFound => UiError::NotFound,
+                    DecisionError::AlreadyDecided(status) => UiError::Conflict {
+                        field: "decision".to_owned(),
+                        message: format!("Someone already decided this one ({status})."),
+                    },
+                    DecisionError::Store(err) => internal(err),
+                },
+            )?;
+            Ok(match outcome {
+                "resumed" => "Approved. The squad is carrying on.",
+                "declined" => "Rejected. The squad will not do it.",
+                "closed" => "Rejected. The lead is closed.",
+                _ => "Noted. It's in your hands now.",
+            }
+            .to_owned())
+        }
+        .await,
+    )
+}
+
+#[component]
+pub fn ApprovalsPage() -> impl IntoView {
+    let decide = ServerAction::<DecideApproval>::new();
+    let approvals = Resource::new(move || decide.version().get(), |_| get_approvals());
+    let nav = NavRefresh(RwSignal::new(0));
+    provide_context(nav);
+    Effect::new(move |_| {
+        if decide.version().get() > 0 {
+            nav.0.update(|n| *n += 1);
+        }
+    });
+    view! {
+        <Title text="Approvals" />
+        <AppPage>
+            <main class="mx-auto max-w-4xl space-y-4 px-4 py-6">
+                <div>
+                    <h1 class="text-2xl font-semibold tracking-tight">"Approvals"</h1>
+                    <p class="text-sm text-slate-600">"What the squad would not decide alone. Approve to let it carry on; reject to stop it."</p>
+                </div>
+                {move || decide.value().get().map(|result| match result {
+                    Ok(done) => view! { <p class="rounded-lg bg-emerald-50 p-3 text-sm text-emerald-800" role="status">{done}</p> }.into_any(),
+                    Err(err) => view! { <p class="rounded-lg bg-rose-50 p-3 text-sm text-rose-700" role="alert">{err.to_string()}</p> }.into_any(),
+                })}
+                <Transition fallback=|| view! { <p class="text-slate-500">"Loading approvals…"</p> }>
+                    {move || Suspend::new(async move {
+                        or_error(approvals.await, move |list| {
+                            if list.is_empty() {
+                                view! {
+                                    <div class="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center" data-testid="approvals-empty">
+                                        <p class="font-medium text-slate-800">"Nothing waiting for you"</p>
+                                        <p class="mt-1 text-sm text-slate-600">"When the squad needs a person — a safety issue, a complaint, a discount, a large invoice — it lands here."</p>
+                                    </div>
+                                }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="space-y-3">
+                                        {list.into_iter().map(|a| view! { <ApprovalCard approval=a decide /> }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }
+                        })
+                    })}
+                </Transition>
+            </main>
+        </AppPage>
+    }
+}
+
+#[component]
+fn ApprovalCard(approval: Approval, decide: ServerAction<DecideApproval>) -> impl IntoView {
+    let note = RwSignal::new(String::new());
+    let id = approval.id.clone();
+    let send = move |approve: bool| {
+        let note = note.get_untracked();
+        decide.dispatch(DecideApproval { id: id.clone(), approve, note: (!note.trim().is_empty()).then_some(note) });
+    };
+    let send_reject = send.clone();
+    let note_id = format!("note-{}", approval.id);
+    view! {
+        <li class="rounded-xl border border-slate-200 bg-white p-4" data-testid="approval">
+            <div class="flex flex-wrap items-start justify-between gap-2">
+                <div>
+                    <A href=format!("/app/leads/{}", approval.lead_id) attr:class="font-semibold text-indigo-700 hover:text-indigo-500">{approval.customer.clone()}</A>
+                    <span class="ml-2 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800">{approval.kind.clone()}</span>
+                    {approval.score.map(|s| view! { <span class="ml-1 text-xs text-slate-500">{format!("score {s}/10")}</span> })}
+                </div>
+                <span class="text-xs text-slate-500">{approval.timeout.clone()}</span>
+            </div>
+            <p class="mt-2 text-sm text-slate-800">{approval.reason.clone()}</p>
+            {approval.proposed.clone().map(|p| view! { <p class="mt-1 text-sm text-slate-700"><span class="font-medium">"Wants to: "</span>{p}</p> })}
+            {approval.customer_said.clone().map(|said| view! {
+                <blockquote class="mt-2 border-l-4 border-slate-200 pl-3 text-sm italic text-slate-600">{said}</blockquote>
+            })}
+            <label class="mt-3 block text-sm text-slate-700" for=note_id.clone()>"Note (optional)"</label>
+            <input id=note_id type="text" maxlength="1000" class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
+                prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev)) />
+            <div class="mt-3 flex gap-2">
+                <button type="button" class="rounded-md bg-emerald-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-emerald-500 disabled:opacity-60"
+                    disabled=move || decide.pending().get() on:click=move |_| send(true)>"Approve"</button>
+                <button type="button" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 disabled:opacity-60"
+                    disabled=move || decide.pending().get() on:click=move |_| send_reject(false)>"Reject"</button>
+            </div>
+        </li>
+    }
+}

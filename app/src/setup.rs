@@ -1,0 +1,668 @@
+//! How the business is set up, as the wizard and the settings page edit it: server functions
+//! that validate on the server (errors name the form field), save in one transaction with an
+//! audit-log entry, and — from the wizard — save which step comes next.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::UiError;
+
+/// The wizard's steps in order; `done` follows the last.
+pub const STEPS: [(&str, &str); 7] = [
+    ("profile", "Your business"),
+    ("hours", "Hours"),
+    ("area", "Service area"),
+    ("services", "Services and prices"),
+    ("technicians", "Technicians"),
+    ("integrations", "Connections"),
+    ("test", "Test inquiry"),
+];
+
+pub fn step_index(step: &str) -> Option<usize> {
+    STEPS.iter().position(|(s, _)| *s == step)
+}
+
+/// The step after `step`, or `done`.
+pub fn next_step(step: &str) -> &'static str {
+    step_index(step).and_then(|i| STEPS.get(i + 1)).map_or("done", |(s, _)| s)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayHours {
+    /// `mon` … `sun`.
+    pub day: String,
+    pub open: String,
+    pub close: String,
+    pub closed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceLine {
+    pub id: String,
+    pub name: String,
+    pub price: String,
+    pub duration_minutes: i64,
+    pub emergency_fee: String,
+    pub taxable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TechnicianLine {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub skills: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLine {
+    pub who: String,
+    pub what: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupView {
+    pub step: String,
+    pub can_change_budgets: bool,
+    pub business_name: String,
+    pub time_zone: String,
+    pub hours: Vec<DayHours>,
+    /// `YYYY-MM-DD`, comma separated.
+    pub holidays: String,
+    pub zip_codes: String,
+    pub center_zip: String,
+    pub radius_miles: String,
+    pub services: Vec<ServiceLine>,
+    pub technicians: Vec<TechnicianLine>,
+    pub booking_buffer_minutes: i64,
+    /// Hours before the visit, comma separated.
+    pub reminder_hours: String,
+    pub tax_rate_percent: String,
+    pub invoice_approval_above: String,
+    pub run_budget: String,
+    pub daily_budget: String,
+    pub audit: Vec<AuditLine>,
+}
+
+/// "149.50" or "$1,200" in cents; `field` names the input for the error.
+pub fn parse_money(field: &str, raw: &str) -> Result<i64, UiError> {
+    let cleaned: String = raw.trim().trim_start_matches('$').chars().filter(|c| *c != ',').collect();
+    let bad = || UiError::validation(field, "Enter an amount like 149 or 149.50.");
+    if cleaned.is_empty() {
+        return Err(bad());
+    }
+    let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+    if whole.is_empty()
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 2
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    whole.checked_mul(100).and_then(|w| w.checked_add(frac)).ok_or_else(bad)
+}
+
+/// Cents as "149.50".
+pub fn money_text(cents: i64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+/// "8.25" percent in basis points.
+pub fn parse_percent(field: &str, raw: &str) -> Result<i64, UiError> {
+    parse_money(field, raw).map_err(|_| UiError::validation(field, "Enter a percentage like 8.25."))
+}
+
+pub fn parse_whole(field: &str, raw: &str, what: &str) -> Result<i64, UiError> {
+    raw.trim().parse().map_err(|_| UiError::validation(field, format!("Enter {what} as a whole number.")))
+}
+
+#[cfg(feature = "ssr")]
+mod backend {
+    use domain::catalog::{BusinessSettings, FieldError};
+    use store::{audit, orgs, TenantTx};
+
+    use crate::error::UiError;
+    use crate::state::{auth_ctx, internal, server_state};
+
+    /// The form input a domain field error belongs to: its last path segment.
+    pub fn field_error(err: FieldError) -> UiError {
+        let input = err.field.rsplit('.').next().unwrap_or(&err.field).to_owned();
+        UiError::Validation { field: input, message: sentence(&err.message) }
+    }
+
+    /// Domain messages are lower-case fragments; a form shows sentences.
+    pub fn sentence(message: &str) -> String {
+        let mut chars = message.chars();
+        let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+        let rest: String = chars.collect();
+        if rest.ends_with('.') {
+            format!("{first}{rest}")
+        } else {
+            format!("{first}{rest}.")
+        }
+    }
+
+    /// Saves the wizard's place when the form came from the wizard.
+    pub async fn advance(tx: &mut TenantTx, next: Option<&str>) -> Result<(), UiError> {
+        let Some(next) = next.filter(|n| !n.is_empty()) else { return Ok(()) };
+        if next != "done" && super::step_index(next).is_none() {
+            return Err(UiError::validation("step", "Unknown set-up step."));
+        }
+        orgs::set_onboarding_step(tx, next).await.map_err(internal)
+    }
+
+    /// Opens the caller's tenant transaction.
+    pub async fn begin() -> Result<(TenantTx, auth::context::AuthCtx), UiError> {
+        let ctx = auth_ctx()?;
+        let state = server_state()?;
+        let tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
+        Ok((tx, ctx))
+    }
+
+    /// Reads the settings, applies `change`, validates the whole, saves it with an audit entry.
+    pub async fn change_settings(
+        action: &str,
+        next: Option<&str>,
+        change: impl FnOnce(&mut BusinessSettings) -> Result<(), UiError>,
+    ) -> Result<(), UiError> {
+        let (mut tx, _) = begin().await?;
+        let mut settings = store::settings::get(&mut tx).await.map_err(internal)?;
+        change(&mut settings)?;
+        let settings = settings.validate().map_err(field_error)?;
+        store::settings::put(&mut tx, &settings).await.map_err(internal)?;
+        let detail = serde_json::to_value(&settings).map_err(internal)?;
+        audit::record(&mut tx, action, &detail).await.map_err(internal)?;
+        advance(&mut tx, next).await?;
+        tx.commit().await.map_err(internal)
+    }
+}
+
+#[server(prefix = "/api", endpoint = "setup", input = leptos::server_fn::codec::GetUrl)]
+pub async fn get_setup() -> Result<SetupView, UiError> {
+    use domain::schedule::Weekday;
+    use domain::Role;
+    use store::{audit, orgs, services, settings, technicians};
+
+    use crate::state::{internal, respond};
+
+    respond(
+        async move {
+            let (mut tx, ctx) = backend::begin().await?;
+            let org = orgs::current(&mut tx).await.map_err(internal)?;
+            let s = settings::get(&mut tx).await.map_err(internal)?;
+            let services = services::list(&mut tx).await.map_err(internal)?;
+            let technicians = technicians::list(&mut tx).await.map_err(internal)?;
+            let entries = audit::recent(&mut tx, 20).await.map_err(internal)?;
+            tx.commit().await.map_err(internal)?;
+            let hours = Weekday::ALL
+                .iter()
+                .map(|day| {
+                    let key =
+                        serde_json::to_value(day).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                    match s.weekly_hours.on(*day).first() {
+                        Some(i) => {
+                            DayHours { day: key, open: i.open.to_string(), close: i.close.to_string(), closed: false }
+                        }
+                        None => {
+                            DayHours { day: key, open: "08:00".to_owned(), close: "17:00".to_owned(), closed: true }
+                        }
+                    }
+                })
+                .collect();
+            let join = |items: Vec<String>| items.join(", ");
+            Ok(SetupView {
+                step: org.onboarding_step,
+                can_change_budgets: ctx.role() == Role::Owner,
+                business_name: org.name,
+                time_zone: s.time_zone.as_str().to_owned(),
+                hours,
+                holidays: join(s.holidays.iter().map(ToString::to_string).collect()),
+                zip_codes: join(s.service_area.zip_codes.clone()),
+                center_zip: s.service_area.center_zip.clone().unwrap_or_default(),
+                radius_miles: s.service_area.radius_miles.map(|r| r.to_string()).unwrap_or_default(),
+                services: services
+                    .into_iter()
+                    .filter(|x| x.active)
+                    .map(|x| ServiceLine {
+                        id: x.id.to_string(),
+                        name: x.name,
+                        price: format!(
+                            "{}{}",
+                            money_text(x.price_cents),
+                            if x.pricing.as_str() == "hourly" { "/h" } else { "" }
+                        ),
+                        duration_minutes: x.duration_minutes,
+                        emergency_fee: money_text(x.emergency_fee_cents),
+                        taxable: x.taxable,
+                    })
+                    .collect(),
+                technicians: technicians
+                    .into_iter()
+                    .filter(|t| t.active)
+                    .map(|t| TechnicianLine { id: t.id.to_string(), name: t.name, email: t.email, skills: t.skills })
+                    .collect(),
+                booking_buffer_minutes: s.booking_buffer_minutes,
+                reminder_hours: join(s.reminder_offsets_minutes.iter().map(|m| trim_zero(*m as f64 / 60.0)).collect()),
+                tax_rate_percent: money_text(s.tax_rate_bps),
+                invoice_approval_above: money_text(s.invoice_approval_above_cents),
+                run_budget: money_text(s.run_budget_micros / 10_000),
+                daily_budget: money_text(s.daily_budget_micros / 10_000),
+                audit: entries
+                    .into_iter()
+                    .map(|e| AuditLine {
+                        who: e.user_email.unwrap_or_else(|| "Opsquad".to_owned()),
+                        what: e.action,
+                        at: s.time_zone.format_local(e.created_at, "%b %-d, %-I:%M %p").unwrap_or_default(),
+                    })
+                    .collect(),
+            })
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn trim_zero(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+#[server(prefix = "/api", endpoint = "setup/profile")]
+pub async fn save_profile(business_name: String, time_zone: String, next: Option<String>) -> Result<(), UiError> {
+    use domain::schedule::TimeZone;
+    use domain::OrgName;
+    use store::{audit, orgs};
+
+    use crate::state::{internal, respond};
+
+    respond(
+        async move {
+            let name = OrgName::parse(&business_name)
+                .map_err(|e| UiError::validation("business_name", backend::sentence(&e.to_string())))?;
+            let zone = TimeZone::parse(&time_zone)
+                .map_err(|_| UiError::validation("time_zone", "Choose a time zone from the list."))?;
+            let (mut tx, _) = backend::begin().await?;
+            orgs::rename(&mut tx, &name).await.map_err(internal)?;
+            let mut settings = store::settings::get(&mut tx).await.map_err(internal)?;
+            settings.time_zone = zone;
+            store::settings::put(&mut tx, &settings).await.map_err(internal)?;
+            let detail = serde_json::json!({ "business_name": name.as_str(), "time_zone": time_zone });
+            audit::record(&mut tx, "profile updated", &detail).await.map_err(internal)?;
+            backend::advance(&mut tx, next.as_deref()).await?;
+            tx.commit().await.map_err(internal)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "setup/hours", input = leptos::server_fn::codec::Json)]
+pub async fn save_hours(days: Vec<DayHours>, holidays: String, next: Option<String>) -> Result<(), UiError> {
+    use std::collections::BTreeMap;
+
+    use domain::schedule::{Interval, TimeOfDay, Weekday, WeeklyHours};
+
+    use crate::state::respond;
+
+    respond(
+        async move {
+            let mut week = BTreeMap::new();
+            for day in days.iter().filter(|d| !d.closed) {
+                let weekday: Weekday = serde_json::from_value(serde_json::Value::String(day.day.clone()))
+                    .map_err(|_| UiError::validation("hours", "Unknown day of the week."))?;
+                let field = format!("hours-{}", day.day);
+                let time = |raw: &str| {
+                    TimeOfDay::parse(raw).map_err(|_| UiError::validation(&field, "Use times like 08:00 and 17:30."))
+                };
+                let (open, close) = (time(&day.open)?, time(&day.close)?);
+                if close <= open {
+                    return Err(UiError::validation(&field, format!("{weekday} closes before it opens.")));
+                }
+                week.insert(weekday, vec![Interval { open, close }]);
+            }
+            let hours = WeeklyHours::new(week).map_err(|e| UiError::validation("hours", e.to_string()))?;
+            if hours.is_empty() {
+                return Err(UiError::validation("hours", "Open at least one day, or the squad can never book."));
+            }
+            let mut dates = Vec::new();
+            for raw in holidays.split([',', '\n']).map(str::trim).filter(|d| !d.is_empty()) {
+                let date = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                    .map_err(|_| UiError::validation("holidays", format!("“{raw}” is not a date like 2026-12-25.")))?;
+                dates.push(date);
+            }
+            backend::change_settings("hours updated", next.as_deref(), |s| {
+                s.weekly_hours = hours;
+                s.holidays = dates;
+                Ok(())
+            })
+            .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "setup/area")]
+pub async fn save_area(
+    zip_codes: String,
+    center_zip: String,
+    radius_miles: String,
+    next: Option<String>,
+) -> Result<(), UiError> {
+    use domain::catalog::ServiceArea;
+
+    use crate::state::respond;
+
+    respond(
+        async move {
+            let zips: Vec<String> =
+                zip_codes.split([',', ' ', '\n']).map(str::trim).filter(|z| !z.is_empty()).map(str::to_owned).collect();
+            let center = Some(center_zip.trim().to_owned()).filter(|c| !c.is_empty());
+            let radius =
+                match radius_miles.trim() {
+                    "" => None,
+                    raw => Some(raw.parse::<u32>().map_err(|_| {
+                        UiError::validation("radius_miles", "Enter the radius in whole miles, like 25.")
+                    })?),
+                };
+            match (&center, radius) {
+                (Some(_), None) => {
+                    return Err(UiError::validation("radius_miles", "Give a radius for the centre ZIP code."))
+                }
+                (None, Some(_)) => {
+                    return Err(UiError::validation("center_zip", "Give the ZIP code the radius is around."))
+                }
+                _ => {}
+            }
+            if zips.is_empty() && center.is_none() {
+                return Err(UiError::validation("zip_codes", "List the ZIP codes you serve, or a radius around one."));
+            }
+            backend::change_settings("service area updated", next.as_deref(), |s| {
+                s.service_area = ServiceArea { zip_codes: zips, center_zip: center, radius_miles: radius };
+                Ok(())
+            })
+            .await
+        }
+        .await,
+    )
+}
+
+/// "Is 12345 inside?" against the saved area, in words.
+#[server(prefix = "/api", endpoint = "setup/check-area")]
+pub async fn check_area(zip: String) -> Result<String, UiError> {
+    use crate::state::{internal, respond};
+
+    respond(
+        async move {
+            let zip = zip.trim().to_owned();
+            if zip.len() != 5 || !zip.chars().all(|c| c.is_ascii_digit()) {
+                return Err(UiError::validation("zip", "Enter a 5-digit ZIP code."));
+            }
+            let (mut tx, _) = backend::begin().await?;
+            let settings = store::settings::get(&mut tx).await.map_err(internal)?;
+            tx.commit().await.map_err(internal)?;
+            let check = squad::tools::service_area::check_service_area(&settings.service_area, Some(&zip));
+            let distance = check.distance_miles.map(|d| format!(" ({d} miles from the centre)")).unwrap_or_default();
+            Ok(match check.inside {
+                Some(true) => format!("Yes, {zip} is inside your service area{distance}."),
+                Some(false) => format!("No, {zip} is outside your service area{distance}."),
+                None if check.by == "not_configured" => "Save a service area first.".to_owned(),
+                None => format!("We don't know where {zip} is; the squad will ask you about it."),
+            })
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "setup/services/add")]
+pub async fn add_service(
+    name: String,
+    pricing: String,
+    price: String,
+    duration_minutes: String,
+    emergency_fee: String,
+    skill: String,
+    taxable: Option<String>,
+) -> Result<(), UiError> {
+    use domain::catalog::{Pricing, ServiceInput};
+    use store::{audit, services, StoreError};
+
+    use crate::state::{internal, respond};
+
+    respond(
+        async move {
+            let pricing =
+                Pricing::parse(&pricing).ok_or_else(|| UiError::validation("pricing", "Choose flat or hourly."))?;
+            let input = ServiceInput {
+                name,
+                pricing,
+                price_cents: parse_money("price", &price)?,
+                duration_minutes: parse_whole("duration_minutes", &duration_minutes, "the duration in minutes")?,
+                emergency_fee_cents: if emergency_fee.trim().is_empty() {
+                    0
+                } else {
+                    parse_money("emergency_fee", &emergency_fee)?
+                },
+                taxable: taxable.is_some(),
+                skill: Some(skill).filter(|s| !s.trim().is_empty()),
+                active: true,
+            }
+            .validate()
+            .map_err(|e| {
+                let field = match e.field.as_str() {
+                    "price_cents" => "price",
+                    "emergency_fee_cents" => "emergency_fee",
+                    "skills" => "skill",
+                    other => other,
+                };
+                UiError::validation(field, backend::sentence(&e.message))
+            })?;
+            let (mut tx, _) = backend::begin().await?;
+            let row = services::insert(&mut tx, &input).await.map_err(|e| match e {
+                StoreError::Conflict { .. } => UiError::Conflict {
+                    field: "name".to_owned(),
+                    message: "A service with this name is already on your price list.".to_owned(),
+                },
+                other => internal(other),
+            })?;
+            let detail = serde_json::to_value(&row).map_err(internal)?;
+            audit::record(&mut tx, &format!("service added: {}", row.name), &detail).await.map_err(internal)?;
+            tx.commit().await.map_err(internal)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "setup/services/remove")]
+pub async fn remove_service(id: String) -> Result<(), UiError> {
+    use domain::ServiceId;
+    use store::{audit, services};
+
+    use crate::state::{internal, respond};
+
+    respond(
+        async move {
+            let id = ServiceId::parse(&id).map_err(|_| UiError::NotFound)?;
+            let (mut tx, _) = backend::begin().await?;
+            let row = services::get(&mut tx, id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
+            services::delete(&mut tx, id).await.map_err(internal)?;
+            let detail = serde_json::json!({ "id": id, "name": row.name });
+            audit::record(&mut tx, &format!("service removed: {}", row.name), &detail).await.map_err(internal)?;
+            tx.commit().await.map_err(internal)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "setup/technicians/add")]
+pub async fn add_technician(name: String, email: String, skills: String) -> Result<(), UiError> {
+    use domain::catalog::TechnicianInput;
+    use store::{audit, technicians};
+
+    use crate::state::{internal, respond};
+
+    respond(
+        async move {
+            let input = TechnicianInput {
+                name,
+                email: Some(email.trim().to_owned()).filter(|e| !e.is_empty()),
+                phone: None,
+                skills: skills.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+                working_hours: None,
+                calendar_id: None,
+                active: true,
+            }
+            .validate()
+            .map_err(backend::field_error)?;
+            let (mut tx, _) = backend::begin().await?;
+            let row = technicians::insert(&mut tx, &input).await.map_err(internal)?;
+            let detail = serde_json::to_value(&row).map_err(internal)?;
+            audit::record(&mut tx, &format!("technician added: {}", row.name), &detail).await.map_err(internal)?;
+            tx.commit().await.map_err(internal)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "setup/technicians/remove")]
+pub async fn remove_technician(id: String) -> Result<(), UiError> {
+    use domain::TechnicianId;
+    use store::{audit, technicians};
+
+    use crate::state::{internal, respond};
+
+    respond(
+        async move {
+            let id = TechnicianId::parse(&id).map_err(|_| UiError::NotFound)?;
+            let (mut tx, _) = backend::begin().await?;
+            let row = technicians::get(&mut tx, id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
+            technicians::delete(&mut tx, id).await.map_err(internal)?;
+            let detail = serde_json::json!({ "id": id, "name": row.name });
+            audit::record(&mut tx, &format!("technician removed: {}", row.name), &detail).await.map_err(internal)?;
+            tx.commit().await.map_err(internal)
+        }
+        .await,
+    )
+}
+
+/// Booking buffer, reminders, tax, the invoice approval threshold and the squad's budgets.
+#[server(prefix = "/api", endpoint = "setup/operations")]
+pub async fn save_operations(
+    booking_buffer_minutes: String,
+    reminder_hours: String,
+    tax_rate_percent: String,
+    invoice_approval_above: String,
+    run_budget: String,
+    daily_budget: String,
+) -> Result<(), UiError> {
+    use domain::Role;
+
+    use crate::state::{auth_ctx, respond};
+
+    respond(
+        async move {
+            let buffer = parse_whole("booking_buffer_minutes", &booking_buffer_minutes, "the buffer in minutes")?;
+            let mut reminders = Vec::new();
+            for raw in reminder_hours.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+                let hours: f64 =
+                    raw.parse().ok().filter(|h: &f64| h.is_finite() && *h > 0.0).ok_or_else(|| {
+                        UiError::validation("reminder_hours", "List hours before the visit, like 24, 1.")
+                    })?;
+                reminders.push((hours * 60.0).round() as i64);
+            }
+            let tax = parse_percent("tax_rate_percent", &tax_rate_percent)?;
+            let threshold = parse_money("invoice_approval_above", &invoice_approval_above)?;
+            let run = parse_money("run_budget", &run_budget)?.saturating_mul(10_000);
+            let daily = parse_money("daily_budget", &daily_budget)?.saturating_mul(10_000);
+            let is_owner = auth_ctx()?.role() == Role::Owner;
+            backend::change_settings("operations updated", None, |s| {
+                if (s.run_budget_micros != run || s.daily_budget_micros != daily) && !is_owner {
+                    return Err(UiError::Forbidden);
+                }
+                s.booking_buffer_minutes = buffer;
+                s.reminder_offsets_minutes = reminders;
+                s.tax_rate_bps = tax;
+                s.invoice_approval_above_cents = threshold;
+                s.run_budget_micros = run;
+                s.daily_budget_micros = daily;
+                Ok(())
+            })
+            .await
+            .map_err(|e| match e {
+                UiError::Validation { field, message } => {
+                    let field = match field.as_str() {
+                        "reminder_offsets_minutes" => "reminder_hours",
+                        "tax_rate_bps" => "tax_rate_percent",
+                        "invoice_approval_above_cents" => "invoice_approval_above",
+                        "run_budget_micros" => "run_budget",
+                        "daily_budget_micros" => "daily_budget",
+                        other => other,
+                    };
+                    UiError::Validation { field: field.to_owned(), message }
+                }
+                other => other,
+            })
+        }
+        .await,
+    )
+}
+
+/// Moves the wizard on (or back) without saving a form: the list steps, skipping the
+/// connections, finishing. Leaving the price list or the technicians needs at least one.
+#[server(prefix = "/api", endpoint = "setup/step")]
+pub async fn go_to_step(from: String, to: String) -> Result<(), UiError> {
+    use store::{services, technicians};
+
+    use crate::state::{internal, respond};
+
+    respond(
+        async move {
+            let (mut tx, _) = backend::begin().await?;
+            let forward = step_index(&to).is_none_or(|t| step_index(&from).is_some_and(|f| t > f));
+            if forward
+                && from == "services"
+                && services::list(&mut tx).await.map_err(internal)?.iter().all(|s| !s.active)
+            {
+                return Err(UiError::validation("step", "Add at least one service so the squad can quote and book."));
+            }
+            if forward
+                && from == "technicians"
+                && technicians::list(&mut tx).await.map_err(internal)?.iter().all(|t| !t.active)
+            {
+                return Err(UiError::validation(
+                    "step",
+                    "Add at least one technician so the squad has someone to send.",
+                ));
+            }
+            backend::advance(&mut tx, Some(&to)).await?;
+            tx.commit().await.map_err(internal)
+        }
+        .await,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_read_the_way_people_write_it() {
+        assert_eq!(parse_money("p", "149"), Ok(14_900));
+        assert_eq!(parse_money("p", "$1,200.5"), Ok(120_050));
+        assert_eq!(parse_money("p", "0.07"), Ok(7));
+        for bad in ["", "abc", "1.234", "-5", "1.2.3", "$"] {
+            assert_eq!(parse_money("p", bad).unwrap_err().for_field("p").is_some(), true, "{bad}");
+        }
+        assert_eq!(money_text(120_050), "1200.50");
+    }
+
+    #[test]
+    fn the_wizard_walks_its_steps_in_order() {
+        assert_eq!(next_step("profile"), "hours");
+        assert_eq!(next_step("integrations"), "test");
+        assert_eq!(next_step("test"), "done");
+        assert_eq!(step_index("area"), Some(2));
+        assert_eq!(step_index("done"), None);
+    }
+}

@@ -1,0 +1,341 @@
+//! The set-up forms, shared by the onboarding wizard and the settings page. In the wizard a form
+//! carries the next step, so saving it also saves the owner's place.
+
+use domain::catalog::WORK_KINDS;
+use leptos::prelude::*;
+
+use crate::components::{ErrorBanner, TextField};
+use crate::error::UiError;
+use crate::setup::{
+    AddService, AddTechnician, CheckArea, DayHours, RemoveService, RemoveTechnician, SaveArea, SaveHours,
+    SaveOperations, SaveProfile, SetupView,
+};
+
+/// The outcome of a save as the form shows it.
+fn failed<T: Clone + Send + Sync + 'static>(action: ServerAction<T>) -> Signal<Option<UiError>>
+where
+    T: leptos::server_fn::ServerFn<Output = (), Error = UiError>,
+{
+    Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
+fn field_error(error: Signal<Option<UiError>>, field: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || error.get().and_then(|e| e.for_field(field)))
+}
+
+/// A general failure (not about one field) for the banner.
+fn general(error: Signal<Option<UiError>>) -> Signal<Option<UiError>> {
+    Signal::derive(move || error.get().filter(UiError::is_general))
+}
+
+/// Runs `on_saved` after each successful save of `action`.
+fn when_saved<T>(action: ServerAction<T>, on_saved: Callback<()>)
+where
+    T: leptos::server_fn::ServerFn<Output = (), Error = UiError> + Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            on_saved.run(());
+        }
+    });
+}
+
+#[component]
+fn Saved(#[prop(into)] show: Signal<bool>) -> impl IntoView {
+    view! { <Show when=move || show.get()><span class="text-sm text-emerald-700" role="status">"Saved."</span></Show> }
+}
+
+#[component]
+fn SaveButton(label: &'static str, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
+    view! {
+        <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white shadow-sm hover:bg-indigo-500 disabled:opacity-60"
+            disabled=move || pending.get()>{move || if pending.get() { "Saving…" } else { label }}</button>
+    }
+}
+
+pub const TIME_ZONES: [&str; 9] = [
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Toronto",
+    "America/Vancouver",
+];
+
+#[component]
+pub fn ProfileForm(
+    setup: SetupView,
+    #[prop(optional)] next: Option<&'static str>,
+    on_saved: Callback<()>,
+    button: &'static str,
+) -> impl IntoView {
+    let save = ServerAction::<SaveProfile>::new();
+    when_saved(save, on_saved);
+    let error = failed(save);
+    let zone = setup.time_zone.clone();
+    view! {
+        <ActionForm action=save attr:class="space-y-3" attr:data-testid="profile-form">
+            <input type="hidden" name="next" value=next.unwrap_or_default() />
+            <TextField label="Business name" name="business_name" value=setup.business_name.clone() required=true error=field_error(error, "business_name") />
+            <label class="block text-sm font-medium text-slate-700" for="time_zone">"Time zone"</label>
+            <select id="time_zone" name="time_zone" class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2">
+                {TIME_ZONES.iter().map(|z| view! { <option value=*z selected=*z == zone>{z.replace('_', " ")}</option> }).collect_view()}
+            </select>
+            <p class="text-sm text-rose-600" role="alert">{move || field_error(error, "time_zone").get()}</p>
+            <ErrorBanner error=general(error) />
+            <div class="flex items-center gap-3"><SaveButton label=button pending=save.pending() /><Saved show=Signal::derive(move || next.is_none() && matches!(save.value().get(), Some(Ok(())))) /></div>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn HoursForm(
+    setup: SetupView,
+    #[prop(optional)] next: Option<&'static str>,
+    on_saved: Callback<()>,
+    button: &'static str,
+) -> impl IntoView {
+    let save = ServerAction::<SaveHours>::new();
+    when_saved(save, on_saved);
+    let error = failed(save);
+    let days: Vec<(DayHours, RwSignal<String>, RwSignal<String>, RwSignal<bool>)> = setup
+        .hours
+        .iter()
+        .map(|d| (d.clone(), RwSignal::new(d.open.clone()), RwSignal::new(d.close.clone()), RwSignal::new(d.closed)))
+        .collect();
+    let holidays = RwSignal::new(setup.holidays.clone());
+    let rows = days.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let days = rows
+            .iter()
+            .map(|(d, open, close, closed)| DayHours {
+                day: d.day.clone(),
+                open: open.get_untracked(),
+                close: close.get_untracked(),
+                closed: closed.get_untracked(),
+            })
+            .collect();
+        save.dispatch(SaveHours { days, holidays: holidays.get_untracked(), next: next.map(str::to_owned) });
+    };
+    view! {
+        <form on:submit=submit class="space-y-3" data-testid="hours-form">
+            <table class="w-full text-sm">
+                <tbody>
+                    {days.into_iter().map(|(d, open, close, closed)| {
+                        let field = format!("hours-{}", d.day);
+                        let label = day_name(&d.day);
+                        let message = Signal::derive(move || error.get().and_then(|e| e.for_field(&field)));
+                        view! {
+                            <tr class="border-b border-slate-100">
+                                <th class="py-2 pr-2 text-left font-medium text-slate-700">{label}</th>
+                                <td class="py-2"><label class="flex items-center gap-1 text-slate-600"><input type="checkbox" aria-label=format!("{label} open") prop:checked=move || !closed.get() on:change=move |ev| closed.set(!event_target_checked(&ev)) />"Open"</label></td>
+                                <td class="py-2"><input type="time" aria-label=format!("{label} opens") class="w-24 rounded border border-slate-300 px-1 py-1 disabled:opacity-40" prop:value=move || open.get() disabled=move || closed.get() on:input=move |ev| open.set(event_target_value(&ev)) /></td>
+                                <td class="py-2"><input type="time" aria-label=format!("{label} closes") class="w-24 rounded border border-slate-300 px-1 py-1 disabled:opacity-40" prop:value=move || close.get() disabled=move || closed.get() on:input=move |ev| close.set(event_target_value(&ev)) /></td>
+                            </tr>
+                            <Show when=move || message.get().is_some()>
+                                <tr><td colspan="4" class="pb-2 text-sm text-rose-600" role="alert">{move || message.get()}</td></tr>
+                            </Show>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="text-sm text-rose-600" role="alert">{move || field_error(error, "hours").get()}</p>
+            <label class="block text-sm font-medium text-slate-700" for="holidays">"Holidays (closed all day)"</label>
+            <input id="holidays" type="text" placeholder="2026-12-25, 2027-01-01" class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2"
+                prop:value=move || holidays.get() on:input=move |ev| holidays.set(event_target_value(&ev)) />
+            <p class="text-sm text-rose-600" role="alert">{move || field_error(error, "holidays").get()}</p>
+            <ErrorBanner error=general(error) />
+            <div class="flex items-center gap-3"><SaveButton label=button pending=save.pending() /><Saved show=Signal::derive(move || next.is_none() && matches!(save.value().get(), Some(Ok(())))) /></div>
+        </form>
+    }
+}
+
+/// The name of a skill key, or the key itself for skills set through the API.
+fn work_name(key: &str) -> String {
+    WORK_KINDS.iter().find(|(k, _)| *k == key).map_or_else(|| key.replace('_', " "), |(_, name)| (*name).to_owned())
+}
+
+fn day_name(day: &str) -> &'static str {
+    match day {
+        "mon" => "Monday",
+        "tue" => "Tuesday",
+        "wed" => "Wednesday",
+        "thu" => "Thursday",
+        "fri" => "Friday",
+        "sat" => "Saturday",
+        _ => "Sunday",
+    }
+}
+
+#[component]
+pub fn AreaForm(
+    setup: SetupView,
+    #[prop(optional)] next: Option<&'static str>,
+    on_saved: Callback<()>,
+    button: &'static str,
+) -> impl IntoView {
+    let save = ServerAction::<SaveArea>::new();
+    when_saved(save, on_saved);
+    let error = failed(save);
+    let check = ServerAction::<CheckArea>::new();
+    view! {
+        <ActionForm action=save attr:class="space-y-3" attr:data-testid="area-form">
+            <input type="hidden" name="next" value=next.unwrap_or_default() />
+            <TextField label="ZIP codes you serve" name="zip_codes" value=setup.zip_codes.clone() hint="Separate with commas. Leave empty if you only use a radius." error=field_error(error, "zip_codes") />
+            <div class="grid gap-3 sm:grid-cols-2">
+                <TextField label="Or a radius around this ZIP code" name="center_zip" value=setup.center_zip.clone() error=field_error(error, "center_zip") />
+                <TextField label="Radius in miles" name="radius_miles" value=setup.radius_miles.clone() error=field_error(error, "radius_miles") />
+            </div>
+            <ErrorBanner error=general(error) />
+            <div class="flex items-center gap-3"><SaveButton label=button pending=save.pending() /><Saved show=Signal::derive(move || next.is_none() && matches!(save.value().get(), Some(Ok(())))) /></div>
+        </ActionForm>
+        <ActionForm action=check attr:class="mt-4 flex flex-wrap items-end gap-2 border-t border-slate-100 pt-4">
+            <label class="text-sm font-medium text-slate-700">"Is this ZIP code inside?"
+                <input name="zip" inputmode="numeric" maxlength="5" class="mt-1 block w-32 rounded-lg border border-slate-300 px-3 py-2" />
+            </label>
+            <button type="submit" class="rounded-lg border border-slate-300 px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100">"Check"</button>
+            <p class="w-full text-sm text-slate-700" role="status" data-testid="area-check">
+                {move || check.value().get().map(|r| r.unwrap_or_else(|e| e.for_field("zip").unwrap_or_else(|| e.to_string())))}
+            </p>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn ServicesForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoView {
+    let add = ServerAction::<AddService>::new();
+    let remove = ServerAction::<RemoveService>::new();
+    when_saved(add, on_saved);
+    when_saved(remove, on_saved);
+    let error = failed(add);
+    let removed_error = failed(remove);
+    view! {
+        {if setup.services.is_empty() {
+            view! { <p class="rounded-lg border border-dashed border-slate-300 p-4 text-sm text-slate-600">"No services yet. Add what you sell, with the price the squad may quote."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200" data-testid="services">
+                    {setup.services.iter().map(|s| {
+                        let id = s.id.clone();
+                        view! {
+                            <li class="flex flex-wrap items-center justify-between gap-2 p-3 text-sm">
+                                <span><span class="font-medium">{s.name.clone()}</span>" · $"{s.price.clone()}" · "{s.duration_minutes}" min"
+                                    {(s.emergency_fee != "0.00").then(|| format!(" · emergency +${}", s.emergency_fee))}
+                                    {(!s.taxable).then_some(" · no tax")}</span>
+                                <button type="button" class="text-rose-700 hover:underline" on:click=move |_| { remove.dispatch(RemoveService { id: id.clone() }); }>"Remove"</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        <ErrorBanner error=removed_error />
+        <ActionForm action=add attr:class="mt-4 grid gap-3 rounded-lg bg-slate-50 p-3 sm:grid-cols-2" attr:data-testid="service-form">
+            <div class="sm:col-span-2"><TextField label="Service name" name="name" error=field_error(error, "name") /></div>
+            <label class="block text-sm font-medium text-slate-700">"Pricing"
+                <select name="pricing" class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2">
+                    <option value="flat">"Flat price per job"</option>
+                    <option value="hourly">"Per hour"</option>
+                </select>
+            </label>
+            <label class="block text-sm font-medium text-slate-700">"Kind of work"
+                <select name="skill" class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2">
+                    {WORK_KINDS.iter().map(|(key, label)| view! { <option value=*key>{*label}</option> }).collect_view()}
+                </select>
+            </label>
+            <TextField label="Price ($)" name="price" error=field_error(error, "price") />
+            <TextField label="Duration (minutes)" name="duration_minutes" value="60" error=field_error(error, "duration_minutes") />
+            <TextField label="Emergency fee ($)" name="emergency_fee" value="0" error=field_error(error, "emergency_fee") />
+            <label class="flex items-center gap-2 text-sm text-slate-700"><input type="checkbox" name="taxable" value="on" checked=true />"Charge tax"</label>
+            <div class="sm:col-span-2"><ErrorBanner error=general(error) /></div>
+            <div><SaveButton label="Add service" pending=add.pending() /></div>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn TechniciansForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoView {
+    let add = ServerAction::<AddTechnician>::new();
+    let skills = RwSignal::new(WORK_KINDS.iter().map(|(k, _)| (*k).to_owned()).collect::<Vec<_>>());
+    let remove = ServerAction::<RemoveTechnician>::new();
+    when_saved(add, on_saved);
+    when_saved(remove, on_saved);
+    let error = failed(add);
+    let removed_error = failed(remove);
+    view! {
+        {if setup.technicians.is_empty() {
+            view! { <p class="rounded-lg border border-dashed border-slate-300 p-4 text-sm text-slate-600">"No technicians yet. Add who goes out on jobs; they work your business hours."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200" data-testid="technicians">
+                    {setup.technicians.iter().map(|t| {
+                        let id = t.id.clone();
+                        view! {
+                            <li class="flex flex-wrap items-center justify-between gap-2 p-3 text-sm">
+                                <span><span class="font-medium">{t.name.clone()}</span>
+                                    {t.email.clone().map(|e| format!(" · {e}"))}
+                                    {(!t.skills.is_empty()).then(|| format!(" · {}", t.skills.iter().map(|k| work_name(k)).collect::<Vec<_>>().join(", ")))}</span>
+                                <button type="button" class="text-rose-700 hover:underline" on:click=move |_| { remove.dispatch(RemoveTechnician { id: id.clone() }); }>"Remove"</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        <ErrorBanner error=removed_error />
+        <ActionForm action=add attr:class="mt-4 grid gap-3 rounded-lg bg-slate-50 p-3 sm:grid-cols-2" attr:data-testid="technician-form">
+            <TextField label="Technician's name" name="name" error=field_error(error, "name") />
+            <TextField label="Email (optional)" name="email" input_type="email" error=field_error(error, "email") />
+            <fieldset class="sm:col-span-2">
+                <legend class="text-sm font-medium text-slate-700">"Can be sent for"</legend>
+                <input type="hidden" name="skills" prop:value=move || skills.get().join(",") />
+                <div class="mt-1 grid gap-1 sm:grid-cols-2">
+                    {WORK_KINDS.iter().map(|(key, label)| {
+                        let key = *key;
+                        view! {
+                            <label class="flex items-center gap-2 text-sm text-slate-700">
+                                <input type="checkbox" prop:checked=move || skills.with(|s| s.iter().any(|k| k == key))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        skills.update(|s| {
+                                            s.retain(|k| k != key);
+                                            if on { s.push(key.to_owned()); }
+                                        });
+                                    } />
+                                {*label}
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+                <p class="mt-1 text-sm text-rose-600" role="alert">{move || field_error(error, "skills").get()}</p>
+            </fieldset>
+            <div class="sm:col-span-2"><ErrorBanner error=general(error) /></div>
+            <div><SaveButton label="Add technician" pending=add.pending() /></div>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn OperationsForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoView {
+    let save = ServerAction::<SaveOperations>::new();
+    when_saved(save, on_saved);
+    let error = failed(save);
+    let budget_hint =
+        if setup.can_change_budgets { "What the squad may spend on AI." } else { "Only the owner can change budgets." };
+    view! {
+        <ActionForm action=save attr:class="grid gap-3 sm:grid-cols-2" attr:data-testid="operations-form">
+            <TextField label="Buffer between jobs (minutes)" name="booking_buffer_minutes" value=setup.booking_buffer_minutes.to_string() error=field_error(error, "booking_buffer_minutes") />
+            <TextField label="Reminders (hours before)" name="reminder_hours" value=setup.reminder_hours.clone() hint="e.g. 24, 1" error=field_error(error, "reminder_hours") />
+            <TextField label="Sales tax (%)" name="tax_rate_percent" value=setup.tax_rate_percent.clone() error=field_error(error, "tax_rate_percent") />
+            <TextField label="Ask me before sending invoices above ($)" name="invoice_approval_above" value=setup.invoice_approval_above.clone() error=field_error(error, "invoice_approval_above") />
+            <TextField label="Budget per lead ($)" name="run_budget" value=setup.run_budget.clone() hint=budget_hint error=field_error(error, "run_budget") />
+            <TextField label="Budget per day ($)" name="daily_budget" value=setup.daily_budget.clone() hint=budget_hint error=field_error(error, "daily_budget") />
+            <div class="sm:col-span-2"><ErrorBanner error=general(error) /></div>
+            <div class="flex items-center gap-3"><SaveButton label="Save" pending=save.pending() /><Saved show=Signal::derive(move || matches!(save.value().get(), Some(Ok(())))) /></div>
+        </ActionForm>
+    }
+}

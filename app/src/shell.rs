@@ -1,0 +1,154 @@
+//! The frame around every owner page: who is logged in, the navigation with the approvals badge,
+//! and a reminder to finish the set-up wizard.
+
+use leptos::prelude::*;
+use leptos_router::components::{Redirect, A};
+use leptos_router::hooks::use_location;
+use serde::{Deserialize, Serialize};
+
+use crate::account::LogOut;
+use crate::error::UiError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NavView {
+    pub org_name: String,
+    pub user_email: String,
+    pub role: domain::Role,
+    pub pending_approvals: usize,
+    /// The wizard's next step, or `done`.
+    pub onboarding_step: String,
+}
+
+#[server(prefix = "/api", endpoint = "nav", input = leptos::server_fn::codec::GetUrl)]
+pub async fn get_nav() -> Result<NavView, UiError> {
+    use store::{escalations, orgs, users, TenantTx};
+
+    use crate::state::{auth_ctx, internal, respond, server_state};
+
+    respond(
+        async move {
+            let ctx = auth_ctx()?;
+            let state = server_state()?;
+            let user_id = ctx.scope.user_id().ok_or(UiError::Unauthenticated)?;
+            let mut tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
+            let org = orgs::current(&mut tx).await.map_err(internal)?;
+            let user = users::get(&mut tx, user_id).await.map_err(internal)?.ok_or(UiError::Unauthenticated)?;
+            let pending = escalations::list(&mut tx, "pending", 200).await.map_err(internal)?.len();
+            tx.commit().await.map_err(internal)?;
+            Ok(NavView {
+                org_name: org.name,
+                user_email: user.email,
+                role: user.role,
+                pending_approvals: pending,
+                onboarding_step: org.onboarding_step,
+            })
+        }
+        .await,
+    )
+}
+
+/// Bumped by pages that change what the navigation shows (a decision, a finished wizard step).
+/// A page that bumps it provides it before rendering [`AppPage`].
+#[derive(Clone, Copy)]
+pub struct NavRefresh(pub RwSignal<u32>);
+
+/// Renders the page under the header once the caller is known; sends a logged-out visitor to
+/// log in.
+#[component]
+pub fn AppPage(children: ChildrenFn) -> impl IntoView {
+    let refresh = use_context::<NavRefresh>().unwrap_or_else(|| {
+        let fresh = NavRefresh(RwSignal::new(0));
+        provide_context(fresh);
+        fresh
+    });
+    let nav = Resource::new(move || refresh.0.get(), |_| get_nav());
+    let children = StoredValue::new(children);
+    view! {
+        <Transition fallback=|| view! { <p class="p-8 text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match nav.await {
+                    Ok(nav) => view! {
+                        <AppHeader nav />
+                        {children.read_value()()}
+                    }.into_any(),
+                    Err(UiError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
+                    Err(err) => view! { <main class="mx-auto max-w-xl p-8"><ErrorBox error=err /></main> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn AppHeader(nav: NavView) -> impl IntoView {
+    let logout = ServerAction::<LogOut>::new();
+    let path = use_location().pathname;
+    let link = move |href: &'static str, label: &'static str, badge: Option<usize>| {
+        let active = move || {
+            let here = path.get();
+            if href == "/app" {
+                here == "/app"
+            } else {
+                here.starts_with(href)
+            }
+        };
+        view! {
+            <A
+                href=href
+                attr:class=move || {
+                    if active() {
+                        "flex items-center gap-1.5 whitespace-nowrap rounded-md bg-indigo-50 px-3 py-1.5 text-sm font-medium text-indigo-700"
+                    } else {
+                        "flex items-center gap-1.5 whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium text-slate-600 hover:bg-slate-100"
+                    }
+                }
+            >
+                {label}
+                {badge.filter(|n| *n > 0).map(|n| view! {
+                    <span class="rounded-full bg-rose-600 px-1.5 text-xs font-semibold text-white" data-testid="approvals-badge">{n}</span>
+                })}
+            </A>
+        }
+    };
+    let setting_up = nav.onboarding_step != "done";
+    view! {
+        <header class="border-b border-slate-200 bg-white">
+            <div class="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 pt-3">
+                <div class="flex min-w-0 items-center gap-3">
+                    <A href="/app" attr:class="grid h-9 w-9 shrink-0 place-items-center rounded-lg bg-indigo-600 text-sm font-bold text-white">"OS"</A>
+                    <div class="min-w-0">
+                        <p class="truncate font-semibold leading-tight" data-testid="org-name">{nav.org_name.clone()}</p>
+                        <p class="truncate text-xs text-slate-500">{nav.user_email.clone()} " · " {nav.role.as_str()}</p>
+                    </div>
+                </div>
+                <ActionForm action=logout>
+                    <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100">"Log out"</button>
+                </ActionForm>
+            </div>
+            <nav class="mx-auto flex max-w-6xl gap-1 overflow-x-auto px-4 py-2" aria-label="Main">
+                {link("/app", "Home", None)}
+                {link("/app/board", "Pipeline", None)}
+                {link("/app/approvals", "Approvals", Some(nav.pending_approvals))}
+                {link("/app/settings", "Settings", None)}
+                {setting_up.then(|| link("/app/setup", "Finish set-up", None))}
+            </nav>
+        </header>
+    }
+}
+
+/// A failure shown in words, in a box that screen readers announce.
+#[component]
+pub fn ErrorBox(error: UiError) -> impl IntoView {
+    view! {
+        <div class="rounded-lg border border-rose-200 bg-rose-50 p-4 text-sm text-rose-700" role="alert">{error.to_string()}</div>
+    }
+}
+
+/// A server-function result as a view: the page's content, or what went wrong.
+pub fn or_error<T>(result: Result<T, UiError>, page: impl FnOnce(T) -> AnyView) -> AnyView {
+    match result {
+        Ok(value) => page(value),
+        Err(UiError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
+        Err(error) => view! { <ErrorBox error /> }.into_any(),
+    }
+}

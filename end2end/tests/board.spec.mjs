@@ -1,0 +1,93 @@
+// The live pipeline board: leads posted through the API appear and move without a reload, and the
+// time from the API call to the card appearing is measured over 100 leads.
+import { test, expect } from '@playwright/test';
+import { writeFileSync } from 'node:fs';
+import { SHOTS, demoShop, hydrated, logIn, postInbound, uniqueEmail } from './helpers.mjs';
+
+const column = (page, stage) => page.locator(`[data-stage="${stage}"]`);
+
+test('a lead posted through the API appears on an open board and moves to booked without reload', async ({ page, request }) => {
+  test.skip(!process.env.OPSQUAD_E2E_BIN, 'needs the server binary from scripts/e2e');
+  const shop = demoShop();
+  await logIn(page, shop.owner_email, shop.password);
+  await page.goto('/app/board');
+  await hydrated(page);
+  await expect(page.getByTestId('live-status')).toHaveText('Live');
+  await page.evaluate(() => { window.__sameDocument = true; });
+
+  const id = await postInbound(request, shop.api_key, {
+    channel: 'email', from: { name: 'Casey Board', email: uniqueEmail('board') },
+    body: 'Our AC stopped cooling and it is 95 degrees inside. Can someone come today? 62704',
+  });
+  const card = page.locator(`[data-lead="${id}"]`);
+  await expect(card).toBeVisible();
+  await expect(column(page, 'booked').locator(`[data-lead="${id}"]`)).toBeVisible({ timeout: 20_000 });
+  await expect(card).toContainText('AC repair');
+  await expect(card).toContainText('answered in');
+  await expect(page.locator(`[data-lead="${id}"]`)).toHaveCount(1);
+  expect(await page.evaluate(() => window.__sameDocument)).toBe(true);
+  await page.screenshot({ path: `${SHOTS}board-live.png`, fullPage: true });
+});
+
+test('the board reconnects after the connection drops without losing or duplicating cards', async ({ page, context, request }) => {
+  test.skip(!process.env.OPSQUAD_E2E_BIN, 'needs the server binary from scripts/e2e');
+  const shop = demoShop();
+  await logIn(page, shop.owner_email, shop.password);
+  await page.goto('/app/board');
+  await hydrated(page);
+  await expect(page.getByTestId('live-status')).toHaveText('Live');
+
+  // Drop the event stream: the browser's requests fail while offline.
+  await context.setOffline(true);
+  await expect(page.getByTestId('live-status')).toHaveText('Connecting…', { timeout: 15_000 });
+  const id = await postInbound(request, shop.api_key, {
+    channel: 'sms', from: { name: 'Offline Olive', phone: '+1 217 555 0199', email: uniqueEmail('offline') },
+    body: 'Kitchen drain is clogged again, any time this week works. 62704',
+  });
+  await context.setOffline(false);
+  await expect(page.getByTestId('live-status')).toHaveText('Live', { timeout: 20_000 });
+  await expect(page.locator(`[data-lead="${id}"]`)).toHaveCount(1, { timeout: 20_000 });
+  await expect(column(page, 'booked').locator(`[data-lead="${id}"]`)).toBeVisible({ timeout: 20_000 });
+  await expect(page.locator(`[data-lead="${id}"]`)).toHaveCount(1);
+});
+
+test('time from an API inbound to its card on an open board, over 100 leads', async ({ page, request }) => {
+  test.skip(!process.env.OPSQUAD_E2E_BIN, 'needs the server binary from scripts/e2e');
+  test.setTimeout(180_000);
+  const shop = demoShop();
+  await logIn(page, shop.owner_email, shop.password);
+  await page.goto('/app/board');
+  await hydrated(page);
+  await expect(page.getByTestId('live-status')).toHaveText('Live');
+  // Record when each card first appears, by the page's clock (the same machine's clock).
+  await page.evaluate(() => {
+    window.__seen = {};
+    const note = () => {
+      for (const el of document.querySelectorAll('[data-lead]')) {
+        const id = el.getAttribute('data-lead');
+        if (!(id in window.__seen)) window.__seen[id] = Date.now();
+      }
+    };
+    new MutationObserver(note).observe(document.body, { childList: true, subtree: true });
+  });
+
+  const sent = {};
+  for (let i = 0; i < 100; i += 1) {
+    const at = Date.now();
+    const id = await postInbound(request, shop.api_key, {
+      channel: 'form', from: { name: `Latency ${i}`, email: uniqueEmail(`latency-${i}`) },
+      body: 'Water heater is making a popping noise, no rush, next week is fine. 62704',
+    });
+    sent[id] = at;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await expect.poll(() => page.evaluate((ids) => ids.filter((id) => id in window.__seen).length, Object.keys(sent)),
+    { timeout: 60_000 }).toBe(100);
+  const seen = await page.evaluate(() => window.__seen);
+  const latencies = Object.entries(sent).map(([id, at]) => seen[id] - at).sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
+  const report = { leads: latencies.length, p50_ms: pct(50), p99_ms: pct(99), max_ms: latencies.at(-1) };
+  console.log(`inbound → card on the board: ${JSON.stringify(report)}`);
+  writeFileSync(`${SHOTS}board-latency.json`, `${JSON.stringify(report, null, 2)}\n`);
+  expect(latencies.every((ms) => ms >= 0)).toBe(true);
+});
