@@ -311,8 +311,25 @@ mod live {
                 cards.update(|all| upsert(all, card));
             }
         });
-        let on_open = Closure::<dyn FnMut()>::new(move || live.set(true));
-        let on_error = Closure::<dyn FnMut()>::new(move || live.set(false));
+        // After a gap, also re-read the whole board: events from before the first one this page
+        // saw cannot be resumed by `Last-Event-ID`, and the snapshot merges without duplicates.
+        let dropped = StoredValue::new(false);
+        let on_open = Closure::<dyn FnMut()>::new(move || {
+            live.set(true);
+            if dropped.get_value() {
+                dropped.set_value(false);
+                leptos::task::spawn_local(async move {
+                    if let Ok(board) = super::get_board().await {
+                        now.set(board.now_ms);
+                        cards.update(|all| board.cards.into_iter().rev().for_each(|card| upsert(all, card)));
+                    }
+                });
+            }
+        });
+        let on_error = Closure::<dyn FnMut()>::new(move || {
+            live.set(false);
+            dropped.set_value(true);
+        });
         let _ = source.add_event_listener_with_callback("lead", on_lead.as_ref().unchecked_ref());
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));

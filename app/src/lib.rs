@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Opsquad's web pages. Compiled twice: with `ssr` into the server (rendering and server
 //! functions) and with `hydrate` into the browser's wasm bundle. Server-only code sits behind
 //! `#[cfg(feature = "ssr")]` so the bundle never carries the database or crypto crates.

@@ -52,30 +52,28 @@ pub async fn get_nav() -> Result<NavView, UiError> {
 #[derive(Clone, Copy)]
 pub struct NavRefresh(pub RwSignal<u32>);
 
-/// Renders the page under the header once the caller is known; sends a logged-out visitor to
-/// log in.
+/// The header above an owner page. The header and the page load independently (the page's own
+/// data does not wait for the header's); the session middleware has already sent a logged-out
+/// visitor to log in, and the pages send one there if the session ends meanwhile.
 #[component]
-pub fn AppPage(children: ChildrenFn) -> impl IntoView {
+pub fn AppPage(children: Children) -> impl IntoView {
     let refresh = use_context::<NavRefresh>().unwrap_or_else(|| {
         let fresh = NavRefresh(RwSignal::new(0));
         provide_context(fresh);
         fresh
     });
     let nav = Resource::new(move || refresh.0.get(), |_| get_nav());
-    let children = StoredValue::new(children);
     view! {
-        <Transition fallback=|| view! { <p class="p-8 text-slate-500">"Loading…"</p> }>
+        <Transition fallback=|| view! { <header class="h-[6.5rem] border-b border-slate-200 bg-white"></header> }>
             {move || Suspend::new(async move {
                 match nav.await {
-                    Ok(nav) => view! {
-                        <AppHeader nav />
-                        {children.read_value()()}
-                    }.into_any(),
+                    Ok(nav) => view! { <AppHeader nav /> }.into_any(),
                     Err(UiError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
-                    Err(err) => view! { <main class="mx-auto max-w-xl p-8"><ErrorBox error=err /></main> }.into_any(),
+                    Err(err) => view! { <div class="mx-auto max-w-xl p-4"><ErrorBox error=err /></div> }.into_any(),
                 }
             })}
         </Transition>
+        {children()}
     }
 }
 

@@ -9,6 +9,7 @@ use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::error::UiError;
+use crate::shell::AppPage;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineMessage {
@@ -186,8 +187,9 @@ pub fn LeadPage() -> impl IntoView {
     let timeline = Resource::new(move || params.read().get("id").unwrap_or_default(), get_lead_timeline);
     view! {
         <Title text="Lead timeline" />
+        <AppPage>
         <main class="mx-auto max-w-5xl px-4 py-6">
-            <A href="/app" attr:class="text-sm font-medium text-indigo-700 hover:text-indigo-500">"← Dashboard"</A>
+            <A href="/app/board" attr:class="text-sm font-medium text-indigo-700 hover:text-indigo-500">"← Pipeline"</A>
             <Suspense fallback=|| view! { <p class="mt-6 text-slate-500">"Loading the lead…"</p> }>
                 {move || Suspend::new(async move {
                     match timeline.await {
@@ -200,6 +202,7 @@ pub fn LeadPage() -> impl IntoView {
                 })}
             </Suspense>
         </main>
+        </AppPage>
     }
 }
 

@@ -8,6 +8,7 @@ use leptos_router::components::A;
 
 use crate::board::{get_board, LiveBoard};
 use crate::components::ErrorBanner;
+use crate::error::UiError;
 use crate::setup::{get_setup, step_index, GoToStep, SetupView, STEPS};
 use crate::setup_forms::{AreaForm, HoursForm, ProfileForm, ServicesForm, TechniciansForm};
 use crate::shell::{or_error, AppPage, NavRefresh};
@@ -96,7 +97,7 @@ fn Wizard(setup: SetupView, refresh: Callback<()>) -> impl IntoView {
         <section class="rounded-2xl border border-slate-200 bg-white p-5 shadow-sm sm:p-6">
             <h1 class="text-xl font-semibold tracking-tight" data-testid="wizard-step">{title}</h1>
             <div class="mt-3 space-y-4">{body}</div>
-            <div class="mt-3"><ErrorBanner error=step_error /></div>
+            <div class="mt-3"><ErrorBanner error=Signal::derive(move || step_error.get().filter(UiError::is_general)) /></div>
             <p class="mt-3 min-h-[1.25rem] text-sm text-rose-600" role="alert">{move || step_error.get().and_then(|e| e.for_field("step"))}</p>
             {back.map(|to| view! {
                 <button type="button" class="mt-2 text-sm text-slate-600 hover:underline" on:click=move |_| go_back(to)>"← Back"</button>

@@ -26,7 +26,7 @@ test('a new owner sets up, watches the test inquiry get booked live, and approve
   await page.getByRole('button', { name: 'Save and continue' }).click();
   await expect(page.getByText('Monday closes before it opens.')).toBeVisible();
   await page.getByLabel('Monday opens').fill('07:30');
-  await page.getByLabel('Saturday open').check();
+  await page.getByLabel('Saturday is open').check();
   await page.getByRole('button', { name: 'Save and continue' }).click();
 
   // Service area, then leave and come back: the wizard resumes at the saved step.
@@ -35,9 +35,10 @@ test('a new owner sets up, watches the test inquiry get booked live, and approve
   await page.getByRole('button', { name: 'Save and continue' }).click();
   await expect(page.getByTestId('wizard-step')).toHaveText('Services and prices');
   await page.goto('/app');
-  await page.getByRole('link', { name: 'Finish set-up' }).click();
-  await expect(page.getByTestId('wizard-step')).toHaveText('Services and prices');
   await hydrated(page);
+  await page.getByRole('link', { name: 'Finish set-up' }).click();
+  await expect(page).toHaveURL(/\/app\/setup$/);
+  await expect(page.getByTestId('wizard-step')).toHaveText('Services and prices');
 
   // Services: the price list cannot be left empty.
   await page.getByRole('button', { name: 'Continue' }).click();
@@ -84,7 +85,7 @@ test('a new owner sets up, watches the test inquiry get booked live, and approve
   await expect(page.getByTestId('steps').getByText('qualify_lead').first()).toBeVisible();
 
   // A customer who tries to talk the squad into a discount is escalated to the owner.
-  await page.getByRole('link', { name: 'Pipeline' }).click();
+  await page.getByRole('link', { name: 'Pipeline', exact: true }).click();
   await hydrated(page);
   await page.getByText('Send a test inquiry').click();
   await page.getByLabel('What the customer writes').fill(
@@ -105,7 +106,7 @@ test('a new owner sets up, watches the test inquiry get booked live, and approve
   await expect(page.getByTestId('approvals-badge')).toHaveCount(0);
 
   // The run continues: the lead is booked.
-  await page.getByRole('link', { name: 'Pipeline' }).click();
+  await page.getByRole('link', { name: 'Pipeline', exact: true }).click();
   await expect(column(page, 'booked').getByTestId('lead-card')).toHaveCount(2, { timeout: 20_000 });
   await expect(column(page, 'escalated').getByTestId('lead-card')).toHaveCount(0);
   await page.screenshot({ path: `${SHOTS}board.png`, fullPage: true });
