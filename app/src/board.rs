@@ -48,6 +48,9 @@ pub const COLUMNS: [(&str, &str); 9] = [
     ("disqualified", "Closed"),
 ];
 
+/// The columns a test inquiry can reach, shown when the board sits inside the wizard.
+const FIRST_DAY: [&str; 6] = ["new", "qualifying", "scheduling", "booked", "escalated", "disqualified"];
+
 #[cfg(feature = "ssr")]
 impl From<store::events::LeadEvent> for Card {
     fn from(e: store::events::LeadEvent) -> Self {
@@ -154,6 +157,7 @@ pub fn upsert(cards: &mut Vec<Card>, card: Card) {
     }
 }
 
+/// The board; `open_test` is the wizard's compact version with the test inquiry form open.
 #[component]
 pub fn LiveBoard(board: Board, #[prop(optional)] open_test: bool) -> impl IntoView {
     let cards = RwSignal::new(board.cards);
@@ -166,7 +170,7 @@ pub fn LiveBoard(board: Board, #[prop(optional)] open_test: bool) -> impl IntoVi
     view! {
         <div class="flex flex-wrap items-end justify-between gap-3">
             <div>
-                <h1 class="text-2xl font-semibold tracking-tight">"Pipeline"</h1>
+                {(!open_test).then(|| view! { <h1 class="text-2xl font-semibold tracking-tight">"Pipeline"</h1> })}
                 <p class="text-sm text-slate-600">{move || format!("{} lead(s). Cards move on their own as the squad works.", total())}</p>
             </div>
             <p class="flex items-center gap-2 text-sm" data-testid="live-status">
@@ -184,12 +188,12 @@ pub fn LiveBoard(board: Board, #[prop(optional)] open_test: bool) -> impl IntoVi
                 </div>
             }
         >
-            <div class="flex snap-x gap-3 overflow-x-auto pb-3" data-testid="board">
-                {COLUMNS.iter().map(|(stage, title)| {
+            <div class=if open_test { "grid grid-cols-2 gap-3 sm:grid-cols-3" } else { "flex snap-x gap-3 overflow-x-auto pb-3" } data-testid="board">
+                {COLUMNS.iter().filter(|(stage, _)| !open_test || FIRST_DAY.contains(stage)).map(|(stage, title)| {
                     let stage = *stage;
                     let in_column = move || cards.with(|all| all.iter().filter(|c| c.stage == stage).cloned().collect::<Vec<_>>());
                     view! {
-                        <section class="w-64 shrink-0 snap-start rounded-xl bg-slate-100 p-2" data-stage=stage aria-label=*title>
+                        <section class=if open_test { "min-w-0 rounded-xl bg-slate-100 p-2" } else { "w-64 shrink-0 snap-start rounded-xl bg-slate-100 p-2" } data-stage=stage aria-label=*title>
                             <h2 class="flex items-center justify-between px-1 pb-2 text-sm font-semibold text-slate-700">
                                 {*title}
                                 <span class="rounded-full bg-white px-2 text-xs text-slate-500">{move || in_column().len()}</span>

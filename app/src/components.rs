@@ -58,6 +58,7 @@ pub fn TextField(
 ) -> impl IntoView {
     let error_id = format!("{name}-error");
     view! {
+        <div>
         <label class="block text-sm font-medium text-slate-700">
             {label}
             <input
@@ -74,6 +75,7 @@ pub fn TextField(
         </label>
         {hint.map(|h| view! { <p class="mt-1 text-xs text-slate-500">{h}</p> })}
         <FieldError id=error_id error />
+        </div>
     }
 }
 

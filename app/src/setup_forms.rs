@@ -133,8 +133,8 @@ pub fn HoursForm(
                             <tr class="border-b border-slate-100">
                                 <th class="py-2 pr-2 text-left font-medium text-slate-700">{label}</th>
                                 <td class="py-2"><label class="flex items-center gap-1 text-slate-600"><input type="checkbox" aria-label=format!("{label} is open") prop:checked=move || !closed.get() on:change=move |ev| closed.set(!event_target_checked(&ev)) />"Open"</label></td>
-                                <td class="py-2"><input type="time" aria-label=format!("{label} opens") class="w-24 rounded border border-slate-300 px-1 py-1 disabled:opacity-40" prop:value=move || open.get() disabled=move || closed.get() on:input=move |ev| open.set(event_target_value(&ev)) /></td>
-                                <td class="py-2"><input type="time" aria-label=format!("{label} closes") class="w-24 rounded border border-slate-300 px-1 py-1 disabled:opacity-40" prop:value=move || close.get() disabled=move || closed.get() on:input=move |ev| close.set(event_target_value(&ev)) /></td>
+                                <td class="py-2"><input type="time" aria-label=format!("{label} opens") class="w-32 rounded border border-slate-300 px-1 py-1 disabled:opacity-40" prop:value=move || open.get() disabled=move || closed.get() on:input=move |ev| open.set(event_target_value(&ev)) /></td>
+                                <td class="py-2"><input type="time" aria-label=format!("{label} closes") class="w-32 rounded border border-slate-300 px-1 py-1 disabled:opacity-40" prop:value=move || close.get() disabled=move || closed.get() on:input=move |ev| close.set(event_target_value(&ev)) /></td>
                             </tr>
                             <Show when=move || message.get().is_some()>
                                 <tr><td colspan="4" class="pb-2 text-sm text-rose-600" role="alert">{move || message.get()}</td></tr>
