@@ -652,7 +652,7 @@ mod tests {
         assert_eq!(parse_money("p", "$1,200.5"), Ok(120_050));
         assert_eq!(parse_money("p", "0.07"), Ok(7));
         for bad in ["", "abc", "1.234", "-5", "1.2.3", "$"] {
-            assert_eq!(parse_money("p", bad).unwrap_err().for_field("p").is_some(), true, "{bad}");
+            assert!(parse_money("p", bad).unwrap_err().for_field("p").is_some(), "{bad}");
         }
         assert_eq!(money_text(120_050), "1200.50");
     }

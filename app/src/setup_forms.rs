@@ -12,9 +12,9 @@ use crate::setup::{
 };
 
 /// The outcome of a save as the form shows it.
-fn failed<T: Clone + Send + Sync + 'static>(action: ServerAction<T>) -> Signal<Option<UiError>>
+fn failed<T>(action: ServerAction<T>) -> Signal<Option<UiError>>
 where
-    T: leptos::server_fn::ServerFn<Output = (), Error = UiError>,
+    T: leptos::server_fn::ServerFn<Output = (), Error = UiError> + Clone + Send + Sync + 'static,
 {
     Signal::derive(move || action.value().get().and_then(Result::err))
 }
@@ -91,6 +91,9 @@ pub fn ProfileForm(
     }
 }
 
+/// One weekday's row: what was saved, and the open, close and closed inputs.
+type DayRow = (DayHours, RwSignal<String>, RwSignal<String>, RwSignal<bool>);
+
 #[component]
 pub fn HoursForm(
     setup: SetupView,
@@ -101,7 +104,7 @@ pub fn HoursForm(
     let save = ServerAction::<SaveHours>::new();
     when_saved(save, on_saved);
     let error = failed(save);
-    let days: Vec<(DayHours, RwSignal<String>, RwSignal<String>, RwSignal<bool>)> = setup
+    let days: Vec<DayRow> = setup
         .hours
         .iter()
         .map(|d| (d.clone(), RwSignal::new(d.open.clone()), RwSignal::new(d.close.clone()), RwSignal::new(d.closed)))
