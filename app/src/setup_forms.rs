@@ -126,26 +126,27 @@ pub fn HoursForm(
     };
     view! {
         <form on:submit=submit class="space-y-3" data-testid="hours-form">
-            <table class="w-full text-sm">
-                <tbody>
-                    {days.into_iter().map(|(d, open, close, closed)| {
-                        let field = format!("hours-{}", d.day);
-                        let label = day_name(&d.day);
-                        let message = Signal::derive(move || error.get().and_then(|e| e.for_field(&field)));
-                        view! {
-                            <tr class="border-b border-slate-100">
-                                <th class="py-2 pr-2 text-left font-medium text-slate-700">{label}</th>
-                                <td class="py-2"><label class="flex items-center gap-1 text-slate-600"><input type="checkbox" aria-label=format!("{label} is open") prop:checked=move || !closed.get() on:change=move |ev| closed.set(!event_target_checked(&ev)) />"Open"</label></td>
-                                <td class="py-2"><input type="time" aria-label=format!("{label} opens") class="w-32 rounded border border-slate-300 px-1 py-1 disabled:opacity-40" prop:value=move || open.get() disabled=move || closed.get() on:input=move |ev| open.set(event_target_value(&ev)) /></td>
-                                <td class="py-2"><input type="time" aria-label=format!("{label} closes") class="w-32 rounded border border-slate-300 px-1 py-1 disabled:opacity-40" prop:value=move || close.get() disabled=move || closed.get() on:input=move |ev| close.set(event_target_value(&ev)) /></td>
-                            </tr>
+            <ul class="divide-y divide-slate-100 text-sm">
+                {days.into_iter().map(|(d, open, close, closed)| {
+                    let field = format!("hours-{}", d.day);
+                    let label = day_name(&d.day);
+                    let message = Signal::derive(move || error.get().and_then(|e| e.for_field(&field)));
+                    view! {
+                        <li class="flex flex-wrap items-center gap-x-3 gap-y-1 py-2">
+                            <span class="w-24 font-medium text-slate-700">{label}</span>
+                            <label class="flex items-center gap-1 text-slate-600"><input type="checkbox" aria-label=format!("{label} is open") prop:checked=move || !closed.get() on:change=move |ev| closed.set(!event_target_checked(&ev)) />"Open"</label>
+                            <span class="flex items-center gap-1">
+                                <input type="time" aria-label=format!("{label} opens") class="w-32 rounded border border-slate-300 px-1 py-1 disabled:opacity-40" prop:value=move || open.get() disabled=move || closed.get() on:input=move |ev| open.set(event_target_value(&ev)) />
+                                "–"
+                                <input type="time" aria-label=format!("{label} closes") class="w-32 rounded border border-slate-300 px-1 py-1 disabled:opacity-40" prop:value=move || close.get() disabled=move || closed.get() on:input=move |ev| close.set(event_target_value(&ev)) />
+                            </span>
                             <Show when=move || message.get().is_some()>
-                                <tr><td colspan="4" class="pb-2 text-sm text-rose-600" role="alert">{move || message.get()}</td></tr>
+                                <p class="w-full text-sm text-rose-600" role="alert">{move || message.get()}</p>
                             </Show>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
             <p class="text-sm text-rose-600" role="alert">{move || field_error(error, "hours").get()}</p>
             <label class="block text-sm font-medium text-slate-700" for="holidays">"Holidays (closed all day)"</label>
             <input id="holidays" type="text" placeholder="2026-12-25, 2027-01-01" class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2"
