@@ -41,6 +41,9 @@ pub struct TimelineStep {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeadTimeline {
+    pub id: String,
+    /// The owner is handling the conversation; the squad stays out until handed back.
+    pub taken_over: bool,
     pub customer: String,
     pub contact: String,
     pub stage: String,
@@ -153,6 +156,8 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
                 .collect();
             let total: i64 = steps.iter().map(|s| s.cost_micros).sum();
             Ok(LeadTimeline {
+                id: lead.id.to_string(),
+                taken_over: lead.human_takeover,
                 customer: lead.customer_name.clone(),
                 contact,
                 stage: lead.stage.to_string(),
@@ -181,16 +186,81 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
     )
 }
 
+/// The owner takes the conversation over (the squad stops replying to this lead) or hands it back.
+#[server(prefix = "/api", endpoint = "leads/takeover")]
+pub async fn set_takeover(id: String, take_over: bool) -> Result<(), UiError> {
+    use store::{leads, TenantTx};
+
+    use crate::state::{auth_ctx, internal, respond, server_state};
+
+    respond(
+        async move {
+            let ctx = auth_ctx()?;
+            let state = server_state()?;
+            let lead_id = domain::LeadId::parse(&id).map_err(|_| UiError::NotFound)?;
+            let mut tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
+            if !leads::set_takeover(&mut tx, lead_id, take_over).await.map_err(internal)? {
+                return Err(UiError::NotFound);
+            }
+            tx.commit().await.map_err(internal)?;
+            tracing::info!(org_id = %ctx.scope.org_id(), lead_id = %lead_id, take_over, "owner takeover changed");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The owner writes to the customer on the lead's channel. Writing takes the conversation over.
+/// The message is recorded and delivered through the same ledger as the squad's.
+#[server(prefix = "/api", endpoint = "leads/reply")]
+pub async fn send_owner_reply(id: String, body: String) -> Result<(), UiError> {
+    use store::leads::{self, Author, NewMessage};
+    use store::TenantTx;
+
+    use crate::state::{auth_ctx, internal, respond, server_state};
+
+    respond(
+        async move {
+            let ctx = auth_ctx()?;
+            let state = server_state()?;
+            let lead_id = domain::LeadId::parse(&id).map_err(|_| UiError::NotFound)?;
+            let body = body.trim().to_owned();
+            if body.is_empty() {
+                return Err(UiError::validation("body", "Write the message first."));
+            }
+            if body.chars().count() > 2000 {
+                return Err(UiError::validation("body", "Keep the message under 2,000 characters."));
+            }
+            let mut tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
+            let lead = leads::get(&mut tx, lead_id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
+            let message = NewMessage { author: Author::Human, ..NewMessage::from_agent(lead_id, lead.channel, body) };
+            leads::insert_message(&mut tx, &message).await.map_err(internal)?;
+            leads::set_takeover(&mut tx, lead_id, true).await.map_err(internal)?;
+            leads::mark_first_response(&mut tx, lead_id).await.map_err(internal)?;
+            tx.commit().await.map_err(internal)?;
+            tracing::info!(org_id = %ctx.scope.org_id(), lead_id = %lead_id, "owner replied");
+            Ok(())
+        }
+        .await,
+    )
+}
+
 #[component]
 pub fn LeadPage() -> impl IntoView {
     let params = use_params_map();
-    let timeline = Resource::new(move || params.read().get("id").unwrap_or_default(), get_lead_timeline);
+    let takeover = ServerAction::<SetTakeover>::new();
+    let reply = ServerAction::<SendOwnerReply>::new();
+    provide_context((takeover, reply));
+    let timeline = Resource::new(
+        move || (params.read().get("id").unwrap_or_default(), takeover.version().get(), reply.version().get()),
+        |(id, _, _)| get_lead_timeline(id),
+    );
     view! {
         <Title text="Lead timeline" />
         <AppPage>
         <main class="mx-auto max-w-5xl px-4 py-6">
             <A href="/app/board" attr:class="text-sm font-medium text-indigo-700 hover:text-indigo-500">"← Pipeline"</A>
-            <Suspense fallback=|| view! { <p class="mt-6 text-slate-500">"Loading the lead…"</p> }>
+            <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading the lead…"</p> }>
                 {move || Suspend::new(async move {
                     match timeline.await {
                         Ok(lead) => view! { <Timeline lead /> }.into_any(),
@@ -200,7 +270,7 @@ pub fn LeadPage() -> impl IntoView {
                         }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </main>
         </AppPage>
     }
@@ -268,6 +338,7 @@ fn Timeline(lead: LeadTimeline) -> impl IntoView {
                         }
                     }).collect_view()}
                 </ol>
+                <OwnerReply id=lead.id.clone() taken_over=lead.taken_over />
             </div>
             <div class="min-w-0 rounded-xl border border-slate-200 bg-white p-4 lg:col-span-3">
                 <div class="flex items-baseline justify-between">
@@ -321,4 +392,40 @@ fn Step(step: TimelineStep) -> impl IntoView {
             })}
         </li>
     }
+}
+
+/// Taking over and writing to the customer, under the conversation.
+#[component]
+fn OwnerReply(id: String, taken_over: bool) -> impl IntoView {
+    let Some((takeover, reply)) = use_context::<(ServerAction<SetTakeover>, ServerAction<SendOwnerReply>)>() else {
+        return ().into_any();
+    };
+    let error =
+        move || reply.value().get().and_then(Result::err).or_else(|| takeover.value().get().and_then(Result::err));
+    let toggle_id = id.clone();
+    let toggle = move |_| {
+        takeover.dispatch(SetTakeover { id: toggle_id.clone(), take_over: !taken_over });
+    };
+    view! {
+        <div class="mt-4 border-t border-slate-100 pt-4" data-testid="owner-reply">
+            {if taken_over {
+                view! { <p class="text-sm text-indigo-800">"You're handling this conversation. The squad won't reply to this customer until you hand it back."</p> }.into_any()
+            } else {
+                view! { <p class="text-sm text-slate-600">"The squad is handling this conversation. Take over to answer the customer yourself."</p> }.into_any()
+            }}
+            <ActionForm action=reply attr:class="mt-2 space-y-2">
+                <input type="hidden" name="id" value=id.clone() />
+                <label class="block text-sm font-medium text-slate-700" for="owner-reply-body">"Your reply to the customer"</label>
+                <textarea id="owner-reply-body" name="body" rows="3" class="block w-full rounded-lg border border-slate-300 p-2 text-sm"></textarea>
+                <p class="min-h-[1.25rem] text-sm text-rose-600" role="alert">{move || error().map(|e| e.for_field("body").unwrap_or_else(|| e.to_string()))}</p>
+                <div class="flex flex-wrap gap-2">
+                    <button type="submit" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60" disabled=move || reply.pending().get()>"Send reply"</button>
+                    <button type="button" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100" on:click=toggle>
+                        {if taken_over { "Hand back to the squad" } else { "Take over" }}
+                    </button>
+                </div>
+            </ActionForm>
+        </div>
+    }
+    .into_any()
 }

@@ -32,6 +32,14 @@ test("the owner opens a lead's timeline from the dashboard", async ({ page, requ
   await expect(page.getByTestId('steps').locator('pre').first()).toBeVisible();
   await page.screenshot({ path: `${SHOTS}lead-timeline.png`, fullPage: true });
 
+  // The owner takes the conversation over and writes to the customer, then hands it back.
+  await page.getByLabel('Your reply to the customer').fill("Hi Robin, it's the owner. Our tech will bring a new valve.");
+  await page.getByRole('button', { name: 'Send reply' }).click();
+  await expect(page.getByTestId('conversation')).toContainText("it's the owner");
+  await expect(page.getByTestId('owner-reply')).toContainText("You're handling this conversation");
+  await page.getByRole('button', { name: 'Hand back to the squad' }).click();
+  await expect(page.getByTestId('owner-reply')).toContainText('The squad is handling this conversation');
+
   await page.setViewportSize({ width: 375, height: 812 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);

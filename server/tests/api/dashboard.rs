@@ -16,6 +16,7 @@ on_both_backends!(
     the_approvals_inbox_decides_once_and_the_run_resumes,
     the_board_and_its_event_stream_follow_a_lead_live,
     another_org_cannot_see_or_change_anything,
+    the_owner_takes_over_a_conversation_and_the_squad_stays_out,
 );
 
 async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
@@ -377,4 +378,59 @@ async fn another_org_cannot_see_or_change_anything(app: TestApp) {
             "{path} logged out"
         );
     }
+}
+
+async fn the_owner_takes_over_a_conversation_and_the_squad_stays_out(app: TestApp) {
+    let demo = app.demo().await;
+    let id = inbound(&app, &demo.api_key, furnace("takeover@example.com")).await;
+    app.drain().await;
+    let path = format!("/api/leads/timeline?id={id}");
+    assert_eq!(post(&app, "/api/leads/reply", &[("id", id.as_str()), ("body", "Hello")]).await.0, 401, "logged out");
+    app.log_in(&demo.owner_email, &demo.password).await;
+    assert_eq!(get(&app, &path).await.1["taken_over"], false);
+
+    let (status, body) = post(&app, "/api/leads/reply", &[("id", id.as_str()), ("body", "  ")]).await;
+    assert_eq!((status, field(&body)), (422, "body"));
+    let deliveries = app.admin_count("SELECT COUNT(*) FROM jobs WHERE kind = 'deliver_message'").await;
+    let (status, _) = post(
+        &app,
+        "/api/leads/reply",
+        &[("id", id.as_str()), ("body", "This is Dana, the owner. I'll call you at 3.")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let lead = get(&app, &path).await.1;
+    assert_eq!(lead["taken_over"], true, "writing takes the conversation over");
+    let last = lead["messages"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["author"].as_str(), last["body"].as_str()),
+        (Some("human"), Some("This is Dana, the owner. I'll call you at 3."))
+    );
+    assert_eq!(
+        app.admin_count("SELECT COUNT(*) FROM jobs WHERE kind = 'deliver_message'").await,
+        deliveries + 1,
+        "the owner's reply is delivered like the squad's"
+    );
+
+    // The customer writes again: the squad does not answer while the owner has it.
+    let sent_before = lead["messages"].as_array().unwrap().len();
+    inbound(
+        &app,
+        &demo.api_key,
+        json!({ "channel": "email", "from": { "email": "takeover@example.com" }, "body": "Thanks, 3 works." }),
+    )
+    .await;
+    app.drain().await;
+    let messages = get(&app, &path).await.1["messages"].as_array().unwrap().clone();
+    assert_eq!(messages.len(), sent_before + 1, "only the customer's message was added");
+    assert_eq!(messages.last().unwrap()["author"], "customer");
+
+    let other = app.create_org("Org B").await;
+    let stranger = app.new_browser();
+    stranger.log_in(&other.owner_email, &other.password).await;
+    assert_eq!(post(&stranger, "/api/leads/takeover", &[("id", id.as_str()), ("take_over", "false")]).await.0, 404);
+    assert_eq!(post(&stranger, "/api/leads/reply", &[("id", id.as_str()), ("body", "Hi")]).await.0, 404);
+
+    assert_eq!(post(&app, "/api/leads/takeover", &[("id", id.as_str()), ("take_over", "false")]).await.0, 200);
+    assert_eq!(get(&app, &path).await.1["taken_over"], false, "handed back");
 }
