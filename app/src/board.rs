@@ -188,12 +188,21 @@ pub fn LiveBoard(board: Board, #[prop(optional)] open_test: bool) -> impl IntoVi
                 </div>
             }
         >
-            <div class=if open_test { "grid grid-cols-2 gap-3 sm:grid-cols-3" } else { "flex snap-x gap-3 overflow-x-auto pb-3" } data-testid="board">
+            <div class=if open_test { "grid grid-cols-2 gap-3 sm:grid-cols-3" } else { "flex flex-col gap-3 pb-3 sm:snap-x sm:flex-row sm:overflow-x-auto" } data-testid="board">
                 {COLUMNS.iter().filter(|(stage, _)| !open_test || FIRST_DAY.contains(stage)).map(|(stage, title)| {
                     let stage = *stage;
                     let in_column = move || cards.with(|all| all.iter().filter(|c| c.stage == stage).cloned().collect::<Vec<_>>());
                     view! {
-                        <section class=if open_test { "min-w-0 rounded-xl bg-slate-100 p-2" } else { "w-64 shrink-0 snap-start rounded-xl bg-slate-100 p-2" } data-stage=stage aria-label=*title>
+                        // On a phone the columns stack and only those holding leads are shown.
+                        <section
+                            class=move || match (open_test, in_column().is_empty()) {
+                                (true, _) => "min-w-0 rounded-xl bg-slate-100 p-2",
+                                (false, true) => "max-sm:hidden w-64 shrink-0 snap-start rounded-xl bg-slate-100 p-2",
+                                (false, false) => "sm:w-64 shrink-0 snap-start rounded-xl bg-slate-100 p-2",
+                            }
+                            data-stage=stage
+                            aria-label=*title
+                        >
                             <h2 class="flex items-center justify-between px-1 pb-2 text-sm font-semibold text-slate-700">
                                 {*title}
                                 <span class="rounded-full bg-white px-2 text-xs text-slate-500">{move || in_column().len()}</span>
