@@ -109,10 +109,8 @@ pub async fn decide_approval(id: String, approve: bool, note: Option<String>) ->
         async move {
             let ctx = auth_ctx()?;
             let state = server_state()?;
-            let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-            if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
-                return Err(UiError::validation("note", "Keep the note under 1,000 characters."));
-            }
+            let note = decisions::clean_note(note)
+                .map_err(|_| UiError::validation("note", "Keep the note under 1,000 characters."))?;
             let by = DecidedBy::Person(ctx.scope.user_id());
             let outcome = decisions::apply(&state.db, &ctx.scope, &id, approve, note.as_deref(), by).await.map_err(
                 |e| match e {

@@ -3,12 +3,12 @@
 use domain::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Redirect, A};
+use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
 use crate::api_keys::ApiKeysCard;
 use crate::error::UiError;
-use crate::shell::AppPage;
+use crate::shell::{or_error, AppPage};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DashboardView {
@@ -96,15 +96,7 @@ pub fn DashboardPage() -> impl IntoView {
         <AppPage>
         <Suspense fallback=|| view! { <p class="p-8 text-slate-500">"Loading your dashboard…"</p> }>
             {move || Suspend::new(async move {
-                match summary.await {
-                    Ok(view) => view! { <Dashboard view /> }.into_any(),
-                    Err(UiError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
-                    Err(err) => view! {
-                        <main class="mx-auto max-w-xl p-8">
-                            <div class="rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-700" role="alert">{err.to_string()}</div>
-                        </main>
-                    }.into_any(),
-                }
+                or_error(summary.await, |view| view! { <Dashboard view /> }.into_any())
             })}
         </Suspense>
         </AppPage>

@@ -310,8 +310,8 @@ pub async fn save_hours(days: Vec<DayHours>, holidays: String, next: Option<Stri
         async move {
             let mut week = BTreeMap::new();
             for day in days.iter().filter(|d| !d.closed) {
-                let weekday: Weekday = serde_json::from_value(serde_json::Value::String(day.day.clone()))
-                    .map_err(|_| UiError::validation("hours", "Unknown day of the week."))?;
+                let weekday = Weekday::from_key(&day.day)
+                    .ok_or_else(|| UiError::validation("hours", "Unknown day of the week."))?;
                 let field = format!("hours-{}", day.day);
                 let time = |raw: &str| {
                     TimeOfDay::parse(raw).map_err(|_| UiError::validation(&field, "Use times like 08:00 and 17:30."))

@@ -2,6 +2,7 @@
 //! carries the next step, so saving it also saves the owner's place.
 
 use domain::catalog::WORK_KINDS;
+use domain::schedule::Weekday;
 use leptos::prelude::*;
 
 use crate::components::{ErrorBanner, TextField};
@@ -129,11 +130,11 @@ pub fn HoursForm(
             <ul class="divide-y divide-slate-100 text-sm">
                 {days.into_iter().map(|(d, open, close, closed)| {
                     let field = format!("hours-{}", d.day);
-                    let label = day_name(&d.day);
+                    let label = Weekday::from_key(&d.day).map_or_else(|| d.day.clone(), |w| w.to_string());
                     let message = Signal::derive(move || error.get().and_then(|e| e.for_field(&field)));
                     view! {
                         <li class="flex flex-wrap items-center gap-x-3 gap-y-1 py-2">
-                            <span class="w-24 font-medium text-slate-700">{label}</span>
+                            <span class="w-24 font-medium text-slate-700">{label.clone()}</span>
                             <label class="flex items-center gap-1 text-slate-600"><input type="checkbox" aria-label=format!("{label} is open") prop:checked=move || !closed.get() on:change=move |ev| closed.set(!event_target_checked(&ev)) />"Open"</label>
                             <span class="flex items-center gap-1">
                                 <input type="time" aria-label=format!("{label} opens") class="w-32 rounded border border-slate-300 px-1 py-1 disabled:opacity-40" prop:value=move || open.get() disabled=move || closed.get() on:input=move |ev| open.set(event_target_value(&ev)) />
@@ -161,18 +162,6 @@ pub fn HoursForm(
 /// The name of a skill key, or the key itself for skills set through the API.
 fn work_name(key: &str) -> String {
     WORK_KINDS.iter().find(|(k, _)| *k == key).map_or_else(|| key.replace('_', " "), |(_, name)| (*name).to_owned())
-}
-
-fn day_name(day: &str) -> &'static str {
-    match day {
-        "mon" => "Monday",
-        "tue" => "Tuesday",
-        "wed" => "Wednesday",
-        "thu" => "Thursday",
-        "fri" => "Friday",
-        "sat" => "Saturday",
-        _ => "Sunday",
-    }
 }
 
 #[component]

@@ -4,12 +4,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Redirect, A};
+use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
 use crate::error::UiError;
-use crate::shell::AppPage;
+use crate::shell::{or_error, AppPage};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineMessage {
@@ -262,13 +262,7 @@ pub fn LeadPage() -> impl IntoView {
             <A href="/app/board" attr:class="text-sm font-medium text-indigo-700 hover:text-indigo-500">"← Pipeline"</A>
             <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading the lead…"</p> }>
                 {move || Suspend::new(async move {
-                    match timeline.await {
-                        Ok(lead) => view! { <Timeline lead /> }.into_any(),
-                        Err(UiError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
-                        Err(err) => view! {
-                            <div class="mt-6 rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-700" role="alert">{err.to_string()}</div>
-                        }.into_any(),
-                    }
+                    or_error(timeline.await, |lead| view! { <Timeline lead /> }.into_any())
                 })}
             </Transition>
         </main>

@@ -77,6 +77,23 @@ pub enum Weekday {
 impl Weekday {
     pub const ALL: [Weekday; 7] = [Self::Mon, Self::Tue, Self::Wed, Self::Thu, Self::Fri, Self::Sat, Self::Sun];
 
+    /// The day's key as stored and sent: `mon` … `sun`.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Self::Mon => "mon",
+            Self::Tue => "tue",
+            Self::Wed => "wed",
+            Self::Thu => "thu",
+            Self::Fri => "fri",
+            Self::Sat => "sat",
+            Self::Sun => "sun",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.key() == key)
+    }
+
     pub fn from_chrono(day: chrono::Weekday) -> Self {
         match day {
             chrono::Weekday::Mon => Self::Mon,
@@ -215,6 +232,15 @@ pub fn parse_date(value: &str) -> Result<NaiveDate, ScheduleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weekday_keys_match_their_json() {
+        for day in Weekday::ALL {
+            assert_eq!(serde_json::to_value(day).unwrap(), day.key());
+            assert_eq!(Weekday::from_key(day.key()), Some(day));
+        }
+        assert_eq!(Weekday::from_key("monday"), None);
+    }
 
     #[test]
     fn time_zones_come_from_the_tz_database() {

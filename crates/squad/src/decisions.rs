@@ -18,6 +18,21 @@ pub enum DecisionError {
     Store(#[from] StoreError),
 }
 
+/// The longest note a person may leave with a decision, in characters.
+pub const MAX_NOTE_CHARS: usize = 1000;
+
+/// A decision's note, trimmed (`None` when blank); `Err` when it is longer than [`MAX_NOTE_CHARS`].
+pub fn clean_note(note: Option<String>) -> Result<Option<String>, NoteTooLong> {
+    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        return Err(NoteTooLong);
+    }
+    Ok(note)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoteTooLong;
+
 /// Who decided and how it is recorded.
 #[derive(Debug, Clone, Copy)]
 pub enum DecidedBy {

@@ -64,37 +64,25 @@ pub async fn steps_since(tx: &mut TenantTx, since_ms: i64, limit: i64) -> Result
         .collect()
 }
 
+/// A lead as the board shows it: with its customer's name and its service's.
+const LEAD_EVENTS: &str =
+    "SELECT l.id, c.name, l.stage, l.waiting_on, l.score, l.urgency, s.name AS service, l.human_takeover,
+            l.first_response_at, l.created_at, l.updated_at
+     FROM leads l JOIN customers c ON c.org_id = l.org_id AND c.id = l.customer_id
+     LEFT JOIN services s ON s.org_id = l.org_id AND s.id = l.service_id";
+
 pub async fn leads_since(tx: &mut TenantTx, since_ms: i64, limit: i64) -> Result<Vec<LeadEvent>, StoreError> {
     let org = tx.org().to_owned();
-    let rows = sqlx::query(
-        "SELECT l.id, c.name, l.stage, l.waiting_on, l.score, l.urgency, s.name AS service, l.human_takeover,
-                l.first_response_at, l.created_at, l.updated_at
-         FROM leads l JOIN customers c ON c.org_id = l.org_id AND c.id = l.customer_id
-         LEFT JOIN services s ON s.org_id = l.org_id AND s.id = l.service_id
-         WHERE l.org_id = $1 AND l.updated_at >= $2 ORDER BY l.updated_at, l.id LIMIT $3",
-    )
-    .bind(&org)
-    .bind(since_ms)
-    .bind(limit)
-    .fetch_all(tx.conn())
-    .await?;
+    let sql = format!("{LEAD_EVENTS} WHERE l.org_id = $1 AND l.updated_at >= $2 ORDER BY l.updated_at, l.id LIMIT $3");
+    let rows = sqlx::query(&sql).bind(&org).bind(since_ms).bind(limit).fetch_all(tx.conn()).await?;
     rows.iter().map(lead_event).collect()
 }
 
 /// The org's pipeline as the board shows it: the most recently changed leads, newest first.
 pub async fn board(tx: &mut TenantTx, limit: i64) -> Result<Vec<LeadEvent>, StoreError> {
     let org = tx.org().to_owned();
-    let rows = sqlx::query(
-        "SELECT l.id, c.name, l.stage, l.waiting_on, l.score, l.urgency, s.name AS service, l.human_takeover,
-                l.first_response_at, l.created_at, l.updated_at
-         FROM leads l JOIN customers c ON c.org_id = l.org_id AND c.id = l.customer_id
-         LEFT JOIN services s ON s.org_id = l.org_id AND s.id = l.service_id
-         WHERE l.org_id = $1 ORDER BY l.updated_at DESC, l.id DESC LIMIT $2",
-    )
-    .bind(&org)
-    .bind(limit)
-    .fetch_all(tx.conn())
-    .await?;
+    let sql = format!("{LEAD_EVENTS} WHERE l.org_id = $1 ORDER BY l.updated_at DESC, l.id DESC LIMIT $2");
+    let rows = sqlx::query(&sql).bind(&org).bind(limit).fetch_all(tx.conn()).await?;
     rows.iter().map(lead_event).collect()
 }
 

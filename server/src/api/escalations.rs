@@ -47,10 +47,8 @@ pub async fn decide(
     Path(id): Path<String>,
     ApiJson(decision): ApiJson<Decision>,
 ) -> Result<Json<Value>, ApiError> {
-    let note = decision.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-    if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
-        return Err(ApiError::validation("note", "at most 1000 characters"));
-    }
+    let note = decisions::clean_note(decision.note)
+        .map_err(|_| ApiError::validation("note", format!("at most {} characters", decisions::MAX_NOTE_CHARS)))?;
     let by = DecidedBy::Person(ctx.scope.user_id());
     let outcome = decisions::apply(&state.db, &ctx.scope, &id, decision.approve, note.as_deref(), by).await.map_err(
         |e| match e {
