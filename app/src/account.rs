@@ -8,7 +8,7 @@ use crate::components::{AuthCard, ErrorBanner, PasswordField, SubmitButton, Text
 use crate::error::UiError;
 
 #[cfg(feature = "ssr")]
-async fn start_session(auth: auth::SessionAuth) -> Result<(), UiError> {
+pub(crate) async fn start_session(auth: auth::SessionAuth) -> Result<(), UiError> {
     use crate::state::internal;
     let session = leptos_axum::extract::<tower_sessions::Session>().await.map_err(internal)?;
     // A fresh id on every log-in, so a session id planted before log-in is worthless after it.

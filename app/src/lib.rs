@@ -19,7 +19,9 @@ mod setup_forms;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod team;
 pub mod timeline;
+pub mod usage;
 pub mod wizard;
 
 use leptos::prelude::*;
@@ -69,6 +71,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("app/board") view=board::BoardPage />
                     <Route path=path!("app/approvals") view=approvals::ApprovalsPage />
                     <Route path=path!("app/settings") view=settings::SettingsPage />
+                    <Route path=path!("app/team") view=team::TeamPage />
+                    <Route path=path!("app/usage") view=usage::UsagePage />
+                    <Route path=path!("invite/:token") view=team::InvitePage />
                     <Route path=path!("app/setup") view=wizard::WizardPage />
                     <Route path=path!("app/leads/:id") view=timeline::LeadPage />
                     <Route path=path!("pay/:token") view=pay::PayPage />

@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::setup::{get_setup, SetupView};
-use crate::setup_forms::{AreaForm, HoursForm, OperationsForm, ProfileForm, ServicesForm, TechniciansForm};
+use crate::setup_forms::{
+    AreaForm, HoursForm, OperationsForm, PoliciesForm, ProfileForm, ServicesForm, TechniciansForm,
+};
 use crate::shell::{or_error, AppPage};
 
 #[component]
@@ -42,8 +44,8 @@ fn Section(title: &'static str, intro: &'static str, children: Children) -> impl
 #[component]
 fn Sections(setup: SetupView, refresh: Callback<()>) -> impl IntoView {
     let audit = setup.audit.clone();
-    let (profile, hours, area, services, technicians) =
-        (setup.clone(), setup.clone(), setup.clone(), setup.clone(), setup.clone());
+    let (profile, hours, area, services, technicians, operations) =
+        (setup.clone(), setup.clone(), setup.clone(), setup.clone(), setup.clone(), setup.clone());
     view! {
         <Section title="Business" intro="Your name as customers see it, and the time zone every booking is in.">
             <ProfileForm setup=profile on_saved=refresh button="Save" />
@@ -61,7 +63,10 @@ fn Sections(setup: SetupView, refresh: Callback<()>) -> impl IntoView {
             <TechniciansForm setup=technicians on_saved=refresh />
         </Section>
         <Section title="Booking, billing and budgets" intro="Gaps between jobs, reminders, tax, when invoices need you, and what the squad may spend.">
-            <OperationsForm setup on_saved=refresh />
+            <OperationsForm setup=operations on_saved=refresh />
+        </Section>
+        <Section title="Approvals and guardrails" intro="What the squad must ask you about, and what happens when you don't answer in time.">
+            <PoliciesForm setup on_saved=refresh />
         </Section>
         <Section title="Recent changes" intro="Every change to these settings, newest first.">
             {if audit.is_empty() {

@@ -54,6 +54,25 @@ pub struct TechnicianLine {
     pub skills: Vec<String>,
 }
 
+/// One escalation kind's timeout as the form shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeoutLine {
+    pub kind: String,
+    pub label: String,
+    /// `wait`, `approve` or `reject`.
+    pub fallback: String,
+    pub after_hours: String,
+}
+
+/// The guardrails (`require_approval` or `block` each) and escalation timeouts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoliciesView {
+    pub discounts: String,
+    pub new_payment_address: String,
+    pub booking_outside_rules: String,
+    pub timeouts: Vec<TimeoutLine>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditLine {
     pub who: String,
@@ -82,6 +101,7 @@ pub struct SetupView {
     pub invoice_approval_above: String,
     pub run_budget: String,
     pub daily_budget: String,
+    pub policies: PoliciesView,
     pub audit: Vec<AuditLine>,
 }
 
@@ -250,6 +270,7 @@ pub async fn get_setup() -> Result<SetupView, UiError> {
                 invoice_approval_above: money_text(s.invoice_approval_above_cents),
                 run_budget: money_text(s.run_budget_micros / 10_000),
                 daily_budget: money_text(s.daily_budget_micros / 10_000),
+                policies: policies_view(&s.policies),
                 audit: entries
                     .into_iter()
                     .map(|e| AuditLine {
@@ -262,6 +283,28 @@ pub async fn get_setup() -> Result<SetupView, UiError> {
         }
         .await,
     )
+}
+
+#[cfg(feature = "ssr")]
+fn policies_view(policies: &domain::policy::Policies) -> PoliciesView {
+    let g = &policies.guardrails;
+    PoliciesView {
+        discounts: g.discounts.as_str().to_owned(),
+        new_payment_address: g.new_payment_address.as_str().to_owned(),
+        booking_outside_rules: g.booking_outside_rules.as_str().to_owned(),
+        timeouts: domain::policy::TIMEOUT_KINDS
+            .iter()
+            .map(|(kind, label)| {
+                let timeout = policies.timeout_for(kind);
+                TimeoutLine {
+                    kind: (*kind).to_owned(),
+                    label: (*label).to_owned(),
+                    fallback: timeout.map_or("wait", |t| t.fallback.as_str()).to_owned(),
+                    after_hours: timeout.map_or_else(|| "24".to_owned(), |t| t.after_hours.to_string()),
+                }
+            })
+            .collect(),
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -603,6 +646,73 @@ pub async fn save_operations(
                 }
                 other => other,
             })
+        }
+        .await,
+    )
+}
+
+/// The guardrails and, per escalation kind, what happens when nobody decides in time. Only the
+/// owner may change them: they decide what the squad may do with customers' money.
+#[server(prefix = "/api", endpoint = "setup/policies")]
+#[allow(clippy::too_many_arguments)]
+pub async fn save_policies(
+    discounts: String,
+    new_payment_address: String,
+    booking_outside_rules: String,
+    approval_fallback: String,
+    approval_after_hours: String,
+    manipulation_fallback: String,
+    manipulation_after_hours: String,
+    limit_fallback: String,
+    limit_after_hours: String,
+    language_fallback: String,
+    language_after_hours: String,
+) -> Result<(), UiError> {
+    use domain::policy::{EscalationTimeout, Fallback, GuardAction};
+    use domain::Role;
+
+    use crate::state::{auth_ctx, respond};
+
+    respond(
+        async move {
+            if auth_ctx()?.role() != Role::Owner {
+                return Err(UiError::Forbidden);
+            }
+            let guard = |field: &str, raw: &str| {
+                GuardAction::parse(raw)
+                    .ok_or_else(|| UiError::validation(field, "Choose \"Ask me first\" or \"Never\"."))
+            };
+            let discounts = guard("discounts", &discounts)?;
+            let new_payment_address = guard("new_payment_address", &new_payment_address)?;
+            let booking_outside_rules = guard("booking_outside_rules", &booking_outside_rules)?;
+            let mut timeouts = std::collections::BTreeMap::new();
+            for (kind, fallback, hours) in [
+                ("approval", approval_fallback, approval_after_hours),
+                ("manipulation", manipulation_fallback, manipulation_after_hours),
+                ("limit", limit_fallback, limit_after_hours),
+                ("language", language_fallback, language_after_hours),
+            ] {
+                if fallback == "wait" {
+                    continue;
+                }
+                let fallback = Fallback::parse(&fallback).ok_or_else(|| {
+                    UiError::validation(&format!("{kind}_fallback"), "Choose wait, approve or reject.")
+                })?;
+                let field = format!("{kind}_after_hours");
+                let after_hours = parse_whole(&field, &hours, "the hours")?;
+                if !(1..=720).contains(&after_hours) {
+                    return Err(UiError::validation(&field, "Between 1 and 720 hours (30 days)."));
+                }
+                timeouts.insert(kind.to_owned(), EscalationTimeout { after_hours, fallback });
+            }
+            backend::change_settings("approval rules updated", None, |s| {
+                s.policies.guardrails.discounts = discounts;
+                s.policies.guardrails.new_payment_address = new_payment_address;
+                s.policies.guardrails.booking_outside_rules = booking_outside_rules;
+                s.policies.escalation_timeouts = timeouts;
+                Ok(())
+            })
+            .await
         }
         .await,
     )

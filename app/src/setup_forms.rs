@@ -9,7 +9,7 @@ use crate::components::{ErrorBanner, TextField};
 use crate::error::UiError;
 use crate::setup::{
     AddService, AddTechnician, CheckArea, DayHours, RemoveService, RemoveTechnician, SaveArea, SaveHours,
-    SaveOperations, SaveProfile, SetupView,
+    SaveOperations, SavePolicies, SaveProfile, SetupView,
 };
 
 /// The outcome of a save as the form shows it.
@@ -329,6 +329,82 @@ pub fn OperationsForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoView
             <TextField label="Budget per day ($)" name="daily_budget" value=setup.daily_budget.clone() hint=budget_hint error=field_error(error, "daily_budget") />
             <div class="sm:col-span-2"><ErrorBanner error=general(error) /></div>
             <div class="flex items-center gap-3"><SaveButton label="Save" pending=save.pending() /><Saved show=Signal::derive(move || matches!(save.value().get(), Some(Ok(())))) /></div>
+        </ActionForm>
+    }
+}
+
+const SELECT_CLASS: &str = "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm";
+
+/// A labelled drop-down; `options` are (value, words).
+#[component]
+fn Choice(
+    label: String,
+    name: String,
+    selected: String,
+    options: &'static [(&'static str, &'static str)],
+    disabled: bool,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <label class="block text-sm font-medium text-slate-700">
+            {label}
+            <select name=name.clone() id=name class=SELECT_CLASS disabled=disabled>
+                {options.iter().map(|(value, words)| view! { <option value=*value selected=*value == selected>{*words}</option> }).collect_view()}
+            </select>
+            <span class="block text-sm font-normal text-rose-600" role="alert">{move || error.get()}</span>
+        </label>
+    }
+}
+
+const GUARD_CHOICES: &[(&str, &str)] = &[("require_approval", "Ask me first"), ("block", "Never")];
+const FALLBACK_CHOICES: &[(&str, &str)] =
+    &[("wait", "Wait for me, however long"), ("reject", "Decline it after"), ("approve", "Go ahead after")];
+
+/// What the squad may do on its own, and what happens to an escalation nobody answers in time.
+#[component]
+pub fn PoliciesForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoView {
+    let save = ServerAction::<SavePolicies>::new();
+    when_saved(save, on_saved);
+    let error = failed(save);
+    let locked = !setup.can_change_budgets;
+    let p = setup.policies;
+    let guard = move |label: &str, name: &'static str, selected: String| {
+        view! { <Choice label=label.to_owned() name=name.to_owned() selected options=GUARD_CHOICES disabled=locked error=field_error(error, name) /> }
+    };
+    view! {
+        <ActionForm action=save attr:class="space-y-4" attr:data-testid="policies-form">
+            {locked.then(|| view! { <p class="text-sm text-slate-500">"Only the owner can change these."</p> })}
+            <div class="grid gap-3 sm:grid-cols-3">
+                {guard("Discounts or changed prices", "discounts", p.discounts)}
+                {guard("Payment requests to a new address", "new_payment_address", p.new_payment_address)}
+                {guard("Bookings outside your hours", "booking_outside_rules", p.booking_outside_rules)}
+            </div>
+            <h3 class="pt-2 text-sm font-semibold text-slate-800">"When you don't answer an escalation"</h3>
+            <p class="text-xs text-slate-500">"Safety issues, complaints and customers writing again always wait for you."</p>
+            <ul class="space-y-3">
+                {p.timeouts.into_iter().map(|t| {
+                    let fallback_name = format!("{}_fallback", t.kind);
+                    let hours_name = format!("{}_after_hours", t.kind);
+                    let (fallback_field, hours_field) = (fallback_name.clone(), hours_name.clone());
+                    let fallback_error = Signal::derive(move || error.get().and_then(|e| e.for_field(&fallback_field)));
+                    let hours_error = Signal::derive(move || error.get().and_then(|e| e.for_field(&hours_field)));
+                    view! {
+                        <li class="grid gap-2 rounded-xl bg-slate-50 p-3 sm:grid-cols-[1fr_12rem_7rem] sm:items-start">
+                            <p class="text-sm text-slate-700">{t.label}</p>
+                            <Choice label="Then".to_owned() name=fallback_name selected=t.fallback options=FALLBACK_CHOICES disabled=locked error=fallback_error />
+                            <label class="block text-sm font-medium text-slate-700">"Hours"
+                                <input class=SELECT_CLASS type="text" inputmode="numeric" name=hours_name.clone() id=hours_name value=t.after_hours disabled=locked
+                                    aria-invalid=move || if hours_error.get().is_some() { "true" } else { "false" } />
+                                <span class="block text-sm font-normal text-rose-600" role="alert">{move || hours_error.get()}</span>
+                            </label>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <ErrorBanner error=general(error) />
+            {(!locked).then(|| view! {
+                <div class="flex items-center gap-3"><SaveButton label="Save" pending=save.pending() /><Saved show=Signal::derive(move || matches!(save.value().get(), Some(Ok(())))) /></div>
+            })}
         </ActionForm>
     }
 }

@@ -127,6 +127,8 @@ fn AppHeader(nav: NavView) -> impl IntoView {
                 {link("/app", "Home", None)}
                 {link("/app/board", "Pipeline", None)}
                 {link("/app/approvals", "Approvals", Some(nav.pending_approvals))}
+                {link("/app/usage", "Usage", None)}
+                {link("/app/team", "Team", None)}
                 {link("/app/settings", "Settings", None)}
                 {setting_up.then(|| link("/app/setup", "Finish set-up", None))}
             </nav>

@@ -6,12 +6,14 @@
 //!   `iss`/`aud`/`exp`/`nbf`), one audience per kind of client.
 //! - [`session_store`]: tower-sessions' store over the `sessions` table.
 //! - [`accounts`]: sign-up and log-in built from the above.
+//! - [`invite`]: the secrets in links that invite staff to an org.
 //! - [`context`]: the verified `AuthCtx` every handler reads.
 //! - [`throttle`]: per-action, per-client attempt limits (log-in, sign-up).
 
 pub mod accounts;
 pub mod api_key;
 pub mod context;
+pub mod invite;
 pub mod jwt;
 pub mod password;
 pub mod session_store;

@@ -17,6 +17,23 @@ pub enum GuardAction {
     Block,
 }
 
+impl GuardAction {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::RequireApproval => "require_approval",
+            Self::Block => "block",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "require_approval" => Some(Self::RequireApproval),
+            "block" => Some(Self::Block),
+            _ => None,
+        }
+    }
+}
+
 /// Checked before every tool call. Invoices above a threshold live in the business settings
 /// (`invoice_approval_above_cents`) because the owner thinks of them as an amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +72,14 @@ impl Fallback {
             Self::Reject => "reject",
         }
     }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "approve" => Some(Self::Approve),
+            "reject" => Some(Self::Reject),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +88,14 @@ pub struct EscalationTimeout {
     pub after_hours: i64,
     pub fallback: Fallback,
 }
+
+/// The escalation kinds an owner may give a timeout, with what each means in a shop owner's words.
+pub const TIMEOUT_KINDS: &[(&str, &str)] = &[
+    ("approval", "An action waiting for your OK (a discount, an invoice above your limit)"),
+    ("manipulation", "A message that tried to give the squad instructions"),
+    ("limit", "A lead that used up the squad's turns, time or budget"),
+    ("language", "A customer writing in a language the squad does not handle"),
+];
 
 /// Kinds that always wait for a person, whatever the settings say: danger, unhappy customers and
 /// a customer writing again all need a human answer.

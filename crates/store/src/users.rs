@@ -72,8 +72,9 @@ pub async fn get(tx: &mut TenantTx, user_id: UserId) -> Result<Option<UserRow>, 
     row.as_ref().map(from_row).transpose()
 }
 
+/// The org's active members, oldest first.
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<UserRow>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE org_id = $1 ORDER BY created_at, id");
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE org_id = $1 AND disabled_at IS NULL ORDER BY created_at, id");
     let org = tx.org().to_owned();
     let rows = sqlx::query(&sql).bind(&org).fetch_all(tx.conn()).await?;
     rows.iter().map(from_row).collect()
@@ -86,6 +87,27 @@ pub async fn set_password_hash(tx: &mut TenantTx, user_id: UserId, password_hash
         .bind(&org)
         .bind(user_id.to_string())
         .bind(password_hash)
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// An active member by email, if the org has one.
+pub async fn find_active_by_email(tx: &mut TenantTx, email: &Email) -> Result<Option<UserRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE org_id = $1 AND email = $2 AND disabled_at IS NULL");
+    let org = tx.org().to_owned();
+    let row = sqlx::query(&sql).bind(&org).bind(email.canonical()).fetch_optional(tx.conn()).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Removes a member from the team: they can no longer log in, and what they did stays attributed
+/// to them in the audit log. Callers also end the member's sessions.
+pub async fn disable(tx: &mut TenantTx, user_id: UserId) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let done = sqlx::query("UPDATE users SET disabled_at = $3 WHERE org_id = $1 AND id = $2 AND disabled_at IS NULL")
+        .bind(&org)
+        .bind(user_id.to_string())
+        .bind(crate::now_ms())
         .execute(tx.conn())
         .await?;
     Ok(done.rows_affected() > 0)

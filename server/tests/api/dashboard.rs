@@ -17,6 +17,7 @@ on_both_backends!(
     the_board_and_its_event_stream_follow_a_lead_live,
     another_org_cannot_see_or_change_anything,
     the_owner_takes_over_a_conversation_and_the_squad_stays_out,
+    approval_rules_are_validated_saved_and_leave_other_orgs_alone,
 );
 
 async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
@@ -433,4 +434,89 @@ async fn the_owner_takes_over_a_conversation_and_the_squad_stays_out(app: TestAp
 
     assert_eq!(post(&app, "/api/leads/takeover", &[("id", id.as_str()), ("take_over", "false")]).await.0, 200);
     assert_eq!(get(&app, &path).await.1["taken_over"], false, "handed back");
+}
+
+fn rules<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("discounts", "require_approval"),
+        ("new_payment_address", "require_approval"),
+        ("booking_outside_rules", "block"),
+        ("approval_fallback", "reject"),
+        ("approval_after_hours", "24"),
+        ("manipulation_fallback", "reject"),
+        ("manipulation_after_hours", "48"),
+        ("limit_fallback", "wait"),
+        ("limit_after_hours", "24"),
+        ("language_fallback", "wait"),
+        ("language_after_hours", "24"),
+    ];
+    for (name, value) in changes {
+        form.iter_mut().find(|(n, _)| n == name).expect("a rules field").1 = value;
+    }
+    form
+}
+
+async fn approval_rules_are_validated_saved_and_leave_other_orgs_alone(app: TestApp) {
+    let org = app.create_org("Rules Heating").await;
+    let other = app.create_org("Bystander Heating").await;
+    let bystander = app.new_browser();
+    bystander.log_in(&other.owner_email, &other.password).await;
+    let before = get(&bystander, "/api/setup").await.1;
+    app.log_in(&org.owner_email, &org.password).await;
+    let defaults = get(&app, "/api/setup").await.1["policies"].clone();
+    assert_eq!(
+        defaults["timeouts"][0],
+        json!({ "kind": "approval", "label": defaults["timeouts"][0]["label"],
+        "fallback": "reject", "after_hours": "24" })
+    );
+    assert_eq!(defaults["timeouts"][2]["fallback"], "wait", "limits wait for a person by default");
+
+    let invalid: [(&[(&str, &str)], &str); 5] = [
+        (&[("approval_after_hours", "0")], "approval_after_hours"),
+        (&[("limit_fallback", "approve"), ("limit_after_hours", "a day")], "limit_after_hours"),
+        (&[("language_fallback", "reject"), ("language_after_hours", "721")], "language_after_hours"),
+        (&[("discounts", "sometimes")], "discounts"),
+        (&[("manipulation_fallback", "shrug")], "manipulation_fallback"),
+    ];
+    for (changes, bad) in invalid {
+        let (status, body) = post(&app, "/api/setup/policies", &rules(changes)).await;
+        assert_eq!((status, field(&body)), (422, bad), "{body}");
+    }
+    assert_eq!(get(&app, "/api/setup").await.1["policies"], defaults, "nothing invalid saved");
+
+    let form = rules(&[
+        ("discounts", "block"),
+        ("approval_fallback", "approve"),
+        ("approval_after_hours", "6"),
+        ("limit_fallback", "reject"),
+        ("limit_after_hours", "12"),
+        ("manipulation_fallback", "wait"),
+    ]);
+    assert_eq!(post(&app, "/api/setup/policies", &form).await.0, 200);
+    let setup = get(&app, "/api/setup").await.1;
+    let saved = &setup["policies"];
+    assert_eq!(saved["discounts"], "block");
+    let timeouts: Vec<(String, String)> = saved["timeouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["kind"].as_str().unwrap().to_owned(), t["fallback"].as_str().unwrap().to_owned()))
+        .collect();
+    let expected = [("approval", "approve"), ("manipulation", "wait"), ("limit", "reject"), ("language", "wait")];
+    assert_eq!(timeouts, expected.map(|(k, f)| (k.to_owned(), f.to_owned())));
+    assert_eq!(saved["timeouts"][0]["after_hours"], "6");
+    assert_eq!(setup["audit"][0]["what"], "approval rules updated");
+    let via_api: Value = app
+        .api(reqwest::Method::GET, "/api/v1/settings", &org.api_key)
+        .await
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(via_api["policies"]["escalation_timeouts"]["limit"], json!({ "after_hours": 12, "fallback": "reject" }));
+    assert!(via_api["policies"]["escalation_timeouts"].get("manipulation").is_none(), "waits for a person");
+
+    assert_eq!(get(&bystander, "/api/setup").await.1, before, "another org's settings are untouched");
 }

@@ -18,3 +18,4 @@ mod pages;
 mod payments;
 mod sessions;
 mod squad;
+mod team;

@@ -1,0 +1,472 @@
+//! `/app/usage`: what the squad did and what it cost over the last two weeks — leads per day,
+//! time to first response, the funnel from inquiry to paid, cost per lead and per booked job,
+//! and how much of the budgets is used. Charts are SVG drawn by the server.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+use crate::error::UiError;
+use crate::shell::{or_error, AppPage};
+
+/// How many days the page covers, today included.
+pub const DAYS: usize = 14;
+
+/// One lead as the report counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LeadPoint {
+    /// Index into the report's days (0 is the oldest); `None` when outside the window.
+    pub day: Option<usize>,
+    pub response_ms: Option<i64>,
+    pub qualified: bool,
+    pub booked: bool,
+    pub invoiced: bool,
+    pub paid: bool,
+    pub cost_micros: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayPoint {
+    /// "Nov 8" in the org's time zone.
+    pub label: String,
+    pub leads: i64,
+    pub median_response_secs: Option<i64>,
+    pub cost_micros: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunnelStep {
+    pub label: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    pub leads: i64,
+    pub booked: i64,
+    pub median_response_secs: Option<i64>,
+    pub spent_micros: i64,
+    pub cost_per_lead_micros: Option<i64>,
+    pub cost_per_booked_micros: Option<i64>,
+    pub costliest_lead_micros: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Budgets {
+    pub spent_today_micros: i64,
+    pub daily_budget_micros: i64,
+    pub run_budget_micros: i64,
+    pub month_spent_micros: i64,
+    /// When the daily budget starts again, in the org's local time ("4:00 PM").
+    pub resets_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageReport {
+    pub days: Vec<DayPoint>,
+    pub totals: Totals,
+    pub funnel: Vec<FunnelStep>,
+    pub budgets: Budgets,
+}
+
+fn median(mut values: Vec<i64>) -> Option<i64> {
+    values.sort_unstable();
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(values[n / 2]),
+        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2),
+    }
+}
+
+/// Per-day series, totals and funnel for leads already placed on `labels` (oldest day first).
+pub fn summarise(labels: Vec<String>, leads: &[LeadPoint]) -> (Vec<DayPoint>, Totals, Vec<FunnelStep>) {
+    let inside: Vec<&LeadPoint> = leads.iter().filter(|l| l.day.is_some_and(|d| d < labels.len())).collect();
+    let days = labels
+        .into_iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let on_day: Vec<&&LeadPoint> = inside.iter().filter(|l| l.day == Some(i)).collect();
+            DayPoint {
+                label,
+                leads: on_day.len() as i64,
+                median_response_secs: median(on_day.iter().filter_map(|l| l.response_ms).collect()).map(|ms| ms / 1000),
+                cost_micros: on_day.iter().map(|l| l.cost_micros).sum(),
+            }
+        })
+        .collect();
+    let count = |pick: fn(&LeadPoint) -> bool| inside.iter().filter(|l| pick(l)).count() as i64;
+    let total = inside.len() as i64;
+    let booked = count(|l| l.booked);
+    let spent: i64 = inside.iter().map(|l| l.cost_micros).sum();
+    let totals = Totals {
+        leads: total,
+        booked,
+        median_response_secs: median(inside.iter().filter_map(|l| l.response_ms).collect()).map(|ms| ms / 1000),
+        spent_micros: spent,
+        cost_per_lead_micros: (total > 0).then(|| spent / total),
+        cost_per_booked_micros: (booked > 0).then(|| spent / booked),
+        costliest_lead_micros: inside.iter().map(|l| l.cost_micros).max().unwrap_or(0),
+    };
+    let funnel = [
+        ("Inquiries", total),
+        ("Qualified", count(|l| l.qualified)),
+        ("Booked", booked),
+        ("Invoiced", count(|l| l.invoiced)),
+        ("Paid", count(|l| l.paid)),
+    ]
+    .into_iter()
+    .map(|(label, count)| FunnelStep { label: label.to_owned(), count })
+    .collect();
+    (days, totals, funnel)
+}
+
+/// Micro-dollars as dollars, with enough digits that a fraction of a cent still shows.
+pub fn dollars(micros: i64) -> String {
+    let value = micros as f64 / 1_000_000.0;
+    if micros == 0 {
+        "$0.00".to_owned()
+    } else if value.abs() < 0.01 {
+        format!("${value:.4}")
+    } else {
+        format!("${value:.2}")
+    }
+}
+
+/// Seconds in the largest unit that keeps it readable: "42 s", "3 min", "2.5 h".
+pub fn duration_words(secs: i64) -> String {
+    match secs {
+        s if s < 90 => format!("{s} s"),
+        s if s < 90 * 60 => format!("{} min", (s + 30) / 60),
+        s => format!("{:.1} h", s as f64 / 3600.0),
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod backend {
+    use chrono::{Datelike, Duration, NaiveDate, TimeZone as _, Utc};
+    use domain::schedule::TimeZone;
+    use store::reports::LeadFacts;
+
+    use super::{LeadPoint, DAYS};
+
+    /// The window's local dates, oldest first, ending today in `zone`.
+    pub fn window(zone: &TimeZone, now_ms: i64) -> Vec<NaiveDate> {
+        let today =
+            Utc.timestamp_millis_opt(now_ms).single().unwrap_or_default().with_timezone(&zone.tz()).date_naive();
+        (0..DAYS).rev().map(|back| today - Duration::days(back as i64)).collect()
+    }
+
+    pub fn label(date: NaiveDate) -> String {
+        format!("{} {}", date.format("%b"), date.day())
+    }
+
+    /// Where a lead falls in the window, and what it reached.
+    pub fn point(facts: &LeadFacts, zone: &TimeZone, days: &[NaiveDate]) -> LeadPoint {
+        let local =
+            Utc.timestamp_millis_opt(facts.created_at).single().map(|t| t.with_timezone(&zone.tz()).date_naive());
+        let booked =
+            facts.appointments > 0 || matches!(facts.stage.as_str(), "booked" | "completed" | "invoiced" | "paid");
+        LeadPoint {
+            day: local.and_then(|d| days.iter().position(|x| *x == d)),
+            response_ms: facts.first_response_at.map(|at| (at - facts.created_at).max(0)),
+            qualified: booked || (facts.score.is_some() && facts.stage != "disqualified"),
+            booked,
+            invoiced: facts.invoices > 0,
+            paid: facts.paid_invoices > 0 || facts.stage == "paid",
+            cost_micros: facts.cost_micros,
+        }
+    }
+}
+
+#[server(prefix = "/api", endpoint = "usage", input = leptos::server_fn::codec::GetUrl)]
+pub async fn get_usage() -> Result<UsageReport, UiError> {
+    use chrono::{Datelike, Duration, TimeZone as _, Utc};
+    use store::{reports, runs, settings, TenantTx};
+
+    use crate::state::{auth_ctx, internal, respond, server_state};
+
+    respond(
+        async move {
+            let ctx = auth_ctx()?;
+            let mut tx = TenantTx::begin(&server_state()?.db, &ctx.scope).await.map_err(internal)?;
+            let s = settings::get(&mut tx).await.map_err(internal)?;
+            let now = store::now_ms();
+            let days = backend::window(&s.time_zone, now);
+            let start = days[0]
+                .and_hms_opt(0, 0, 0)
+                .and_then(|t| t.and_local_timezone(s.time_zone.tz()).earliest())
+                .map_or(now - (DAYS as i64) * 86_400_000, |t| t.timestamp_millis());
+            let facts = reports::leads_since(&mut tx, start).await.map_err(internal)?;
+            let utc_now = Utc.timestamp_millis_opt(now).single().unwrap_or_default();
+            let today = utc_now.format("%Y-%m-%d").to_string();
+            let spent_today = runs::spent_on(&mut tx, &today).await.map_err(internal)?;
+            let month_start = format!("{}-{:02}-01", utc_now.year(), utc_now.month());
+            let month_spent = reports::spent_since(&mut tx, &month_start).await.map_err(internal)?;
+            tx.commit().await.map_err(internal)?;
+
+            let points: Vec<LeadPoint> = facts.iter().map(|f| backend::point(f, &s.time_zone, &days)).collect();
+            let (series, totals, funnel) = summarise(days.iter().map(|d| backend::label(*d)).collect(), &points);
+            let next_midnight = (utc_now.date_naive() + Duration::days(1))
+                .and_hms_opt(0, 0, 0)
+                .map_or(now, |t| t.and_utc().timestamp_millis());
+            Ok(UsageReport {
+                days: series,
+                totals,
+                funnel,
+                budgets: Budgets {
+                    spent_today_micros: spent_today,
+                    daily_budget_micros: s.daily_budget_micros,
+                    run_budget_micros: s.run_budget_micros,
+                    month_spent_micros: month_spent,
+                    resets_at: s.time_zone.format_local(next_midnight, "%-I:%M %p").unwrap_or_default(),
+                },
+            })
+        }
+        .await,
+    )
+}
+
+#[component]
+pub fn UsagePage() -> impl IntoView {
+    let report = Resource::new(|| (), |_| get_usage());
+    view! {
+        <Title text="Usage and cost" />
+        <AppPage>
+            <main class="mx-auto max-w-5xl space-y-4 px-4 py-6">
+                <div>
+                    <h1 class="text-2xl font-semibold tracking-tight">"Usage and cost"</h1>
+                    <p class="text-sm text-slate-600">"The last 14 days: how many people asked, how fast the squad answered, how many became paying jobs, and what the AI cost."</p>
+                </div>
+                <Transition fallback=|| view! { <p class="text-slate-500">"Loading usage…"</p> }>
+                    {move || Suspend::new(async move {
+                        or_error(report.await, |report| view! { <Report report /> }.into_any())
+                    })}
+                </Transition>
+            </main>
+        </AppPage>
+    }
+}
+
+#[component]
+fn Tile(label: &'static str, value: String, #[prop(optional)] note: Option<String>) -> impl IntoView {
+    view! {
+        <div class="rounded-xl border border-slate-200 bg-white p-4" data-testid="usage-tile">
+            <p class="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</p>
+            <p class="mt-1 text-2xl font-semibold text-slate-900">{value}</p>
+            {note.map(|n| view! { <p class="mt-0.5 text-xs text-slate-500">{n}</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn Report(report: UsageReport) -> impl IntoView {
+    let UsageReport { days, totals, funnel, budgets } = report;
+    let labels: Vec<String> = days.iter().map(|d| d.label.clone()).collect();
+    let leads: Vec<Bar> = days.iter().map(|d| Bar { value: d.leads, text: format!("{} leads", d.leads) }).collect();
+    let response: Vec<Bar> = days
+        .iter()
+        .map(|d| Bar {
+            value: d.median_response_secs.unwrap_or(0),
+            text: d.median_response_secs.map_or_else(|| "no leads".to_owned(), duration_words),
+        })
+        .collect();
+    let cost: Vec<Bar> = days.iter().map(|d| Bar { value: d.cost_micros, text: dollars(d.cost_micros) }).collect();
+    let per_lead = totals.cost_per_lead_micros.map_or_else(|| "–".to_owned(), dollars);
+    let per_job = totals.cost_per_booked_micros.map_or_else(|| "–".to_owned(), dollars);
+    let response_text = totals.median_response_secs.map_or_else(|| "–".to_owned(), duration_words);
+    view! {
+        {(totals.leads == 0).then(|| view! {
+            <div class="rounded-xl border border-dashed border-slate-300 bg-white p-6 text-center" data-testid="usage-empty">
+                <p class="font-medium text-slate-800">"No leads in the last 14 days"</p>
+                <p class="mt-1 text-sm text-slate-600">"Send a test inquiry from the "<a class="text-indigo-700 underline" href="/app/board">"pipeline"</a>", or connect your email and booking form, and the numbers appear here."</p>
+            </div>
+        })}
+        <div class="grid grid-cols-2 gap-3 md:grid-cols-4">
+            <Tile label="Leads" value=totals.leads.to_string() note=format!("{} booked", totals.booked) />
+            <Tile label="First response" value=response_text note="median, inquiry to first reply".to_owned() />
+            <Tile label="Cost per lead" value=per_lead note=format!("{} in total", dollars(totals.spent_micros)) />
+            <Tile label="Cost per booked job" value=per_job />
+        </div>
+        <div class="grid gap-4 md:grid-cols-2">
+            <Chart title="Leads per day" bars=leads labels=labels.clone() color="fill-indigo-500" />
+            <Chart title="First response (median)" bars=response labels=labels.clone() color="fill-sky-500" />
+            <Chart title="AI cost per day" bars=cost labels=labels color="fill-amber-500" />
+            <Funnel steps=funnel />
+        </div>
+        <BudgetUse budgets costliest=totals.costliest_lead_micros />
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Bar {
+    value: i64,
+    text: String,
+}
+
+/// A bar per day: SVG bars (stretched to the card's width) over HTML labels, so the text keeps
+/// its size on a phone and a desktop alike.
+#[component]
+fn Chart(title: &'static str, bars: Vec<Bar>, labels: Vec<String>, color: &'static str) -> impl IntoView {
+    const HEIGHT: i64 = 100;
+    let max = bars.iter().map(|b| b.value).max().unwrap_or(0);
+    let peak = bars.iter().filter(|b| b.value == max).map(|b| b.text.clone()).next().unwrap_or_default();
+    let n = bars.len().max(1) as i64;
+    let summary = format!(
+        "{title}: {}",
+        bars.iter().zip(&labels).map(|(b, l)| format!("{l} {}", b.text)).collect::<Vec<_>>().join(", ")
+    );
+    let last = labels.len().saturating_sub(1);
+    view! {
+        <section class="rounded-xl border border-slate-200 bg-white p-4" aria-label=title data-testid="usage-chart">
+            <div class="flex items-baseline justify-between gap-2">
+                <h2 class="text-sm font-semibold text-slate-800">{title}</h2>
+                <span class="text-xs text-slate-500">{if max > 0 { format!("peak {peak}") } else { "nothing yet".to_owned() }}</span>
+            </div>
+            <svg class="mt-3 h-32 w-full" viewBox=format!("0 0 {} {HEIGHT}", n * 10) preserveAspectRatio="none" role="img" aria-label=summary>
+                <line x1="0" x2=n * 10 y1=HEIGHT y2=HEIGHT class="stroke-slate-200" stroke-width="1" vector-effect="non-scaling-stroke" />
+                {bars.into_iter().zip(labels.iter().cloned()).enumerate().map(|(i, (bar, label))| {
+                    let h = if max > 0 { (bar.value * (HEIGHT - 4) / max).max(i64::from(bar.value > 0)) } else { 0 };
+                    view! {
+                        <rect x=i as i64 * 10 + 1 y=HEIGHT - h width="8" height=h rx="1" class=color>
+                            <title>{format!("{label}: {}", bar.text)}</title>
+                        </rect>
+                    }
+                }).collect_view()}
+            </svg>
+            <div class="mt-1 grid text-[10px] text-slate-500" style=format!("grid-template-columns: repeat({n}, minmax(0, 1fr))")>
+                {labels.into_iter().enumerate().map(|(i, l)| {
+                    // Every other day on narrow screens; first and last always.
+                    let class = if i == 0 || i == last || i % 2 == 0 { "truncate text-center" } else { "hidden truncate text-center sm:block" };
+                    view! { <span class=class>{l}</span> }
+                }).collect_view()}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn Funnel(steps: Vec<FunnelStep>) -> impl IntoView {
+    let top = steps.first().map_or(0, |s| s.count);
+    let summary = steps.iter().map(|s| format!("{} {}", s.label, s.count)).collect::<Vec<_>>().join(", ");
+    view! {
+        <section class="rounded-xl border border-slate-200 bg-white p-4" aria-label="Conversion funnel" data-testid="usage-funnel">
+            <h2 class="text-sm font-semibold text-slate-800">"From inquiry to paid"</h2>
+            <svg class="mt-3 w-full" viewBox=format!("0 0 100 {}", steps.len() * 14) preserveAspectRatio="none" role="img"
+                aria-label=summary
+                style=format!("height: {}rem", steps.len() as f64 * 1.75)>
+                {steps.iter().enumerate().map(|(i, s)| {
+                    let width = if top > 0 { (s.count * 100 / top).max(i64::from(s.count > 0)) } else { 0 };
+                    view! { <rect x="0" y=i * 14 + 2 width=width height="10" rx="1" class="fill-emerald-500"><title>{format!("{}: {}", s.label, s.count)}</title></rect> }
+                }).collect_view()}
+            </svg>
+            <ul class="-mt-1 space-y-0 text-xs text-slate-600">
+                {steps.into_iter().map(|s| {
+                    let share = if top > 0 { format!("{}%", s.count * 100 / top) } else { "–".to_owned() };
+                    view! { <li class="flex justify-between" data-testid="funnel-step"><span>{s.label}</span><span class="font-medium text-slate-800">{s.count}" · "{share}</span></li> }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn BudgetUse(budgets: Budgets, costliest: i64) -> impl IntoView {
+    let share = |spent: i64, budget: i64| if budget > 0 { (spent * 100 / budget).clamp(0, 100) } else { 0 };
+    let today = share(budgets.spent_today_micros, budgets.daily_budget_micros);
+    let per_lead = share(costliest, budgets.run_budget_micros);
+    let bar = |percent: i64| {
+        let color = if percent >= 90 {
+            "bg-rose-500"
+        } else if percent >= 60 {
+            "bg-amber-500"
+        } else {
+            "bg-emerald-500"
+        };
+        view! {
+            <div class="mt-2 h-2 overflow-hidden rounded-full bg-slate-100" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent>
+                <div class=format!("h-full {color}") style=format!("width: {percent}%")></div>
+            </div>
+        }
+    };
+    view! {
+        <section class="rounded-xl border border-slate-200 bg-white p-4" aria-label="Budgets" data-testid="usage-budgets">
+            <div class="flex flex-wrap items-baseline justify-between gap-2">
+                <h2 class="text-sm font-semibold text-slate-800">"Budgets"</h2>
+                <a href="/app/settings" class="text-xs text-indigo-700 hover:text-indigo-500">"Change budgets"</a>
+            </div>
+            <div class="mt-2 grid gap-4 sm:grid-cols-3">
+                <div>
+                    <p class="text-sm text-slate-700">"Today: "<span class="font-medium">{dollars(budgets.spent_today_micros)}</span>" of "{dollars(budgets.daily_budget_micros)}</p>
+                    {bar(today)}
+                    <p class="mt-1 text-xs text-slate-500">"Starts again at "{budgets.resets_at.clone()}" your time. When it runs out, new leads wait for you."</p>
+                </div>
+                <div>
+                    <p class="text-sm text-slate-700">"Costliest lead: "<span class="font-medium">{dollars(costliest)}</span>" of "{dollars(budgets.run_budget_micros)}" per lead"</p>
+                    {bar(per_lead)}
+                    <p class="mt-1 text-xs text-slate-500">"A lead that reaches the limit is handed to you."</p>
+                </div>
+                <div>
+                    <p class="text-sm text-slate-700">"This month: "<span class="font-medium">{dollars(budgets.month_spent_micros)}</span></p>
+                    <p class="mt-1 text-xs text-slate-500">"AI spend since the 1st (UTC)."</p>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lead(day: usize, response_s: Option<i64>, cost: i64) -> LeadPoint {
+        LeadPoint {
+            day: Some(day),
+            response_ms: response_s.map(|s| s * 1000),
+            cost_micros: cost,
+            ..LeadPoint::default()
+        }
+    }
+
+    #[test]
+    fn days_totals_and_funnel_count_only_leads_inside_the_window() {
+        let labels = vec!["Nov 1".to_owned(), "Nov 2".to_owned(), "Nov 3".to_owned()];
+        let mut booked = lead(2, Some(4), 30_000);
+        booked.qualified = true;
+        booked.booked = true;
+        booked.invoiced = true;
+        let outside = LeadPoint { day: None, cost_micros: 1_000_000, ..LeadPoint::default() };
+        let leads = [lead(0, Some(10), 10_000), lead(0, Some(2), 20_000), booked, outside];
+        let (days, totals, funnel) = summarise(labels, &leads);
+        assert_eq!(days.iter().map(|d| d.leads).collect::<Vec<_>>(), [2, 0, 1]);
+        assert_eq!(days[0].median_response_secs, Some(6));
+        assert_eq!(days[1].median_response_secs, None);
+        assert_eq!(days[0].cost_micros, 30_000);
+        assert_eq!((totals.leads, totals.booked, totals.spent_micros), (3, 1, 60_000));
+        assert_eq!(totals.median_response_secs, Some(4));
+        assert_eq!((totals.cost_per_lead_micros, totals.cost_per_booked_micros), (Some(20_000), Some(60_000)));
+        assert_eq!(totals.costliest_lead_micros, 30_000);
+        let counts: Vec<i64> = funnel.iter().map(|s| s.count).collect();
+        assert_eq!(counts, [3, 1, 1, 1, 0]);
+    }
+
+    #[test]
+    fn no_leads_means_no_averages_rather_than_zero() {
+        let (_, totals, funnel) = summarise(vec!["Nov 1".to_owned()], &[]);
+        assert_eq!(
+            (totals.cost_per_lead_micros, totals.cost_per_booked_micros, totals.median_response_secs),
+            (None, None, None)
+        );
+        assert!(funnel.iter().all(|s| s.count == 0));
+    }
+
+    #[test]
+    fn money_and_durations_read_like_a_person_wrote_them() {
+        assert_eq!(dollars(0), "$0.00");
+        assert_eq!(dollars(1_234), "$0.0012");
+        assert_eq!(dollars(2_500_000), "$2.50");
+        assert_eq!(duration_words(42), "42 s");
+        assert_eq!(duration_words(200), "3 min");
+        assert_eq!(duration_words(9_000), "2.5 h");
+    }
+}

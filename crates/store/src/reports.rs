@@ -1,0 +1,70 @@
+//! Read-only facts for the owner's usage and cost page: per lead, when it came in, how fast it
+//! got an answer, how far it went and what the squad spent on it.
+
+use crate::rows::{int, opt_int, text};
+use crate::{StoreError, TenantTx};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadFacts {
+    pub created_at: i64,
+    pub first_response_at: Option<i64>,
+    pub stage: String,
+    pub score: Option<i64>,
+    /// Appointments that were not cancelled.
+    pub appointments: i64,
+    /// Invoices sent or paid (not drafts or voided ones).
+    pub invoices: i64,
+    pub paid_invoices: i64,
+    /// Model spend over all the lead's runs, in micro-dollars.
+    pub cost_micros: i64,
+}
+
+/// Every lead created at or after `since_ms`, oldest first.
+pub async fn leads_since(tx: &mut TenantTx, since_ms: i64) -> Result<Vec<LeadFacts>, StoreError> {
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(
+        "SELECT l.created_at, l.first_response_at, l.stage, l.score,
+            (SELECT COUNT(*) FROM appointments a
+              WHERE a.org_id = l.org_id AND a.lead_id = l.id AND a.status <> 'cancelled') AS appointments,
+            (SELECT COUNT(*) FROM invoices i
+              WHERE i.org_id = l.org_id AND i.lead_id = l.id AND i.status IN ('sent', 'paid')) AS invoices,
+            (SELECT COUNT(*) FROM invoices i
+              WHERE i.org_id = l.org_id AND i.lead_id = l.id AND i.status = 'paid') AS paid_invoices,
+            (SELECT CAST(COALESCE(SUM(r.cost_micros), 0) AS BIGINT) FROM agent_runs r
+              WHERE r.org_id = l.org_id AND r.lead_id = l.id) AS cost_micros
+         FROM leads l
+         WHERE l.org_id = $1 AND l.created_at >= $2
+         ORDER BY l.created_at, l.id",
+    )
+    .bind(&org)
+    .bind(since_ms)
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(LeadFacts {
+                created_at: int(row, "created_at")?,
+                first_response_at: opt_int(row, "first_response_at")?,
+                stage: text(row, "stage")?,
+                score: opt_int(row, "score")?,
+                appointments: int(row, "appointments")?,
+                invoices: int(row, "invoices")?,
+                paid_invoices: int(row, "paid_invoices")?,
+                cost_micros: int(row, "cost_micros")?,
+            })
+        })
+        .collect()
+}
+
+/// Model spend from `first_day` (UTC `YYYY-MM-DD`, inclusive) on, in micro-dollars.
+pub async fn spent_since(tx: &mut TenantTx, first_day: &str) -> Result<i64, StoreError> {
+    let org = tx.org().to_owned();
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT) AS spent FROM usage WHERE org_id = $1 AND day >= $2",
+    )
+    .bind(&org)
+    .bind(first_day)
+    .fetch_one(tx.conn())
+    .await?;
+    int(&row, "spent")
+}
