@@ -332,7 +332,7 @@ fn InviteSection(
         <section class="rounded-2xl border border-slate-200 bg-white p-5" aria-label="Invite">
             <h2 class="font-semibold">"Invite staff"</h2>
             <p class="mb-3 text-sm text-slate-600">"You get a link to send them. It works once, for 7 days."</p>
-            <ActionForm action=invite attr:class="flex flex-col gap-2 sm:flex-row sm:items-start" attr:data-testid="invite-form">
+            <ActionForm action=invite attr:class="flex flex-col gap-2 sm:flex-row sm:items-start" attr:data-testid="invite-form" attr:novalidate=true>
                 <div class="flex-1"><TextField label="Their email" name="email" input_type="email" error=email_error /></div>
                 <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60 sm:mt-6"
                     disabled=move || invite.pending().get()>"Create invite link"</button>

@@ -30,7 +30,7 @@ pub struct DayPoint {
     /// "Nov 8" in the org's time zone.
     pub label: String,
     pub leads: i64,
-    pub median_response_secs: Option<i64>,
+    pub median_response_ms: Option<i64>,
     pub cost_micros: i64,
 }
 
@@ -44,7 +44,7 @@ pub struct FunnelStep {
 pub struct Totals {
     pub leads: i64,
     pub booked: i64,
-    pub median_response_secs: Option<i64>,
+    pub median_response_ms: Option<i64>,
     pub spent_micros: i64,
     pub cost_per_lead_micros: Option<i64>,
     pub cost_per_booked_micros: Option<i64>,
@@ -90,7 +90,7 @@ pub fn summarise(labels: Vec<String>, leads: &[LeadPoint]) -> (Vec<DayPoint>, To
             DayPoint {
                 label,
                 leads: on_day.len() as i64,
-                median_response_secs: median(on_day.iter().filter_map(|l| l.response_ms).collect()).map(|ms| ms / 1000),
+                median_response_ms: median(on_day.iter().filter_map(|l| l.response_ms).collect()),
                 cost_micros: on_day.iter().map(|l| l.cost_micros).sum(),
             }
         })
@@ -102,7 +102,7 @@ pub fn summarise(labels: Vec<String>, leads: &[LeadPoint]) -> (Vec<DayPoint>, To
     let totals = Totals {
         leads: total,
         booked,
-        median_response_secs: median(inside.iter().filter_map(|l| l.response_ms).collect()).map(|ms| ms / 1000),
+        median_response_ms: median(inside.iter().filter_map(|l| l.response_ms).collect()),
         spent_micros: spent,
         cost_per_lead_micros: (total > 0).then(|| spent / total),
         cost_per_booked_micros: (booked > 0).then(|| spent / booked),
@@ -133,12 +133,14 @@ pub fn dollars(micros: i64) -> String {
     }
 }
 
-/// Seconds in the largest unit that keeps it readable: "42 s", "3 min", "2.5 h".
-pub fn duration_words(secs: i64) -> String {
-    match secs {
-        s if s < 90 => format!("{s} s"),
-        s if s < 90 * 60 => format!("{} min", (s + 30) / 60),
-        s => format!("{:.1} h", s as f64 / 3600.0),
+/// Milliseconds in the largest unit that keeps it readable: "0.4 s", "42 s", "3 min", "2.5 h".
+pub fn duration_words(ms: i64) -> String {
+    let secs = ms / 1000;
+    match ms {
+        m if m < 10_000 => format!("{:.1} s", m as f64 / 1000.0),
+        _ if secs < 90 => format!("{secs} s"),
+        _ if secs < 90 * 60 => format!("{} min", (secs + 30) / 60),
+        _ => format!("{:.1} h", secs as f64 / 3600.0),
     }
 }
 
@@ -263,18 +265,21 @@ fn Tile(label: &'static str, value: String, #[prop(optional)] note: Option<Strin
 fn Report(report: UsageReport) -> impl IntoView {
     let UsageReport { days, totals, funnel, budgets } = report;
     let labels: Vec<String> = days.iter().map(|d| d.label.clone()).collect();
-    let leads: Vec<Bar> = days.iter().map(|d| Bar { value: d.leads, text: format!("{} leads", d.leads) }).collect();
+    let leads: Vec<Bar> = days
+        .iter()
+        .map(|d| Bar { value: d.leads, text: format!("{} lead{}", d.leads, if d.leads == 1 { "" } else { "s" }) })
+        .collect();
     let response: Vec<Bar> = days
         .iter()
         .map(|d| Bar {
-            value: d.median_response_secs.unwrap_or(0),
-            text: d.median_response_secs.map_or_else(|| "no leads".to_owned(), duration_words),
+            value: d.median_response_ms.unwrap_or(0),
+            text: d.median_response_ms.map_or_else(|| "no leads".to_owned(), duration_words),
         })
         .collect();
     let cost: Vec<Bar> = days.iter().map(|d| Bar { value: d.cost_micros, text: dollars(d.cost_micros) }).collect();
     let per_lead = totals.cost_per_lead_micros.map_or_else(|| "–".to_owned(), dollars);
     let per_job = totals.cost_per_booked_micros.map_or_else(|| "–".to_owned(), dollars);
-    let response_text = totals.median_response_secs.map_or_else(|| "–".to_owned(), duration_words);
+    let response_text = totals.median_response_ms.map_or_else(|| "–".to_owned(), duration_words);
     view! {
         {(totals.leads == 0).then(|| view! {
             <div class="rounded-xl border border-dashed border-slate-300 bg-white p-6 text-center" data-testid="usage-empty">
@@ -334,36 +339,50 @@ fn Chart(title: &'static str, bars: Vec<Bar>, labels: Vec<String>, color: &'stat
                     }
                 }).collect_view()}
             </svg>
-            <div class="mt-1 grid text-[10px] text-slate-500" style=format!("grid-template-columns: repeat({n}, minmax(0, 1fr))")>
+            // The page's CSP allows no inline styles: the column count is a class (DAYS is 14).
+            <div class="mt-1 grid grid-cols-[repeat(14,minmax(0,1fr))] text-[10px] text-slate-500">
                 {labels.into_iter().enumerate().map(|(i, l)| {
-                    // Every other day on narrow screens; first and last always.
-                    let class = if i == 0 || i == last || i % 2 == 0 { "truncate text-center" } else { "hidden truncate text-center sm:block" };
-                    view! { <span class=class>{l}</span> }
+                    // The month on the first day and the 1st, day numbers elsewhere; every other
+                    // day on narrow screens, the first and last always.
+                    let text = match l.split_once(' ') {
+                        Some((_, day)) if i > 0 && day != "1" => day.to_owned(),
+                        _ => l,
+                    };
+                    let class = if i == 0 || i == last || i % 2 == 0 { "whitespace-nowrap text-center" } else { "invisible whitespace-nowrap text-center sm:visible" };
+                    view! { <span class=class>{text}</span> }
                 }).collect_view()}
             </div>
         </section>
     }
 }
 
+/// A horizontal bar `percent` wide, drawn with SVG attributes (the CSP allows no inline styles).
+#[component]
+fn Meter(percent: i64, color: &'static str) -> impl IntoView {
+    view! {
+        <svg class="h-2.5 w-full overflow-hidden rounded-full" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
+            <rect width="100" height="10" class="fill-slate-100" />
+            <rect width=percent.clamp(0, 100) height="10" class=color />
+        </svg>
+    }
+}
+
 #[component]
 fn Funnel(steps: Vec<FunnelStep>) -> impl IntoView {
     let top = steps.first().map_or(0, |s| s.count);
-    let summary = steps.iter().map(|s| format!("{} {}", s.label, s.count)).collect::<Vec<_>>().join(", ");
     view! {
         <section class="rounded-xl border border-slate-200 bg-white p-4" aria-label="Conversion funnel" data-testid="usage-funnel">
             <h2 class="text-sm font-semibold text-slate-800">"From inquiry to paid"</h2>
-            <svg class="mt-3 w-full" viewBox=format!("0 0 100 {}", steps.len() * 14) preserveAspectRatio="none" role="img"
-                aria-label=summary
-                style=format!("height: {}rem", steps.len() as f64 * 1.75)>
-                {steps.iter().enumerate().map(|(i, s)| {
-                    let width = if top > 0 { (s.count * 100 / top).max(i64::from(s.count > 0)) } else { 0 };
-                    view! { <rect x="0" y=i * 14 + 2 width=width height="10" rx="1" class="fill-emerald-500"><title>{format!("{}: {}", s.label, s.count)}</title></rect> }
-                }).collect_view()}
-            </svg>
-            <ul class="-mt-1 space-y-0 text-xs text-slate-600">
+            <ul class="mt-4 space-y-4 text-sm">
                 {steps.into_iter().map(|s| {
-                    let share = if top > 0 { format!("{}%", s.count * 100 / top) } else { "–".to_owned() };
-                    view! { <li class="flex justify-between" data-testid="funnel-step"><span>{s.label}</span><span class="font-medium text-slate-800">{s.count}" · "{share}</span></li> }
+                    let percent = if top > 0 { s.count * 100 / top } else { 0 };
+                    let share = if top > 0 { format!("{percent}%") } else { "–".to_owned() };
+                    view! {
+                        <li data-testid="funnel-step">
+                            <div class="flex justify-between text-slate-600"><span>{s.label}</span><span class="font-medium text-slate-800">{s.count}" · "{share}</span></div>
+                            <Meter percent color="fill-emerald-500" />
+                        </li>
+                    }
                 }).collect_view()}
             </ul>
         </section>
@@ -376,16 +395,14 @@ fn BudgetUse(budgets: Budgets, costliest: i64) -> impl IntoView {
     let today = share(budgets.spent_today_micros, budgets.daily_budget_micros);
     let per_lead = share(costliest, budgets.run_budget_micros);
     let bar = |percent: i64| {
-        let color = if percent >= 90 {
-            "bg-rose-500"
-        } else if percent >= 60 {
-            "bg-amber-500"
-        } else {
-            "bg-emerald-500"
+        let color = match percent {
+            90.. => "fill-rose-500",
+            60.. => "fill-amber-500",
+            _ => "fill-emerald-500",
         };
         view! {
-            <div class="mt-2 h-2 overflow-hidden rounded-full bg-slate-100" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent>
-                <div class=format!("h-full {color}") style=format!("width: {percent}%")></div>
+            <div class="mt-2" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent>
+                <Meter percent color />
             </div>
         }
     };
@@ -439,11 +456,11 @@ mod tests {
         let leads = [lead(0, Some(10), 10_000), lead(0, Some(2), 20_000), booked, outside];
         let (days, totals, funnel) = summarise(labels, &leads);
         assert_eq!(days.iter().map(|d| d.leads).collect::<Vec<_>>(), [2, 0, 1]);
-        assert_eq!(days[0].median_response_secs, Some(6));
-        assert_eq!(days[1].median_response_secs, None);
+        assert_eq!(days[0].median_response_ms, Some(6_000));
+        assert_eq!(days[1].median_response_ms, None);
         assert_eq!(days[0].cost_micros, 30_000);
         assert_eq!((totals.leads, totals.booked, totals.spent_micros), (3, 1, 60_000));
-        assert_eq!(totals.median_response_secs, Some(4));
+        assert_eq!(totals.median_response_ms, Some(4_000));
         assert_eq!((totals.cost_per_lead_micros, totals.cost_per_booked_micros), (Some(20_000), Some(60_000)));
         assert_eq!(totals.costliest_lead_micros, 30_000);
         let counts: Vec<i64> = funnel.iter().map(|s| s.count).collect();
@@ -454,7 +471,7 @@ mod tests {
     fn no_leads_means_no_averages_rather_than_zero() {
         let (_, totals, funnel) = summarise(vec!["Nov 1".to_owned()], &[]);
         assert_eq!(
-            (totals.cost_per_lead_micros, totals.cost_per_booked_micros, totals.median_response_secs),
+            (totals.cost_per_lead_micros, totals.cost_per_booked_micros, totals.median_response_ms),
             (None, None, None)
         );
         assert!(funnel.iter().all(|s| s.count == 0));
@@ -465,8 +482,9 @@ mod tests {
         assert_eq!(dollars(0), "$0.00");
         assert_eq!(dollars(1_234), "$0.0012");
         assert_eq!(dollars(2_500_000), "$2.50");
-        assert_eq!(duration_words(42), "42 s");
-        assert_eq!(duration_words(200), "3 min");
-        assert_eq!(duration_words(9_000), "2.5 h");
+        assert_eq!(duration_words(420), "0.4 s");
+        assert_eq!(duration_words(42_000), "42 s");
+        assert_eq!(duration_words(200_000), "3 min");
+        assert_eq!(duration_words(9_000_000), "2.5 h");
     }
 }

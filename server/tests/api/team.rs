@@ -257,7 +257,7 @@ async fn the_usage_report_counts_leads_costs_and_budgets_per_org(app: TestApp) {
     assert_eq!(totals["spent_micros"].as_i64(), Some(spent));
     assert_eq!(totals["cost_per_lead_micros"].as_i64(), Some(spent));
     assert_eq!(totals["cost_per_booked_micros"].as_i64(), Some(spent));
-    assert!(totals["median_response_secs"].as_i64().is_some());
+    assert!(totals["median_response_ms"].as_i64().is_some());
     let funnel: Vec<i64> = report["funnel"].as_array().unwrap().iter().map(|s| s["count"].as_i64().unwrap()).collect();
     assert_eq!(funnel[..3], [1, 1, 1], "inquiry, qualified, booked: {report}");
     assert_eq!(report["budgets"]["spent_today_micros"].as_i64(), Some(spent));
