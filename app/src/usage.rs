@@ -376,7 +376,13 @@ fn Funnel(steps: Vec<FunnelStep>) -> impl IntoView {
             <ul class="mt-4 space-y-4 text-sm">
                 {steps.into_iter().map(|s| {
                     let percent = if top > 0 { s.count * 100 / top } else { 0 };
-                    let share = if top > 0 { format!("{percent}%") } else { "–".to_owned() };
+                    let share = match (top, percent) {
+                        (0, _) => "–".to_owned(),
+                        (_, 0) if s.count > 0 => "under 1%".to_owned(),
+                        _ => format!("{percent}%"),
+                    };
+                    // A step that holds anyone shows at least a sliver.
+                    let percent = percent.max(i64::from(s.count > 0));
                     view! {
                         <li data-testid="funnel-step">
                             <div class="flex justify-between text-slate-600"><span>{s.label}</span><span class="font-medium text-slate-800">{s.count}" · "{share}</span></div>
