@@ -26,6 +26,54 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     pub worker: WorkerSettings,
     pub payments: PaymentsSettings,
+    pub bedrock: BedrockConfig,
+}
+
+/// The `bedrock` model provider. Credentials come from the standard AWS chain (environment,
+/// profile, instance role), never from here.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BedrockConfig {
+    pub region: String,
+    /// A private endpoint, or a local Converse peer in tests.
+    #[serde(default)]
+    pub endpoint_url: Option<String>,
+    /// The model every agent uses unless told otherwise.
+    pub model_id: String,
+    /// Used when the model keeps failing or its circuit is open.
+    #[serde(default)]
+    pub fallback_model_id: Option<String>,
+    /// Calls per model before falling back (the first included).
+    pub attempts: u32,
+    pub call_timeout_seconds: u64,
+    /// Micro-dollars per 1,000 tokens, per model.
+    pub prices: Vec<ModelPrice>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelPrice {
+    pub model_id: String,
+    pub input_per_1k: u64,
+    pub output_per_1k: u64,
+    pub cache_read_per_1k: u64,
+    pub cache_write_per_1k: u64,
+}
+
+impl BedrockConfig {
+    pub fn price_table(&self) -> squad::pricing::PriceTable {
+        self.prices.iter().fold(squad::pricing::PriceTable::default(), |table, p| {
+            table.with(
+                &p.model_id,
+                squad::pricing::Price {
+                    input_per_1k: p.input_per_1k,
+                    output_per_1k: p.output_per_1k,
+                    cache_read_per_1k: p.cache_read_per_1k,
+                    cache_write_per_1k: p.cache_write_per_1k,
+                },
+            )
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -44,8 +92,10 @@ pub struct WorkerSettings {
     /// Run the job worker inside `serve`. Tests turn it off and drain the queue themselves.
     pub enabled: bool,
     pub poll_ms: u64,
-    /// `offline` (the deterministic rules model) is the only provider so far.
+    /// `offline` (the deterministic rules model, no cloud account) or `bedrock`. `OPSQUAD_MODEL`
+    /// sets it too.
     pub model_provider: String,
+    /// The offline model's id; the Bedrock model is `bedrock.model_id`.
     pub model_id: String,
 }
 
@@ -101,7 +151,7 @@ pub enum SettingsError {
     UnknownEnvironment(String),
     #[error("invalid JWT keys")]
     Keys(#[from] KeyRingError),
-    #[error("unknown model provider `{0}` (available: offline)")]
+    #[error("unknown model provider `{0}` (available: offline, bedrock)")]
     UnknownModelProvider(String),
     #[error("refusing to start in production: {0}")]
     UnsafeForProduction(&'static str),
@@ -131,10 +181,11 @@ impl Settings {
             )
             .set_override_option("database.url", std::env::var("DATABASE_URL").ok())?
             .set_override_option("server.addr", std::env::var("OPSQUAD_ADDR").ok())?
+            .set_override_option("worker.model_provider", std::env::var("OPSQUAD_MODEL").ok())?
             .build()?
             .try_deserialize()?;
         settings.check_production()?;
-        if settings.worker.model_provider != "offline" {
+        if !matches!(settings.worker.model_provider.as_str(), "offline" | "bedrock") {
             return Err(SettingsError::UnknownModelProvider(settings.worker.model_provider));
         }
         Ok(settings)
@@ -176,7 +227,7 @@ impl Settings {
     }
 }
 
-/// Only `OPSQUAD_<SECTION>__<KEY>` variables configure sections; `OPSQUAD_ENV`, `OPSQUAD_ADDR` and
+/// Only `OPSQUAD_<SECTION>__<KEY>` variables configure sections; `OPSQUAD_ENV`, `OPSQUAD_ADDR`, `OPSQUAD_MODEL` and
 /// `OPSQUAD_CONFIG_DIR` are read on their own and must not look like unknown settings.
 fn section_overrides() -> std::collections::HashMap<String, String> {
     std::env::vars().filter(|(key, _)| key.strip_prefix("OPSQUAD_").is_some_and(|rest| rest.contains("__"))).collect()
@@ -208,6 +259,15 @@ mod tests {
                 model_id: "offline-rules-v1".into(),
             },
             payments: PaymentsSettings { public_url: "https://app.example.com".into(), test_mode: false },
+            bedrock: BedrockConfig {
+                region: "us-east-1".into(),
+                endpoint_url: None,
+                model_id: "anthropic.claude-3-5-haiku-20241022-v1:0".into(),
+                fallback_model_id: None,
+                attempts: 3,
+                call_timeout_seconds: 60,
+                prices: Vec::new(),
+            },
         }
     }
 
@@ -219,6 +279,37 @@ mod tests {
         let mut s = production();
         s.payments.public_url = "http://app.example.com".into();
         assert!(s.check_production().is_err());
+    }
+
+    #[test]
+    fn the_bedrock_price_table_comes_from_the_configuration() {
+        let mut s = production();
+        s.bedrock.prices.push(ModelPrice {
+            model_id: "anthropic.claude-3-5-haiku-20241022-v1:0".into(),
+            input_per_1k: 800,
+            output_per_1k: 4000,
+            cache_read_per_1k: 80,
+            cache_write_per_1k: 1000,
+        });
+        let usage = squad::model::Usage {
+            input_tokens: 1000,
+            output_tokens: 100,
+            cache_read_tokens: 2000,
+            cache_write_tokens: 500,
+        };
+        let table = s.bedrock.price_table();
+        assert_eq!(table.cost_micros("anthropic.claude-3-5-haiku-20241022-v1:0", &usage), 800 + 400 + 160 + 500);
+        assert_eq!(table.cost_micros("amazon.nova-lite-v1:0", &usage), 0, "a model without a price");
+    }
+
+    #[test]
+    fn the_shipped_configuration_prices_both_bedrock_models() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configuration");
+        let s = Settings::load_for(&dir, "test").unwrap();
+        let usage = squad::model::Usage { input_tokens: 1000, ..Default::default() };
+        assert_eq!(s.bedrock.price_table().cost_micros(&s.bedrock.model_id, &usage), 800);
+        let fallback = s.bedrock.fallback_model_id.clone().unwrap();
+        assert_eq!(s.bedrock.price_table().cost_micros(&fallback, &usage), 60);
     }
 
     #[test]

@@ -38,13 +38,31 @@ pub struct Application {
     worker: Option<(Worker, Duration)>,
 }
 
-/// The job worker for these settings (the offline model until other providers exist).
-pub fn build_worker(settings: &Settings, db: store::Db) -> Worker {
+/// The job worker for these settings, on the configured model provider.
+pub async fn build_worker(settings: &Settings, db: store::Db) -> Worker {
+    let mut limits = squad::runtime::Limits::default();
+    let (model, model_id): (Arc<dyn squad::model::Model>, String) = match settings.worker.model_provider.as_str() {
+        "bedrock" => {
+            let config = &settings.bedrock;
+            limits.prices = config.price_table();
+            let provider = bedrock::BedrockSettings {
+                region: config.region.clone(),
+                endpoint_url: config.endpoint_url.clone(),
+                fallback_model_id: config.fallback_model_id.clone(),
+                retry: bedrock::resilience::RetryPolicy { attempts: config.attempts, ..Default::default() },
+                breaker: bedrock::resilience::BreakerPolicy::default(),
+                call_timeout: Duration::from_secs(config.call_timeout_seconds),
+            };
+            tracing::info!(model_id = %config.model_id, region = %config.region, "squad thinks with Bedrock");
+            (Arc::new(bedrock::BedrockModel::from_environment(provider).await), config.model_id.clone())
+        }
+        _ => (Arc::new(squad::offline::OfflineModel), settings.worker.model_id.clone()),
+    };
     Worker {
         db,
-        model: Arc::new(squad::offline::OfflineModel),
-        model_id: settings.worker.model_id.clone(),
-        limits: squad::runtime::Limits::default(),
+        model,
+        model_id,
+        limits,
         payments: Arc::new(squad::payments::HostedPayPage::new(&settings.payments.public_url)),
         channel: Arc::new(squad::channels::RecordOnly),
     }
@@ -62,10 +80,11 @@ impl Application {
         let addr = listener.local_addr()?;
         let state = build_state(settings, db, addr)?;
         let router = build_router(state.clone(), settings);
-        let worker = settings
-            .worker
-            .enabled
-            .then(|| (build_worker(settings, state.db.clone()), Duration::from_millis(settings.worker.poll_ms)));
+        let worker = if settings.worker.enabled {
+            Some((build_worker(settings, state.db.clone()).await, Duration::from_millis(settings.worker.poll_ms)))
+        } else {
+            None
+        };
         Ok(Self { listener, router, state, worker })
     }
 

@@ -81,6 +81,9 @@ pub struct ModelResponse {
     pub content: Vec<Content>,
     pub stop_reason: StopReason,
     pub usage: Usage,
+    /// The model that answered, when the provider may have fallen back from the requested one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_id: Option<String>,
 }
 
 impl ModelResponse {

@@ -333,6 +333,7 @@ impl Model for LoopingModel {
             }],
             stop_reason: StopReason::ToolUse,
             usage: Usage::default(),
+            model_id: None,
         })
     }
 }

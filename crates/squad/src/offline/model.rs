@@ -107,6 +107,7 @@ impl Model for OfflineModel {
             content,
             stop_reason,
             usage: Usage { input_tokens, output_tokens, cache_read_tokens: 0, cache_write_tokens: 0 },
+            model_id: None,
         })
     }
 }

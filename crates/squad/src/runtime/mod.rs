@@ -234,8 +234,9 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
         let prompt = agents::prompt(agent);
         let usage = response.usage;
         let tokens = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        let cost =
-            i64::try_from(squad.limits.prices.cost_micros(&request.settings.model_id, &usage)).unwrap_or(i64::MAX);
+        // A provider that fell back answers with another model, billed at that model's price.
+        let model_id = response.model_id.clone().unwrap_or_else(|| request.settings.model_id.clone());
+        let cost = i64::try_from(squad.limits.prices.cost_micros(&model_id, &usage)).unwrap_or(i64::MAX);
         let mut tx = TenantTx::begin(squad.db, &scope).await?;
         runs::record_usage(&mut tx, &utc_day(), tokens(usage.input_tokens), tokens(usage.output_tokens), cost).await?;
         runs::append_step(
@@ -244,7 +245,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
             &NewStep {
                 kind: "model_call",
                 agent: agent.as_str(),
-                payload: json!({ "provider": squad.model.provider(), "model_id": request.settings.model_id, "response": response }),
+                payload: json!({ "provider": squad.model.provider(), "model_id": model_id, "response": response }),
                 input_tokens: tokens(usage.input_tokens),
                 output_tokens: tokens(usage.output_tokens),
                 cache_read_tokens: tokens(usage.cache_read_tokens),
