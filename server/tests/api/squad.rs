@@ -24,6 +24,7 @@ on_both_backends!(
     a_crash_while_billing_never_bills_or_sends_twice,
     concurrent_emergencies_never_double_book,
     a_model_that_never_finishes_is_escalated_at_the_turn_limit,
+    a_model_that_refuses_the_request_hands_the_lead_to_a_person_without_retrying,
     completing_the_job_sends_an_invoice_priced_from_the_price_list,
     an_invoice_above_the_threshold_waits_for_the_owner,
 );
@@ -348,6 +349,37 @@ async fn a_model_that_never_finishes_is_escalated_at_the_turn_limit(app: TestApp
     assert_eq!(steps.iter().filter(|s| s["kind"] == "model_call").count(), Limits::default().max_turns_per_agent);
     assert!(steps.iter().any(|s| s["kind"] == "escalation" && s["payload"]["limit"] == "max_turns"));
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM escalations WHERE kind = 'limit'").await, 1);
+}
+
+/// Refuses every request, as Bedrock does a malformed one; counts the calls.
+#[derive(Default)]
+struct RefusingModel(std::sync::atomic::AtomicUsize);
+
+#[async_trait]
+impl Model for RefusingModel {
+    fn provider(&self) -> &'static str {
+        "refusing"
+    }
+
+    async fn converse(&self, _: &ModelRequest) -> Result<ModelResponse, ModelError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Err(ModelError::Refused("ValidationException (HTTP 400): Malformed input request".into()))
+    }
+}
+
+async fn a_model_that_refuses_the_request_hands_the_lead_to_a_person_without_retrying(app: TestApp) {
+    let key = demo(&app).await;
+    let id = inbound(&app, &key, furnace("refused@example.com")).await;
+    let model = Arc::new(RefusingModel::default());
+    app.worker(model.clone()).drain().await.unwrap();
+    assert_eq!(model.0.load(std::sync::atomic::Ordering::SeqCst), 1, "asked once, never again");
+    let lead = lead(&app, &key, &id).await;
+    assert_eq!((lead["stage"].as_str(), lead["waiting_on"].as_str()), (Some("escalated"), Some("owner")));
+    let steps = lead["steps"].as_array().unwrap();
+    let step = steps.iter().find(|s| s["kind"] == "escalation").unwrap();
+    assert!(step["payload"]["reason"].as_str().unwrap().contains("Malformed input request"), "{step}");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM escalations WHERE kind = 'model'").await, 1);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM jobs WHERE status = 'dead'").await, 0, "no dead job");
 }
 
 async fn completing_the_job_sends_an_invoice_priced_from_the_price_list(app: TestApp) {

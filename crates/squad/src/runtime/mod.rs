@@ -229,7 +229,15 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
 
         let request = build_request(squad, agent, task, &steps, &conversation, contact, memory);
         let started = Instant::now();
-        let response = squad.model.converse(&request).await?;
+        let response = match squad.model.converse(&request).await {
+            Ok(response) => response,
+            // The same request would be refused again (validation, access, a content filter):
+            // a person takes the lead instead of the job retrying it.
+            Err(ModelError::Refused(refusal)) => {
+                return escalate_refusal(squad.db, &scope, run_id, agent, &lead, &refusal).await;
+            }
+            Err(err) => return Err(err.into()),
+        };
         let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let prompt = agents::prompt(agent);
         let usage = response.usage;
@@ -473,6 +481,26 @@ async fn follow_up(db: &Db, scope: &TenantScope, run_id: &str, lead: &LeadRow) -
         stage: None,
     };
     escalate_run(db, scope, run_id, AgentName::LeadResponse, lead, escalation).await
+}
+
+async fn escalate_refusal(
+    db: &Db,
+    scope: &TenantScope,
+    run_id: &str,
+    agent: AgentName,
+    lead: &LeadRow,
+    refusal: &str,
+) -> Result<String, RunError> {
+    let reason = format!("The AI model refused the request, so this lead needs a person: {refusal}");
+    let escalation = RunEscalation {
+        kind: "model",
+        reason: &reason,
+        issue: &reason,
+        proposed_action: json!({ "agent": agent.as_str() }),
+        step: json!({ "model_refused": refusal, "reason": reason }),
+        stage: Some(Stage::Escalated),
+    };
+    escalate_run(db, scope, run_id, agent, lead, escalation).await
 }
 
 async fn escalate_limit(
