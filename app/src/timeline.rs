@@ -35,6 +35,8 @@ pub struct TimelineStep {
     pub prompt_version: Option<String>,
     pub latency_ms: i64,
     pub tokens: i64,
+    /// Prompt tokens read from the model's cache (billed at the cache-read price).
+    pub cached_tokens: i64,
     pub cost: String,
     pub at: String,
 }
@@ -101,7 +103,8 @@ fn summarize(step: &store::leads::StepRow, at: String) -> TimelineStep {
         output,
         prompt_version: step.prompt_version.clone(),
         latency_ms: step.latency_ms,
-        tokens: step.input_tokens + step.output_tokens,
+        tokens: step.input_tokens + step.output_tokens + step.cache_read_tokens + step.cache_write_tokens,
+        cached_tokens: step.cache_read_tokens,
         cost: dollars(step.cost_micros),
         at,
     }
@@ -374,6 +377,7 @@ fn Step(step: TimelineStep) -> impl IntoView {
                 <p class="text-xs text-slate-500">
                     {step.at.clone()} " · " {step.latency_ms} " ms"
                     {(step.tokens > 0).then(|| format!(" · {} tokens · {}", step.tokens, step.cost))}
+                    {(step.cached_tokens > 0).then(|| format!(" · {} from cache", step.cached_tokens))}
                     {step.prompt_version.clone().map(|v| format!(" · {v}"))}
                 </p>
             </div>

@@ -254,6 +254,31 @@ mod tests {
         assert_eq!(request_parts(&request(40_000, 40_000), "meta.llama3-70b-instruct-v1:0").unwrap().cache_points, 0);
     }
 
+    /// What the squad's own prompts and tools weigh, and so where caching them pays: Lead
+    /// Response's prefix (about 1,100 tokens) passes the 1,000 / 1,024 minimums of Nova and Claude
+    /// Sonnet; the Scheduler's (about 860) and Invoice's (about 710) pass none; on Claude 3.5 Haiku
+    /// (2,048) nothing is cached.
+    #[test]
+    fn where_the_squads_own_prefixes_are_long_enough_to_cache() {
+        use squad::agents::{self, AgentName};
+        let cache_points = |agent: AgentName, model: &str| {
+            let request = ModelRequest {
+                system: vec![SystemBlock { text: agents::prompt(agent).text, cache_point: true }],
+                messages: vec![Message { role: Role::User, content: vec![Content::Text { text: "hi".to_owned() }] }],
+                tools: agents::tools(agent),
+                settings: agents::settings(agent, model),
+            };
+            request_parts(&request, model).unwrap().cache_points
+        };
+        for agent in [AgentName::LeadResponse, AgentName::Scheduler, AgentName::Invoice] {
+            assert_eq!(cache_points(agent, HAIKU), 0, "{agent:?} on Claude 3.5 Haiku");
+        }
+        assert_eq!(cache_points(AgentName::LeadResponse, "amazon.nova-lite-v1:0"), 1);
+        assert_eq!(cache_points(AgentName::LeadResponse, SONNET), 1);
+        assert_eq!(cache_points(AgentName::Scheduler, "amazon.nova-lite-v1:0"), 0);
+        assert_eq!(cache_points(AgentName::Invoice, SONNET), 0);
+    }
+
     #[test]
     fn messages_tools_and_settings_map_without_loss() {
         let parts = request_parts(&request(10, 10), HAIKU).unwrap();

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod api_auth;
+mod bedrock;
 mod catalog;
 mod customers;
 mod dashboard;

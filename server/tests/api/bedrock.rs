@@ -1,0 +1,238 @@
+//! The whole pipeline with `OPSQUAD_MODEL=bedrock`: the worker built from configuration calls a
+//! Converse endpoint on 127.0.0.1 through the AWS SDK. The peer decodes each Converse request back
+//! into the squad's terms and answers with the offline model's decisions, so a lead really goes
+//! lead → scheduler → invoice over the wire (static fixtures, as in the provider's aimock tests,
+//! cannot pick a slot the availability check only offers at run time). The peer also plays the
+//! prompt cache: a prefix closed by a cache point is written once and read afterwards.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, Once};
+
+use axum::extract::{Path, State};
+use axum::routing::post;
+use axum::{Json, Router};
+use reqwest::Method;
+use serde_json::{json, Value};
+use squad::model::{
+    estimate_tokens, Content, InferenceSettings, Message, Model, ModelRequest, Role, SystemBlock, ToolSpec,
+};
+use squad::offline::OfflineModel;
+
+use crate::helpers::TestApp;
+use crate::on_both_backends;
+use crate::squad::{furnace, inbound, lead};
+
+on_both_backends!(the_demo_pipeline_runs_on_bedrock_with_model_ids_cache_hits_and_costs);
+
+const NOVA_LITE: &str = "amazon.nova-lite-v1:0";
+
+#[derive(Default)]
+struct Seen {
+    calls: usize,
+    cache_points: usize,
+    prefixes: HashSet<String>,
+    models: HashSet<String>,
+}
+
+type Shared = Arc<Mutex<Seen>>;
+
+fn text_of(block: &Value) -> Option<String> {
+    block["text"].as_str().map(str::to_owned)
+}
+
+/// A Converse request body back in the squad's terms; `None` for the cached prefix if the
+/// request carries no cache point.
+fn decode(model_id: &str, body: &Value) -> (ModelRequest, Option<String>) {
+    let mut prefix = String::new();
+    let mut cached = None;
+    let tools: Vec<ToolSpec> = body["toolConfig"]["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|tool| {
+            if tool.get("cachePoint").is_some() {
+                cached = Some(prefix.clone());
+                return None;
+            }
+            let spec = &tool["toolSpec"];
+            prefix.push_str(&spec.to_string());
+            Some(ToolSpec {
+                name: spec["name"].as_str()?.to_owned(),
+                description: spec["description"].as_str().unwrap_or_default().to_owned(),
+                input_schema: spec["inputSchema"]["json"].clone(),
+            })
+        })
+        .collect();
+    let mut system = Vec::new();
+    for block in body["system"].as_array().into_iter().flatten() {
+        if block.get("cachePoint").is_some() {
+            cached = Some(prefix.clone());
+        } else if let Some(text) = text_of(block) {
+            prefix.push_str(&text);
+            system.push(SystemBlock { text, cache_point: false });
+        }
+    }
+    let messages = body["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| Message {
+            role: if m["role"] == "assistant" { Role::Assistant } else { Role::User },
+            content: m["content"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| {
+                    if let Some(text) = text_of(c) {
+                        return Some(Content::Text { text });
+                    }
+                    if let Some(tool) = c.get("toolUse") {
+                        return Some(Content::ToolUse {
+                            id: tool["toolUseId"].as_str()?.to_owned(),
+                            name: tool["name"].as_str()?.to_owned(),
+                            input: tool["input"].clone(),
+                        });
+                    }
+                    let result = c.get("toolResult")?;
+                    let first = &result["content"][0];
+                    let content = first.get("json").cloned().unwrap_or_else(|| first["text"].clone());
+                    Some(Content::ToolResult {
+                        tool_use_id: result["toolUseId"].as_str()?.to_owned(),
+                        content,
+                        is_error: result["status"] == "error",
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    let config = &body["inferenceConfig"];
+    let settings = InferenceSettings {
+        model_id: model_id.to_owned(),
+        temperature: config["temperature"].as_f64().unwrap_or_default() as f32,
+        max_tokens: config["maxTokens"].as_u64().unwrap_or_default() as u32,
+        top_p: config["topP"].as_f64().unwrap_or_default() as f32,
+    };
+    (ModelRequest { system, messages, tools, settings }, cached)
+}
+
+fn encode(content: &[Content]) -> Vec<Value> {
+    content
+        .iter()
+        .map(|c| match c {
+            Content::Text { text } => json!({ "text": text }),
+            Content::ToolUse { id, name, input } => {
+                json!({ "toolUse": { "toolUseId": id, "name": name, "input": input } })
+            }
+            Content::ToolResult { .. } => json!({ "text": "" }),
+        })
+        .collect()
+}
+
+async fn converse(State(seen): State<Shared>, Path(model_id): Path<String>, Json(body): Json<Value>) -> Json<Value> {
+    let (request, cached) = decode(&model_id, &body);
+    let answer = OfflineModel.converse(&request).await.expect("the offline model answers");
+    let total = estimate_tokens(&body.to_string());
+    let (read, write) = {
+        let mut seen = seen.lock().unwrap();
+        seen.calls += 1;
+        seen.models.insert(model_id.clone());
+        match cached {
+            Some(prefix) => {
+                seen.cache_points += 1;
+                let tokens = estimate_tokens(&prefix);
+                if seen.prefixes.insert(prefix) {
+                    (0, tokens)
+                } else {
+                    (tokens, 0)
+                }
+            }
+            None => (0, 0),
+        }
+    };
+    let output = answer.usage.output_tokens;
+    let input = total.saturating_sub(read + write);
+    Json(json!({
+        "output": { "message": { "role": "assistant", "content": encode(&answer.content) } },
+        "stopReason": if answer.tool_uses().next().is_some() { "tool_use" } else { "end_turn" },
+        "usage": { "inputTokens": input, "outputTokens": output, "totalTokens": input + output + read + write,
+                   "cacheReadInputTokens": read, "cacheWriteInputTokens": write },
+        "metrics": { "latencyMs": 1 }
+    }))
+}
+
+async fn start_peer() -> (String, Shared) {
+    let seen = Shared::default();
+    let router = Router::new().route("/model/{model_id}/converse", post(converse)).with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (url, seen)
+}
+
+/// The standard AWS credential chain reads the environment first; the peer ignores signatures.
+fn test_credentials() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "AKIDOPSQUADTEST");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "opsquad-test-secret-not-real");
+    });
+}
+
+async fn the_demo_pipeline_runs_on_bedrock_with_model_ids_cache_hits_and_costs(app: TestApp) {
+    test_credentials();
+    let (url, seen) = start_peer().await;
+    let demo = app.demo().await;
+    let mut settings = app.settings();
+    settings.worker.model_provider = "bedrock".into();
+    settings.bedrock.endpoint_url = Some(url);
+    settings.bedrock.model_id = NOVA_LITE.into();
+    settings.bedrock.fallback_model_id = None;
+    let worker = server::startup::build_worker(&settings, app.db.clone()).await;
+    assert_eq!(worker.model.provider(), "bedrock");
+
+    let id = inbound(&app, &demo.api_key, furnace("bedrock@example.com")).await;
+    worker.drain().await.unwrap();
+    let booked = lead(&app, &demo.api_key, &id).await;
+    assert_eq!(booked["stage"], "booked", "{booked:#}");
+    let appointment = booked["appointments"][0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/appointments/{appointment}/complete");
+    assert_eq!(app.api(Method::POST, &path, &demo.api_key).await.send().await.unwrap().status(), 200);
+    worker.drain().await.unwrap();
+    let billed = lead(&app, &demo.api_key, &id).await;
+    assert_eq!(billed["stage"], "invoiced", "lead → scheduler → invoice over the wire");
+
+    let (calls_made, models, cache_points) = {
+        let seen = seen.lock().unwrap();
+        (seen.calls, seen.models.clone(), seen.cache_points)
+    };
+    assert_eq!(models, HashSet::from([NOVA_LITE.to_owned()]));
+    assert!(calls_made >= 5, "every agent turn went over the wire: {calls_made}");
+    assert!(cache_points > 0, "Lead Response's tools and prompt pass Nova's 1,000-token minimum");
+
+    // What the owner sees: each model call with its model id, cache hits and a cost from the
+    // configured price table.
+    app.log_in(&demo.owner_email, &demo.password).await;
+    let timeline: Value =
+        app.client.get(app.url(&format!("/api/leads/timeline?id={id}"))).send().await.unwrap().json().await.unwrap();
+    let calls: Vec<&Value> =
+        timeline["steps"].as_array().unwrap().iter().filter(|s| s["kind"] == "model call").collect();
+    assert_eq!(calls.len(), calls_made);
+    assert!(calls.iter().all(|s| s["title"].as_str().unwrap().starts_with(NOVA_LITE)), "{calls:#?}");
+    assert!(calls.iter().any(|s| s["cached_tokens"].as_i64().unwrap() > 0), "cache hits are shown");
+    assert_ne!(timeline["total_cost"], "$0.00");
+    let stored = app
+        .admin_count(&format!(
+            "SELECT CAST(COALESCE(SUM(s.cost_micros), 0) AS BIGINT) FROM run_steps s
+             JOIN agent_runs r ON r.id = s.run_id WHERE r.lead_id = '{id}'"
+        ))
+        .await;
+    let reads =
+        app.admin_count(&format!("SELECT CAST(COALESCE(SUM(s.cache_read_tokens), 0) AS BIGINT) FROM run_steps s JOIN agent_runs r ON r.id = s.run_id WHERE r.lead_id = '{id}'")).await;
+    assert!(stored > 0 && reads > 0, "cost {stored} µ$, cache reads {reads} tokens");
+    let runs = app
+        .admin_count(&format!(
+            "SELECT CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT) FROM agent_runs WHERE lead_id = '{id}'"
+        ))
+        .await;
+    assert_eq!(runs, stored, "the runs' totals are the sum of their steps");
+}
