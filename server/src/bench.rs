@@ -116,7 +116,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
     let worker = Worker {
         db: db.clone(),
         model: Arc::new(squad::offline::OfflineModel),
-        model_id: "offline-rules-v1".into(),
+        models: squad::agents::AgentModels::seeds("offline-rules-v1"),
         limits: squad::runtime::Limits::default(),
         payments: Arc::new(squad::payments::HostedPayPage::new("http://127.0.0.1:3000")),
         channel: Arc::new(squad::channels::RecordOnly),

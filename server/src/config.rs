@@ -48,6 +48,13 @@ pub struct BedrockConfig {
     pub call_timeout_seconds: u64,
     /// Micro-dollars per 1,000 tokens, per model.
     pub prices: Vec<ModelPrice>,
+    /// Per-agent changes to the seeds' settings, under `[bedrock.agents.<agent>]` (`lead_response`,
+    /// `scheduler`, `invoice`): `model_id`, `temperature`, `max_tokens`, `top_p`.
+    #[serde(default)]
+    pub agents: std::collections::BTreeMap<String, domain::policy::ModelOverride>,
+    /// A stronger model for a turn right after a refused tool call.
+    #[serde(default)]
+    pub hard_case_model_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -61,6 +68,35 @@ pub struct ModelPrice {
 }
 
 impl BedrockConfig {
+    /// Each agent's model and settings: the seeds' on `model_id`, then `[bedrock.agents]`. Every
+    /// model named must have a price, so budgets count what it costs.
+    pub fn agent_models(&self) -> Result<squad::agents::AgentModels, SettingsError> {
+        use squad::agents::{AgentModels, AgentName};
+        let policies = domain::policy::Policies { models: self.agents.clone(), ..Default::default() };
+        policies.validate().map_err(|e| SettingsError::Bedrock(format!("bedrock.{}: {}", e.field, e.message)))?;
+        let prices = self.price_table();
+        let unpriced = |id: &str| SettingsError::Bedrock(format!("model `{id}` has no entry in [[bedrock.prices]]"));
+        let mut models = AgentModels::seeds(&self.model_id);
+        models.hard_case_model_id = self.hard_case_model_id.clone();
+        for agent in [AgentName::LeadResponse, AgentName::Scheduler, AgentName::Invoice] {
+            if let Some(o) = self.agents.get(agent.as_str()) {
+                let settings = models.get_mut(agent);
+                settings.model_id = o.model_id.clone().unwrap_or_else(|| settings.model_id.clone());
+                settings.temperature = o.temperature.map_or(settings.temperature, |t| t.0);
+                settings.top_p = o.top_p.map_or(settings.top_p, |t| t.0);
+                settings.max_tokens = o.max_tokens.unwrap_or(settings.max_tokens);
+            }
+            let id = &models.get(agent).model_id;
+            if !prices.has(id) {
+                return Err(unpriced(id));
+            }
+        }
+        match &models.hard_case_model_id {
+            Some(id) if !prices.has(id) => Err(unpriced(id)),
+            _ => Ok(models),
+        }
+    }
+
     pub fn price_table(&self) -> squad::pricing::PriceTable {
         self.prices.iter().fold(squad::pricing::PriceTable::default(), |table, p| {
             table.with(
@@ -153,6 +189,8 @@ pub enum SettingsError {
     Keys(#[from] KeyRingError),
     #[error("unknown model provider `{0}` (available: offline, bedrock)")]
     UnknownModelProvider(String),
+    #[error("invalid Bedrock settings: {0}")]
+    Bedrock(String),
     #[error("refusing to start in production: {0}")]
     UnsafeForProduction(&'static str),
 }
@@ -185,8 +223,12 @@ impl Settings {
             .build()?
             .try_deserialize()?;
         settings.check_production()?;
-        if !matches!(settings.worker.model_provider.as_str(), "offline" | "bedrock") {
-            return Err(SettingsError::UnknownModelProvider(settings.worker.model_provider));
+        match settings.worker.model_provider.as_str() {
+            "offline" => {}
+            "bedrock" => {
+                settings.bedrock.agent_models()?;
+            }
+            _ => return Err(SettingsError::UnknownModelProvider(settings.worker.model_provider)),
         }
         Ok(settings)
     }
@@ -267,6 +309,8 @@ mod tests {
                 attempts: 3,
                 call_timeout_seconds: 60,
                 prices: Vec::new(),
+                agents: Default::default(),
+                hard_case_model_id: None,
             },
         }
     }
@@ -310,6 +354,39 @@ mod tests {
         assert_eq!(s.bedrock.price_table().cost_micros(&s.bedrock.model_id, &usage), 800);
         let fallback = s.bedrock.fallback_model_id.clone().unwrap();
         assert_eq!(s.bedrock.price_table().cost_micros(&fallback, &usage), 60);
+    }
+
+    #[test]
+    fn agents_get_the_seeds_settings_then_the_configured_changes_on_priced_models_only() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configuration");
+        let mut s = Settings::load_for(&dir, "test").unwrap();
+        let models = s.bedrock.agent_models().unwrap();
+        assert_eq!((models.lead_response.temperature, models.lead_response.max_tokens), (0.1, 1024));
+        assert_eq!((models.scheduler.temperature, models.scheduler.max_tokens), (0.0, 512));
+        assert_eq!((models.invoice.temperature, models.invoice.max_tokens), (0.0, 1024));
+        assert_eq!(models.hard_case_model_id, None);
+
+        let nova = s.bedrock.fallback_model_id.clone().unwrap();
+        s.bedrock.agents.insert(
+            "lead_response".into(),
+            domain::policy::ModelOverride {
+                model_id: Some(nova.clone()),
+                temperature: Some(domain::policy::Fraction(0.3)),
+                ..Default::default()
+            },
+        );
+        let models = s.bedrock.agent_models().unwrap();
+        assert_eq!((models.lead_response.model_id.as_str(), models.lead_response.temperature), (nova.as_str(), 0.3));
+        assert_eq!(models.lead_response.max_tokens, 1024, "unchanged fields keep the seeds' value");
+        assert_eq!(models.scheduler.model_id, s.bedrock.model_id);
+
+        s.bedrock.hard_case_model_id = Some("anthropic.claude-3-7-sonnet-20250219-v1:0".into());
+        assert!(matches!(s.bedrock.agent_models(), Err(SettingsError::Bedrock(m)) if m.contains("no entry")));
+        s.bedrock.hard_case_model_id = None;
+        s.bedrock
+            .agents
+            .insert("dispatcher".into(), domain::policy::ModelOverride { max_tokens: Some(10), ..Default::default() });
+        assert!(matches!(s.bedrock.agent_models(), Err(SettingsError::Bedrock(m)) if m.contains("models.dispatcher")));
     }
 
     #[test]

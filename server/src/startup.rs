@@ -39,9 +39,9 @@ pub struct Application {
 }
 
 /// The job worker for these settings, on the configured model provider.
-pub async fn build_worker(settings: &Settings, db: store::Db) -> Worker {
+pub async fn build_worker(settings: &Settings, db: store::Db) -> anyhow::Result<Worker> {
     let mut limits = squad::runtime::Limits::default();
-    let (model, model_id): (Arc<dyn squad::model::Model>, String) = match settings.worker.model_provider.as_str() {
+    let (model, models): (Arc<dyn squad::model::Model>, _) = match settings.worker.model_provider.as_str() {
         "bedrock" => {
             let config = &settings.bedrock;
             limits.prices = config.price_table();
@@ -54,18 +54,19 @@ pub async fn build_worker(settings: &Settings, db: store::Db) -> Worker {
                 call_timeout: Duration::from_secs(config.call_timeout_seconds),
             };
             tracing::info!(model_id = %config.model_id, region = %config.region, "squad thinks with Bedrock");
-            (Arc::new(bedrock::BedrockModel::from_environment(provider).await), config.model_id.clone())
+            let models = config.agent_models().context("the Bedrock agent settings")?;
+            (Arc::new(bedrock::BedrockModel::from_environment(provider).await), models)
         }
-        _ => (Arc::new(squad::offline::OfflineModel), settings.worker.model_id.clone()),
+        _ => (Arc::new(squad::offline::OfflineModel), squad::agents::AgentModels::seeds(&settings.worker.model_id)),
     };
-    Worker {
+    Ok(Worker {
         db,
         model,
-        model_id,
+        models,
         limits,
         payments: Arc::new(squad::payments::HostedPayPage::new(&settings.payments.public_url)),
         channel: Arc::new(squad::channels::RecordOnly),
-    }
+    })
 }
 
 impl Application {
@@ -81,7 +82,7 @@ impl Application {
         let state = build_state(settings, db, addr)?;
         let router = build_router(state.clone(), settings);
         let worker = if settings.worker.enabled {
-            Some((build_worker(settings, state.db.clone()).await, Duration::from_millis(settings.worker.poll_ms)))
+            Some((build_worker(settings, state.db.clone()).await?, Duration::from_millis(settings.worker.poll_ms)))
         } else {
             None
         };

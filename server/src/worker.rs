@@ -16,7 +16,8 @@ const LEASE_MS: i64 = 5 * 60_000;
 pub struct Worker {
     pub db: Db,
     pub model: Arc<dyn Model>,
-    pub model_id: String,
+    /// Each agent's model and settings (the org's overrides are applied per run).
+    pub models: squad::agents::AgentModels,
     pub limits: Limits,
     pub payments: Arc<dyn squad::payments::PaymentLinks>,
     /// Where outbound messages go (record-only until email and SMS are connected).
@@ -31,7 +32,7 @@ impl Worker {
                     db: &self.db,
                     model: self.model.as_ref(),
                     payments: self.payments.as_ref(),
-                    model_id: &self.model_id,
+                    models: &self.models,
                     limits: self.limits.clone(),
                 };
                 match run_squad(&squad, job).await {

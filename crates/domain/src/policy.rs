@@ -101,6 +101,33 @@ pub const TIMEOUT_KINDS: &[(&str, &str)] = &[
 /// a customer writing again all need a human answer.
 pub const NEVER_TIMES_OUT: &[&str] = &["safety", "complaint", "follow_up"];
 
+/// A number from 0 to 1 (temperature, top-p), compared by value so settings stay `Eq`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fraction(pub f32);
+
+impl PartialEq for Fraction {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl Eq for Fraction {}
+
+/// The agents whose model settings an org may override.
+pub const MODEL_AGENTS: &[&str] = &["lead_response", "scheduler", "invoice"];
+
+/// An org's change to one agent's model settings; absent fields keep the configured value. A
+/// model id is used only if the server has a price for it, so budgets always count its cost.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelOverride {
+    pub model_id: Option<String>,
+    pub temperature: Option<Fraction>,
+    pub max_tokens: Option<u32>,
+    pub top_p: Option<Fraction>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Policies {
@@ -108,6 +135,8 @@ pub struct Policies {
     /// Per escalation kind (`approval`, `manipulation`, `limit`, …). A kind that is absent waits
     /// for a person however long it takes.
     pub escalation_timeouts: BTreeMap<String, EscalationTimeout>,
+    /// Per agent (`lead_response`, `scheduler`, `invoice`).
+    pub models: BTreeMap<String, ModelOverride>,
 }
 
 impl Default for Policies {
@@ -115,6 +144,7 @@ impl Default for Policies {
         let timeout = |after_hours, fallback| EscalationTimeout { after_hours, fallback };
         Self {
             guardrails: Guardrails::default(),
+            models: BTreeMap::new(),
             escalation_timeouts: BTreeMap::from([
                 ("approval".to_owned(), timeout(24, Fallback::Reject)),
                 ("manipulation".to_owned(), timeout(48, Fallback::Reject)),
@@ -141,6 +171,31 @@ impl Policies {
             }
             if !(1..=24 * 30).contains(&timeout.after_hours) {
                 return Err(error(format!("{field}.after_hours"), "must be between 1 and 720 hours"));
+            }
+        }
+        for (agent, model) in &self.models {
+            let field = format!("models.{agent}");
+            if !MODEL_AGENTS.contains(&agent.as_str()) {
+                return Err(error(field, "the agents are lead_response, scheduler and invoice"));
+            }
+            if let Some(id) = &model.model_id {
+                let well_formed = !id.is_empty()
+                    && id.len() <= 200
+                    && id.chars().all(|c| c.is_ascii_alphanumeric() || ".:-_/".contains(c));
+                if !well_formed {
+                    return Err(error(
+                        format!("{field}.model_id"),
+                        "a model id like anthropic.claude-3-5-haiku-20241022-v1:0",
+                    ));
+                }
+            }
+            for (name, value) in [("temperature", model.temperature), ("top_p", model.top_p)] {
+                if value.is_some_and(|v| !(0.0..=1.0).contains(&v.0)) {
+                    return Err(error(format!("{field}.{name}"), "must be between 0 and 1"));
+                }
+            }
+            if model.max_tokens.is_some_and(|m| !(1..=8192).contains(&m)) {
+                return Err(error(format!("{field}.max_tokens"), "must be between 1 and 8192"));
             }
         }
         Ok(self)
@@ -193,6 +248,31 @@ mod tests {
         p.escalation_timeouts
             .insert("Bad Kind".into(), EscalationTimeout { after_hours: 5, fallback: Fallback::Reject });
         assert!(p.validate().is_err());
+    }
+
+    #[test]
+    fn model_overrides_are_bounded_per_known_agent() {
+        let with = |agent: &str, model: ModelOverride| {
+            let mut p = Policies::default();
+            p.models.insert(agent.into(), model);
+            p.validate()
+        };
+        let ok = ModelOverride {
+            model_id: Some("us.anthropic.claude-3-7-sonnet-20250219-v1:0".into()),
+            temperature: Some(Fraction(0.2)),
+            max_tokens: Some(2048),
+            top_p: Some(Fraction(0.9)),
+        };
+        assert!(with("scheduler", ok.clone()).is_ok());
+        assert_eq!(with("dispatcher", ok.clone()).unwrap_err().field, "models.dispatcher");
+        let hot = ModelOverride { temperature: Some(Fraction(1.5)), ..ModelOverride::default() };
+        assert_eq!(with("invoice", hot).unwrap_err().field, "models.invoice.temperature");
+        let long = ModelOverride { max_tokens: Some(100_000), ..ModelOverride::default() };
+        assert_eq!(with("invoice", long).unwrap_err().field, "models.invoice.max_tokens");
+        let odd = ModelOverride { model_id: Some("claude; drop table".into()), ..ModelOverride::default() };
+        assert_eq!(with("lead_response", odd).unwrap_err().field, "models.lead_response.model_id");
+        let json: Policies = serde_json::from_str(r#"{"models":{"scheduler":{"temperature":0.3}}}"#).unwrap();
+        assert_eq!(json.models["scheduler"].temperature, Some(Fraction(0.3)));
     }
 
     #[test]

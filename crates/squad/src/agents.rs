@@ -97,7 +97,8 @@ pub fn prompt(agent: AgentName) -> Prompt {
     }
 }
 
-/// Per-agent defaults from the seeds: a Haiku-class model, near-zero temperature.
+/// Per-agent defaults from the seeds: a Haiku-class model, near-zero temperature (0.1 for Lead
+/// Response, 0 for the others), 1024 / 512 / 1024 max tokens.
 pub fn settings(agent: AgentName, model_id: &str) -> InferenceSettings {
     match agent {
         AgentName::LeadResponse => {
@@ -109,6 +110,72 @@ pub fn settings(agent: AgentName, model_id: &str) -> InferenceSettings {
         AgentName::Invoice => {
             InferenceSettings { model_id: model_id.to_owned(), temperature: 0.0, max_tokens: 1024, top_p: 0.9 }
         }
+    }
+}
+
+/// Which model each agent thinks with, and how: the seeds' defaults, then configuration, then
+/// the org's overrides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentModels {
+    pub lead_response: InferenceSettings,
+    pub scheduler: InferenceSettings,
+    pub invoice: InferenceSettings,
+    /// A stronger model for a turn right after one of the agent's tool calls was refused (the
+    /// cheaper model got something wrong); `None` keeps each agent's own model.
+    pub hard_case_model_id: Option<String>,
+}
+
+impl AgentModels {
+    /// The seeds' settings for all three agents on one model.
+    pub fn seeds(model_id: &str) -> Self {
+        Self {
+            lead_response: settings(AgentName::LeadResponse, model_id),
+            scheduler: settings(AgentName::Scheduler, model_id),
+            invoice: settings(AgentName::Invoice, model_id),
+            hard_case_model_id: None,
+        }
+    }
+
+    pub fn get(&self, agent: AgentName) -> &InferenceSettings {
+        match agent {
+            AgentName::LeadResponse => &self.lead_response,
+            AgentName::Scheduler => &self.scheduler,
+            AgentName::Invoice => &self.invoice,
+        }
+    }
+
+    pub fn get_mut(&mut self, agent: AgentName) -> &mut InferenceSettings {
+        match agent {
+            AgentName::LeadResponse => &mut self.lead_response,
+            AgentName::Scheduler => &mut self.scheduler,
+            AgentName::Invoice => &mut self.invoice,
+        }
+    }
+
+    /// The settings for one turn of `agent`, with the org's `overrides` applied. An override's
+    /// model is taken only when `priced` says the server can bill it, so no budget is bypassed.
+    pub fn for_turn(
+        &self,
+        agent: AgentName,
+        overrides: &std::collections::BTreeMap<String, domain::policy::ModelOverride>,
+        priced: impl Fn(&str) -> bool,
+        hard_case: bool,
+    ) -> InferenceSettings {
+        let mut settings = self.get(agent).clone();
+        if let Some(o) = overrides.get(agent.as_str()) {
+            match o.model_id.as_deref() {
+                Some(id) if priced(id) => settings.model_id = id.to_owned(),
+                Some(id) => tracing::warn!(model_id = id, agent = agent.as_str(), "ignoring an org's unpriced model"),
+                None => {}
+            }
+            settings.temperature = o.temperature.map_or(settings.temperature, |t| t.0);
+            settings.top_p = o.top_p.map_or(settings.top_p, |t| t.0);
+            settings.max_tokens = o.max_tokens.unwrap_or(settings.max_tokens);
+        }
+        if let (true, Some(strong)) = (hard_case, &self.hard_case_model_id) {
+            settings.model_id = strong.clone();
+        }
+        settings
     }
 }
 

@@ -22,6 +22,11 @@ impl PriceTable {
         self
     }
 
+    /// Whether calls to `model_id` can be billed.
+    pub fn has(&self, model_id: &str) -> bool {
+        self.0.contains_key(model_id)
+    }
+
     /// The cost of one call in micro-dollars, rounded up to the next micro-dollar so budgets are
     /// never undercounted. A model without a price costs nothing (the offline model).
     pub fn cost_micros(&self, model_id: &str, usage: &Usage) -> u64 {

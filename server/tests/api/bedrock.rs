@@ -17,12 +17,16 @@ use squad::model::{
     estimate_tokens, Content, InferenceSettings, Message, Model, ModelRequest, Role, SystemBlock, ToolSpec,
 };
 use squad::offline::OfflineModel;
+use squad::pricing::{Price, PriceTable};
 
 use crate::helpers::TestApp;
 use crate::on_both_backends;
 use crate::squad::{furnace, inbound, lead};
 
-on_both_backends!(the_demo_pipeline_runs_on_bedrock_with_model_ids_cache_hits_and_costs);
+on_both_backends!(
+    the_demo_pipeline_runs_on_bedrock_with_model_ids_cache_hits_and_costs,
+    each_agent_uses_its_model_the_orgs_overrides_and_a_stronger_model_after_a_refused_tool_call,
+);
 
 const NOVA_LITE: &str = "amazon.nova-lite-v1:0";
 
@@ -187,7 +191,7 @@ async fn the_demo_pipeline_runs_on_bedrock_with_model_ids_cache_hits_and_costs(a
     settings.bedrock.endpoint_url = Some(url);
     settings.bedrock.model_id = NOVA_LITE.into();
     settings.bedrock.fallback_model_id = None;
-    let worker = server::startup::build_worker(&settings, app.db.clone()).await;
+    let worker = server::startup::build_worker(&settings, app.db.clone()).await.unwrap();
     assert_eq!(worker.model.provider(), "bedrock");
 
     let id = inbound(&app, &demo.api_key, furnace("bedrock@example.com")).await;
@@ -235,4 +239,88 @@ async fn the_demo_pipeline_runs_on_bedrock_with_model_ids_cache_hits_and_costs(a
         ))
         .await;
     assert_eq!(runs, stored, "the runs' totals are the sum of their steps");
+}
+
+/// The offline model's decisions, recording each request's agent, model and temperature; its first
+/// scheduler turn tries to book without a slot, which the tool refuses.
+#[derive(Default)]
+struct Recording {
+    seen: Mutex<Vec<(String, String, f32)>>,
+}
+
+#[async_trait::async_trait]
+impl Model for Recording {
+    fn provider(&self) -> &'static str {
+        "recording"
+    }
+
+    async fn converse(&self, request: &ModelRequest) -> Result<squad::model::ModelResponse, squad::model::ModelError> {
+        let has = |name: &str| request.tools.iter().any(|t| t.name == name);
+        let agent = if has("qualify_lead") {
+            "lead_response"
+        } else if has("check_availability") {
+            "scheduler"
+        } else {
+            "invoice"
+        };
+        let first_scheduler_turn = {
+            let mut seen = self.seen.lock().unwrap();
+            seen.push((agent.to_owned(), request.settings.model_id.clone(), request.settings.temperature));
+            agent == "scheduler" && seen.iter().filter(|(a, _, _)| a == "scheduler").count() == 1
+        };
+        if first_scheduler_turn {
+            return Ok(squad::model::ModelResponse {
+                content: vec![Content::ToolUse {
+                    id: "bad-booking".into(),
+                    name: "book_appointment".into(),
+                    input: json!({}),
+                }],
+                stop_reason: squad::model::StopReason::ToolUse,
+                usage: squad::model::Usage::default(),
+                model_id: None,
+            });
+        }
+        OfflineModel.converse(request).await
+    }
+}
+
+async fn each_agent_uses_its_model_the_orgs_overrides_and_a_stronger_model_after_a_refused_tool_call(app: TestApp) {
+    let demo = app.demo().await;
+    // The org prefers another (priced) model for Lead Response, a warmer temperature, and an
+    // unpriced model for Invoice that must be ignored.
+    let mut settings: Value =
+        app.api(Method::GET, "/api/v1/settings", &demo.api_key).await.send().await.unwrap().json().await.unwrap();
+    settings["policies"]["models"] = json!({
+        "lead_response": { "model_id": "org-pick", "temperature": 0.3 },
+        "invoice": { "model_id": "unpriced-model" }
+    });
+    let put = app.api(Method::PUT, "/api/v1/settings", &demo.api_key).await.json(&settings).send().await.unwrap();
+    assert_eq!(put.status(), 200, "{}", put.text().await.unwrap());
+    settings["policies"]["models"] = json!({ "dispatcher": { "temperature": 0.3 } });
+    let refused = app.api(Method::PUT, "/api/v1/settings", &demo.api_key).await.json(&settings).send().await.unwrap();
+    assert_eq!(refused.status(), 422, "unknown agents are refused");
+
+    let model = Arc::new(Recording::default());
+    let mut worker = app.worker(model.clone());
+    worker.models = squad::agents::AgentModels::seeds("house-model");
+    worker.models.hard_case_model_id = Some("strong-model".into());
+    let price = Price { input_per_1k: 1, output_per_1k: 1, cache_read_per_1k: 0, cache_write_per_1k: 0 };
+    worker.limits.prices =
+        ["house-model", "org-pick", "strong-model"].iter().fold(PriceTable::default(), |t, m| t.with(m, price));
+    let id = inbound(&app, &demo.api_key, furnace("choice@example.com")).await;
+    worker.drain().await.unwrap();
+    let booked = lead(&app, &demo.api_key, &id).await;
+    let appointment = booked["appointments"][0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/appointments/{appointment}/complete");
+    assert_eq!(app.api(Method::POST, &path, &demo.api_key).await.send().await.unwrap().status(), 200);
+    worker.drain().await.unwrap();
+
+    let seen = model.seen.lock().unwrap().clone();
+    let of = |agent: &str| seen.iter().filter(|(a, _, _)| a == agent).cloned().collect::<Vec<_>>();
+    assert!(of("lead_response").iter().all(|(_, m, t)| m == "org-pick" && *t == 0.3), "{seen:?}");
+    let scheduler = of("scheduler");
+    assert_eq!((scheduler[0].1.as_str(), scheduler[0].2), ("house-model", 0.0), "the seeds' scheduler settings");
+    assert_eq!(scheduler[1].1, "strong-model", "the turn after the refused booking: {seen:?}");
+    assert!(scheduler[2..].iter().all(|(_, m, _)| m == "house-model"), "back to the house model: {seen:?}");
+    assert!(!of("invoice").is_empty() && of("invoice").iter().all(|(_, m, _)| m == "house-model"), "unpriced: ignored");
 }

@@ -264,7 +264,7 @@ impl TestApp {
         server::worker::Worker {
             db: self.db.clone(),
             model,
-            model_id: "offline-rules-v1".into(),
+            models: squad::agents::AgentModels::seeds("offline-rules-v1"),
             limits: squad::runtime::Limits::default(),
             payments: std::sync::Arc::new(squad::payments::HostedPayPage::new("http://127.0.0.1:3000")),
             channel: std::sync::Arc::new(squad::channels::RecordOnly),

@@ -626,7 +626,7 @@ fn priced_worker(app: &TestApp) -> Worker {
     Worker {
         db: app.db.clone(),
         model: Arc::new(PricedModel),
-        model_id: "priced-model".into(),
+        models: squad::agents::AgentModels::seeds("priced-model"),
         limits: Limits { prices, ..Limits::default() },
         payments: Arc::new(squad::payments::HostedPayPage::new("http://127.0.0.1:3000")),
         channel: Arc::new(squad::channels::RecordOnly),

@@ -25,7 +25,9 @@ use store::{escalations, now_ms, Db, StoreError, TenantScope, TenantTx};
 
 use crate::agents::{self, AgentName, Task};
 use crate::conversation::{Contact, CustomerMessage, Opening};
-use crate::model::{Content, Message, Model, ModelError, ModelRequest, ModelResponse, Role, StopReason, SystemBlock};
+use crate::model::{
+    Content, InferenceSettings, Message, Model, ModelError, ModelRequest, ModelResponse, Role, StopReason, SystemBlock,
+};
 
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -76,7 +78,8 @@ pub struct Squad<'a> {
     pub model: &'a dyn Model,
     /// Where invoices' pay links come from.
     pub payments: &'a dyn crate::payments::PaymentLinks,
-    pub model_id: &'a str,
+    /// Each agent's model and settings before the org's overrides.
+    pub models: &'a agents::AgentModels,
     pub limits: Limits,
 }
 
@@ -227,7 +230,14 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
             return escalate_limit(squad.db, &scope, run_id, agent, &lead, limit, reason).await;
         }
 
-        let request = build_request(squad, agent, task, &steps, &conversation, contact, memory);
+        // A turn right after one of the agent's tool calls was refused is a hard case.
+        let hard_case = mine
+            .iter()
+            .rev()
+            .take_while(|s| s.kind != "model_call")
+            .any(|s| s.payload["is_error"].as_bool() == Some(true));
+        let settings = squad.models.for_turn(agent, &org.policies.models, |id| squad.limits.prices.has(id), hard_case);
+        let request = build_request(agent, task, &steps, &conversation, contact, memory, settings);
         let started = Instant::now();
         let response = match squad.model.converse(&request).await {
             Ok(response) => response,
@@ -281,13 +291,13 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
 }
 
 fn build_request(
-    squad: &Squad<'_>,
     agent: AgentName,
     task: Task,
     steps: &[Step],
     conversation: &[store::leads::MessageRow],
     contact: Contact,
     memory: Vec<String>,
+    settings: InferenceSettings,
 ) -> ModelRequest {
     let customer: Vec<CustomerMessage> = conversation
         .iter()
@@ -327,7 +337,7 @@ fn build_request(
         system: vec![SystemBlock { text: prompt.text, cache_point: true }],
         messages,
         tools: agents::tools(agent),
-        settings: agents::settings(agent, squad.model_id),
+        settings,
     }
 }
 
