@@ -55,9 +55,7 @@ struct CreatedOrgLine {
     api_key: String,
 }
 
-/// `opsquad eval`: runs the labelled inquiries through the offline reader and `qualify_lead`
-/// against the demo shop and prints the report as JSON.
-pub fn eval(file: &std::path::Path, split: &str) -> Result<String, CliError> {
+fn eval_cases(file: &std::path::Path, split: &str) -> Result<Vec<squad::eval::EvalCase>, CliError> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| CliError::Invalid { field: "file", message: format!("{}: {e}", file.display()) })?;
     let cases =
@@ -69,10 +67,13 @@ pub fn eval(file: &std::path::Path, split: &str) -> Result<String, CliError> {
             message: format!("no cases in split `{split}` (use tune, holdout or all)"),
         });
     }
-    let report = squad::eval::run(&chosen, &squad::demo::org_context());
+    Ok(chosen)
+}
+
+fn eval_summary(split: &str, model: &str, report: &squad::eval::Report) -> Result<String, CliError> {
     let summary = serde_json::json!({
         "split": split,
-        "model": "offline",
+        "model": model,
         "cases": report.cases,
         "accuracy": {
             "qualification": report.qualification.accuracy(),
@@ -84,6 +85,47 @@ pub fn eval(file: &std::path::Path, split: &str) -> Result<String, CliError> {
         "misses": report.misses,
     });
     serde_json::to_string_pretty(&summary).map_err(|e| CliError::Other(e.into()))
+}
+
+/// `opsquad eval`: runs the labelled inquiries through the offline reader and `qualify_lead`
+/// against the demo shop and prints the report as JSON.
+pub fn eval(file: &std::path::Path, split: &str) -> Result<String, CliError> {
+    let cases = eval_cases(file, split)?;
+    eval_summary(split, "offline", &squad::eval::run(&cases, &squad::demo::org_context()))
+}
+
+/// `opsquad eval --model bedrock`: the same cases through Lead Response's first turn on the
+/// configured Bedrock model. Without AWS credentials it says so and skips (`Ok(None)`).
+pub async fn eval_bedrock(
+    settings: &Settings,
+    file: &std::path::Path,
+    split: &str,
+) -> Result<Option<String>, CliError> {
+    let cases = eval_cases(file, split)?;
+    let config = &settings.bedrock;
+    if let Err(reason) = bedrock::credentials_available(&config.region).await {
+        eprintln!(
+            "opsquad: eval skipped: no AWS credentials for Bedrock ({reason}). Set them in the environment, \
+             a profile or an instance role to evaluate {}.",
+            config.model_id
+        );
+        return Ok(None);
+    }
+    let models = config.agent_models().map_err(|e| CliError::Other(e.into()))?;
+    let agent = models.lead_response.clone();
+    let provider = bedrock::BedrockSettings {
+        region: config.region.clone(),
+        endpoint_url: config.endpoint_url.clone(),
+        fallback_model_id: None,
+        retry: bedrock::resilience::RetryPolicy { attempts: config.attempts, ..Default::default() },
+        breaker: bedrock::resilience::BreakerPolicy::default(),
+        call_timeout: std::time::Duration::from_secs(config.call_timeout_seconds),
+    };
+    let model = bedrock::BedrockModel::from_environment(provider).await;
+    let report = squad::eval::run_with_model(&cases, &squad::demo::org_context(), &model, &agent)
+        .await
+        .map_err(|e| CliError::Other(e.into()))?;
+    eval_summary(split, &agent.model_id, &report).map(Some)
 }
 
 #[cfg(test)]

@@ -25,13 +25,18 @@ enum Command {
     Migrate,
     /// Create (or refresh) the demo shop and print {org_id, api_key, owner_email, password}.
     Demo,
-    /// Measure the offline model on labelled inquiries (evals/inquiries.jsonl) and print JSON.
+    /// Measure how inquiries are read and qualified on labelled cases (evals/inquiries.jsonl)
+    /// and print JSON: the offline model, or the configured Bedrock model (skipped, saying so,
+    /// when no AWS credentials are found).
     Eval {
         #[arg(long, default_value = "evals/inquiries.jsonl")]
         file: PathBuf,
         /// tune, holdout or all.
         #[arg(long, default_value = "holdout")]
         split: String,
+        /// offline or bedrock.
+        #[arg(long, default_value = "offline")]
+        model: String,
     },
     /// Push N leads through the whole pipeline on a fresh database and print throughput as JSON.
     Bench {
@@ -105,13 +110,24 @@ async fn main() -> ExitCode {
                 Err(err) => Err(err.into()),
             }
         }
-        Command::Eval { file, split } => match cli::eval(&file, &split) {
-            Ok(report) => {
-                println!("{report}");
-                Ok(())
+        Command::Eval { file, split, model } => {
+            let report = match model.as_str() {
+                "offline" => cli::eval(&file, &split).map(Some),
+                "bedrock" => cli::eval_bedrock(&settings, &file, &split).await,
+                other => Err(cli::CliError::Invalid {
+                    field: "model",
+                    message: format!("unknown model `{other}` (use offline or bedrock)"),
+                }),
+            };
+            match report {
+                Ok(Some(report)) => {
+                    println!("{report}");
+                    Ok(())
+                }
+                Ok(None) => Ok(()),
+                Err(err) => Err(err.into()),
             }
-            Err(err) => Err(err.into()),
-        },
+        }
         Command::Migrate => cli::migrate(&settings).await.map(|()| eprintln!("opsquad: migrations applied")),
         Command::Org { command: OrgCommand::Create { name, owner_email, password } } => {
             match cli::create_org(&settings, &name, &owner_email, &password).await {

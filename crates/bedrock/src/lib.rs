@@ -11,4 +11,4 @@ mod document;
 pub mod provider;
 pub mod resilience;
 
-pub use provider::{BedrockModel, BedrockSettings};
+pub use provider::{credentials_available, BedrockModel, BedrockSettings};

@@ -56,6 +56,15 @@ impl std::fmt::Debug for BedrockModel {
     }
 }
 
+/// Whether the standard AWS chain (environment, profile, instance role) finds credentials, without
+/// calling Bedrock; the error says why not.
+pub async fn credentials_available(region: &str) -> Result<(), String> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let shared = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_owned())).load().await;
+    let provider = shared.credentials_provider().ok_or("no credential provider is configured")?;
+    provider.provide_credentials().await.map(|_| ()).map_err(|e| e.to_string())
+}
+
 /// One failed call, classified.
 #[derive(Debug)]
 struct CallFailure {

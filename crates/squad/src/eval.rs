@@ -1,7 +1,13 @@
-//! Measures the offline reader and `qualify_lead` against labelled inquiries (`evals/`).
+//! Measures how inquiries are read and qualified against labelled cases (`evals/`): the offline
+//! reader directly ([`run`]), or any model through Lead Response's first turn ([`run_with_model`]),
+//! where the model reads the inquiry and calls `qualify_lead` with the facts.
 
 use serde::{Deserialize, Serialize};
 
+use crate::agents::{self, AgentName, Task};
+use crate::conversation::{Contact, CustomerMessage, Opening};
+use crate::facts::InquiryFacts;
+use crate::model::{InferenceSettings, Model, ModelError, ModelRequest, SystemBlock};
 use crate::offline::{read_inquiry, Inquiry};
 use crate::tools::qualify::{qualify_lead, OrgContext};
 
@@ -92,8 +98,71 @@ pub fn run(cases: &[EvalCase], ctx: &OrgContext) -> Report {
             has_phone: case.from.phone.is_some(),
             has_email: case.from.email.is_some(),
         };
-        let facts = read_inquiry(&inquiry);
-        let q = qualify_lead(&facts, ctx);
+        score(&mut report, case, &read_inquiry(&inquiry), ctx);
+    }
+    report
+}
+
+/// Lead Response's first request for a case, as the runtime builds it.
+fn first_turn(case: &EvalCase, settings: InferenceSettings) -> ModelRequest {
+    let agent = AgentName::LeadResponse;
+    let opening = Opening {
+        task: Task::Inquiry,
+        contact: Contact { has_phone: case.from.phone.is_some(), has_email: case.from.email.is_some() },
+        messages: vec![CustomerMessage {
+            subject: case.subject.clone(),
+            address: case.address.clone(),
+            body: case.body.clone(),
+        }],
+        handoff: None,
+        memory: Vec::new(),
+    };
+    ModelRequest {
+        system: vec![SystemBlock { text: agents::prompt(agent).text, cache_point: true }],
+        messages: vec![opening.to_message()],
+        tools: agents::tools(agent),
+        settings,
+    }
+}
+
+/// Runs each case's first Lead Response turn on `model` and scores the facts it passes to
+/// `qualify_lead`. A case where the model calls something else, or passes facts that do not fit
+/// the schema, counts as wrong on every field; a failed call stops the run.
+pub async fn run_with_model(
+    cases: &[EvalCase],
+    ctx: &OrgContext,
+    model: &dyn Model,
+    settings: &InferenceSettings,
+) -> Result<Report, ModelError> {
+    let mut report = Report { cases: cases.len(), ..Report::default() };
+    for case in cases {
+        let response = model.converse(&first_turn(case, settings.clone())).await?;
+        let facts = response
+            .tool_uses()
+            .find(|(_, name, _)| *name == "qualify_lead")
+            .and_then(|(_, _, input)| serde_json::from_value::<InquiryFacts>(input.clone()).ok());
+        match facts {
+            Some(facts) => score(&mut report, case, &facts, ctx),
+            None => {
+                for metric in [
+                    &mut report.qualification,
+                    &mut report.intent,
+                    &mut report.service,
+                    &mut report.urgency,
+                    &mut report.escalation,
+                ] {
+                    metric.record(false);
+                }
+                report.misses.push(format!("{}: the model did not call qualify_lead with valid facts", case.id));
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn score(report: &mut Report, case: &EvalCase, facts: &InquiryFacts, ctx: &OrgContext) {
+    {
+        let q = qualify_lead(facts, ctx);
         let got_urgency = facts.urgency.map(|u| u.as_str().to_owned());
         let checks = [
             ("qualified", case.expect.qualified.to_string(), q.qualified.to_string()),
@@ -117,7 +186,6 @@ pub fn run(cases: &[EvalCase], ctx: &OrgContext) -> Report {
             }
         }
     }
-    report
 }
 
 #[cfg(test)]
@@ -126,6 +194,19 @@ mod tests {
 
     fn demo_ctx() -> OrgContext {
         crate::demo::org_context()
+    }
+
+    /// The model path measures what the direct path does when the model is the offline one: the
+    /// request a real model gets carries everything needed to read the inquiry.
+    #[tokio::test]
+    async fn through_the_model_the_offline_model_scores_what_the_reader_scores() {
+        let all = parse_cases(include_str!("../../../evals/inquiries.jsonl")).unwrap();
+        let settings = agents::settings(AgentName::LeadResponse, "offline-rules-v1");
+        let direct = run(&all, &demo_ctx());
+        let via_model = run_with_model(&all, &demo_ctx(), &crate::offline::OfflineModel, &settings).await.unwrap();
+        assert_eq!(via_model.qualification.correct, direct.qualification.correct, "{:#?}", via_model.misses);
+        assert_eq!(via_model.intent.correct, direct.intent.correct);
+        assert_eq!(via_model.escalation.correct, direct.escalation.correct);
     }
 
     #[test]
