@@ -321,6 +321,12 @@ async fn the_board_and_its_event_stream_follow_a_lead_live(app: TestApp) {
     let mut response = app.client.get(app.url("/app/events")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    // Another org's owner follows their own stream at the same time.
+    let other = app.create_org("Stream B").await;
+    let stranger = app.new_browser();
+    stranger.log_in(&other.owner_email, &other.password).await;
+    let mut theirs = stranger.client.get(stranger.url("/app/events")).send().await.unwrap();
+    assert_eq!(theirs.status(), 200);
     let id = inbound(&app, &demo.api_key, furnace("live@example.com")).await;
     app.drain().await;
     let mut seen = String::new();
@@ -336,6 +342,24 @@ async fn the_board_and_its_event_stream_follow_a_lead_live(app: TestApp) {
     assert!(read.is_ok(), "no booked lead event within 15 s: {seen}");
     assert!(seen.contains(&id));
     assert!(seen.contains("\"service\":\"Furnace repair\""), "{seen}");
+
+    // Org B's stream carries org B's lead, and never org A's.
+    let body =
+        json!({ "channel": "email", "from": { "email": "b-stream@example.com" }, "body": "Need a plumber soon." });
+    let own = inbound(&app, &other.api_key, body).await;
+    app.drain().await;
+    let mut their_events = String::new();
+    let read = tokio::time::timeout(Duration::from_secs(15), async {
+        while let Some(chunk) = theirs.chunk().await.unwrap() {
+            their_events.push_str(&String::from_utf8_lossy(&chunk));
+            if their_events.contains(&own) {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "org B's own lead never arrived: {their_events}");
+    assert!(!their_events.contains(&id), "org A's lead leaked into org B's stream: {their_events}");
 }
 
 async fn another_org_cannot_see_or_change_anything(app: TestApp) {
