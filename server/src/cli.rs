@@ -113,14 +113,8 @@ pub async fn eval_bedrock(
     }
     let models = config.agent_models().map_err(|e| CliError::Other(e.into()))?;
     let agent = models.lead_response.clone();
-    let provider = bedrock::BedrockSettings {
-        region: config.region.clone(),
-        endpoint_url: config.endpoint_url.clone(),
-        fallback_model_id: None,
-        retry: bedrock::resilience::RetryPolicy { attempts: config.attempts, ..Default::default() },
-        breaker: bedrock::resilience::BreakerPolicy::default(),
-        call_timeout: std::time::Duration::from_secs(config.call_timeout_seconds),
-    };
+    // The eval measures the configured model itself, so no fallback answers in its place.
+    let provider = config.provider_settings(false);
     let model = bedrock::BedrockModel::from_environment(provider).await;
     let report = squad::eval::run_with_model(&cases, &squad::demo::org_context(), &model, &agent)
         .await

@@ -68,6 +68,18 @@ pub struct ModelPrice {
 }
 
 impl BedrockConfig {
+    /// How the provider calls Bedrock: region, endpoint, retries and timeout from here.
+    pub fn provider_settings(&self, fallback: bool) -> bedrock::BedrockSettings {
+        bedrock::BedrockSettings {
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            fallback_model_id: if fallback { self.fallback_model_id.clone() } else { None },
+            retry: bedrock::resilience::RetryPolicy { attempts: self.attempts, ..Default::default() },
+            breaker: bedrock::resilience::BreakerPolicy::default(),
+            call_timeout: std::time::Duration::from_secs(self.call_timeout_seconds),
+        }
+    }
+
     /// Each agent's model and settings: the seeds' on `model_id`, then `[bedrock.agents]`. Every
     /// model named must have a price, so budgets count what it costs.
     pub fn agent_models(&self) -> Result<squad::agents::AgentModels, SettingsError> {
@@ -81,10 +93,10 @@ impl BedrockConfig {
         for agent in [AgentName::LeadResponse, AgentName::Scheduler, AgentName::Invoice] {
             if let Some(o) = self.agents.get(agent.as_str()) {
                 let settings = models.get_mut(agent);
-                settings.model_id = o.model_id.clone().unwrap_or_else(|| settings.model_id.clone());
-                settings.temperature = o.temperature.map_or(settings.temperature, |t| t.0);
-                settings.top_p = o.top_p.map_or(settings.top_p, |t| t.0);
-                settings.max_tokens = o.max_tokens.unwrap_or(settings.max_tokens);
+                if let Some(id) = &o.model_id {
+                    settings.model_id.clone_from(id);
+                }
+                squad::agents::apply_sampling(settings, o);
             }
             let id = &models.get(agent).model_id;
             if !prices.has(id) {

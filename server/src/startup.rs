@@ -45,14 +45,7 @@ pub async fn build_worker(settings: &Settings, db: store::Db) -> anyhow::Result<
         "bedrock" => {
             let config = &settings.bedrock;
             limits.prices = config.price_table();
-            let provider = bedrock::BedrockSettings {
-                region: config.region.clone(),
-                endpoint_url: config.endpoint_url.clone(),
-                fallback_model_id: config.fallback_model_id.clone(),
-                retry: bedrock::resilience::RetryPolicy { attempts: config.attempts, ..Default::default() },
-                breaker: bedrock::resilience::BreakerPolicy::default(),
-                call_timeout: Duration::from_secs(config.call_timeout_seconds),
-            };
+            let provider = config.provider_settings(true);
             tracing::info!(model_id = %config.model_id, region = %config.region, "squad thinks with Bedrock");
             let models = config.agent_models().context("the Bedrock agent settings")?;
             (Arc::new(bedrock::BedrockModel::from_environment(provider).await), models)

@@ -21,15 +21,7 @@ const FALLBACK: &str = "amazon.nova-lite-v1:0";
 struct Peer {
     url: String,
     _process: tokio::process::Child,
-    _dir: TempDir,
-}
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    _fixtures: tempfile::TempDir,
 }
 
 impl Peer {
@@ -37,13 +29,12 @@ impl Peer {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
         let bin = root.join("node_modules/.bin/llmock");
         assert!(bin.exists(), "aimock is missing: run scripts/setup (it installs the npm test tools)");
-        let dir = std::env::temp_dir().join(format!("opsquad-aimock-{}", uuid_like()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("fixtures.json"), json!({ "fixtures": fixtures }).to_string()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("fixtures.json"), json!({ "fixtures": fixtures }).to_string()).unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let process = tokio::process::Command::new(bin)
             .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--log-level", "warn", "--fixtures"])
-            .arg(&dir)
+            .arg(dir.path())
             .kill_on_drop(true)
             .stdout(std::process::Stdio::null())
             .spawn()
@@ -52,7 +43,7 @@ impl Peer {
         let client = reqwest::Client::new();
         for _ in 0..100 {
             if client.get(format!("{url}/health")).send().await.is_ok_and(|r| r.status().is_success()) {
-                return Peer { url, _process: process, _dir: TempDir(dir) };
+                return Peer { url, _process: process, _fixtures: dir };
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -83,15 +74,6 @@ impl Peer {
 /// matches and records the path segment as it arrived.
 fn on_the_wire(model: &str) -> String {
     model.replace(':', "%3A")
-}
-
-fn uuid_like() -> String {
-    format!("{}-{}", std::process::id(), rand_suffix())
-}
-
-fn rand_suffix() -> u64 {
-    use std::hash::{BuildHasher, RandomState};
-    RandomState::new().hash_one(std::time::SystemTime::now())
 }
 
 fn quick_retries(attempts: u32) -> RetryPolicy {

@@ -168,15 +168,21 @@ impl AgentModels {
                 Some(id) => tracing::warn!(model_id = id, agent = agent.as_str(), "ignoring an org's unpriced model"),
                 None => {}
             }
-            settings.temperature = o.temperature.map_or(settings.temperature, |t| t.0);
-            settings.top_p = o.top_p.map_or(settings.top_p, |t| t.0);
-            settings.max_tokens = o.max_tokens.unwrap_or(settings.max_tokens);
+            apply_sampling(&mut settings, o);
         }
         if let (true, Some(strong)) = (hard_case, &self.hard_case_model_id) {
             settings.model_id = strong.clone();
         }
         settings
     }
+}
+
+/// Applies an override's temperature, top-p and max tokens; which model to use is the caller's
+/// decision (configuration requires a price, an org's choice is skipped without one).
+pub fn apply_sampling(settings: &mut InferenceSettings, o: &domain::policy::ModelOverride) {
+    settings.temperature = o.temperature.map_or(settings.temperature, |t| t.0);
+    settings.top_p = o.top_p.map_or(settings.top_p, |t| t.0);
+    settings.max_tokens = o.max_tokens.unwrap_or(settings.max_tokens);
 }
 
 fn tool(name: &str, description: &str, input_schema: serde_json::Value) -> ToolSpec {

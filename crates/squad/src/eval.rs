@@ -161,29 +161,27 @@ pub async fn run_with_model(
 }
 
 fn score(report: &mut Report, case: &EvalCase, facts: &InquiryFacts, ctx: &OrgContext) {
-    {
-        let q = qualify_lead(facts, ctx);
-        let got_urgency = facts.urgency.map(|u| u.as_str().to_owned());
-        let checks = [
-            ("qualified", case.expect.qualified.to_string(), q.qualified.to_string()),
-            ("intent", case.expect.intent.clone(), facts.intent.as_str().to_owned()),
-            ("service", format!("{:?}", case.expect.service), format!("{:?}", facts.service)),
-            ("urgency", format!("{:?}", case.expect.urgency), format!("{got_urgency:?}")),
-            ("escalate", case.expect.escalate.to_string(), q.escalate.is_some().to_string()),
-        ];
-        for (field, want, got) in checks {
-            let ok = want == got;
-            let metric = match field {
-                "qualified" => &mut report.qualification,
-                "intent" => &mut report.intent,
-                "service" => &mut report.service,
-                "urgency" => &mut report.urgency,
-                _ => &mut report.escalation,
-            };
-            metric.record(ok);
-            if !ok {
-                report.misses.push(format!("{}: {field} expected {want}, got {got}", case.id));
-            }
+    let q = qualify_lead(facts, ctx);
+    let got_urgency = facts.urgency.map(|u| u.as_str().to_owned());
+    let checks = [
+        ("qualified", case.expect.qualified.to_string(), q.qualified.to_string()),
+        ("intent", case.expect.intent.clone(), facts.intent.as_str().to_owned()),
+        ("service", format!("{:?}", case.expect.service), format!("{:?}", facts.service)),
+        ("urgency", format!("{:?}", case.expect.urgency), format!("{got_urgency:?}")),
+        ("escalate", case.expect.escalate.to_string(), q.escalate.is_some().to_string()),
+    ];
+    for (field, want, got) in checks {
+        let ok = want == got;
+        let metric = match field {
+            "qualified" => &mut report.qualification,
+            "intent" => &mut report.intent,
+            "service" => &mut report.service,
+            "urgency" => &mut report.urgency,
+            _ => &mut report.escalation,
+        };
+        metric.record(ok);
+        if !ok {
+            report.misses.push(format!("{}: {field} expected {want}, got {got}", case.id));
         }
     }
 }

@@ -5,7 +5,7 @@
 use domain::{Email, OrgId, PersonName, Role, UserId};
 use serde::Serialize;
 
-use crate::rows::{int, opt_int, opt_text, text, uuid};
+use crate::rows::{int, opt_int, text, uuid};
 use crate::{new_id, now_ms, AuthTx, Db, StoreError, TenantTx};
 
 /// How long an invitation link works.
@@ -15,7 +15,6 @@ pub const VALID_FOR_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 pub struct PendingInvitation {
     pub id: String,
     pub email: String,
-    pub invited_by_email: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -50,23 +49,16 @@ pub async fn create(tx: &mut TenantTx, email: &Email, token_hash: &str) -> Resul
     .bind(now + VALID_FOR_MS)
     .execute(tx.conn())
     .await?;
-    Ok(PendingInvitation {
-        id,
-        email: email.canonical(),
-        invited_by_email: None,
-        created_at: now,
-        expires_at: now + VALID_FOR_MS,
-    })
+    Ok(PendingInvitation { id, email: email.canonical(), created_at: now, expires_at: now + VALID_FOR_MS })
 }
 
 /// Invitations not yet accepted, withdrawn or expired, newest first.
 pub async fn pending(tx: &mut TenantTx) -> Result<Vec<PendingInvitation>, StoreError> {
     let org = tx.org().to_owned();
     let rows = sqlx::query(
-        "SELECT i.id, i.email, u.email AS invited_by_email, i.created_at, i.expires_at
-         FROM invitations i LEFT JOIN users u ON u.org_id = i.org_id AND u.id = i.invited_by
-         WHERE i.org_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $2
-         ORDER BY i.created_at DESC, i.id DESC",
+        "SELECT id, email, created_at, expires_at FROM invitations
+         WHERE org_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2
+         ORDER BY created_at DESC, id DESC",
     )
     .bind(&org)
     .bind(now_ms())
@@ -77,7 +69,6 @@ pub async fn pending(tx: &mut TenantTx) -> Result<Vec<PendingInvitation>, StoreE
             Ok(PendingInvitation {
                 id: text(row, "id")?,
                 email: text(row, "email")?,
-                invited_by_email: opt_text(row, "invited_by_email")?,
                 created_at: int(row, "created_at")?,
                 expires_at: int(row, "expires_at")?,
             })
