@@ -4,6 +4,7 @@
 //! `#[cfg(feature = "ssr")]` so the bundle never carries the database or crypto crates.
 
 pub mod account;
+pub mod ai_models;
 pub mod api_keys;
 pub mod approvals;
 pub mod board;

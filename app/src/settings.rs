@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::ai_models::ModelsSection;
 use crate::setup::{get_setup, SetupView};
 use crate::setup_forms::{
     AreaForm, HoursForm, OperationsForm, PoliciesForm, ProfileForm, ServicesForm, TechniciansForm,
@@ -67,6 +68,9 @@ fn Sections(setup: SetupView, refresh: Callback<()>) -> impl IntoView {
         </Section>
         <Section title="Approvals and guardrails" intro="What the squad must ask you about, and what happens when you don't answer in time.">
             <PoliciesForm setup on_saved=refresh />
+        </Section>
+        <Section title="AI models" intro="Which model each agent thinks with, and how. Blank fields keep the default; only models this server can bill are offered.">
+            <ModelsSection on_saved=refresh />
         </Section>
         <Section title="Recent changes" intro="Every change to these settings, newest first.">
             {if audit.is_empty() {

@@ -140,7 +140,7 @@ pub fn parse_whole(field: &str, raw: &str, what: &str) -> Result<i64, UiError> {
 }
 
 #[cfg(feature = "ssr")]
-mod backend {
+pub(crate) mod backend {
     use domain::catalog::{BusinessSettings, FieldError};
     use store::{audit, orgs, TenantTx};
 

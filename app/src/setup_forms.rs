@@ -13,7 +13,7 @@ use crate::setup::{
 };
 
 /// The outcome of a save as the form shows it.
-fn failed<T>(action: ServerAction<T>) -> Signal<Option<UiError>>
+pub(crate) fn failed<T>(action: ServerAction<T>) -> Signal<Option<UiError>>
 where
     T: leptos::server_fn::ServerFn<Output = (), Error = UiError> + Clone + Send + Sync + 'static,
 {
@@ -25,12 +25,12 @@ fn field_error(error: Signal<Option<UiError>>, field: &'static str) -> Signal<Op
 }
 
 /// A general failure (not about one field) for the banner.
-fn general(error: Signal<Option<UiError>>) -> Signal<Option<UiError>> {
+pub(crate) fn general(error: Signal<Option<UiError>>) -> Signal<Option<UiError>> {
     Signal::derive(move || error.get().filter(UiError::is_general))
 }
 
 /// Runs `on_saved` after each successful save of `action`.
-fn when_saved<T>(action: ServerAction<T>, on_saved: Callback<()>)
+pub(crate) fn when_saved<T>(action: ServerAction<T>, on_saved: Callback<()>)
 where
     T: leptos::server_fn::ServerFn<Output = (), Error = UiError> + Clone + Send + Sync + 'static,
 {
@@ -42,12 +42,12 @@ where
 }
 
 #[component]
-fn Saved(#[prop(into)] show: Signal<bool>) -> impl IntoView {
+pub(crate) fn Saved(#[prop(into)] show: Signal<bool>) -> impl IntoView {
     view! { <Show when=move || show.get()><span class="text-sm text-emerald-700" role="status">"Saved."</span></Show> }
 }
 
 #[component]
-fn SaveButton(label: &'static str, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
+pub(crate) fn SaveButton(label: &'static str, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
     view! {
         <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white shadow-sm hover:bg-indigo-500 disabled:opacity-60"
             disabled=move || pending.get()>{move || if pending.get() { "Saving…" } else { label }}</button>

@@ -24,6 +24,8 @@ pub struct ServerState {
     pub api_token_ttl_seconds: u64,
     /// The pay page may record test payments (never in production).
     pub payments_test_mode: bool,
+    /// The models this server can think with and bill; an org chooses only among these.
+    pub models: Arc<squad::agents::ModelCatalog>,
 }
 
 impl FromRef<ServerState> for LeptosOptions {

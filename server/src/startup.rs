@@ -38,24 +38,38 @@ pub struct Application {
     worker: Option<(Worker, Duration)>,
 }
 
+/// What the configured provider thinks with: each agent's settings and the models it can bill.
+pub fn model_catalog(settings: &Settings) -> anyhow::Result<squad::agents::ModelCatalog> {
+    use squad::agents::{AgentModels, ModelCatalog};
+    Ok(match settings.worker.model_provider.as_str() {
+        "bedrock" => ModelCatalog {
+            provider: "bedrock",
+            defaults: settings.bedrock.agent_models().context("the Bedrock agent settings")?,
+            prices: settings.bedrock.price_table(),
+        },
+        _ => ModelCatalog {
+            provider: "offline",
+            defaults: AgentModels::seeds(&settings.worker.model_id),
+            prices: squad::pricing::PriceTable::default(),
+        },
+    })
+}
+
 /// The job worker for these settings, on the configured model provider.
 pub async fn build_worker(settings: &Settings, db: store::Db) -> anyhow::Result<Worker> {
-    let mut limits = squad::runtime::Limits::default();
-    let (model, models): (Arc<dyn squad::model::Model>, _) = match settings.worker.model_provider.as_str() {
-        "bedrock" => {
-            let config = &settings.bedrock;
-            limits.prices = config.price_table();
-            let provider = config.provider_settings(true);
-            tracing::info!(model_id = %config.model_id, region = %config.region, "squad thinks with Bedrock");
-            let models = config.agent_models().context("the Bedrock agent settings")?;
-            (Arc::new(bedrock::BedrockModel::from_environment(provider).await), models)
-        }
-        _ => (Arc::new(squad::offline::OfflineModel), squad::agents::AgentModels::seeds(&settings.worker.model_id)),
+    let catalog = model_catalog(settings)?;
+    let model: Arc<dyn squad::model::Model> = if catalog.provider == "bedrock" {
+        let config = &settings.bedrock;
+        tracing::info!(model_id = %config.model_id, region = %config.region, "squad thinks with Bedrock");
+        Arc::new(bedrock::BedrockModel::from_environment(config.provider_settings(true)).await)
+    } else {
+        Arc::new(squad::offline::OfflineModel)
     };
+    let limits = squad::runtime::Limits { prices: catalog.prices, ..squad::runtime::Limits::default() };
     Ok(Worker {
         db,
         model,
-        models,
+        models: catalog.defaults,
         limits,
         payments: Arc::new(squad::payments::HostedPayPage::new(&settings.payments.public_url)),
         channel: Arc::new(squad::channels::RecordOnly),
@@ -121,6 +135,7 @@ pub fn build_state(settings: &Settings, db: Db, addr: SocketAddr) -> anyhow::Res
         throttle: Arc::new(throttle),
         api_token_ttl_seconds: settings.auth.api_token_ttl_seconds,
         payments_test_mode: settings.payments.test_mode,
+        models: Arc::new(model_catalog(settings)?),
     })
 }
 

@@ -4,7 +4,10 @@
 //! - [`caching`]: where cache points go, per model family's minimum cacheable length.
 //! - [`resilience`]: retries with backoff and jitter, a circuit breaker per model, error classes.
 //! - [`provider`]: [`BedrockModel`], which implements `squad::model::Model`.
+//! - `aimock` (feature `aimock`, tests only): a Converse-speaking peer on 127.0.0.1.
 
+#[cfg(feature = "aimock")]
+pub mod aimock;
 pub mod caching;
 pub mod convert;
 mod document;

@@ -3,9 +3,10 @@
 //! SDK doing the real wire format and signing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
 
+use bedrock::aimock::{on_the_wire, Aimock};
 use bedrock::resilience::{BreakerPolicy, RetryPolicy};
 use bedrock::{BedrockModel, BedrockSettings};
 use serde_json::{json, Value};
@@ -17,50 +18,22 @@ use squad::pricing::{Price, PriceTable};
 const PRIMARY: &str = "anthropic.claude-3-5-haiku-20241022-v1:0";
 const FALLBACK: &str = "amazon.nova-lite-v1:0";
 
-/// One aimock process with its own fixtures and port, stopped when dropped.
-struct Peer {
-    url: String,
-    _process: tokio::process::Child,
-    _fixtures: tempfile::TempDir,
-}
+/// aimock with `fixtures`, and the provider pointed at it.
+struct Peer(Aimock);
 
 impl Peer {
     async fn start(fixtures: Value) -> Peer {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let bin = root.join("node_modules/.bin/llmock");
-        assert!(bin.exists(), "aimock is missing: run scripts/setup (it installs the npm test tools)");
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("fixtures.json"), json!({ "fixtures": fixtures }).to_string()).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let process = tokio::process::Command::new(bin)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--log-level", "warn", "--fixtures"])
-            .arg(dir.path())
-            .kill_on_drop(true)
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::new();
-        for _ in 0..100 {
-            if client.get(format!("{url}/health")).send().await.is_ok_and(|r| r.status().is_success()) {
-                return Peer { url, _process: process, _fixtures: dir };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("aimock did not start on {url}");
+        Peer(Aimock::start(fixtures).await.unwrap())
     }
 
-    /// The requests the peer received for `model`.
     async fn calls_to(&self, model: &str) -> usize {
-        let journal: Vec<Value> =
-            reqwest::get(format!("{}/__aimock/journal", self.url)).await.unwrap().json().await.unwrap();
-        journal.iter().filter(|entry| entry["body"]["model"] == on_the_wire(model)).count()
+        self.0.calls_to(model).await.unwrap()
     }
 
     fn model(&self, fallback: Option<&str>, retry: RetryPolicy, breaker: BreakerPolicy) -> BedrockModel {
         let settings = BedrockSettings {
             region: "us-east-1".to_owned(),
-            endpoint_url: Some(self.url.clone()),
+            endpoint_url: Some(self.0.url.clone()),
             fallback_model_id: fallback.map(str::to_owned),
             retry,
             breaker,
@@ -68,12 +41,6 @@ impl Peer {
         };
         BedrockModel::with_static_credentials(settings, "AKIDTESTTEST", "test-secret-not-real")
     }
-}
-
-/// The model id as the peer sees it: the SDK percent-encodes the `:` in the URL path and aimock
-/// matches and records the path segment as it arrived.
-fn on_the_wire(model: &str) -> String {
-    model.replace(':', "%3A")
 }
 
 fn quick_retries(attempts: u32) -> RetryPolicy {
@@ -129,10 +96,36 @@ async fn tool_use_and_text_come_back_as_the_squad_sees_them_with_usage_and_exact
     assert_eq!(reply.content, vec![Content::Text { text: "Hi! How can we help?".to_owned() }]);
 }
 
-// ConverseStream is not exercised here: aimock 1.43 opens every text block with a
+#[tokio::test]
+async fn a_streamed_tool_call_is_assembled_from_its_deltas() {
+    // aimock streams the tool's input in 7-character pieces, each its own event on the wire.
+    let input =
+        json!({ "text": "Thanks for getting in touch about Furnace repair! We're finding the first available time." });
+    let peer = Peer::start(json!([
+        { "match": { "toolName": "send_reply" }, "chunkSize": 7,
+          "response": { "toolCalls": [{ "id": "reply-1", "name": "send_reply", "arguments": input }],
+                        "usage": { "input_tokens": 900, "output_tokens": 40 } } }
+    ]))
+    .await;
+    let model = peer.model(None, quick_retries(1), BreakerPolicy::default());
+    let texts = Mutex::new(Vec::<String>::new());
+    let on_text = |piece: &str| texts.lock().unwrap().push(piece.to_owned());
+    let response = model.converse_stream(&request("My furnace is out", &["send_reply"]), &on_text).await.unwrap();
+    assert_eq!(response.stop_reason, StopReason::ToolUse);
+    assert_eq!(
+        response.content,
+        vec![Content::ToolUse { id: "reply-1".to_owned(), name: "send_reply".to_owned(), input }],
+        "the input is whole again, not a prefix of it"
+    );
+    assert_eq!((response.usage.input_tokens, response.usage.output_tokens), (900, 40));
+    assert!(texts.lock().unwrap().is_empty(), "a tool call's input is not text for the customer");
+    assert_eq!(peer.calls_to(PRIMARY).await, 1);
+}
+
+// Streamed *text* is not exercised against aimock: aimock 1.43 opens every text block with a
 // `contentBlockStart` event whose `start` is `{}`, which the Rust SDK rejects as an empty union
-// before the provider sees it (real Bedrock sends no start event for text). The stream assembly
-// is unit-tested in `provider.rs` with the SDK's own event types.
+// before the provider sees it (real Bedrock sends no start event for text). Text assembly is
+// unit-tested in `provider.rs` with the SDK's own event types.
 
 #[tokio::test]
 async fn throttling_is_retried_with_backoff_then_succeeds() {

@@ -177,6 +177,15 @@ impl AgentModels {
     }
 }
 
+/// What this server can think with: the provider, each agent's configured settings, and the
+/// models it can bill (the only ones an org may choose).
+#[derive(Debug, Clone)]
+pub struct ModelCatalog {
+    pub provider: &'static str,
+    pub defaults: AgentModels,
+    pub prices: crate::pricing::PriceTable,
+}
+
 /// Applies an override's temperature, top-p and max tokens; which model to use is the caller's
 /// decision (configuration requires a price, an org's choice is skipped without one).
 pub fn apply_sampling(settings: &mut InferenceSettings, o: &domain::policy::ModelOverride) {

@@ -22,6 +22,13 @@ impl PriceTable {
         self
     }
 
+    /// The priced models, by id.
+    pub fn models(&self) -> Vec<(&str, Price)> {
+        let mut models: Vec<(&str, Price)> = self.0.iter().map(|(id, price)| (id.as_str(), *price)).collect();
+        models.sort_by_key(|(id, _)| *id);
+        models
+    }
+
     /// Whether calls to `model_id` can be billed.
     pub fn has(&self, model_id: &str) -> bool {
         self.0.contains_key(model_id)

@@ -1,9 +1,12 @@
 //! The whole pipeline with `OPSQUAD_MODEL=bedrock`: the worker built from configuration calls a
-//! Converse endpoint on 127.0.0.1 through the AWS SDK. The peer decodes each Converse request back
-//! into the squad's terms and answers with the offline model's decisions, so a lead really goes
-//! lead → scheduler → invoice over the wire (static fixtures, as in the provider's aimock tests,
-//! cannot pick a slot the availability check only offers at run time). The peer also plays the
-//! prompt cache: a prefix closed by a cache point is written once and read afterwards.
+//! Converse endpoint on 127.0.0.1 through the AWS SDK, lead → scheduler → invoice.
+//!
+//! - Against aimock, every turn answered from the fixtures in `tests/fixtures/`: the booking's
+//!   technician and start are filled in from the openings the Scheduler will be offered, as a real
+//!   model would read them from `check_availability`. Costs must match the price table exactly.
+//! - Against a peer that decodes each Converse request back into the squad's terms and answers
+//!   with the offline model's decisions, and plays the prompt cache (a prefix closed by a cache
+//!   point is written once and read afterwards), which aimock does not.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, Once};
@@ -24,11 +27,105 @@ use crate::on_both_backends;
 use crate::squad::{furnace, inbound, lead};
 
 on_both_backends!(
+    the_demo_pipeline_runs_on_aimock_fixtures_with_model_ids_and_exact_costs,
     the_demo_pipeline_runs_on_bedrock_with_model_ids_cache_hits_and_costs,
     each_agent_uses_its_model_the_orgs_overrides_and_a_stronger_model_after_a_refused_tool_call,
 );
 
 const NOVA_LITE: &str = "amazon.nova-lite-v1:0";
+const HAIKU: &str = "anthropic.claude-3-5-haiku-20241022-v1:0";
+
+/// The fixtures for the demo inquiry, with the booking's technician and start filled in.
+fn pipeline_fixtures(technician_id: &str, starts_at: i64) -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/aimock-demo-pipeline.json");
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = text.replace("{{technician_id}}", technician_id).replace("\"{{starts_at}}\"", &starts_at.to_string());
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The first opening for the demo's furnace repair a day or more ahead: one the Scheduler will
+/// be offered however long the run takes.
+async fn furnace_opening(app: &TestApp, org_id: &str, lead_id: &str) -> squad::tools::availability::Slot {
+    let org = domain::OrgId::parse(org_id).unwrap();
+    let scope = store::TenantScope::from_verified_credential(org, None, domain::Role::Staff);
+    let mut tx = store::TenantTx::begin(&app.db, &scope).await.unwrap();
+    let services = store::services::list(&mut tx).await.unwrap();
+    let furnace = services.iter().find(|s| s.skill.as_deref() == Some("furnace_repair")).unwrap();
+    let lead = domain::LeadId::parse(lead_id).unwrap();
+    let openings = squad::runtime::service_openings(&mut tx, furnace, lead).await.unwrap();
+    tx.commit().await.unwrap();
+    let tomorrow = store::now_ms() + 86_400_000;
+    openings.into_iter().find(|s| s.starts_at >= tomorrow).expect("an opening a day ahead")
+}
+
+async fn the_demo_pipeline_runs_on_aimock_fixtures_with_model_ids_and_exact_costs(app: TestApp) {
+    test_credentials();
+    let demo = app.demo().await;
+    let id = inbound(&app, &demo.api_key, furnace("aimock@example.com")).await;
+    let slot = furnace_opening(&app, &demo.org_id, &id).await;
+    let fixtures = pipeline_fixtures(&slot.technician_id, slot.starts_at);
+    let peer = bedrock::aimock::Aimock::start(fixtures.clone()).await.unwrap();
+    let mut settings = app.settings();
+    settings.worker.model_provider = "bedrock".into();
+    settings.bedrock.endpoint_url = Some(peer.url.clone());
+    settings.bedrock.model_id = HAIKU.into();
+    settings.bedrock.fallback_model_id = None;
+    let worker = server::startup::build_worker(&settings, app.db.clone()).await.unwrap();
+
+    worker.drain().await.unwrap();
+    let booked = lead(&app, &demo.api_key, &id).await;
+    assert_eq!(booked["stage"], "booked", "{booked:#}");
+    let appointment = &booked["appointments"][0];
+    assert_eq!(appointment["technician_id"], slot.technician_id.as_str(), "the slot the fixture chose");
+    assert_eq!(appointment["starts_at"], slot.starts_at);
+    let replies = crate::squad::outbound(&booked);
+    assert!(replies[0].starts_with("Thanks for getting in touch about your furnace!"), "{replies:?}");
+    let path = format!("/api/v1/appointments/{}/complete", appointment["id"].as_str().unwrap());
+    assert_eq!(app.api(Method::POST, &path, &demo.api_key).await.send().await.unwrap().status(), 200);
+    worker.drain().await.unwrap();
+    assert_eq!(lead(&app, &demo.api_key, &id).await["stage"], "invoiced", "lead → scheduler → invoice");
+
+    // Nine turns: Lead Response 2, Scheduler 4, Invoice 3, each answered by its fixture once.
+    let journal = peer.journal().await.unwrap();
+    assert_eq!(journal.len(), 9, "{journal:#?}");
+    assert_eq!(peer.calls_to(HAIKU).await.unwrap(), 9);
+
+    // Each call costs exactly what the price table says for the usage its fixture reported:
+    // Claude 3.5 Haiku at 800 / 4,000 micro-dollars per 1k input / output tokens, rounded up.
+    let expected: i64 = fixtures
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let usage = &f["response"]["usage"];
+            let milli = usage["input_tokens"].as_i64().unwrap() * 800 + usage["output_tokens"].as_i64().unwrap() * 4000;
+            (milli + 999) / 1000
+        })
+        .sum();
+    let stored = app
+        .admin_count(&format!(
+            "SELECT CAST(COALESCE(SUM(s.cost_micros), 0) AS BIGINT) FROM run_steps s
+             JOIN agent_runs r ON r.id = s.run_id WHERE r.lead_id = '{id}'"
+        ))
+        .await;
+    assert_eq!(stored, expected, "the steps' costs");
+    let runs = app
+        .admin_count(&format!(
+            "SELECT CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT) FROM agent_runs WHERE lead_id = '{id}'"
+        ))
+        .await;
+    assert_eq!(runs, expected, "the runs' totals");
+
+    app.log_in(&demo.owner_email, &demo.password).await;
+    let timeline: Value =
+        app.client.get(app.url(&format!("/api/leads/timeline?id={id}"))).send().await.unwrap().json().await.unwrap();
+    let calls: Vec<&Value> =
+        timeline["steps"].as_array().unwrap().iter().filter(|s| s["kind"] == "model call").collect();
+    assert_eq!(calls.len(), 9);
+    assert!(calls.iter().all(|s| s["title"].as_str().unwrap().starts_with(HAIKU)), "{calls:#?}");
+    let shown = format!("${}.{:04}", expected / 1_000_000, (expected % 1_000_000) / 100);
+    assert_eq!(timeline["total_cost"], shown, "the owner sees what the lead cost");
+}
 
 #[derive(Default)]
 struct Seen {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
+use crate::helpers::{field, get, post, TestApp};
 use crate::on_both_backends;
 use crate::squad::{furnace, inbound};
 
@@ -20,30 +20,14 @@ on_both_backends!(
     approval_rules_are_validated_saved_and_leave_other_orgs_alone,
 );
 
-async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let response = app.post_form(path, form).await;
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn post_json(app: &TestApp, path: &str, body: &Value) -> (u16, Value) {
     let response = app.client.post(app.url(path)).headers(app.same_origin()).json(body).send().await.expect("request");
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn get(app: &TestApp, path: &str) -> (u16, Value) {
-    let response = app.client.get(app.url(path)).send().await.expect("request");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn step(app: &TestApp) -> String {
     get(app, "/api/setup").await.1["step"].as_str().unwrap().to_owned()
-}
-
-fn field(body: &Value) -> &str {
-    body["field"].as_str().unwrap_or_default()
 }
 
 fn week(mon_open: &str, mon_close: &str) -> Value {

@@ -98,12 +98,6 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         }
     };
 
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configuration");
-    let mut settings = Settings::load_for(&dir, "test").expect("test settings");
-    settings.database.url = secrecy::SecretString::from(url);
-    settings.database.max_connections = 5;
-    settings.server.addr = "127.0.0.1:0".parse().expect("addr");
-    settings.auth.jwt_keys = Some(secrecy::SecretString::from(format!("{TEST_KID}:{TEST_SECRET}")));
     if std::env::var("TEST_LOG").is_ok() {
         server::telemetry::init_subscriber(server::telemetry::get_subscriber(
             "info",
@@ -112,17 +106,33 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         ));
     }
 
-    let application = Application::build(&settings).await.expect("build application");
+    let (address, db) = serve(&server_settings(&url)).await;
+    Some(TestApp { address, db, backend, client: browser(), admin_url, _guard: Arc::new(guard) })
+}
+
+/// The test configuration on the database at `url`, serving on a free port.
+fn server_settings(url: &str) -> Settings {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configuration");
+    let mut settings = Settings::load_for(&dir, "test").expect("test settings");
+    settings.database.url = secrecy::SecretString::from(url.to_owned());
+    settings.database.max_connections = 5;
+    settings.server.addr = "127.0.0.1:0".parse().expect("addr");
+    settings.auth.jwt_keys = Some(secrecy::SecretString::from(format!("{TEST_KID}:{TEST_SECRET}")));
+    settings
+}
+
+/// Builds and starts a server; its address and database.
+async fn serve(settings: &Settings) -> (String, Db) {
+    let application = Application::build(settings).await.expect("build application");
     let address = format!("http://{}", application.local_addr().expect("local addr"));
     let db = application.state().db.clone();
     tokio::spawn(application.run_until_stopped());
+    (address, db)
+}
 
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    Some(TestApp { address, db, backend, client, admin_url, _guard: Arc::new(guard) })
+/// A browser's HTTP client: its own cookie jar, redirects not followed.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
 }
 
 /// Runs a test body on SQLite, and on PostgreSQL when it is configured.
@@ -165,14 +175,19 @@ impl TestApp {
             address: self.address.clone(),
             db: self.db.clone(),
             backend: self.backend,
-            client: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
+            client: browser(),
             admin_url: self.admin_url.clone(),
             _guard: self._guard.clone(),
         }
+    }
+
+    /// A second server on the same database, configured differently (`change`), seen from a
+    /// fresh browser: how one deployment's settings are tested against another's.
+    pub async fn serve_with(&self, change: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = server_settings(&self.admin_url);
+        change(&mut settings);
+        let (address, db) = serve(&settings).await;
+        TestApp { address, db, client: browser(), admin_url: self.admin_url.clone(), ..self.new_browser() }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -275,4 +290,23 @@ impl TestApp {
     pub async fn drain(&self) {
         self.worker(std::sync::Arc::new(squad::offline::OfflineModel)).drain().await.expect("drain the queue");
     }
+}
+
+/// A browser form post to a server function: the status and the JSON answer.
+pub async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    let response = app.post_form(path, form).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// A browser GET of a server function: the status and the JSON answer.
+pub async fn get(app: &TestApp, path: &str) -> (u16, serde_json::Value) {
+    let response = app.client.get(app.url(path)).send().await.expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// The form field a validation error names.
+pub fn field(body: &serde_json::Value) -> &str {
+    body["field"].as_str().unwrap_or_default()
 }

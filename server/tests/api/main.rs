@@ -14,6 +14,7 @@ mod delivery;
 mod escalations;
 mod inbound;
 mod jobs;
+mod models;
 mod ops;
 mod pages;
 mod payments;

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
+use crate::helpers::{field, get, post, TestApp};
 use crate::on_both_backends;
 use crate::squad::{furnace, inbound};
 
@@ -16,31 +16,15 @@ on_both_backends!(
     the_usage_report_counts_leads_costs_and_budgets_per_org,
 );
 
-async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let response = app.post_form(path, form).await;
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn get(app: &TestApp, path: &str) -> (u16, Value) {
-    let response = app.client.get(app.url(path)).send().await.expect("request");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-fn field(body: &Value) -> &str {
-    body["field"].as_str().unwrap_or_default()
-}
-
 /// Invites `email` as the logged-in owner; returns the link's token.
-async fn invite(owner: &TestApp, email: &str) -> String {
+pub(crate) async fn invite(owner: &TestApp, email: &str) -> String {
     let (status, body) = post(owner, "/api/team/invite", &[("email", email)]).await;
     assert_eq!(status, 200, "{body}");
     body["path"].as_str().unwrap().strip_prefix("/invite/").unwrap().to_owned()
 }
 
 /// Opens the link in a fresh browser and joins; returns that browser, logged in.
-async fn join(app: &TestApp, token: &str, name: &str, password: &str) -> TestApp {
+pub(crate) async fn join(app: &TestApp, token: &str, name: &str, password: &str) -> TestApp {
     let browser = app.new_browser();
     let response =
         browser.post_form("/api/invite/accept", &[("token", token), ("your_name", name), ("password", password)]).await;

@@ -8,7 +8,7 @@
 
 mod tools;
 
-pub use tools::send_reminder;
+pub use tools::{send_reminder, service_openings};
 
 use std::collections::HashSet;
 use std::time::Instant;

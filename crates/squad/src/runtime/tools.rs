@@ -519,9 +519,20 @@ async fn openings(tx: &mut TenantTx, lead: &LeadRow) -> Result<(Vec<Slot>, servi
         current.service_id.ok_or_else(|| ToolError::Refused("the lead has no service to schedule".into()))?;
     let service =
         services::get(tx, service_id).await?.ok_or_else(|| ToolError::Refused("the service was removed".into()))?;
+    let slots = service_openings(tx, &service, lead.id).await?;
+    Ok((slots, service))
+}
+
+/// The openings for `service` over the next two weeks, every live booking but `except_lead`'s
+/// counting as busy: what the Scheduler may offer and book.
+pub async fn service_openings(
+    tx: &mut TenantTx,
+    service: &services::ServiceRow,
+    except_lead: domain::LeadId,
+) -> Result<Vec<Slot>, StoreError> {
     let org = settings::get(tx).await?;
     let now = store::now_ms();
-    let busy = appointments::busy_since(tx, now, lead.id).await?;
+    let busy = appointments::busy_since(tx, now, except_lead).await?;
     let crew: Vec<Technician> = technicians::list(tx)
         .await?
         .into_iter()
@@ -536,7 +547,7 @@ async fn openings(tx: &mut TenantTx, lead: &LeadRow) -> Result<(Vec<Slot>, servi
             }
         })
         .collect();
-    let slots = check_availability(&AvailabilityQuery {
+    Ok(check_availability(&AvailabilityQuery {
         tz: org.time_zone.tz(),
         business_hours: &org.weekly_hours,
         holidays: &org.holidays,
@@ -548,8 +559,7 @@ async fn openings(tx: &mut TenantTx, lead: &LeadRow) -> Result<(Vec<Slot>, servi
         until: now + SEARCH_DAYS * 86_400_000,
         step_minutes: 60,
         max_slots: 200,
-    });
-    Ok((slots, service))
+    }))
 }
 
 /// The lead's live (scheduled or confirmed) appointment.
