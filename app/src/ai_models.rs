@@ -307,7 +307,7 @@ fn AgentFields(
             <div class="grid gap-3 sm:grid-cols-[1fr_6rem_7rem_6rem]">
                 <label class="block text-sm font-medium text-slate-700">"Model"
                     <select class=INPUT_CLASS name=model_name.clone() id=model_name disabled=locked>
-                        <option value="" selected=selected.is_empty()>"The default"</option>
+                        <option value="" selected=selected.is_empty()>{format!("The default ({})", line.default_model)}</option>
                         {choices.into_iter().map(|c| {
                             let is = c.id == selected;
                             view! { <option value=c.id selected=is>{c.words}</option> }
