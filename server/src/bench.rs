@@ -151,6 +151,14 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
             .iter()
             .map(|r| (r.get::<String, _>("stage"), r.get::<i64, _>("n")))
             .collect();
+    let escalations: Vec<(String, i64)> =
+        sqlx::query("SELECT kind || ': ' || reason AS kind, COUNT(*) AS n FROM escalations GROUP BY kind, reason ORDER BY kind, reason")
+            .fetch_all(tx.conn())
+            .await
+            .map_err(other)?
+            .iter()
+            .map(|r| (r.get::<String, _>("kind"), r.get::<i64, _>("n")))
+            .collect();
     let steps: i64 =
         sqlx::query("SELECT COUNT(*) AS n FROM run_steps").fetch_one(tx.conn()).await.map_err(other)?.get("n");
     tx.commit().await.map_err(other)?;
@@ -170,6 +178,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
         "pipeline_leads_per_second": (leads_f / pipeline_secs).round(),
         "run_ms": { "p50": percentile(&durations, 0.50), "p99": percentile(&durations, 0.99), "max": durations.last().copied().unwrap_or(0) },
         "stages": stages.into_iter().map(|(stage, n)| (stage, json!(n))).collect::<serde_json::Map<String, Value>>(),
+        "escalations": escalations.into_iter().map(|(kind, n)| (kind, json!(n))).collect::<serde_json::Map<String, Value>>(),
         "peak_rss_mib": peak_rss_kib().map(|k| k / 1024),
     }))
 }
