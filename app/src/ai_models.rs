@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::components::ErrorBanner;
 use crate::error::UiError;
 use crate::setup_forms::{failed, general, when_saved, SaveButton, Saved};
+use crate::shell::or_error;
 
 /// One agent's settings as the form shows them: the org's choice ("" for the default) and the
 /// configured default beside it.
@@ -229,10 +230,7 @@ pub fn ModelsSection(on_saved: Callback<()>) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match models.await {
-                    Ok(view) => view! { <ModelsForm view on_saved /> }.into_any(),
-                    Err(err) => view! { <ErrorBanner error=Signal::derive(move || Some(err.clone())) /> }.into_any(),
-                }
+                or_error(models.await, move |view| view! { <ModelsForm view on_saved /> }.into_any())
             })}
         </Transition>
     }

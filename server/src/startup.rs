@@ -57,7 +57,10 @@ pub fn model_catalog(settings: &Settings) -> anyhow::Result<squad::agents::Model
 
 /// The job worker for these settings, on the configured model provider.
 pub async fn build_worker(settings: &Settings, db: store::Db) -> anyhow::Result<Worker> {
-    let catalog = model_catalog(settings)?;
+    worker_on(model_catalog(settings)?, settings, db).await
+}
+
+async fn worker_on(catalog: squad::agents::ModelCatalog, settings: &Settings, db: store::Db) -> anyhow::Result<Worker> {
     let model: Arc<dyn squad::model::Model> = if catalog.provider == "bedrock" {
         let config = &settings.bedrock;
         tracing::info!(model_id = %config.model_id, region = %config.region, "squad thinks with Bedrock");
@@ -86,10 +89,12 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", settings.server.addr))?;
         let addr = listener.local_addr()?;
-        let state = build_state(settings, db, addr)?;
+        let catalog = model_catalog(settings)?;
+        let state = build_state(settings, db, addr, Arc::new(catalog.clone()))?;
         let router = build_router(state.clone(), settings);
         let worker = if settings.worker.enabled {
-            Some((build_worker(settings, state.db.clone()).await?, Duration::from_millis(settings.worker.poll_ms)))
+            let worker = worker_on(catalog, settings, state.db.clone()).await?;
+            Some((worker, Duration::from_millis(settings.worker.poll_ms)))
         } else {
             None
         };
@@ -117,7 +122,12 @@ impl Application {
     }
 }
 
-pub fn build_state(settings: &Settings, db: Db, addr: SocketAddr) -> anyhow::Result<ServerState> {
+pub fn build_state(
+    settings: &Settings,
+    db: Db,
+    addr: SocketAddr,
+    models: Arc<squad::agents::ModelCatalog>,
+) -> anyhow::Result<ServerState> {
     let leptos_options = LeptosOptions::builder()
         .output_name(SITE_OUTPUT_NAME)
         .site_root(settings.server.site_root.clone())
@@ -135,7 +145,7 @@ pub fn build_state(settings: &Settings, db: Db, addr: SocketAddr) -> anyhow::Res
         throttle: Arc::new(throttle),
         api_token_ttl_seconds: settings.auth.api_token_ttl_seconds,
         payments_test_mode: settings.payments.test_mode,
-        models: Arc::new(model_catalog(settings)?),
+        models,
     })
 }
 

@@ -386,8 +386,7 @@ async fn each_agent_uses_its_model_the_orgs_overrides_and_a_stronger_model_after
     let demo = app.demo().await;
     // The org prefers another (priced) model for Lead Response, a warmer temperature, and an
     // unpriced model for Invoice that must be ignored.
-    let mut settings: Value =
-        app.api(Method::GET, "/api/v1/settings", &demo.api_key).await.send().await.unwrap().json().await.unwrap();
+    let mut settings: Value = app.api_json("/api/v1/settings", &demo.api_key).await;
     settings["policies"]["models"] = json!({
         "lead_response": { "model_id": "org-pick", "temperature": 0.3 },
         "invoice": { "model_id": "unpriced-model" }

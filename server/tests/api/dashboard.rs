@@ -514,15 +514,7 @@ async fn approval_rules_are_validated_saved_and_leave_other_orgs_alone(app: Test
     assert_eq!(timeouts, expected.map(|(k, f)| (k.to_owned(), f.to_owned())));
     assert_eq!(saved["timeouts"][0]["after_hours"], "6");
     assert_eq!(setup["audit"][0]["what"], "approval rules updated");
-    let via_api: Value = app
-        .api(reqwest::Method::GET, "/api/v1/settings", &org.api_key)
-        .await
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let via_api: Value = app.api_json("/api/v1/settings", &org.api_key).await;
     assert_eq!(via_api["policies"]["escalation_timeouts"]["limit"], json!({ "after_hours": 12, "fallback": "reject" }));
     assert!(via_api["policies"]["escalation_timeouts"].get("manipulation").is_none(), "waits for a person");
 

@@ -229,6 +229,11 @@ impl TestApp {
         reqwest::Client::new().request(method, self.url(path)).bearer_auth(key)
     }
 
+    /// `GET path` on the API with `key`: the JSON answer.
+    pub async fn api_json<T: serde::de::DeserializeOwned>(&self, path: &str, key: &str) -> T {
+        self.api(reqwest::Method::GET, path, key).await.send().await.expect("request").json().await.expect("JSON")
+    }
+
     /// Runs SQL with the database owner's privileges (bypassing RLS), for setting up and
     /// inspecting state the API does not expose.
     pub async fn admin_execute(&self, sql: &str) {

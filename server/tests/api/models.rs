@@ -83,8 +83,7 @@ async fn the_owner_chooses_each_agents_model_among_the_priced_ones(app: TestApp)
     assert_eq!((lead["model_id"].as_str(), lead["temperature"].as_str()), (Some(NOVA_LITE), Some("0.3")));
     assert_eq!(agent(&saved, "scheduler")["max_tokens"], "700");
     assert_eq!(agent(&saved, "invoice")["model_id"], "", "blank keeps the default");
-    let via_api: Value =
-        app.api(Method::GET, "/api/v1/settings", &org.api_key).await.send().await.unwrap().json().await.unwrap();
+    let via_api: Value = app.api_json("/api/v1/settings", &org.api_key).await;
     assert_eq!(
         via_api["policies"]["models"],
         json!({ "lead_response": { "model_id": NOVA_LITE, "temperature": 0.3, "max_tokens": null, "top_p": null },
@@ -94,8 +93,7 @@ async fn the_owner_chooses_each_agents_model_among_the_priced_ones(app: TestApp)
 
     // Clearing every field returns each agent to its default.
     assert_eq!(save(&server, &[]).await.0, 200);
-    let via_api: Value =
-        app.api(Method::GET, "/api/v1/settings", &org.api_key).await.send().await.unwrap().json().await.unwrap();
+    let via_api: Value = app.api_json("/api/v1/settings", &org.api_key).await;
     assert_eq!(via_api["policies"]["models"], json!({}));
 
     // A model chosen through the API that this server cannot bill is shown as ignored.
@@ -136,11 +134,9 @@ async fn staff_and_other_orgs_cannot_change_the_models(app: TestApp) {
     bystander.log_in(&other.owner_email, &other.password).await;
     let theirs = get(&bystander, "/api/settings/models").await.1;
     assert_eq!(agent(&theirs, "lead_response")["model_id"], "", "another org's choice is untouched");
-    let via_api: Value =
-        app.api(Method::GET, "/api/v1/settings", &other.api_key).await.send().await.unwrap().json().await.unwrap();
+    let via_api: Value = app.api_json("/api/v1/settings", &other.api_key).await;
     assert_eq!(via_api["policies"]["models"], json!({}));
-    let mine: Value =
-        app.api(Method::GET, "/api/v1/settings", &org.api_key).await.send().await.unwrap().json().await.unwrap();
+    let mine: Value = app.api_json("/api/v1/settings", &org.api_key).await;
     assert_eq!(mine["policies"]["models"]["lead_response"]["model_id"], NOVA_LITE);
 }
 

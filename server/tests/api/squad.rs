@@ -41,7 +41,7 @@ pub(crate) async fn inbound(app: &TestApp, key: &str, body: Value) -> String {
 }
 
 pub(crate) async fn lead(app: &TestApp, key: &str, id: &str) -> Value {
-    app.api(Method::GET, &format!("/api/v1/leads/{id}"), key).await.send().await.unwrap().json().await.unwrap()
+    app.api_json(&format!("/api/v1/leads/{id}"), key).await
 }
 
 /// A no-heat emergency from a customer identified by `email` alone.
@@ -444,8 +444,7 @@ pub(crate) async fn booked_and_completed(app: &TestApp, key: &str, email: &str) 
 
 async fn an_invoice_above_the_threshold_waits_for_the_owner(app: TestApp) {
     let key = demo(&app).await;
-    let mut settings: Value =
-        app.api(Method::GET, "/api/v1/settings", &key).await.send().await.unwrap().json().await.unwrap();
+    let mut settings: Value = app.api_json("/api/v1/settings", &key).await;
     settings["invoice_approval_above_cents"] = json!(30_000);
     let put = app.api(Method::PUT, "/api/v1/settings", &key).await.json(&settings).send().await.unwrap();
     assert_eq!(put.status(), 200);
@@ -458,8 +457,7 @@ async fn an_invoice_above_the_threshold_waits_for_the_owner(app: TestApp) {
         assert_eq!(parked["invoices"][0]["status"], "draft", "nothing is sent before the owner decides");
         assert!(outbound(&parked).iter().all(|m| !m.starts_with("Invoice ")));
     }
-    let waiting: Vec<Value> =
-        app.api(Method::GET, "/api/v1/escalations", &key).await.send().await.unwrap().json().await.unwrap();
+    let waiting: Vec<Value> = app.api_json("/api/v1/escalations", &key).await;
     assert_eq!(waiting.len(), 2);
     assert!(waiting.iter().all(|e| e["kind"] == "approval" && e["proposed_action"]["tool"] == "send_invoice"));
     assert!(waiting[0]["reason"].as_str().unwrap().contains("$349.00"), "{}", waiting[0]["reason"]);
@@ -511,8 +509,7 @@ async fn the_squad_remembers_and_the_owner_can_make_it_forget(app: TestApp) {
     let local = booked["payload"]["output"]["local_start"].as_str().unwrap();
     assert!(local[11..13].parse::<u32>().unwrap() < 12, "{local} is a morning");
 
-    let memory: Vec<Value> =
-        app.api(Method::GET, "/api/v1/memory", &key).await.send().await.unwrap().json().await.unwrap();
+    let memory: Vec<Value> = app.api_json("/api/v1/memory", &key).await;
     let layers: Vec<&str> = memory.iter().map(|m| m["layer"].as_str().unwrap()).collect();
     for layer in ["preference", "history", "session_summary"] {
         assert!(layers.contains(&layer), "{layer} missing from {layers:?}");
@@ -539,8 +536,7 @@ async fn the_squad_remembers_and_the_owner_can_make_it_forget(app: TestApp) {
 
     // Another org sees none of it and cannot delete it.
     let other = app.create_org("Org B").await;
-    let theirs: Vec<Value> =
-        app.api(Method::GET, "/api/v1/memory", &other.api_key).await.send().await.unwrap().json().await.unwrap();
+    let theirs: Vec<Value> = app.api_json("/api/v1/memory", &other.api_key).await;
     assert!(theirs.is_empty());
     let path = format!("/api/v1/memory/{}", preference["id"].as_str().unwrap());
     assert_eq!(app.api(Method::DELETE, &path, &other.api_key).await.send().await.unwrap().status(), 404);
@@ -650,8 +646,7 @@ async fn budgets_stop_spending_and_escalate(app: TestApp) {
     assert_eq!(app.admin_count("SELECT model_calls FROM usage").await, 3);
 
     // With a $0.30 daily budget the day is already spent: the next run stops before any call.
-    let mut settings: Value =
-        app.api(Method::GET, "/api/v1/settings", &key).await.send().await.unwrap().json().await.unwrap();
+    let mut settings: Value = app.api_json("/api/v1/settings", &key).await;
     settings["daily_budget_micros"] = json!(300_000);
     assert_eq!(
         app.api(Method::PUT, "/api/v1/settings", &key).await.json(&settings).send().await.unwrap().status(),
