@@ -185,16 +185,12 @@ pub async fn save_models(
     invoice_max_tokens: String,
     invoice_top_p: String,
 ) -> Result<(), UiError> {
-    use domain::Role;
-
     use crate::setup::backend;
     use crate::state::{auth_ctx, respond, server_state};
 
     respond(
         async move {
-            if auth_ctx()?.role() != Role::Owner {
-                return Err(UiError::Forbidden);
-            }
+            ops::permissions::require(&auth_ctx()?.scope, ops::Operation::ChangeModels)?;
             let catalog = server_state()?.models;
             let priced = |id: &str| catalog.prices.has(id);
             let mut models = std::collections::BTreeMap::new();
@@ -210,7 +206,7 @@ pub async fn save_models(
                     models.insert(agent.to_owned(), chosen);
                 }
             }
-            backend::change_settings("AI model settings updated", None, |s| {
+            backend::change_settings(ops::Operation::ChangeModels, "AI model settings updated", None, |s| {
                 s.policies.models = models;
                 Ok(())
             })

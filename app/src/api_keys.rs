@@ -1,6 +1,6 @@
 //! API keys for `/api/v1`: created and revoked by owners from the dashboard. A key is shown once.
 
-use domain::ApiKeyId;
+use domain::{ApiKeyId, Role};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +12,7 @@ pub struct ApiKeyView {
     pub id: ApiKeyId,
     pub name: String,
     pub prefix: String,
+    pub role: Role,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked: bool,
@@ -31,6 +32,7 @@ impl From<store::api_keys::ApiKeyRow> for ApiKeyView {
             id: row.id,
             name: row.name,
             prefix: row.prefix,
+            role: row.role,
             created_at: row.created_at,
             last_used_at: row.last_used_at,
             revoked: row.revoked_at.is_some(),
@@ -38,55 +40,35 @@ impl From<store::api_keys::ApiKeyRow> for ApiKeyView {
     }
 }
 
-#[cfg(feature = "ssr")]
-fn owner_ctx() -> Result<auth::context::AuthCtx, UiError> {
-    let ctx = crate::state::auth_ctx()?;
-    if !ctx.role().can_manage_api_keys() {
-        return Err(UiError::Forbidden);
-    }
-    Ok(ctx)
-}
-
 #[server(prefix = "/api", endpoint = "api-keys/list", input = leptos::server_fn::codec::GetUrl)]
 pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, UiError> {
-    use store::{api_keys, TenantTx};
-
-    use crate::state::{internal, respond, server_state};
+    use crate::state::{caller, respond};
 
     respond(
         async move {
-            let ctx = owner_ctx()?;
-            let mut tx = TenantTx::begin(&server_state()?.db, &ctx.scope).await.map_err(internal)?;
-            let rows = api_keys::list(&mut tx).await.map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
-            Ok(rows.into_iter().map(ApiKeyView::from).collect())
+            let (db, scope) = caller()?;
+            Ok(ops::api_keys::list(&db, &scope).await?.into_iter().map(ApiKeyView::from).collect())
         }
         .await,
     )
 }
 
+/// `role` is `owner` (everything the API offers) or `staff` (the pipeline, not budgets,
+/// guardrails, models, the team or the audit log).
 #[server(prefix = "/api", endpoint = "api-keys/create")]
-pub async fn create_api_key(name: String) -> Result<NewApiKeyView, UiError> {
-    use store::{api_keys, TenantTx};
-
-    use crate::state::{internal, respond, server_state};
+pub async fn create_api_key(name: String, role: Option<String>) -> Result<NewApiKeyView, UiError> {
+    use crate::state::{caller, respond};
 
     respond(
         async move {
-            let ctx = owner_ctx()?;
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
-                return Err(UiError::validation(
-                    "name",
-                    "Give the key a name of up to 80 characters, like \"Zapier\".",
-                ));
-            }
-            let generated = auth::api_key::generate(name);
-            let mut tx = TenantTx::begin(&server_state()?.db, &ctx.scope).await.map_err(internal)?;
-            let row = api_keys::insert(&mut tx, &generated.record).await.map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
-            tracing::info!(org_id = %ctx.scope.org_id(), api_key_id = %row.id, "API key created");
-            Ok(NewApiKeyView { key: generated.plaintext, view: row.into() })
+            let role = match role.as_deref().unwrap_or("owner") {
+                "owner" => Role::Owner,
+                "staff" => Role::Staff,
+                _ => return Err(UiError::validation("role", "Choose full access or staff access.")),
+            };
+            let (db, scope) = caller()?;
+            let created = ops::api_keys::create(&db, &scope, &name, role).await?;
+            Ok(NewApiKeyView { key: created.plaintext, view: created.row.into() })
         }
         .await,
     )
@@ -94,18 +76,14 @@ pub async fn create_api_key(name: String) -> Result<NewApiKeyView, UiError> {
 
 #[server(prefix = "/api", endpoint = "api-keys/revoke")]
 pub async fn revoke_api_key(id: String) -> Result<(), UiError> {
-    use store::{api_keys, TenantTx};
-
-    use crate::state::{internal, respond, server_state};
+    use crate::state::{caller, respond};
 
     respond(
         async move {
-            let ctx = owner_ctx()?;
             let id = ApiKeyId::parse(&id).map_err(|_| UiError::NotFound)?;
-            let mut tx = TenantTx::begin(&server_state()?.db, &ctx.scope).await.map_err(internal)?;
-            let revoked = api_keys::revoke(&mut tx, id).await.map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
-            revoked.map(|_| ()).ok_or(UiError::NotFound)
+            let (db, scope) = caller()?;
+            ops::api_keys::revoke(&db, &scope, id).await?;
+            Ok(())
         }
         .await,
     )
@@ -130,6 +108,11 @@ pub fn ApiKeysCard() -> impl IntoView {
                         class="block w-full rounded-lg border border-slate-300 px-3 py-2 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200" />
                     <p class="mt-1 text-sm text-rose-600" role="alert">{move || name_error.get()}</p>
                 </div>
+                <label for="api-key-role" class="sr-only">"Access"</label>
+                <select id="api-key-role" name="role" class="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm">
+                    <option value="owner">"Full access"</option>
+                    <option value="staff">"Staff access (no budgets, rules, models or team)"</option>
+                </select>
                 <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500">"Create key"</button>
             </ActionForm>
             {move || created().map(|new| view! {
@@ -164,7 +147,7 @@ fn ApiKeyRowView(key: ApiKeyView, revoke: ServerAction<RevokeApiKey>) -> impl In
         <li class="flex flex-wrap items-center justify-between gap-2 py-2">
             <div>
                 <p class="font-medium">{key.name.clone()}</p>
-                <p class="font-mono text-xs text-slate-500">{format!("{}…", key.prefix)} " · created " {format_date(key.created_at)} " · " {used}</p>
+                <p class="font-mono text-xs text-slate-500">{format!("{}…", key.prefix)} " · " {if key.role == Role::Owner { "full access" } else { "staff access" }} " · created " {format_date(key.created_at)} " · " {used}</p>
             </div>
             {if key.revoked {
                 view! { <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs text-slate-600">"Revoked"</span> }.into_any()

@@ -101,32 +101,19 @@ pub async fn get_approvals() -> Result<Vec<Approval>, UiError> {
 /// Approves or rejects one escalation; returns what happened to the run in words.
 #[server(prefix = "/api", endpoint = "approvals/decide")]
 pub async fn decide_approval(id: String, approve: bool, note: Option<String>) -> Result<String, UiError> {
-    use squad::decisions::{self, DecidedBy, DecisionError};
+    use ops::escalations::Outcome;
 
-    use crate::state::{auth_ctx, internal, respond, server_state};
+    use crate::state::{caller, respond};
 
     respond(
         async move {
-            let ctx = auth_ctx()?;
-            let state = server_state()?;
-            let note = decisions::clean_note(note)
-                .map_err(|_| UiError::validation("note", "Keep the note under 1,000 characters."))?;
-            let by = DecidedBy::Person(ctx.scope.user_id());
-            let outcome = decisions::apply(&state.db, &ctx.scope, &id, approve, note.as_deref(), by).await.map_err(
-                |e| match e {
-                    DecisionError::NotFound => UiError::NotFound,
-                    DecisionError::AlreadyDecided(status) => UiError::Conflict {
-                        field: "decision".to_owned(),
-                        message: format!("Someone already decided this one ({status})."),
-                    },
-                    DecisionError::Store(err) => internal(err),
-                },
-            )?;
+            let (db, scope) = caller()?;
+            let outcome = ops::escalations::decide(&db, &scope, &id, approve, note).await?;
             Ok(match outcome {
-                "resumed" => "Approved. The squad is carrying on.",
-                "declined" => "Rejected. The squad will not do it.",
-                "closed" => "Rejected. The lead is closed.",
-                _ => "Noted. It's in your hands now.",
+                Outcome::Resumed => "Approved. The squad is carrying on.",
+                Outcome::Declined => "Rejected. The squad will not do it.",
+                Outcome::Closed => "Rejected. The lead is closed.",
+                Outcome::Acknowledged => "Noted. It's in your hands now.",
             }
             .to_owned())
         }

@@ -99,7 +99,7 @@ pub const SAMPLE_INQUIRY: &str =
 pub async fn send_test_inquiry(body: String) -> Result<String, UiError> {
     use domain::pipeline::Channel;
     use domain::{Email, PersonName};
-    use squad::intake::{self, Inquiry};
+    use ops::inbound::{self, Inquiry};
 
     use crate::state::{auth_ctx, internal, respond, server_state};
 
@@ -123,9 +123,9 @@ pub async fn send_test_inquiry(body: String) -> Result<String, UiError> {
                 phone: None,
                 subject: Some("Test inquiry".to_owned()),
                 body: body.to_owned(),
-                address: intake::postal_code(body).map(|zip| format!("Test address {zip}")),
+                address: inbound::postal_code(body).map(|zip| format!("Test address {zip}")),
             };
-            let accepted = intake::accept(&state.db, &ctx.scope, &inquiry).await.map_err(internal)?;
+            let accepted = inbound::accept(&state.db, &ctx.scope, &inquiry).await?;
             tracing::info!(org_id = %ctx.scope.org_id(), lead_id = %accepted.lead_id, "test inquiry sent");
             Ok(accepted.lead_id.to_string())
         }

@@ -45,6 +45,7 @@ fn Section(title: &'static str, intro: &'static str, children: Children) -> impl
 #[component]
 fn Sections(setup: SetupView, refresh: Callback<()>) -> impl IntoView {
     let audit = setup.audit.clone();
+    let owner = setup.can_change_budgets;
     let (profile, hours, area, services, technicians, operations) =
         (setup.clone(), setup.clone(), setup.clone(), setup.clone(), setup.clone(), setup.clone());
     view! {
@@ -72,8 +73,10 @@ fn Sections(setup: SetupView, refresh: Callback<()>) -> impl IntoView {
         <Section title="AI models" intro="Which model each agent thinks with, and how. Blank fields keep the default; only models this server can bill are offered.">
             <ModelsSection on_saved=refresh />
         </Section>
-        <Section title="Recent changes" intro="Every change to these settings, newest first.">
-            {if audit.is_empty() {
+        <Section title="Recent changes" intro="Every change made in the dashboard or through the API, newest first.">
+            {if !owner {
+                view! { <p class="text-sm text-slate-500">"Only the owner can see who changed what."</p> }.into_any()
+            } else if audit.is_empty() {
                 view! { <p class="text-sm text-slate-500">"No changes yet."</p> }.into_any()
             } else {
                 view! {

@@ -7,25 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::UiError;
 
-/// The wizard's steps in order; `done` follows the last.
-pub const STEPS: [(&str, &str); 7] = [
-    ("profile", "Your business"),
-    ("hours", "Hours"),
-    ("area", "Service area"),
-    ("services", "Services and prices"),
-    ("technicians", "Technicians"),
-    ("integrations", "Connections"),
-    ("test", "Test inquiry"),
-];
-
-pub fn step_index(step: &str) -> Option<usize> {
-    STEPS.iter().position(|(s, _)| *s == step)
-}
-
-/// The step after `step`, or `done`.
-pub fn next_step(step: &str) -> &'static str {
-    step_index(step).and_then(|i| STEPS.get(i + 1)).map_or("done", |(s, _)| s)
-}
+pub use domain::setup::{next_step, step_index, STEPS};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayHours {
@@ -141,40 +123,14 @@ pub fn parse_whole(field: &str, raw: &str, what: &str) -> Result<i64, UiError> {
 
 #[cfg(feature = "ssr")]
 pub(crate) mod backend {
-    use domain::catalog::{BusinessSettings, FieldError};
-    use store::{audit, orgs, TenantTx};
+    use domain::catalog::BusinessSettings;
+    use ops::Operation;
+    use store::TenantTx;
 
     use crate::error::UiError;
-    use crate::state::{auth_ctx, internal, server_state};
+    use crate::state::{auth_ctx, caller, internal, server_state};
 
-    /// The form input a domain field error belongs to: its last path segment.
-    pub fn field_error(err: FieldError) -> UiError {
-        let input = err.field.rsplit('.').next().unwrap_or(&err.field).to_owned();
-        UiError::Validation { field: input, message: sentence(&err.message) }
-    }
-
-    /// Domain messages are lower-case fragments; a form shows sentences.
-    pub fn sentence(message: &str) -> String {
-        let mut chars = message.chars();
-        let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
-        let rest: String = chars.collect();
-        if rest.ends_with('.') {
-            format!("{first}{rest}")
-        } else {
-            format!("{first}{rest}.")
-        }
-    }
-
-    /// Saves the wizard's place when the form came from the wizard.
-    pub async fn advance(tx: &mut TenantTx, next: Option<&str>) -> Result<(), UiError> {
-        let Some(next) = next.filter(|n| !n.is_empty()) else { return Ok(()) };
-        if next != "done" && super::step_index(next).is_none() {
-            return Err(UiError::validation("step", "Unknown set-up step."));
-        }
-        orgs::set_onboarding_step(tx, next).await.map_err(internal)
-    }
-
-    /// Opens the caller's tenant transaction.
+    /// Opens the caller's tenant transaction, for reads.
     pub async fn begin() -> Result<(TenantTx, auth::context::AuthCtx), UiError> {
         let ctx = auth_ctx()?;
         let state = server_state()?;
@@ -182,21 +138,16 @@ pub(crate) mod backend {
         Ok((tx, ctx))
     }
 
-    /// Reads the settings, applies `change`, validates the whole, saves it with an audit entry.
+    /// Changes one section of the settings through its operation.
     pub async fn change_settings(
+        section: Operation,
         action: &str,
         next: Option<&str>,
-        change: impl FnOnce(&mut BusinessSettings) -> Result<(), UiError>,
+        change: impl FnOnce(&mut BusinessSettings) -> Result<(), ops::OpsError>,
     ) -> Result<(), UiError> {
-        let (mut tx, _) = begin().await?;
-        let mut settings = store::settings::get(&mut tx).await.map_err(internal)?;
-        change(&mut settings)?;
-        let settings = settings.validate().map_err(field_error)?;
-        store::settings::put(&mut tx, &settings).await.map_err(internal)?;
-        let detail = serde_json::to_value(&settings).map_err(internal)?;
-        audit::record(&mut tx, action, &detail).await.map_err(internal)?;
-        advance(&mut tx, next).await?;
-        tx.commit().await.map_err(internal)
+        let (db, scope) = caller()?;
+        ops::settings::change(&db, &scope, section, action, next, change).await?;
+        Ok(())
     }
 }
 
@@ -215,7 +166,11 @@ pub async fn get_setup() -> Result<SetupView, UiError> {
             let s = settings::get(&mut tx).await.map_err(internal)?;
             let services = services::list(&mut tx).await.map_err(internal)?;
             let technicians = technicians::list(&mut tx).await.map_err(internal)?;
-            let entries = audit::recent(&mut tx, 20).await.map_err(internal)?;
+            let entries = if ops::Operation::ReadAuditLog.allows(ctx.role()) {
+                audit::recent(&mut tx, 20).await.map_err(internal)?
+            } else {
+                Vec::new()
+            };
             tx.commit().await.map_err(internal)?;
             let hours = Weekday::ALL
                 .iter()
@@ -274,7 +229,10 @@ pub async fn get_setup() -> Result<SetupView, UiError> {
                 audit: entries
                     .into_iter()
                     .map(|e| AuditLine {
-                        who: e.user_email.unwrap_or_else(|| "Opsquad".to_owned()),
+                        who: e
+                            .user_email
+                            .or_else(|| e.api_key_name.map(|k| format!("API key “{k}”")))
+                            .unwrap_or_else(|| "Opsquad".to_owned()),
                         what: e.action,
                         at: s.time_zone.format_local(e.created_at, "%b %-d, %-I:%M %p").unwrap_or_default(),
                     })
@@ -317,25 +275,17 @@ fn trim_zero(value: f64) -> String {
 pub async fn save_profile(business_name: String, time_zone: String, next: Option<String>) -> Result<(), UiError> {
     use domain::schedule::TimeZone;
     use domain::OrgName;
-    use store::{audit, orgs};
 
-    use crate::state::{internal, respond};
+    use crate::state::{caller, respond, sentence};
 
     respond(
         async move {
             let name = OrgName::parse(&business_name)
-                .map_err(|e| UiError::validation("business_name", backend::sentence(&e.to_string())))?;
+                .map_err(|e| UiError::validation("business_name", sentence(&e.to_string())))?;
             let zone = TimeZone::parse(&time_zone)
                 .map_err(|_| UiError::validation("time_zone", "Choose a time zone from the list."))?;
-            let (mut tx, _) = backend::begin().await?;
-            orgs::rename(&mut tx, &name).await.map_err(internal)?;
-            let mut settings = store::settings::get(&mut tx).await.map_err(internal)?;
-            settings.time_zone = zone;
-            store::settings::put(&mut tx, &settings).await.map_err(internal)?;
-            let detail = serde_json::json!({ "business_name": name.as_str(), "time_zone": time_zone });
-            audit::record(&mut tx, "profile updated", &detail).await.map_err(internal)?;
-            backend::advance(&mut tx, next.as_deref()).await?;
-            tx.commit().await.map_err(internal)
+            let (db, scope) = caller()?;
+            Ok(ops::settings::change_profile(&db, &scope, &name, zone, next.as_deref()).await?)
         }
         .await,
     )
@@ -375,7 +325,7 @@ pub async fn save_hours(days: Vec<DayHours>, holidays: String, next: Option<Stri
                     .map_err(|_| UiError::validation("holidays", format!("“{raw}” is not a date like 2026-12-25.")))?;
                 dates.push(date);
             }
-            backend::change_settings("hours updated", next.as_deref(), |s| {
+            backend::change_settings(ops::Operation::ChangeBusinessDetails, "hours updated", next.as_deref(), |s| {
                 s.weekly_hours = hours;
                 s.holidays = dates;
                 Ok(())
@@ -421,10 +371,15 @@ pub async fn save_area(
             if zips.is_empty() && center.is_none() {
                 return Err(UiError::validation("zip_codes", "List the ZIP codes you serve, or a radius around one."));
             }
-            backend::change_settings("service area updated", next.as_deref(), |s| {
-                s.service_area = ServiceArea { zip_codes: zips, center_zip: center, radius_miles: radius };
-                Ok(())
-            })
+            backend::change_settings(
+                ops::Operation::ChangeBusinessDetails,
+                "service area updated",
+                next.as_deref(),
+                |s| {
+                    s.service_area = ServiceArea { zip_codes: zips, center_zip: center, radius_miles: radius };
+                    Ok(())
+                },
+            )
             .await
         }
         .await,
@@ -469,9 +424,8 @@ pub async fn add_service(
     taxable: Option<String>,
 ) -> Result<(), UiError> {
     use domain::catalog::{Pricing, ServiceInput};
-    use store::{audit, services, StoreError};
 
-    use crate::state::{internal, respond};
+    use crate::state::{caller, respond};
 
     respond(
         async move {
@@ -490,28 +444,21 @@ pub async fn add_service(
                 taxable: taxable.is_some(),
                 skill: Some(skill).filter(|s| !s.trim().is_empty()),
                 active: true,
-            }
-            .validate()
-            .map_err(|e| {
-                let field = match e.field.as_str() {
-                    "price_cents" => "price",
-                    "emergency_fee_cents" => "emergency_fee",
-                    "skills" => "skill",
-                    other => other,
-                };
-                UiError::validation(field, backend::sentence(&e.message))
+            };
+            let (db, scope) = caller()?;
+            ops::catalog::create_service(&db, &scope, input).await.map_err(|err| match UiError::from(err) {
+                UiError::Validation { field, message } => {
+                    let field = match field.as_str() {
+                        "price_cents" => "price",
+                        "emergency_fee_cents" => "emergency_fee",
+                        "skills" => "skill",
+                        other => other,
+                    };
+                    UiError::Validation { field: field.to_owned(), message }
+                }
+                other => other,
             })?;
-            let (mut tx, _) = backend::begin().await?;
-            let row = services::insert(&mut tx, &input).await.map_err(|e| match e {
-                StoreError::Conflict { .. } => UiError::Conflict {
-                    field: "name".to_owned(),
-                    message: "A service with this name is already on your price list.".to_owned(),
-                },
-                other => internal(other),
-            })?;
-            let detail = serde_json::to_value(&row).map_err(internal)?;
-            audit::record(&mut tx, &format!("service added: {}", row.name), &detail).await.map_err(internal)?;
-            tx.commit().await.map_err(internal)
+            Ok(())
         }
         .await,
     )
@@ -519,20 +466,13 @@ pub async fn add_service(
 
 #[server(prefix = "/api", endpoint = "setup/services/remove")]
 pub async fn remove_service(id: String) -> Result<(), UiError> {
-    use domain::ServiceId;
-    use store::{audit, services};
-
-    use crate::state::{internal, respond};
+    use crate::state::{caller, respond};
 
     respond(
         async move {
-            let id = ServiceId::parse(&id).map_err(|_| UiError::NotFound)?;
-            let (mut tx, _) = backend::begin().await?;
-            let row = services::get(&mut tx, id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
-            services::delete(&mut tx, id).await.map_err(internal)?;
-            let detail = serde_json::json!({ "id": id, "name": row.name });
-            audit::record(&mut tx, &format!("service removed: {}", row.name), &detail).await.map_err(internal)?;
-            tx.commit().await.map_err(internal)
+            let id = domain::ServiceId::parse(&id).map_err(|_| UiError::NotFound)?;
+            let (db, scope) = caller()?;
+            Ok(ops::catalog::delete_service(&db, &scope, id).await?)
         }
         .await,
     )
@@ -541,9 +481,8 @@ pub async fn remove_service(id: String) -> Result<(), UiError> {
 #[server(prefix = "/api", endpoint = "setup/technicians/add")]
 pub async fn add_technician(name: String, email: String, skills: String) -> Result<(), UiError> {
     use domain::catalog::TechnicianInput;
-    use store::{audit, technicians};
 
-    use crate::state::{internal, respond};
+    use crate::state::{caller, respond};
 
     respond(
         async move {
@@ -555,14 +494,10 @@ pub async fn add_technician(name: String, email: String, skills: String) -> Resu
                 working_hours: None,
                 calendar_id: None,
                 active: true,
-            }
-            .validate()
-            .map_err(backend::field_error)?;
-            let (mut tx, _) = backend::begin().await?;
-            let row = technicians::insert(&mut tx, &input).await.map_err(internal)?;
-            let detail = serde_json::to_value(&row).map_err(internal)?;
-            audit::record(&mut tx, &format!("technician added: {}", row.name), &detail).await.map_err(internal)?;
-            tx.commit().await.map_err(internal)
+            };
+            let (db, scope) = caller()?;
+            ops::catalog::create_technician(&db, &scope, input).await?;
+            Ok(())
         }
         .await,
     )
@@ -570,20 +505,13 @@ pub async fn add_technician(name: String, email: String, skills: String) -> Resu
 
 #[server(prefix = "/api", endpoint = "setup/technicians/remove")]
 pub async fn remove_technician(id: String) -> Result<(), UiError> {
-    use domain::TechnicianId;
-    use store::{audit, technicians};
-
-    use crate::state::{internal, respond};
+    use crate::state::{caller, respond};
 
     respond(
         async move {
-            let id = TechnicianId::parse(&id).map_err(|_| UiError::NotFound)?;
-            let (mut tx, _) = backend::begin().await?;
-            let row = technicians::get(&mut tx, id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
-            technicians::delete(&mut tx, id).await.map_err(internal)?;
-            let detail = serde_json::json!({ "id": id, "name": row.name });
-            audit::record(&mut tx, &format!("technician removed: {}", row.name), &detail).await.map_err(internal)?;
-            tx.commit().await.map_err(internal)
+            let id = domain::TechnicianId::parse(&id).map_err(|_| UiError::NotFound)?;
+            let (db, scope) = caller()?;
+            Ok(ops::catalog::delete_technician(&db, &scope, id).await?)
         }
         .await,
     )
@@ -599,9 +527,7 @@ pub async fn save_operations(
     run_budget: String,
     daily_budget: String,
 ) -> Result<(), UiError> {
-    use domain::Role;
-
-    use crate::state::{auth_ctx, respond};
+    use crate::state::respond;
 
     respond(
         async move {
@@ -618,11 +544,9 @@ pub async fn save_operations(
             let threshold = parse_money("invoice_approval_above", &invoice_approval_above)?;
             let run = parse_money("run_budget", &run_budget)?.saturating_mul(10_000);
             let daily = parse_money("daily_budget", &daily_budget)?.saturating_mul(10_000);
-            let is_owner = auth_ctx()?.role() == Role::Owner;
-            backend::change_settings("operations updated", None, |s| {
-                if (s.run_budget_micros != run || s.daily_budget_micros != daily) && !is_owner {
-                    return Err(UiError::Forbidden);
-                }
+            // Budgets and the approval threshold are the owner's: the operation refuses staff when
+            // they differ from what is saved.
+            backend::change_settings(ops::Operation::ChangeBusinessDetails, "operations updated", None, |s| {
                 s.booking_buffer_minutes = buffer;
                 s.reminder_offsets_minutes = reminders;
                 s.tax_rate_bps = tax;
@@ -669,15 +593,13 @@ pub async fn save_policies(
     language_after_hours: String,
 ) -> Result<(), UiError> {
     use domain::policy::{EscalationTimeout, Fallback, GuardAction};
-    use domain::Role;
 
     use crate::state::{auth_ctx, respond};
 
     respond(
         async move {
-            if auth_ctx()?.role() != Role::Owner {
-                return Err(UiError::Forbidden);
-            }
+            // Refused before reading the form, so staff learn at once that this is not theirs.
+            ops::permissions::require(&auth_ctx()?.scope, ops::Operation::ChangeGuardrails)?;
             let guard = |field: &str, raw: &str| {
                 GuardAction::parse(raw)
                     .ok_or_else(|| UiError::validation(field, "Choose \"Ask me first\" or \"Never\"."))
@@ -705,7 +627,7 @@ pub async fn save_policies(
                 }
                 timeouts.insert(kind.to_owned(), EscalationTimeout { after_hours, fallback });
             }
-            backend::change_settings("approval rules updated", None, |s| {
+            backend::change_settings(ops::Operation::ChangeGuardrails, "approval rules updated", None, |s| {
                 s.policies.guardrails.discounts = discounts;
                 s.policies.guardrails.new_payment_address = new_payment_address;
                 s.policies.guardrails.booking_outside_rules = booking_outside_rules;
@@ -722,31 +644,12 @@ pub async fn save_policies(
 /// connections, finishing. Leaving the price list or the technicians needs at least one.
 #[server(prefix = "/api", endpoint = "setup/step")]
 pub async fn go_to_step(from: String, to: String) -> Result<(), UiError> {
-    use store::{services, technicians};
-
-    use crate::state::{internal, respond};
+    use crate::state::{caller, respond};
 
     respond(
         async move {
-            let (mut tx, _) = backend::begin().await?;
-            let forward = step_index(&to).is_none_or(|t| step_index(&from).is_some_and(|f| t > f));
-            if forward
-                && from == "services"
-                && services::list(&mut tx).await.map_err(internal)?.iter().all(|s| !s.active)
-            {
-                return Err(UiError::validation("step", "Add at least one service so the squad can quote and book."));
-            }
-            if forward
-                && from == "technicians"
-                && technicians::list(&mut tx).await.map_err(internal)?.iter().all(|t| !t.active)
-            {
-                return Err(UiError::validation(
-                    "step",
-                    "Add at least one technician so the squad has someone to send.",
-                ));
-            }
-            backend::advance(&mut tx, Some(&to)).await?;
-            tx.commit().await.map_err(internal)
+            let (db, scope) = caller()?;
+            Ok(ops::setup::go_to_step(&db, &scope, &from, &to).await?)
         }
         .await,
     )
@@ -765,14 +668,5 @@ mod tests {
             assert!(parse_money("p", bad).unwrap_err().for_field("p").is_some(), "{bad}");
         }
         assert_eq!(money_text(120_050), "1200.50");
-    }
-
-    #[test]
-    fn the_wizard_walks_its_steps_in_order() {
-        assert_eq!(next_step("profile"), "hours");
-        assert_eq!(next_step("integrations"), "test");
-        assert_eq!(next_step("test"), "done");
-        assert_eq!(step_index("area"), Some(2));
-        assert_eq!(step_index("done"), None);
     }
 }

@@ -26,6 +26,47 @@ pub struct ServerState {
     pub payments_test_mode: bool,
     /// The models this server can think with and bill; an org chooses only among these.
     pub models: Arc<squad::agents::ModelCatalog>,
+    /// Whether the job worker is running, for `/readyz`.
+    pub worker: WorkerHealth,
+}
+
+/// The job worker's state as its supervisor sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerState {
+    /// This instance runs no worker (configured off).
+    Disabled,
+    Running,
+    /// The worker died and waits to be restarted.
+    Restarting,
+}
+
+/// Shared between the worker's supervisor, which sets it, and `/readyz`, which reads it.
+#[derive(Debug, Clone)]
+pub struct WorkerHealth(Arc<std::sync::atomic::AtomicU8>);
+
+impl WorkerHealth {
+    pub fn new(state: WorkerState) -> Self {
+        let health = Self(Arc::new(std::sync::atomic::AtomicU8::new(0)));
+        health.set(state);
+        health
+    }
+
+    pub fn set(&self, state: WorkerState) {
+        let raw = match state {
+            WorkerState::Disabled => 0,
+            WorkerState::Running => 1,
+            WorkerState::Restarting => 2,
+        };
+        self.0.store(raw, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn get(&self) -> WorkerState {
+        match self.0.load(std::sync::atomic::Ordering::SeqCst) {
+            1 => WorkerState::Running,
+            2 => WorkerState::Restarting,
+            _ => WorkerState::Disabled,
+        }
+    }
 }
 
 impl FromRef<ServerState> for LeptosOptions {
@@ -63,6 +104,44 @@ pub async fn client_ip() -> Result<IpAddr, UiError> {
         .await
         .map_err(|e| internal(format!("no client address: {e:?}")))?;
     Ok(addr.ip())
+}
+
+/// The caller's database and tenant scope, for calling an operation.
+pub fn caller() -> Result<(Db, store::TenantScope), UiError> {
+    Ok((server_state()?.db, auth_ctx()?.scope))
+}
+
+/// Domain messages are lower-case fragments; a form shows sentences.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+    let rest: String = chars.collect();
+    if rest.ends_with('.') || rest.ends_with('?') || rest.ends_with('!') {
+        format!("{first}{rest}")
+    } else {
+        format!("{first}{rest}.")
+    }
+}
+
+/// An operation's refusal in the dashboard's words. A field is named by its last path segment
+/// (`service_area.radius_miles` → `radius_miles`), the form input's name.
+impl From<ops::OpsError> for UiError {
+    #[track_caller]
+    fn from(err: ops::OpsError) -> Self {
+        use ops::OpsError;
+        let input = |field: &str| field.rsplit('.').next().unwrap_or(field).to_owned();
+        match err {
+            OpsError::Forbidden => Self::Forbidden,
+            OpsError::NotFound => Self::NotFound,
+            OpsError::Validation { field, message } => {
+                Self::Validation { field: input(&field), message: sentence(&message) }
+            }
+            OpsError::Conflict { field, message } => {
+                Self::Conflict { field: field.as_deref().map(input).unwrap_or_default(), message: sentence(&message) }
+            }
+            OpsError::Store(cause) => internal(cause),
+        }
+    }
 }
 
 /// Logs the cause on the server and returns the generic message for the browser.

@@ -43,27 +43,8 @@ pub struct NewInvitation {
     pub path: String,
 }
 
-#[cfg(feature = "ssr")]
-mod backend {
-    use domain::Role;
-    use store::TenantTx;
-
-    use crate::error::UiError;
-    use crate::state::{auth_ctx, internal, server_state};
-
-    /// The owner's tenant transaction; anyone else is refused.
-    pub async fn begin_as_owner() -> Result<TenantTx, UiError> {
-        let ctx = auth_ctx()?;
-        if ctx.role() != Role::Owner {
-            return Err(UiError::Forbidden);
-        }
-        TenantTx::begin(&server_state()?.db, &ctx.scope).await.map_err(internal)
-    }
-}
-
 #[server(prefix = "/api", endpoint = "team", input = leptos::server_fn::codec::GetUrl)]
 pub async fn get_team() -> Result<TeamView, UiError> {
-    use domain::Role;
     use store::{invitations, users, TenantTx};
 
     use crate::components::format_date;
@@ -74,7 +55,7 @@ pub async fn get_team() -> Result<TeamView, UiError> {
             let ctx = auth_ctx()?;
             let mut tx = TenantTx::begin(&server_state()?.db, &ctx.scope).await.map_err(internal)?;
             let members = users::list(&mut tx).await.map_err(internal)?;
-            let can_manage = ctx.role() == Role::Owner;
+            let can_manage = ops::Operation::ManageTeam.allows(ctx.role());
             let pending = if can_manage { invitations::pending(&mut tx).await.map_err(internal)? } else { Vec::new() };
             tx.commit().await.map_err(internal)?;
             let me = ctx.scope.user_id();
@@ -103,27 +84,14 @@ pub async fn get_team() -> Result<TeamView, UiError> {
 
 #[server(prefix = "/api", endpoint = "team/invite")]
 pub async fn invite_member(email: String) -> Result<NewInvitation, UiError> {
-    use domain::Email;
-    use store::{audit, invitations, users};
-
-    use crate::state::{internal, respond};
+    use crate::state::{caller, respond};
 
     respond(
         async move {
-            let email = Email::parse(&email).map_err(|e| UiError::validation("email", e))?;
-            let mut tx = backend::begin_as_owner().await?;
-            if users::find_active_by_email(&mut tx, &email).await.map_err(internal)?.is_some() {
-                return Err(UiError::Conflict {
-                    field: "email".to_owned(),
-                    message: format!("{} is already on your team.", email.canonical()),
-                });
-            }
-            let (token, token_hash) = auth::invite::generate();
-            let invitation = invitations::create(&mut tx, &email, &token_hash).await.map_err(internal)?;
-            let detail = serde_json::json!({ "email": invitation.email, "role": "staff" });
-            audit::record(&mut tx, &format!("invited {}", invitation.email), &detail).await.map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
-            Ok(NewInvitation { email: invitation.email, path: format!("/invite/{token}") })
+            let email = domain::Email::parse(&email).map_err(|e| UiError::validation("email", e))?;
+            let (db, scope) = caller()?;
+            let invited = ops::team::invite(&db, &scope, &email).await?;
+            Ok(NewInvitation { email: invited.invitation.email, path: format!("/invite/{}", invited.token) })
         }
         .await,
     )
@@ -131,17 +99,12 @@ pub async fn invite_member(email: String) -> Result<NewInvitation, UiError> {
 
 #[server(prefix = "/api", endpoint = "team/invitations/revoke")]
 pub async fn revoke_invitation(id: String) -> Result<(), UiError> {
-    use store::{audit, invitations};
-
-    use crate::state::{internal, respond};
+    use crate::state::{caller, respond};
 
     respond(
         async move {
-            let mut tx = backend::begin_as_owner().await?;
-            let email = invitations::revoke(&mut tx, &id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
-            let detail = serde_json::json!({ "email": email });
-            audit::record(&mut tx, &format!("invitation withdrawn: {email}"), &detail).await.map_err(internal)?;
-            tx.commit().await.map_err(internal)
+            let (db, scope) = caller()?;
+            Ok(ops::team::revoke_invitation(&db, &scope, &id).await?)
         }
         .await,
     )
@@ -149,31 +112,13 @@ pub async fn revoke_invitation(id: String) -> Result<(), UiError> {
 
 #[server(prefix = "/api", endpoint = "team/remove")]
 pub async fn remove_member(id: String) -> Result<(), UiError> {
-    use domain::{Role, UserId};
-    use store::{audit, sessions, users};
-
-    use crate::state::{auth_ctx, internal, respond};
+    use crate::state::{caller, respond};
 
     respond(
         async move {
-            let user_id = UserId::parse(&id).map_err(|_| UiError::NotFound)?;
-            if auth_ctx()?.scope.user_id() == Some(user_id) {
-                return Err(UiError::validation("member", "You can't remove yourself."));
-            }
-            let mut tx = backend::begin_as_owner().await?;
-            let member = users::get(&mut tx, user_id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
-            if member.role == Role::Owner {
-                return Err(UiError::validation("member", "The account owner can't be removed."));
-            }
-            if !users::disable(&mut tx, user_id).await.map_err(internal)? {
-                return Err(UiError::NotFound);
-            }
-            sessions::delete_for_user(&mut tx, user_id).await.map_err(internal)?;
-            let detail = serde_json::json!({ "email": member.email });
-            audit::record(&mut tx, &format!("removed {}", member.email), &detail).await.map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
-            tracing::info!(user_id = %user_id, "member removed");
-            Ok(())
+            let user_id = domain::UserId::parse(&id).map_err(|_| UiError::NotFound)?;
+            let (db, scope) = caller()?;
+            Ok(ops::team::remove_member(&db, &scope, user_id).await?)
         }
         .await,
     )

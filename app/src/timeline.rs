@@ -192,57 +192,28 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
 /// The owner takes the conversation over (the squad stops replying to this lead) or hands it back.
 #[server(prefix = "/api", endpoint = "leads/takeover")]
 pub async fn set_takeover(id: String, take_over: bool) -> Result<(), UiError> {
-    use store::{leads, TenantTx};
-
-    use crate::state::{auth_ctx, internal, respond, server_state};
+    use crate::state::{caller, respond};
 
     respond(
         async move {
-            let ctx = auth_ctx()?;
-            let state = server_state()?;
             let lead_id = domain::LeadId::parse(&id).map_err(|_| UiError::NotFound)?;
-            let mut tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
-            if !leads::set_takeover(&mut tx, lead_id, take_over).await.map_err(internal)? {
-                return Err(UiError::NotFound);
-            }
-            tx.commit().await.map_err(internal)?;
-            tracing::info!(org_id = %ctx.scope.org_id(), lead_id = %lead_id, take_over, "owner takeover changed");
-            Ok(())
+            let (db, scope) = caller()?;
+            Ok(ops::conversations::set_takeover(&db, &scope, lead_id, take_over).await?)
         }
         .await,
     )
 }
 
 /// The owner writes to the customer on the lead's channel. Writing takes the conversation over.
-/// The message is recorded and delivered through the same ledger as the squad's.
 #[server(prefix = "/api", endpoint = "leads/reply")]
 pub async fn send_owner_reply(id: String, body: String) -> Result<(), UiError> {
-    use store::leads::{self, Author, NewMessage};
-    use store::TenantTx;
-
-    use crate::state::{auth_ctx, internal, respond, server_state};
+    use crate::state::{caller, respond};
 
     respond(
         async move {
-            let ctx = auth_ctx()?;
-            let state = server_state()?;
             let lead_id = domain::LeadId::parse(&id).map_err(|_| UiError::NotFound)?;
-            let body = body.trim().to_owned();
-            if body.is_empty() {
-                return Err(UiError::validation("body", "Write the message first."));
-            }
-            if body.chars().count() > 2000 {
-                return Err(UiError::validation("body", "Keep the message under 2,000 characters."));
-            }
-            let mut tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
-            let lead = leads::get(&mut tx, lead_id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
-            let message = NewMessage { author: Author::Human, ..NewMessage::from_agent(lead_id, lead.channel, body) };
-            leads::insert_message(&mut tx, &message).await.map_err(internal)?;
-            leads::set_takeover(&mut tx, lead_id, true).await.map_err(internal)?;
-            leads::mark_first_response(&mut tx, lead_id).await.map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
-            tracing::info!(org_id = %ctx.scope.org_id(), lead_id = %lead_id, "owner replied");
-            Ok(())
+            let (db, scope) = caller()?;
+            Ok(ops::conversations::reply(&db, &scope, lead_id, &body).await?)
         }
         .await,
     )

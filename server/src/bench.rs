@@ -15,7 +15,7 @@ use store::{technicians, Db, DbOptions, TenantScope, TenantTx};
 
 use crate::cli::CliError;
 use crate::worker::Worker;
-use squad::intake::{self, Inquiry};
+use ops::inbound::{self, Inquiry};
 
 const INQUIRIES: [(&str, &str); 6] = [
     ("No heat", "Our furnace stopped working last night and the house is cold. Can someone come out? 62704"),
@@ -109,7 +109,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
             body: body.to_owned(),
             address: None,
         };
-        intake::accept(&db, &scope, &inquiry).await.map_err(other)?;
+        inbound::accept(&db, &scope, &inquiry).await.map_err(other)?;
     }
     let intake_secs = intake_started.elapsed().as_secs_f64();
 

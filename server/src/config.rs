@@ -145,6 +145,8 @@ pub struct WorkerSettings {
     pub model_provider: String,
     /// The offline model's id; the Bedrock model is `bedrock.model_id`.
     pub model_id: String,
+    /// The first wait before a dead worker is restarted; it doubles on each quick death, up to a minute.
+    pub restart_backoff_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -311,6 +313,7 @@ mod tests {
                 poll_ms: 250,
                 model_provider: "offline".into(),
                 model_id: "offline-rules-v1".into(),
+                restart_backoff_ms: 1000,
             },
             payments: PaymentsSettings { public_url: "https://app.example.com".into(), test_mode: false },
             bedrock: BedrockConfig {

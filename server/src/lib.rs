@@ -9,5 +9,6 @@ pub mod demo;
 pub mod metrics;
 pub mod middleware;
 pub mod startup;
+pub mod supervisor;
 pub mod telemetry;
 pub mod worker;

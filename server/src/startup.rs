@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use app::state::ServerState;
+use app::state::{ServerState, WorkerHealth, WorkerState};
 use auth::session_store::DbSessionStore;
 use auth::throttle::{Limit, Throttle};
 use axum::extract::State;
@@ -26,6 +26,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::Settings;
 use crate::middleware::{csrf, security_headers, session_auth};
+use crate::supervisor::{supervise, WorkerControl};
 use crate::worker::Worker;
 use crate::{api, metrics};
 
@@ -35,7 +36,14 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: ServerState,
-    worker: Option<(Worker, Duration)>,
+    worker: Option<SupervisedWorker>,
+    worker_control: WorkerControl,
+}
+
+struct SupervisedWorker {
+    worker: Worker,
+    poll: Duration,
+    first_backoff: Duration,
 }
 
 /// What the configured provider thinks with: each agent's settings and the models it can bill.
@@ -90,15 +98,25 @@ impl Application {
             .with_context(|| format!("binding {}", settings.server.addr))?;
         let addr = listener.local_addr()?;
         let catalog = model_catalog(settings)?;
-        let state = build_state(settings, db, addr, Arc::new(catalog.clone()))?;
+        let health =
+            WorkerHealth::new(if settings.worker.enabled { WorkerState::Restarting } else { WorkerState::Disabled });
+        let state = build_state(settings, db, addr, Arc::new(catalog.clone()), health)?;
         let router = build_router(state.clone(), settings);
         let worker = if settings.worker.enabled {
-            let worker = worker_on(catalog, settings, state.db.clone()).await?;
-            Some((worker, Duration::from_millis(settings.worker.poll_ms)))
+            Some(SupervisedWorker {
+                worker: worker_on(catalog, settings, state.db.clone()).await?,
+                poll: Duration::from_millis(settings.worker.poll_ms),
+                first_backoff: Duration::from_millis(settings.worker.restart_backoff_ms),
+            })
         } else {
             None
         };
-        Ok(Self { listener, router, state, worker })
+        Ok(Self { listener, router, state, worker, worker_control: WorkerControl::default() })
+    }
+
+    /// The running worker task, to kill it as a crash would (operators' drills and tests).
+    pub fn worker_control(&self) -> WorkerControl {
+        self.worker_control.clone()
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -111,7 +129,11 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let sweeper = tokio::spawn(sweep_expired_sessions(self.state.db.clone()));
-        let worker = self.worker.map(|(worker, poll)| tokio::spawn(worker.run(poll)));
+        let health = self.state.worker.clone();
+        let control = self.worker_control.clone();
+        let worker = self
+            .worker
+            .map(|w| tokio::spawn(supervise(health, control, w.first_backoff, move || w.worker.clone().run(w.poll))));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await;
         sweeper.abort();
@@ -127,6 +149,7 @@ pub fn build_state(
     db: Db,
     addr: SocketAddr,
     models: Arc<squad::agents::ModelCatalog>,
+    worker: WorkerHealth,
 ) -> anyhow::Result<ServerState> {
     let leptos_options = LeptosOptions::builder()
         .output_name(SITE_OUTPUT_NAME)
@@ -146,6 +169,7 @@ pub fn build_state(
         api_token_ttl_seconds: settings.auth.api_token_ttl_seconds,
         payments_test_mode: settings.payments.test_mode,
         models,
+        worker,
     })
 }
 
@@ -231,14 +255,24 @@ async fn sweep_expired_sessions(db: store::Db) {
     }
 }
 
+/// Ready when the database answers and, where this instance runs the worker, the worker runs.
 async fn ready(State(state): State<ServerState>) -> (StatusCode, Json<serde_json::Value>) {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "database": "ok" }))),
+    let database = match state.db.ping().await {
+        Ok(()) => "ok",
         Err(err) => {
-            tracing::error!(error = ?err, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "database": "unreachable" })))
+            tracing::error!(error = ?err, "readiness check failed: database");
+            "unreachable"
         }
-    }
+    };
+    let worker = match state.worker.get() {
+        WorkerState::Disabled => "disabled",
+        WorkerState::Running => "running",
+        WorkerState::Restarting => "restarting",
+    };
+    let ready = database == "ok" && worker != "restarting";
+    let (status, word) =
+        if ready { (StatusCode::OK, "ready") } else { (StatusCode::SERVICE_UNAVAILABLE, "unavailable") };
+    (status, Json(json!({ "status": word, "database": database, "worker": worker })))
 }
 
 async fn shutdown_signal() {

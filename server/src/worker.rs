@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use domain::jobs::Job;
 use squad::model::Model;
 use squad::runtime::{run_squad, Limits, Squad};
 use store::jobs::{self, ClaimedJob, Failure};
@@ -25,9 +26,10 @@ pub struct Worker {
 }
 
 impl Worker {
+    /// Runs one claimed job: the one place every job kind is dispatched.
     async fn handle(&self, job: &ClaimedJob) -> Result<(), store::StoreError> {
-        match job.kind.as_str() {
-            "run_squad" => {
+        let outcome: Result<String, (Failure, String)> = match &job.job {
+            Job::RunSquad(payload) => {
                 let squad = Squad {
                     db: &self.db,
                     model: self.model.as_ref(),
@@ -35,36 +37,21 @@ impl Worker {
                     models: &self.models,
                     limits: self.limits.clone(),
                 };
-                match run_squad(&squad, job).await {
-                    Ok(status) => {
-                        tracing::info!(job_id = %job.id, org_id = %job.org_id, status, "run finished or parked");
-                        jobs::complete(&self.db, job).await
-                    }
-                    Err(err) => {
-                        let failure = if err.is_transient() { Failure::Transient } else { Failure::Permanent };
-                        tracing::warn!(job_id = %job.id, org_id = %job.org_id, attempt = job.attempts, error = ?err, "run failed");
-                        jobs::fail(&self.db, job, failure, &err.to_string()).await
-                    }
-                }
+                run_squad(&squad, job, payload).await.map(|status| format!("run {status}")).map_err(|err| {
+                    let failure = if err.is_transient() { Failure::Transient } else { Failure::Permanent };
+                    (failure, err.to_string())
+                })
             }
-            "send_reminder" => match squad::runtime::send_reminder(&self.db, &job.scope(), &job.payload).await {
-                Ok(sent) => {
-                    tracing::info!(job_id = %job.id, org_id = %job.org_id, sent, "reminder handled");
-                    jobs::complete(&self.db, job).await
-                }
-                Err(err) => {
-                    tracing::warn!(job_id = %job.id, org_id = %job.org_id, error = ?err, "reminder failed");
-                    jobs::fail(&self.db, job, Failure::Transient, &err.to_string()).await
-                }
-            },
-            "deliver_message" => {
+            Job::SendReminder(payload) => squad::runtime::send_reminder(&self.db, &job.scope(), payload)
+                .await
+                .map(|sent| if sent { "reminder sent" } else { "no reminder needed" }.to_owned())
+                .map_err(|err| (Failure::Transient, err.to_string())),
+            Job::DeliverMessage(payload) => {
                 use squad::channels::{deliver_message, DeliverError, DeliveryError};
-                match deliver_message(&self.db, &job.scope(), self.channel.as_ref(), &job.payload).await {
-                    Ok(outcome) => {
-                        tracing::info!(job_id = %job.id, org_id = %job.org_id, ?outcome, "message delivery handled");
-                        jobs::complete(&self.db, job).await
-                    }
-                    Err(err) => {
+                deliver_message(&self.db, &job.scope(), self.channel.as_ref(), payload)
+                    .await
+                    .map(|outcome| format!("delivery {outcome:?}"))
+                    .map_err(|err| {
                         let failure = match err {
                             DeliverError::Store(_) | DeliverError::Delivery(DeliveryError::Transient(_)) => {
                                 Failure::Transient
@@ -73,15 +60,18 @@ impl Worker {
                                 Failure::Permanent
                             }
                         };
-                        tracing::warn!(job_id = %job.id, org_id = %job.org_id, error = ?err, "message delivery failed");
-                        jobs::fail(&self.db, job, failure, &err.to_string()).await
-                    }
-                }
+                        (failure, err.to_string())
+                    })
             }
-            other => {
-                let message = format!("no handler for job kind `{other}`");
-                tracing::error!(job_id = %job.id, kind = other, "unknown job kind");
-                jobs::fail(&self.db, job, Failure::Permanent, &message).await
+        };
+        match outcome {
+            Ok(what) => {
+                tracing::info!(job_id = %job.id, org_id = %job.org_id, outcome = %what, "job done");
+                jobs::complete(&self.db, job).await
+            }
+            Err((failure, error)) => {
+                tracing::warn!(job_id = %job.id, org_id = %job.org_id, attempt = job.attempts, ?failure, %error, "job failed");
+                jobs::fail(&self.db, job, failure, &error).await
             }
         }
     }
@@ -89,7 +79,7 @@ impl Worker {
     /// Applies due escalation timeouts, then runs every job that is due now; returns how many
     /// jobs ran.
     pub async fn drain(&self) -> Result<usize, store::StoreError> {
-        let expired = squad::decisions::expire_due(&self.db).await?;
+        let expired = ops::escalations::expire_due(&self.db).await?;
         if expired > 0 {
             tracing::info!(expired, "escalation timeouts applied");
         }

@@ -7,12 +7,15 @@
 pub mod catalog;
 mod email;
 mod ids;
+pub mod jobs;
 mod names;
 mod password;
 pub mod pipeline;
 pub mod policy;
 mod role;
 pub mod schedule;
+pub mod setup;
+pub mod squad;
 
 pub use email::{Email, EmailError};
 pub use ids::{ApiKeyId, CustomerId, IdError, LeadId, MessageId, OrgId, ServiceId, TechnicianId, UserId};

@@ -30,10 +30,6 @@ impl Role {
             other => Err(RoleError(other.chars().take(32).collect())),
         }
     }
-
-    pub const fn can_manage_api_keys(self) -> bool {
-        matches!(self, Self::Owner)
-    }
 }
 
 impl fmt::Display for Role {

@@ -6,75 +6,7 @@ use serde_json::json;
 
 use crate::model::{InferenceSettings, ToolSpec};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AgentName {
-    LeadResponse,
-    Scheduler,
-    Invoice,
-}
-
-impl AgentName {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::LeadResponse => "lead_response",
-            Self::Scheduler => "scheduler",
-            Self::Invoice => "invoice",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "lead_response" => Some(Self::LeadResponse),
-            "scheduler" => Some(Self::Scheduler),
-            "invoice" => Some(Self::Invoice),
-            _ => None,
-        }
-    }
-}
-
-/// What a run is for. The agent reads it as a trusted line of its opening message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Task {
-    /// A new inquiry: qualify, reply, schedule.
-    #[default]
-    Inquiry,
-    /// The customer wrote again about a booked appointment: move it, cancel it, or pass it on.
-    CustomerFollowUp,
-    /// The job is done: bill it.
-    Billing,
-    /// A sent invoice is due: check whether it is paid and remind the customer if not.
-    PaymentFollowUp,
-}
-
-impl Task {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Inquiry => "inquiry",
-            Self::CustomerFollowUp => "customer_follow_up",
-            Self::Billing => "billing",
-            Self::PaymentFollowUp => "payment_follow_up",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        [Self::Inquiry, Self::CustomerFollowUp, Self::Billing, Self::PaymentFollowUp]
-            .into_iter()
-            .find(|t| t.as_str() == value)
-    }
-
-    pub const fn describe(self) -> &'static str {
-        match self {
-            Self::Inquiry => "a new inquiry to answer, qualify and schedule",
-            Self::CustomerFollowUp => {
-                "the customer wrote again about their booked appointment; the newest message is last"
-            }
-            Self::Billing => "the appointment is completed; invoice it",
-            Self::PaymentFollowUp => "a sent invoice is due; check the payment and remind the customer if unpaid",
-        }
-    }
-}
+pub use domain::squad::{AgentName, Task};
 
 /// A prompt file: a `version:` line, a `---` line, then the text.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,6 @@
 //! channel is [`RecordOnly`]: the message is recorded and marked delivered to nobody, honestly.
 
 use async_trait::async_trait;
-use domain::MessageId;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use store::side_effects::{self, Entry};
@@ -60,7 +59,7 @@ impl Channel for RecordOnly {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeliverError {
-    #[error("the job payload has no message id: {0}")]
+    #[error("the message cannot be delivered: {0}")]
     Payload(String),
     #[error(transparent)]
     Delivery(#[from] DeliveryError),
@@ -83,12 +82,9 @@ pub async fn deliver_message(
     db: &Db,
     scope: &TenantScope,
     channel: &dyn Channel,
-    payload: &Value,
+    job: &domain::jobs::DeliverMessage,
 ) -> Result<Delivered, DeliverError> {
-    let id = payload["message_id"]
-        .as_str()
-        .and_then(|s| MessageId::parse(s).ok())
-        .ok_or_else(|| DeliverError::Payload(payload.to_string()))?;
+    let id = job.message_id;
     let key = format!("message:{id}");
     let mut tx = TenantTx::begin(db, scope).await?;
     let Some((lead_id, message)) = leads::message(&mut tx, id).await? else {

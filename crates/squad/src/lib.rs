@@ -11,11 +11,9 @@
 pub mod agents;
 pub mod channels;
 pub mod conversation;
-pub mod decisions;
 pub mod demo;
 pub mod eval;
 pub mod facts;
-pub mod intake;
 pub mod model;
 pub mod offline;
 pub mod payments;

@@ -1,6 +1,6 @@
 //! Per-org API keys. Only a SHA-256 of the key is stored; the key itself is shown once.
 
-use domain::{ApiKeyId, OrgId, UserId};
+use domain::{ApiKeyId, OrgId, Role, UserId};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
@@ -20,19 +20,22 @@ pub struct ApiKeyRow {
     pub id: ApiKeyId,
     pub name: String,
     pub prefix: String,
+    /// What the key may do: `owner` or `staff` rights within its org.
+    pub role: Role,
     pub created_by: Option<UserId>,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, name, prefix, created_by, created_at, last_used_at, revoked_at";
+const COLUMNS: &str = "id, name, prefix, role, created_by, created_at, last_used_at, revoked_at";
 
 fn from_row(row: &AnyRow) -> Result<ApiKeyRow, StoreError> {
     Ok(ApiKeyRow {
         id: ApiKeyId::from_uuid(uuid(row, "id")?),
         name: text(row, "name")?,
         prefix: text(row, "prefix")?,
+        role: Role::parse(&text(row, "role")?).map_err(StoreError::corrupt)?,
         created_by: opt_uuid(row, "created_by")?.map(UserId::from_uuid),
         created_at: int(row, "created_at")?,
         last_used_at: opt_int(row, "last_used_at")?,
@@ -44,13 +47,14 @@ pub(crate) async fn insert_on(
     conn: &mut sqlx::AnyConnection,
     org: &str,
     new: &NewApiKey,
+    role: Role,
     created_by: Option<UserId>,
 ) -> Result<ApiKeyRow, StoreError> {
     let id = ApiKeyId::from_uuid(new_id());
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO api_keys (id, org_id, name, prefix, key_hash, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO api_keys (id, org_id, name, prefix, key_hash, created_by, created_at, role)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(id.to_string())
     .bind(org)
@@ -59,12 +63,14 @@ pub(crate) async fn insert_on(
     .bind(&new.key_hash)
     .bind(created_by.map(|u| u.to_string()))
     .bind(now)
+    .bind(role.as_str())
     .execute(conn)
     .await?;
     Ok(ApiKeyRow {
         id,
         name: new.name.clone(),
         prefix: new.prefix.clone(),
+        role,
         created_by,
         created_at: now,
         last_used_at: None,
@@ -72,10 +78,10 @@ pub(crate) async fn insert_on(
     })
 }
 
-pub async fn insert(tx: &mut TenantTx, new: &NewApiKey) -> Result<ApiKeyRow, StoreError> {
+pub async fn insert(tx: &mut TenantTx, new: &NewApiKey, role: Role) -> Result<ApiKeyRow, StoreError> {
     let org = tx.org().to_owned();
     let created_by = tx.scope().user_id();
-    insert_on(tx.conn(), &org, new, created_by).await
+    insert_on(tx.conn(), &org, new, role, created_by).await
 }
 
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<ApiKeyRow>, StoreError> {
@@ -99,19 +105,44 @@ pub async fn revoke(tx: &mut TenantTx, id: ApiKeyId) -> Result<Option<ApiKeyRow>
     row.as_ref().map(from_row).transpose()
 }
 
-/// Resolves a presented key (by hash) to its org, if the key exists and is not revoked.
-pub async fn authenticate(tx: &mut AuthTx, key_hash: &str) -> Result<Option<(ApiKeyId, OrgId)>, StoreError> {
-    let row = sqlx::query("SELECT id, org_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+/// A key that is in use: who it is and what it may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActiveKey {
+    pub id: ApiKeyId,
+    pub org_id: OrgId,
+    pub role: Role,
+}
+
+fn active(row: &AnyRow) -> Result<ActiveKey, StoreError> {
+    Ok(ActiveKey {
+        id: ApiKeyId::from_uuid(uuid(row, "id")?),
+        org_id: OrgId::from_uuid(uuid(row, "org_id")?),
+        role: Role::parse(&text(row, "role")?).map_err(StoreError::corrupt)?,
+    })
+}
+
+/// The key an access token was minted from, if it is still not revoked: a token dies with its key.
+pub async fn still_active(tx: &mut AuthTx, id: ApiKeyId, org: OrgId) -> Result<Option<ActiveKey>, StoreError> {
+    let row = sqlx::query("SELECT id, org_id, role FROM api_keys WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL")
+        .bind(id.to_string())
+        .bind(org.to_string())
+        .fetch_optional(tx.conn())
+        .await?;
+    row.as_ref().map(active).transpose()
+}
+
+/// Resolves a presented key (by hash) to its org and role, if the key exists and is not revoked.
+pub async fn authenticate(tx: &mut AuthTx, key_hash: &str) -> Result<Option<ActiveKey>, StoreError> {
+    let row = sqlx::query("SELECT id, org_id, role FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
         .bind(key_hash)
         .fetch_optional(tx.conn())
         .await?;
     let Some(row) = row else { return Ok(None) };
-    let id = ApiKeyId::from_uuid(uuid(&row, "id")?);
-    let org_id = OrgId::from_uuid(uuid(&row, "org_id")?);
+    let key = active(&row)?;
     sqlx::query("UPDATE api_keys SET last_used_at = $2 WHERE id = $1")
-        .bind(id.to_string())
+        .bind(key.id.to_string())
         .bind(now_ms())
         .execute(tx.conn())
         .await?;
-    Ok(Some((id, org_id)))
+    Ok(Some(key))
 }

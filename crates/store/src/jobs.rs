@@ -6,6 +6,7 @@
 //! select uses `FOR UPDATE SKIP LOCKED`; on SQLite it runs in a `BEGIN IMMEDIATE` transaction that
 //! holds the single write lock. Either way two workers never get the same job.
 
+use domain::jobs::Job;
 use domain::{OrgId, Role};
 use sqlx::any::AnyRow;
 
@@ -14,8 +15,7 @@ use crate::{new_id, now_ms, Backend, Db, StoreError, TenantScope, TenantTx};
 
 #[derive(Debug, Clone)]
 pub struct NewJob {
-    pub kind: String,
-    pub payload: serde_json::Value,
+    pub job: Job,
     /// Unix ms; `None` runs as soon as possible.
     pub run_at: Option<i64>,
     pub max_attempts: i64,
@@ -27,8 +27,7 @@ pub struct NewJob {
 pub struct ClaimedJob {
     pub id: String,
     pub org_id: OrgId,
-    pub kind: String,
-    pub payload: serde_json::Value,
+    pub job: Job,
     /// Including this attempt.
     pub attempts: i64,
     pub max_attempts: i64,
@@ -68,7 +67,7 @@ pub async fn enqueue(tx: &mut TenantTx, job: &NewJob) -> Result<String, StoreErr
     let org = tx.org().to_owned();
     let now = now_ms();
     let id = new_id().to_string();
-    let payload = serde_json::to_string(&job.payload).map_err(StoreError::corrupt)?;
+    let (kind, payload) = stored_form(&job.job)?;
     sqlx::query(
         "INSERT INTO jobs (id, org_id, kind, payload, status, attempts, max_attempts, run_at, idempotency_key,
                            created_at, updated_at)
@@ -77,7 +76,7 @@ pub async fn enqueue(tx: &mut TenantTx, job: &NewJob) -> Result<String, StoreErr
     )
     .bind(&id)
     .bind(&org)
-    .bind(&job.kind)
+    .bind(kind)
     .bind(payload)
     .bind(job.max_attempts)
     .bind(job.run_at.unwrap_or(now))
@@ -102,17 +101,38 @@ async fn worker_tx(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, Sto
     Ok(tx)
 }
 
-fn claimed(row: &AnyRow) -> Result<ClaimedJob, StoreError> {
-    let payload = text(row, "payload")?;
-    Ok(ClaimedJob {
-        id: text(row, "id")?,
-        org_id: OrgId::from_uuid(uuid(row, "org_id")?),
-        kind: text(row, "kind")?,
-        payload: serde_json::from_str(&payload).map_err(|e| StoreError::corrupt(format!("job payload: {e}")))?,
-        attempts: int(row, "attempts")?,
-        max_attempts: int(row, "max_attempts")?,
-        idempotency_key: text(row, "idempotency_key")?,
-    })
+/// A job as its `kind` and `payload` columns.
+fn stored_form(job: &Job) -> Result<(String, String), StoreError> {
+    let value = serde_json::to_value(job).map_err(StoreError::corrupt)?;
+    let kind = value["kind"].as_str().ok_or_else(|| StoreError::corrupt("a job without a kind"))?.to_owned();
+    Ok((kind, value["payload"].to_string()))
+}
+
+/// The job a row holds; an unknown kind or a payload that does not fit it is an error naming why.
+fn read_job(kind: &str, payload: &str) -> Result<Job, String> {
+    let payload: serde_json::Value = serde_json::from_str(payload).map_err(|e| format!("payload is not JSON: {e}"))?;
+    serde_json::from_value(serde_json::json!({ "kind": kind, "payload": payload }))
+        .map_err(|e| format!("not a valid `{kind}` job: {e}"))
+}
+
+/// A claimed row: its job, or why it could not be read.
+fn claimed(row: &AnyRow) -> Result<(String, Result<ClaimedJob, String>), StoreError> {
+    let id = text(row, "id")?;
+    let job = match read_job(&text(row, "kind")?, &text(row, "payload")?) {
+        Ok(job) => job,
+        Err(why) => return Ok((id, Err(why))),
+    };
+    Ok((
+        id.clone(),
+        Ok(ClaimedJob {
+            id,
+            org_id: OrgId::from_uuid(uuid(row, "org_id")?),
+            job,
+            attempts: int(row, "attempts")?,
+            max_attempts: int(row, "max_attempts")?,
+            idempotency_key: text(row, "idempotency_key")?,
+        }),
+    ))
 }
 
 /// Claims the oldest due job, or a running one whose lease expired (its worker died), for
@@ -133,7 +153,14 @@ pub async fn claim(db: &Db, lease_ms: i64) -> Result<Option<ClaimedJob>, StoreEr
         let row = sqlx::query(&sql).bind(now).bind(now + lease_ms).fetch_optional(&mut *tx).await?;
         tx.commit().await?;
         let Some(row) = row else { return Ok(None) };
-        let job = claimed(&row)?;
+        let job = match claimed(&row)? {
+            (_, Ok(job)) => job,
+            (id, Err(why)) => {
+                tracing::error!(job_id = %id, reason = %why, "unreadable job moved to dead");
+                finish(db, &id, "dead", None, Some(&format!("unreadable job {id}: {why}"))).await?;
+                continue;
+            }
+        };
         if job.attempts <= job.max_attempts {
             return Ok(Some(job));
         }

@@ -298,8 +298,7 @@ pub async fn insert_message(tx: &mut TenantTx, new: &NewMessage) -> Result<Messa
         crate::jobs::enqueue(
             tx,
             &crate::jobs::NewJob {
-                kind: "deliver_message".to_owned(),
-                payload: serde_json::json!({ "message_id": id }),
+                job: domain::jobs::Job::DeliverMessage(domain::jobs::DeliverMessage { message_id: id }),
                 run_at: None,
                 max_attempts: 10,
                 idempotency_key: format!("deliver:{id}"),

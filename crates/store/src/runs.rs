@@ -1,6 +1,7 @@
 //! Agent runs and their steps. Each step is committed before the next starts: it is the run's
 //! checkpoint, its audit log and the owner's live view in one row.
 
+use domain::squad::{AgentName, RunStatus, Task};
 use domain::LeadId;
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -12,22 +13,31 @@ use crate::{new_id, now_ms, StoreError, TenantTx};
 pub struct RunRow {
     pub id: String,
     pub lead_id: String,
-    pub current_agent: String,
-    pub task: String,
-    pub status: String,
+    pub current_agent: AgentName,
+    pub task: Task,
+    pub status: RunStatus,
     pub handoffs: i64,
     pub turns: i64,
     pub cost_micros: i64,
     pub started_at: i64,
 }
 
+/// A stored name read back into its type; an unknown name is corrupt data, named with its run.
+fn stored<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    let raw = text(row, col)?;
+    parse(&raw).ok_or_else(|| {
+        let id = text(row, "id").unwrap_or_default();
+        StoreError::corrupt(format!("run {id}: unknown {col} `{raw}`"))
+    })
+}
+
 fn run_from_row(row: &AnyRow) -> Result<RunRow, StoreError> {
     Ok(RunRow {
         id: text(row, "id")?,
         lead_id: text(row, "lead_id")?,
-        current_agent: text(row, "current_agent")?,
-        task: text(row, "task")?,
-        status: text(row, "status")?,
+        current_agent: stored(row, "current_agent", AgentName::parse)?,
+        task: stored(row, "task", Task::parse)?,
+        status: stored(row, "status", RunStatus::parse)?,
         handoffs: int(row, "handoffs")?,
         turns: int(row, "turns")?,
         cost_micros: int(row, "cost_micros")?,
@@ -40,21 +50,22 @@ pub async fn get_or_start(
     tx: &mut TenantTx,
     id: &str,
     lead: LeadId,
-    agent: &str,
-    task: &str,
+    agent: AgentName,
+    task: Task,
 ) -> Result<RunRow, StoreError> {
     let org = tx.org().to_owned();
     let now = now_ms();
     sqlx::query(
         "INSERT INTO agent_runs (id, org_id, lead_id, current_agent, status, started_at, updated_at, task)
-         VALUES ($1, $2, $3, $4, 'running', $5, $5, $6) ON CONFLICT (id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $7, $5, $5, $6) ON CONFLICT (id) DO NOTHING",
     )
     .bind(id)
     .bind(&org)
     .bind(lead.to_string())
-    .bind(agent)
+    .bind(agent.as_str())
     .bind(now)
-    .bind(task)
+    .bind(task.as_str())
+    .bind(RunStatus::Running.as_str())
     .execute(tx.conn())
     .await?;
     get(tx, id).await?.ok_or_else(|| StoreError::corrupt("a started run vanished"))
@@ -74,9 +85,9 @@ pub async fn get(tx: &mut TenantTx, id: &str) -> Result<Option<RunRow>, StoreErr
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct RunUpdate<'a> {
-    pub current_agent: Option<&'a str>,
-    pub status: Option<&'a str>,
+pub struct RunUpdate {
+    pub current_agent: Option<AgentName>,
+    pub status: Option<RunStatus>,
     pub add_handoffs: i64,
     pub add_turns: i64,
     pub add_input_tokens: i64,
@@ -85,7 +96,7 @@ pub struct RunUpdate<'a> {
     pub finished: bool,
 }
 
-pub async fn update(tx: &mut TenantTx, id: &str, change: &RunUpdate<'_>) -> Result<(), StoreError> {
+pub async fn update(tx: &mut TenantTx, id: &str, change: &RunUpdate) -> Result<(), StoreError> {
     let org = tx.org().to_owned();
     let now = now_ms();
     sqlx::query(
@@ -97,8 +108,8 @@ pub async fn update(tx: &mut TenantTx, id: &str, change: &RunUpdate<'_>) -> Resu
     )
     .bind(&org)
     .bind(id)
-    .bind(change.current_agent)
-    .bind(change.status)
+    .bind(change.current_agent.map(AgentName::as_str))
+    .bind(change.status.map(RunStatus::as_str))
     .bind(change.add_handoffs)
     .bind(change.add_turns)
     .bind(change.add_input_tokens)
@@ -193,11 +204,12 @@ pub async fn steps(tx: &mut TenantTx, run_id: &str) -> Result<Vec<Step>, StoreEr
 pub async fn another_running(tx: &mut TenantTx, lead: LeadId, except: &str) -> Result<bool, StoreError> {
     let org = tx.org().to_owned();
     let row = sqlx::query(
-        "SELECT 1 AS one FROM agent_runs WHERE org_id = $1 AND lead_id = $2 AND id <> $3 AND status = 'running' LIMIT 1",
+        "SELECT 1 AS one FROM agent_runs WHERE org_id = $1 AND lead_id = $2 AND id <> $3 AND status = $4 LIMIT 1",
     )
     .bind(&org)
     .bind(lead.to_string())
     .bind(except)
+    .bind(RunStatus::Running.as_str())
     .fetch_optional(tx.conn())
     .await?;
     Ok(row.is_some())

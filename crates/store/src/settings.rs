@@ -5,7 +5,7 @@ use domain::schedule::{TimeZone, WeeklyHours};
 use sqlx::any::AnyRow;
 
 use crate::rows::{int, text};
-use crate::{now_ms, StoreError, TenantTx};
+use crate::{now_ms, Backend, StoreError, TenantTx};
 
 fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> Result<T, StoreError> {
     serde_json::from_str(&text(row, col)?).map_err(|e| StoreError::corrupt(format!("column {col}: {e}")))
@@ -15,17 +15,29 @@ fn to_json(value: &impl serde::Serialize) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(StoreError::corrupt)
 }
 
+const SELECT: &str =
+    "SELECT time_zone, weekly_hours, holidays, service_area, booking_buffer_minutes, reminder_offsets_minutes,
+            tone, currency, tax_rate_bps, payment_terms_days, run_budget_micros, daily_budget_micros,
+            invoice_approval_above_cents, policies
+     FROM business_settings WHERE org_id = $1";
+
 pub async fn get(tx: &mut TenantTx) -> Result<BusinessSettings, StoreError> {
+    read(tx, SELECT).await
+}
+
+/// The settings, locked until the transaction ends, for a read-change-write: a concurrent change
+/// of another section waits and then reads this one's result instead of overwriting it. (SQLite
+/// transactions already hold the database's single write lock from their start.)
+pub async fn get_for_update(tx: &mut TenantTx) -> Result<BusinessSettings, StoreError> {
+    match tx.backend() {
+        Backend::Postgres => read(tx, &format!("{SELECT} FOR UPDATE")).await,
+        Backend::Sqlite => read(tx, SELECT).await,
+    }
+}
+
+async fn read(tx: &mut TenantTx, sql: &str) -> Result<BusinessSettings, StoreError> {
     let org = tx.org().to_owned();
-    let row = sqlx::query(
-        "SELECT time_zone, weekly_hours, holidays, service_area, booking_buffer_minutes, reminder_offsets_minutes,
-                tone, currency, tax_rate_bps, payment_terms_days, run_budget_micros, daily_budget_micros,
-                invoice_approval_above_cents, policies
-         FROM business_settings WHERE org_id = $1",
-    )
-    .bind(&org)
-    .fetch_one(tx.conn())
-    .await?;
+    let row = sqlx::query(sql).bind(&org).fetch_one(tx.conn()).await?;
     Ok(BusinessSettings {
         time_zone: TimeZone::parse(&text(&row, "time_zone")?).map_err(StoreError::corrupt)?,
         weekly_hours: json::<WeeklyHours>(&row, "weekly_hours")?,

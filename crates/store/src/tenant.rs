@@ -1,4 +1,4 @@
-use domain::{OrgId, Role, UserId};
+use domain::{ApiKeyId, OrgId, Role, UserId};
 use sqlx::{Any, Transaction};
 
 use crate::{Backend, Db, StoreError};
@@ -11,13 +11,24 @@ use crate::{Backend, Db, StoreError};
 pub struct TenantScope {
     org_id: OrgId,
     user_id: Option<UserId>,
+    api_key_id: Option<ApiKeyId>,
     role: Role,
 }
 
 impl TenantScope {
     /// Call only after verifying a credential that belongs to `org_id`.
     pub fn from_verified_credential(org_id: OrgId, user_id: Option<UserId>, role: Role) -> Self {
-        Self { org_id, user_id, role }
+        Self { org_id, user_id, api_key_id: None, role }
+    }
+
+    /// Call only after verifying API key `key` (or a token minted from it) of `org_id`.
+    pub fn from_verified_api_key(org_id: OrgId, key: ApiKeyId, role: Role) -> Self {
+        Self { org_id, user_id: None, api_key_id: Some(key), role }
+    }
+
+    /// The API key acting, when no person is.
+    pub fn api_key_id(&self) -> Option<ApiKeyId> {
+        self.api_key_id
     }
 
     pub fn org_id(&self) -> OrgId {
@@ -41,6 +52,7 @@ pub struct TenantTx {
     tx: Transaction<'static, Any>,
     scope: TenantScope,
     org: String,
+    backend: Backend,
 }
 
 impl TenantTx {
@@ -50,11 +62,15 @@ impl TenantTx {
         if db.backend() == Backend::Postgres {
             sqlx::query("SELECT set_config('app.org_id', $1, true)").bind(&org).execute(&mut *tx).await?;
         }
-        Ok(Self { tx, scope: scope.clone(), org })
+        Ok(Self { tx, scope: scope.clone(), org, backend: db.backend() })
     }
 
     pub fn scope(&self) -> &TenantScope {
         &self.scope
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The org id as stored, for binding.

@@ -4,15 +4,15 @@ use app::state::ServerState;
 use auth::context::{AuthCtx, Credential};
 use auth::jwt::Audience;
 use axum::extract::FromRequestParts;
-use domain::{ApiKeyId, Role};
+use domain::ApiKeyId;
 use http::request::Parts;
 use store::{api_keys, AuthTx, TenantScope};
 
 use super::ApiError;
 
-/// The verified caller of an API route. An API key is created by an owner and acts with owner
-/// rights within its org (like a payment provider's secret key); it cannot manage API keys, which
-/// only a logged-in owner can.
+/// The verified caller of an API route. An API key is created by an owner and acts with the role
+/// the owner gave it (owner or staff) within its org; it cannot manage API keys, which only a
+/// logged-in owner can. An access token acts as its key does now: revoking the key ends it.
 #[derive(Debug, Clone)]
 pub struct ApiAuth(pub AuthCtx);
 
@@ -32,10 +32,10 @@ impl FromRequestParts<ServerState> for ApiAuth {
             let mut tx = AuthTx::begin(&state.db).await?;
             let found = api_keys::authenticate(&mut tx, &auth::api_key::hash(presented)).await?;
             tx.commit().await?;
-            let (key_id, org_id) = found.ok_or(ApiError::Unauthenticated)?;
+            let key = found.ok_or(ApiError::Unauthenticated)?;
             AuthCtx {
-                scope: TenantScope::from_verified_credential(org_id, None, Role::Owner),
-                credential: Credential::ApiKey(key_id),
+                scope: TenantScope::from_verified_api_key(key.org_id, key.id, key.role),
+                credential: Credential::ApiKey(key.id),
             }
         } else {
             let claims = state.keys.verify(presented, Audience::Api).map_err(|err| {
@@ -43,9 +43,13 @@ impl FromRequestParts<ServerState> for ApiAuth {
                 ApiError::Unauthenticated
             })?;
             let key_id = ApiKeyId::parse(&claims.sub).map_err(|_| ApiError::Unauthenticated)?;
+            let mut tx = AuthTx::begin(&state.db).await?;
+            let key = api_keys::still_active(&mut tx, key_id, claims.org).await?;
+            tx.commit().await?;
+            let key = key.ok_or(ApiError::Unauthenticated)?;
             AuthCtx {
-                scope: TenantScope::from_verified_credential(claims.org, None, Role::Owner),
-                credential: Credential::ApiToken(key_id),
+                scope: TenantScope::from_verified_api_key(key.org_id, key.id, key.role),
+                credential: Credential::ApiToken(key.id),
             }
         };
         tracing::Span::current().record("org_id", tracing::field::display(ctx.scope.org_id()));

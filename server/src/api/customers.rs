@@ -56,7 +56,10 @@ fn parse_email(raw: Option<String>) -> Result<Option<Email>, ApiError> {
 }
 
 fn parse_phone(raw: Option<String>) -> Result<Option<String>, ApiError> {
-    Ok(raw.filter(|p| !p.trim().is_empty()).map(|p| domain::catalog::parse_phone(&p)).transpose()?)
+    raw.filter(|p| !p.trim().is_empty())
+        .map(|p| domain::catalog::parse_phone(&p))
+        .transpose()
+        .map_err(|e| ApiError::Validation { field: Some(e.field), message: e.message })
 }
 
 fn parse_text(field: &str, raw: Option<String>, max: usize) -> Result<Option<String>, ApiError> {
@@ -92,9 +95,7 @@ pub async fn create_customer(
         postal_code: parse_text("postal_code", body.postal_code, 16)?,
         notes: parse_notes(body.notes)?,
     };
-    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
-    let row = customers::insert(&mut tx, &new).await?;
-    tx.commit().await?;
+    let row = ops::customers::create(&state.db, &ctx.scope, &new).await?;
     Ok((StatusCode::CREATED, Json(row)))
 }
 
@@ -140,10 +141,7 @@ pub async fn update_customer(
         postal_code: body.postal_code.map(|p| parse_text("postal_code", p, 16)).transpose()?,
         notes: body.notes.map(parse_notes).transpose()?,
     };
-    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
-    let row = customers::update(&mut tx, id, &patch).await?;
-    tx.commit().await?;
-    row.map(Json).ok_or(ApiError::NotFound)
+    Ok(Json(ops::customers::update(&state.db, &ctx.scope, id, &patch).await?))
 }
 
 pub async fn delete_customer(
@@ -151,15 +149,8 @@ pub async fn delete_customer(
     ApiAuth(ctx): ApiAuth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = parse_id(&id)?;
-    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
-    let deleted = customers::delete(&mut tx, id).await?;
-    tx.commit().await?;
-    if deleted {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound)
-    }
+    ops::customers::delete(&state.db, &ctx.scope, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[cfg(test)]

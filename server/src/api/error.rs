@@ -59,6 +59,19 @@ impl From<store::StoreError> for ApiError {
     }
 }
 
+impl From<ops::OpsError> for ApiError {
+    fn from(err: ops::OpsError) -> Self {
+        use ops::OpsError;
+        match err {
+            OpsError::Forbidden => Self::Forbidden,
+            OpsError::NotFound => Self::NotFound,
+            OpsError::Validation { field, message } => Self::Validation { field: Some(field), message },
+            OpsError::Conflict { message, .. } => Self::Conflict(message),
+            OpsError::Store(cause) => Self::internal(cause),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();

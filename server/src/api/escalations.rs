@@ -12,7 +12,6 @@ use store::TenantTx;
 
 use super::json::ApiJson;
 use super::{ApiAuth, ApiError};
-use squad::decisions::{self, DecidedBy, DecisionError};
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
@@ -47,18 +46,7 @@ pub async fn decide(
     Path(id): Path<String>,
     ApiJson(decision): ApiJson<Decision>,
 ) -> Result<Json<Value>, ApiError> {
-    let note = decisions::clean_note(decision.note)
-        .map_err(|_| ApiError::validation("note", format!("at most {} characters", decisions::MAX_NOTE_CHARS)))?;
-    let by = DecidedBy::Person(ctx.scope.user_id());
-    let outcome = decisions::apply(&state.db, &ctx.scope, &id, decision.approve, note.as_deref(), by).await.map_err(
-        |e| match e {
-            DecisionError::NotFound => ApiError::NotFound,
-            DecisionError::AlreadyDecided(status) => {
-                ApiError::Conflict(format!("this escalation was already {status}"))
-            }
-            DecisionError::Store(err) => err.into(),
-        },
-    )?;
+    let outcome = ops::escalations::decide(&state.db, &ctx.scope, &id, decision.approve, decision.note).await?;
     let status = if decision.approve { "approved" } else { "rejected" };
     Ok(Json(json!({ "id": id, "status": status, "outcome": outcome })))
 }

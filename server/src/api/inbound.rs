@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::json::ApiJson;
 use super::{ApiAuth, ApiError};
-use squad::intake::{self, Inquiry};
+use ops::inbound::{self, Inquiry};
 
 /// The most text one inquiry may carry: enough for a long email, bounded for the model's sake.
 pub const MAX_BODY_CHARS: usize = 20_000;
@@ -97,7 +97,7 @@ pub async fn post_inbound(
     ApiJson(request): ApiJson<InboundRequest>,
 ) -> Result<(StatusCode, Json<InboundAccepted>), ApiError> {
     let inquiry = validate(request)?;
-    let accepted = intake::accept(&state.db, &ctx.scope, &inquiry).await?;
+    let accepted = inbound::accept(&state.db, &ctx.scope, &inquiry).await?;
     tracing::info!(
         org_id = %ctx.scope.org_id(),
         lead_id = %accepted.lead_id,

@@ -44,12 +44,6 @@ pub async fn delete_memory(
     ApiAuth(ctx): ApiAuth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
-    let deleted = memories::delete(&mut tx, &id).await?;
-    tx.commit().await?;
-    if deleted {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound)
-    }
+    ops::memory::forget(&state.db, &ctx.scope, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

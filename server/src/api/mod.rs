@@ -2,6 +2,7 @@
 //! access token>`; cookies are never accepted here, so these routes need no CSRF guard.
 
 mod appointments;
+mod audit;
 mod auth;
 mod catalog;
 mod customers;
@@ -27,6 +28,7 @@ pub use events::stream_events_for_session;
 pub fn router() -> Router<ServerState> {
     Router::new()
         .route("/me", get(me::get_me))
+        .route("/audit", get(audit::list_audit))
         .route("/tokens", post(tokens::create_token))
         .route("/customers", get(customers::list_customers).post(customers::create_customer))
         .route(

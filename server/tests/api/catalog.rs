@@ -12,6 +12,7 @@ on_both_backends!(
     services_crud_with_unique_names,
     technicians_crud_and_booked_ones_cannot_be_deleted,
     org_b_cannot_touch_org_a_catalog,
+    concurrent_saves_of_different_sections_keep_both,
 );
 
 fn valid_settings() -> Value {
@@ -244,4 +245,40 @@ async fn org_b_cannot_touch_org_a_catalog(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(fetched, service, "A's service is untouched");
+}
+
+/// Two people save different sections at the same moment, many times over: every save lands.
+/// (Without the row lock, PostgreSQL's read-change-write lets the later save overwrite the other.)
+async fn concurrent_saves_of_different_sections_keep_both(app: TestApp) {
+    use domain::Role;
+    use ops::Operation;
+    use store::TenantScope;
+
+    let org = app.create_org("Race Heating").await;
+    let scope = TenantScope::from_verified_credential(org.id, None, Role::Owner);
+    for round in 1..=15_i64 {
+        let tax = ops::settings::change(&app.db, &scope, Operation::ChangeBusinessDetails, "tax", None, |s| {
+            s.tax_rate_bps = round;
+            Ok(())
+        });
+        let buffer = ops::settings::change(&app.db, &scope, Operation::ChangeBusinessDetails, "buffer", None, |s| {
+            s.booking_buffer_minutes = round;
+            Ok(())
+        });
+        let threshold =
+            ops::settings::change(&app.db, &scope, Operation::ChangeInvoiceThreshold, "threshold", None, |s| {
+                s.invoice_approval_above_cents = round * 100;
+                Ok(())
+            });
+        let (tax, buffer, threshold) = tokio::join!(tax, buffer, threshold);
+        tax.unwrap();
+        buffer.unwrap();
+        threshold.unwrap();
+        let saved: Value = app.api_json("/api/v1/settings", &org.api_key).await;
+        assert_eq!(
+            (&saved["tax_rate_bps"], &saved["booking_buffer_minutes"], &saved["invoice_approval_above_cents"]),
+            (&json!(round), &json!(round), &json!(round * 100)),
+            "round {round}: every concurrent save kept"
+        );
+    }
 }

@@ -20,7 +20,7 @@ on_both_backends!(
     approval_rules_are_validated_saved_and_leave_other_orgs_alone,
 );
 
-async fn post_json(app: &TestApp, path: &str, body: &Value) -> (u16, Value) {
+pub(crate) async fn post_json(app: &TestApp, path: &str, body: &Value) -> (u16, Value) {
     let response = app.client.post(app.url(path)).headers(app.same_origin()).json(body).send().await.expect("request");
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
@@ -30,7 +30,7 @@ async fn step(app: &TestApp) -> String {
     get(app, "/api/setup").await.1["step"].as_str().unwrap().to_owned()
 }
 
-fn week(mon_open: &str, mon_close: &str) -> Value {
+pub(crate) fn week(mon_open: &str, mon_close: &str) -> Value {
     let days: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
         .iter()
         .map(|d| {

@@ -26,6 +26,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub client: reqwest::Client,
+    /// The served instance's worker task (running only when its settings enable the worker).
+    pub worker: server::supervisor::WorkerControl,
     admin_url: String,
     _guard: Arc<DbGuard>,
 }
@@ -106,8 +108,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         ));
     }
 
-    let (address, db) = serve(&server_settings(&url)).await;
-    Some(TestApp { address, db, backend, client: browser(), admin_url, _guard: Arc::new(guard) })
+    let (address, db, worker) = serve(&server_settings(&url)).await;
+    Some(TestApp { address, db, backend, client: browser(), worker, admin_url, _guard: Arc::new(guard) })
 }
 
 /// The test configuration on the database at `url`, serving on a free port.
@@ -121,13 +123,14 @@ fn server_settings(url: &str) -> Settings {
     settings
 }
 
-/// Builds and starts a server; its address and database.
-async fn serve(settings: &Settings) -> (String, Db) {
+/// Builds and starts a server; its address, database and worker handle.
+async fn serve(settings: &Settings) -> (String, Db, server::supervisor::WorkerControl) {
     let application = Application::build(settings).await.expect("build application");
     let address = format!("http://{}", application.local_addr().expect("local addr"));
     let db = application.state().db.clone();
+    let worker = application.worker_control();
     tokio::spawn(application.run_until_stopped());
-    (address, db)
+    (address, db, worker)
 }
 
 /// A browser's HTTP client: its own cookie jar, redirects not followed.
@@ -176,6 +179,7 @@ impl TestApp {
             db: self.db.clone(),
             backend: self.backend,
             client: browser(),
+            worker: self.worker.clone(),
             admin_url: self.admin_url.clone(),
             _guard: self._guard.clone(),
         }
@@ -186,8 +190,8 @@ impl TestApp {
     pub async fn serve_with(&self, change: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = server_settings(&self.admin_url);
         change(&mut settings);
-        let (address, db) = serve(&settings).await;
-        TestApp { address, db, client: browser(), admin_url: self.admin_url.clone(), ..self.new_browser() }
+        let (address, db, worker) = serve(&settings).await;
+        TestApp { address, db, worker, client: browser(), admin_url: self.admin_url.clone(), ..self.new_browser() }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -223,6 +227,16 @@ impl TestApp {
 
     pub async fn log_in(&self, email: &str, password: &str) -> reqwest::Response {
         self.post_form("/api/auth/login", &[("email", email), ("password", password)]).await
+    }
+
+    /// A new API key of `org` with `role`, as its owner would create it; the key itself.
+    pub async fn api_key_with_role(&self, org: &Org, role: domain::Role) -> String {
+        let key = auth::api_key::generate(&format!("{role} key"));
+        let owner = store::TenantScope::from_verified_credential(org.id, None, domain::Role::Owner);
+        let mut tx = store::TenantTx::begin(&self.db, &owner).await.expect("begin");
+        store::api_keys::insert(&mut tx, &key.record, role).await.expect("insert key");
+        tx.commit().await.expect("commit");
+        key.plaintext
     }
 
     pub async fn api(&self, method: reqwest::Method, path: &str, key: &str) -> reqwest::RequestBuilder {

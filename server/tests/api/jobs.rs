@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use serde_json::json;
+use domain::jobs::{Job, SendReminder};
 use store::jobs::{self, Failure, NewJob};
 use store::{now_ms, TenantScope, TenantTx};
 
@@ -15,6 +15,7 @@ on_both_backends!(
     concurrent_workers_never_claim_the_same_job,
     failures_retry_with_backoff_then_die,
     a_dead_worker_s_job_is_claimed_again_after_its_lease,
+    an_unreadable_job_row_goes_dead_naming_its_id,
 );
 
 fn scope(org: &Org) -> TenantScope {
@@ -23,8 +24,7 @@ fn scope(org: &Org) -> TenantScope {
 
 fn job(key: &str) -> NewJob {
     NewJob {
-        kind: "test".into(),
-        payload: json!({ "key": key }),
+        job: Job::SendReminder(SendReminder { appointment_id: key.into(), minutes_before: 60 }),
         run_at: None,
         max_attempts: 3,
         idempotency_key: key.into(),
@@ -51,7 +51,7 @@ async fn jobs_are_enqueued_with_the_business_write_or_not_at_all(app: TestApp) {
     assert_eq!(claimed.id, first);
     assert_eq!(claimed.org_id, org.id);
     assert_eq!(claimed.attempts, 1);
-    assert_eq!(claimed.payload["key"], "once");
+    assert_eq!(claimed.job, job("once").job, "the job comes back as it was enqueued");
     assert!(jobs::claim(&app.db, 30_000).await.unwrap().is_none(), "the other job is not due yet");
     jobs::complete(&app.db, &claimed).await.unwrap();
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM jobs WHERE status = 'done'").await, 1);
@@ -141,4 +141,22 @@ async fn a_dead_worker_s_job_is_claimed_again_after_its_lease(app: TestApp) {
     app.admin_execute(&format!("UPDATE jobs SET attempts = 3, locked_until = 1 WHERE id = '{}'", first.id)).await;
     assert!(jobs::claim(&app.db, 60_000).await.unwrap().is_none());
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM jobs WHERE status = 'dead'").await, 1);
+}
+
+async fn an_unreadable_job_row_goes_dead_naming_its_id(app: TestApp) {
+    let org = app.create_org("Acme Heating").await;
+    let mut tx = TenantTx::begin(&app.db, &scope(&org)).await.unwrap();
+    let unknown = jobs::enqueue(&mut tx, &job("unknown-kind")).await.unwrap();
+    let malformed = jobs::enqueue(&mut tx, &job("malformed")).await.unwrap();
+    let fine = jobs::enqueue(&mut tx, &job("fine")).await.unwrap();
+    tx.commit().await.unwrap();
+    app.admin_execute(&format!("UPDATE jobs SET kind = 'launch_rocket' WHERE id = '{unknown}'")).await;
+    app.admin_execute(&format!("UPDATE jobs SET payload = '{{\"appointment\": 1}}' WHERE id = '{malformed}'")).await;
+
+    let claimed = jobs::claim(&app.db, 30_000).await.unwrap().expect("the readable job");
+    assert_eq!(claimed.id, fine, "unreadable rows are set aside, never run with defaults");
+    for id in [&unknown, &malformed] {
+        let sql = format!("SELECT COUNT(*) FROM jobs WHERE id = '{id}' AND status = 'dead' AND last_error LIKE 'unreadable job {id}:%'");
+        assert_eq!(app.admin_count(&sql).await, 1, "{id} is dead and its error names it");
+    }
 }

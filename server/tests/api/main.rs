@@ -5,6 +5,7 @@
 mod helpers;
 
 mod api_auth;
+mod audit;
 mod bedrock;
 mod catalog;
 mod customers;
@@ -18,6 +19,7 @@ mod models;
 mod ops;
 mod pages;
 mod payments;
+mod permissions;
 mod sessions;
 mod squad;
 mod team;

@@ -6,6 +6,7 @@ on_both_backends!(
     metrics_count_requests_by_route,
     unknown_api_routes_answer_json_404,
     org_create_prints_an_org_and_a_working_key,
+    a_killed_worker_is_unready_counted_and_back,
 );
 
 async fn org_create_prints_an_org_and_a_working_key(app: TestApp) {
@@ -127,4 +128,53 @@ async fn the_openapi_document_matches_the_routes(app: TestApp) {
     for route in source.split(".route(\"").skip(1).filter_map(|rest| rest.split('"').next()) {
         assert!(paths.contains_key(route), "{route} is served but not documented");
     }
+}
+
+async fn readiness(app: &TestApp) -> (u16, serde_json::Value) {
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    (ready.status().as_u16(), ready.json().await.unwrap())
+}
+
+/// Polls `/readyz` until it reports `worker`, for at most ten seconds.
+async fn wait_for_worker(app: &TestApp, worker: &str) -> (u16, serde_json::Value) {
+    for _ in 0..1000 {
+        let (status, body) = readiness(app).await;
+        if body["worker"] == worker {
+            return (status, body);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the worker never became {worker}");
+}
+
+async fn a_killed_worker_is_unready_counted_and_back(app: TestApp) {
+    let (status, body) = readiness(&app).await;
+    assert_eq!((status, &body["worker"]), (200, &serde_json::json!("disabled")), "tests drain the queue themselves");
+
+    let served = app
+        .serve_with(|s| {
+            s.worker.enabled = true;
+            s.worker.poll_ms = 20;
+            s.worker.restart_backoff_ms = 1500;
+        })
+        .await;
+    assert_eq!(wait_for_worker(&served, "running").await.0, 200);
+    assert!(served.worker.kill(), "a worker task was running");
+    let (status, body) = wait_for_worker(&served, "restarting").await;
+    assert_eq!((status, &body["status"]), (503, &serde_json::json!("unavailable")), "no worker, not ready");
+    let metrics = served.client.get(served.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("opsquad_worker_deaths_total"), "the death is counted: {metrics}");
+    assert_eq!(wait_for_worker(&served, "running").await.0, 200, "restarted after its backoff");
+
+    // The restarted worker drains the queue: an inquiry gets its reply without anyone draining.
+    let org = served.create_org("Supervised Heating").await;
+    let lead = crate::squad::inbound(&served, &org.api_key, crate::squad::furnace("back@example.com")).await;
+    for _ in 0..500 {
+        let view = crate::squad::lead(&served, &org.api_key, &lead).await;
+        if view["stage"] != "new" {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the restarted worker never ran the inquiry");
 }

@@ -13,9 +13,9 @@ pub use tools::{send_reminder, service_openings};
 use std::collections::HashSet;
 use std::time::Instant;
 
+use domain::jobs::RunSquad;
 use domain::pipeline::{Stage, WaitingOn};
-use domain::LeadId;
-use serde::Deserialize;
+use domain::squad::RunStatus;
 use serde_json::{json, Value};
 use store::jobs::ClaimedJob;
 use store::leads::{self, LeadRow};
@@ -56,7 +56,7 @@ fn utc_day() -> String {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("the job payload is not a run_squad payload: {0}")]
+    #[error("the run cannot go on: {0}")]
     Payload(String),
     #[error("database error")]
     Store(#[from] StoreError),
@@ -83,23 +83,9 @@ pub struct Squad<'a> {
     pub limits: Limits,
 }
 
-#[derive(Debug, Deserialize)]
-struct RunPayload {
-    lead_id: LeadId,
-    /// Set when a person approved an escalated lead: scheduling resumes without re-qualifying.
-    #[serde(default)]
-    start_with: Option<AgentName>,
-    /// Set when a person decided on a parked run's approval: that run continues.
-    #[serde(default)]
-    resume_run: Option<String>,
-    /// Set for runs that are not about the lead's newest message (a payment follow-up).
-    #[serde(default)]
-    task: Option<Task>,
-}
-
 /// Which agent starts a new run, and for what; `None` when the lead's stage is one only a person
 /// should act on (the owner gets a follow-up escalation instead).
-fn route(payload: &RunPayload, stage: Stage) -> Option<(AgentName, Task)> {
+fn route(payload: &RunSquad, stage: Stage) -> Option<(AgentName, Task)> {
     match (payload.task, payload.start_with) {
         (Some(Task::PaymentFollowUp), _) => {
             matches!(stage, Stage::Invoiced | Stage::Paid).then_some((AgentName::Invoice, Task::PaymentFollowUp))
@@ -118,9 +104,7 @@ fn route(payload: &RunPayload, stage: Stage) -> Option<(AgentName, Task)> {
 
 /// Runs (or resumes) the squad for the job's lead; returns the run's final or parked status.
 #[tracing::instrument(skip_all, fields(job_id = %job.id, org_id = %job.org_id))]
-pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, RunError> {
-    let payload: RunPayload =
-        serde_json::from_value(job.payload.clone()).map_err(|e| RunError::Payload(e.to_string()))?;
+pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) -> Result<RunStatus, RunError> {
     let scope = job.scope();
     let run_id = payload.resume_run.as_deref().unwrap_or(job.id.as_str());
     loop {
@@ -128,10 +112,10 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
         let lead = leads::get(&mut tx, payload.lead_id)
             .await?
             .ok_or_else(|| RunError::Payload("the lead no longer exists".into()))?;
-        let route = route(&payload, lead.stage);
+        let route = route(payload, lead.stage);
         let (first_agent, task) = route.unwrap_or((AgentName::LeadResponse, Task::Inquiry));
-        let run = runs::get_or_start(&mut tx, run_id, payload.lead_id, first_agent.as_str(), task.as_str()).await?;
-        let task = Task::parse(&run.task).unwrap_or_default();
+        let run = runs::get_or_start(&mut tx, run_id, payload.lead_id, first_agent, task).await?;
+        let task = run.task;
         let steps = runs::steps(&mut tx, run_id).await?;
         let conversation = leads::messages(&mut tx, payload.lead_id).await?;
         let memory: Vec<String> = memories::for_customer(&mut tx, lead.customer_id, 10)
@@ -149,13 +133,14 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
         let spent_today = runs::spent_on(&mut tx, &utc_day()).await?;
         let org = store::settings::get(&mut tx).await?;
         tx.commit().await?;
-        if run.status == "waiting_approval" && payload.resume_run.is_some() {
+        if run.status == RunStatus::WaitingApproval && payload.resume_run.is_some() {
             let mut tx = TenantTx::begin(squad.db, &scope).await?;
-            runs::update(&mut tx, run_id, &RunUpdate { status: Some("running"), ..RunUpdate::default() }).await?;
+            runs::update(&mut tx, run_id, &RunUpdate { status: Some(RunStatus::Running), ..RunUpdate::default() })
+                .await?;
             tx.commit().await?;
             continue;
         }
-        if run.status != "running" {
+        if run.status != RunStatus::Running {
             return Ok(run.status);
         }
         if busy {
@@ -169,8 +154,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
             leads::set_stage(&mut tx, lead.id, Stage::Scheduling, WaitingOn::None).await?;
             tx.commit().await?;
         }
-        let agent = AgentName::parse(&run.current_agent)
-            .ok_or_else(|| RunError::Payload(format!("unknown agent {}", run.current_agent)))?;
+        let agent = run.current_agent;
         if lead.human_takeover {
             return finish(
                 squad.db,
@@ -178,7 +162,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
                 run_id,
                 agent,
                 &lead,
-                "done",
+                RunStatus::Done,
                 json!({ "note": "the owner took over this conversation" }),
             )
             .await;
@@ -193,7 +177,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob) -> Result<String, Ru
                 if let tools::Executed::Parked =
                     tools::execute(squad, &scope, run_id, agent, &lead, id, name, input).await?
                 {
-                    return Ok("waiting_approval".to_owned());
+                    return Ok(RunStatus::WaitingApproval);
                 }
                 continue;
             }
@@ -349,19 +333,21 @@ async fn end_of_turn(
     task: Task,
     lead: &LeadRow,
     steps: &[Step],
-) -> Result<String, RunError> {
+) -> Result<RunStatus, RunError> {
     // An approval that was asked for and granted is not an escalation of the run's outcome.
     let escalated = steps.iter().any(|s| s.kind == "escalation" && s.payload.get("approval_for").is_none());
     let succeeded =
         |tool: &str| steps.iter().any(|s| s.payload["tool"] == json!(tool) && s.payload["is_error"] == json!(false));
     let status = match (agent, task) {
-        _ if escalated => "escalated",
-        (AgentName::LeadResponse, _) => "done",
-        (AgentName::Scheduler, _) if succeeded("cancel") => "done",
-        (AgentName::Scheduler, _) if succeeded("book_appointment") || succeeded("reschedule") => "waiting_completion",
-        (AgentName::Invoice, Task::PaymentFollowUp) if succeeded("check_payment") => "done",
-        (AgentName::Invoice, _) if succeeded("send_invoice") => "waiting_customer",
-        (AgentName::Scheduler | AgentName::Invoice, _) => "escalated",
+        _ if escalated => RunStatus::Escalated,
+        (AgentName::LeadResponse, _) => RunStatus::Done,
+        (AgentName::Scheduler, _) if succeeded("cancel") => RunStatus::Done,
+        (AgentName::Scheduler, _) if succeeded("book_appointment") || succeeded("reschedule") => {
+            RunStatus::WaitingCompletion
+        }
+        (AgentName::Invoice, Task::PaymentFollowUp) if succeeded("check_payment") => RunStatus::Done,
+        (AgentName::Invoice, _) if succeeded("send_invoice") => RunStatus::WaitingCustomer,
+        (AgentName::Scheduler | AgentName::Invoice, _) => RunStatus::Escalated,
     };
     let tools: Vec<&str> = steps
         .iter()
@@ -378,9 +364,9 @@ async fn finish(
     run_id: &str,
     agent: AgentName,
     lead: &LeadRow,
-    status: &str,
+    status: RunStatus,
     note: Value,
-) -> Result<String, RunError> {
+) -> Result<RunStatus, RunError> {
     let mut tx = TenantTx::begin(db, scope).await?;
     let current = leads::get(&mut tx, lead.id).await?;
     let summary = format!(
@@ -410,11 +396,11 @@ async fn finish(
         &NewStep { kind: "note", agent: agent.as_str(), payload: note, ..NewStep::default() },
     )
     .await?;
-    let terminal = !status.starts_with("waiting_");
+    let terminal = status.is_finished();
     runs::update(&mut tx, run_id, &RunUpdate { status: Some(status), finished: terminal, ..RunUpdate::default() })
         .await?;
     tx.commit().await?;
-    Ok(status.to_owned())
+    Ok(status)
 }
 
 /// How a run ends in a person's hands.
@@ -438,7 +424,7 @@ async fn escalate_run(
     agent: AgentName,
     lead: &LeadRow,
     escalation: RunEscalation<'_>,
-) -> Result<String, RunError> {
+) -> Result<RunStatus, RunError> {
     let mut tx = TenantTx::begin(db, scope).await?;
     let id = escalations::insert(
         &mut tx,
@@ -471,16 +457,20 @@ async fn escalate_run(
         &NewStep { kind: "escalation", agent: agent.as_str(), payload, ..NewStep::default() },
     )
     .await?;
-    runs::update(&mut tx, run_id, &RunUpdate { status: Some("escalated"), finished: true, ..RunUpdate::default() })
-        .await?;
+    runs::update(
+        &mut tx,
+        run_id,
+        &RunUpdate { status: Some(RunStatus::Escalated), finished: true, ..RunUpdate::default() },
+    )
+    .await?;
     tx.commit().await?;
     tracing::warn!(kind = escalation.kind, agent = agent.as_str(), "run handed to a person");
-    Ok("escalated".to_owned())
+    Ok(RunStatus::Escalated)
 }
 
 /// A new message on a lead that is already booked (or further along, or with a person): the
 /// squad does not start over; the owner reads it and decides.
-async fn follow_up(db: &Db, scope: &TenantScope, run_id: &str, lead: &LeadRow) -> Result<String, RunError> {
+async fn follow_up(db: &Db, scope: &TenantScope, run_id: &str, lead: &LeadRow) -> Result<RunStatus, RunError> {
     let reason = format!("The customer wrote again about a lead that is {}.", lead.stage);
     let escalation = RunEscalation {
         kind: "follow_up",
@@ -500,7 +490,7 @@ async fn escalate_refusal(
     agent: AgentName,
     lead: &LeadRow,
     refusal: &str,
-) -> Result<String, RunError> {
+) -> Result<RunStatus, RunError> {
     let reason = format!("The AI model refused the request, so this lead needs a person: {refusal}");
     let escalation = RunEscalation {
         kind: "model",
@@ -521,7 +511,7 @@ async fn escalate_limit(
     lead: &LeadRow,
     limit: &str,
     reason: &str,
-) -> Result<String, RunError> {
+) -> Result<RunStatus, RunError> {
     let issue = format!("{} hit the {limit} limit: {reason}", agent.as_str());
     let escalation = RunEscalation {
         kind: "limit",

@@ -1,7 +1,9 @@
 //! Tool execution: checked against the agent's tool set, run in the tenant's transaction together
 //! with the step that records it.
 
+use domain::jobs::{Job, RunSquad, SendReminder};
 use domain::pipeline::{Stage, WaitingOn};
+use domain::squad::RunStatus;
 use domain::TechnicianId;
 use serde_json::{json, Value};
 use store::leads::{self, LeadRow, NewMessage, QualificationUpdate};
@@ -68,8 +70,12 @@ pub(super) async fn execute(
                 },
             )
             .await?;
-            runs::update(&mut tx, run_id, &RunUpdate { status: Some("waiting_approval"), ..RunUpdate::default() })
-                .await?;
+            runs::update(
+                &mut tx,
+                run_id,
+                &RunUpdate { status: Some(RunStatus::WaitingApproval), ..RunUpdate::default() },
+            )
+            .await?;
             tx.commit().await?;
             tracing::info!(tool = name, agent = agent.as_str(), "tool call waits for approval");
             return Ok(Executed::Parked);
@@ -499,7 +505,7 @@ async fn handoff(
     runs::update(
         tx,
         run_id,
-        &RunUpdate { current_agent: Some(AgentName::Scheduler.as_str()), add_handoffs: 1, ..RunUpdate::default() },
+        &RunUpdate { current_agent: Some(AgentName::Scheduler), add_handoffs: 1, ..RunUpdate::default() },
     )
     .await?;
     let context = json!({
@@ -697,8 +703,10 @@ async fn schedule_reminders(tx: &mut TenantTx, appointment_id: &str, starts_at: 
         store::jobs::enqueue(
             tx,
             &store::jobs::NewJob {
-                kind: "send_reminder".to_owned(),
-                payload: json!({ "appointment_id": appointment_id, "minutes_before": minutes }),
+                job: Job::SendReminder(SendReminder {
+                    appointment_id: appointment_id.to_owned(),
+                    minutes_before: minutes,
+                }),
                 run_at: Some(run_at),
                 max_attempts: 5,
                 idempotency_key: format!("reminder:{appointment_id}:{minutes}"),
@@ -712,10 +720,8 @@ async fn schedule_reminders(tx: &mut TenantTx, appointment_id: &str, starts_at: 
 
 /// `send_reminder` jobs: reminds the customer of a still-booked appointment. Cancelled or
 /// completed appointments get no reminder. Returns whether a reminder was sent.
-pub async fn send_reminder(db: &store::Db, scope: &TenantScope, payload: &Value) -> Result<bool, StoreError> {
-    let Some(appointment_id) = payload["appointment_id"].as_str() else {
-        return Err(StoreError::Corrupt("a reminder job without an appointment".into()));
-    };
+pub async fn send_reminder(db: &store::Db, scope: &TenantScope, job: &SendReminder) -> Result<bool, StoreError> {
+    let appointment_id = job.appointment_id.as_str();
     let mut tx = TenantTx::begin(db, scope).await?;
     let Some(appointment) = appointments::get(&mut tx, appointment_id).await? else { return Ok(false) };
     if !matches!(appointment.status.as_str(), "scheduled" | "confirmed") {
@@ -874,8 +880,7 @@ async fn send_invoice(squad: &Squad<'_>, tx: &mut TenantTx, lead: &LeadRow, inpu
         store::jobs::enqueue(
             tx,
             &store::jobs::NewJob {
-                kind: "run_squad".to_owned(),
-                payload: json!({ "lead_id": lead.id, "task": Task::PaymentFollowUp }),
+                job: Job::RunSquad(RunSquad { task: Some(Task::PaymentFollowUp), ..RunSquad::for_lead(lead.id) }),
                 run_at: Some(due + days * 86_400_000),
                 max_attempts: 8,
                 idempotency_key: format!("payment_follow_up:{}:{n}", invoice.id),

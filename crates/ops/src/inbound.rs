@@ -1,14 +1,19 @@
 //! Accepting an inquiry: one transaction that stores the message, finds or creates the customer
 //! and their open lead, and queues the squad's run — so an accepted inquiry is never lost and
-//! never half-recorded. Used by `POST /api/v1/inbound` and by the benchmark.
+//! never half-recorded. Used by `POST /api/v1/inbound`, the dashboard's test inquiry and the
+//! benchmark.
 
+use domain::jobs::{Job, RunSquad};
 use domain::pipeline::Channel;
 use domain::{Email, LeadId, MessageId, PersonName};
 use serde_json::json;
 use store::customers::{self, NewCustomer};
 use store::jobs::{self, NewJob};
 use store::leads::{self, Author, Direction, NewMessage};
-use store::{Db, StoreError, TenantScope, TenantTx};
+use store::{audit, Db, TenantScope, TenantTx};
+
+use crate::permissions::{require, Operation};
+use crate::OpsError;
 
 /// A validated inquiry.
 #[derive(Debug, Clone)]
@@ -42,7 +47,8 @@ pub fn postal_code(address: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-pub async fn accept(db: &Db, scope: &TenantScope, inquiry: &Inquiry) -> Result<Accepted, StoreError> {
+pub async fn accept(db: &Db, scope: &TenantScope, inquiry: &Inquiry) -> Result<Accepted, OpsError> {
+    require(scope, Operation::AcceptInquiry)?;
     let mut tx = TenantTx::begin(db, scope).await?;
     let customer = match customers::find_by_contact(&mut tx, inquiry.email.as_ref(), inquiry.phone.as_deref()).await? {
         Some(existing) => existing.id,
@@ -80,14 +86,15 @@ pub async fn accept(db: &Db, scope: &TenantScope, inquiry: &Inquiry) -> Result<A
     jobs::enqueue(
         &mut tx,
         &NewJob {
-            kind: "run_squad".to_owned(),
-            payload: json!({ "lead_id": lead_id, "message_id": message_id }),
+            job: Job::RunSquad(RunSquad { message_id: Some(message_id), ..RunSquad::for_lead(lead_id) }),
             run_at: None,
             max_attempts: 8,
             idempotency_key: format!("inbound:{message_id}"),
         },
     )
     .await?;
+    let entry = json!({ "lead_id": lead_id, "message_id": message_id, "channel": inquiry.channel.as_str(), "continued": continued });
+    audit::record(&mut tx, &format!("inquiry accepted ({})", inquiry.channel.as_str()), &entry).await?;
     tx.commit().await?;
     Ok(Accepted { lead_id, message_id, continued })
 }

@@ -1,0 +1,81 @@
+//! Every kind of background job and its payload. The queue stores a job as its `kind` and its
+//! `payload`; this enum is the one mapping between the two and the types the worker runs, so a
+//! job is written and read through the same type and an unknown or malformed row is an error.
+
+use serde::{Deserialize, Serialize};
+
+use crate::squad::{AgentName, Task};
+use crate::{LeadId, MessageId};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
+pub enum Job {
+    /// Run (or resume) the squad for a lead.
+    RunSquad(RunSquad),
+    /// Remind a customer of a booked appointment.
+    SendReminder(SendReminder),
+    /// Send one recorded outbound message through its channel.
+    DeliverMessage(DeliverMessage),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSquad {
+    pub lead_id: LeadId,
+    /// The inbound message that started the run, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<MessageId>,
+    /// Set when a person approved an escalated lead or completed a job: that agent starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_with: Option<AgentName>,
+    /// Set when a person decided on a parked run's approval: that run continues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_run: Option<String>,
+    /// Set for runs that are not about the lead's newest message (a payment follow-up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<Task>,
+}
+
+impl RunSquad {
+    /// A run about the lead's current state, with nothing else specified.
+    pub const fn for_lead(lead_id: LeadId) -> Self {
+        Self { lead_id, message_id: None, start_with: None, resume_run: None, task: None }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendReminder {
+    pub appointment_id: String,
+    pub minutes_before: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverMessage {
+    pub message_id: MessageId,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_is_stored_as_its_kind_and_payload() {
+        let lead = LeadId::parse("018f4f52-3f4a-7c3e-9d55-1b2c3d4e5f60").unwrap();
+        let job = Job::RunSquad(RunSquad { start_with: Some(AgentName::Invoice), ..RunSquad::for_lead(lead) });
+        let value = serde_json::to_value(&job).unwrap();
+        assert_eq!(value["kind"], "run_squad");
+        assert_eq!(value["payload"]["start_with"], "invoice");
+        assert!(value["payload"].get("resume_run").is_none());
+        assert_eq!(serde_json::from_value::<Job>(value).unwrap(), job);
+    }
+
+    #[test]
+    fn unknown_kinds_and_malformed_payloads_are_errors() {
+        let unknown = serde_json::json!({ "kind": "launch_rocket", "payload": {} });
+        assert!(serde_json::from_value::<Job>(unknown).is_err());
+        let malformed = serde_json::json!({ "kind": "send_reminder", "payload": { "appointment": "a" } });
+        assert!(serde_json::from_value::<Job>(malformed).is_err());
+    }
+}

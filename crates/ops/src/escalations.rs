@@ -1,0 +1,177 @@
+//! Deciding an escalation: what happens to the lead and its run. Shared by a person's decision
+//! (the approvals inbox, `POST /api/v1/escalations/{id}/decision`) and the timeout fallback the
+//! worker applies. Deciding an `approval` — an action a guardrail parked for the owner — is the
+//! owner's; staff decide the others.
+
+use domain::jobs::{Job, RunSquad};
+use domain::pipeline::{Stage, WaitingOn};
+use domain::squad::AgentName;
+use domain::LeadId;
+use serde_json::json;
+use store::escalations::{self, EscalationRow};
+use store::jobs::{self, NewJob};
+use store::{audit, leads, Db, StoreError, TenantScope, TenantTx};
+
+use crate::permissions::{require, Operation};
+use crate::OpsError;
+
+/// The longest note a person may leave with a decision, in characters.
+pub const MAX_NOTE_CHARS: usize = 1000;
+
+/// A decision's note, trimmed (`None` when blank); `Err` when it is longer than [`MAX_NOTE_CHARS`].
+pub fn clean_note(note: Option<String>) -> Result<Option<String>, NoteTooLong> {
+    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        return Err(NoteTooLong);
+    }
+    Ok(note)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoteTooLong;
+
+/// Who decided and how it is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DecidedBy {
+    /// The scope's user (or API key).
+    Person,
+    /// Nobody decided in time; the kind's fallback was applied (recorded as `expired`).
+    Timeout,
+}
+
+/// What a decision did to the lead and its run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The parked run or the lead's scheduling carries on.
+    Resumed,
+    /// The parked run learns the answer was no.
+    Declined,
+    /// The lead is closed.
+    Closed,
+    /// Nothing for the squad to do; a person has it in hand.
+    Acknowledged,
+}
+
+impl Outcome {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Resumed => "resumed",
+            Self::Declined => "declined",
+            Self::Closed => "closed",
+            Self::Acknowledged => "acknowledged",
+        }
+    }
+}
+
+/// The operation deciding this escalation is.
+pub fn operation_for(escalation: &EscalationRow) -> Operation {
+    if escalation.kind == "approval" {
+        Operation::DecideApproval
+    } else {
+        Operation::DecideEscalation
+    }
+}
+
+/// A person approves or rejects escalation `id` with an optional note.
+pub async fn decide(
+    db: &Db,
+    scope: &TenantScope,
+    id: &str,
+    approve: bool,
+    note: Option<String>,
+) -> Result<Outcome, OpsError> {
+    let note = clean_note(note)
+        .map_err(|_| OpsError::validation("note", format!("Keep the note under {MAX_NOTE_CHARS} characters.")))?;
+    apply(db, scope, id, approve, note.as_deref(), DecidedBy::Person).await
+}
+
+/// Records the decision once, with its audit entry, and applies it:
+/// - an approval a parked run asked for: the run resumes and learns the answer (`resumed`/`declined`);
+/// - approving a qualified, unbooked lead: scheduling resumes (`resumed`);
+/// - approving anything else: the owner has it in hand (`acknowledged`);
+/// - rejecting: an unbooked lead is closed (`closed`), a booked one just acknowledged.
+async fn apply(
+    db: &Db,
+    scope: &TenantScope,
+    id: &str,
+    approve: bool,
+    note: Option<&str>,
+    by: DecidedBy,
+) -> Result<Outcome, OpsError> {
+    let mut tx = TenantTx::begin(db, scope).await?;
+    let escalation = escalations::get(&mut tx, id).await?.ok_or(OpsError::NotFound)?;
+    if by == DecidedBy::Person {
+        require(scope, operation_for(&escalation))?;
+    }
+    let (status, user) = match by {
+        DecidedBy::Person => (if approve { "approved" } else { "rejected" }, scope.user_id()),
+        DecidedBy::Timeout => ("expired", None),
+    };
+    if !escalations::decide_as(&mut tx, id, status, note, user).await? {
+        return Err(OpsError::conflict_on("decision", format!("This escalation was already {}.", escalation.status)));
+    }
+    let lead_id = LeadId::parse(&escalation.lead_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let resume = |run: RunSquad| NewJob {
+        job: Job::RunSquad(run),
+        run_at: None,
+        max_attempts: 8,
+        idempotency_key: format!("decision:{id}"),
+    };
+    let outcome = if let (Some(run_id), "approval") = (escalation.run_id.as_deref(), escalation.kind.as_str()) {
+        leads::set_waiting_on(&mut tx, lead_id, WaitingOn::None).await?;
+        let run = RunSquad { resume_run: Some(run_id.to_owned()), ..RunSquad::for_lead(lead_id) };
+        jobs::enqueue(&mut tx, &resume(run)).await?;
+        if approve {
+            Outcome::Resumed
+        } else {
+            Outcome::Declined
+        }
+    } else {
+        let lead = leads::get(&mut tx, lead_id).await?.ok_or(OpsError::NotFound)?;
+        let resumable = matches!(lead.stage, Stage::Escalated | Stage::Qualifying | Stage::Scheduling)
+            && lead.score.is_some_and(|s| s >= 4)
+            && lead.service_id.is_some();
+        let finished = matches!(lead.stage, Stage::Booked | Stage::Completed | Stage::Invoiced | Stage::Paid);
+        match (approve, resumable, finished) {
+            (true, true, _) => {
+                leads::set_stage(&mut tx, lead_id, Stage::Qualifying, WaitingOn::None).await?;
+                let run = RunSquad { start_with: Some(AgentName::Scheduler), ..RunSquad::for_lead(lead_id) };
+                jobs::enqueue(&mut tx, &resume(run)).await?;
+                Outcome::Resumed
+            }
+            (true, false, _) | (false, _, true) => {
+                leads::set_waiting_on(&mut tx, lead_id, WaitingOn::None).await?;
+                Outcome::Acknowledged
+            }
+            (false, _, false) => {
+                leads::set_stage(&mut tx, lead_id, Stage::Disqualified, WaitingOn::None).await?;
+                Outcome::Closed
+            }
+        }
+    };
+    let action = format!("escalation {status}: {}", escalation.kind);
+    let entry = json!({ "id": id, "lead_id": lead_id, "kind": escalation.kind, "note": note, "outcome": outcome });
+    audit::record(&mut tx, &action, &entry).await?;
+    tx.commit().await?;
+    tracing::info!(org_id = %scope.org_id(), escalation_id = %id, approve, outcome = outcome.as_str(), "escalation decided");
+    Ok(outcome)
+}
+
+/// Applies the fallback to every escalation past its timeout; returns how many.
+pub async fn expire_due(db: &Db) -> Result<usize, StoreError> {
+    let due = escalations::due_for_timeout(db, 100).await?;
+    let mut applied = 0;
+    for (org, id, policy) in due {
+        // The worker acts for the org that owns the row it just read.
+        let scope = TenantScope::from_verified_credential(org, None, domain::Role::Owner);
+        let approve = policy == "approve";
+        let note = format!("No decision within the time limit; applied the fallback: {policy}.");
+        match apply(db, &scope, &id, approve, Some(&note), DecidedBy::Timeout).await {
+            Ok(_) | Err(OpsError::Conflict { .. } | OpsError::NotFound) => applied += 1,
+            Err(OpsError::Store(err)) => return Err(err),
+            Err(other) => return Err(StoreError::Corrupt(format!("escalation {id} could not time out: {other}"))),
+        }
+    }
+    Ok(applied)
+}

@@ -1,0 +1,139 @@
+//! Who may do what: the one table of operations and the least role each needs. Both the REST API
+//! and the dashboard go through the operations in this crate, which check it first.
+
+use domain::Role;
+use store::TenantScope;
+
+use crate::OpsError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// Name, time zone, hours, holidays, service area, booking buffer, reminders, tax, terms.
+    ChangeBusinessDetails,
+    /// What the squad may spend per run and per day.
+    ChangeBudgets,
+    /// Above which total an invoice waits for a person.
+    ChangeInvoiceThreshold,
+    /// Guardrails and what happens to an escalation nobody decides.
+    ChangeGuardrails,
+    /// Which model each agent thinks with.
+    ChangeModels,
+    EditPriceList,
+    EditTechnicians,
+    EditCustomers,
+    /// Move the onboarding wizard on.
+    MoveSetupStep,
+    /// Put an inquiry in front of the squad (API, test inquiry).
+    AcceptInquiry,
+    /// Decide an escalation of any kind but `approval`.
+    DecideEscalation,
+    /// Decide an `approval` escalation: a guardrail parked the squad's action for the owner.
+    DecideApproval,
+    CompleteAppointment,
+    RecordPayment,
+    TakeOverConversation,
+    ReplyToCustomer,
+    ForgetMemory,
+    ManageTeam,
+    ManageApiKeys,
+    ManageIntegrations,
+    ReadAuditLog,
+}
+
+impl Operation {
+    pub const ALL: [Self; 21] = [
+        Self::ChangeBusinessDetails,
+        Self::ChangeBudgets,
+        Self::ChangeInvoiceThreshold,
+        Self::ChangeGuardrails,
+        Self::ChangeModels,
+        Self::EditPriceList,
+        Self::EditTechnicians,
+        Self::EditCustomers,
+        Self::MoveSetupStep,
+        Self::AcceptInquiry,
+        Self::DecideEscalation,
+        Self::DecideApproval,
+        Self::CompleteAppointment,
+        Self::RecordPayment,
+        Self::TakeOverConversation,
+        Self::ReplyToCustomer,
+        Self::ForgetMemory,
+        Self::ManageTeam,
+        Self::ManageApiKeys,
+        Self::ManageIntegrations,
+        Self::ReadAuditLog,
+    ];
+
+    /// The least role that may perform the operation. Owner-only: whatever decides what the squad
+    /// may spend or do with customers' money, and who can act for the business.
+    pub const fn least_role(self) -> Role {
+        match self {
+            Self::ChangeBudgets
+            | Self::ChangeInvoiceThreshold
+            | Self::ChangeGuardrails
+            | Self::ChangeModels
+            | Self::DecideApproval
+            | Self::ManageTeam
+            | Self::ManageApiKeys
+            | Self::ManageIntegrations
+            | Self::ReadAuditLog => Role::Owner,
+            Self::ChangeBusinessDetails
+            | Self::EditPriceList
+            | Self::EditTechnicians
+            | Self::EditCustomers
+            | Self::MoveSetupStep
+            | Self::AcceptInquiry
+            | Self::DecideEscalation
+            | Self::CompleteAppointment
+            | Self::RecordPayment
+            | Self::TakeOverConversation
+            | Self::ReplyToCustomer
+            | Self::ForgetMemory => Role::Staff,
+        }
+    }
+
+    pub const fn allows(self, role: Role) -> bool {
+        match self.least_role() {
+            Role::Owner => matches!(role, Role::Owner),
+            Role::Staff => true,
+        }
+    }
+}
+
+/// `Forbidden` unless the scope's role may perform `operation`.
+pub fn require(scope: &TenantScope, operation: Operation) -> Result<(), OpsError> {
+    if operation.allows(scope.role()) {
+        Ok(())
+    } else {
+        tracing::info!(org_id = %scope.org_id(), role = %scope.role(), ?operation, "operation refused for this role");
+        Err(OpsError::Forbidden)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owners_may_do_everything_and_staff_not_what_governs_money_or_people() {
+        for op in Operation::ALL {
+            assert!(op.allows(Role::Owner), "{op:?}");
+        }
+        let owner_only: Vec<_> = Operation::ALL.into_iter().filter(|op| !op.allows(Role::Staff)).collect();
+        assert_eq!(
+            owner_only,
+            [
+                Operation::ChangeBudgets,
+                Operation::ChangeInvoiceThreshold,
+                Operation::ChangeGuardrails,
+                Operation::ChangeModels,
+                Operation::DecideApproval,
+                Operation::ManageTeam,
+                Operation::ManageApiKeys,
+                Operation::ManageIntegrations,
+                Operation::ReadAuditLog,
+            ]
+        );
+    }
+}
