@@ -35,7 +35,6 @@ pub struct PayView {
 
 #[cfg(feature = "ssr")]
 mod server {
-    use domain::Role;
     use store::{invoices, orgs, payments, settings, TenantScope, TenantTx};
 
     use super::{PayLine, PayView};
@@ -49,9 +48,8 @@ mod server {
             return Err(UiError::NotFound);
         }
         let hash = squad::payments::token_hash(token);
-        let (org, invoice_id) = payments::find_pay_link(db, &hash).await.map_err(internal)?.ok_or(UiError::NotFound)?;
-        // The link was verified by its hash: it may act for its org, on its invoice only.
-        Ok((TenantScope::from_verified_credential(org, None, Role::Staff), invoice_id))
+        let link = payments::find_pay_link(db, &hash).await.map_err(internal)?.ok_or(UiError::NotFound)?;
+        Ok((link.scope, link.invoice_id))
     }
 
     pub async fn view(token: &str) -> Result<PayView, UiError> {

@@ -11,7 +11,7 @@ use domain::pipeline::Channel;
 use domain::{Email, OrgId, PersonName, Role};
 use serde_json::{json, Value};
 use sqlx::{Connection, Row};
-use store::{technicians, Db, DbOptions, TenantScope, TenantTx};
+use store::{technicians, Db, DbOptions, Operator, TenantTx};
 
 use crate::cli::CliError;
 use crate::worker::Worker;
@@ -77,7 +77,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
     let db = Db::open(url, &options).await.map_err(other)?;
     let demo = crate::demo::seed(&db).await?;
     let org = OrgId::parse(&demo.org_id).map_err(other)?;
-    let scope = TenantScope::from_verified_credential(org, None, Role::Owner);
+    let scope = Operator::new("bench").act_for(org, None, Role::Owner);
 
     // Enough technicians that every lead can be booked within the search window.
     let mut tx = TenantTx::begin(&db, &scope).await.map_err(other)?;

@@ -11,7 +11,7 @@ use domain::{Email, OrgName, Password, Role};
 use rand::RngCore;
 use secrecy::ExposeSecret;
 use serde::Serialize;
-use store::{api_keys, services, sessions, settings, technicians, users, AuthTx, Db, DbOptions, TenantScope, TenantTx};
+use store::{api_keys, services, sessions, settings, technicians, users, AuthTx, Db, DbOptions, Operator, TenantTx};
 
 use crate::cli::CliError;
 use crate::config::Settings;
@@ -96,7 +96,7 @@ pub async fn seed(db: &Db) -> Result<DemoCredentials, CliError> {
             let owner = users::find_for_login(&mut tx, &email).await.map_err(other)?;
             tx.commit().await.map_err(other)?;
             let owner = owner.ok_or_else(|| CliError::Other(anyhow::anyhow!("the demo owner vanished")))?;
-            let scope = TenantScope::from_verified_credential(owner.org_id, Some(owner.user_id), Role::Owner);
+            let scope = Operator::new("demo").act_for(owner.org_id, Some(owner.user_id), Role::Owner);
             let hash = auth::password::hash(&parsed).await.map_err(|e| CliError::Other(e.into()))?;
             let mut tx = TenantTx::begin(db, &scope).await.map_err(other)?;
             users::set_password_hash(&mut tx, owner.user_id, &hash).await.map_err(other)?;

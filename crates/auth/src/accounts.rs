@@ -1,6 +1,6 @@
 //! Sign-up and log-in: the two ways a person gets a tenant scope.
 
-use domain::{Email, OrgName, Password, PersonName, Role};
+use domain::{Email, OrgName, Password, PersonName};
 use store::orgs::{self, CreateOrgError, CreatedOrg, NewOrgWithOwner};
 use store::{users, AuthTx, Db, StoreError, TenantScope};
 
@@ -56,14 +56,12 @@ pub async fn log_in(db: &Db, email: &str, candidate: &str) -> Result<TenantScope
     let stored = found.as_ref().map(|c| c.password_hash.clone());
     let verified = password::verify(stored, candidate).await?;
     match found {
-        Some(user) if verified && !user.disabled => {
-            Ok(TenantScope::from_verified_credential(user.org_id, Some(user.user_id), user.role))
-        }
+        Some(user) if verified && !user.disabled => Ok(user.scope_once_verified()),
         _ => Err(AccountError::InvalidCredentials),
     }
 }
 
 /// The scope for an org the operator CLI just created (it holds no credential of its own).
 pub fn operator_scope(created: &CreatedOrg) -> TenantScope {
-    TenantScope::from_verified_credential(created.org.id, Some(created.owner_id), Role::Owner)
+    created.owner_scope()
 }

@@ -162,11 +162,9 @@ async fn apply(
 pub async fn expire_due(db: &Db) -> Result<usize, StoreError> {
     let due = escalations::due_for_timeout(db, 100).await?;
     let mut applied = 0;
-    for (org, id, policy) in due {
-        // The worker acts for the org that owns the row it just read.
-        let scope = TenantScope::from_verified_credential(org, None, domain::Role::Owner);
-        let approve = policy == "approve";
-        let note = format!("No decision within the time limit; applied the fallback: {policy}.");
+    for store::escalations::DueEscalation { scope, id, fallback } in due {
+        let approve = fallback == "approve";
+        let note = format!("No decision within the time limit; applied the fallback: {fallback}.");
         match apply(db, &scope, &id, approve, Some(&note), DecidedBy::Timeout).await {
             Ok(_) | Err(OpsError::Conflict { .. } | OpsError::NotFound) => applied += 1,
             Err(OpsError::Store(err)) => return Err(err),

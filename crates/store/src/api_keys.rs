@@ -113,6 +113,13 @@ pub struct ActiveKey {
     pub role: Role,
 }
 
+impl ActiveKey {
+    /// The scope the key acts in.
+    pub fn scope(&self) -> crate::TenantScope {
+        crate::TenantScope::from_verified_api_key(self.org_id, self.id, self.role)
+    }
+}
+
 fn active(row: &AnyRow) -> Result<ActiveKey, StoreError> {
     Ok(ActiveKey {
         id: ApiKeyId::from_uuid(uuid(row, "id")?),

@@ -46,24 +46,35 @@ pub async fn insert(tx: &mut TenantTx, new: &NewEscalation<'_>) -> Result<String
 }
 
 /// Pending escalations past their timeout, across tenants: `(org_id, escalation_id, policy)`.
-pub async fn due_for_timeout(db: &crate::Db, limit: i64) -> Result<Vec<(domain::OrgId, String, String)>, StoreError> {
-    let mut tx = db.begin().await?;
-    if db.backend() == crate::Backend::Postgres {
-        sqlx::query("SELECT set_config('app.worker', 'on', true)").execute(&mut *tx).await?;
-    }
+/// A pending escalation past its timeout, with the scope of the org that owns it.
+#[derive(Debug, Clone)]
+pub struct DueEscalation {
+    /// The worker acts for the org that owns the row it just read.
+    pub scope: crate::TenantScope,
+    pub id: String,
+    /// `approve` or `reject`.
+    pub fallback: String,
+}
+
+pub async fn due_for_timeout(db: &crate::Db, limit: i64) -> Result<Vec<DueEscalation>, StoreError> {
+    let mut tx = crate::WorkerTx::begin(db).await?;
     let rows = sqlx::query(
         "SELECT org_id, id, timeout_policy FROM escalations
          WHERE status = 'pending' AND timeout_at IS NOT NULL AND timeout_at <= $1 ORDER BY timeout_at LIMIT $2",
     )
     .bind(now_ms())
     .bind(limit)
-    .fetch_all(&mut *tx)
+    .fetch_all(tx.conn())
     .await?;
     tx.commit().await?;
     rows.iter()
         .map(|r| {
             let org = domain::OrgId::parse(&text(r, "org_id")?).map_err(StoreError::corrupt)?;
-            Ok((org, text(r, "id")?, text(r, "timeout_policy")?))
+            Ok(DueEscalation {
+                scope: crate::TenantScope::from_verified_credential(org, None, domain::Role::Owner),
+                id: text(r, "id")?,
+                fallback: text(r, "timeout_policy")?,
+            })
         })
         .collect()
 }

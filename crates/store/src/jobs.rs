@@ -11,7 +11,7 @@ use domain::{OrgId, Role};
 use sqlx::any::AnyRow;
 
 use crate::rows::{int, opt_text, text, uuid};
-use crate::{new_id, now_ms, Backend, Db, StoreError, TenantScope, TenantTx};
+use crate::{new_id, now_ms, Backend, Db, StoreError, TenantScope, TenantTx, WorkerTx};
 
 #[derive(Debug, Clone)]
 pub struct NewJob {
@@ -92,15 +92,6 @@ pub async fn enqueue(tx: &mut TenantTx, job: &NewJob) -> Result<String, StoreErr
     text(&row, "id")
 }
 
-/// The worker's cross-tenant transaction (`IMMEDIATE` on SQLite, see `Db::begin`).
-async fn worker_tx(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
-    let mut tx = db.begin().await?;
-    if db.backend() == Backend::Postgres {
-        sqlx::query("SELECT set_config('app.worker', 'on', true)").execute(&mut *tx).await?;
-    }
-    Ok(tx)
-}
-
 /// A job as its `kind` and `payload` columns.
 fn stored_form(job: &Job) -> Result<(String, String), StoreError> {
     let value = serde_json::to_value(job).map_err(StoreError::corrupt)?;
@@ -149,8 +140,8 @@ pub async fn claim(db: &Db, lease_ms: i64) -> Result<Option<ClaimedJob>, StoreEr
                  ORDER BY run_at, id LIMIT 1 {lock})
              RETURNING id, org_id, kind, payload, attempts, max_attempts, idempotency_key"
         );
-        let mut tx = worker_tx(db).await?;
-        let row = sqlx::query(&sql).bind(now).bind(now + lease_ms).fetch_optional(&mut *tx).await?;
+        let mut tx = WorkerTx::begin(db).await?;
+        let row = sqlx::query(&sql).bind(now).bind(now + lease_ms).fetch_optional(tx.conn()).await?;
         tx.commit().await?;
         let Some(row) = row else { return Ok(None) };
         let job = match claimed(&row)? {
@@ -170,7 +161,7 @@ pub async fn claim(db: &Db, lease_ms: i64) -> Result<Option<ClaimedJob>, StoreEr
 
 async fn finish(db: &Db, id: &str, status: &str, run_at: Option<i64>, error: Option<&str>) -> Result<(), StoreError> {
     let now = now_ms();
-    let mut tx = worker_tx(db).await?;
+    let mut tx = WorkerTx::begin(db).await?;
     sqlx::query(
         "UPDATE jobs SET status = $2, run_at = COALESCE($3, run_at), locked_until = NULL,
                 last_error = COALESCE($4, last_error), updated_at = $5
@@ -181,7 +172,7 @@ async fn finish(db: &Db, id: &str, status: &str, run_at: Option<i64>, error: Opt
     .bind(run_at)
     .bind(error.map(|e| e.chars().take(2000).collect::<String>()))
     .bind(now)
-    .execute(&mut *tx)
+    .execute(tx.conn())
     .await?;
     tx.commit().await?;
     Ok(())

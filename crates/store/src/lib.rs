@@ -7,13 +7,18 @@
 //! `org_id` filter still sees only the current tenant's rows.
 //!
 //! The few lookups that must happen *before* the tenant is known (log-in by email, API key by hash,
-//! session by id, sign-up) go through the separately named [`AuthTx`].
+//! session by id, sign-up) go through the separately named [`AuthTx`]; the worker's cross-tenant
+//! claims and sweeps through [`WorkerTx`]; a pay link's lookup through `payments::find_pay_link`;
+//! the command line through [`Operator`]. Each hands out a [`TenantScope`] only for the tenant it
+//! just proved.
 
 mod auth_tx;
 mod db;
 mod error;
+mod operator;
 mod rows;
 mod tenant;
+mod worker_tx;
 
 pub mod api_keys;
 pub mod appointments;
@@ -40,7 +45,9 @@ pub mod users;
 pub use auth_tx::AuthTx;
 pub use db::{Backend, Db, DbOptions};
 pub use error::{error_chain_fmt, StoreError};
+pub use operator::Operator;
 pub use tenant::{TenantScope, TenantTx};
+pub use worker_tx::WorkerTx;
 
 /// Milliseconds since the Unix epoch: the one timestamp representation both backends share.
 pub fn now_ms() -> i64 {

@@ -5,7 +5,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 
 use crate::rows::{int, opt_int, opt_text, text};
-use crate::{new_id, now_ms, Backend, Db, StoreError, TenantTx};
+use crate::{new_id, now_ms, Db, StoreError, TenantTx};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -169,13 +169,10 @@ pub async fn delete(tx: &mut TenantTx, id: &str) -> Result<bool, StoreError> {
 
 /// Retention: removes every expired entry, across tenants.
 pub async fn sweep_expired(db: &Db) -> Result<u64, StoreError> {
-    let mut tx = db.begin().await?;
-    if db.backend() == Backend::Postgres {
-        sqlx::query("SELECT set_config('app.worker', 'on', true)").execute(&mut *tx).await?;
-    }
+    let mut tx = crate::WorkerTx::begin(db).await?;
     let done = sqlx::query("DELETE FROM memories WHERE expires_at IS NOT NULL AND expires_at <= $1")
         .bind(now_ms())
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     tx.commit().await?;
     Ok(done.rows_affected())

@@ -33,6 +33,13 @@ pub struct CreatedOrg {
     pub api_key: Option<api_keys::ApiKeyRow>,
 }
 
+impl CreatedOrg {
+    /// The new owner's scope: whoever just created the org acts as its owner.
+    pub fn owner_scope(&self) -> crate::TenantScope {
+        crate::TenantScope::from_verified_credential(self.org.id, Some(self.owner_id), Role::Owner)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CreateOrgError {
     #[error("an account with this email already exists")]

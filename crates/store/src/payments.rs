@@ -92,7 +92,15 @@ pub async fn paid_cents(tx: &mut TenantTx, invoice_id: &str) -> Result<i64, Stor
 /// The invoice a pay link points at, found by the SHA-256 of the link's token before the tenant
 /// is known. On PostgreSQL the lookup runs under `app.pay_lookup`, which opens `invoices` for
 /// reading and nothing else; the caller then acts for the org this returns.
-pub async fn find_pay_link(db: &Db, token_hash: &str) -> Result<Option<(OrgId, String)>, StoreError> {
+/// An invoice found by its pay link: the link acts for its org, on that invoice only.
+#[derive(Debug, Clone)]
+pub struct PayLink {
+    pub scope: crate::TenantScope,
+    pub invoice_id: String,
+}
+
+/// The pay page's door: the invoice whose link hashes to `token_hash`, if any.
+pub async fn find_pay_link(db: &Db, token_hash: &str) -> Result<Option<PayLink>, StoreError> {
     let mut tx = db.begin().await?;
     if db.backend() == Backend::Postgres {
         sqlx::query("SELECT set_config('app.pay_lookup', 'on', true)").execute(&mut *tx).await?;
@@ -102,5 +110,12 @@ pub async fn find_pay_link(db: &Db, token_hash: &str) -> Result<Option<(OrgId, S
         .fetch_optional(&mut *tx)
         .await?;
     tx.commit().await?;
-    row.map(|row| Ok((OrgId::from_uuid(uuid(&row, "org_id")?), text(&row, "id")?))).transpose()
+    row.map(|row| {
+        let org = OrgId::from_uuid(uuid(&row, "org_id")?);
+        Ok(PayLink {
+            scope: crate::TenantScope::from_verified_credential(org, None, domain::Role::Staff),
+            invoice_id: text(&row, "id")?,
+        })
+    })
+    .transpose()
 }

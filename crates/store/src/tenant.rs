@@ -5,8 +5,18 @@ use crate::{Backend, Db, StoreError};
 
 /// Proof that a credential for one organisation was verified: a session, an API key or a token.
 ///
-/// Built only by the authentication code right after verification (and by the operator CLI, which
-/// acts for the org it just created). Repositories never accept a bare `OrgId`.
+/// Only this crate builds one, and only inside a named door that has just proved the tenant: the
+/// auth lookups ([`crate::AuthTx`]: a session's user, a log-in, an API key, a sign-up), the
+/// worker's claims and sweeps (a claimed job, an escalation past its timeout), a pay link found
+/// by its hash, and the [`crate::Operator`] acting from the command line. Repositories never
+/// accept a bare `OrgId`.
+///
+/// Code outside this crate cannot build one from an org id:
+///
+/// ```compile_fail
+/// let org = domain::OrgId::parse("0190f8a5-8f3e-7c2b-9a6d-1f2e3d4c5b6a").unwrap();
+/// let scope = store::TenantScope::from_verified_credential(org, None, domain::Role::Owner);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantScope {
     org_id: OrgId,
@@ -17,12 +27,12 @@ pub struct TenantScope {
 
 impl TenantScope {
     /// Call only after verifying a credential that belongs to `org_id`.
-    pub fn from_verified_credential(org_id: OrgId, user_id: Option<UserId>, role: Role) -> Self {
+    pub(crate) fn from_verified_credential(org_id: OrgId, user_id: Option<UserId>, role: Role) -> Self {
         Self { org_id, user_id, api_key_id: None, role }
     }
 
     /// Call only after verifying API key `key` (or a token minted from it) of `org_id`.
-    pub fn from_verified_api_key(org_id: OrgId, key: ApiKeyId, role: Role) -> Self {
+    pub(crate) fn from_verified_api_key(org_id: OrgId, key: ApiKeyId, role: Role) -> Self {
         Self { org_id, user_id: None, api_key_id: Some(key), role }
     }
 

@@ -27,6 +27,14 @@ pub struct LoginCandidate {
     pub disabled: bool,
 }
 
+impl LoginCandidate {
+    /// The scope log-in grants, for the auth code to take once the password matched and the user
+    /// is not disabled.
+    pub fn scope_once_verified(&self) -> crate::TenantScope {
+        crate::TenantScope::from_verified_credential(self.org_id, Some(self.user_id), self.role)
+    }
+}
+
 const COLUMNS: &str = "id, org_id, email, name, role, created_at";
 
 fn from_row(row: &AnyRow) -> Result<UserRow, StoreError> {
@@ -59,10 +67,15 @@ pub async fn find_for_login(tx: &mut AuthTx, email: &Email) -> Result<Option<Log
 
 /// The user behind a session, if they still exist, belong to that org and are not disabled.
 /// Sessions are re-checked on every request so that disabling a user takes effect at once.
-pub async fn find_active(tx: &mut AuthTx, org_id: OrgId, user_id: UserId) -> Result<Option<UserRow>, StoreError> {
+pub async fn find_active(
+    tx: &mut AuthTx,
+    org_id: OrgId,
+    user_id: UserId,
+) -> Result<Option<crate::TenantScope>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND org_id = $2 AND disabled_at IS NULL");
     let row = sqlx::query(&sql).bind(user_id.to_string()).bind(org_id.to_string()).fetch_optional(tx.conn()).await?;
-    row.as_ref().map(from_row).transpose()
+    let user = row.as_ref().map(from_row).transpose()?;
+    Ok(user.map(|u| crate::TenantScope::from_verified_credential(u.org_id, Some(u.id), u.role)))
 }
 
 pub async fn get(tx: &mut TenantTx, user_id: UserId) -> Result<Option<UserRow>, StoreError> {

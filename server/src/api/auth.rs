@@ -6,7 +6,7 @@ use auth::jwt::Audience;
 use axum::extract::FromRequestParts;
 use domain::ApiKeyId;
 use http::request::Parts;
-use store::{api_keys, AuthTx, TenantScope};
+use store::{api_keys, AuthTx};
 
 use super::ApiError;
 
@@ -33,10 +33,7 @@ impl FromRequestParts<ServerState> for ApiAuth {
             let found = api_keys::authenticate(&mut tx, &auth::api_key::hash(presented)).await?;
             tx.commit().await?;
             let key = found.ok_or(ApiError::Unauthenticated)?;
-            AuthCtx {
-                scope: TenantScope::from_verified_api_key(key.org_id, key.id, key.role),
-                credential: Credential::ApiKey(key.id),
-            }
+            AuthCtx { scope: key.scope(), credential: Credential::ApiKey(key.id) }
         } else {
             let claims = state.keys.verify(presented, Audience::Api).map_err(|err| {
                 tracing::info!(reason = %err, "access token refused");
@@ -47,10 +44,7 @@ impl FromRequestParts<ServerState> for ApiAuth {
             let key = api_keys::still_active(&mut tx, key_id, claims.org).await?;
             tx.commit().await?;
             let key = key.ok_or(ApiError::Unauthenticated)?;
-            AuthCtx {
-                scope: TenantScope::from_verified_api_key(key.org_id, key.id, key.role),
-                credential: Credential::ApiToken(key.id),
-            }
+            AuthCtx { scope: key.scope(), credential: Credential::ApiToken(key.id) }
         };
         tracing::Span::current().record("org_id", tracing::field::display(ctx.scope.org_id()));
         Ok(Self(ctx))

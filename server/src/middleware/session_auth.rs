@@ -8,7 +8,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use http::StatusCode;
-use store::{users, AuthTx, TenantScope};
+use store::{users, AuthTx};
 use tower_sessions::Session;
 
 pub async fn resolve(State(state): State<ServerState>, mut request: Request, next: Next) -> Response {
@@ -37,13 +37,10 @@ async fn authenticate(state: &ServerState, session: &Session) -> Result<Option<A
     let auth: Option<SessionAuth> = session.get(SESSION_AUTH_KEY).await.map_err(|e| e.to_string())?;
     let Some(auth) = auth else { return Ok(None) };
     let mut tx = AuthTx::begin(&state.db).await.map_err(|e| format!("{e:?}"))?;
-    let user = users::find_active(&mut tx, auth.org_id, auth.user_id).await.map_err(|e| format!("{e:?}"))?;
+    let scope = users::find_active(&mut tx, auth.org_id, auth.user_id).await.map_err(|e| format!("{e:?}"))?;
     tx.commit().await.map_err(|e| format!("{e:?}"))?;
-    match user {
-        Some(user) => Ok(Some(AuthCtx {
-            scope: TenantScope::from_verified_credential(user.org_id, Some(user.id), user.role),
-            credential: Credential::Session,
-        })),
+    match scope {
+        Some(scope) => Ok(Some(AuthCtx { scope, credential: Credential::Session })),
         None => {
             // The user was removed or disabled: end this session for good.
             session.flush().await.map_err(|e| e.to_string())?;

@@ -47,7 +47,7 @@ fn pipeline_fixtures(technician_id: &str, starts_at: i64) -> Value {
 /// be offered however long the run takes.
 async fn furnace_opening(app: &TestApp, org_id: &str, lead_id: &str) -> squad::tools::availability::Slot {
     let org = domain::OrgId::parse(org_id).unwrap();
-    let scope = store::TenantScope::from_verified_credential(org, None, domain::Role::Staff);
+    let scope = store::Operator::new("test").act_for(org, None, domain::Role::Staff);
     let mut tx = store::TenantTx::begin(&app.db, &scope).await.unwrap();
     let services = store::services::list(&mut tx).await.unwrap();
     let furnace = services.iter().find(|s| s.skill.as_deref() == Some("furnace_repair")).unwrap();

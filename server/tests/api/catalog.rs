@@ -252,10 +252,9 @@ async fn org_b_cannot_touch_org_a_catalog(app: TestApp) {
 async fn concurrent_saves_of_different_sections_keep_both(app: TestApp) {
     use domain::Role;
     use ops::Operation;
-    use store::TenantScope;
 
     let org = app.create_org("Race Heating").await;
-    let scope = TenantScope::from_verified_credential(org.id, None, Role::Owner);
+    let scope = store::Operator::new("test").act_for(org.id, None, Role::Owner);
     for round in 1..=15_i64 {
         let tax = ops::settings::change(&app.db, &scope, Operation::ChangeBusinessDetails, "tax", None, |s| {
             s.tax_rate_bps = round;

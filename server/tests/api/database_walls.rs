@@ -11,7 +11,7 @@ use crate::on_both_backends;
 on_both_backends!(the_database_refuses_overlapping_appointments, row_level_security_holds_as_the_app_role);
 
 fn scope(org: &Org) -> TenantScope {
-    TenantScope::from_verified_credential(org.id, None, Role::Staff)
+    store::Operator::new("test").act_for(org.id, None, Role::Staff)
 }
 
 async fn seed_customer(db: &Db, org: &Org, name: &str) -> String {

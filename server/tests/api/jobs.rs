@@ -19,7 +19,7 @@ on_both_backends!(
 );
 
 fn scope(org: &Org) -> TenantScope {
-    TenantScope::from_verified_credential(org.id, None, domain::Role::Staff)
+    store::Operator::new("test").act_for(org.id, None, domain::Role::Staff)
 }
 
 fn job(key: &str) -> NewJob {

@@ -6,7 +6,7 @@ use domain::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
 use store::escalations::{self, NewEscalation};
-use store::{TenantScope, TenantTx};
+use store::TenantTx;
 
 use crate::helpers::{get, post, Org, TestApp};
 use crate::on_both_backends;
@@ -23,7 +23,7 @@ on_both_backends!(
 pub(crate) async fn escalations_for(app: &TestApp, org: &Org) -> (String, String) {
     let lead = inbound(app, &org.api_key, furnace("esc@example.com")).await;
     let lead = domain::LeadId::parse(&lead).unwrap();
-    let scope = TenantScope::from_verified_credential(org.id, None, Role::Owner);
+    let scope = store::Operator::new("test").act_for(org.id, None, Role::Owner);
     let mut tx = TenantTx::begin(&app.db, &scope).await.unwrap();
     let mut ids = Vec::new();
     for kind in ["approval", "manipulation"] {
