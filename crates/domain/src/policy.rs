@@ -136,6 +136,7 @@ pub struct Policies {
     /// for a person however long it takes.
     pub escalation_timeouts: BTreeMap<String, EscalationTimeout>,
     /// Per agent (`lead_response`, `scheduler`, `invoice`).
+    #[serde(deserialize_with = "objects_only")]
     pub models: BTreeMap<String, ModelOverride>,
 }
 
@@ -210,9 +211,50 @@ impl Policies {
     }
 }
 
+/// A map whose values must each be a JSON object. Derived structs also accept an array of their
+/// fields in order (`[null, 0.2]`), which no client means and the API document does not allow.
+fn objects_only<'de, D, T>(deserializer: D) -> Result<BTreeMap<String, T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Object<T>(T);
+
+    impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct Fields<T>(std::marker::PhantomData<T>);
+
+            impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Fields<T> {
+                type Value = T;
+
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+
+                fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                    T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                }
+            }
+
+            deserializer.deserialize_map(Fields(std::marker::PhantomData)).map(Object)
+        }
+    }
+
+    let map: BTreeMap<String, Object<T>> = BTreeMap::deserialize(deserializer)?;
+    Ok(map.into_iter().map(|(k, Object(v))| (k, v)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_model_override_is_an_object_never_an_array() {
+        let object: Policies = serde_json::from_str(r#"{"models": {"invoice": {"temperature": 0.2}}}"#).unwrap();
+        assert_eq!(object.models["invoice"].temperature, Some(Fraction(0.2)));
+        let array = serde_json::from_str::<Policies>(r#"{"models": {"invoice": [null, 0.2]}}"#);
+        assert!(array.is_err(), "an array of fields is refused");
+    }
 
     #[test]
     fn defaults_reject_stale_approvals_and_block_off_rule_bookings() {

@@ -1,7 +1,7 @@
 //! `/api/v1/customers`: the people a business serves. Another org's customer is simply not found.
 
 use app::state::ServerState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use domain::{CustomerId, Email, PersonName};
@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer};
 use store::customers::{self, CustomerPatch, CustomerRow, NewCustomer};
 use store::TenantTx;
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiQuery};
 use super::{ApiAuth, ApiError};
 
 #[derive(Debug, Deserialize)]
@@ -102,7 +102,7 @@ pub async fn create_customer(
 pub async fn list_customers(
     State(state): State<ServerState>,
     ApiAuth(ctx): ApiAuth,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<CustomerRow>>, ApiError> {
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {

@@ -18,6 +18,8 @@ pub enum ApiError {
     Validation { field: Option<String>, message: String },
     #[error("{0}")]
     Conflict(String),
+    #[error("send the body as JSON with `Content-Type: application/json`")]
+    UnsupportedMediaType,
     #[error("too many requests; slow down")]
     RateLimited,
     #[error("internal error")]
@@ -41,6 +43,7 @@ impl ApiError {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }

@@ -3,14 +3,14 @@
 //! Scheduler; a rejection closes the lead.
 
 use app::state::ServerState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use store::escalations::{self, EscalationRow};
 use store::TenantTx;
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiQuery};
 use super::{ApiAuth, ApiError};
 
 #[derive(Debug, Deserialize)]
@@ -28,7 +28,7 @@ pub struct Decision {
 pub async fn list_escalations(
     State(state): State<ServerState>,
     ApiAuth(ctx): ApiAuth,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<EscalationRow>>, ApiError> {
     let status = query.status.unwrap_or_else(|| "pending".to_owned());
     if !["pending", "approved", "rejected", "expired"].contains(&status.as_str()) {

@@ -71,7 +71,12 @@ fn validate(request: InboundRequest) -> Result<Inquiry, ApiError> {
     };
     let name = match name {
         Some(name) => name,
-        None => PersonName::parse(&contact).map_err(|e| ApiError::validation("from.name", e))?,
+        // No name given: the contact stands in for it, cut to a name's length (an email can be
+        // longer than any name).
+        None => {
+            let shortened: String = contact.chars().take(PersonName::MAX_CHARS).collect();
+            PersonName::parse(&shortened).map_err(ApiError::internal)?
+        }
     };
     let body = request.body.trim().to_owned();
     if body.is_empty() {

@@ -1,7 +1,10 @@
-//! `Json` whose rejections use the API's own error shape.
+//! `Json` and `Query` whose rejections use the API's own error shape and documented statuses: a
+//! body that is not declared as JSON is 415, JSON that does not parse is 400, well-formed input of
+//! the wrong shape (body or query string) is 422.
 
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::FromRequest;
+use axum::extract::FromRequestParts;
 
 use super::ApiError;
 
@@ -12,10 +15,19 @@ pub struct ApiJson<T>(pub T);
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
-            // Well-formed JSON of the wrong shape is a validation problem; anything else is a
-            // malformed request.
             JsonRejection::JsonDataError(_) => Self::Validation { field: None, message: rejection.body_text() },
+            JsonRejection::MissingJsonContentType(_) => Self::UnsupportedMediaType,
             _ => Self::BadRequest(rejection.body_text()),
         }
+    }
+}
+
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::Validation { field: None, message: rejection.body_text() }
     }
 }

@@ -1,7 +1,7 @@
 //! `GET /api/v1/leads` and `GET /api/v1/leads/{id}`: the pipeline and one lead's full record.
 
 use app::state::ServerState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use domain::pipeline::Stage;
 use domain::LeadId;
@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use store::leads::{self, LeadRow};
 use store::{appointments, customers, invoices, TenantTx};
 
+use super::json::ApiQuery;
 use super::{ApiAuth, ApiError};
 
 #[derive(Debug, Deserialize)]
@@ -21,7 +22,7 @@ pub struct ListQuery {
 pub async fn list_leads(
     State(state): State<ServerState>,
     ApiAuth(ctx): ApiAuth,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<LeadRow>>, ApiError> {
     let stage = query
         .stage

@@ -2,13 +2,14 @@
 //! remembers and can make it forget.
 
 use app::state::ServerState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use store::memories::{self, Layer, MemoryRow};
 use store::TenantTx;
 
+use super::json::ApiQuery;
 use super::{ApiAuth, ApiError};
 
 #[derive(Debug, Deserialize)]
@@ -20,7 +21,7 @@ pub struct ListQuery {
 pub async fn list_memory(
     State(state): State<ServerState>,
     ApiAuth(ctx): ApiAuth,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<MemoryRow>>, ApiError> {
     let layer = query
         .layer

@@ -12,6 +12,8 @@ on_both_backends!(
     a_reply_continues_the_open_lead_and_a_closed_lead_starts_fresh,
     bad_inquiries_are_refused_and_nothing_is_stored,
     org_b_cannot_see_org_a_leads,
+    an_unnamed_sender_is_named_by_their_address_however_long,
+    the_wrong_content_type_or_query_gets_the_documented_status,
 );
 
 fn inquiry(email: &str, body: &str) -> Value {
@@ -145,4 +147,35 @@ async fn org_b_cannot_see_org_a_leads(app: TestApp) {
     assert_ne!(in_b["lead_id"], accepted["lead_id"]);
     let a_lead: Value = app.api(Method::GET, &path, &a.api_key).await.send().await.unwrap().json().await.unwrap();
     assert_eq!(a_lead["messages"].as_array().unwrap().len(), 1, "nothing of B's landed in A's lead");
+}
+
+async fn an_unnamed_sender_is_named_by_their_address_however_long(app: TestApp) {
+    let org = app.create_org("Acme Heating").await;
+    let address = format!("{}@{}.example.com", "a".repeat(64), "b".repeat(150));
+    let body = json!({ "channel": "email", "from": { "name": "  ", "email": address }, "body": "No heat." });
+    let response = post(&app, &org.api_key, &body).await;
+    assert_eq!(response.status(), 202, "a valid inquiry is accepted");
+    let accepted: Value = response.json().await.unwrap();
+    let lead: Value =
+        app.api_json(&format!("/api/v1/leads/{}", accepted["lead_id"].as_str().unwrap()), &org.api_key).await;
+    let name = lead["customer"]["name"].as_str().unwrap();
+    assert_eq!(name.chars().count(), domain::PersonName::MAX_CHARS, "{name}");
+    assert!(address.starts_with(name));
+}
+
+async fn the_wrong_content_type_or_query_gets_the_documented_status(app: TestApp) {
+    let org = app.create_org("Acme Heating").await;
+    let body = r#"{ "channel": "email", "from": { "email": "a@example.com" }, "body": "hi" }"#;
+    let untyped = app.api(Method::POST, "/api/v1/inbound", &org.api_key).await.body(body).send().await.unwrap();
+    assert_eq!(untyped.status(), 415, "a body not declared as JSON");
+    let error: Value = untyped.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "unsupported_media_type");
+    for query in ["?limit=abc", "?limit=5&limit=6"] {
+        let response =
+            app.api(Method::GET, &format!("/api/v1/customers{query}"), &org.api_key).await.send().await.unwrap();
+        assert_eq!(response.status(), 422, "{query}");
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["code"], "validation", "{query}");
+    }
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM leads").await, 0);
 }
