@@ -12,21 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::UiError;
 use crate::shell::{or_error, AppPage};
 
-/// A lead as the board shows it. Its JSON is the event stream's `lead` event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Card {
-    pub lead_id: String,
-    pub customer_name: String,
-    pub stage: String,
-    pub waiting_on: String,
-    pub score: Option<i64>,
-    pub urgency: Option<String>,
-    pub service: Option<String>,
-    pub human_takeover: bool,
-    pub first_response_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
+pub use domain::pipeline::BoardCard as Card;
+use domain::pipeline::{Stage, WaitingOn};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Board {
@@ -36,39 +23,21 @@ pub struct Board {
 }
 
 /// The columns, in pipeline order, with the stage each holds.
-pub const COLUMNS: [(&str, &str); 9] = [
-    ("new", "New"),
-    ("qualifying", "Qualifying"),
-    ("scheduling", "Scheduling"),
-    ("booked", "Booked"),
-    ("completed", "Completed"),
-    ("invoiced", "Invoiced"),
-    ("paid", "Paid"),
-    ("escalated", "Needs you"),
-    ("disqualified", "Closed"),
+pub const COLUMNS: [(Stage, &str); 9] = [
+    (Stage::New, "New"),
+    (Stage::Qualifying, "Qualifying"),
+    (Stage::Scheduling, "Scheduling"),
+    (Stage::Booked, "Booked"),
+    (Stage::Completed, "Completed"),
+    (Stage::Invoiced, "Invoiced"),
+    (Stage::Paid, "Paid"),
+    (Stage::Escalated, "Needs you"),
+    (Stage::Disqualified, "Closed"),
 ];
 
 /// The columns a test inquiry can reach, shown when the board sits inside the wizard.
-const FIRST_DAY: [&str; 6] = ["new", "qualifying", "scheduling", "booked", "escalated", "disqualified"];
-
-#[cfg(feature = "ssr")]
-impl From<store::events::LeadEvent> for Card {
-    fn from(e: store::events::LeadEvent) -> Self {
-        Self {
-            lead_id: e.lead_id,
-            customer_name: e.customer_name,
-            stage: e.stage,
-            waiting_on: e.waiting_on,
-            score: e.score,
-            urgency: e.urgency,
-            service: e.service,
-            human_takeover: e.human_takeover,
-            first_response_at: e.first_response_at,
-            created_at: e.created_at,
-            updated_at: e.updated_at,
-        }
-    }
-}
+const FIRST_DAY: [Stage; 6] =
+    [Stage::New, Stage::Qualifying, Stage::Scheduling, Stage::Booked, Stage::Escalated, Stage::Disqualified];
 
 #[server(prefix = "/api", endpoint = "board", input = leptos::server_fn::codec::GetUrl)]
 pub async fn get_board() -> Result<Board, UiError> {
@@ -83,7 +52,7 @@ pub async fn get_board() -> Result<Board, UiError> {
             let mut tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
             let cards = events::board(&mut tx, 500).await.map_err(internal)?;
             tx.commit().await.map_err(internal)?;
-            Ok(Board { cards: cards.into_iter().map(Card::from).collect(), now_ms: now_ms() })
+            Ok(Board { cards, now_ms: now_ms() })
         }
         .await,
     )
@@ -200,7 +169,7 @@ pub fn LiveBoard(board: Board, #[prop(optional)] open_test: bool) -> impl IntoVi
                                 (false, true) => "max-sm:hidden w-64 shrink-0 snap-start rounded-xl bg-slate-100 p-2",
                                 (false, false) => "sm:w-64 shrink-0 snap-start rounded-xl bg-slate-100 p-2",
                             }
-                            data-stage=stage
+                            data-stage=stage.as_str()
                             aria-label=*title
                         >
                             <h2 class="flex items-center justify-between px-1 pb-2 text-sm font-semibold text-slate-700">
@@ -238,8 +207,8 @@ fn LeadCard(card: Card, now: RwSignal<i64>) -> impl IntoView {
                 {card.urgency.clone().map(|u| view! {
                     <span class=if urgent { "rounded-full bg-rose-100 px-2 py-0.5 font-medium text-rose-800" } else { "rounded-full bg-slate-100 px-2 py-0.5 text-slate-700" }>{u}</span>
                 })}
-                {(card.waiting_on != "none").then(|| view! {
-                    <span class="rounded-full bg-amber-100 px-2 py-0.5 text-amber-800">{waiting_text(&card.waiting_on)}</span>
+                {(card.waiting_on != WaitingOn::None).then(|| view! {
+                    <span class="rounded-full bg-amber-100 px-2 py-0.5 text-amber-800">{waiting_text(card.waiting_on)}</span>
                 })}
                 {card.human_takeover.then(|| view! { <span class="rounded-full bg-indigo-100 px-2 py-0.5 text-indigo-800">"you're handling it"</span> })}
             </div>
@@ -248,11 +217,11 @@ fn LeadCard(card: Card, now: RwSignal<i64>) -> impl IntoView {
     }
 }
 
-fn waiting_text(waiting_on: &str) -> &'static str {
+fn waiting_text(waiting_on: WaitingOn) -> &'static str {
     match waiting_on {
-        "owner" => "waiting on you",
-        "customer" => "waiting on customer",
-        _ => "",
+        WaitingOn::Owner => "waiting on you",
+        WaitingOn::Customer => "waiting on customer",
+        WaitingOn::None => "",
     }
 }
 
@@ -372,12 +341,12 @@ mod live {
 mod tests {
     use super::*;
 
-    fn card(id: &str, stage: &str, updated_at: i64) -> Card {
+    fn card(id: &str, stage: Stage, updated_at: i64) -> Card {
         Card {
             lead_id: id.to_owned(),
             customer_name: "Ada".to_owned(),
-            stage: stage.to_owned(),
-            waiting_on: "none".to_owned(),
+            stage,
+            waiting_on: WaitingOn::None,
             score: None,
             urgency: None,
             service: None,
@@ -391,13 +360,13 @@ mod tests {
     #[test]
     fn a_replayed_event_neither_duplicates_nor_rewinds_a_card() {
         let mut cards = vec![];
-        upsert(&mut cards, card("a", "new", 1));
-        upsert(&mut cards, card("a", "booked", 3));
-        upsert(&mut cards, card("a", "qualifying", 2));
-        upsert(&mut cards, card("a", "booked", 3));
+        upsert(&mut cards, card("a", Stage::New, 1));
+        upsert(&mut cards, card("a", Stage::Booked, 3));
+        upsert(&mut cards, card("a", Stage::Qualifying, 2));
+        upsert(&mut cards, card("a", Stage::Booked, 3));
         assert_eq!(cards.len(), 1);
-        assert_eq!(cards[0].stage, "booked");
-        upsert(&mut cards, card("b", "new", 4));
+        assert_eq!(cards[0].stage, Stage::Booked);
+        upsert(&mut cards, card("b", Stage::New, 4));
         assert_eq!(cards.len(), 2);
         assert_eq!(cards[0].lead_id, "b", "new leads go to the top");
     }
@@ -415,8 +384,8 @@ mod tests {
 
     #[test]
     fn every_stage_has_a_column() {
-        for stage in domain::pipeline::Stage::ALL {
-            assert!(COLUMNS.iter().any(|(s, _)| *s == stage.to_string()), "{stage} has no column");
+        for stage in Stage::ALL {
+            assert!(COLUMNS.iter().any(|(s, _)| s == stage), "{stage} has no column");
         }
     }
 }

@@ -61,6 +61,23 @@ impl Stage {
     }
 }
 
+/// A lead as the pipeline board shows it. The board page reads it and the live event stream sends
+/// it as its `lead` event, so both sides share this one type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardCard {
+    pub lead_id: String,
+    pub customer_name: String,
+    pub stage: Stage,
+    pub waiting_on: WaitingOn,
+    pub score: Option<i64>,
+    pub urgency: Option<String>,
+    pub service: Option<String>,
+    pub human_takeover: bool,
+    pub first_response_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! What changed in an org since a moment: committed run steps and lead snapshots, for the live
 //! event stream. Read-only; built from the rows themselves, so every instance sees every change.
 
+use domain::pipeline::{BoardCard, Stage, WaitingOn};
 use serde::Serialize;
 
 use crate::rows::{int, opt_int, opt_text, text};
@@ -19,21 +20,6 @@ pub struct StepEvent {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LeadEvent {
-    pub lead_id: String,
-    pub customer_name: String,
-    pub stage: String,
-    pub waiting_on: String,
-    pub score: Option<i64>,
-    pub urgency: Option<String>,
-    pub service: Option<String>,
-    pub human_takeover: bool,
-    pub first_response_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
 pub async fn steps_since(tx: &mut TenantTx, since_ms: i64, limit: i64) -> Result<Vec<StepEvent>, StoreError> {
     let org = tx.org().to_owned();
     let rows = sqlx::query(
@@ -48,7 +34,9 @@ pub async fn steps_since(tx: &mut TenantTx, since_ms: i64, limit: i64) -> Result
     .await?;
     rows.iter()
         .map(|row| {
-            let payload: serde_json::Value = serde_json::from_str(&text(row, "payload")?).unwrap_or_default();
+            let payload: serde_json::Value = serde_json::from_str(&text(row, "payload")?).map_err(|e| {
+                StoreError::corrupt(format!("step {}: payload: {e}", text(row, "id").unwrap_or_default()))
+            })?;
             Ok(StepEvent {
                 id: text(row, "id")?,
                 lead_id: text(row, "lead_id")?,
@@ -71,7 +59,7 @@ const LEAD_EVENTS: &str =
      FROM leads l JOIN customers c ON c.org_id = l.org_id AND c.id = l.customer_id
      LEFT JOIN services s ON s.org_id = l.org_id AND s.id = l.service_id";
 
-pub async fn leads_since(tx: &mut TenantTx, since_ms: i64, limit: i64) -> Result<Vec<LeadEvent>, StoreError> {
+pub async fn leads_since(tx: &mut TenantTx, since_ms: i64, limit: i64) -> Result<Vec<BoardCard>, StoreError> {
     let org = tx.org().to_owned();
     let sql = format!("{LEAD_EVENTS} WHERE l.org_id = $1 AND l.updated_at >= $2 ORDER BY l.updated_at, l.id LIMIT $3");
     let rows = sqlx::query(&sql).bind(&org).bind(since_ms).bind(limit).fetch_all(tx.conn()).await?;
@@ -79,19 +67,24 @@ pub async fn leads_since(tx: &mut TenantTx, since_ms: i64, limit: i64) -> Result
 }
 
 /// The org's pipeline as the board shows it: the most recently changed leads, newest first.
-pub async fn board(tx: &mut TenantTx, limit: i64) -> Result<Vec<LeadEvent>, StoreError> {
+pub async fn board(tx: &mut TenantTx, limit: i64) -> Result<Vec<BoardCard>, StoreError> {
     let org = tx.org().to_owned();
     let sql = format!("{LEAD_EVENTS} WHERE l.org_id = $1 ORDER BY l.updated_at DESC, l.id DESC LIMIT $2");
     let rows = sqlx::query(&sql).bind(&org).bind(limit).fetch_all(tx.conn()).await?;
     rows.iter().map(lead_event).collect()
 }
 
-fn lead_event(row: &sqlx::any::AnyRow) -> Result<LeadEvent, StoreError> {
-    Ok(LeadEvent {
+fn lead_event(row: &sqlx::any::AnyRow) -> Result<BoardCard, StoreError> {
+    let stored = |col: &str, raw: String| {
+        StoreError::corrupt(format!("lead {}: unknown {col} `{raw}`", text(row, "id").unwrap_or_default()))
+    };
+    let stage = text(row, "stage")?;
+    let waiting_on = text(row, "waiting_on")?;
+    Ok(BoardCard {
         lead_id: text(row, "id")?,
         customer_name: text(row, "name")?,
-        stage: text(row, "stage")?,
-        waiting_on: text(row, "waiting_on")?,
+        stage: Stage::parse(&stage).ok_or_else(|| stored("stage", stage.clone()))?,
+        waiting_on: WaitingOn::parse(&waiting_on).ok_or_else(|| stored("waiting_on", waiting_on.clone()))?,
         score: opt_int(row, "score")?,
         urgency: opt_text(row, "urgency")?,
         service: opt_text(row, "service")?,
