@@ -14,6 +14,10 @@ use super::{RunError, Squad};
 use crate::agents::{self, AgentName, Task};
 use crate::facts::{InquiryFacts, PreferredTime};
 use crate::tools::availability::{check_availability, AvailabilityQuery, Slot, Technician};
+use crate::tools::inputs::{
+    CancelInput, EscalateInput, HandoffInput, InvoiceInput, PreferenceInput, SearchInput, SendInvoiceInput, SlotInput,
+    ToolInput,
+};
 use crate::tools::invoice::{bill, format_date, format_money, BillInput};
 use crate::tools::qualify::{qualify_lead, Escalation, OrgContext};
 use crate::tools::service_area::check_service_area;
@@ -54,8 +58,15 @@ pub(super) async fn execute(
 ) -> Result<Executed, RunError> {
     let started = std::time::Instant::now();
     let mut tx = TenantTx::begin(squad.db, scope).await?;
-    let allowed = agents::tools(agent).iter().any(|t| t.name == name);
-    let gate = if allowed { guardrail(&mut tx, run_id, lead, name, tool_use_id, input).await } else { Ok(Gate::Allow) };
+    let tool = if agents::tools(agent).iter().any(|t| t.name == name) {
+        ToolInput::parse(name, input).map_err(ToolError::Refused)
+    } else {
+        Err(ToolError::Refused(format!("the tool `{name}` is not available to {}", agent.as_str())))
+    };
+    let gate = match &tool {
+        Ok(tool) => guardrail(&mut tx, run_id, lead, name, tool_use_id, input, tool).await,
+        Err(_) => Ok(Gate::Allow),
+    };
     let outcome = match gate {
         Err(err) => Err(err),
         Ok(Gate::Park { escalation_id }) => {
@@ -84,11 +95,13 @@ pub(super) async fn execute(
         Ok(Gate::Blocked(reason)) => {
             Err(ToolError::Refused(format!("the business's policy does not allow this: {reason}")))
         }
-        Ok(gate @ (Gate::Allow | Gate::Approved)) if allowed => {
-            let call = Call { agent, lead, input, approved: matches!(gate, Gate::Approved) };
-            run_tool(squad, &mut tx, run_id, name, &call).await
-        }
-        Ok(_) => Err(ToolError::Refused(format!("the tool `{name}` is not available to {}", agent.as_str()))),
+        Ok(gate @ (Gate::Allow | Gate::Approved)) => match tool {
+            Ok(tool) => {
+                let call = Call { agent, lead, approved: matches!(gate, Gate::Approved) };
+                run_tool(squad, &mut tx, run_id, &tool, &call).await
+            }
+            Err(refused) => Err(refused),
+        },
     };
     let (output, is_error) = match outcome {
         Ok(output) => (output, false),
@@ -169,8 +182,9 @@ async fn guardrail(
     name: &str,
     tool_use_id: &str,
     input: &Value,
+    tool: &ToolInput,
 ) -> Result<Gate, ToolError> {
-    let Some(concern) = concerns(tx, lead, name, input).await? else { return Ok(Gate::Allow) };
+    let Some(concern) = concerns(tx, lead, tool).await? else { return Ok(Gate::Allow) };
     let reason = concern.reasons.join(" ");
     if concern.action == GuardAction::Block {
         return Ok(Gate::Blocked(reason));
@@ -205,22 +219,28 @@ async fn guardrail(
     }
 }
 
-async fn concerns(tx: &mut TenantTx, lead: &LeadRow, name: &str, input: &Value) -> Result<Option<Concern>, ToolError> {
-    if !matches!(name, "generate_invoice" | "send_invoice" | "book_appointment" | "reschedule") {
+async fn concerns(tx: &mut TenantTx, lead: &LeadRow, tool: &ToolInput) -> Result<Option<Concern>, ToolError> {
+    if !matches!(
+        tool,
+        ToolInput::GenerateInvoice(_)
+            | ToolInput::SendInvoice(_)
+            | ToolInput::BookAppointment(_)
+            | ToolInput::Reschedule(_)
+    ) {
         return Ok(None);
     }
     let org = settings::get(tx).await?;
     let rules = org.policies.guardrails;
     let mut concern = Concern { action: GuardAction::RequireApproval, reasons: Vec::new(), proposed: json!({}) };
-    match name {
-        "generate_invoice" => {
+    match tool {
+        ToolInput::GenerateInvoice(input) => {
             let percent = discount_percent(input)?;
             if percent > 0 {
                 concern.add(rules.discounts, format!("A {percent}% discount on the invoice."));
                 concern.proposed = json!({ "discount_percent": percent });
             }
         }
-        "send_invoice" => {
+        ToolInput::SendInvoice(input) => {
             let Some(invoice) = latest_draft(tx, lead).await? else { return Ok(None) };
             let money = |c: i64| format_money(c, &invoice.currency);
             if let Some(to) = new_billing_address(tx, lead, input).await? {
@@ -245,8 +265,10 @@ async fn concerns(tx: &mut TenantTx, lead: &LeadRow, name: &str, input: &Value) 
         }
         // A booking the availability check did not offer is refused by `book` itself unless the
         // owner lets such bookings through with approval.
-        "book_appointment" | "reschedule" if rules.booking_outside_rules == GuardAction::RequireApproval => {
-            let (technician, starts_at) = requested_slot(input)?;
+        ToolInput::BookAppointment(slot) | ToolInput::Reschedule(slot)
+            if rules.booking_outside_rules == GuardAction::RequireApproval =>
+        {
+            let (technician, starts_at) = (slot.technician_id.clone(), slot.starts_at);
             let (slots, _) = openings(tx, lead).await?;
             if !slots.iter().any(|s| s.technician_id == technician && s.starts_at == starts_at) {
                 concern.add(
@@ -264,31 +286,26 @@ async fn concerns(tx: &mut TenantTx, lead: &LeadRow, name: &str, input: &Value) 
     Ok((!concern.reasons.is_empty()).then_some(concern))
 }
 
-fn discount_percent(input: &Value) -> Result<i64, ToolError> {
-    match &input["discount_percent"] {
-        Value::Null => Ok(0),
-        v => v
-            .as_i64()
-            .filter(|p| (0..=100).contains(p))
-            .ok_or_else(|| ToolError::Refused("discount_percent is a whole number from 0 to 100".into())),
+fn discount_percent(input: &InvoiceInput) -> Result<i64, ToolError> {
+    match input.discount_percent {
+        None => Ok(0),
+        Some(p) if (0..=100).contains(&p) => Ok(p),
+        Some(_) => Err(ToolError::Refused("discount_percent is a whole number from 0 to 100".into())),
     }
 }
 
 /// The address in `send_invoice`'s `email` when it differs from the customer's on file.
-async fn new_billing_address(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> Result<Option<String>, ToolError> {
-    let Some(raw) = input["email"].as_str() else { return Ok(None) };
+async fn new_billing_address(
+    tx: &mut TenantTx,
+    lead: &LeadRow,
+    input: &SendInvoiceInput,
+) -> Result<Option<String>, ToolError> {
+    let Some(raw) = input.email.as_deref() else { return Ok(None) };
     let to = domain::Email::parse(raw).map_err(|e| ToolError::Refused(format!("`email`: {e}")))?;
     let on_file = store::customers::get(tx, lead.customer_id).await?.and_then(|c| c.email);
     let same =
         on_file.as_deref().and_then(|e| domain::Email::parse(e).ok()).is_some_and(|e| e.canonical() == to.canonical());
     Ok((!same).then(|| to.as_str().to_owned()))
-}
-
-fn requested_slot(input: &Value) -> Result<(String, i64), ToolError> {
-    let technician = input["technician_id"].as_str().unwrap_or_default().to_owned();
-    let starts_at =
-        input["starts_at"].as_i64().ok_or_else(|| ToolError::Refused("starts_at must be a Unix time in ms".into()))?;
-    Ok((technician, starts_at))
 }
 
 async fn latest_draft(tx: &mut TenantTx, lead: &LeadRow) -> Result<Option<invoices::InvoiceRow>, StoreError> {
@@ -299,37 +316,36 @@ async fn latest_draft(tx: &mut TenantTx, lead: &LeadRow) -> Result<Option<invoic
 struct Call<'a> {
     agent: AgentName,
     lead: &'a LeadRow,
-    input: &'a Value,
     /// A person approved this call (a guardrail asked them).
     approved: bool,
 }
 
-async fn run_tool(squad: &Squad<'_>, tx: &mut TenantTx, run_id: &str, name: &str, call: &Call<'_>) -> ToolResult {
-    let (lead, input) = (call.lead, call.input);
-    match name {
-        "lookup_customer" => lookup_customer(tx, lead).await,
-        "qualify_lead" => qualify(tx, lead, input).await,
-        "check_service_area" => {
+async fn run_tool(squad: &Squad<'_>, tx: &mut TenantTx, run_id: &str, tool: &ToolInput, call: &Call<'_>) -> ToolResult {
+    let lead = call.lead;
+    match tool {
+        ToolInput::LookupCustomer(_) => lookup_customer(tx, lead).await,
+        ToolInput::QualifyLead(facts) => qualify(tx, lead, facts).await,
+        ToolInput::CheckServiceArea(input) => {
             let org = settings::get(tx).await?;
-            let zip = input["postal_code"].as_str();
+            let zip = input.postal_code.as_deref();
             Ok(serde_json::to_value(check_service_area(&org.service_area, zip)).unwrap_or(Value::Null))
         }
-        "quote_price" => quote_price(tx, lead).await,
-        "send_reply" | "request_details" => {
-            let text = input["text"].as_str().map(str::trim).unwrap_or_default();
+        ToolInput::QuotePrice(_) => quote_price(tx, lead).await,
+        ToolInput::SendReply(input) | ToolInput::RequestDetails(input) => {
+            let text = input.text.trim();
             if text.is_empty() || text.chars().count() > 2000 {
                 return Err(ToolError::Refused("a reply needs 1 to 2000 characters of text".into()));
             }
             let sent = send(tx, lead, text).await?;
-            if name == "request_details" {
+            if matches!(tool, ToolInput::RequestDetails(_)) {
                 leads::set_waiting_on(tx, lead.id, WaitingOn::Customer).await?;
             }
             Ok(sent)
         }
-        "escalate" => escalate(tx, run_id, lead, input).await,
-        "handoff_to_agent" => handoff(squad, tx, run_id, call.agent, lead, input).await,
-        "check_availability" => {
-            let preference = match input["preferred_time"].as_str() {
+        ToolInput::Escalate(input) => escalate(tx, run_id, lead, input).await,
+        ToolInput::HandoffToAgent(input) => handoff(squad, tx, run_id, call.agent, lead, input).await,
+        ToolInput::CheckAvailability(input) => {
+            let preference = match input.preferred_time.as_deref() {
                 None => None,
                 Some(p) => Some(PreferredTime::parse(p).ok_or_else(|| {
                     ToolError::Refused("preferred_time is mornings, afternoons, evenings or weekends".into())
@@ -354,18 +370,18 @@ async fn run_tool(squad: &Squad<'_>, tx: &mut TenantTx, run_id: &str, name: &str
             Ok(json!({ "service": service, "current_appointment": current, "preference_met": preference_met,
                        "slots": offered.into_iter().take(10).collect::<Vec<_>>() }))
         }
-        "book_appointment" => book(tx, lead, input, call.approved).await,
-        "reschedule" => reschedule(tx, lead, input, call.approved).await,
-        "cancel" => cancel(tx, lead, input).await,
-        "send_confirmation" => confirm(tx, lead).await,
-        "generate_invoice" => generate_invoice(tx, lead, input).await,
-        "send_invoice" => send_invoice(squad, tx, lead, input).await,
-        "check_payment" => check_payment(tx, lead).await,
-        "send_payment_reminder" => send_payment_reminder(tx, lead).await,
-        "save_preference" => save_preference(tx, lead, input).await,
-        "search_memory" => search_memory(tx, input).await,
-        "log_issue" => {
-            let description = input["description"].as_str().map(str::trim).unwrap_or_default();
+        ToolInput::BookAppointment(slot) => book(tx, lead, slot, call.approved).await,
+        ToolInput::Reschedule(slot) => reschedule(tx, lead, slot, call.approved).await,
+        ToolInput::Cancel(input) => cancel(tx, lead, input).await,
+        ToolInput::SendConfirmation(_) => confirm(tx, lead).await,
+        ToolInput::GenerateInvoice(input) => generate_invoice(tx, lead, input).await,
+        ToolInput::SendInvoice(input) => send_invoice(squad, tx, lead, input).await,
+        ToolInput::CheckPayment(_) => check_payment(tx, lead).await,
+        ToolInput::SendPaymentReminder(_) => send_payment_reminder(tx, lead).await,
+        ToolInput::SavePreference(input) => save_preference(tx, lead, input).await,
+        ToolInput::SearchMemory(input) => search_memory(tx, input).await,
+        ToolInput::LogIssue(input) => {
+            let description = input.description.trim();
             if description.is_empty() || description.chars().count() > 500 {
                 return Err(ToolError::Refused("an issue needs a description of up to 500 characters".into()));
             }
@@ -382,13 +398,10 @@ async fn run_tool(squad: &Squad<'_>, tx: &mut TenantTx, run_id: &str, name: &str
             .await?;
             Ok(json!({ "memory_id": id }))
         }
-        other => Err(ToolError::Refused(format!("unknown tool `{other}`"))),
     }
 }
 
-async fn qualify(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
-    let facts: InquiryFacts = serde_json::from_value(input.clone())
-        .map_err(|e| ToolError::Refused(format!("the facts do not match the schema: {e}")))?;
+async fn qualify(tx: &mut TenantTx, lead: &LeadRow, facts: &InquiryFacts) -> ToolResult {
     let org = settings::get(tx).await?;
     let catalog = services::list(tx).await?;
     let active: Vec<_> = catalog.iter().filter(|s| s.active).collect();
@@ -396,7 +409,7 @@ async fn qualify(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult
         area: org.service_area.clone(),
         offered_skills: active.iter().filter_map(|s| s.skill.clone()).collect(),
     };
-    let q = qualify_lead(&facts, &ctx);
+    let q = qualify_lead(facts, &ctx);
     let service = facts.service.as_ref().and_then(|skill| active.iter().find(|s| s.skill.as_deref() == Some(skill)));
     let stage = if q.qualified { Stage::Qualifying } else { Stage::Disqualified };
     leads::record_qualification(
@@ -452,9 +465,9 @@ async fn send(tx: &mut TenantTx, lead: &LeadRow, text: &str) -> ToolResult {
     Ok(json!({ "message_id": message_id, "channel": lead.channel }))
 }
 
-async fn escalate(tx: &mut TenantTx, run_id: &str, lead: &LeadRow, input: &Value) -> ToolResult {
-    let kind = input["kind"].as_str().unwrap_or("other");
-    let reason = input["reason"].as_str().unwrap_or_default();
+async fn escalate(tx: &mut TenantTx, run_id: &str, lead: &LeadRow, input: &EscalateInput) -> ToolResult {
+    let kind = input.kind.as_deref().unwrap_or("other");
+    let reason = input.reason.as_str();
     if kind.len() > 40 || reason.is_empty() || reason.chars().count() > 500 {
         return Err(ToolError::Refused("an escalation needs a short kind and a reason of up to 500 characters".into()));
     }
@@ -485,9 +498,9 @@ async fn handoff(
     run_id: &str,
     agent: AgentName,
     lead: &LeadRow,
-    input: &Value,
+    input: &HandoffInput,
 ) -> ToolResult {
-    if input["target"] != json!("scheduler") || agent != AgentName::LeadResponse {
+    if input.target != Some(AgentName::Scheduler) || agent != AgentName::LeadResponse {
         return Err(ToolError::Refused("Lead Response can hand off only to the scheduler".into()));
     }
     let current = leads::get(tx, lead.id).await?.ok_or_else(|| ToolError::Refused("the lead is gone".into()))?;
@@ -513,7 +526,7 @@ async fn handoff(
         "urgency": current.urgency,
         "score": current.score,
         "score_reasons": current.score_reasons,
-        "reason": input["reason"],
+        "reason": input.reason,
     });
     Ok(json!({ "to": AgentName::Scheduler.as_str(), "context": context }))
 }
@@ -582,10 +595,10 @@ async fn booked(tx: &mut TenantTx, lead: &LeadRow) -> Result<Option<appointments
 async fn place_booking(
     tx: &mut TenantTx,
     lead: &LeadRow,
-    input: &Value,
+    input: &SlotInput,
     approved: bool,
 ) -> Result<(String, Slot), ToolError> {
-    let (technician, starts_at) = requested_slot(input)?;
+    let (technician, starts_at) = (input.technician_id.clone(), input.starts_at);
     let (slots, service) = openings(tx, lead).await?;
     let offered = slots.iter().find(|s| s.technician_id == technician && s.starts_at == starts_at).cloned();
     let technician_id = TechnicianId::parse(&technician).map_err(|e| ToolError::Refused(e.to_string()))?;
@@ -628,7 +641,7 @@ async fn place_booking(
     }
 }
 
-async fn book(tx: &mut TenantTx, lead: &LeadRow, input: &Value, approved: bool) -> ToolResult {
+async fn book(tx: &mut TenantTx, lead: &LeadRow, input: &SlotInput, approved: bool) -> ToolResult {
     if booked(tx, lead).await?.is_some() {
         return Err(ToolError::Refused("the lead already has a booked appointment; use reschedule".into()));
     }
@@ -647,11 +660,10 @@ async fn book(tx: &mut TenantTx, lead: &LeadRow, input: &Value, approved: bool) 
 
 /// Moves the lead's booking: the old appointment is cancelled (its reminders then skip) and the
 /// new one booked with fresh reminders, in one transaction.
-async fn reschedule(tx: &mut TenantTx, lead: &LeadRow, input: &Value, approved: bool) -> ToolResult {
+async fn reschedule(tx: &mut TenantTx, lead: &LeadRow, input: &SlotInput, approved: bool) -> ToolResult {
     let current =
         booked(tx, lead).await?.ok_or_else(|| ToolError::Refused("there is no booked appointment to move".into()))?;
-    let (_, starts_at) = requested_slot(input)?;
-    if starts_at == current.starts_at && input["technician_id"] == json!(current.technician_id) {
+    if input.starts_at == current.starts_at && input.technician_id == current.technician_id {
         return Err(ToolError::Refused("that is the appointment's current time".into()));
     }
     appointments::cancel(tx, &current.id).await?;
@@ -669,12 +681,12 @@ async fn reschedule(tx: &mut TenantTx, lead: &LeadRow, input: &Value, approved: 
 }
 
 /// Cancels the lead's booking at the customer's request; the lead is closed.
-async fn cancel(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
+async fn cancel(tx: &mut TenantTx, lead: &LeadRow, input: &CancelInput) -> ToolResult {
     let current =
         booked(tx, lead).await?.ok_or_else(|| ToolError::Refused("there is no booked appointment to cancel".into()))?;
     appointments::cancel(tx, &current.id).await?;
     leads::set_stage(tx, lead.id, Stage::Disqualified, WaitingOn::None).await?;
-    let reason = input["reason"].as_str().unwrap_or("cancelled by the customer");
+    let reason = input.reason.as_deref().unwrap_or("cancelled by the customer");
     memories::remember(
         tx,
         &NewMemory {
@@ -766,7 +778,7 @@ async fn confirm(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
 }
 
 /// Prices the lead's completed appointment. Idempotent: an appointment is invoiced once.
-async fn generate_invoice(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
+async fn generate_invoice(tx: &mut TenantTx, lead: &LeadRow, input: &InvoiceInput) -> ToolResult {
     let discount = discount_percent(input)?;
     let done = appointments::for_lead(tx, lead.id)
         .await?
@@ -859,7 +871,7 @@ const PAYMENT_FOLLOW_UP_DAYS_AFTER_DUE: [i64; 2] = [0, 7];
 
 /// Sends the itemised invoice with its pay link, to the customer's address on file or — when the
 /// owner approved it — to the address in `email`.
-async fn send_invoice(squad: &Squad<'_>, tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
+async fn send_invoice(squad: &Squad<'_>, tx: &mut TenantTx, lead: &LeadRow, input: &SendInvoiceInput) -> ToolResult {
     let invoice = latest_draft(tx, lead)
         .await?
         .ok_or_else(|| ToolError::Refused("there is no unsent invoice for this lead".into()))?;
@@ -975,12 +987,13 @@ async fn quote_price(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
 }
 
 /// Remembers an allow-listed customer preference (never free text from the customer).
-async fn save_preference(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> ToolResult {
-    if input["key"] != json!("preferred_time") {
+async fn save_preference(tx: &mut TenantTx, lead: &LeadRow, input: &PreferenceInput) -> ToolResult {
+    if input.key != "preferred_time" {
         return Err(ToolError::Refused("the only preference kept is preferred_time".into()));
     }
-    let value = input["value"]
-        .as_str()
+    let value = input
+        .value
+        .as_deref()
         .and_then(PreferredTime::parse)
         .ok_or_else(|| ToolError::Refused("preferred_time is mornings, afternoons, evenings or weekends".into()))?;
     let id = memories::remember(
@@ -997,12 +1010,12 @@ async fn save_preference(tx: &mut TenantTx, lead: &LeadRow, input: &Value) -> To
     Ok(json!({ "memory_id": id, "preferred_time": value.as_str() }))
 }
 
-async fn search_memory(tx: &mut TenantTx, input: &Value) -> ToolResult {
-    let query = input["query"].as_str().map(str::trim).unwrap_or_default();
+async fn search_memory(tx: &mut TenantTx, input: &SearchInput) -> ToolResult {
+    let query = input.query.as_deref().map(str::trim).unwrap_or_default();
     if query.chars().count() > 100 {
         return Err(ToolError::Refused("a search is at most 100 characters".into()));
     }
-    let layer = match input["layer"].as_str() {
+    let layer = match input.layer.as_deref() {
         Some(l) => Some(Layer::parse(l).ok_or_else(|| ToolError::Refused(format!("`{l}` is not a memory layer")))?),
         None => None,
     };

@@ -1,4 +1,5 @@
 pub mod availability;
+pub mod inputs;
 pub mod invoice;
 pub mod qualify;
 pub mod service_area;
