@@ -60,45 +60,44 @@ pub struct LeadTimeline {
     pub total_cost: String,
 }
 
+/// One recorded step in the owner's words; a step that does not fit its type is an error naming it.
 #[cfg(feature = "ssr")]
-fn summarize(step: &store::leads::StepRow, at: String) -> TimelineStep {
+fn summarize(step: &store::leads::StepRow, at: String) -> Result<TimelineStep, UiError> {
+    use squad::steps::{EscalationCause, StepPayload};
+
     let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
-    let p = &step.payload;
-    let (title, input, output) = match step.kind.as_str() {
-        "model_call" => {
-            let choices: Vec<String> = p["response"]["content"]
-                .as_array()
-                .map(|blocks| {
-                    blocks
-                        .iter()
-                        .filter(|b| b["type"] == "tool_use")
-                        .filter_map(|b| b["name"].as_str())
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let model = p["model_id"].as_str().unwrap_or("model").to_owned();
+    let payload = StepPayload::read(&step.kind, &step.payload)
+        .map_err(|why| crate::state::internal(format!("run {} step {}: {why}", step.run_id, step.seq)))?;
+    let (title, input, output, is_error) = match &payload {
+        StepPayload::ModelCall(call) => {
+            let choices: Vec<&str> = call.response.tool_uses().map(|(_, name, _)| name).collect();
             let chose = if choices.is_empty() {
                 "finished its turn".to_owned()
             } else {
                 format!("chose {}", choices.join(", "))
             };
-            (format!("{model} {chose}"), None, None)
+            (format!("{} {chose}", call.model_id), None, None, false)
         }
-        "note" => (p["note"].as_str().unwrap_or("note").to_owned(), None, None),
-        _ => {
-            let title = p["tool"].as_str().map(str::to_owned).unwrap_or_else(|| step.kind.replace('_', " "));
-            let input = p.get("input").map(pretty);
-            let output = p.get("output").map(pretty).or_else(|| p.get("reason").map(pretty));
-            (title, input, output)
+        StepPayload::Note(note) => (note.note.clone(), None, None, false),
+        StepPayload::Tool(tool) => {
+            (tool.tool.clone(), Some(pretty(&tool.input)), Some(pretty(&tool.output)), tool.is_error)
+        }
+        StepPayload::ApprovalAsked(asked) => (asked.tool.clone(), None, None, false),
+        StepPayload::RunEscalated(escalated) => {
+            let title = match &escalated.cause {
+                EscalationCause::FollowUp(_) => "follow up",
+                EscalationCause::ModelRefused(_) => "model refused",
+                EscalationCause::Limit(_) => "limit",
+            };
+            (title.to_owned(), None, Some(pretty(&serde_json::json!(escalated.reason))), false)
         }
     };
-    TimelineStep {
+    Ok(TimelineStep {
         seq: step.seq,
         agent: step.agent.replace('_', " "),
         kind: step.kind.replace('_', " "),
         title,
-        is_error: p["is_error"].as_bool().unwrap_or(false),
+        is_error,
         input,
         output,
         prompt_version: step.prompt_version.clone(),
@@ -107,7 +106,7 @@ fn summarize(step: &store::leads::StepRow, at: String) -> TimelineStep {
         cached_tokens: step.cache_read_tokens,
         cost: dollars(step.cost_micros),
         at,
-    }
+    })
 }
 
 /// Micro-dollars as "$0.0042".
@@ -181,7 +180,7 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
                         at: at(m.created_at),
                     })
                     .collect(),
-                steps: steps.iter().map(|s| summarize(s, at(s.created_at))).collect(),
+                steps: steps.iter().map(|s| summarize(s, at(s.created_at))).collect::<Result<_, _>>()?,
                 total_cost: dollars(total),
             })
         }

@@ -19,5 +19,6 @@ pub mod offline;
 pub mod payments;
 pub mod pricing;
 pub mod runtime;
+pub mod steps;
 pub mod tools;
 pub mod untrusted;

@@ -20,14 +20,15 @@ use serde_json::{json, Value};
 use store::jobs::ClaimedJob;
 use store::leads::{self, LeadRow};
 use store::memories::{self, Layer, NewMemory};
-use store::runs::{self, NewStep, RunUpdate, Step};
+use store::runs::{self, NewStep, RunUpdate};
 use store::{escalations, now_ms, Db, StoreError, TenantScope, TenantTx};
 
 use crate::agents::{self, AgentName, Task};
 use crate::conversation::{Contact, CustomerMessage, Opening};
 use crate::model::{
-    Content, InferenceSettings, Message, Model, ModelError, ModelRequest, ModelResponse, Role, StopReason, SystemBlock,
+    Content, InferenceSettings, Message, Model, ModelError, ModelRequest, Role, StopReason, SystemBlock,
 };
+use crate::steps::{read_steps, EscalationCause, ModelCall, Note, RecordedStep, RunEscalated, StepPayload};
 
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -116,7 +117,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
         let (first_agent, task) = route.unwrap_or((AgentName::LeadResponse, Task::Inquiry));
         let run = runs::get_or_start(&mut tx, run_id, payload.lead_id, first_agent, task).await?;
         let task = run.task;
-        let steps = runs::steps(&mut tx, run_id).await?;
+        let steps = read_steps(run_id, runs::steps(&mut tx, run_id).await?)?;
         let conversation = leads::messages(&mut tx, payload.lead_id).await?;
         let memory: Vec<String> = memories::for_customer(&mut tx, lead.customer_id, 10)
             .await?
@@ -163,16 +164,18 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
                 agent,
                 &lead,
                 RunStatus::Done,
-                json!({ "note": "the owner took over this conversation" }),
+                Note { note: "the owner took over this conversation".into(), tools: Vec::new() },
             )
             .await;
         }
-        let mine: Vec<&Step> = steps.iter().filter(|s| s.agent == agent.as_str()).collect();
-        let last_call = mine.iter().rev().find(|s| s.kind == "model_call");
-        if let Some(step) = last_call {
-            let response: ModelResponse = serde_json::from_value(step.payload["response"].clone())
-                .map_err(|e| RunError::Store(StoreError::Corrupt(format!("model step: {e}"))))?;
-            let answered: HashSet<&str> = mine.iter().filter_map(|s| s.payload["tool_use_id"].as_str()).collect();
+        let mine: Vec<&RecordedStep> = steps.iter().filter(|s| s.agent == agent.as_str()).collect();
+        let last_call = mine.iter().rev().find_map(|s| match &s.payload {
+            StepPayload::ModelCall(call) => Some(&call.response),
+            _ => None,
+        });
+        if let Some(response) = last_call {
+            let answered: HashSet<&str> =
+                mine.iter().filter_map(|s| s.payload.as_tool()).map(|t| t.tool_use_id.as_str()).collect();
             if let Some((id, name, input)) = response.tool_uses().find(|(id, _, _)| !answered.contains(id)) {
                 if let tools::Executed::Parked =
                     tools::execute(squad, &scope, run_id, agent, &lead, id, name, input).await?
@@ -198,7 +201,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
                 StopReason::ToolUse => {}
             }
         }
-        let turns = mine.iter().filter(|s| s.kind == "model_call").count();
+        let turns = mine.iter().filter(|s| matches!(s.payload, StepPayload::ModelCall(_))).count();
         let limit = if turns >= squad.limits.max_turns_per_agent {
             Some(("max_turns", "The agent used all its turns without finishing."))
         } else if run.cost_micros >= org.run_budget_micros {
@@ -218,8 +221,8 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
         let hard_case = mine
             .iter()
             .rev()
-            .take_while(|s| s.kind != "model_call")
-            .any(|s| s.payload["is_error"].as_bool() == Some(true));
+            .take_while(|s| !matches!(s.payload, StepPayload::ModelCall(_)))
+            .any(|s| s.payload.as_tool().is_some_and(|t| t.is_error));
         let settings = squad.models.for_turn(agent, &org.policies.models, |id| squad.limits.prices.has(id), hard_case);
         let request = build_request(agent, task, &steps, &conversation, contact, memory, settings);
         let started = Instant::now();
@@ -239,15 +242,20 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
         // A provider that fell back answers with another model, billed at that model's price.
         let model_id = response.model_id.clone().unwrap_or_else(|| request.settings.model_id.clone());
         let cost = i64::try_from(squad.limits.prices.cost_micros(&model_id, &usage)).unwrap_or(i64::MAX);
+        let step = StepPayload::ModelCall(ModelCall {
+            provider: squad.model.provider().to_owned(),
+            model_id,
+            response: response.clone(),
+        });
         let mut tx = TenantTx::begin(squad.db, &scope).await?;
         runs::record_usage(&mut tx, &utc_day(), tokens(usage.input_tokens), tokens(usage.output_tokens), cost).await?;
         runs::append_step(
             &mut tx,
             run_id,
             &NewStep {
-                kind: "model_call",
+                kind: step.kind(),
                 agent: agent.as_str(),
-                payload: json!({ "provider": squad.model.provider(), "model_id": model_id, "response": response }),
+                payload: step.to_value(),
                 input_tokens: tokens(usage.input_tokens),
                 output_tokens: tokens(usage.output_tokens),
                 cache_read_tokens: tokens(usage.cache_read_tokens),
@@ -277,7 +285,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
 fn build_request(
     agent: AgentName,
     task: Task,
-    steps: &[Step],
+    steps: &[RecordedStep],
     conversation: &[store::leads::MessageRow],
     contact: Contact,
     memory: Vec<String>,
@@ -291,19 +299,18 @@ fn build_request(
     let handoff = steps
         .iter()
         .rev()
-        .find(|s| s.kind == "handoff" && s.payload["output"]["to"] == json!(agent.as_str()))
-        .map(|s| s.payload["output"]["context"].clone());
+        .filter_map(|s| s.payload.as_tool())
+        .find(|t| !t.is_error && t.tool == "handoff_to_agent" && t.output["to"] == json!(agent.as_str()))
+        .map(|t| t.output["context"].clone());
     let mut messages = vec![Opening { task, contact, messages: customer, handoff, memory }.to_message()];
     for step in steps.iter().filter(|s| s.agent == agent.as_str()) {
-        if step.kind == "model_call" {
-            if let Ok(response) = serde_json::from_value::<ModelResponse>(step.payload["response"].clone()) {
-                messages.push(Message { role: Role::Assistant, content: response.content });
-            }
-        } else if let Some(id) = step.payload["tool_use_id"].as_str() {
+        if let StepPayload::ModelCall(call) = &step.payload {
+            messages.push(Message { role: Role::Assistant, content: call.response.content.clone() });
+        } else if let Some(tool) = step.payload.as_tool() {
             let result = Content::ToolResult {
-                tool_use_id: id.to_owned(),
-                content: step.payload["output"].clone(),
-                is_error: step.payload["is_error"].as_bool().unwrap_or(false),
+                tool_use_id: tool.tool_use_id.clone(),
+                content: tool.output.clone(),
+                is_error: tool.is_error,
             };
             match messages.last_mut() {
                 Some(last)
@@ -332,12 +339,15 @@ async fn end_of_turn(
     agent: AgentName,
     task: Task,
     lead: &LeadRow,
-    steps: &[Step],
+    steps: &[RecordedStep],
 ) -> Result<RunStatus, RunError> {
     // An approval that was asked for and granted is not an escalation of the run's outcome.
-    let escalated = steps.iter().any(|s| s.kind == "escalation" && s.payload.get("approval_for").is_none());
+    let escalated = steps.iter().any(|s| {
+        matches!(&s.payload, StepPayload::RunEscalated(_))
+            || s.payload.as_tool().is_some_and(|t| t.tool == "escalate" && !t.is_error)
+    });
     let succeeded =
-        |tool: &str| steps.iter().any(|s| s.payload["tool"] == json!(tool) && s.payload["is_error"] == json!(false));
+        |tool: &str| steps.iter().filter_map(|s| s.payload.as_tool()).any(|t| t.tool == tool && !t.is_error);
     let status = match (agent, task) {
         _ if escalated => RunStatus::Escalated,
         (AgentName::LeadResponse, _) => RunStatus::Done,
@@ -349,12 +359,14 @@ async fn end_of_turn(
         (AgentName::Invoice, _) if succeeded("send_invoice") => RunStatus::WaitingCustomer,
         (AgentName::Scheduler | AgentName::Invoice, _) => RunStatus::Escalated,
     };
-    let tools: Vec<&str> = steps
+    let tools: Vec<String> = steps
         .iter()
-        .filter(|s| s.agent == agent.as_str() && s.payload["is_error"] == json!(false))
-        .filter_map(|s| s.payload["tool"].as_str())
+        .filter(|s| s.agent == agent.as_str())
+        .filter_map(|s| s.payload.as_tool())
+        .filter(|t| !t.is_error)
+        .map(|t| t.tool.clone())
         .collect();
-    let note = json!({ "note": format!("{} finished its turn", agent.as_str()), "tools": tools });
+    let note = Note { note: format!("{} finished its turn", agent.as_str()), tools };
     finish(db, scope, run_id, agent, lead, status, note).await
 }
 
@@ -365,7 +377,7 @@ async fn finish(
     agent: AgentName,
     lead: &LeadRow,
     status: RunStatus,
-    note: Value,
+    note: Note,
 ) -> Result<RunStatus, RunError> {
     let mut tx = TenantTx::begin(db, scope).await?;
     let current = leads::get(&mut tx, lead.id).await?;
@@ -373,11 +385,7 @@ async fn finish(
         "{} ended a run as {status}; the lead is {}. Tools used: {}.",
         agent.as_str(),
         current.as_ref().map_or("gone".to_owned(), |l| l.stage.to_string()),
-        note["tools"].as_array().map_or("none".to_owned(), |t| t
-            .iter()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join(", ")),
+        if note.tools.is_empty() { "none".to_owned() } else { note.tools.join(", ") },
     );
     memories::remember(
         &mut tx,
@@ -390,10 +398,11 @@ async fn finish(
         },
     )
     .await?;
+    let step = StepPayload::Note(note);
     runs::append_step(
         &mut tx,
         run_id,
-        &NewStep { kind: "note", agent: agent.as_str(), payload: note, ..NewStep::default() },
+        &NewStep { kind: step.kind(), agent: agent.as_str(), payload: step.to_value(), ..NewStep::default() },
     )
     .await?;
     let terminal = status.is_finished();
@@ -410,7 +419,8 @@ struct RunEscalation<'a> {
     /// What the issue log remembers about it.
     issue: &'a str,
     proposed_action: Value,
-    step: Value,
+    /// Why, as the run's escalation step records it.
+    cause: EscalationCause,
     /// The lead's new stage; `None` keeps it (a booked lead stays booked).
     stage: Option<Stage>,
 }
@@ -449,12 +459,15 @@ async fn escalate_run(
         content: escalation.issue,
     };
     memories::remember(&mut tx, &memory).await?;
-    let mut payload = escalation.step;
-    payload["escalation_id"] = json!(id);
+    let step = StepPayload::RunEscalated(RunEscalated {
+        cause: escalation.cause,
+        reason: escalation.reason.to_owned(),
+        escalation_id: id,
+    });
     runs::append_step(
         &mut tx,
         run_id,
-        &NewStep { kind: "escalation", agent: agent.as_str(), payload, ..NewStep::default() },
+        &NewStep { kind: step.kind(), agent: agent.as_str(), payload: step.to_value(), ..NewStep::default() },
     )
     .await?;
     runs::update(
@@ -477,7 +490,7 @@ async fn follow_up(db: &Db, scope: &TenantScope, run_id: &str, lead: &LeadRow) -
         reason: &reason,
         issue: &reason,
         proposed_action: json!({}),
-        step: json!({ "follow_up": lead.stage, "reason": reason }),
+        cause: EscalationCause::FollowUp(lead.stage),
         stage: None,
     };
     escalate_run(db, scope, run_id, AgentName::LeadResponse, lead, escalation).await
@@ -497,7 +510,7 @@ async fn escalate_refusal(
         reason: &reason,
         issue: &reason,
         proposed_action: json!({ "agent": agent.as_str() }),
-        step: json!({ "model_refused": refusal, "reason": reason }),
+        cause: EscalationCause::ModelRefused(refusal.to_owned()),
         stage: Some(Stage::Escalated),
     };
     escalate_run(db, scope, run_id, agent, lead, escalation).await
@@ -518,7 +531,7 @@ async fn escalate_limit(
         reason,
         issue: &issue,
         proposed_action: json!({ "limit": limit, "agent": agent.as_str() }),
-        step: json!({ "limit": limit, "reason": reason }),
+        cause: EscalationCause::Limit(limit.to_owned()),
         stage: Some(Stage::Escalated),
     };
     escalate_run(db, scope, run_id, agent, lead, escalation).await

@@ -13,6 +13,7 @@ use store::{appointments, escalations, invoices, services, settings, technicians
 use super::{RunError, Squad};
 use crate::agents::{self, AgentName, Task};
 use crate::facts::{InquiryFacts, PreferredTime};
+use crate::steps::{ApprovalAsked, StepPayload, ToolStep};
 use crate::tools::availability::{check_availability, AvailabilityQuery, Slot, Technician};
 use crate::tools::inputs::{
     CancelInput, EscalateInput, HandoffInput, InvoiceInput, PreferenceInput, SearchInput, SendInvoiceInput, SlotInput,
@@ -70,15 +71,15 @@ pub(super) async fn execute(
     let outcome = match gate {
         Err(err) => Err(err),
         Ok(Gate::Park { escalation_id }) => {
+            let step = StepPayload::ApprovalAsked(ApprovalAsked {
+                approval_for: tool_use_id.to_owned(),
+                tool: name.to_owned(),
+                escalation_id,
+            });
             runs::append_step(
                 &mut tx,
                 run_id,
-                &NewStep {
-                    kind: "escalation",
-                    agent: agent.as_str(),
-                    payload: json!({ "approval_for": tool_use_id, "tool": name, "escalation_id": escalation_id }),
-                    ..NewStep::default()
-                },
+                &NewStep { kind: step.kind(), agent: agent.as_str(), payload: step.to_value(), ..NewStep::default() },
             )
             .await?;
             runs::update(
@@ -113,19 +114,21 @@ pub(super) async fn execute(
         }
         Err(ToolError::Store(err)) => return Err(RunError::Store(err)),
     };
-    let kind = match (name, is_error) {
-        ("handoff_to_agent", false) => "handoff",
-        ("escalate", false) => "escalation",
-        _ => "tool_call",
-    };
     tracing::info!(tool = name, agent = agent.as_str(), is_error, "tool call");
+    let step = StepPayload::Tool(ToolStep {
+        tool_use_id: tool_use_id.to_owned(),
+        tool: name.to_owned(),
+        input: input.clone(),
+        output,
+        is_error,
+    });
     runs::append_step(
         &mut tx,
         run_id,
         &NewStep {
-            kind,
+            kind: step.kind(),
             agent: agent.as_str(),
-            payload: json!({ "tool_use_id": tool_use_id, "tool": name, "input": input, "output": output, "is_error": is_error }),
+            payload: step.to_value(),
             latency_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
             ..NewStep::default()
         },
