@@ -7,7 +7,7 @@ use aws_sdk_bedrockruntime::types::{
     SystemContentBlock, Tool, ToolConfiguration, ToolInputSchema, ToolResultBlock, ToolResultContentBlock,
     ToolResultStatus, ToolSpecification, ToolUseBlock,
 };
-use squad::model::{
+use squad_core::model::{
     estimate_tokens, Content, Message, ModelError, ModelRequest, ModelResponse, Role, StopReason, Usage,
 };
 
@@ -190,7 +190,7 @@ pub fn response(
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use squad::model::{InferenceSettings, SystemBlock, ToolSpec};
+    use squad_core::model::{InferenceSettings, SystemBlock, ToolSpec};
 
     use super::*;
 
@@ -260,7 +260,7 @@ mod tests {
     /// (2,048) nothing is cached.
     #[test]
     fn where_the_squads_own_prefixes_are_long_enough_to_cache() {
-        use squad::agents::{self, AgentName};
+        use squad_core::agents::{self, AgentName};
         let cache_points = |agent: AgentName, model: &str| {
             let request = ModelRequest {
                 system: vec![SystemBlock { text: agents::prompt(agent).text, cache_point: true }],

@@ -11,7 +11,7 @@ use aws_sdk_bedrockruntime::config::{BehaviorVersion, Region};
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::types::{ContentBlockDelta, ContentBlockStart, ConverseStreamOutput};
 use aws_sdk_bedrockruntime::Client;
-use squad::model::{Content, Model, ModelError, ModelRequest, ModelResponse, StopReason, Usage};
+use squad_core::model::{Content, Model, ModelError, ModelRequest, ModelResponse, StopReason, Usage};
 
 use crate::convert::{self, ConverseParts};
 use crate::resilience::{classify, BreakerPolicy, CircuitBreaker, Failure, RetryPolicy};

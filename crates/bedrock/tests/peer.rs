@@ -10,10 +10,10 @@ use bedrock::aimock::{on_the_wire, Aimock};
 use bedrock::resilience::{BreakerPolicy, RetryPolicy};
 use bedrock::{BedrockModel, BedrockSettings};
 use serde_json::{json, Value};
-use squad::model::{
+use squad_core::model::{
     Content, InferenceSettings, Message, Model, ModelError, ModelRequest, Role, StopReason, SystemBlock, ToolSpec,
 };
-use squad::pricing::{Price, PriceTable};
+use squad_core::pricing::{Price, PriceTable};
 
 const PRIMARY: &str = "anthropic.claude-3-5-haiku-20241022-v1:0";
 const FALLBACK: &str = "amazon.nova-lite-v1:0";

@@ -1,24 +1,12 @@
-//! The squad's reasoning parts that do not depend on a model provider.
-//!
-//! - [`facts`]: what an agent learns from an inquiry, as typed data (the context handed between
-//!   agents).
-//! - [`offline`]: the offline model's reader — a deterministic rules engine that stands in for an
-//!   LLM so the product runs with no cloud account. It is not an LLM and does not pretend to be one.
-//! - [`tools`]: decisions made in code from those facts (`qualify_lead`): the model chooses, code
-//!   calculates.
-//! - [`untrusted`]: how customer text is fenced off before it goes anywhere near a prompt.
+//! The agent runtime: the durable run loop ([`runtime`]) and the tools it runs against the
+//! database, the typed run steps it writes and reads ([`steps`]), outbound delivery ([`channels`])
+//! and pay links ([`payments`]). What the agents think with — the model interface, prompts, the
+//! offline model, the decisions made in code — is `squad-core`, re-exported here under the same
+//! paths.
 
-pub mod agents;
+pub use squad_core::{agents, conversation, demo, eval, facts, model, offline, pricing, tools, untrusted};
+
 pub mod channels;
-pub mod conversation;
-pub mod demo;
-pub mod eval;
-pub mod facts;
-pub mod model;
-pub mod offline;
 pub mod payments;
-pub mod pricing;
 pub mod runtime;
 pub mod steps;
-pub mod tools;
-pub mod untrusted;
