@@ -109,12 +109,13 @@ pub fn ApiKeysCard() -> impl IntoView {
                     <p class="mt-1 text-sm text-rose-600" role="alert">{move || name_error.get()}</p>
                 </div>
                 <label for="api-key-role" class="sr-only">"Access"</label>
-                <select id="api-key-role" name="role" class="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm">
+                <select id="api-key-role" name="role" aria-describedby="api-key-role-hint" class="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm">
                     <option value="owner">"Full access"</option>
-                    <option value="staff">"Staff access (no budgets, rules, models or team)"</option>
+                    <option value="staff">"Staff access"</option>
                 </select>
                 <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500">"Create key"</button>
             </ActionForm>
+            <p id="api-key-role-hint" class="mt-2 text-xs text-slate-500">"A staff key works the pipeline but can't change budgets, approval rules, AI models or the team."</p>
             {move || created().map(|new| view! {
                 <div class="mt-3 rounded-lg border border-emerald-200 bg-emerald-50 p-3 text-sm" role="status">
                     <p class="font-medium text-emerald-900">"Copy this key now. It won't be shown again."</p>

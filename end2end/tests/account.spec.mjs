@@ -87,6 +87,17 @@ test('an owner creates an API key that works on /api/v1/me, then revokes it', as
   await expect(page.getByText('Revoked')).toBeVisible();
   const after = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${key}` } });
   expect(after.status()).toBe(401);
+
+  // A staff key works the pipeline and is refused the owner's settings.
+  await page.getByPlaceholder('Key name, e.g. Website form').fill('Front desk');
+  await page.getByLabel('Access').selectOption('staff');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  await expect(page.getByText(/staff access · created/)).toBeVisible();
+  const staffKey = (await page.getByTestId('new-api-key').textContent()).trim();
+  const staffMe = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${staffKey}` } });
+  expect((await staffMe.json()).role).toBe('staff');
+  const audit = await request.get('/api/v1/audit', { headers: { Authorization: `Bearer ${staffKey}` } });
+  expect(audit.status()).toBe(403);
 });
 
 test('the dashboard fits a 375 px phone screen', async ({ page }) => {
