@@ -93,10 +93,7 @@ pub async fn get_pay_page(token: String) -> Result<PayView, UiError> {
 /// Test mode only: records a test payment of the balance. Idempotent per invoice.
 #[server(prefix = "/api", endpoint = "pay/test")]
 pub async fn pay_test(token: String) -> Result<(), UiError> {
-    use store::payments::NewPayment;
-    use store::{invoices, TenantTx};
-
-    use crate::state::{internal, respond, server_state};
+    use crate::state::{respond, server_state};
 
     respond(
         async move {
@@ -105,28 +102,8 @@ pub async fn pay_test(token: String) -> Result<(), UiError> {
                 return Err(UiError::Forbidden);
             }
             let (scope, invoice_id) = server::resolve(&state.db, &token).await?;
-            let mut tx = TenantTx::begin(&state.db, &scope).await.map_err(internal)?;
-            let invoice = invoices::get(&mut tx, &invoice_id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
-            if invoice.status == "paid" {
-                return Ok(());
-            }
-            let paid = store::payments::paid_cents(&mut tx, &invoice.id).await.map_err(internal)?;
-            let reference = format!("test:{}", invoice.id);
-            let payment = NewPayment {
-                invoice_id: &invoice.id,
-                amount_cents: invoice.total_cents - paid,
-                method: "test",
-                provider: "hosted",
-                reference: &reference,
-                recorded_by: None,
-            };
-            squad::payments::record_payment(&mut tx, &invoice, &payment).await.map_err(|err| match err {
-                squad::payments::PaymentError::Store(e) => internal(e),
-                other => UiError::Conflict { field: "token".into(), message: other.to_string() },
-            })?;
-            tx.commit().await.map_err(internal)?;
-            tracing::info!(org_id = %scope.org_id(), invoice_id = %invoice.id, "test payment recorded");
-            Ok(())
+            let link = store::payments::PayLink { scope, invoice_id };
+            Ok(ops::payments::record_test_payment(&state.db, &link).await?)
         }
         .await,
     )

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 use squad::payments::{record_payment, PaymentError, PaymentOutcome};
-use store::payments::NewPayment;
+use store::payments::{NewPayment, PayLink};
 use store::{audit, invoices, Db, TenantScope, TenantTx};
 
 use crate::permissions::{require, Operation};
@@ -59,4 +59,35 @@ pub async fn record(
     tx.commit().await?;
     tracing::info!(org_id = %scope.org_id(), invoice_id, recorded = outcome.recorded, settled = outcome.settled, "payment recorded");
     Ok(outcome)
+}
+
+/// The pay page's test payment (test mode only, checked by the caller): the invoice's balance,
+/// recorded once however often the customer presses the button.
+pub async fn record_test_payment(db: &Db, link: &PayLink) -> Result<(), OpsError> {
+    let mut tx = TenantTx::begin(db, &link.scope).await?;
+    let invoice = invoices::get(&mut tx, &link.invoice_id).await?.ok_or(OpsError::NotFound)?;
+    if invoice.status == "paid" {
+        return Ok(());
+    }
+    let paid = store::payments::paid_cents(&mut tx, &invoice.id).await?;
+    let reference = format!("test:{}", invoice.id);
+    let payment = NewPayment {
+        invoice_id: &invoice.id,
+        amount_cents: invoice.total_cents - paid,
+        method: "test",
+        provider: "hosted",
+        reference: &reference,
+        recorded_by: None,
+    };
+    let outcome = record_payment(&mut tx, &invoice, &payment).await.map_err(|err| match err {
+        PaymentError::Store(e) => e.into(),
+        other => OpsError::conflict_on("token", other),
+    })?;
+    if outcome.recorded {
+        let entry = json!({ "invoice_id": invoice.id, "number": invoice.number, "amount_cents": payment.amount_cents });
+        audit::record(&mut tx, &format!("test payment recorded on invoice {}", invoice.number), &entry).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(org_id = %link.scope.org_id(), invoice_id = %invoice.id, "test payment recorded");
+    Ok(())
 }

@@ -26,18 +26,31 @@ pub async fn record(tx: &mut TenantTx, action: &str, detail: &serde_json::Value)
     let org = tx.org().to_owned();
     let user = tx.scope().user_id().map(|u| u.to_string());
     let key = tx.scope().api_key_id().map(|k| k.to_string());
+    insert(tx.conn(), &org, user, key, action, detail).await
+}
+
+/// The entry itself, for the auth door's own writes too (a sign-up, a member joining), which
+/// happen before any tenant transaction exists.
+pub(crate) async fn insert(
+    conn: &mut sqlx::AnyConnection,
+    org: &str,
+    user: Option<String>,
+    key: Option<String>,
+    action: &str,
+    detail: &serde_json::Value,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO audit_log (id, org_id, user_id, api_key_id, action, detail, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(new_id().to_string())
-    .bind(&org)
+    .bind(org)
     .bind(user)
     .bind(key)
     .bind(action)
     .bind(detail.to_string())
     .bind(now_ms())
-    .execute(tx.conn())
+    .execute(conn)
     .await?;
     Ok(())
 }

@@ -201,6 +201,16 @@ pub async fn accept(
         }
         Some(_) => return Err(AcceptError::EmailTaken),
     };
+    let detail = serde_json::json!({ "email": email, "role": Role::Staff.as_str() });
+    crate::audit::insert(
+        tx.conn(),
+        &org,
+        Some(user_id.to_string()),
+        None,
+        &format!("{email} joined the team"),
+        &detail,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Joined { org_id, user_id })
 }

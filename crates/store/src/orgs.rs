@@ -101,6 +101,8 @@ pub async fn create_with_owner(db: &Db, new: NewOrgWithOwner) -> Result<CreatedO
         Some(key) => Some(api_keys::insert_on(tx.conn(), &org, &key, Role::Owner, Some(owner_id)).await?),
         None => None,
     };
+    let detail = serde_json::json!({ "name": new.org_name.as_str(), "api_key": api_key.is_some() });
+    crate::audit::insert(tx.conn(), &org, Some(owner_id.to_string()), None, "business created", &detail).await?;
     tx.commit().await?;
     Ok(CreatedOrg {
         org: OrgRow {

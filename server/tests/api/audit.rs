@@ -193,6 +193,8 @@ async fn every_mutation_in_the_dashboard_is_audited_with_its_person(app: TestApp
         "reply",
     );
     ok(post(&app, "/api/leads/takeover", &[("id", lead.as_str()), ("take_over", "false")]).await, "hand back");
+    let joining = invite(&app, "joiner@example.com").await;
+    crate::team::join(&app, &joining, "Jo Iner", "joiner password 123").await;
     invite(&app, "helper@example.com").await;
     let invitation = get(&app, "/api/team").await.1["invitations"][0]["id"].as_str().unwrap().to_owned();
     ok(post(&app, "/api/team/invitations/revoke", &[("id", invitation.as_str())]).await, "withdraw");
@@ -209,6 +211,8 @@ async fn every_mutation_in_the_dashboard_is_audited_with_its_person(app: TestApp
     let page = audit(&app, &org.api_key, "?limit=200").await;
     let actions = actions(&page);
     for expected in [
+        "business created",
+        "joiner@example.com joined the team",
         "profile updated",
         "hours updated",
         "service area updated",
@@ -236,8 +240,8 @@ async fn every_mutation_in_the_dashboard_is_audited_with_its_person(app: TestApp
         page["entries"].as_array().unwrap().iter().filter(|e| e["user_email"] == org.owner_email.as_str()).collect();
     assert_eq!(
         by_person.len(),
-        actions.len() - 1,
-        "every dashboard change names the owner (the lead for the escalation came from the API)"
+        actions.len() - 2,
+        "every dashboard change names the owner, but the API's inquiry (for the escalation) and the joining member's entry"
     );
     let profile = page["entries"].as_array().unwrap().iter().find(|e| e["action"] == "profile updated").unwrap();
     assert_eq!(profile["detail"]["changed"]["business_name"]["after"], "Audit Electric LLC");
@@ -262,13 +266,16 @@ async fn the_audit_log_pages_newest_first_and_stays_in_its_org(app: TestApp) {
         let Some(next) = page["next_before"].as_str() else { break };
         page = audit(&app, &a.api_key, &format!("?limit=2&before={next}")).await;
     }
-    assert_eq!(seen.len(), 5, "every entry once across the pages: {seen:?}");
+    assert_eq!(seen.len(), 6, "every entry once across the pages (the sign-up and 5 customers): {seen:?}");
     let all = audit(&app, &a.api_key, "?limit=200").await;
     let ids: Vec<&str> = all["entries"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
     assert_eq!(ids, seen, "pages follow the newest-first order");
 
     let other = audit(&app, &b.api_key, "?limit=200").await;
-    assert_eq!(other["entries"], json!([]), "another org sees none of it");
+    let theirs = other["entries"].as_array().unwrap();
+    assert_eq!(theirs.len(), 1, "another org sees only its own sign-up: {other}");
+    assert_eq!(theirs[0]["action"], "business created");
+    assert!(!ids.contains(&theirs[0]["id"].as_str().unwrap()));
     let foreign = audit(&app, &b.api_key, &format!("?before={}", ids[0])).await;
     assert_eq!(foreign["entries"], json!([]), "another org's cursor finds nothing");
     let bad = app.api(Method::GET, "/api/v1/audit?limit=0", &a.api_key).await.send().await.unwrap();

@@ -68,6 +68,14 @@ async fn the_pay_link_shows_the_invoice_and_takes_a_test_payment_once(app: TestA
         assert!(paid.status().is_success(), "{}", paid.status());
     }
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM payments").await, 1, "paying twice records one payment");
+    let audit: Value = app.api_json("/api/v1/audit?limit=200", &key).await;
+    let recorded: Vec<&Value> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"].as_str().unwrap().starts_with("test payment recorded on invoice"))
+        .collect();
+    assert_eq!(recorded.len(), 1, "one audit entry for the one payment: {audit}");
     let paid = lead(&app, &key, &id).await;
     assert_eq!((paid["stage"].as_str(), paid["waiting_on"].as_str()), (Some("paid"), Some("none")));
     assert_eq!(paid["invoices"][0]["status"], "paid");
