@@ -114,6 +114,15 @@ impl StepPayload {
         }
     }
 
+    /// The tool the step is about: the one called, or the one waiting for approval.
+    pub fn tool_name(&self) -> Option<&str> {
+        match self {
+            Self::Tool(t) => Some(&t.tool),
+            Self::ApprovalAsked(a) => Some(&a.tool),
+            _ => None,
+        }
+    }
+
     /// The tool call this step answers, with its result.
     pub fn as_tool(&self) -> Option<&ToolStep> {
         match self {

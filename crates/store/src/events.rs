@@ -15,7 +15,9 @@ pub struct StepEvent {
     pub seq: i64,
     pub kind: String,
     pub agent: String,
-    pub tool: Option<String>,
+    /// The step's record, read by the squad's step type (the store does not know its shape).
+    #[serde(skip)]
+    pub payload: serde_json::Value,
     pub latency_ms: i64,
     pub created_at: i64,
 }
@@ -44,7 +46,7 @@ pub async fn steps_since(tx: &mut TenantTx, since_ms: i64, limit: i64) -> Result
                 seq: int(row, "seq")?,
                 kind: text(row, "kind")?,
                 agent: text(row, "agent")?,
-                tool: payload["tool"].as_str().map(str::to_owned),
+                payload,
                 latency_ms: int(row, "latency_ms")?,
                 created_at: int(row, "created_at")?,
             })

@@ -82,6 +82,14 @@ fn event_stream(
     Sse::new(batches.flatten()).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
+/// A committed step as the `step` event carries it: the row, and the tool it was about.
+#[derive(serde::Serialize)]
+struct StepView<'a> {
+    #[serde(flatten)]
+    step: &'a events::StepEvent,
+    tool: Option<String>,
+}
+
 async fn poll(cursor: &mut Cursor) -> Vec<Event> {
     let from = cursor.since - LOOK_BACK_MS;
     let read = async {
@@ -103,7 +111,15 @@ async fn poll(cursor: &mut Cursor) -> Vec<Event> {
         let key = format!("{}:step-{}", step.created_at, step.id);
         if cursor.sent.insert(key.clone()) {
             cursor.since = cursor.since.max(step.created_at);
-            if let Ok(event) = Event::default().event("step").id(key).json_data(&step) {
+            let tool = match squad::steps::StepPayload::read(&step.kind, &step.payload) {
+                Ok(payload) => payload.tool_name().map(str::to_owned),
+                Err(why) => {
+                    tracing::error!(step_id = %step.id, run_id = %step.run_id, reason = %why, "a stored step does not fit its type");
+                    None
+                }
+            };
+            let view = StepView { step: &step, tool };
+            if let Ok(event) = Event::default().event("step").id(key).json_data(&view) {
                 out.push(event);
             }
         }
