@@ -7,7 +7,7 @@ use store::services::{self, ServiceRow};
 use store::technicians::{self, TechnicianRow};
 use store::{audit, Db, StoreError, TenantScope, TenantTx};
 
-use crate::error::detail;
+use crate::audit::{changes, detail};
 use crate::permissions::{require, Operation};
 use crate::OpsError;
 
@@ -42,7 +42,7 @@ pub async fn replace_service(
     let mut tx = TenantTx::begin(db, scope).await?;
     let before = services::get(&mut tx, id).await?.ok_or(OpsError::NotFound)?;
     let row = services::replace(&mut tx, id, &input).await.map_err(duplicate_service)?.ok_or(OpsError::NotFound)?;
-    let changed = crate::settings::changes(&before, &row)?;
+    let changed = changes(&before, &row)?;
     audit::record(&mut tx, &format!("service changed: {}", row.name), &json!({ "id": id, "changed": changed })).await?;
     tx.commit().await?;
     Ok(row)
@@ -85,7 +85,7 @@ pub async fn replace_technician(
     let mut tx = TenantTx::begin(db, scope).await?;
     let before = technicians::get(&mut tx, id).await?.ok_or(OpsError::NotFound)?;
     let row = technicians::replace(&mut tx, id, &input).await?.ok_or(OpsError::NotFound)?;
-    let changed = crate::settings::changes(&before, &row)?;
+    let changed = changes(&before, &row)?;
     audit::record(&mut tx, &format!("technician changed: {}", row.name), &json!({ "id": id, "changed": changed }))
         .await?;
     tx.commit().await?;

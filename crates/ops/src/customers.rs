@@ -5,7 +5,7 @@ use serde_json::json;
 use store::customers::{self, CustomerPatch, CustomerRow, NewCustomer};
 use store::{audit, Db, TenantScope, TenantTx};
 
-use crate::error::detail;
+use crate::audit::changes;
 use crate::permissions::{require, Operation};
 use crate::OpsError;
 
@@ -29,7 +29,7 @@ pub async fn update(
     let mut tx = TenantTx::begin(db, scope).await?;
     let before = customers::get(&mut tx, id).await?.ok_or(OpsError::NotFound)?;
     let row = customers::update(&mut tx, id, patch).await?.ok_or(OpsError::NotFound)?;
-    let changed = crate::settings::changes(&before, &row)?;
+    let changed = changes(&before, &row)?;
     let fields: Vec<&String> =
         changed.as_object().map(|m| m.keys().filter(|k| *k != "updated_at").collect()).unwrap_or_default();
     audit::record(&mut tx, "customer changed", &json!({ "id": id, "fields": fields })).await?;
@@ -43,7 +43,7 @@ pub async fn delete(db: &Db, scope: &TenantScope, id: CustomerId) -> Result<(), 
     if !customers::delete(&mut tx, id).await? {
         return Err(OpsError::NotFound);
     }
-    audit::record(&mut tx, "customer removed", &detail(&json!({ "id": id }))?).await?;
+    audit::record(&mut tx, "customer removed", &json!({ "id": id })).await?;
     tx.commit().await?;
     Ok(())
 }

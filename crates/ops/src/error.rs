@@ -44,8 +44,3 @@ impl std::fmt::Debug for OpsError {
         store::error_chain_fmt(self, f)
     }
 }
-
-/// Serialises a value for an audit entry's detail.
-pub(crate) fn detail(value: &impl serde::Serialize) -> Result<serde_json::Value, OpsError> {
-    serde_json::to_value(value).map_err(|e| OpsError::Store(StoreError::Corrupt(e.to_string())))
-}

@@ -16,19 +16,7 @@ use crate::permissions::{require, Operation};
 use crate::OpsError;
 
 /// The longest note a person may leave with a decision, in characters.
-pub const MAX_NOTE_CHARS: usize = 1000;
-
-/// A decision's note, trimmed (`None` when blank); `Err` when it is longer than [`MAX_NOTE_CHARS`].
-pub fn clean_note(note: Option<String>) -> Result<Option<String>, NoteTooLong> {
-    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
-        return Err(NoteTooLong);
-    }
-    Ok(note)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NoteTooLong;
+const MAX_NOTE_CHARS: usize = 1000;
 
 /// Who decided and how it is recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,19 +41,8 @@ pub enum Outcome {
     Acknowledged,
 }
 
-impl Outcome {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Resumed => "resumed",
-            Self::Declined => "declined",
-            Self::Closed => "closed",
-            Self::Acknowledged => "acknowledged",
-        }
-    }
-}
-
 /// The operation deciding this escalation is.
-pub fn operation_for(escalation: &EscalationRow) -> Operation {
+fn operation_for(escalation: &EscalationRow) -> Operation {
     if escalation.kind == "approval" {
         Operation::DecideApproval
     } else {
@@ -81,8 +58,10 @@ pub async fn decide(
     approve: bool,
     note: Option<String>,
 ) -> Result<Outcome, OpsError> {
-    let note = clean_note(note)
-        .map_err(|_| OpsError::validation("note", format!("Keep the note under {MAX_NOTE_CHARS} characters.")))?;
+    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        return Err(OpsError::validation("note", "Keep the note under 1,000 characters."));
+    }
     apply(db, scope, id, approve, note.as_deref(), DecidedBy::Person).await
 }
 
@@ -154,7 +133,7 @@ async fn apply(
     let entry = json!({ "id": id, "lead_id": lead_id, "kind": escalation.kind, "note": note, "outcome": outcome });
     audit::record(&mut tx, &action, &entry).await?;
     tx.commit().await?;
-    tracing::info!(org_id = %scope.org_id(), escalation_id = %id, approve, outcome = outcome.as_str(), "escalation decided");
+    tracing::info!(org_id = %scope.org_id(), escalation_id = %id, approve, ?outcome, "escalation decided");
     Ok(outcome)
 }
 

@@ -6,10 +6,10 @@
 use domain::catalog::BusinessSettings;
 use domain::schedule::TimeZone;
 use domain::OrgName;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use store::{audit, orgs, settings, Db, TenantScope, TenantTx};
 
-use crate::error::detail;
+use crate::audit::changes;
 use crate::permissions::{require, Operation};
 use crate::{setup, OpsError};
 
@@ -47,34 +47,6 @@ pub fn operations_for(before: &BusinessSettings, after: &BusinessSettings) -> Ve
         ops.push(Operation::ChangeModels);
     }
     ops
-}
-
-/// `{field: {before, after}}` for each field (and each part of `policies`) that differs.
-pub fn changes(before: &impl serde::Serialize, after: &impl serde::Serialize) -> Result<Value, OpsError> {
-    let mut out = Map::new();
-    diff_fields("", &detail(before)?, &detail(after)?, &mut out);
-    Ok(Value::Object(out))
-}
-
-fn diff_fields(prefix: &str, before: &Value, after: &Value, out: &mut Map<String, Value>) {
-    let (Value::Object(b), Value::Object(a)) = (before, after) else {
-        if before != after {
-            out.insert(prefix.trim_end_matches('.').to_owned(), json!({ "before": before, "after": after }));
-        }
-        return;
-    };
-    let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
-    for key in keys {
-        let (bv, av) = (b.get(key).unwrap_or(&Value::Null), a.get(key).unwrap_or(&Value::Null));
-        if bv == av {
-            continue;
-        }
-        if prefix.is_empty() && key == "policies" {
-            diff_fields("policies.", bv, av, out);
-        } else {
-            out.insert(format!("{prefix}{key}"), json!({ "before": bv, "after": av }));
-        }
-    }
 }
 
 /// One change of the settings inside `tx`: `section` is the operation the form or request stands
@@ -158,24 +130,4 @@ pub async fn get(db: &Db, scope: &TenantScope) -> Result<BusinessSettings, OpsEr
     let current = settings::get(&mut tx).await?;
     tx.commit().await?;
     Ok(current)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_change_names_each_field_that_differs_with_before_and_after() {
-        let before = json!({ "tax_rate_bps": 0, "tone": "friendly", "policies": { "guardrails": { "discounts": "block" }, "models": {} } });
-        let after = json!({ "tax_rate_bps": 825, "tone": "friendly", "policies": { "guardrails": { "discounts": "require_approval" }, "models": {} } });
-        let changed = changes(&before, &after).unwrap();
-        assert_eq!(
-            changed,
-            json!({
-                "tax_rate_bps": { "before": 0, "after": 825 },
-                "policies.guardrails": { "before": { "discounts": "block" }, "after": { "discounts": "require_approval" } },
-            })
-        );
-        assert_eq!(changes(&before, &before).unwrap(), json!({}));
-    }
 }

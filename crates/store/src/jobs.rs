@@ -8,7 +8,6 @@
 
 use domain::jobs::Job;
 use domain::{OrgId, Role};
-use sqlx::any::AnyRow;
 
 use crate::rows::{int, opt_text, text, uuid};
 use crate::{new_id, now_ms, Backend, Db, StoreError, TenantScope, TenantTx, WorkerTx};
@@ -106,26 +105,6 @@ fn read_job(kind: &str, payload: &str) -> Result<Job, String> {
         .map_err(|e| format!("not a valid `{kind}` job: {e}"))
 }
 
-/// A claimed row: its job, or why it could not be read.
-fn claimed(row: &AnyRow) -> Result<(String, Result<ClaimedJob, String>), StoreError> {
-    let id = text(row, "id")?;
-    let job = match read_job(&text(row, "kind")?, &text(row, "payload")?) {
-        Ok(job) => job,
-        Err(why) => return Ok((id, Err(why))),
-    };
-    Ok((
-        id.clone(),
-        Ok(ClaimedJob {
-            id,
-            org_id: OrgId::from_uuid(uuid(row, "org_id")?),
-            job,
-            attempts: int(row, "attempts")?,
-            max_attempts: int(row, "max_attempts")?,
-            idempotency_key: text(row, "idempotency_key")?,
-        }),
-    ))
-}
-
 /// Claims the oldest due job, or a running one whose lease expired (its worker died), for
 /// `lease_ms`. A job that already used all its attempts is moved to `dead` instead of returned.
 pub async fn claim(db: &Db, lease_ms: i64) -> Result<Option<ClaimedJob>, StoreError> {
@@ -144,9 +123,17 @@ pub async fn claim(db: &Db, lease_ms: i64) -> Result<Option<ClaimedJob>, StoreEr
         let row = sqlx::query(&sql).bind(now).bind(now + lease_ms).fetch_optional(tx.conn()).await?;
         tx.commit().await?;
         let Some(row) = row else { return Ok(None) };
-        let job = match claimed(&row)? {
-            (_, Ok(job)) => job,
-            (id, Err(why)) => {
+        let id = text(&row, "id")?;
+        let job = match read_job(&text(&row, "kind")?, &text(&row, "payload")?) {
+            Ok(job) => ClaimedJob {
+                id,
+                org_id: OrgId::from_uuid(uuid(&row, "org_id")?),
+                job,
+                attempts: int(&row, "attempts")?,
+                max_attempts: int(&row, "max_attempts")?,
+                idempotency_key: text(&row, "idempotency_key")?,
+            },
+            Err(why) => {
                 tracing::error!(job_id = %id, reason = %why, "unreadable job moved to dead");
                 finish(db, &id, "dead", None, Some(&format!("unreadable job {id}: {why}"))).await?;
                 continue;

@@ -178,12 +178,7 @@ async fn every_mutation_in_the_dashboard_is_audited_with_its_person(app: TestApp
         ("language_after_hours", "24"),
     ];
     ok(post(&app, "/api/setup/policies", &policies).await, "policies");
-    let models: Vec<(String, &str)> = ["lead_response", "scheduler", "invoice"]
-        .iter()
-        .flat_map(|a| ["model", "temperature", "max_tokens", "top_p"].map(|f| (format!("{a}_{f}"), "")))
-        .collect();
-    let models: Vec<(&str, &str)> = models.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    ok(post(&app, "/api/settings/models/save", &models).await, "models");
+    ok(crate::models::save(&app, &[]).await, "models");
     let (status, lead) = post(&app, "/api/board/test-inquiry", &[("body", "My breaker keeps tripping. 62704")]).await;
     ok((status, lead.clone()), "test inquiry");
     let lead = lead.as_str().unwrap().to_owned();

@@ -24,7 +24,7 @@ async fn on_bedrock(app: &TestApp) -> TestApp {
 }
 
 /// Posts the models form: every field blank, then `changes`.
-async fn save(app: &TestApp, changes: &[(&str, &str)]) -> (u16, Value) {
+pub(crate) async fn save(app: &TestApp, changes: &[(&str, &str)]) -> (u16, Value) {
     let mut form: Vec<(String, &str)> = Vec::new();
     for agent in ["lead_response", "scheduler", "invoice"] {
         for suffix in ["model", "temperature", "max_tokens", "top_p"] {
