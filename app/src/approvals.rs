@@ -43,19 +43,25 @@ fn proposed_text(action: &serde_json::Value) -> Option<String> {
 }
 
 #[cfg(feature = "ssr")]
-fn timeout_text(policy: &str, at: Option<i64>, now: i64) -> String {
-    match (policy, at) {
-        ("approve" | "reject", Some(at)) => {
+fn timeout_text(policy: domain::squad::TimeoutPolicy, at: Option<i64>, now: i64) -> String {
+    use domain::squad::TimeoutPolicy;
+    let verb = match policy {
+        TimeoutPolicy::Approve => "Approves",
+        TimeoutPolicy::Reject => "Rejects",
+        TimeoutPolicy::Keep => return "Waits for a person".to_owned(),
+    };
+    match at {
+        Some(at) => {
             let hours = ((at - now).max(0) + 3_599_999) / 3_600_000;
-            let verb = if policy == "approve" { "Approves" } else { "Rejects" };
             format!("{verb} on its own in {hours} h if nobody decides")
         }
-        _ => "Waits for a person".to_owned(),
+        None => "Waits for a person".to_owned(),
     }
 }
 
 #[server(prefix = "/api", endpoint = "approvals", input = leptos::server_fn::codec::GetUrl)]
 pub async fn get_approvals() -> Result<Vec<Approval>, UiError> {
+    use domain::squad::EscalationStatus;
     use domain::LeadId;
     use store::{escalations, leads, now_ms, TenantTx};
 
@@ -66,7 +72,7 @@ pub async fn get_approvals() -> Result<Vec<Approval>, UiError> {
             let ctx = auth_ctx()?;
             let state = server_state()?;
             let mut tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
-            let pending = escalations::list(&mut tx, "pending", 200).await.map_err(internal)?;
+            let pending = escalations::list(&mut tx, EscalationStatus::Pending, 200).await.map_err(internal)?;
             let now = now_ms();
             let mut out = Vec::with_capacity(pending.len());
             for e in pending {
@@ -81,7 +87,7 @@ pub async fn get_approvals() -> Result<Vec<Approval>, UiError> {
                     .map(|m| m.body);
                 out.push(Approval {
                     proposed: proposed_text(&e.proposed_action),
-                    timeout: timeout_text(&e.timeout_policy, e.timeout_at, now),
+                    timeout: timeout_text(e.timeout_policy, e.timeout_at, now),
                     customer: lead.as_ref().map_or_else(|| "Unknown customer".to_owned(), |l| l.customer_name.clone()),
                     score: lead.and_then(|l| l.score),
                     customer_said: said,

@@ -5,6 +5,7 @@
 //! business directly — and, in test mode only, records a test payment so the whole pipeline can be
 //! tried end to end.
 
+use domain::billing::InvoiceStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -23,7 +24,7 @@ pub struct PayView {
     pub business: String,
     pub number: String,
     /// `sent` (payable) or `paid`.
-    pub status: String,
+    pub status: InvoiceStatus,
     pub lines: Vec<PayLine>,
     pub discount: Option<String>,
     pub tax: Option<String>,
@@ -57,7 +58,7 @@ mod server {
         let (scope, invoice_id) = resolve(&state.db, token).await?;
         let mut tx = TenantTx::begin(&state.db, &scope).await.map_err(internal)?;
         let invoice = invoices::get(&mut tx, &invoice_id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
-        if !matches!(invoice.status.as_str(), "sent" | "paid") {
+        if !invoice.status.is_issued() {
             return Err(UiError::NotFound);
         }
         let business = orgs::current(&mut tx).await.map_err(internal)?.name;
@@ -69,7 +70,7 @@ mod server {
         Ok(PayView {
             business,
             number: invoice.number.clone(),
-            status: invoice.status.clone(),
+            status: invoice.status,
             lines: invoice
                 .lines
                 .iter()
@@ -140,7 +141,7 @@ pub fn PayPage() -> impl IntoView {
 
 #[component]
 fn Invoice(view: PayView, pay: ServerAction<PayTest>, token: String) -> impl IntoView {
-    let paid = view.status == "paid";
+    let paid = view.status == InvoiceStatus::Paid;
     let failed = move || pay.value().get().and_then(Result::err).map(|e| e.to_string());
     view! {
         <section class="mx-auto max-w-md rounded-xl border border-slate-200 bg-white shadow-sm">

@@ -21,6 +21,7 @@ pub struct NavView {
 
 #[server(prefix = "/api", endpoint = "nav", input = leptos::server_fn::codec::GetUrl)]
 pub async fn get_nav() -> Result<NavView, UiError> {
+    use domain::squad::EscalationStatus;
     use store::{escalations, orgs, users, TenantTx};
 
     use crate::state::{auth_ctx, internal, respond, server_state};
@@ -33,7 +34,7 @@ pub async fn get_nav() -> Result<NavView, UiError> {
             let mut tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
             let org = orgs::current(&mut tx).await.map_err(internal)?;
             let user = users::get(&mut tx, user_id).await.map_err(internal)?.ok_or(UiError::Unauthenticated)?;
-            let pending = escalations::list(&mut tx, "pending", 200).await.map_err(internal)?.len();
+            let pending = escalations::list(&mut tx, EscalationStatus::Pending, 200).await.map_err(internal)?.len();
             tx.commit().await.map_err(internal)?;
             Ok(NavView {
                 org_name: org.name,

@@ -147,6 +147,7 @@ pub fn duration_words(ms: i64) -> String {
 #[cfg(feature = "ssr")]
 mod backend {
     use chrono::{Datelike, Duration, NaiveDate, TimeZone as _, Utc};
+    use domain::pipeline::Stage;
     use domain::schedule::TimeZone;
     use store::reports::LeadFacts;
 
@@ -167,15 +168,14 @@ mod backend {
     pub fn point(facts: &LeadFacts, zone: &TimeZone, days: &[NaiveDate]) -> LeadPoint {
         let local =
             Utc.timestamp_millis_opt(facts.created_at).single().map(|t| t.with_timezone(&zone.tz()).date_naive());
-        let booked =
-            facts.appointments > 0 || matches!(facts.stage.as_str(), "booked" | "completed" | "invoiced" | "paid");
+        let booked = facts.appointments > 0 || facts.stage.is_booked_or_later();
         LeadPoint {
             day: local.and_then(|d| days.iter().position(|x| *x == d)),
             response_ms: facts.first_response_at.map(|at| (at - facts.created_at).max(0)),
-            qualified: booked || (facts.score.is_some() && facts.stage != "disqualified"),
+            qualified: booked || (facts.score.is_some() && facts.stage != Stage::Disqualified),
             booked,
             invoiced: facts.invoices > 0,
-            paid: facts.paid_invoices > 0 || facts.stage == "paid",
+            paid: facts.paid_invoices > 0 || facts.stage == Stage::Paid,
             cost_micros: facts.cost_micros,
         }
     }

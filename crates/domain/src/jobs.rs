@@ -56,6 +56,11 @@ pub struct DeliverMessage {
     pub message_id: MessageId,
 }
 
+text_enum!(
+    /// Where a queued job stands. `dead` jobs used up their attempts or can never succeed.
+    JobState { Queued => "queued", Running => "running", Done => "done", Dead => "dead" }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

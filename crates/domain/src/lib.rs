@@ -4,6 +4,10 @@
 //! and the only way to build one from outside input is `parse`/`TryFrom`. The crate is compiled
 //! for the server and for the browser, so it stays free of I/O and heavy dependencies.
 
+#[macro_use]
+mod text_enum;
+
+pub mod billing;
 pub mod catalog;
 mod email;
 mod ids;

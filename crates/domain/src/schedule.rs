@@ -223,6 +223,23 @@ impl<'de> Deserialize<'de> for WeeklyHours {
     }
 }
 
+text_enum!(
+    /// Where a booked appointment stands. Scheduled and confirmed ones hold the technician's time.
+    AppointmentStatus {
+        Scheduled => "scheduled",
+        Confirmed => "confirmed",
+        Completed => "completed",
+        Cancelled => "cancelled",
+    }
+);
+
+impl AppointmentStatus {
+    /// Still ahead: it holds the technician's time and can be moved, cancelled or completed.
+    pub const fn is_live(self) -> bool {
+        matches!(self, Self::Scheduled | Self::Confirmed)
+    }
+}
+
 /// Parses a `YYYY-MM-DD` calendar date.
 pub fn parse_date(value: &str) -> Result<NaiveDate, ScheduleError> {
     NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")

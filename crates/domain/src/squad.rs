@@ -126,6 +126,26 @@ impl std::fmt::Display for RunStatus {
     }
 }
 
+text_enum!(
+    /// Where an escalation stands: waiting for a person, decided by one, or decided by its
+    /// timeout's fallback (`expired`).
+    EscalationStatus { Pending => "pending", Approved => "approved", Rejected => "rejected", Expired => "expired" }
+);
+
+text_enum!(
+    /// What an escalation's timeout does when nobody decides: approve, reject, or keep waiting.
+    TimeoutPolicy { Approve => "approve", Reject => "reject", Keep => "keep" }
+);
+
+impl From<crate::policy::Fallback> for TimeoutPolicy {
+    fn from(fallback: crate::policy::Fallback) -> Self {
+        match fallback {
+            crate::policy::Fallback::Approve => Self::Approve,
+            crate::policy::Fallback::Reject => Self::Reject,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

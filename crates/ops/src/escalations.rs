@@ -5,7 +5,8 @@
 
 use domain::jobs::{Job, RunSquad};
 use domain::pipeline::{Stage, WaitingOn};
-use domain::squad::AgentName;
+use domain::policy::Fallback;
+use domain::squad::{AgentName, EscalationStatus};
 use domain::LeadId;
 use serde_json::json;
 use store::escalations::{self, EscalationRow};
@@ -84,8 +85,10 @@ async fn apply(
         require(scope, operation_for(&escalation))?;
     }
     let (status, user) = match by {
-        DecidedBy::Person => (if approve { "approved" } else { "rejected" }, scope.user_id()),
-        DecidedBy::Timeout => ("expired", None),
+        DecidedBy::Person => {
+            (if approve { EscalationStatus::Approved } else { EscalationStatus::Rejected }, scope.user_id())
+        }
+        DecidedBy::Timeout => (EscalationStatus::Expired, None),
     };
     if !escalations::decide_as(&mut tx, id, status, note, user).await? {
         return Err(OpsError::conflict_on("decision", format!("This escalation was already {}.", escalation.status)));
@@ -111,7 +114,7 @@ async fn apply(
         let resumable = matches!(lead.stage, Stage::Escalated | Stage::Qualifying | Stage::Scheduling)
             && lead.score.is_some_and(|s| s >= 4)
             && lead.service_id.is_some();
-        let finished = matches!(lead.stage, Stage::Booked | Stage::Completed | Stage::Invoiced | Stage::Paid);
+        let finished = lead.stage.is_booked_or_later();
         match (approve, resumable, finished) {
             (true, true, _) => {
                 leads::set_stage(&mut tx, lead_id, Stage::Qualifying, WaitingOn::None).await?;
@@ -142,8 +145,8 @@ pub async fn expire_due(db: &Db) -> Result<usize, StoreError> {
     let due = escalations::due_for_timeout(db, 100).await?;
     let mut applied = 0;
     for store::escalations::DueEscalation { scope, id, fallback } in due {
-        let approve = fallback == "approve";
-        let note = format!("No decision within the time limit; applied the fallback: {fallback}.");
+        let approve = fallback == Fallback::Approve;
+        let note = format!("No decision within the time limit; applied the fallback: {}.", fallback.as_str());
         match apply(db, &scope, &id, approve, Some(&note), DecidedBy::Timeout).await {
             Ok(_) | Err(OpsError::Conflict { .. } | OpsError::NotFound) => applied += 1,
             Err(OpsError::Store(err)) => return Err(err),

@@ -1,6 +1,7 @@
 //! A person records a payment taken outside the pay page: cash, a check, a bank transfer. The
 //! reference makes it idempotent: the same reference twice is one payment.
 
+use domain::billing::InvoiceStatus;
 use serde_json::json;
 use squad::payments::{record_payment, PaymentError, PaymentOutcome};
 use store::payments::{NewPayment, PayLink};
@@ -66,7 +67,7 @@ pub async fn record(
 pub async fn record_test_payment(db: &Db, link: &PayLink) -> Result<(), OpsError> {
     let mut tx = TenantTx::begin(db, &link.scope).await?;
     let invoice = invoices::get(&mut tx, &link.invoice_id).await?.ok_or(OpsError::NotFound)?;
-    if invoice.status == "paid" {
+    if invoice.status == InvoiceStatus::Paid {
         return Ok(());
     }
     let paid = store::payments::paid_cents(&mut tx, &invoice.id).await?;

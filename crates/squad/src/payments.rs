@@ -9,6 +9,7 @@
 use async_trait::async_trait;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use domain::billing::InvoiceStatus;
 use domain::pipeline::{Stage, WaitingOn};
 use domain::LeadId;
 use rand::RngCore;
@@ -74,7 +75,7 @@ impl PaymentLinks for HostedPayPage {
 #[derive(Debug, thiserror::Error)]
 pub enum PaymentError {
     #[error("invoice {number} is {status}, so it cannot take a payment")]
-    NotPayable { number: String, status: String },
+    NotPayable { number: String, status: InvoiceStatus },
     #[error("the amount must be between 1 cent and the balance due, {balance}")]
     BadAmount { balance: String },
     #[error(transparent)]
@@ -106,8 +107,8 @@ pub async fn record_payment(
     if earlier.iter().any(|p| p.provider == payment.provider && p.reference == payment.reference) {
         return Ok(PaymentOutcome { recorded: false, paid_cents: paid_before, balance_cents: balance, settled: false });
     }
-    if invoice.status != "sent" {
-        return Err(PaymentError::NotPayable { number: invoice.number.clone(), status: invoice.status.clone() });
+    if invoice.status != InvoiceStatus::Sent {
+        return Err(PaymentError::NotPayable { number: invoice.number.clone(), status: invoice.status });
     }
     if payment.amount_cents < 1 || payment.amount_cents > balance {
         return Err(PaymentError::BadAmount { balance: money(balance) });

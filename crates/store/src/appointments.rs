@@ -1,10 +1,13 @@
 //! Appointments. The database refuses two live appointments for one technician that overlap;
 //! a refused booking surfaces as `StoreError::Conflict`.
 
+use domain::schedule::AppointmentStatus;
 use domain::{LeadId, ServiceId, TechnicianId};
 use serde::Serialize;
 
-use crate::rows::{int, opt_text, text};
+use sqlx::any::AnyRow;
+
+use crate::rows::{int, opt_text, stored, text};
 use crate::{new_id, now_ms, StoreError, TenantTx};
 
 #[derive(Debug, Clone)]
@@ -24,7 +27,7 @@ pub struct AppointmentRow {
     pub service_id: Option<String>,
     pub starts_at: i64,
     pub ends_at: i64,
-    pub status: String,
+    pub status: AppointmentStatus,
 }
 
 pub async fn book(tx: &mut TenantTx, new: &NewAppointment) -> Result<String, StoreError> {
@@ -34,7 +37,7 @@ pub async fn book(tx: &mut TenantTx, new: &NewAppointment) -> Result<String, Sto
     sqlx::query(
         "INSERT INTO appointments (id, org_id, lead_id, technician_id, service_id, starts_at, ends_at, status,
                                    created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'scheduled', $8, $8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
     )
     .bind(&id)
     .bind(&org)
@@ -43,6 +46,7 @@ pub async fn book(tx: &mut TenantTx, new: &NewAppointment) -> Result<String, Sto
     .bind(new.service_id.map(|s| s.to_string()))
     .bind(new.starts_at)
     .bind(new.ends_at)
+    .bind(AppointmentStatus::Scheduled.as_str())
     .bind(now)
     .execute(tx.conn())
     .await?;
@@ -60,90 +64,67 @@ pub async fn busy_since(
     let org = tx.org().to_owned();
     let rows = sqlx::query(
         "SELECT technician_id, starts_at, ends_at FROM appointments
-         WHERE org_id = $1 AND status <> 'cancelled' AND ends_at > $2 AND lead_id <> $3 ORDER BY starts_at",
+         WHERE org_id = $1 AND status <> $4 AND ends_at > $2 AND lead_id <> $3 ORDER BY starts_at",
     )
     .bind(&org)
     .bind(from)
     .bind(except_lead.to_string())
+    .bind(AppointmentStatus::Cancelled.as_str())
     .fetch_all(tx.conn())
     .await?;
     rows.iter().map(|r| Ok((text(r, "technician_id")?, int(r, "starts_at")?, int(r, "ends_at")?))).collect()
 }
 
+const COLUMNS: &str = "id, lead_id, technician_id, service_id, starts_at, ends_at, status";
+
+fn from_row(row: &AnyRow) -> Result<AppointmentRow, StoreError> {
+    Ok(AppointmentRow {
+        id: text(row, "id")?,
+        lead_id: text(row, "lead_id")?,
+        technician_id: text(row, "technician_id")?,
+        service_id: opt_text(row, "service_id")?,
+        starts_at: int(row, "starts_at")?,
+        ends_at: int(row, "ends_at")?,
+        status: stored(row, "status", AppointmentStatus::parse)?,
+    })
+}
+
 pub async fn for_lead(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<AppointmentRow>, StoreError> {
     let org = tx.org().to_owned();
-    let rows = sqlx::query(
-        "SELECT id, lead_id, technician_id, service_id, starts_at, ends_at, status FROM appointments
-         WHERE org_id = $1 AND lead_id = $2 ORDER BY starts_at",
-    )
-    .bind(&org)
-    .bind(lead.to_string())
-    .fetch_all(tx.conn())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(AppointmentRow {
-                id: text(r, "id")?,
-                lead_id: text(r, "lead_id")?,
-                technician_id: text(r, "technician_id")?,
-                service_id: opt_text(r, "service_id")?,
-                starts_at: int(r, "starts_at")?,
-                ends_at: int(r, "ends_at")?,
-                status: text(r, "status")?,
-            })
-        })
-        .collect()
+    let sql = format!("SELECT {COLUMNS} FROM appointments WHERE org_id = $1 AND lead_id = $2 ORDER BY starts_at");
+    let rows = sqlx::query(&sql).bind(&org).bind(lead.to_string()).fetch_all(tx.conn()).await?;
+    rows.iter().map(from_row).collect()
 }
 
 pub async fn get(tx: &mut TenantTx, id: &str) -> Result<Option<AppointmentRow>, StoreError> {
     let org = tx.org().to_owned();
-    let row = sqlx::query(
-        "SELECT id, lead_id, technician_id, service_id, starts_at, ends_at, status FROM appointments
-         WHERE org_id = $1 AND id = $2",
-    )
-    .bind(&org)
-    .bind(id)
-    .fetch_optional(tx.conn())
-    .await?;
-    row.map(|r| {
-        Ok(AppointmentRow {
-            id: text(&r, "id")?,
-            lead_id: text(&r, "lead_id")?,
-            technician_id: text(&r, "technician_id")?,
-            service_id: opt_text(&r, "service_id")?,
-            starts_at: int(&r, "starts_at")?,
-            ends_at: int(&r, "ends_at")?,
-            status: text(&r, "status")?,
-        })
-    })
-    .transpose()
+    let sql = format!("SELECT {COLUMNS} FROM appointments WHERE org_id = $1 AND id = $2");
+    let row = sqlx::query(&sql).bind(&org).bind(id).fetch_optional(tx.conn()).await?;
+    row.as_ref().map(from_row).transpose()
 }
 
 /// Cancels a live appointment; `false` when it was not live (completed or already cancelled).
 pub async fn cancel(tx: &mut TenantTx, id: &str) -> Result<bool, StoreError> {
-    let org = tx.org().to_owned();
-    let done = sqlx::query(
-        "UPDATE appointments SET status = 'cancelled', updated_at = $3
-         WHERE org_id = $1 AND id = $2 AND status IN ('scheduled', 'confirmed')",
-    )
-    .bind(&org)
-    .bind(id)
-    .bind(now_ms())
-    .execute(tx.conn())
-    .await?;
-    Ok(done.rows_affected() == 1)
+    close_live(tx, id, AppointmentStatus::Cancelled).await
 }
 
 /// Marks a live appointment completed; `false` when it was already completed or cancelled.
 pub async fn complete(tx: &mut TenantTx, id: &str) -> Result<bool, StoreError> {
+    close_live(tx, id, AppointmentStatus::Completed).await
+}
+
+/// Moves a live (scheduled or confirmed) appointment to `to`; `false` when it was not live.
+async fn close_live(tx: &mut TenantTx, id: &str, to: AppointmentStatus) -> Result<bool, StoreError> {
     let org = tx.org().to_owned();
     let done = sqlx::query(
-        "UPDATE appointments SET status = 'completed', updated_at = $3
-         WHERE org_id = $1 AND id = $2 AND status IN ('scheduled', 'confirmed')",
+        "UPDATE appointments SET status = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 AND status IN ($5, $6)",
     )
     .bind(&org)
     .bind(id)
+    .bind(to.as_str())
     .bind(now_ms())
+    .bind(AppointmentStatus::Scheduled.as_str())
+    .bind(AppointmentStatus::Confirmed.as_str())
     .execute(tx.conn())
     .await?;
     Ok(done.rows_affected() == 1)

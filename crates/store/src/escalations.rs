@@ -1,10 +1,12 @@
 //! Escalations: where an agent hands a decision to a person.
 
+use domain::policy::Fallback;
+use domain::squad::{EscalationStatus, TimeoutPolicy};
 use domain::{LeadId, UserId};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
-use crate::rows::{int, opt_int, opt_text, text};
+use crate::rows::{int, opt_int, opt_text, stored, text};
 use crate::{new_id, now_ms, StoreError, TenantTx};
 
 #[derive(Debug, Clone)]
@@ -22,13 +24,13 @@ pub async fn insert(tx: &mut TenantTx, new: &NewEscalation<'_>) -> Result<String
     let now = now_ms();
     // What happens when nobody decides in time is the org's policy for this kind.
     let (timeout_at, policy) = match crate::settings::policies(tx).await?.timeout_for(new.kind) {
-        Some(timeout) => (Some(now + timeout.after_hours * 3_600_000), timeout.fallback.as_str()),
-        None => (None, "keep"),
+        Some(timeout) => (Some(now + timeout.after_hours * 3_600_000), TimeoutPolicy::from(timeout.fallback)),
+        None => (None, TimeoutPolicy::Keep),
     };
     sqlx::query(
         "INSERT INTO escalations (id, org_id, lead_id, run_id, kind, reason, proposed_action, status, created_at,
                                   timeout_at, timeout_policy)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(&id)
     .bind(&org)
@@ -37,31 +39,31 @@ pub async fn insert(tx: &mut TenantTx, new: &NewEscalation<'_>) -> Result<String
     .bind(new.kind)
     .bind(new.reason)
     .bind(serde_json::to_string(&new.proposed_action).map_err(StoreError::corrupt)?)
+    .bind(EscalationStatus::Pending.as_str())
     .bind(now)
     .bind(timeout_at)
-    .bind(policy)
+    .bind(policy.as_str())
     .execute(tx.conn())
     .await?;
     Ok(id)
 }
 
-/// Pending escalations past their timeout, across tenants: `(org_id, escalation_id, policy)`.
 /// A pending escalation past its timeout, with the scope of the org that owns it.
 #[derive(Debug, Clone)]
 pub struct DueEscalation {
     /// The worker acts for the org that owns the row it just read.
     pub scope: crate::TenantScope,
     pub id: String,
-    /// `approve` or `reject`.
-    pub fallback: String,
+    pub fallback: Fallback,
 }
 
 pub async fn due_for_timeout(db: &crate::Db, limit: i64) -> Result<Vec<DueEscalation>, StoreError> {
     let mut tx = crate::WorkerTx::begin(db).await?;
     let rows = sqlx::query(
         "SELECT org_id, id, timeout_policy FROM escalations
-         WHERE status = 'pending' AND timeout_at IS NOT NULL AND timeout_at <= $1 ORDER BY timeout_at LIMIT $2",
+         WHERE status = $1 AND timeout_at IS NOT NULL AND timeout_at <= $2 ORDER BY timeout_at LIMIT $3",
     )
+    .bind(EscalationStatus::Pending.as_str())
     .bind(now_ms())
     .bind(limit)
     .fetch_all(tx.conn())
@@ -70,10 +72,17 @@ pub async fn due_for_timeout(db: &crate::Db, limit: i64) -> Result<Vec<DueEscala
     rows.iter()
         .map(|r| {
             let org = domain::OrgId::parse(&text(r, "org_id")?).map_err(StoreError::corrupt)?;
+            let id = text(r, "id")?;
             Ok(DueEscalation {
                 scope: crate::TenantScope::from_verified_credential(org, None, domain::Role::Owner),
-                id: text(r, "id")?,
-                fallback: text(r, "timeout_policy")?,
+                id: id.clone(),
+                fallback: match stored(r, "timeout_policy", TimeoutPolicy::parse)? {
+                    TimeoutPolicy::Approve => Fallback::Approve,
+                    TimeoutPolicy::Reject => Fallback::Reject,
+                    TimeoutPolicy::Keep => {
+                        return Err(StoreError::corrupt(format!("escalation {id}: a timeout with nothing to apply")))
+                    }
+                },
             })
         })
         .collect()
@@ -87,10 +96,10 @@ pub struct EscalationRow {
     pub kind: String,
     pub reason: String,
     pub proposed_action: serde_json::Value,
-    pub status: String,
+    pub status: EscalationStatus,
     pub decision_note: Option<String>,
-    /// When nobody decides: the fallback (`approve`, `reject`, or `keep` waiting) and its time.
-    pub timeout_policy: String,
+    /// When nobody decides: the fallback and its time.
+    pub timeout_policy: TimeoutPolicy,
     pub timeout_at: Option<i64>,
     pub created_at: i64,
     pub decided_at: Option<i64>,
@@ -99,7 +108,11 @@ pub struct EscalationRow {
 impl EscalationRow {
     /// Approved by a person, or by a timeout whose fallback is to approve.
     pub fn is_approved(&self) -> bool {
-        self.status == "approved" || (self.status == "expired" && self.timeout_policy == "approve")
+        match self.status {
+            EscalationStatus::Approved => true,
+            EscalationStatus::Expired => self.timeout_policy == TimeoutPolicy::Approve,
+            EscalationStatus::Pending | EscalationStatus::Rejected => false,
+        }
     }
 }
 
@@ -115,9 +128,9 @@ fn from_row(row: &AnyRow) -> Result<EscalationRow, StoreError> {
         kind: text(row, "kind")?,
         reason: text(row, "reason")?,
         proposed_action: serde_json::from_str(&text(row, "proposed_action")?).map_err(StoreError::corrupt)?,
-        status: text(row, "status")?,
+        status: stored(row, "status", EscalationStatus::parse)?,
         decision_note: opt_text(row, "decision_note")?,
-        timeout_policy: text(row, "timeout_policy")?,
+        timeout_policy: stored(row, "timeout_policy", TimeoutPolicy::parse)?,
         timeout_at: opt_int(row, "timeout_at")?,
         created_at: int(row, "created_at")?,
         decided_at: opt_int(row, "decided_at")?,
@@ -125,10 +138,10 @@ fn from_row(row: &AnyRow) -> Result<EscalationRow, StoreError> {
 }
 
 /// Newest first, in one status.
-pub async fn list(tx: &mut TenantTx, status: &str, limit: i64) -> Result<Vec<EscalationRow>, StoreError> {
+pub async fn list(tx: &mut TenantTx, status: EscalationStatus, limit: i64) -> Result<Vec<EscalationRow>, StoreError> {
     let org = tx.org().to_owned();
     let sql = format!("SELECT {COLUMNS} FROM escalations WHERE org_id = $1 AND status = $2 ORDER BY created_at DESC, id DESC LIMIT $3");
-    let rows = sqlx::query(&sql).bind(&org).bind(status).bind(limit).fetch_all(tx.conn()).await?;
+    let rows = sqlx::query(&sql).bind(&org).bind(status.as_str()).bind(limit).fetch_all(tx.conn()).await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -148,28 +161,30 @@ pub async fn decide(
     note: Option<&str>,
     decided_by: Option<UserId>,
 ) -> Result<bool, StoreError> {
-    decide_as(tx, id, if approve { "approved" } else { "rejected" }, note, decided_by).await
+    let status = if approve { EscalationStatus::Approved } else { EscalationStatus::Rejected };
+    decide_as(tx, id, status, note, decided_by).await
 }
 
-/// Like [`decide`] with the status to record (`approved`, `rejected`, or `expired` for a timeout).
+/// Like [`decide`] with the status to record (`expired` for a timeout).
 pub async fn decide_as(
     tx: &mut TenantTx,
     id: &str,
-    status: &str,
+    status: EscalationStatus,
     note: Option<&str>,
     decided_by: Option<UserId>,
 ) -> Result<bool, StoreError> {
     let org = tx.org().to_owned();
     let done = sqlx::query(
         "UPDATE escalations SET status = $3, decision_note = $4, decided_by = $5, decided_at = $6
-         WHERE org_id = $1 AND id = $2 AND status = 'pending'",
+         WHERE org_id = $1 AND id = $2 AND status = $7",
     )
     .bind(&org)
     .bind(id)
-    .bind(status)
+    .bind(status.as_str())
     .bind(note)
     .bind(decided_by.map(|u| u.to_string()))
     .bind(now_ms())
+    .bind(EscalationStatus::Pending.as_str())
     .execute(tx.conn())
     .await?;
     Ok(done.rows_affected() == 1)

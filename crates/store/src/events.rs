@@ -4,7 +4,7 @@
 use domain::pipeline::{BoardCard, Stage, WaitingOn};
 use serde::Serialize;
 
-use crate::rows::{int, opt_int, opt_text, text};
+use crate::rows::{int, opt_int, opt_text, stored, text};
 use crate::{StoreError, TenantTx};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -77,16 +77,11 @@ pub async fn board(tx: &mut TenantTx, limit: i64) -> Result<Vec<BoardCard>, Stor
 }
 
 fn lead_event(row: &sqlx::any::AnyRow) -> Result<BoardCard, StoreError> {
-    let stored = |col: &str, raw: String| {
-        StoreError::corrupt(format!("lead {}: unknown {col} `{raw}`", text(row, "id").unwrap_or_default()))
-    };
-    let stage = text(row, "stage")?;
-    let waiting_on = text(row, "waiting_on")?;
     Ok(BoardCard {
         lead_id: text(row, "id")?,
         customer_name: text(row, "name")?,
-        stage: Stage::parse(&stage).ok_or_else(|| stored("stage", stage.clone()))?,
-        waiting_on: WaitingOn::parse(&waiting_on).ok_or_else(|| stored("waiting_on", waiting_on.clone()))?,
+        stage: stored(row, "stage", Stage::parse)?,
+        waiting_on: stored(row, "waiting_on", WaitingOn::parse)?,
         score: opt_int(row, "score")?,
         urgency: opt_text(row, "urgency")?,
         service: opt_text(row, "service")?,

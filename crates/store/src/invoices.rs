@@ -1,10 +1,11 @@
 //! Invoices and their lines, in integer cents. Numbers are sequential per org (`INV-00001`); the
 //! unique (org, number) key turns a race into a retry, never a duplicate number.
 
+use domain::billing::InvoiceStatus;
 use domain::LeadId;
 use serde::Serialize;
 
-use crate::rows::{int, opt_int, opt_text, text};
+use crate::rows::{int, opt_int, opt_text, stored, text};
 use crate::{new_id, now_ms, StoreError, TenantTx};
 
 #[derive(Debug, Clone)]
@@ -42,7 +43,7 @@ pub struct InvoiceRow {
     pub lead_id: String,
     pub appointment_id: Option<String>,
     pub number: String,
-    pub status: String,
+    pub status: InvoiceStatus,
     pub currency: String,
     pub subtotal_cents: i64,
     pub discount_cents: i64,
@@ -66,7 +67,7 @@ pub async fn create(tx: &mut TenantTx, new: &NewInvoice) -> Result<InvoiceRow, S
     sqlx::query(
         "INSERT INTO invoices (id, org_id, lead_id, appointment_id, number, status, currency, subtotal_cents, tax_cents,
                                total_cents, due_at, created_at, updated_at, discount_cents)
-         VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $11, $12)",
+         VALUES ($1, $2, $3, $4, $5, $13, $6, $7, $8, $9, $10, $11, $11, $12)",
     )
     .bind(&id)
     .bind(&org)
@@ -80,6 +81,7 @@ pub async fn create(tx: &mut TenantTx, new: &NewInvoice) -> Result<InvoiceRow, S
     .bind(new.due_at)
     .bind(now)
     .bind(new.discount_cents)
+    .bind(InvoiceStatus::Draft.as_str())
     .execute(tx.conn())
     .await?;
     for (position, line) in new.lines.iter().enumerate() {
@@ -102,15 +104,9 @@ pub async fn create(tx: &mut TenantTx, new: &NewInvoice) -> Result<InvoiceRow, S
     get(tx, &id).await?.ok_or_else(|| StoreError::corrupt("created invoice vanished"))
 }
 
+/// Marks a draft invoice sent (a sent or paid one stays as it is).
 pub async fn mark_sent(tx: &mut TenantTx, id: &str) -> Result<(), StoreError> {
-    let org = tx.org().to_owned();
-    let now = now_ms();
-    sqlx::query("UPDATE invoices SET status = 'sent', sent_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2 AND status = 'draft'")
-        .bind(&org)
-        .bind(id)
-        .bind(now)
-        .execute(tx.conn())
-        .await?;
+    advance(tx, id, InvoiceStatus::Draft, InvoiceStatus::Sent, "sent_at").await?;
     Ok(())
 }
 
@@ -174,7 +170,7 @@ async fn with_lines(tx: &mut TenantTx, row: &sqlx::any::AnyRow) -> Result<Invoic
         lead_id: text(row, "lead_id")?,
         appointment_id: opt_text(row, "appointment_id")?,
         number: text(row, "number")?,
-        status: text(row, "status")?,
+        status: stored(row, "status", InvoiceStatus::parse)?,
         currency: text(row, "currency")?,
         subtotal_cents: int(row, "subtotal_cents")?,
         discount_cents: int(row, "discount_cents")?,
@@ -208,15 +204,28 @@ pub async fn set_pay_link(tx: &mut TenantTx, id: &str, url: &str, token_hash: &s
 
 /// Marks a sent invoice paid; false when it was not in `sent` (already paid, a draft, void).
 pub async fn mark_paid(tx: &mut TenantTx, id: &str) -> Result<bool, StoreError> {
+    advance(tx, id, InvoiceStatus::Sent, InvoiceStatus::Paid, "paid_at").await
+}
+
+/// Moves an invoice from `from` to `to`, stamping `at_column`; false when it was not in `from`.
+async fn advance(
+    tx: &mut TenantTx,
+    id: &str,
+    from: InvoiceStatus,
+    to: InvoiceStatus,
+    at_column: &'static str,
+) -> Result<bool, StoreError> {
     let org = tx.org().to_owned();
-    let now = now_ms();
-    let done = sqlx::query(
-        "UPDATE invoices SET status = 'paid', paid_at = $3, updated_at = $3 WHERE org_id = $1 AND id = $2 AND status = 'sent'",
-    )
-    .bind(&org)
-    .bind(id)
-    .bind(now)
-    .execute(tx.conn())
-    .await?;
+    let sql = format!(
+        "UPDATE invoices SET status = $3, {at_column} = $4, updated_at = $4 WHERE org_id = $1 AND id = $2 AND status = $5"
+    );
+    let done = sqlx::query(&sql)
+        .bind(&org)
+        .bind(id)
+        .bind(to.as_str())
+        .bind(now_ms())
+        .bind(from.as_str())
+        .execute(tx.conn())
+        .await?;
     Ok(done.rows_affected() == 1)
 }

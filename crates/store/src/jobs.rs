@@ -6,10 +6,10 @@
 //! select uses `FOR UPDATE SKIP LOCKED`; on SQLite it runs in a `BEGIN IMMEDIATE` transaction that
 //! holds the single write lock. Either way two workers never get the same job.
 
-use domain::jobs::Job;
+use domain::jobs::{Job, JobState};
 use domain::{OrgId, Role};
 
-use crate::rows::{int, opt_text, text, uuid};
+use crate::rows::{int, opt_text, stored, text, uuid};
 use crate::{new_id, now_ms, Backend, Db, StoreError, TenantScope, TenantTx, WorkerTx};
 
 #[derive(Debug, Clone)]
@@ -45,7 +45,7 @@ impl ClaimedJob {
 pub struct JobRow {
     pub id: String,
     pub kind: String,
-    pub status: String,
+    pub status: JobState,
     pub attempts: i64,
     pub run_at: i64,
     pub last_error: Option<String>,
@@ -70,7 +70,7 @@ pub async fn enqueue(tx: &mut TenantTx, job: &NewJob) -> Result<String, StoreErr
     sqlx::query(
         "INSERT INTO jobs (id, org_id, kind, payload, status, attempts, max_attempts, run_at, idempotency_key,
                            created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8, $8)
+         VALUES ($1, $2, $3, $4, $9, 0, $5, $6, $7, $8, $8)
          ON CONFLICT (org_id, idempotency_key) DO NOTHING",
     )
     .bind(&id)
@@ -81,6 +81,7 @@ pub async fn enqueue(tx: &mut TenantTx, job: &NewJob) -> Result<String, StoreErr
     .bind(job.run_at.unwrap_or(now))
     .bind(&job.idempotency_key)
     .bind(now)
+    .bind(JobState::Queued.as_str())
     .execute(tx.conn())
     .await?;
     let row = sqlx::query("SELECT id FROM jobs WHERE org_id = $1 AND idempotency_key = $2")
@@ -112,15 +113,21 @@ pub async fn claim(db: &Db, lease_ms: i64) -> Result<Option<ClaimedJob>, StoreEr
         let now = now_ms();
         let lock = if db.backend() == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
-            "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $2, updated_at = $1
+            "UPDATE jobs SET status = $4, attempts = attempts + 1, locked_until = $2, updated_at = $1
              WHERE id = (
                  SELECT id FROM jobs
-                 WHERE (status = 'queued' AND run_at <= $1) OR (status = 'running' AND locked_until < $1)
+                 WHERE (status = $3 AND run_at <= $1) OR (status = $4 AND locked_until < $1)
                  ORDER BY run_at, id LIMIT 1 {lock})
              RETURNING id, org_id, kind, payload, attempts, max_attempts, idempotency_key"
         );
         let mut tx = WorkerTx::begin(db).await?;
-        let row = sqlx::query(&sql).bind(now).bind(now + lease_ms).fetch_optional(tx.conn()).await?;
+        let row = sqlx::query(&sql)
+            .bind(now)
+            .bind(now + lease_ms)
+            .bind(JobState::Queued.as_str())
+            .bind(JobState::Running.as_str())
+            .fetch_optional(tx.conn())
+            .await?;
         tx.commit().await?;
         let Some(row) = row else { return Ok(None) };
         let id = text(&row, "id")?;
@@ -135,18 +142,24 @@ pub async fn claim(db: &Db, lease_ms: i64) -> Result<Option<ClaimedJob>, StoreEr
             },
             Err(why) => {
                 tracing::error!(job_id = %id, reason = %why, "unreadable job moved to dead");
-                finish(db, &id, "dead", None, Some(&format!("unreadable job {id}: {why}"))).await?;
+                finish(db, &id, JobState::Dead, None, Some(&format!("unreadable job {id}: {why}"))).await?;
                 continue;
             }
         };
         if job.attempts <= job.max_attempts {
             return Ok(Some(job));
         }
-        finish(db, &job.id, "dead", None, Some("gave up: the job's lease expired on its last attempt")).await?;
+        finish(db, &job.id, JobState::Dead, None, Some("gave up: the job's lease expired on its last attempt")).await?;
     }
 }
 
-async fn finish(db: &Db, id: &str, status: &str, run_at: Option<i64>, error: Option<&str>) -> Result<(), StoreError> {
+async fn finish(
+    db: &Db,
+    id: &str,
+    status: JobState,
+    run_at: Option<i64>,
+    error: Option<&str>,
+) -> Result<(), StoreError> {
     let now = now_ms();
     let mut tx = WorkerTx::begin(db).await?;
     sqlx::query(
@@ -155,7 +168,7 @@ async fn finish(db: &Db, id: &str, status: &str, run_at: Option<i64>, error: Opt
          WHERE id = $1",
     )
     .bind(id)
-    .bind(status)
+    .bind(status.as_str())
     .bind(run_at)
     .bind(error.map(|e| e.chars().take(2000).collect::<String>()))
     .bind(now)
@@ -166,7 +179,7 @@ async fn finish(db: &Db, id: &str, status: &str, run_at: Option<i64>, error: Opt
 }
 
 pub async fn complete(db: &Db, job: &ClaimedJob) -> Result<(), StoreError> {
-    finish(db, &job.id, "done", None, None).await
+    finish(db, &job.id, JobState::Done, None, None).await
 }
 
 /// Records a failed attempt: transient failures are retried after `backoff_ms(attempts)` until
@@ -174,9 +187,9 @@ pub async fn complete(db: &Db, job: &ClaimedJob) -> Result<(), StoreError> {
 pub async fn fail(db: &Db, job: &ClaimedJob, failure: Failure, error: &str) -> Result<(), StoreError> {
     if failure == Failure::Transient && job.attempts < job.max_attempts {
         let run_at = now_ms() + backoff_ms(job.attempts, &job.id);
-        finish(db, &job.id, "queued", Some(run_at), Some(error)).await
+        finish(db, &job.id, JobState::Queued, Some(run_at), Some(error)).await
     } else {
-        finish(db, &job.id, "dead", None, Some(error)).await
+        finish(db, &job.id, JobState::Dead, None, Some(error)).await
     }
 }
 
@@ -204,7 +217,7 @@ pub async fn list(tx: &mut TenantTx, limit: i64) -> Result<Vec<JobRow>, StoreErr
             Ok(JobRow {
                 id: text(row, "id")?,
                 kind: text(row, "kind")?,
-                status: text(row, "status")?,
+                status: stored(row, "status", JobState::parse)?,
                 attempts: int(row, "attempts")?,
                 run_at: int(row, "run_at")?,
                 last_error: opt_text(row, "last_error")?,

@@ -5,7 +5,7 @@ use domain::{CustomerId, LeadId, MessageId, ServiceId};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
-use crate::rows::{int, opt_int, opt_text, opt_uuid, text, uuid};
+use crate::rows::{int, opt_int, opt_text, opt_uuid, stored, text, uuid};
 use crate::{new_id, now_ms, StoreError, TenantTx};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,19 +31,15 @@ const COLUMNS: &str = "l.id, l.customer_id, c.name AS customer_name, l.channel, 
     l.score_reasons, l.urgency, l.service_id, l.summary, l.human_takeover, l.first_response_at, l.created_at,
     l.updated_at";
 
-fn parse<T>(raw: String, what: &str, f: fn(&str) -> Option<T>) -> Result<T, StoreError> {
-    f(&raw).ok_or_else(|| StoreError::corrupt(format!("{what} `{raw}`")))
-}
-
 fn from_row(row: &AnyRow) -> Result<LeadRow, StoreError> {
     let reasons = text(row, "score_reasons")?;
     Ok(LeadRow {
         id: LeadId::from_uuid(uuid(row, "id")?),
         customer_id: CustomerId::from_uuid(uuid(row, "customer_id")?),
         customer_name: text(row, "customer_name")?,
-        channel: parse(text(row, "channel")?, "channel", Channel::parse)?,
-        stage: parse(text(row, "stage")?, "stage", Stage::parse)?,
-        waiting_on: parse(text(row, "waiting_on")?, "waiting_on", WaitingOn::parse)?,
+        channel: stored(row, "channel", Channel::parse)?,
+        stage: stored(row, "stage", Stage::parse)?,
+        waiting_on: stored(row, "waiting_on", WaitingOn::parse)?,
         score: opt_int(row, "score")?,
         score_reasons: serde_json::from_str(&reasons)
             .map_err(|e| StoreError::corrupt(format!("score_reasons: {e}")))?,
@@ -61,11 +57,18 @@ fn from_row(row: &AnyRow) -> Result<LeadRow, StoreError> {
 pub async fn find_open_for_customer(tx: &mut TenantTx, customer: CustomerId) -> Result<Option<LeadRow>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM leads l JOIN customers c ON c.org_id = l.org_id AND c.id = l.customer_id
-         WHERE l.org_id = $1 AND l.customer_id = $2 AND l.stage NOT IN ('disqualified', 'paid')
+         WHERE l.org_id = $1 AND l.customer_id = $2 AND l.stage NOT IN ($3, $4)
          ORDER BY l.created_at DESC, l.id DESC LIMIT 1"
     );
     let org = tx.org().to_owned();
-    let row = sqlx::query(&sql).bind(&org).bind(customer.to_string()).fetch_optional(tx.conn()).await?;
+    let [first, second] = Stage::CLOSED;
+    let row = sqlx::query(&sql)
+        .bind(&org)
+        .bind(customer.to_string())
+        .bind(first.as_str())
+        .bind(second.as_str())
+        .fetch_optional(tx.conn())
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 

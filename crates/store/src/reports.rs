@@ -1,14 +1,18 @@
 //! Read-only facts for the owner's usage and cost page: per lead, when it came in, how fast it
 //! got an answer, how far it went and what the squad spent on it.
 
-use crate::rows::{int, opt_int, text};
+use domain::billing::InvoiceStatus;
+use domain::pipeline::Stage;
+use domain::schedule::AppointmentStatus;
+
+use crate::rows::{int, opt_int, stored};
 use crate::{StoreError, TenantTx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeadFacts {
     pub created_at: i64,
     pub first_response_at: Option<i64>,
-    pub stage: String,
+    pub stage: Stage,
     pub score: Option<i64>,
     /// Appointments that were not cancelled.
     pub appointments: i64,
@@ -23,13 +27,13 @@ pub struct LeadFacts {
 pub async fn leads_since(tx: &mut TenantTx, since_ms: i64) -> Result<Vec<LeadFacts>, StoreError> {
     let org = tx.org().to_owned();
     let rows = sqlx::query(
-        "SELECT l.created_at, l.first_response_at, l.stage, l.score,
+        "SELECT l.id, l.created_at, l.first_response_at, l.stage, l.score,
             (SELECT COUNT(*) FROM appointments a
-              WHERE a.org_id = l.org_id AND a.lead_id = l.id AND a.status <> 'cancelled') AS appointments,
+              WHERE a.org_id = l.org_id AND a.lead_id = l.id AND a.status <> $3) AS appointments,
             (SELECT COUNT(*) FROM invoices i
-              WHERE i.org_id = l.org_id AND i.lead_id = l.id AND i.status IN ('sent', 'paid')) AS invoices,
+              WHERE i.org_id = l.org_id AND i.lead_id = l.id AND i.status IN ($4, $5)) AS invoices,
             (SELECT COUNT(*) FROM invoices i
-              WHERE i.org_id = l.org_id AND i.lead_id = l.id AND i.status = 'paid') AS paid_invoices,
+              WHERE i.org_id = l.org_id AND i.lead_id = l.id AND i.status = $5) AS paid_invoices,
             (SELECT CAST(COALESCE(SUM(r.cost_micros), 0) AS BIGINT) FROM agent_runs r
               WHERE r.org_id = l.org_id AND r.lead_id = l.id) AS cost_micros
          FROM leads l
@@ -38,6 +42,9 @@ pub async fn leads_since(tx: &mut TenantTx, since_ms: i64) -> Result<Vec<LeadFac
     )
     .bind(&org)
     .bind(since_ms)
+    .bind(AppointmentStatus::Cancelled.as_str())
+    .bind(InvoiceStatus::Sent.as_str())
+    .bind(InvoiceStatus::Paid.as_str())
     .fetch_all(tx.conn())
     .await?;
     rows.iter()
@@ -45,7 +52,7 @@ pub async fn leads_since(tx: &mut TenantTx, since_ms: i64) -> Result<Vec<LeadFac
             Ok(LeadFacts {
                 created_at: int(row, "created_at")?,
                 first_response_at: opt_int(row, "first_response_at")?,
-                stage: text(row, "stage")?,
+                stage: stored(row, "stage", Stage::parse)?,
                 score: opt_int(row, "score")?,
                 appointments: int(row, "appointments")?,
                 invoices: int(row, "invoices")?,

@@ -14,6 +14,16 @@ pub(crate) fn opt_text(row: &AnyRow, col: &str) -> Result<Option<String>, StoreE
     Ok(row.try_get::<Option<String>, _>(col)?)
 }
 
+/// A column stored as one word of a `text_enum`; a word the enum does not know is corruption,
+/// reported with the row's id so it can be found.
+pub(crate) fn stored<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    let raw = text(row, col)?;
+    parse(&raw).ok_or_else(|| {
+        let id = text(row, "id").unwrap_or_default();
+        StoreError::corrupt(format!("row {id}: unknown {col} `{raw}`"))
+    })
+}
+
 pub(crate) fn int(row: &AnyRow, col: &str) -> Result<i64, StoreError> {
     Ok(row.try_get::<i64, _>(col)?)
 }

@@ -6,7 +6,7 @@ use domain::LeadId;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
-use crate::rows::{int, text};
+use crate::rows::{int, stored, text};
 use crate::{new_id, now_ms, StoreError, TenantTx};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -23,14 +23,6 @@ pub struct RunRow {
 }
 
 /// A stored name read back into its type; an unknown name is corrupt data, named with its run.
-fn stored<T>(row: &AnyRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
-    let raw = text(row, col)?;
-    parse(&raw).ok_or_else(|| {
-        let id = text(row, "id").unwrap_or_default();
-        StoreError::corrupt(format!("run {id}: unknown {col} `{raw}`"))
-    })
-}
-
 fn run_from_row(row: &AnyRow) -> Result<RunRow, StoreError> {
     Ok(RunRow {
         id: text(row, "id")?,

@@ -3,6 +3,7 @@
 use app::state::ServerState;
 use axum::extract::{Path, State};
 use axum::Json;
+use domain::schedule::AppointmentStatus;
 use serde_json::{json, Value};
 
 use super::{ApiAuth, ApiError};
@@ -13,5 +14,5 @@ pub async fn complete_appointment(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let lead_id = ops::appointments::complete(&state.db, &ctx.scope, &id).await?;
-    Ok(Json(json!({ "appointment_id": id, "status": "completed", "lead_id": lead_id })))
+    Ok(Json(json!({ "appointment_id": id, "status": AppointmentStatus::Completed, "lead_id": lead_id })))
 }

@@ -5,6 +5,7 @@
 use app::state::ServerState;
 use axum::extract::{Path, State};
 use axum::Json;
+use domain::squad::EscalationStatus;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use store::escalations::{self, EscalationRow};
@@ -30,12 +31,13 @@ pub async fn list_escalations(
     ApiAuth(ctx): ApiAuth,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<EscalationRow>>, ApiError> {
-    let status = query.status.unwrap_or_else(|| "pending".to_owned());
-    if !["pending", "approved", "rejected", "expired"].contains(&status.as_str()) {
-        return Err(ApiError::validation("status", "use pending, approved, rejected or expired"));
-    }
+    let status = match query.status.as_deref() {
+        None => EscalationStatus::Pending,
+        Some(raw) => EscalationStatus::parse(raw)
+            .ok_or_else(|| ApiError::validation("status", "use pending, approved, rejected or expired"))?,
+    };
     let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
-    let rows = escalations::list(&mut tx, &status, 200).await?;
+    let rows = escalations::list(&mut tx, status, 200).await?;
     tx.commit().await?;
     Ok(Json(rows))
 }
@@ -47,6 +49,6 @@ pub async fn decide(
     ApiJson(decision): ApiJson<Decision>,
 ) -> Result<Json<Value>, ApiError> {
     let outcome = ops::escalations::decide(&state.db, &ctx.scope, &id, decision.approve, decision.note).await?;
-    let status = if decision.approve { "approved" } else { "rejected" };
+    let status = if decision.approve { EscalationStatus::Approved } else { EscalationStatus::Rejected };
     Ok(Json(json!({ "id": id, "status": status, "outcome": outcome })))
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use domain::jobs::{Job, SendReminder};
+use domain::jobs::{Job, JobState, SendReminder};
 use store::jobs::{self, Failure, NewJob};
 use store::{now_ms, TenantScope, TenantTx};
 
@@ -102,10 +102,10 @@ async fn failures_retry_with_backoff_then_die(app: TestApp) {
     let rows = jobs::list(&mut tx, 10).await.unwrap();
     tx.commit().await.unwrap();
     let broken_row = rows.iter().find(|r| r.id == broken.id).unwrap();
-    assert_eq!(broken_row.status, "dead");
+    assert_eq!(broken_row.status, JobState::Dead);
     assert_eq!(broken_row.last_error.as_deref(), Some("the request was refused"));
     let flaky_row = rows.iter().find(|r| r.id == flaky.id).unwrap();
-    assert_eq!(flaky_row.status, "queued");
+    assert_eq!(flaky_row.status, JobState::Queued);
     assert!(flaky_row.run_at >= now_ms() + 1_500, "retried later, not at once");
     assert!(jobs::claim(&app.db, 30_000).await.unwrap().is_none(), "not due during its backoff");
 

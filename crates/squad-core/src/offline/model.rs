@@ -327,7 +327,10 @@ fn payment_follow_up(seen: &Seen, turn: usize) -> Vec<Content> {
     }
     match seen.last("check_payment") {
         None => vec![call(turn, "check_payment", json!({}))],
-        Some((status, false)) if status["balance_cents"].as_i64().unwrap_or(0) > 0 && status["status"] == "sent" => {
+        Some((status, false))
+            if status["balance_cents"].as_i64().unwrap_or(0) > 0
+                && status["status"] == domain::billing::InvoiceStatus::Sent.as_str() =>
+        {
             vec![call(turn, "send_payment_reminder", json!({}))]
         }
         Some((_, false)) => vec![],

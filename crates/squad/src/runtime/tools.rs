@@ -1,9 +1,11 @@
 //! Tool execution: checked against the agent's tool set, run in the tenant's transaction together
 //! with the step that records it.
 
+use domain::billing::InvoiceStatus;
 use domain::jobs::{Job, RunSquad, SendReminder};
 use domain::pipeline::{Stage, WaitingOn};
-use domain::squad::RunStatus;
+use domain::schedule::AppointmentStatus;
+use domain::squad::{EscalationStatus, RunStatus};
 use domain::TechnicianId;
 use serde_json::{json, Value};
 use store::leads::{self, LeadRow, NewMessage, QualificationUpdate};
@@ -198,8 +200,8 @@ async fn guardrail(
         .find(|e| e.kind == "approval" && e.proposed_action["tool_use_id"] == json!(tool_use_id));
     match decided {
         Some(e) if e.is_approved() => Ok(Gate::Approved),
-        Some(e) if e.status == "pending" => Ok(Gate::Park { escalation_id: e.id }),
-        Some(e) => Ok(Gate::Declined(e.decision_note.unwrap_or_else(|| e.status.clone()))),
+        Some(e) if e.status == EscalationStatus::Pending => Ok(Gate::Park { escalation_id: e.id }),
+        Some(e) => Ok(Gate::Declined(e.decision_note.unwrap_or_else(|| e.status.to_string()))),
         None => {
             let mut proposed = concern.proposed;
             proposed["tool"] = json!(name);
@@ -312,7 +314,7 @@ async fn new_billing_address(
 }
 
 async fn latest_draft(tx: &mut TenantTx, lead: &LeadRow) -> Result<Option<invoices::InvoiceRow>, StoreError> {
-    Ok(invoices::for_lead(tx, lead.id).await?.into_iter().rev().find(|i| i.status == "draft"))
+    Ok(invoices::for_lead(tx, lead.id).await?.into_iter().rev().find(|i| i.status == InvoiceStatus::Draft))
 }
 
 /// One tool call's context.
@@ -487,7 +489,7 @@ async fn escalate(tx: &mut TenantTx, run_id: &str, lead: &LeadRow, input: &Escal
     .await?;
     // A booked (or later) lead keeps its stage: the job is still on; the owner is asked a question.
     let current = leads::get(tx, lead.id).await?.map_or(lead.stage, |l| l.stage);
-    if matches!(current, Stage::Booked | Stage::Completed | Stage::Invoiced | Stage::Paid) {
+    if current.is_booked_or_later() {
         leads::set_waiting_on(tx, lead.id, WaitingOn::Owner).await?;
     } else {
         leads::set_stage(tx, lead.id, Stage::Escalated, WaitingOn::Owner).await?;
@@ -586,11 +588,7 @@ pub async fn service_openings(
 
 /// The lead's live (scheduled or confirmed) appointment.
 async fn booked(tx: &mut TenantTx, lead: &LeadRow) -> Result<Option<appointments::AppointmentRow>, StoreError> {
-    Ok(appointments::for_lead(tx, lead.id)
-        .await?
-        .into_iter()
-        .rev()
-        .find(|a| a.status == "scheduled" || a.status == "confirmed"))
+    Ok(appointments::for_lead(tx, lead.id).await?.into_iter().rev().find(|a| a.status.is_live()))
 }
 
 /// Books `input`'s opening for the lead: one of the current openings, or — when the owner approved
@@ -739,7 +737,7 @@ pub async fn send_reminder(db: &store::Db, scope: &TenantScope, job: &SendRemind
     let appointment_id = job.appointment_id.as_str();
     let mut tx = TenantTx::begin(db, scope).await?;
     let Some(appointment) = appointments::get(&mut tx, appointment_id).await? else { return Ok(false) };
-    if !matches!(appointment.status.as_str(), "scheduled" | "confirmed") {
+    if !appointment.status.is_live() {
         return Ok(false);
     }
     let lead_id = domain::LeadId::parse(&appointment.lead_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -756,7 +754,11 @@ pub async fn send_reminder(db: &store::Db, scope: &TenantScope, job: &SendRemind
 async fn confirm(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
     let org = settings::get(tx).await?;
     let Some(appointment) = booked(tx, lead).await? else {
-        let cancelled = appointments::for_lead(tx, lead.id).await?.into_iter().rev().find(|a| a.status == "cancelled");
+        let cancelled = appointments::for_lead(tx, lead.id)
+            .await?
+            .into_iter()
+            .rev()
+            .find(|a| a.status == AppointmentStatus::Cancelled);
         let Some(cancelled) = cancelled else {
             return Err(ToolError::Refused("there is no booked appointment to confirm".into()));
         };
@@ -787,7 +789,7 @@ async fn generate_invoice(tx: &mut TenantTx, lead: &LeadRow, input: &InvoiceInpu
         .await?
         .into_iter()
         .rev()
-        .find(|a| a.status == "completed")
+        .find(|a| a.status == AppointmentStatus::Completed)
         .ok_or_else(|| ToolError::Refused("the lead has no completed appointment to invoice".into()))?;
     let existing = invoices::for_lead(tx, lead.id)
         .await?
@@ -911,7 +913,7 @@ async fn send_invoice(squad: &Squad<'_>, tx: &mut TenantTx, lead: &LeadRow, inpu
 
 /// The newest invoice that was sent (paid or not).
 async fn latest_sent(tx: &mut TenantTx, lead: &LeadRow) -> Result<Option<invoices::InvoiceRow>, StoreError> {
-    Ok(invoices::for_lead(tx, lead.id).await?.into_iter().rev().find(|i| i.status == "sent" || i.status == "paid"))
+    Ok(invoices::for_lead(tx, lead.id).await?.into_iter().rev().find(|i| i.status.is_issued()))
 }
 
 async fn check_payment(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
@@ -919,7 +921,7 @@ async fn check_payment(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
         .await?
         .ok_or_else(|| ToolError::Refused("no invoice has been sent for this lead".into()))?;
     let paid = store::payments::paid_cents(tx, &invoice.id).await?;
-    let overdue = invoice.status == "sent" && invoice.due_at.is_some_and(|d| d < store::now_ms());
+    let overdue = invoice.status == InvoiceStatus::Sent && invoice.due_at.is_some_and(|d| d < store::now_ms());
     Ok(json!({
         "invoice_id": invoice.id, "number": invoice.number, "status": invoice.status,
         "total_cents": invoice.total_cents, "paid_cents": paid, "balance_cents": invoice.total_cents - paid,
@@ -931,7 +933,7 @@ async fn send_payment_reminder(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult 
     let invoice = latest_sent(tx, lead)
         .await?
         .ok_or_else(|| ToolError::Refused("no invoice has been sent for this lead".into()))?;
-    if invoice.status != "sent" {
+    if invoice.status != InvoiceStatus::Sent {
         return Err(ToolError::Refused(format!("invoice {} is already {}", invoice.number, invoice.status)));
     }
     let org = settings::get(tx).await?;
