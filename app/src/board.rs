@@ -93,8 +93,10 @@ pub async fn send_test_inquiry(body: String) -> Result<String, UiError> {
                 subject: Some("Test inquiry".to_owned()),
                 body: body.to_owned(),
                 address: inbound::postal_code(body).map(|zip| format!("Test address {zip}")),
+                proof: domain::inbound::SenderProof::None,
+                known_customer: None,
             };
-            let accepted = inbound::accept(&state.db, &ctx.scope, &inquiry).await?;
+            let accepted = inbound::accept(&state.db, &ctx.scope, &inquiry, &state.public_url).await?;
             tracing::info!(org_id = %ctx.scope.org_id(), lead_id = %accepted.lead_id, "test inquiry sent");
             Ok(accepted.lead_id.to_string())
         }

@@ -12,6 +12,7 @@ mod components;
 pub mod dashboard;
 pub mod error;
 mod landing;
+pub mod manage;
 mod not_found;
 pub mod pay;
 pub mod settings;
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("app/setup") view=wizard::WizardPage />
                     <Route path=path!("app/leads/:id") view=timeline::LeadPage />
                     <Route path=path!("pay/:token") view=pay::PayPage />
+                    <Route path=path!("manage/:token") view=manage::ManagePage />
                 </Routes>
             </Router>
         </div>

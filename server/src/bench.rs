@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use domain::catalog::TechnicianInput;
+use domain::inbound::SenderProof;
 use domain::pipeline::Channel;
 use domain::{Email, OrgId, PersonName, Role};
 use serde_json::{json, Value};
@@ -96,6 +97,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
     }
     tx.commit().await.map_err(other)?;
 
+    let public = ops::manage::PublicUrl::new("http://127.0.0.1");
     let intake_started = Instant::now();
     for n in 0..leads {
         let (subject, body) = INQUIRIES[n % INQUIRIES.len()];
@@ -108,8 +110,10 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
             subject: Some(subject.to_owned()),
             body: body.to_owned(),
             address: None,
+            proof: SenderProof::None,
+            known_customer: None,
         };
-        inbound::accept(&db, &scope, &inquiry).await.map_err(other)?;
+        inbound::accept(&db, &scope, &inquiry, &public).await.map_err(other)?;
     }
     let intake_secs = intake_started.elapsed().as_secs_f64();
 

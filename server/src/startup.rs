@@ -168,6 +168,7 @@ pub fn build_state(
         throttle: Arc::new(throttle),
         api_token_ttl_seconds: settings.auth.api_token_ttl_seconds,
         payments_test_mode: settings.payments.test_mode,
+        public_url: ops::manage::PublicUrl::new(&settings.payments.public_url),
         models,
         worker,
     })

@@ -11,6 +11,7 @@ pub mod billing;
 pub mod catalog;
 mod email;
 mod ids;
+pub mod inbound;
 pub mod jobs;
 mod names;
 mod password;

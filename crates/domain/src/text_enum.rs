@@ -2,11 +2,11 @@
 //! to and from text. A stored word no variant knows is `None` from `parse`, never a default.
 
 macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$(Self::$variant),+];
@@ -31,6 +31,8 @@ macro_rules! text_enum {
 #[cfg(test)]
 mod tests {
     use crate::billing::InvoiceStatus;
+    use crate::inbound::SenderProof;
+    use crate::jobs::JobState;
     use crate::pipeline::{Channel, Stage, WaitingOn};
     use crate::schedule::AppointmentStatus;
     use crate::squad::{EscalationStatus, TimeoutPolicy};
@@ -49,12 +51,14 @@ mod tests {
     fn every_variant_round_trips_through_its_one_word() {
         assert_round_trips!(
             Channel,
+            JobState,
             Stage,
             WaitingOn,
             InvoiceStatus,
             AppointmentStatus,
             EscalationStatus,
-            TimeoutPolicy
+            TimeoutPolicy,
+            SenderProof
         );
     }
 }

@@ -1,19 +1,30 @@
 //! Accepting an inquiry: one transaction that stores the message, finds or creates the customer
 //! and their open lead, and queues the squad's run — so an accepted inquiry is never lost and
-//! never half-recorded. Used by `POST /api/v1/inbound`, the dashboard's test inquiry and the
-//! benchmark.
+//! never half-recorded. Used by `POST /api/v1/inbound`, the dashboard's test inquiry, a
+//! customer's manage link and the benchmark.
+//!
+//! Channel identity decides whom a message joins: only a verified sender ([`SenderProof`])
+//! continues an existing customer's thread. An unverified message whose contact matches a
+//! customer starts a customer and lead of its own, so it reaches none of that customer's history
+//! or bookings; if that customer has a live booking, a private manage link goes to the contact on
+//! file instead ([`crate::manage`]).
 
+use domain::inbound::SenderProof;
 use domain::jobs::{Job, RunSquad};
 use domain::pipeline::Channel;
-use domain::{Email, LeadId, MessageId, PersonName};
+use domain::{CustomerId, Email, LeadId, MessageId, PersonName};
 use serde_json::json;
-use store::customers::{self, NewCustomer};
+use store::customers::{self, CustomerRow, NewCustomer};
 use store::jobs::{self, NewJob};
 use store::leads::{self, Author, Direction, NewMessage};
-use store::{audit, Db, TenantScope, TenantTx};
+use store::{audit, Db, StoreError, TenantScope, TenantTx};
 
+use crate::manage::{self, PublicUrl};
 use crate::permissions::{require, Operation};
 use crate::OpsError;
+
+/// The most text one inquiry may carry: enough for a long email, bounded for the model's sake.
+pub const MAX_BODY_CHARS: usize = 20_000;
 
 /// A validated inquiry.
 #[derive(Debug, Clone)]
@@ -26,6 +37,33 @@ pub struct Inquiry {
     pub subject: Option<String>,
     pub body: String,
     pub address: Option<String>,
+    /// How far the sender is proven to hold `email` and `phone`.
+    pub proof: SenderProof,
+    /// Set when a verified credential already names the customer (a manage link): the message
+    /// joins them, whatever contacts it carries.
+    pub known_customer: Option<CustomerId>,
+}
+
+impl Inquiry {
+    /// A message from a customer on file, proven by `proof`.
+    pub fn from_known_customer(
+        customer: &CustomerRow,
+        channel: Channel,
+        proof: SenderProof,
+        body: String,
+    ) -> Result<Self, OpsError> {
+        Ok(Self {
+            channel,
+            name: PersonName::parse(&customer.name).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            email: None,
+            phone: None,
+            subject: None,
+            body,
+            address: None,
+            proof,
+            known_customer: Some(customer.id),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +72,19 @@ pub struct Accepted {
     pub message_id: MessageId,
     /// True when the message continued the customer's open lead.
     pub continued: bool,
+    pub proof: SenderProof,
+}
+
+/// A message's text, trimmed: not empty and at most [`MAX_BODY_CHARS`].
+pub fn message_body(raw: &str) -> Result<String, OpsError> {
+    let body = raw.trim();
+    if body.is_empty() {
+        return Err(OpsError::validation("body", "The message is empty."));
+    }
+    if body.chars().count() > MAX_BODY_CHARS {
+        return Err(OpsError::validation("body", format!("Keep the message under {MAX_BODY_CHARS} characters.")));
+    }
+    Ok(body.to_owned())
 }
 
 /// A 5-digit ZIP at the end of a US address, if there is one.
@@ -47,29 +98,47 @@ pub fn postal_code(address: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-pub async fn accept(db: &Db, scope: &TenantScope, inquiry: &Inquiry) -> Result<Accepted, OpsError> {
+/// Accepts an inquiry for the scope's org. Vouching for the sender (any proof but `none`) is an
+/// operation of its own: a credential that may only hand in inquiries cannot claim them verified.
+pub async fn accept(db: &Db, scope: &TenantScope, inquiry: &Inquiry, public: &PublicUrl) -> Result<Accepted, OpsError> {
     require(scope, Operation::AcceptInquiry)?;
+    if inquiry.proof.is_verified() || inquiry.known_customer.is_some() {
+        require(scope, Operation::VouchForSender)?;
+    }
     let mut tx = TenantTx::begin(db, scope).await?;
-    let customer = match customers::find_by_contact(&mut tx, inquiry.email.as_ref(), inquiry.phone.as_deref()).await? {
-        Some(existing) => existing.id,
-        None => {
-            let new = NewCustomer {
-                name: inquiry.name.clone(),
-                email: inquiry.email.clone(),
-                phone: inquiry.phone.clone(),
-                postal_code: inquiry.address.as_deref().and_then(postal_code),
-                address: inquiry.address.clone(),
-                notes: String::new(),
-            };
-            customers::insert(&mut tx, &new).await?.id
-        }
+    let accepted = accept_in(&mut tx, inquiry, Some(public)).await?;
+    tx.commit().await?;
+    Ok(accepted)
+}
+
+/// [`accept`] inside the caller's transaction, for doors that vouch for the sender themselves
+/// (a manage link). `public` builds a manage link when one is due; `None` sends none.
+pub(crate) async fn accept_in(
+    tx: &mut TenantTx,
+    inquiry: &Inquiry,
+    public: Option<&PublicUrl>,
+) -> Result<Accepted, OpsError> {
+    let customer = match inquiry.known_customer {
+        Some(known) => known,
+        None => match customers::find_by_contact(tx, inquiry.email.as_ref(), inquiry.phone.as_deref()).await? {
+            Some(existing) if inquiry.proof.is_verified() => existing.id,
+            Some(existing) => {
+                if let Some(public) = public {
+                    manage::offer(tx, &existing, public).await?;
+                }
+                let note = "Wrote with the contact details of an existing customer without proving them; kept apart \
+                            from that customer.";
+                new_customer(tx, inquiry, note).await?
+            }
+            None => new_customer(tx, inquiry, "").await?,
+        },
     };
-    let (lead_id, continued) = match leads::find_open_for_customer(&mut tx, customer).await? {
+    let (lead_id, continued) = match leads::find_open_for_customer(tx, customer).await? {
         Some(open) => (open.id, true),
-        None => (leads::insert(&mut tx, customer, inquiry.channel).await?, false),
+        None => (leads::insert(tx, customer, inquiry.channel).await?, false),
     };
     let message_id = leads::insert_message(
-        &mut tx,
+        tx,
         &NewMessage {
             lead_id,
             direction: Direction::Inbound,
@@ -79,12 +148,13 @@ pub async fn accept(db: &Db, scope: &TenantScope, inquiry: &Inquiry) -> Result<A
             body: inquiry.body.clone(),
             external_id: None,
             recipient: None,
+            sender_proof: inquiry.proof,
         },
     )
     .await?;
-    leads::touch(&mut tx, lead_id).await?;
+    leads::touch(tx, lead_id).await?;
     jobs::enqueue(
-        &mut tx,
+        tx,
         &NewJob {
             job: Job::RunSquad(RunSquad { message_id: Some(message_id), ..RunSquad::for_lead(lead_id) }),
             run_at: None,
@@ -93,10 +163,27 @@ pub async fn accept(db: &Db, scope: &TenantScope, inquiry: &Inquiry) -> Result<A
         },
     )
     .await?;
-    let entry = json!({ "lead_id": lead_id, "message_id": message_id, "channel": inquiry.channel.as_str(), "continued": continued });
-    audit::record(&mut tx, &format!("inquiry accepted ({})", inquiry.channel.as_str()), &entry).await?;
-    tx.commit().await?;
-    Ok(Accepted { lead_id, message_id, continued })
+    let entry = json!({
+        "lead_id": lead_id,
+        "message_id": message_id,
+        "channel": inquiry.channel,
+        "continued": continued,
+        "sender_proof": inquiry.proof,
+    });
+    audit::record(tx, &format!("inquiry accepted ({})", inquiry.channel.as_str()), &entry).await?;
+    Ok(Accepted { lead_id, message_id, continued, proof: inquiry.proof })
+}
+
+async fn new_customer(tx: &mut TenantTx, inquiry: &Inquiry, notes: &str) -> Result<CustomerId, StoreError> {
+    let new = NewCustomer {
+        name: inquiry.name.clone(),
+        email: inquiry.email.clone(),
+        phone: inquiry.phone.clone(),
+        postal_code: inquiry.address.as_deref().and_then(postal_code),
+        address: inquiry.address.clone(),
+        notes: notes.to_owned(),
+    };
+    Ok(customers::insert(tx, &new).await?.id)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod customers;
 mod error;
 pub mod escalations;
 pub mod inbound;
+pub mod manage;
 pub mod memory;
 pub mod payments;
 pub mod permissions;

@@ -25,6 +25,9 @@ pub enum Operation {
     MoveSetupStep,
     /// Put an inquiry in front of the squad (API, test inquiry).
     AcceptInquiry,
+    /// Hand in an inquiry whose sender the caller says it verified (an integration that checked
+    /// the contact itself): the message may continue that customer's thread and booking.
+    VouchForSender,
     /// Decide an escalation of any kind but `approval`.
     DecideEscalation,
     /// Decide an `approval` escalation: a guardrail parked the squad's action for the owner.
@@ -41,7 +44,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::ChangeBusinessDetails,
         Self::ChangeBudgets,
         Self::ChangeInvoiceThreshold,
@@ -52,6 +55,7 @@ impl Operation {
         Self::EditCustomers,
         Self::MoveSetupStep,
         Self::AcceptInquiry,
+        Self::VouchForSender,
         Self::DecideEscalation,
         Self::DecideApproval,
         Self::CompleteAppointment,
@@ -84,6 +88,7 @@ impl Operation {
             | Self::EditCustomers
             | Self::MoveSetupStep
             | Self::AcceptInquiry
+            | Self::VouchForSender
             | Self::DecideEscalation
             | Self::CompleteAppointment
             | Self::RecordPayment

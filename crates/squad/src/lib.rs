@@ -6,7 +6,9 @@
 
 pub use squad_core::{agents, conversation, demo, eval, facts, model, offline, pricing, tools, untrusted};
 
+pub mod bookings;
 pub mod channels;
+pub mod link_tokens;
 pub mod payments;
 pub mod runtime;
 pub mod steps;

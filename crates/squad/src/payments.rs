@@ -7,13 +7,9 @@
 //! the invoice before the tenant is known.
 
 use async_trait::async_trait;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use domain::billing::InvoiceStatus;
 use domain::pipeline::{Stage, WaitingOn};
 use domain::LeadId;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use store::invoices::{self, InvoiceRow};
 use store::leads::{self, NewMessage};
 use store::payments::{self, NewPayment};
@@ -43,15 +39,7 @@ impl HostedPayPage {
     }
 }
 
-/// The stored form of a pay-link token.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// A cheap shape check before the database is asked: 32 bytes in unpadded base64url.
-pub fn looks_like_token(token: &str) -> bool {
-    token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
+pub use crate::link_tokens::{looks_like_token, token_hash};
 
 #[async_trait]
 impl PaymentLinks for HostedPayPage {
@@ -63,9 +51,7 @@ impl PaymentLinks for HostedPayPage {
         if let Some(url) = &invoice.payment_url {
             return Ok(url.clone());
         }
-        let mut secret = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut secret);
-        let token = URL_SAFE_NO_PAD.encode(secret);
+        let token = crate::link_tokens::new_token();
         let url = format!("{}/pay/{token}", self.base_url);
         invoices::set_pay_link(tx, &invoice.id, &url, &token_hash(&token)).await?;
         Ok(url)
@@ -129,19 +115,4 @@ pub async fn record_payment(
         }
     }
     Ok(PaymentOutcome { recorded, paid_cents: paid, balance_cents: invoice.total_cents - paid, settled })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_are_checked_for_shape_and_stored_hashed() {
-        let token = URL_SAFE_NO_PAD.encode([7u8; 32]);
-        assert!(looks_like_token(&token));
-        assert!(!looks_like_token("short"));
-        assert!(!looks_like_token(&format!("{}!", &token[..42])));
-        assert_eq!(token_hash(&token).len(), 64);
-        assert!(!token_hash(&token).contains(&token));
-    }
 }

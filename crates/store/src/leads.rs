@@ -1,5 +1,6 @@
 //! Leads (one inquiry's journey through the pipeline) and their messages.
 
+use domain::inbound::SenderProof;
 use domain::pipeline::{Channel, Stage, WaitingOn};
 use domain::{CustomerId, LeadId, MessageId, ServiceId};
 use serde::Serialize;
@@ -236,6 +237,8 @@ pub struct NewMessage {
     pub external_id: Option<String>,
     /// Set only when an outbound message goes somewhere other than the customer's contact on file.
     pub recipient: Option<String>,
+    /// How an inbound message's sender was verified (`none` for outbound messages).
+    pub sender_proof: SenderProof,
 }
 
 impl NewMessage {
@@ -250,6 +253,7 @@ impl NewMessage {
             body,
             external_id: None,
             recipient: None,
+            sender_proof: SenderProof::None,
         }
     }
 }
@@ -263,6 +267,7 @@ pub struct MessageRow {
     pub subject: Option<String>,
     pub body: String,
     pub recipient: Option<String>,
+    pub sender_proof: SenderProof,
     pub created_at: i64,
 }
 
@@ -280,8 +285,8 @@ pub async fn insert_message(tx: &mut TenantTx, new: &NewMessage) -> Result<Messa
     };
     sqlx::query(
         "INSERT INTO messages (id, org_id, lead_id, direction, channel, author, subject, body, external_id, created_at,
-                               recipient)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                               recipient, sender_proof)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(id.to_string())
     .bind(&org)
@@ -294,6 +299,7 @@ pub async fn insert_message(tx: &mut TenantTx, new: &NewMessage) -> Result<Messa
     .bind(new.external_id.clone())
     .bind(now_ms())
     .bind(new.recipient.clone())
+    .bind(new.sender_proof.as_str())
     .execute(tx.conn())
     .await?;
     if new.direction == Direction::Outbound {
@@ -316,7 +322,7 @@ pub async fn insert_message(tx: &mut TenantTx, new: &NewMessage) -> Result<Messa
 pub async fn message(tx: &mut TenantTx, id: MessageId) -> Result<Option<(LeadId, MessageRow)>, StoreError> {
     let org = tx.org().to_owned();
     let row = sqlx::query(
-        "SELECT id, lead_id, direction, channel, author, subject, body, recipient, created_at FROM messages
+        "SELECT id, lead_id, direction, channel, author, subject, body, recipient, sender_proof, created_at FROM messages
          WHERE org_id = $1 AND id = $2",
     )
     .bind(&org)
@@ -335,6 +341,7 @@ fn message_from_row(row: &sqlx::any::AnyRow) -> Result<MessageRow, StoreError> {
         subject: opt_text(row, "subject")?,
         body: text(row, "body")?,
         recipient: opt_text(row, "recipient")?,
+        sender_proof: stored(row, "sender_proof", SenderProof::parse)?,
         created_at: int(row, "created_at")?,
     })
 }
@@ -343,7 +350,7 @@ fn message_from_row(row: &sqlx::any::AnyRow) -> Result<MessageRow, StoreError> {
 pub async fn messages(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<MessageRow>, StoreError> {
     let org = tx.org().to_owned();
     let rows = sqlx::query(
-        "SELECT id, direction, channel, author, subject, body, recipient, created_at FROM messages
+        "SELECT id, direction, channel, author, subject, body, recipient, sender_proof, created_at FROM messages
          WHERE org_id = $1 AND lead_id = $2 ORDER BY created_at, id",
     )
     .bind(&org)

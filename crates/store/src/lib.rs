@@ -30,6 +30,7 @@ pub mod invitations;
 pub mod invoices;
 pub mod jobs;
 pub mod leads;
+pub mod manage_links;
 pub mod memories;
 pub mod orgs;
 pub mod payments;

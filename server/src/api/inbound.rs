@@ -1,9 +1,15 @@
-//! `POST /api/v1/inbound`: an inquiry arrives (see [`squad::intake`] for what accepting means).
+//! `POST /api/v1/inbound`: an inquiry arrives (see [`ops::inbound`] for what accepting means).
+//!
+//! The caller states how far it vouches for the sender with `sender_verified`: `false` (the
+//! default) for a web form or anything it did not check — the message then never joins an
+//! existing customer — and `true` when it verified the contact itself, which needs a credential
+//! allowed to vouch. The answer's `sender_proof` says which level was recorded.
 
 use app::state::ServerState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use domain::inbound::SenderProof;
 use domain::pipeline::Channel;
 use domain::{Email, LeadId, MessageId, PersonName};
 use serde::{Deserialize, Serialize};
@@ -11,9 +17,6 @@ use serde::{Deserialize, Serialize};
 use super::json::ApiJson;
 use super::{ApiAuth, ApiError};
 use ops::inbound::{self, Inquiry};
-
-/// The most text one inquiry may carry: enough for a long email, bounded for the model's sake.
-pub const MAX_BODY_CHARS: usize = 20_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,6 +26,9 @@ pub struct InboundRequest {
     subject: Option<String>,
     body: String,
     address: Option<String>,
+    /// The caller verified that the sender holds `from`'s email and phone.
+    #[serde(default)]
+    sender_verified: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -39,6 +45,8 @@ pub struct InboundAccepted {
     message_id: MessageId,
     /// True when the message continued the customer's open lead.
     continued: bool,
+    /// How the sender was verified: `none` or `api_assertion`.
+    sender_proof: SenderProof,
 }
 
 fn optional(raw: Option<String>) -> Option<String> {
@@ -78,13 +86,7 @@ fn validate(request: InboundRequest) -> Result<Inquiry, ApiError> {
             PersonName::parse(&shortened).map_err(ApiError::internal)?
         }
     };
-    let body = request.body.trim().to_owned();
-    if body.is_empty() {
-        return Err(ApiError::validation("body", "the message is empty"));
-    }
-    if body.chars().count() > MAX_BODY_CHARS {
-        return Err(ApiError::validation("body", format!("at most {MAX_BODY_CHARS} characters")));
-    }
+    let body = inbound::message_body(&request.body)?;
     let subject = optional(request.subject);
     if subject.as_ref().is_some_and(|s| s.chars().count() > 300) {
         return Err(ApiError::validation("subject", "at most 300 characters"));
@@ -93,7 +95,8 @@ fn validate(request: InboundRequest) -> Result<Inquiry, ApiError> {
     if address.as_ref().is_some_and(|a| a.chars().count() > 300) {
         return Err(ApiError::validation("address", "at most 300 characters"));
     }
-    Ok(Inquiry { channel, name, email, phone, subject, body, address })
+    let proof = if request.sender_verified { SenderProof::ApiAssertion } else { SenderProof::None };
+    Ok(Inquiry { channel, name, email, phone, subject, body, address, proof, known_customer: None })
 }
 
 pub async fn post_inbound(
@@ -102,12 +105,13 @@ pub async fn post_inbound(
     ApiJson(request): ApiJson<InboundRequest>,
 ) -> Result<(StatusCode, Json<InboundAccepted>), ApiError> {
     let inquiry = validate(request)?;
-    let accepted = inbound::accept(&state.db, &ctx.scope, &inquiry).await?;
+    let accepted = inbound::accept(&state.db, &ctx.scope, &inquiry, &state.public_url).await?;
     tracing::info!(
         org_id = %ctx.scope.org_id(),
         lead_id = %accepted.lead_id,
         channel = %inquiry.channel,
         continued = accepted.continued,
+        sender_proof = %accepted.proof,
         "inquiry accepted"
     );
     Ok((
@@ -116,6 +120,7 @@ pub async fn post_inbound(
             lead_id: accepted.lead_id,
             message_id: accepted.message_id,
             continued: accepted.continued,
+            sender_proof: accepted.proof,
         }),
     ))
 }

@@ -19,7 +19,11 @@ pub async fn apply(mut request: Request, next: Next) -> Response {
     request.extensions_mut().insert(CspNonce(nonce.clone()));
     let authenticated =
         request.headers().contains_key(header::AUTHORIZATION) || request.headers().contains_key(header::COOKIE);
-    let is_asset = request.uri().path().starts_with("/pkg/");
+    let path = request.uri().path();
+    let is_asset = path.starts_with("/pkg/");
+    // A customer's private link (pay, manage) is a credential in the URL: no cache may keep the
+    // page or the server functions behind it.
+    let private_link = ["/pay/", "/manage/", "/api/pay/", "/api/manage/"].iter().any(|p| path.starts_with(p));
 
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -38,7 +42,7 @@ pub async fn apply(mut request: Request, next: Next) -> Response {
         http::HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
     );
-    if authenticated && !is_asset {
+    if (authenticated || private_link) && !is_asset {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     }
     response

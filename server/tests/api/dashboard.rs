@@ -426,7 +426,8 @@ async fn the_owner_takes_over_a_conversation_and_the_squad_stays_out(app: TestAp
     inbound(
         &app,
         &demo.api_key,
-        json!({ "channel": "email", "from": { "email": "takeover@example.com" }, "body": "Thanks, 3 works." }),
+        json!({ "channel": "email", "from": { "email": "takeover@example.com" }, "body": "Thanks, 3 works.",
+                "sender_verified": true }),
     )
     .await;
     app.drain().await;

@@ -26,6 +26,11 @@ fn inquiry(email: &str, body: &str) -> Value {
     })
 }
 
+fn verified(mut body: Value) -> Value {
+    body["sender_verified"] = json!(true);
+    body
+}
+
 async fn post(app: &TestApp, key: &str, body: &Value) -> reqwest::Response {
     app.api(Method::POST, "/api/v1/inbound", key).await.json(body).send().await.unwrap()
 }
@@ -72,12 +77,15 @@ async fn a_reply_continues_the_open_lead_and_a_closed_lead_starts_fresh(app: Tes
     let org = app.create_org("Acme Heating").await;
     let first: Value =
         post(&app, &org.api_key, &inquiry("jordan@example.com", "Furnace is out.")).await.json().await.unwrap();
-    let reply = json!({ "channel": "sms", "from": { "phone": "(312) 555-0142" }, "body": "Tuesday morning works" });
+    // Each follow-up comes from a sender the caller verified; an unverified one would start a
+    // lead of its own (see identity.rs).
+    let reply = json!({ "channel": "sms", "from": { "phone": "(312) 555-0142" }, "body": "Tuesday morning works",
+                        "sender_verified": true });
     let second: Value = post(&app, &org.api_key, &reply).await.json().await.unwrap();
     assert_eq!(second["continued"], true);
     assert_eq!(second["lead_id"], first["lead_id"], "the same customer's open lead");
     let by_email_case: Value =
-        post(&app, &org.api_key, &inquiry("JORDAN@example.com", "Any update?")).await.json().await.unwrap();
+        post(&app, &org.api_key, &verified(inquiry("JORDAN@example.com", "Any update?"))).await.json().await.unwrap();
     assert_eq!(by_email_case["lead_id"], first["lead_id"]);
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM customers").await, 1);
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM messages").await, 3);
@@ -85,8 +93,11 @@ async fn a_reply_continues_the_open_lead_and_a_closed_lead_starts_fresh(app: Tes
 
     app.admin_execute(&format!("UPDATE leads SET stage = 'paid' WHERE id = '{}'", first["lead_id"].as_str().unwrap()))
         .await;
-    let later: Value =
-        post(&app, &org.api_key, &inquiry("jordan@example.com", "AC is making noise now")).await.json().await.unwrap();
+    let later: Value = post(&app, &org.api_key, &verified(inquiry("jordan@example.com", "AC is making noise now")))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(later["continued"], false);
     assert_ne!(later["lead_id"], first["lead_id"]);
 

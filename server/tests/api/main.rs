@@ -13,6 +13,7 @@ mod dashboard;
 mod database_walls;
 mod delivery;
 mod escalations;
+mod identity;
 mod inbound;
 mod jobs;
 mod models;

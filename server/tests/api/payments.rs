@@ -196,7 +196,7 @@ async fn a_booked_customer_can_move_or_cancel_by_writing_again(app: TestApp) {
     app.drain().await;
     let before = lead(&app, &key, &moving).await["appointments"][0].clone();
 
-    let again = |email: &str, body: &str| json!({ "channel": "email", "from": { "name": "Jordan Miles", "email": email }, "body": body });
+    let again = |email: &str, body: &str| json!({ "channel": "email", "from": { "name": "Jordan Miles", "email": email }, "body": body, "sender_verified": true });
     let continued =
         inbound(&app, &key, again("mover@example.com", "Can we reschedule? Afternoons work better for me.")).await;
     assert_eq!(continued, moving, "the reply continues the open lead");
@@ -246,7 +246,7 @@ async fn other_follow_ups_on_a_booking_go_to_the_owner(app: TestApp) {
     let id = inbound(&app, &key, furnace("asker@example.com")).await;
     app.drain().await;
     let question = json!({ "channel": "email", "from": { "email": "asker@example.com" },
-                           "body": "Will the technician bring replacement filters?" });
+                           "body": "Will the technician bring replacement filters?", "sender_verified": true });
     inbound(&app, &key, question).await;
     app.drain().await;
     let asked = lead(&app, &key, &id).await;

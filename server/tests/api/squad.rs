@@ -137,7 +137,9 @@ async fn a_realistic_inquiry_is_qualified_answered_and_booked_without_a_human(ap
     assert_eq!(reminded.iter().filter(|m| m.starts_with("Reminder: your appointment is ")).count(), expected);
 
     // The customer writes again: the booked lead goes to the owner instead of starting over.
-    let again = inbound(&app, &key, furnace("jordan@example.com")).await;
+    let mut reply = furnace("jordan@example.com");
+    reply["sender_verified"] = json!(true);
+    let again = inbound(&app, &key, reply).await;
     assert_eq!(again, id, "the open lead continues");
     app.worker(Arc::new(OfflineModel)).drain().await.unwrap();
     let after = self::lead(&app, &key, &id).await;

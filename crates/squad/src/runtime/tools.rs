@@ -588,7 +588,7 @@ pub async fn service_openings(
 
 /// The lead's live (scheduled or confirmed) appointment.
 async fn booked(tx: &mut TenantTx, lead: &LeadRow) -> Result<Option<appointments::AppointmentRow>, StoreError> {
-    Ok(appointments::for_lead(tx, lead.id).await?.into_iter().rev().find(|a| a.status.is_live()))
+    crate::bookings::live(tx, lead.id).await
 }
 
 /// Books `input`'s opening for the lead: one of the current openings, or — when the owner approved
@@ -683,23 +683,11 @@ async fn reschedule(tx: &mut TenantTx, lead: &LeadRow, input: &SlotInput, approv
 
 /// Cancels the lead's booking at the customer's request; the lead is closed.
 async fn cancel(tx: &mut TenantTx, lead: &LeadRow, input: &CancelInput) -> ToolResult {
-    let current =
-        booked(tx, lead).await?.ok_or_else(|| ToolError::Refused("there is no booked appointment to cancel".into()))?;
-    appointments::cancel(tx, &current.id).await?;
-    leads::set_stage(tx, lead.id, Stage::Disqualified, WaitingOn::None).await?;
     let reason = input.reason.as_deref().unwrap_or("cancelled by the customer");
-    memories::remember(
-        tx,
-        &NewMemory {
-            layer: Layer::History,
-            customer_id: Some(lead.customer_id),
-            lead_id: Some(lead.id),
-            key: None,
-            content: &format!("Appointment cancelled: {}", reason.chars().take(200).collect::<String>()),
-        },
-    )
-    .await?;
-    Ok(json!({ "appointment_id": current.id, "cancelled": true }))
+    let cancelled = crate::bookings::cancel(tx, lead, reason)
+        .await?
+        .ok_or_else(|| ToolError::Refused("there is no booked appointment to cancel".into()))?;
+    Ok(json!({ "appointment_id": cancelled, "cancelled": true }))
 }
 
 /// Queues the org's reminders (24 h and 1 h before by default) as jobs in the booking's own

@@ -1,0 +1,168 @@
+//! The customer's manage page, `/manage/{token}`: their booking behind a private link that was
+//! sent to the contact on file (see `ops::manage`). The link is the only credential; it works
+//! once — to cancel the booking or to write to the shop — and for a week.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+use crate::error::UiError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingView {
+    pub when: String,
+    pub service: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagePageView {
+    pub business: String,
+    pub customer_name: String,
+    pub booking: Option<BookingView>,
+}
+
+#[server(prefix = "/api", endpoint = "manage/view", input = leptos::server_fn::codec::GetUrl)]
+pub async fn get_manage_page(token: String) -> Result<ManagePageView, UiError> {
+    use crate::state::{respond, server_state};
+
+    respond(
+        async move {
+            let state = server_state()?;
+            let link = ops::manage::resolve(&state.db, &token).await?;
+            let view = ops::manage::view(&state.db, &link).await?;
+            Ok(ManagePageView {
+                business: view.business,
+                customer_name: view.customer_name,
+                booking: view.booking.map(|b| BookingView { when: b.when, service: b.service }),
+            })
+        }
+        .await,
+    )
+}
+
+/// Cancels the booking behind the link; the link is used up.
+#[server(prefix = "/api", endpoint = "manage/cancel")]
+pub async fn cancel_booking(token: String) -> Result<(), UiError> {
+    use crate::state::{respond, server_state};
+
+    respond(
+        async move {
+            let state = server_state()?;
+            let link = ops::manage::resolve(&state.db, &token).await?;
+            Ok(ops::manage::cancel(&state.db, &link).await?)
+        }
+        .await,
+    )
+}
+
+/// A message to the shop through the link (to ask for another time); the link is used up.
+#[server(prefix = "/api", endpoint = "manage/write")]
+pub async fn write_to_shop(token: String, body: String) -> Result<(), UiError> {
+    use crate::state::{respond, server_state};
+
+    respond(
+        async move {
+            let state = server_state()?;
+            let link = ops::manage::resolve(&state.db, &token).await?;
+            ops::manage::write(&state.db, &link, &body).await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[component]
+pub fn ManagePage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let page = Resource::new(token, get_manage_page);
+    let cancel = ServerAction::<CancelBooking>::new();
+    let write = ServerAction::<WriteToShop>::new();
+    view! {
+        <Title text="Your booking" />
+        <main class="min-h-screen bg-slate-50 px-4 py-10">
+            <Suspense fallback=|| view! { <p class="text-center text-slate-500">"Loading your booking…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(view) => view! { <Manage view cancel write token=token() /> }.into_any(),
+                        Err(UiError::NotFound) => view! {
+                            <section class="mx-auto max-w-md rounded-xl border border-slate-200 bg-white p-6 text-center shadow-sm">
+                                <h1 class="text-xl font-semibold">"This link no longer works"</h1>
+                                <p class="mt-2 text-slate-600">"Links to manage a booking work once, for 7 days. To change your booking, contact the business directly or write to them again to get a new link."</p>
+                            </section>
+                        }.into_any(),
+                        Err(err) => view! {
+                            <div class="mx-auto max-w-md rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-700" role="alert">{err.to_string()}</div>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn Manage(
+    view: ManagePageView,
+    cancel: ServerAction<CancelBooking>,
+    write: ServerAction<WriteToShop>,
+    token: String,
+) -> impl IntoView {
+    let cancelled = move || matches!(cancel.value().get(), Some(Ok(())));
+    let written = move || matches!(write.value().get(), Some(Ok(())));
+    let cancel_error = move || cancel.value().get().and_then(Result::err).map(|e| e.to_string());
+    let write_error = move || write.value().get().and_then(Result::err);
+    let busy = move || cancel.pending().get() || write.pending().get();
+    let business = view.business.clone();
+    let (cancel_token, write_token) = (token.clone(), token);
+    view! {
+        <section class="mx-auto max-w-md rounded-xl border border-slate-200 bg-white shadow-sm">
+            <header class="border-b border-slate-100 p-6">
+                <p class="text-sm font-medium text-indigo-700">{view.business.clone()}</p>
+                <h1 class="mt-1 text-2xl font-bold tracking-tight">"Hello " {view.customer_name.clone()}</h1>
+            </header>
+            <div class="space-y-6 p-6">
+                {move || if cancelled() {
+                    view! { <p class="rounded-lg bg-emerald-50 p-4 font-medium text-emerald-800" role="status" data-testid="done">"Your booking is cancelled."</p> }.into_any()
+                } else if written() {
+                    view! { <p class="rounded-lg bg-emerald-50 p-4 font-medium text-emerald-800" role="status" data-testid="done">"Thanks — your message was received. The reply goes to the contact details " {business.clone()} " has on file."</p> }.into_any()
+                } else {
+                    let booking = view.booking.clone();
+                    let has_booking = booking.is_some();
+                    let cancel_token = cancel_token.clone();
+                    let write_token = write_token.clone();
+                    view! {
+                        {match booking {
+                            Some(b) => view! {
+                                <div data-testid="booking">
+                                    <h2 class="text-sm font-semibold uppercase tracking-wide text-slate-500">"Your booking"</h2>
+                                    <p class="mt-1 text-lg font-medium">{b.service.unwrap_or_else(|| "Service visit".to_owned())}</p>
+                                    <p class="text-slate-700">{b.when}</p>
+                                </div>
+                            }.into_any(),
+                            None => view! { <p class="text-slate-700">"You have no upcoming booking with us."</p> }.into_any(),
+                        }}
+                        <ActionForm action=write attr:class="space-y-2">
+                            <input type="hidden" name="token" value=write_token />
+                            <label for="manage-body" class="block text-sm font-medium">"Need another time, or anything else? Write to us"</label>
+                            <textarea id="manage-body" name="body" rows="3" required maxlength="2000"
+                                class="w-full rounded-lg border border-slate-300 p-3 text-base focus:border-indigo-500 focus:outline-none"
+                                placeholder="For example: could you come Thursday afternoon instead?"></textarea>
+                            {move || write_error().and_then(|e| e.for_field("body").or_else(|| Some(e.to_string()))).map(|e| view! { <p class="text-sm text-rose-700" role="alert">{e}</p> })}
+                            <button type="submit" class="w-full rounded-lg bg-indigo-600 px-4 py-3 font-semibold text-white hover:bg-indigo-500 disabled:opacity-60" disabled=busy>"Send"</button>
+                        </ActionForm>
+                        {has_booking.then(|| view! {
+                            <ActionForm action=cancel attr:class="border-t border-slate-100 pt-6">
+                                <input type="hidden" name="token" value=cancel_token />
+                                <button type="submit" class="w-full rounded-lg border border-rose-300 px-4 py-3 font-semibold text-rose-700 hover:bg-rose-50 disabled:opacity-60" disabled=busy>"Cancel my booking"</button>
+                                {move || cancel_error().map(|e| view! { <p class="mt-2 text-sm text-rose-700" role="alert">{e}</p> })}
+                            </ActionForm>
+                        })}
+                        <p class="text-xs text-slate-500">"This private link works once: for a cancellation or one message."</p>
+                    }.into_any()
+                }}
+            </div>
+        </section>
+    }
+}

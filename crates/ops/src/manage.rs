@@ -1,0 +1,166 @@
+//! Manage links: how a customer changes their booking when their message could not prove who they
+//! are. An unverified message that names a customer with a live booking starts a lead of its own;
+//! the booking can then only be changed through a private link sent to the contact on file — a
+//! link that works once, for a week, and opens that customer's booking and nothing else.
+
+use domain::inbound::SenderProof;
+use domain::pipeline::Channel;
+use serde_json::json;
+use squad::link_tokens::{looks_like_token, new_token, token_hash};
+use store::customers::{self, CustomerRow};
+use store::leads::{self, Author, Direction, NewMessage};
+use store::manage_links::{self, ManageLink};
+use store::{audit, orgs, services, settings, Db, StoreError, TenantTx};
+
+use crate::inbound::{self, Accepted, Inquiry};
+use crate::OpsError;
+
+/// How long a link works.
+pub const LINK_LIFETIME_MS: i64 = 7 * 24 * 3_600_000;
+/// At most one open link a day per customer, however often a stranger writes in their name.
+const ONE_LINK_PER_MS: i64 = 24 * 3_600_000;
+
+/// Where customers reach this server, e.g. `https://app.example.com`; links are built on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    pub fn new(raw: &str) -> Self {
+        Self(raw.trim_end_matches('/').to_owned())
+    }
+
+    fn manage(&self, token: &str) -> String {
+        format!("{}/manage/{token}", self.0)
+    }
+}
+
+/// In the accepting transaction: an unverified message named `customer`. When they have a live
+/// booking and no link sent in the last day, a new link goes to the contact on file. Returns
+/// whether one was sent.
+pub(crate) async fn offer(tx: &mut TenantTx, customer: &CustomerRow, public: &PublicUrl) -> Result<bool, StoreError> {
+    let Some(lead) = leads::find_open_for_customer(tx, customer.id).await? else { return Ok(false) };
+    if squad::bookings::live(tx, lead.id).await?.is_none() {
+        return Ok(false);
+    }
+    let now = store::now_ms();
+    if manage_links::open_since(tx, customer.id, now - ONE_LINK_PER_MS).await? {
+        return Ok(false);
+    }
+    let channel = match (&customer.email, &customer.phone) {
+        (Some(_), _) => Channel::Email,
+        (None, Some(_)) => Channel::Sms,
+        (None, None) => return Ok(false),
+    };
+    let token = new_token();
+    let link_id = manage_links::insert(tx, customer.id, lead.id, &token_hash(&token), now + LINK_LIFETIME_MS).await?;
+    let business = orgs::current(tx).await?.name;
+    let body = format!(
+        "Hello {name}, someone asked about your booking with {business} using your contact details. If that was \
+         you, you can see or cancel your booking, or ask for another time, here: {url}\nThis private link works \
+         once, for 7 days. If it wasn't you, there is nothing to do: your booking is unchanged.",
+        name = customer.name,
+        url = public.manage(&token),
+    );
+    leads::insert_message(
+        tx,
+        &NewMessage {
+            lead_id: lead.id,
+            direction: Direction::Outbound,
+            channel,
+            author: Author::Agent,
+            subject: Some(format!("Your booking with {business}")),
+            body,
+            external_id: None,
+            recipient: None,
+            sender_proof: SenderProof::None,
+        },
+    )
+    .await?;
+    let entry = json!({ "link_id": link_id, "customer_id": customer.id, "lead_id": lead.id, "channel": channel });
+    audit::record(tx, "manage link sent to the contact on file", &entry).await?;
+    Ok(true)
+}
+
+/// A booking as the manage page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booking {
+    pub appointment_id: String,
+    /// Local date and time, in the shop's time zone.
+    pub when: String,
+    pub service: Option<String>,
+}
+
+/// What a link opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManageView {
+    pub business: String,
+    pub customer_name: String,
+    pub booking: Option<Booking>,
+}
+
+/// The link behind `token`. A malformed, unknown, used or expired token is "not found", the same
+/// answer every way, so the page tells a stranger nothing.
+pub async fn resolve(db: &Db, token: &str) -> Result<ManageLink, OpsError> {
+    if !looks_like_token(token) {
+        return Err(OpsError::NotFound);
+    }
+    let link = manage_links::find(db, &token_hash(token)).await?.ok_or(OpsError::NotFound)?;
+    if !link.is_open(store::now_ms()) {
+        return Err(OpsError::NotFound);
+    }
+    Ok(link)
+}
+
+pub async fn view(db: &Db, link: &ManageLink) -> Result<ManageView, OpsError> {
+    let mut tx = TenantTx::begin(db, &link.scope).await?;
+    let customer = customers::get(&mut tx, link.customer_id).await?.ok_or(OpsError::NotFound)?;
+    let business = orgs::current(&mut tx).await?.name;
+    let zone = settings::get(&mut tx).await?.time_zone;
+    let booking = match squad::bookings::live(&mut tx, link.lead_id).await? {
+        Some(appointment) => Some(Booking {
+            when: zone
+                .format_local(appointment.starts_at, "%A, %B %-d at %-I:%M %p")
+                .unwrap_or_else(|| "a time we will confirm".to_owned()),
+            service: match appointment.service_id.as_deref().map(domain::ServiceId::parse) {
+                Some(Ok(id)) => services::get(&mut tx, id).await?.map(|s| s.name),
+                _ => None,
+            },
+            appointment_id: appointment.id,
+        }),
+        None => None,
+    };
+    tx.commit().await?;
+    Ok(ManageView { business, customer_name: customer.name, booking })
+}
+
+/// The customer cancels their booking through the link, which is then used up.
+pub async fn cancel(db: &Db, link: &ManageLink) -> Result<(), OpsError> {
+    let mut tx = TenantTx::begin(db, &link.scope).await?;
+    if !manage_links::spend(&mut tx, &link.id).await? {
+        return Err(OpsError::NotFound);
+    }
+    let lead = leads::get(&mut tx, link.lead_id).await?.ok_or(OpsError::NotFound)?;
+    let cancelled = squad::bookings::cancel(&mut tx, &lead, "cancelled by the customer through their private link")
+        .await?
+        .ok_or_else(|| OpsError::conflict("There is no booking left to cancel."))?;
+    let entry = json!({ "link_id": link.id, "lead_id": lead.id, "appointment_id": cancelled });
+    audit::record(&mut tx, "booking cancelled through a manage link", &entry).await?;
+    tx.commit().await?;
+    tracing::info!(org_id = %link.scope.org_id(), lead_id = %lead.id, "booking cancelled through a manage link");
+    Ok(())
+}
+
+/// The customer writes to the shop through the link (to ask for another time, say): a verified
+/// message that continues their booking's lead. The link is then used up.
+pub async fn write(db: &Db, link: &ManageLink, body: &str) -> Result<Accepted, OpsError> {
+    let body = inbound::message_body(body)?;
+    let mut tx = TenantTx::begin(db, &link.scope).await?;
+    if !manage_links::spend(&mut tx, &link.id).await? {
+        return Err(OpsError::NotFound);
+    }
+    let customer = customers::get(&mut tx, link.customer_id).await?.ok_or(OpsError::NotFound)?;
+    let inquiry = Inquiry::from_known_customer(&customer, Channel::Form, SenderProof::ManageLink, body)?;
+    let accepted = inbound::accept_in(&mut tx, &inquiry, None).await?;
+    tx.commit().await?;
+    Ok(accepted)
+}
