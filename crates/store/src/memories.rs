@@ -128,8 +128,19 @@ pub async fn for_customer(tx: &mut TenantTx, customer: CustomerId, limit: i64) -
 }
 
 /// Entries in a layer (or all), newest first, optionally containing `query` (case-insensitive).
+/// Whose memories a search may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Everything the org remembers: the owner's view (dashboard, API).
+    Org,
+    /// One customer's entries and the business's own preferences (entries about no customer):
+    /// all a run of the squad may read, so no text in a run can pull out another customer's notes.
+    Customer(CustomerId),
+}
+
 pub async fn search(
     tx: &mut TenantTx,
+    reach: Reach,
     layer: Option<Layer>,
     query: Option<&str>,
     limit: i64,
@@ -138,6 +149,7 @@ pub async fn search(
     let sql = format!(
         "SELECT {COLUMNS} FROM memories WHERE org_id = $1 AND ($2 = '' OR layer = $2)
            AND ($3 = '' OR LOWER(content) LIKE $3 ESCAPE '\\') AND (expires_at IS NULL OR expires_at > $4)
+           AND ($6 = '' OR customer_id = $6 OR (customer_id IS NULL AND layer = $7))
          ORDER BY created_at DESC, id DESC LIMIT $5"
     );
     // Match the text literally: LIKE's wildcards in the query are escaped.
@@ -152,6 +164,11 @@ pub async fn search(
         .bind(pattern)
         .bind(now_ms())
         .bind(limit)
+        .bind(match reach {
+            Reach::Org => String::new(),
+            Reach::Customer(customer) => customer.to_string(),
+        })
+        .bind(Layer::Preference.as_str())
         .fetch_all(tx.conn())
         .await?;
     rows.iter().map(from_row).collect()

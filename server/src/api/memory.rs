@@ -35,7 +35,7 @@ pub async fn list_memory(
         return Err(ApiError::validation("q", "at most 100 characters"));
     }
     let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
-    let rows = memories::search(&mut tx, layer, query.q.as_deref(), 200).await?;
+    let rows = memories::search(&mut tx, memories::Reach::Org, layer, query.q.as_deref(), 200).await?;
     tx.commit().await?;
     Ok(Json(rows))
 }

@@ -7,6 +7,7 @@ mod helpers;
 mod api_auth;
 mod audit;
 mod bedrock;
+mod boundaries;
 mod catalog;
 mod customers;
 mod dashboard;

@@ -384,7 +384,7 @@ async fn run_tool(squad: &Squad<'_>, tx: &mut TenantTx, run_id: &str, tool: &Too
         ToolInput::CheckPayment(_) => check_payment(tx, lead).await,
         ToolInput::SendPaymentReminder(_) => send_payment_reminder(tx, lead).await,
         ToolInput::SavePreference(input) => save_preference(tx, lead, input).await,
-        ToolInput::SearchMemory(input) => search_memory(tx, input).await,
+        ToolInput::SearchMemory(input) => search_memory(tx, lead, input).await,
         ToolInput::LogIssue(input) => {
             let description = input.description.trim();
             if description.is_empty() || description.chars().count() > 500 {
@@ -1003,7 +1003,8 @@ async fn save_preference(tx: &mut TenantTx, lead: &LeadRow, input: &PreferenceIn
     Ok(json!({ "memory_id": id, "preferred_time": value.as_str() }))
 }
 
-async fn search_memory(tx: &mut TenantTx, input: &SearchInput) -> ToolResult {
+/// Searches what the squad remembers about this run's customer (and the business's preferences).
+async fn search_memory(tx: &mut TenantTx, lead: &LeadRow, input: &SearchInput) -> ToolResult {
     let query = input.query.as_deref().map(str::trim).unwrap_or_default();
     if query.chars().count() > 100 {
         return Err(ToolError::Refused("a search is at most 100 characters".into()));
@@ -1012,7 +1013,7 @@ async fn search_memory(tx: &mut TenantTx, input: &SearchInput) -> ToolResult {
         Some(l) => Some(Layer::parse(l).ok_or_else(|| ToolError::Refused(format!("`{l}` is not a memory layer")))?),
         None => None,
     };
-    let found = memories::search(tx, layer, Some(query), 10).await?;
+    let found = memories::search(tx, memories::Reach::Customer(lead.customer_id), layer, Some(query), 10).await?;
     Ok(json!({ "entries": found }))
 }
 
