@@ -141,6 +141,25 @@ pub fn ErrorBanner(#[prop(into)] error: Signal<Option<UiError>>) -> impl IntoVie
     }
 }
 
+/// What a customer's private-link page (pay, manage) shows when it cannot open: a kind card for a
+/// link that leads nowhere, the error itself otherwise.
+#[component]
+pub fn LinkProblem(error: UiError, heading: &'static str, text: &'static str) -> impl IntoView {
+    match error {
+        UiError::NotFound => view! {
+            <section class="mx-auto max-w-md rounded-xl border border-slate-200 bg-white p-6 text-center shadow-sm">
+                <h1 class="text-xl font-semibold">{heading}</h1>
+                <p class="mt-2 text-slate-600">{text}</p>
+            </section>
+        }
+        .into_any(),
+        err => view! {
+            <div class="mx-auto max-w-md rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-700" role="alert">{err.to_string()}</div>
+        }
+        .into_any(),
+    }
+}
+
 #[component]
 pub fn SubmitButton(
     label: &'static str,

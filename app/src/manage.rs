@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
+use crate::components::LinkProblem;
 use crate::error::UiError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,14 +87,12 @@ pub fn ManagePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(view) => view! { <Manage view cancel write token=token() /> }.into_any(),
-                        Err(UiError::NotFound) => view! {
-                            <section class="mx-auto max-w-md rounded-xl border border-slate-200 bg-white p-6 text-center shadow-sm">
-                                <h1 class="text-xl font-semibold">"This link no longer works"</h1>
-                                <p class="mt-2 text-slate-600">"Links to manage a booking work once, for 7 days. To change your booking, contact the business directly or write to them again to get a new link."</p>
-                            </section>
-                        }.into_any(),
-                        Err(err) => view! {
-                            <div class="mx-auto max-w-md rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-700" role="alert">{err.to_string()}</div>
+                        Err(error) => view! {
+                            <LinkProblem
+                                error
+                                heading="This link no longer works"
+                                text="Links to manage a booking work once, for 7 days. To change your booking, contact the business directly or write to them again to get a new link."
+                            />
                         }.into_any(),
                     }
                 })}
@@ -114,7 +113,6 @@ fn Manage(
     let cancel_error = move || cancel.value().get().and_then(Result::err).map(|e| e.to_string());
     let write_error = move || write.value().get().and_then(Result::err);
     let busy = move || cancel.pending().get() || write.pending().get();
-    let business = view.business.clone();
     let (cancel_token, write_token) = (token.clone(), token);
     view! {
         <section class="mx-auto max-w-md rounded-xl border border-slate-200 bg-white shadow-sm">
@@ -126,7 +124,7 @@ fn Manage(
                 {move || if cancelled() {
                     view! { <p class="rounded-lg bg-emerald-50 p-4 font-medium text-emerald-800" role="status" data-testid="done">"Your booking is cancelled."</p> }.into_any()
                 } else if written() {
-                    view! { <p class="rounded-lg bg-emerald-50 p-4 font-medium text-emerald-800" role="status" data-testid="done">"Thanks — your message was received. The reply goes to the contact details " {business.clone()} " has on file."</p> }.into_any()
+                    view! { <p class="rounded-lg bg-emerald-50 p-4 font-medium text-emerald-800" role="status" data-testid="done">"Thanks — your message was received."</p> }.into_any()
                 } else {
                     let booking = view.booking.clone();
                     let has_booking = booking.is_some();

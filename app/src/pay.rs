@@ -11,6 +11,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
+use crate::components::LinkProblem;
 use crate::error::UiError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,14 +124,12 @@ pub fn PayPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match invoice.await {
                         Ok(view) => view! { <Invoice view pay token=token() /> }.into_any(),
-                        Err(UiError::NotFound) => view! {
-                            <section class="mx-auto max-w-md rounded-xl border border-slate-200 bg-white p-6 text-center shadow-sm">
-                                <h1 class="text-xl font-semibold">"We couldn't find this invoice"</h1>
-                                <p class="mt-2 text-slate-600">"The link may be incomplete. Please use the link from your invoice message, or reply to that message and we'll help."</p>
-                            </section>
-                        }.into_any(),
-                        Err(err) => view! {
-                            <div class="mx-auto max-w-md rounded-lg border border-rose-200 bg-rose-50 p-4 text-rose-700" role="alert">{err.to_string()}</div>
+                        Err(error) => view! {
+                            <LinkProblem
+                                error
+                                heading="We couldn't find this invoice"
+                                text="The link may be incomplete. Please use the link from your invoice message, or reply to that message and we'll help."
+                            />
                         }.into_any(),
                     }
                 })}

@@ -25,7 +25,7 @@ pub struct ServerState {
     /// The pay page may record test payments (never in production).
     pub payments_test_mode: bool,
     /// Where customers reach this server; their private links are built on it.
-    pub public_url: ops::manage::PublicUrl,
+    pub public_url: squad::link_tokens::PublicUrl,
     /// The models this server can think with and bill; an org chooses only among these.
     pub models: Arc<squad::agents::ModelCatalog>,
     /// Whether the job worker is running, for `/readyz`.

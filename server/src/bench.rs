@@ -97,7 +97,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
     }
     tx.commit().await.map_err(other)?;
 
-    let public = ops::manage::PublicUrl::new("http://127.0.0.1");
+    let public = squad::link_tokens::PublicUrl::new("http://127.0.0.1:3000");
     let intake_started = Instant::now();
     for n in 0..leads {
         let (subject, body) = INQUIRIES[n % INQUIRIES.len()];
@@ -122,7 +122,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
         model: Arc::new(squad::offline::OfflineModel),
         models: squad::agents::AgentModels::seeds("offline-rules-v1"),
         limits: squad::runtime::Limits::default(),
-        payments: Arc::new(squad::payments::HostedPayPage::new("http://127.0.0.1:3000")),
+        payments: Arc::new(squad::payments::HostedPayPage::new(public.clone())),
         channel: Arc::new(squad::channels::RecordOnly),
     };
     let started = Instant::now();

@@ -82,7 +82,9 @@ async fn worker_on(catalog: squad::agents::ModelCatalog, settings: &Settings, db
         model,
         models: catalog.defaults,
         limits,
-        payments: Arc::new(squad::payments::HostedPayPage::new(&settings.payments.public_url)),
+        payments: Arc::new(squad::payments::HostedPayPage::new(squad::link_tokens::PublicUrl::new(
+            &settings.payments.public_url,
+        ))),
         channel: Arc::new(squad::channels::RecordOnly),
     })
 }
@@ -168,7 +170,7 @@ pub fn build_state(
         throttle: Arc::new(throttle),
         api_token_ttl_seconds: settings.auth.api_token_ttl_seconds,
         payments_test_mode: settings.payments.test_mode,
-        public_url: ops::manage::PublicUrl::new(&settings.payments.public_url),
+        public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
         models,
         worker,
     })

@@ -14,12 +14,13 @@ use domain::jobs::{Job, RunSquad};
 use domain::pipeline::Channel;
 use domain::{CustomerId, Email, LeadId, MessageId, PersonName};
 use serde_json::json;
+use squad::link_tokens::PublicUrl;
 use store::customers::{self, CustomerRow, NewCustomer};
 use store::jobs::{self, NewJob};
 use store::leads::{self, Author, Direction, NewMessage};
 use store::{audit, Db, StoreError, TenantScope, TenantTx};
 
-use crate::manage::{self, PublicUrl};
+use crate::manage;
 use crate::permissions::{require, Operation};
 use crate::OpsError;
 

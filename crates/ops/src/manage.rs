@@ -6,9 +6,9 @@
 use domain::inbound::SenderProof;
 use domain::pipeline::Channel;
 use serde_json::json;
-use squad::link_tokens::{looks_like_token, new_token, token_hash};
+use squad::link_tokens::{looks_like_token, new_token, token_hash, PublicUrl};
 use store::customers::{self, CustomerRow};
-use store::leads::{self, Author, Direction, NewMessage};
+use store::leads::{self, NewMessage};
 use store::manage_links::{self, ManageLink};
 use store::{audit, orgs, services, settings, Db, StoreError, TenantTx};
 
@@ -20,65 +20,40 @@ pub const LINK_LIFETIME_MS: i64 = 7 * 24 * 3_600_000;
 /// At most one open link a day per customer, however often a stranger writes in their name.
 const ONE_LINK_PER_MS: i64 = 24 * 3_600_000;
 
-/// Where customers reach this server, e.g. `https://app.example.com`; links are built on it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublicUrl(String);
-
-impl PublicUrl {
-    pub fn new(raw: &str) -> Self {
-        Self(raw.trim_end_matches('/').to_owned())
-    }
-
-    fn manage(&self, token: &str) -> String {
-        format!("{}/manage/{token}", self.0)
-    }
-}
-
 /// In the accepting transaction: an unverified message named `customer`. When they have a live
-/// booking and no link sent in the last day, a new link goes to the contact on file. Returns
-/// whether one was sent.
-pub(crate) async fn offer(tx: &mut TenantTx, customer: &CustomerRow, public: &PublicUrl) -> Result<bool, StoreError> {
-    let Some(lead) = leads::find_open_for_customer(tx, customer.id).await? else { return Ok(false) };
+/// booking and no link sent in the last day, a new link is queued for the contact on file.
+pub(crate) async fn offer(tx: &mut TenantTx, customer: &CustomerRow, public: &PublicUrl) -> Result<(), StoreError> {
+    let Some(lead) = leads::find_open_for_customer(tx, customer.id).await? else { return Ok(()) };
     if squad::bookings::live(tx, lead.id).await?.is_none() {
-        return Ok(false);
+        return Ok(());
     }
     let now = store::now_ms();
     if manage_links::open_since(tx, customer.id, now - ONE_LINK_PER_MS).await? {
-        return Ok(false);
+        return Ok(());
     }
     let channel = match (&customer.email, &customer.phone) {
         (Some(_), _) => Channel::Email,
         (None, Some(_)) => Channel::Sms,
-        (None, None) => return Ok(false),
+        (None, None) => return Ok(()),
     };
     let token = new_token();
     let link_id = manage_links::insert(tx, customer.id, lead.id, &token_hash(&token), now + LINK_LIFETIME_MS).await?;
     let business = orgs::current(tx).await?.name;
     let body = format!(
-        "Hello {name}, someone asked about your booking with {business} using your contact details. If that was \
-         you, you can see or cancel your booking, or ask for another time, here: {url}\nThis private link works \
-         once, for 7 days. If it wasn't you, there is nothing to do: your booking is unchanged.",
+        "Hello {name}, {business} received a message sent with your contact details. If it was yours and it is \
+         about your booking, you can see or cancel the booking, or ask for another time, here: {url}\nThis \
+         private link works once, for 7 days. If it wasn't you, there is nothing to do: your booking is unchanged.",
         name = customer.name,
-        url = public.manage(&token),
+        url = public.link("manage", &token),
     );
-    leads::insert_message(
-        tx,
-        &NewMessage {
-            lead_id: lead.id,
-            direction: Direction::Outbound,
-            channel,
-            author: Author::Agent,
-            subject: Some(format!("Your booking with {business}")),
-            body,
-            external_id: None,
-            recipient: None,
-            sender_proof: SenderProof::None,
-        },
-    )
-    .await?;
+    let message = NewMessage {
+        subject: Some(format!("Your booking with {business}")),
+        ..NewMessage::from_agent(lead.id, channel, body)
+    };
+    leads::insert_message(tx, &message).await?;
     let entry = json!({ "link_id": link_id, "customer_id": customer.id, "lead_id": lead.id, "channel": channel });
-    audit::record(tx, "manage link sent to the contact on file", &entry).await?;
-    Ok(true)
+    audit::record(tx, "manage link queued for the contact on file", &entry).await?;
+    Ok(())
 }
 
 /// A booking as the manage page shows it.
@@ -118,8 +93,7 @@ pub async fn view(db: &Db, link: &ManageLink) -> Result<ManageView, OpsError> {
     let zone = settings::get(&mut tx).await?.time_zone;
     let booking = match squad::bookings::live(&mut tx, link.lead_id).await? {
         Some(appointment) => Some(Booking {
-            when: zone
-                .format_local(appointment.starts_at, "%A, %B %-d at %-I:%M %p")
+            when: squad::tools::invoice::format_visit(&zone, appointment.starts_at)
                 .unwrap_or_else(|| "a time we will confirm".to_owned()),
             service: match appointment.service_id.as_deref().map(domain::ServiceId::parse) {
                 Some(Ok(id)) => services::get(&mut tx, id).await?.map(|s| s.name),

@@ -1,10 +1,26 @@
-//! The secret in a customer's private link (a pay link, a manage link): 256 random bits in
-//! unpadded base64url. The database keeps only its SHA-256, so a leaked database opens no link.
+//! A customer's private links (a pay link, a manage link): where they point, and their secret —
+//! 256 random bits in unpadded base64url. The database keeps only the secret's SHA-256, so a
+//! leaked database opens no link.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+
+/// Where customers reach this server, e.g. `https://app.example.com`; every link is built on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    pub fn new(raw: &str) -> Self {
+        Self(raw.trim_end_matches('/').to_owned())
+    }
+
+    /// The link to `page` (`pay`, `manage`) that `token` opens.
+    pub fn link(&self, page: &str, token: &str) -> String {
+        format!("{}/{page}/{token}", self.0)
+    }
+}
 
 /// A fresh token.
 pub fn new_token() -> String {

@@ -29,16 +29,16 @@ pub trait PaymentLinks: Send + Sync {
 /// Opsquad's own pay page.
 #[derive(Debug, Clone)]
 pub struct HostedPayPage {
-    base_url: String,
+    public_url: PublicUrl,
 }
 
 impl HostedPayPage {
-    /// `public_url` is where customers reach this server, e.g. `https://app.example.com`.
-    pub fn new(public_url: &str) -> Self {
-        Self { base_url: public_url.trim_end_matches('/').to_owned() }
+    pub fn new(public_url: PublicUrl) -> Self {
+        Self { public_url }
     }
 }
 
+use crate::link_tokens::PublicUrl;
 pub use crate::link_tokens::{looks_like_token, token_hash};
 
 #[async_trait]
@@ -52,7 +52,7 @@ impl PaymentLinks for HostedPayPage {
             return Ok(url.clone());
         }
         let token = crate::link_tokens::new_token();
-        let url = format!("{}/pay/{token}", self.base_url);
+        let url = self.public_url.link("pay", &token);
         invoices::set_pay_link(tx, &invoice.id, &url, &token_hash(&token)).await?;
         Ok(url)
     }

@@ -12,11 +12,7 @@ pub struct AuthTx {
 
 impl AuthTx {
     pub async fn begin(db: &Db) -> Result<Self, StoreError> {
-        let mut tx = db.begin().await?;
-        if db.backend() == Backend::Postgres {
-            sqlx::query("SELECT set_config('app.auth_lookup', 'on', true)").execute(&mut *tx).await?;
-        }
-        Ok(Self { tx, backend: db.backend() })
+        Ok(Self { tx: db.begin_door("app.auth_lookup").await?, backend: db.backend() })
     }
 
     /// Additionally opens the new org's tenant context, for sign-up's first writes.

@@ -150,6 +150,20 @@ impl Db {
         }
     }
 
+    /// Begins a transaction for a door that reads before a tenant is known (auth lookups, the
+    /// worker, a customer's private link). On PostgreSQL it turns on `setting`, which only the
+    /// policies written for that door honour.
+    pub(crate) async fn begin_door(
+        &self,
+        setting: &'static str,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        let mut tx = self.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT set_config($1, 'on', true)").bind(setting).execute(&mut *tx).await?;
+        }
+        Ok(tx)
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

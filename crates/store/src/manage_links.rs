@@ -4,7 +4,7 @@
 use domain::{CustomerId, LeadId, OrgId};
 
 use crate::rows::{int, opt_int, text, uuid};
-use crate::{new_id, now_ms, Backend, Db, StoreError, TenantScope, TenantTx};
+use crate::{new_id, now_ms, Db, StoreError, TenantScope, TenantTx};
 
 /// A link found by its token: the tenant it belongs to and what it opens.
 #[derive(Debug, Clone)]
@@ -70,10 +70,7 @@ pub async fn open_since(tx: &mut TenantTx, customer: CustomerId, since: i64) -> 
 
 /// The manage page's door: the link whose token hashes to `token_hash`, if any.
 pub async fn find(db: &Db, token_hash: &str) -> Result<Option<ManageLink>, StoreError> {
-    let mut tx = db.begin().await?;
-    if db.backend() == Backend::Postgres {
-        sqlx::query("SELECT set_config('app.manage_lookup', 'on', true)").execute(&mut *tx).await?;
-    }
+    let mut tx = db.begin_door("app.manage_lookup").await?;
     let row = sqlx::query(
         "SELECT id, org_id, customer_id, lead_id, expires_at, used_at FROM manage_links WHERE token_hash = $1",
     )

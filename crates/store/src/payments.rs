@@ -7,7 +7,7 @@ use domain::{OrgId, UserId};
 use serde::Serialize;
 
 use crate::rows::{int, opt_text, text, uuid};
-use crate::{new_id, now_ms, Backend, Db, StoreError, TenantTx};
+use crate::{new_id, now_ms, Db, StoreError, TenantTx};
 
 pub const METHODS: &[&str] = &["card", "cash", "check", "bank_transfer", "other", "test"];
 
@@ -101,10 +101,7 @@ pub struct PayLink {
 
 /// The pay page's door: the invoice whose link hashes to `token_hash`, if any.
 pub async fn find_pay_link(db: &Db, token_hash: &str) -> Result<Option<PayLink>, StoreError> {
-    let mut tx = db.begin().await?;
-    if db.backend() == Backend::Postgres {
-        sqlx::query("SELECT set_config('app.pay_lookup', 'on', true)").execute(&mut *tx).await?;
-    }
+    let mut tx = db.begin_door("app.pay_lookup").await?;
     let row = sqlx::query("SELECT org_id, id FROM invoices WHERE pay_token_hash = $1")
         .bind(token_hash)
         .fetch_optional(&mut *tx)

@@ -1,6 +1,6 @@
 use sqlx::{Any, Transaction};
 
-use crate::{Backend, Db, StoreError};
+use crate::{Db, StoreError};
 
 /// The worker's cross-tenant transaction: claiming jobs, finding escalations past their timeout,
 /// sweeping memory past its retention. On PostgreSQL it sets `app.worker`, which only the `jobs`,
@@ -11,11 +11,7 @@ pub struct WorkerTx {
 
 impl WorkerTx {
     pub(crate) async fn begin(db: &Db) -> Result<Self, StoreError> {
-        let mut tx = db.begin().await?;
-        if db.backend() == Backend::Postgres {
-            sqlx::query("SELECT set_config('app.worker', 'on', true)").execute(&mut *tx).await?;
-        }
-        Ok(Self { tx })
+        Ok(Self { tx: db.begin_door("app.worker").await? })
     }
 
     pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {

@@ -300,7 +300,9 @@ impl TestApp {
             model,
             models: squad::agents::AgentModels::seeds("offline-rules-v1"),
             limits: squad::runtime::Limits::default(),
-            payments: std::sync::Arc::new(squad::payments::HostedPayPage::new("http://127.0.0.1:3000")),
+            payments: std::sync::Arc::new(squad::payments::HostedPayPage::new(squad::link_tokens::PublicUrl::new(
+                "http://127.0.0.1:3000",
+            ))),
             channel: std::sync::Arc::new(squad::channels::RecordOnly),
         }
     }

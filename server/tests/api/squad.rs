@@ -626,7 +626,9 @@ fn priced_worker(app: &TestApp) -> Worker {
         model: Arc::new(PricedModel),
         models: squad::agents::AgentModels::seeds("priced-model"),
         limits: Limits { prices, ..Limits::default() },
-        payments: Arc::new(squad::payments::HostedPayPage::new("http://127.0.0.1:3000")),
+        payments: Arc::new(squad::payments::HostedPayPage::new(squad::link_tokens::PublicUrl::new(
+            "http://127.0.0.1:3000",
+        ))),
         channel: Arc::new(squad::channels::RecordOnly),
     }
 }

@@ -89,6 +89,11 @@ pub fn format_date(tz: &domain::schedule::TimeZone, ms: i64) -> Option<String> {
     tz.format_local(ms, "%B %-d, %Y")
 }
 
+/// "Tuesday, November 3 at 8:00 AM" in the business's time zone: when a visit is.
+pub fn format_visit(tz: &domain::schedule::TimeZone, ms: i64) -> Option<String> {
+    tz.format_local(ms, "%A, %B %-d at %-I:%M %p")
+}
+
 /// "$1,234.56" for cents in a currency with two decimals.
 pub fn format_money(cents: i64, currency: &str) -> String {
     let symbol = match currency {

@@ -1024,5 +1024,5 @@ fn local_iso(org: &domain::catalog::BusinessSettings, ms: i64) -> String {
 
 /// "Tuesday, November 3 at 8:00 AM" in the business's time zone.
 fn local_time(org: &domain::catalog::BusinessSettings, ms: i64) -> String {
-    org.time_zone.format_local(ms, "%A, %B %-d at %-I:%M %p").unwrap_or_default()
+    crate::tools::invoice::format_visit(&org.time_zone, ms).unwrap_or_default()
 }
