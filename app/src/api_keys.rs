@@ -1,6 +1,6 @@
 //! API keys for `/api/v1`: created and revoked by owners from the dashboard. A key is shown once.
 
-use domain::{ApiKeyId, Role};
+use domain::{ApiKeyId, KeyScope, Role};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +13,7 @@ pub struct ApiKeyView {
     pub name: String,
     pub prefix: String,
     pub role: Role,
+    pub scope: KeyScope,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked: bool,
@@ -33,6 +34,7 @@ impl From<store::api_keys::ApiKeyRow> for ApiKeyView {
             name: row.name,
             prefix: row.prefix,
             role: row.role,
+            scope: row.scope,
             created_at: row.created_at,
             last_used_at: row.last_used_at,
             revoked: row.revoked_at.is_some(),
@@ -54,9 +56,14 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, UiError> {
 }
 
 /// `role` is `owner` (everything the API offers) or `staff` (the pipeline, not budgets,
-/// guardrails, models, the team or the audit log).
+/// guardrails, models, the team or the audit log). `scope` is `inbound` (the default: send
+/// inquiries only, the key a website form embeds), `read` or `full`.
 #[server(prefix = "/api", endpoint = "api-keys/create")]
-pub async fn create_api_key(name: String, role: Option<String>) -> Result<NewApiKeyView, UiError> {
+pub async fn create_api_key(
+    name: String,
+    role: Option<String>,
+    scope: Option<String>,
+) -> Result<NewApiKeyView, UiError> {
     use crate::state::{caller, respond};
 
     respond(
@@ -64,10 +71,12 @@ pub async fn create_api_key(name: String, role: Option<String>) -> Result<NewApi
             let role = match role.as_deref().unwrap_or("owner") {
                 "owner" => Role::Owner,
                 "staff" => Role::Staff,
-                _ => return Err(UiError::validation("role", "Choose full access or staff access.")),
+                _ => return Err(UiError::validation("role", "Choose owner or staff rights.")),
             };
+            let key_scope = KeyScope::parse(scope.as_deref().unwrap_or("inbound"))
+                .ok_or_else(|| UiError::validation("scope", "Choose what the key may do."))?;
             let (db, scope) = caller()?;
-            let created = ops::api_keys::create(&db, &scope, &name, role).await?;
+            let created = ops::api_keys::create(&db, &scope, &name, role, key_scope).await?;
             Ok(NewApiKeyView { key: created.plaintext, view: created.row.into() })
         }
         .await,
@@ -108,14 +117,20 @@ pub fn ApiKeysCard() -> impl IntoView {
                         class="block w-full rounded-lg border border-slate-300 px-3 py-2 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200" />
                     <p class="mt-1 text-sm text-rose-600" role="alert">{move || name_error.get()}</p>
                 </div>
-                <label for="api-key-role" class="sr-only">"Access"</label>
+                <label for="api-key-scope" class="sr-only">"What the key may do"</label>
+                <select id="api-key-scope" name="scope" aria-describedby="api-key-role-hint" class="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm">
+                    <option value="inbound">"Send inquiries only"</option>
+                    <option value="read">"Read only"</option>
+                    <option value="full">"Read and change"</option>
+                </select>
+                <label for="api-key-role" class="sr-only">"Rights"</label>
                 <select id="api-key-role" name="role" aria-describedby="api-key-role-hint" class="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm">
-                    <option value="owner">"Full access"</option>
-                    <option value="staff">"Staff access"</option>
+                    <option value="staff">"Staff rights"</option>
+                    <option value="owner">"Owner rights"</option>
                 </select>
                 <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500">"Create key"</button>
             </ActionForm>
-            <p id="api-key-role-hint" class="mt-2 text-xs text-slate-500">"A staff key works the pipeline but can't change budgets, approval rules, AI models or the team."</p>
+            <p id="api-key-role-hint" class="mt-2 text-xs text-slate-500">"A key for a website form should only send inquiries: anyone can read it from the page. Staff rights can't change budgets, approval rules, AI models or the team."</p>
             {move || created().map(|new| view! {
                 <div class="mt-3 rounded-lg border border-emerald-200 bg-emerald-50 p-3 text-sm" role="status">
                     <p class="font-medium text-emerald-900">"Copy this key now. It won't be shown again."</p>
@@ -148,7 +163,7 @@ fn ApiKeyRowView(key: ApiKeyView, revoke: ServerAction<RevokeApiKey>) -> impl In
         <li class="flex flex-wrap items-center justify-between gap-2 py-2">
             <div>
                 <p class="font-medium">{key.name.clone()}</p>
-                <p class="font-mono text-xs text-slate-500">{format!("{}…", key.prefix)} " · " {if key.role == Role::Owner { "full access" } else { "staff access" }} " · created " {format_date(key.created_at)} " · " {used}</p>
+                <p class="font-mono text-xs text-slate-500">{format!("{}…", key.prefix)} " · " {scope_words(key.scope)} " · " {if key.role == Role::Owner { "owner rights" } else { "staff rights" }} " · created " {format_date(key.created_at)} " · " {used}</p>
             </div>
             {if key.revoked {
                 view! { <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs text-slate-600">"Revoked"</span> }.into_any()
@@ -161,5 +176,13 @@ fn ApiKeyRowView(key: ApiKeyView, revoke: ServerAction<RevokeApiKey>) -> impl In
                 }.into_any()
             }}
         </li>
+    }
+}
+
+fn scope_words(scope: KeyScope) -> &'static str {
+    match scope {
+        KeyScope::Inbound => "sends inquiries only",
+        KeyScope::Read => "read only",
+        KeyScope::Full => "reads and changes",
     }
 }

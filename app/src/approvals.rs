@@ -71,7 +71,7 @@ pub async fn get_approvals() -> Result<Vec<Approval>, UiError> {
         async move {
             let ctx = auth_ctx()?;
             let state = server_state()?;
-            let mut tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
+            let mut tx = TenantTx::read(&state.db, &ctx.scope).await.map_err(internal)?;
             let pending = escalations::list(&mut tx, EscalationStatus::Pending, 200).await.map_err(internal)?;
             let now = now_ms();
             let mut out = Vec::with_capacity(pending.len());

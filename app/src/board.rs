@@ -49,7 +49,7 @@ pub async fn get_board() -> Result<Board, UiError> {
         async move {
             let ctx = auth_ctx()?;
             let state = server_state()?;
-            let mut tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
+            let mut tx = TenantTx::read(&state.db, &ctx.scope).await.map_err(internal)?;
             let cards = events::board(&mut tx, 500).await.map_err(internal)?;
             tx.commit().await.map_err(internal)?;
             Ok(Board { cards, now_ms: now_ms() })
@@ -94,6 +94,7 @@ pub async fn send_test_inquiry(body: String) -> Result<String, UiError> {
                 body: body.to_owned(),
                 address: inbound::postal_code(body).map(|zip| format!("Test address {zip}")),
                 proof: domain::inbound::SenderProof::None,
+                external_id: None,
                 known_customer: None,
             };
             let accepted = inbound::accept(&state.db, &ctx.scope, &inquiry, &state.public_url).await?;

@@ -57,7 +57,7 @@ mod server {
     pub async fn view(token: &str) -> Result<PayView, UiError> {
         let state = server_state()?;
         let (scope, invoice_id) = resolve(&state.db, token).await?;
-        let mut tx = TenantTx::begin(&state.db, &scope).await.map_err(internal)?;
+        let mut tx = TenantTx::read(&state.db, &scope).await.map_err(internal)?;
         let invoice = invoices::get(&mut tx, &invoice_id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
         if !invoice.status.is_issued() {
             return Err(UiError::NotFound);

@@ -31,7 +31,7 @@ pub async fn get_nav() -> Result<NavView, UiError> {
             let ctx = auth_ctx()?;
             let state = server_state()?;
             let user_id = ctx.scope.user_id().ok_or(UiError::Unauthenticated)?;
-            let mut tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
+            let mut tx = TenantTx::read(&state.db, &ctx.scope).await.map_err(internal)?;
             let org = orgs::current(&mut tx).await.map_err(internal)?;
             let user = users::get(&mut tx, user_id).await.map_err(internal)?.ok_or(UiError::Unauthenticated)?;
             let pending = escalations::list(&mut tx, EscalationStatus::Pending, 200).await.map_err(internal)?.len();

@@ -30,6 +30,8 @@ pub struct ServerState {
     pub models: Arc<squad::agents::ModelCatalog>,
     /// Whether the job worker is running, for `/readyz`.
     pub worker: WorkerHealth,
+    /// How many live event streams each org and credential may hold open.
+    pub streams: Arc<auth::streams::StreamSlots>,
 }
 
 /// The job worker's state as its supervisor sees it.

@@ -53,7 +53,7 @@ pub async fn get_team() -> Result<TeamView, UiError> {
     respond(
         async move {
             let ctx = auth_ctx()?;
-            let mut tx = TenantTx::begin(&server_state()?.db, &ctx.scope).await.map_err(internal)?;
+            let mut tx = TenantTx::read(&server_state()?.db, &ctx.scope).await.map_err(internal)?;
             let members = users::list(&mut tx).await.map_err(internal)?;
             let can_manage = ops::Operation::ManageTeam.allows(ctx.role());
             let pending = if can_manage { invitations::pending(&mut tx).await.map_err(internal)? } else { Vec::new() };

@@ -127,7 +127,7 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
             let ctx = auth_ctx()?;
             let state = server_state()?;
             let lead_id = domain::LeadId::parse(&id).map_err(|_| UiError::NotFound)?;
-            let mut tx = TenantTx::begin(&state.db, &ctx.scope).await.map_err(internal)?;
+            let mut tx = TenantTx::read(&state.db, &ctx.scope).await.map_err(internal)?;
             let lead = leads::get(&mut tx, lead_id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
             let customer = customers::get(&mut tx, lead.customer_id).await.map_err(internal)?;
             let org = settings::get(&mut tx).await.map_err(internal)?;

@@ -191,7 +191,7 @@ pub async fn get_usage() -> Result<UsageReport, UiError> {
     respond(
         async move {
             let ctx = auth_ctx()?;
-            let mut tx = TenantTx::begin(&server_state()?.db, &ctx.scope).await.map_err(internal)?;
+            let mut tx = TenantTx::read(&server_state()?.db, &ctx.scope).await.map_err(internal)?;
             let s = settings::get(&mut tx).await.map_err(internal)?;
             let now = store::now_ms();
             let days = backend::window(&s.time_zone, now);

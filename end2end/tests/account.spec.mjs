@@ -77,11 +77,15 @@ test('an owner creates an API key that works on /api/v1/me, then revokes it', as
   await page.getByRole('link', { name: 'Home' }).click();
   await page.getByPlaceholder('Key name, e.g. Website form').fill('Website form');
   await page.getByRole('button', { name: 'Create key' }).click();
+  await expect(page.getByText(/sends inquiries only · staff rights · created/)).toBeVisible();
   const key = (await page.getByTestId('new-api-key').textContent()).trim();
   expect(key).toMatch(/^osq_/);
   const me = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${key}` } });
   expect(me.status()).toBe(200);
   expect((await me.json()).org.name).toBe('Bright Spark Electric');
+  // A form's key hands in inquiries and reads nothing back.
+  const leads = await request.get('/api/v1/leads', { headers: { Authorization: `Bearer ${key}` } });
+  expect(leads.status()).toBe(403);
 
   await page.getByRole('button', { name: 'Revoke' }).click();
   await expect(page.getByText('Revoked')).toBeVisible();
@@ -90,9 +94,10 @@ test('an owner creates an API key that works on /api/v1/me, then revokes it', as
 
   // A staff key works the pipeline and is refused the owner's settings.
   await page.getByPlaceholder('Key name, e.g. Website form').fill('Front desk');
-  await page.getByLabel('Access').selectOption('staff');
+  await page.getByLabel('What the key may do').selectOption('full');
+  await page.getByLabel('Rights').selectOption('staff');
   await page.getByRole('button', { name: 'Create key' }).click();
-  await expect(page.getByText(/staff access · created/)).toBeVisible();
+  await expect(page.getByText(/reads and changes · staff rights · created/)).toBeVisible();
   const staffKey = (await page.getByTestId('new-api-key').textContent()).trim();
   const staffMe = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${staffKey}` } });
   expect((await staffMe.json()).role).toBe('staff');

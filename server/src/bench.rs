@@ -111,6 +111,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
             body: body.to_owned(),
             address: None,
             proof: SenderProof::None,
+            external_id: None,
             known_customer: None,
         };
         inbound::accept(&db, &scope, &inquiry, &public).await.map_err(other)?;

@@ -1,10 +1,10 @@
 //! Operator commands that run against the configured database without the HTTP server.
 
 use auth::accounts::{self, SignUp};
-use domain::{Email, OrgName, Password};
+use domain::{ApiKeyId, Email, KeyScope, OrgId, OrgName, Password, Role};
 use secrecy::ExposeSecret;
 use serde::Serialize;
-use store::{Db, DbOptions};
+use store::{api_keys, audit, AuthTx, Db, DbOptions, Operator, TenantTx};
 
 use crate::config::Settings;
 
@@ -47,6 +47,82 @@ pub async fn create_org(
     db.close().await;
     let printed = CreatedOrgLine { org_id: created.org.id.to_string(), api_key: key.plaintext };
     serde_json::to_string(&printed).map_err(|e| CliError::Other(e.into()))
+}
+
+/// `opsquad key create`: a key for `org` with `scope` and `role`; prints {"id", "api_key"}.
+pub async fn create_key(
+    settings: &Settings,
+    org: &str,
+    scope: &str,
+    role: &str,
+    name: &str,
+) -> Result<String, CliError> {
+    let invalid = |field, message: String| CliError::Invalid { field, message };
+    let org = OrgId::parse(org).map_err(|e| invalid("org", e.to_string()))?;
+    let scope = KeyScope::parse(scope).ok_or_else(|| invalid("scope", "use inbound, read or full".into()))?;
+    let role = Role::parse(role).map_err(|e| invalid("role", e.to_string()))?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+        return Err(invalid("name", "up to 80 printable characters".into()));
+    }
+    let db = open(settings).await?;
+    let created = async {
+        let acting = Operator::new("key create").act_for(org, None, Role::Owner);
+        let mut tx = TenantTx::begin(&db, &acting).await?;
+        match store::orgs::current(&mut tx).await {
+            Err(store::StoreError::Database(sqlx::Error::RowNotFound)) => return Ok(None),
+            found => found?,
+        };
+        let generated = auth::api_key::generate(name);
+        let row = api_keys::insert(&mut tx, &generated.record, role, scope).await?;
+        let entry =
+            serde_json::json!({ "id": row.id, "name": row.name, "prefix": row.prefix, "role": role, "scope": scope });
+        audit::record(&mut tx, &format!("API key created by an operator: {}", row.name), &entry).await?;
+        tx.commit().await?;
+        Ok::<_, store::StoreError>(Some((row.id, generated.plaintext)))
+    }
+    .await
+    .map_err(anyhow::Error::from)?;
+    db.close().await;
+    let (id, api_key) = created.ok_or_else(|| invalid("org", format!("no organisation {org}")))?;
+    serde_json::to_string(&CreatedKeyLine { id: id.to_string(), api_key }).map_err(|e| CliError::Other(e.into()))
+}
+
+/// `opsquad key revoke`: revokes the key, whichever org it belongs to; prints {"id", "revoked"}.
+pub async fn revoke_key(settings: &Settings, id: &str) -> Result<String, CliError> {
+    let id = ApiKeyId::parse(id).map_err(|e| CliError::Invalid { field: "id", message: e.to_string() })?;
+    let db = open(settings).await?;
+    let revoked = async {
+        let mut lookup = AuthTx::begin(&db).await?;
+        let org = api_keys::org_of(&mut lookup, id).await?;
+        lookup.commit().await?;
+        let Some(org) = org else { return Ok(None) };
+        let acting = Operator::new("key revoke").act_for(org, None, Role::Owner);
+        let mut tx = TenantTx::begin(&db, &acting).await?;
+        let row = api_keys::revoke(&mut tx, id).await?;
+        if let Some(row) = &row {
+            let entry = serde_json::json!({ "id": row.id, "name": row.name });
+            audit::record(&mut tx, &format!("API key revoked by an operator: {}", row.name), &entry).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, store::StoreError>(row)
+    }
+    .await
+    .map_err(anyhow::Error::from)?;
+    db.close().await;
+    let row = revoked.ok_or_else(|| CliError::Invalid { field: "id", message: format!("no API key {id}") })?;
+    Ok(serde_json::json!({ "id": row.id, "revoked": true }).to_string())
+}
+
+async fn open(settings: &Settings) -> Result<Db, CliError> {
+    let url = settings.database.url.expose_secret();
+    Ok(Db::open(url, &DbOptions::default()).await.map_err(anyhow::Error::from)?)
+}
+
+#[derive(Serialize)]
+struct CreatedKeyLine {
+    id: String,
+    api_key: String,
 }
 
 #[derive(Serialize)]

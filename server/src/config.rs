@@ -155,6 +155,43 @@ pub struct ServerSettings {
     pub addr: SocketAddr,
     /// Where the built site (wasm bundle, CSS, static files) lives.
     pub site_root: String,
+    #[serde(default)]
+    pub limits: RequestLimits,
+}
+
+/// What one request may cost before any handler sees it. A body past its limit is 413, a body
+/// or header that arrives too slowly ends the request (408) or the connection.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RequestLimits {
+    /// The site's forms and server functions (log-in, settings, the chat widget).
+    pub form_body_bytes: usize,
+    /// The REST API under `/api/v1` (an inbound message may quote a long email).
+    pub api_body_bytes: usize,
+    /// The whole body must arrive within this.
+    pub body_seconds: u64,
+    /// A request's headers must arrive within this, or the connection is closed.
+    pub header_seconds: u64,
+    /// The most header bytes a request may send.
+    pub header_bytes: usize,
+    /// Live event streams one org may hold open at once (past it: 429).
+    pub streams_per_org: usize,
+    /// Live event streams one API key or signed-in person may hold open at once.
+    pub streams_per_credential: usize,
+}
+
+impl Default for RequestLimits {
+    fn default() -> Self {
+        Self {
+            form_body_bytes: 64 * 1024,
+            api_body_bytes: 256 * 1024,
+            body_seconds: 30,
+            header_seconds: 10,
+            header_bytes: 16 * 1024,
+            streams_per_org: 20,
+            streams_per_credential: 5,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -191,6 +228,9 @@ pub enum LogFormat {
 pub struct TelemetrySettings {
     pub log_format: LogFormat,
     pub log_filter: String,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>` (a secret; never printed).
+    #[serde(default)]
+    pub metrics_token: Option<SecretString>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -207,6 +247,11 @@ pub enum SettingsError {
     Bedrock(String),
     #[error("refusing to start in production: {0}")]
     UnsafeForProduction(&'static str),
+    #[error(
+        "refusing to listen on {addr} with {what}: the {environment} configuration is for this machine only. \
+         Listen on 127.0.0.1 (OPSQUAD_ADDR), or run with OPSQUAD_ENV=production and real keys"
+    )]
+    ExposedDevelopmentSetup { addr: SocketAddr, environment: &'static str, what: &'static str },
 }
 
 impl Settings {
@@ -222,9 +267,10 @@ impl Settings {
         if !matches!(environment.as_str(), "local" | "test" | "production") {
             return Err(SettingsError::UnknownEnvironment(environment));
         }
-        let settings: Settings = config::Config::builder()
-            .add_source(config::File::from(dir.join("base.toml")))
-            .add_source(config::File::from(dir.join(format!("{environment}.toml"))))
+        let builder = config::Config::builder();
+        let builder = with_file(builder, dir, "base.toml");
+        let builder = with_file(builder, dir, &format!("{environment}.toml"));
+        let settings: Settings = builder
             .add_source(
                 config::Environment::with_prefix("OPSQUAD")
                     .prefix_separator("_")
@@ -237,6 +283,7 @@ impl Settings {
             .build()?
             .try_deserialize()?;
         settings.check_production()?;
+        settings.check_exposure()?;
         match settings.worker.model_provider.as_str() {
             "offline" => {}
             "bedrock" => {
@@ -245,6 +292,30 @@ impl Settings {
             _ => return Err(SettingsError::UnknownModelProvider(settings.worker.model_provider)),
         }
         Ok(settings)
+    }
+
+    /// A development setup (the committed JWT key, test payments that mark invoices paid) never
+    /// listens beyond this machine: `local` and `test` on a non-loopback address refuse to start.
+    pub fn check_exposure(&self) -> Result<(), SettingsError> {
+        let environment = match self.environment {
+            Environment::Production => return Ok(()),
+            Environment::Local => "local",
+            Environment::Test => "test",
+        };
+        if self.server.addr.ip().to_canonical().is_loopback() {
+            return Ok(());
+        }
+        let development_key = match &self.auth.jwt_keys {
+            Some(keys) => KeyRing::parse_entries(keys)?.iter().any(|(kid, secret)| is_development_key(kid, secret)),
+            None => false,
+        };
+        let what = match (development_key, self.payments.test_mode) {
+            (true, true) => "the development JWT key and test payments",
+            (true, false) => "the development JWT key",
+            (false, true) => "test payments on",
+            (false, false) => return Ok(()),
+        };
+        Err(SettingsError::ExposedDevelopmentSetup { addr: self.server.addr, environment, what })
     }
 
     /// Production must never run on development defaults.
@@ -256,10 +327,7 @@ impl Settings {
             return Err(SettingsError::UnsafeForProduction("OPSQUAD_AUTH__JWT_KEYS is not set"));
         };
         let entries = KeyRing::parse_entries(keys)?;
-        if entries
-            .iter()
-            .any(|(kid, secret)| kid.starts_with("dev") || secret.expose_secret().contains("do-not-use-in-production"))
-        {
+        if entries.iter().any(|(kid, secret)| is_development_key(kid, secret)) {
             return Err(SettingsError::UnsafeForProduction("a development JWT key is configured"));
         }
         KeyRing::new(&self.auth.jwt_issuer, &entries)?;
@@ -283,6 +351,32 @@ impl Settings {
     }
 }
 
+/// The committed development keys: their ids start with `dev` and their secrets say so.
+fn is_development_key(kid: &str, secret: &SecretString) -> bool {
+    kid.starts_with("dev") || secret.expose_secret().contains("do-not-use-in-production")
+}
+
+/// The shipped configuration files, built into the binary so it starts from any directory.
+const BUILT_IN: [(&str, &str); 4] = [
+    ("base.toml", include_str!("../../configuration/base.toml")),
+    ("local.toml", include_str!("../../configuration/local.toml")),
+    ("test.toml", include_str!("../../configuration/test.toml")),
+    ("production.toml", include_str!("../../configuration/production.toml")),
+];
+
+/// `dir/name` when that file exists (an operator's own copy), else the built-in file of that name.
+fn with_file(
+    builder: config::ConfigBuilder<config::builder::DefaultState>,
+    dir: &Path,
+    name: &str,
+) -> config::ConfigBuilder<config::builder::DefaultState> {
+    let path = dir.join(name);
+    match BUILT_IN.iter().find(|(file, _)| *file == name) {
+        Some((_, text)) if !path.exists() => builder.add_source(config::File::from_str(text, config::FileFormat::Toml)),
+        _ => builder.add_source(config::File::from(path)),
+    }
+}
+
 /// Only `OPSQUAD_<SECTION>__<KEY>` variables configure sections; `OPSQUAD_ENV`, `OPSQUAD_ADDR`, `OPSQUAD_MODEL` and
 /// `OPSQUAD_CONFIG_DIR` are read on their own and must not look like unknown settings.
 fn section_overrides() -> std::collections::HashMap<String, String> {
@@ -293,10 +387,39 @@ fn section_overrides() -> std::collections::HashMap<String, String> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_development_setup_listens_only_on_this_machine() {
+        let mut local = production();
+        local.environment = Environment::Local;
+        local.auth.jwt_keys =
+            Some(SecretString::from("dev-local:opsquad-local-development-key-do-not-use-in-production"));
+        local.payments.test_mode = true;
+        local.server.addr = "0.0.0.0:3000".parse().unwrap();
+        let refused = local.check_exposure().unwrap_err().to_string();
+        assert!(
+            refused.contains("0.0.0.0:3000") && refused.contains("the development JWT key and test payments"),
+            "{refused}"
+        );
+        for loopback in ["127.0.0.1:3000", "[::1]:3000", "[::ffff:127.0.0.1]:3000"] {
+            local.server.addr = loopback.parse().unwrap();
+            assert!(local.check_exposure().is_ok(), "{loopback}");
+        }
+        local.server.addr = "10.0.0.5:3000".parse().unwrap();
+        local.payments.test_mode = false;
+        assert!(local.check_exposure().is_err(), "the development key alone");
+        local.auth.jwt_keys = Some(SecretString::from("2026-11:Jx8vQ2mL7pR4tY9wB3nE6kH1sD5fG0aZcV"));
+        assert!(local.check_exposure().is_ok(), "a real key and no test payments may listen anywhere");
+        assert!(production().check_exposure().is_ok());
+    }
+
     fn production() -> Settings {
         Settings {
             environment: Environment::Production,
-            server: ServerSettings { addr: "0.0.0.0:3000".parse().unwrap(), site_root: "site".into() },
+            server: ServerSettings {
+                addr: "0.0.0.0:3000".parse().unwrap(),
+                site_root: "site".into(),
+                limits: RequestLimits::default(),
+            },
             database: DatabaseSettings { url: SecretString::from("postgres://app@db/opsquad"), max_connections: 10 },
             auth: AuthSettings {
                 jwt_issuer: "opsquad".into(),
@@ -307,7 +430,11 @@ mod tests {
                 login_attempts_per_minute: 10,
                 signups_per_hour: 20,
             },
-            telemetry: TelemetrySettings { log_format: LogFormat::Json, log_filter: "info".into() },
+            telemetry: TelemetrySettings {
+                log_format: LogFormat::Json,
+                log_filter: "info".into(),
+                metrics_token: None,
+            },
             worker: WorkerSettings {
                 enabled: true,
                 poll_ms: 250,
@@ -428,6 +555,18 @@ mod tests {
         let printed = format!("{:?}", production());
         assert!(!printed.contains("Jx8vQ2mL7pR4"));
         assert!(!printed.contains("app@db"));
+    }
+
+    #[test]
+    fn the_built_in_files_are_used_when_the_directory_has_none() {
+        let empty = tempfile::tempdir().unwrap();
+        let s = Settings::load_for(empty.path(), "test").unwrap();
+        assert_eq!(s.environment, Environment::Test);
+        assert!(s.payments.test_mode && !s.worker.enabled, "the shipped test.toml");
+        // An operator's own file replaces its built-in twin.
+        std::fs::write(empty.path().join("test.toml"), "environment = \"test\"\n[worker]\nenabled = true\n").unwrap();
+        let s = Settings::load_for(empty.path(), "test").unwrap();
+        assert!(s.worker.enabled && !s.payments.test_mode, "{:?}", s.worker);
     }
 
     #[test]

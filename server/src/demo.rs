@@ -101,7 +101,7 @@ pub async fn seed(db: &Db) -> Result<DemoCredentials, CliError> {
             let mut tx = TenantTx::begin(db, &scope).await.map_err(other)?;
             users::set_password_hash(&mut tx, owner.user_id, &hash).await.map_err(other)?;
             sessions::delete_for_user(&mut tx, owner.user_id).await.map_err(other)?;
-            api_keys::insert(&mut tx, &key.record, Role::Owner).await.map_err(other)?;
+            api_keys::insert(&mut tx, &key.record, Role::Owner, domain::KeyScope::Full).await.map_err(other)?;
             tx.commit().await.map_err(other)?;
             scope
         }

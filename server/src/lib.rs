@@ -6,6 +6,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod listener;
 pub mod metrics;
 pub mod middleware;
 pub mod startup;

@@ -53,6 +53,33 @@ enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
+    /// Manage an organisation's API keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Create an API key for an org and print {"id", "api_key"} as one JSON line.
+    Create {
+        #[arg(long)]
+        org: String,
+        /// inbound (hand in inquiries only), read, or full.
+        #[arg(long)]
+        scope: String,
+        /// The rights within its scope: staff (the default) or owner.
+        #[arg(long, default_value = "staff")]
+        role: String,
+        #[arg(long, default_value = "Created by opsquad key create")]
+        name: String,
+    },
+    /// Revoke an API key by its id; tokens minted from it stop working at once.
+    Revoke {
+        #[arg(long)]
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,6 +156,15 @@ async fn main() -> ExitCode {
             }
         }
         Command::Migrate => cli::migrate(&settings).await.map(|()| eprintln!("opsquad: migrations applied")),
+        Command::Key { command: KeyCommand::Create { org, scope, role, name } } => {
+            cli::create_key(&settings, &org, &scope, &role, &name)
+                .await
+                .map(|line| println!("{line}"))
+                .map_err(Into::into)
+        }
+        Command::Key { command: KeyCommand::Revoke { id } } => {
+            cli::revoke_key(&settings, &id).await.map(|line| println!("{line}")).map_err(Into::into)
+        }
         Command::Org { command: OrgCommand::Create { name, owner_email, password } } => {
             match cli::create_org(&settings, &name, &owner_email, &password).await {
                 Ok(line) => {

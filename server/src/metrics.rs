@@ -35,7 +35,16 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
-pub async fn render() -> Response {
+/// `GET /metrics`. With a token configured, only a caller presenting it as a bearer token reads
+/// the metrics; the comparison is of SHA-256 digests, so its timing says nothing about the token.
+pub async fn render(headers: http::HeaderMap, token: Option<secrecy::SecretString>) -> Response {
+    use secrecy::ExposeSecret;
+    if let Some(token) = token {
+        let presented = crate::api::bearer(&headers).unwrap_or_default();
+        if auth::api_key::hash(presented) != auth::api_key::hash(token.expose_secret()) {
+            return crate::api::ApiError::Unauthenticated.into_response();
+        }
+    }
     let body = handle().map(PrometheusHandle::render).unwrap_or_default();
     ([(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

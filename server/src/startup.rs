@@ -25,7 +25,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::Settings;
-use crate::middleware::{csrf, security_headers, session_auth};
+use crate::middleware::{csrf, request_limits, security_headers, session_auth};
 use crate::supervisor::{supervise, WorkerControl};
 use crate::worker::Worker;
 use crate::{api, metrics};
@@ -35,6 +35,7 @@ pub const SITE_OUTPUT_NAME: &str = "opsquad";
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    limits: crate::config::RequestLimits,
     state: ServerState,
     worker: Option<SupervisedWorker>,
     worker_control: WorkerControl,
@@ -113,7 +114,8 @@ impl Application {
         } else {
             None
         };
-        Ok(Self { listener, router, state, worker, worker_control: WorkerControl::default() })
+        let limits = settings.server.limits;
+        Ok(Self { listener, router, limits, state, worker, worker_control: WorkerControl::default() })
     }
 
     /// The running worker task, to kill it as a crash would (operators' drills and tests).
@@ -136,8 +138,7 @@ impl Application {
         let worker = self
             .worker
             .map(|w| tokio::spawn(supervise(health, control, w.first_backoff, move || w.worker.clone().run(w.poll))));
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await;
+        let served = crate::listener::serve(self.listener, self.router, self.limits, shutdown_signal()).await;
         sweeper.abort();
         if let Some(worker) = worker {
             worker.abort();
@@ -173,6 +174,10 @@ pub fn build_state(
         public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
         models,
         worker,
+        streams: auth::streams::StreamSlots::new(
+            settings.server.limits.streams_per_org,
+            settings.server.limits.streams_per_credential,
+        ),
     })
 }
 
@@ -201,7 +206,10 @@ pub fn build_router(state: ServerState, settings: &Settings) -> Router {
     let ops = Router::new()
         .route("/healthz", get(|| async { Json(json!({ "status": "ok" })) }))
         .route("/readyz", get(ready))
-        .route("/metrics", get(metrics::render));
+        .route("/metrics", {
+            let token = settings.telemetry.metrics_token.clone();
+            get(move |headers: http::HeaderMap| metrics::render(headers, token.clone()))
+        });
 
     let _ = metrics::handle();
     // HTTPS deployments (Secure cookies) also tell browsers to never use plain HTTP again.
@@ -215,6 +223,7 @@ pub fn build_router(state: ServerState, settings: &Settings) -> Router {
         .merge(ops)
         .nest("/api/v1", api::router())
         .merge(site)
+        .layer(mw::from_fn_with_state(settings.server.limits, request_limits::enforce))
         .layer(mw::from_fn(security_headers::apply))
         .layer(tower::util::option_layer(hsts))
         .layer(mw::from_fn(metrics::track))

@@ -17,6 +17,7 @@ pub mod invite;
 pub mod jwt;
 pub mod password;
 pub mod session_store;
+pub mod streams;
 pub mod throttle;
 
 /// The key under which a logged-in session keeps who it belongs to.

@@ -27,13 +27,15 @@ pub struct Throttle {
     windows: Mutex<HashMap<(Action, IpKey), (Instant, u32)>>,
 }
 
-/// IPv4 addresses count alone; IPv6 clients are grouped by /64, the block one subscriber gets.
+/// IPv4 addresses count alone; IPv6 clients are grouped by /64, the block one subscriber gets. An
+/// IPv4 client reaching a dual-stack socket arrives as `::ffff:a.b.c.d`; it is counted as the IPv4
+/// address it is, not lumped into one /64 with every other IPv4 client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct IpKey(u128);
 
 impl From<IpAddr> for IpKey {
     fn from(ip: IpAddr) -> Self {
-        match ip {
+        match ip.to_canonical() {
             IpAddr::V4(v4) => Self(u128::from(u32::from(v4))),
             IpAddr::V6(v6) => Self(u128::from(v6) & !((1u128 << 64) - 1)),
         }
@@ -101,5 +103,16 @@ mod tests {
         }
         assert!(!t.allow_at(Action::LogIn, "2001:db8::abcd".parse().unwrap(), now));
         assert!(t.allow_at(Action::LogIn, "2001:db8:0:1::1".parse().unwrap(), now));
+    }
+
+    #[test]
+    fn ipv4_mapped_clients_count_one_by_one() {
+        let t = throttle();
+        let now = Instant::now();
+        for _ in 0..3 {
+            t.allow_at(Action::LogIn, "::ffff:203.0.113.7".parse().unwrap(), now);
+        }
+        assert!(!t.allow_at(Action::LogIn, "203.0.113.7".parse().unwrap(), now), "the same client either way");
+        assert!(t.allow_at(Action::LogIn, "::ffff:203.0.113.8".parse().unwrap(), now), "its neighbour is not");
     }
 }

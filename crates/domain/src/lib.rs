@@ -26,4 +26,4 @@ pub use email::{Email, EmailError};
 pub use ids::{ApiKeyId, CustomerId, IdError, LeadId, MessageId, OrgId, ServiceId, TechnicianId, UserId};
 pub use names::{NameError, OrgName, PersonName};
 pub use password::{Password, PasswordError, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
-pub use role::{Role, RoleError};
+pub use role::{KeyScope, Role, RoleError};

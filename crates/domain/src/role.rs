@@ -38,6 +38,19 @@ impl fmt::Display for Role {
     }
 }
 
+text_enum!(
+    /// What an API key may touch, chosen when it is made; within it, the key's role still applies.
+    KeyScope {
+        /// Hand in inquiries, nothing else: the key a web form or a phone system embeds. It cannot
+        /// vouch for a sender, read anything back or change anything.
+        Inbound => "inbound",
+        /// Read the pipeline, customers, invoices and settings; change nothing.
+        Read => "read",
+        /// Everything its role allows.
+        Full => "full",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,6 +34,7 @@ mod tests {
     use crate::inbound::SenderProof;
     use crate::jobs::JobState;
     use crate::pipeline::{Channel, Stage, WaitingOn};
+    use crate::role::KeyScope;
     use crate::schedule::AppointmentStatus;
     use crate::squad::{EscalationStatus, TimeoutPolicy};
 
@@ -58,7 +59,8 @@ mod tests {
             AppointmentStatus,
             EscalationStatus,
             TimeoutPolicy,
-            SenderProof
+            SenderProof,
+            KeyScope
         );
     }
 }

@@ -1,6 +1,6 @@
 //! API keys: how other tools act for the org through the REST API, each with owner or staff rights.
 
-use domain::{ApiKeyId, Role};
+use domain::{ApiKeyId, KeyScope, Role};
 use serde_json::json;
 use store::api_keys::{self, ApiKeyRow};
 use store::{audit, Db, TenantScope, TenantTx};
@@ -24,7 +24,13 @@ fn require_owner_in_person(scope: &TenantScope) -> Result<(), OpsError> {
     Ok(())
 }
 
-pub async fn create(db: &Db, scope: &TenantScope, name: &str, role: Role) -> Result<NewKey, OpsError> {
+pub async fn create(
+    db: &Db,
+    scope: &TenantScope,
+    name: &str,
+    role: Role,
+    key_scope: KeyScope,
+) -> Result<NewKey, OpsError> {
     require_owner_in_person(scope)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
@@ -32,8 +38,8 @@ pub async fn create(db: &Db, scope: &TenantScope, name: &str, role: Role) -> Res
     }
     let generated = auth::api_key::generate(name);
     let mut tx = TenantTx::begin(db, scope).await?;
-    let row = api_keys::insert(&mut tx, &generated.record, role).await?;
-    let entry = json!({ "id": row.id, "name": row.name, "prefix": row.prefix, "role": role });
+    let row = api_keys::insert(&mut tx, &generated.record, role, key_scope).await?;
+    let entry = json!({ "id": row.id, "name": row.name, "prefix": row.prefix, "role": role, "scope": key_scope });
     audit::record(&mut tx, &format!("API key created: {}", row.name), &entry).await?;
     tx.commit().await?;
     tracing::info!(org_id = %scope.org_id(), api_key_id = %row.id, "API key created");

@@ -55,7 +55,7 @@ pub async fn page(db: &Db, scope: &TenantScope, limit: i64, before: Option<&str>
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(OpsError::validation("limit", format!("limit must be between 1 and {MAX_PAGE}")));
     }
-    let mut tx = TenantTx::begin(db, scope).await?;
+    let mut tx = TenantTx::read(db, scope).await?;
     // One more than asked tells whether another page follows.
     let mut entries = audit::page(&mut tx, limit + 1, before).await?;
     tx.commit().await?;

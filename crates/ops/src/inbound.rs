@@ -38,6 +38,9 @@ pub struct Inquiry {
     pub subject: Option<String>,
     pub body: String,
     pub address: Option<String>,
+    /// The sender's own id for this message (an email's Message-ID, an integration's idempotency
+    /// key): the same id again on the same channel is a retry, answered without a second lead.
+    pub external_id: Option<String>,
     /// How far the sender is proven to hold `email` and `phone`.
     pub proof: SenderProof,
     /// Set when a verified credential already names the customer (a manage link): the message
@@ -61,6 +64,7 @@ impl Inquiry {
             subject: None,
             body,
             address: None,
+            external_id: None,
             proof,
             known_customer: Some(customer.id),
         })
@@ -74,6 +78,9 @@ pub struct Accepted {
     /// True when the message continued the customer's open lead.
     pub continued: bool,
     pub proof: SenderProof,
+    /// True when this was a retry of a message already accepted (same `external_id`): nothing new
+    /// was stored or queued.
+    pub replayed: bool,
 }
 
 /// A message's text, trimmed: not empty and at most [`MAX_BODY_CHARS`].
@@ -107,9 +114,38 @@ pub async fn accept(db: &Db, scope: &TenantScope, inquiry: &Inquiry, public: &Pu
         require(scope, Operation::VouchForSender)?;
     }
     let mut tx = TenantTx::begin(db, scope).await?;
-    let accepted = accept_in(&mut tx, inquiry, Some(public)).await?;
-    tx.commit().await?;
-    Ok(accepted)
+    match accept_in(&mut tx, inquiry, Some(public)).await {
+        Ok(accepted) => {
+            tx.commit().await?;
+            Ok(accepted)
+        }
+        // The same retry raced in twice: the other one won; answer as it did.
+        Err(OpsError::Store(StoreError::Conflict { .. })) if inquiry.external_id.is_some() => {
+            drop(tx);
+            let mut tx = TenantTx::begin(db, scope).await?;
+            let replay = replay_of(&mut tx, inquiry).await?;
+            tx.commit().await?;
+            replay.ok_or_else(|| OpsError::conflict("the message could not be stored; send it again"))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// The answer the first delivery of this message got, when `inquiry` is a retry of one.
+async fn replay_of(tx: &mut TenantTx, inquiry: &Inquiry) -> Result<Option<Accepted>, StoreError> {
+    let Some(external_id) = &inquiry.external_id else { return Ok(None) };
+    Ok(leads::find_by_external_id(tx, inquiry.channel, external_id).await?.map(|(lead_id, message_id)| Accepted {
+        lead_id,
+        message_id,
+        continued: false,
+        proof: inquiry.proof,
+        replayed: true,
+    }))
+}
+
+/// A subject as one line: a line break in it could start a new header wherever it is sent.
+fn one_line(subject: &str) -> String {
+    subject.split(char::is_control).map(str::trim).filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// [`accept`] inside the caller's transaction, for doors that vouch for the sender themselves
@@ -119,6 +155,9 @@ pub(crate) async fn accept_in(
     inquiry: &Inquiry,
     public: Option<&PublicUrl>,
 ) -> Result<Accepted, OpsError> {
+    if let Some(replay) = replay_of(tx, inquiry).await? {
+        return Ok(replay);
+    }
     let customer = match inquiry.known_customer {
         Some(known) => known,
         None => match customers::find_by_contact(tx, inquiry.email.as_ref(), inquiry.phone.as_deref()).await? {
@@ -145,9 +184,9 @@ pub(crate) async fn accept_in(
             direction: Direction::Inbound,
             channel: inquiry.channel,
             author: Author::Customer,
-            subject: inquiry.subject.clone(),
+            subject: inquiry.subject.as_deref().map(one_line).filter(|s| !s.is_empty()),
             body: inquiry.body.clone(),
-            external_id: None,
+            external_id: inquiry.external_id.clone(),
             recipient: None,
             sender_proof: inquiry.proof,
         },
@@ -172,7 +211,7 @@ pub(crate) async fn accept_in(
         "sender_proof": inquiry.proof,
     });
     audit::record(tx, &format!("inquiry accepted ({})", inquiry.channel.as_str()), &entry).await?;
-    Ok(Accepted { lead_id, message_id, continued, proof: inquiry.proof })
+    Ok(Accepted { lead_id, message_id, continued, proof: inquiry.proof, replayed: false })
 }
 
 async fn new_customer(tx: &mut TenantTx, inquiry: &Inquiry, notes: &str) -> Result<CustomerId, StoreError> {
@@ -190,6 +229,12 @@ async fn new_customer(tx: &mut TenantTx, inquiry: &Inquiry, notes: &str) -> Resu
 #[cfg(test)]
 mod tests {
     use super::postal_code;
+
+    #[test]
+    fn a_subject_is_one_line() {
+        assert_eq!(super::one_line("Hi\r\nBcc: all@example.com"), "Hi Bcc: all@example.com");
+        assert_eq!(super::one_line("  No heat \t today "), "No heat today");
+    }
 
     #[test]
     fn finds_the_zip_at_the_end_of_an_address() {

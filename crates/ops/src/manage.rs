@@ -87,7 +87,7 @@ pub async fn resolve(db: &Db, token: &str) -> Result<ManageLink, OpsError> {
 }
 
 pub async fn view(db: &Db, link: &ManageLink) -> Result<ManageView, OpsError> {
-    let mut tx = TenantTx::begin(db, &link.scope).await?;
+    let mut tx = TenantTx::read(db, &link.scope).await?;
     let customer = customers::get(&mut tx, link.customer_id).await?.ok_or(OpsError::NotFound)?;
     let business = orgs::current(&mut tx).await?.name;
     let zone = settings::get(&mut tx).await?.time_zone;

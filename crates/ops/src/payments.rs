@@ -36,7 +36,7 @@ pub async fn record(
         return Err(OpsError::validation("reference", "give the receipt, check or transfer number (1-100 characters)"));
     }
     let mut tx = TenantTx::begin(db, scope).await?;
-    let invoice = invoices::get(&mut tx, invoice_id).await?.ok_or(OpsError::NotFound)?;
+    let invoice = invoices::lock(&mut tx, invoice_id).await?.ok_or(OpsError::NotFound)?;
     let payment = NewPayment {
         invoice_id: &invoice.id,
         amount_cents: input.amount_cents,
@@ -48,6 +48,7 @@ pub async fn record(
     let outcome = record_payment(&mut tx, &invoice, &payment).await.map_err(|err| match err {
         PaymentError::NotPayable { .. } => OpsError::conflict(err),
         PaymentError::BadAmount { .. } => OpsError::validation("amount_cents", err),
+        PaymentError::ReferenceUsed { .. } => OpsError::conflict_on("reference", err),
         PaymentError::Store(e) => e.into(),
     })?;
     if outcome.recorded {
@@ -66,7 +67,7 @@ pub async fn record(
 /// recorded once however often the customer presses the button.
 pub async fn record_test_payment(db: &Db, link: &PayLink) -> Result<(), OpsError> {
     let mut tx = TenantTx::begin(db, &link.scope).await?;
-    let invoice = invoices::get(&mut tx, &link.invoice_id).await?.ok_or(OpsError::NotFound)?;
+    let invoice = invoices::lock(&mut tx, &link.invoice_id).await?.ok_or(OpsError::NotFound)?;
     if invoice.status == InvoiceStatus::Paid {
         return Ok(());
     }

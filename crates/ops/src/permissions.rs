@@ -1,7 +1,8 @@
-//! Who may do what: the one table of operations and the least role each needs. Both the REST API
-//! and the dashboard go through the operations in this crate, which check it first.
+//! Who may do what: the one table of operations, the least role each needs and the API-key scopes
+//! that reach it. Both the REST API and the dashboard go through the operations in this crate,
+//! which check it first.
 
-use domain::Role;
+use domain::{KeyScope, Role};
 use store::TenantScope;
 
 use crate::OpsError;
@@ -41,10 +42,12 @@ pub enum Operation {
     ManageApiKeys,
     ManageIntegrations,
     ReadAuditLog,
+    /// Read the pipeline, customers, invoices, escalations, settings and live events.
+    ReadRecords,
 }
 
 impl Operation {
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 23] = [
         Self::ChangeBusinessDetails,
         Self::ChangeBudgets,
         Self::ChangeInvoiceThreshold,
@@ -67,6 +70,7 @@ impl Operation {
         Self::ManageApiKeys,
         Self::ManageIntegrations,
         Self::ReadAuditLog,
+        Self::ReadRecords,
     ];
 
     /// The least role that may perform the operation. Owner-only: whatever decides what the squad
@@ -94,7 +98,19 @@ impl Operation {
             | Self::RecordPayment
             | Self::TakeOverConversation
             | Self::ReplyToCustomer
-            | Self::ForgetMemory => Role::Staff,
+            | Self::ForgetMemory
+            | Self::ReadRecords => Role::Staff,
+        }
+    }
+
+    /// Whether an API key of this scope may perform the operation at all (its role decides
+    /// next). A form's `inbound` key hands in inquiries and cannot vouch for their senders; a
+    /// `read` key reads.
+    pub const fn reachable_with(self, scope: KeyScope) -> bool {
+        match scope {
+            KeyScope::Full => true,
+            KeyScope::Read => matches!(self, Self::ReadRecords | Self::ReadAuditLog),
+            KeyScope::Inbound => matches!(self, Self::AcceptInquiry),
         }
     }
 
@@ -106,12 +122,12 @@ impl Operation {
     }
 }
 
-/// `Forbidden` unless the scope's role may perform `operation`.
+/// `Forbidden` unless the scope's role may perform `operation` and its key's scope reaches it.
 pub fn require(scope: &TenantScope, operation: Operation) -> Result<(), OpsError> {
-    if operation.allows(scope.role()) {
+    if operation.allows(scope.role()) && operation.reachable_with(scope.key_scope()) {
         Ok(())
     } else {
-        tracing::info!(org_id = %scope.org_id(), role = %scope.role(), ?operation, "operation refused for this role");
+        tracing::info!(org_id = %scope.org_id(), role = %scope.role(), key_scope = %scope.key_scope(), ?operation, "operation refused for this credential");
         Err(OpsError::Forbidden)
     }
 }
@@ -140,5 +156,13 @@ mod tests {
                 Operation::ReadAuditLog,
             ]
         );
+    }
+
+    #[test]
+    fn an_inbound_key_only_hands_in_inquiries_and_a_read_key_only_reads() {
+        let reach = |scope| Operation::ALL.into_iter().filter(|op| op.reachable_with(scope)).collect::<Vec<_>>();
+        assert_eq!(reach(KeyScope::Inbound), [Operation::AcceptInquiry], "not VouchForSender");
+        assert_eq!(reach(KeyScope::Read), [Operation::ReadAuditLog, Operation::ReadRecords]);
+        assert_eq!(reach(KeyScope::Full).len(), Operation::ALL.len());
     }
 }

@@ -116,6 +116,7 @@ fn first_turn(case: &EvalCase, settings: InferenceSettings) -> ModelRequest {
         }],
         handoff: None,
         memory: Vec::new(),
+        notes: Vec::new(),
     };
     ModelRequest {
         system: vec![SystemBlock { text: agents::prompt(agent).text, cache_point: true }],

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use domain::billing::InvoiceStatus;
 use domain::pipeline::{Stage, WaitingOn};
 use domain::LeadId;
-use store::invoices::{self, InvoiceRow};
+use store::invoices::{self, InvoiceRow, LockedInvoice};
 use store::leads::{self, NewMessage};
 use store::payments::{self, NewPayment};
 use store::{StoreError, TenantTx};
@@ -64,6 +64,8 @@ pub enum PaymentError {
     NotPayable { number: String, status: InvoiceStatus },
     #[error("the amount must be between 1 cent and the balance due, {balance}")]
     BadAmount { balance: String },
+    #[error("the reference {reference} is already recorded on another invoice")]
+    ReferenceUsed { reference: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -78,12 +80,13 @@ pub struct PaymentOutcome {
     pub settled: bool,
 }
 
-/// Books a payment against a sent invoice, in the caller's transaction. The payment that settles
-/// the invoice marks it paid, moves the lead to `paid` and sends the customer a receipt. A replay
-/// of an already-recorded reference changes nothing.
+/// Books a payment against a sent invoice, in the caller's transaction and under the invoice's
+/// lock, so concurrent payments are counted one after the other. The payment that settles the
+/// invoice marks it paid, moves the lead to `paid` and sends the customer a receipt. A replay of
+/// an already-recorded reference changes nothing; the same reference on another invoice is refused.
 pub async fn record_payment(
     tx: &mut TenantTx,
-    invoice: &InvoiceRow,
+    invoice: &LockedInvoice,
     payment: &NewPayment<'_>,
 ) -> Result<PaymentOutcome, PaymentError> {
     let earlier = payments::for_invoice(tx, &invoice.id).await?;
@@ -99,9 +102,11 @@ pub async fn record_payment(
     if payment.amount_cents < 1 || payment.amount_cents > balance {
         return Err(PaymentError::BadAmount { balance: money(balance) });
     }
-    let recorded = payments::record(tx, payment).await?;
-    let paid = paid_before + if recorded { payment.amount_cents } else { 0 };
-    let settled = recorded && paid >= invoice.total_cents && invoices::mark_paid(tx, &invoice.id).await?;
+    if !payments::record(tx, payment).await? {
+        return Err(PaymentError::ReferenceUsed { reference: payment.reference.to_owned() });
+    }
+    let paid = paid_before + payment.amount_cents;
+    let settled = paid >= invoice.total_cents && invoices::mark_paid(tx, &invoice.id).await?;
     if settled {
         let lead_id = LeadId::parse(&invoice.lead_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         if let Some(lead) = leads::get(tx, lead_id).await? {
@@ -114,5 +119,5 @@ pub async fn record_payment(
             leads::insert_message(tx, &NewMessage::from_agent(lead.id, lead.channel, body)).await?;
         }
     }
-    Ok(PaymentOutcome { recorded, paid_cents: paid, balance_cents: invoice.total_cents - paid, settled })
+    Ok(PaymentOutcome { recorded: true, paid_cents: paid, balance_cents: invoice.total_cents - paid, settled })
 }

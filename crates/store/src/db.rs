@@ -150,6 +150,15 @@ impl Db {
         }
     }
 
+    /// Begins a read-only transaction: deferred on SQLite (a WAL snapshot, no write lock), `READ
+    /// ONLY` on PostgreSQL.
+    pub(crate) async fn begin_read(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN DEFERRED").await?),
+            Backend::Postgres => Ok(self.pool.begin_with("BEGIN READ ONLY").await?),
+        }
+    }
+
     /// Begins a transaction for a door that reads before a tenant is known (auth lookups, the
     /// worker, a customer's private link). On PostgreSQL it turns on `setting`, which only the
     /// policies written for that door honour.

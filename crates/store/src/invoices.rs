@@ -144,6 +144,35 @@ pub async fn get(tx: &mut TenantTx, id: &str) -> Result<Option<InvoiceRow>, Stor
     }
 }
 
+/// An invoice read under its row lock: held until the transaction ends, so whoever books money
+/// against it sees every earlier payment and status change.
+#[derive(Debug, Clone)]
+pub struct LockedInvoice(InvoiceRow);
+
+impl std::ops::Deref for LockedInvoice {
+    type Target = InvoiceRow;
+
+    fn deref(&self) -> &InvoiceRow {
+        &self.0
+    }
+}
+
+/// Reads the invoice and locks it for the rest of the transaction. On PostgreSQL that is
+/// `FOR UPDATE`; a SQLite write transaction already holds the database's one write lock.
+pub async fn lock(tx: &mut TenantTx, id: &str) -> Result<Option<LockedInvoice>, StoreError> {
+    let org = tx.org().to_owned();
+    let for_update = if tx.backend() == crate::Backend::Postgres { " FOR UPDATE" } else { "" };
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM invoices WHERE org_id = $1 AND id = $2{for_update}"))
+        .bind(&org)
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?;
+    match row {
+        Some(row) => Ok(Some(LockedInvoice(with_lines(tx, &row).await?))),
+        None => Ok(None),
+    }
+}
+
 async fn with_lines(tx: &mut TenantTx, row: &sqlx::any::AnyRow) -> Result<InvoiceRow, StoreError> {
     let org = tx.org().to_owned();
     let id = text(row, "id")?;

@@ -271,6 +271,28 @@ pub struct MessageRow {
     pub created_at: i64,
 }
 
+/// The inbound message an integration already handed in under `external_id` on `channel`: its lead
+/// and id, so a retry answers as the first delivery did.
+pub async fn find_by_external_id(
+    tx: &mut TenantTx,
+    channel: Channel,
+    external_id: &str,
+) -> Result<Option<(LeadId, MessageId)>, StoreError> {
+    let org = tx.org().to_owned();
+    let row = sqlx::query("SELECT lead_id, id FROM messages WHERE org_id = $1 AND channel = $2 AND external_id = $3")
+        .bind(&org)
+        .bind(channel.as_str())
+        .bind(external_id)
+        .fetch_optional(tx.conn())
+        .await?;
+    row.map(|row| {
+        let lead = LeadId::from_uuid(crate::rows::uuid(&row, "lead_id")?);
+        let message = MessageId::from_uuid(crate::rows::uuid(&row, "id")?);
+        Ok((lead, message))
+    })
+    .transpose()
+}
+
 pub async fn insert_message(tx: &mut TenantTx, new: &NewMessage) -> Result<MessageId, StoreError> {
     let id = MessageId::from_uuid(new_id());
     let org = tx.org().to_owned();

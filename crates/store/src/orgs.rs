@@ -98,7 +98,9 @@ pub async fn create_with_owner(db: &Db, new: NewOrgWithOwner) -> Result<CreatedO
         .await
         .map_err(StoreError::from)?;
     let api_key = match new.initial_api_key {
-        Some(key) => Some(api_keys::insert_on(tx.conn(), &org, &key, Role::Owner, Some(owner_id)).await?),
+        Some(key) => {
+            Some(api_keys::insert_on(tx.conn(), &org, &key, Role::Owner, domain::KeyScope::Full, Some(owner_id)).await?)
+        }
         None => None,
     };
     let detail = serde_json::json!({ "name": new.org_name.as_str(), "api_key": api_key.is_some() });

@@ -1,4 +1,4 @@
-use domain::{ApiKeyId, OrgId, Role, UserId};
+use domain::{ApiKeyId, KeyScope, OrgId, Role, UserId};
 use sqlx::{Any, Transaction};
 
 use crate::{Backend, Db, StoreError};
@@ -23,17 +23,23 @@ pub struct TenantScope {
     user_id: Option<UserId>,
     api_key_id: Option<ApiKeyId>,
     role: Role,
+    key_scope: KeyScope,
 }
 
 impl TenantScope {
     /// Call only after verifying a credential that belongs to `org_id`.
     pub(crate) fn from_verified_credential(org_id: OrgId, user_id: Option<UserId>, role: Role) -> Self {
-        Self { org_id, user_id, api_key_id: None, role }
+        Self { org_id, user_id, api_key_id: None, role, key_scope: KeyScope::Full }
     }
 
     /// Call only after verifying API key `key` (or a token minted from it) of `org_id`.
-    pub(crate) fn from_verified_api_key(org_id: OrgId, key: ApiKeyId, role: Role) -> Self {
-        Self { org_id, user_id: None, api_key_id: Some(key), role }
+    pub(crate) fn from_verified_api_key(org_id: OrgId, key: ApiKeyId, role: Role, key_scope: KeyScope) -> Self {
+        Self { org_id, user_id: None, api_key_id: Some(key), role, key_scope }
+    }
+
+    /// What the acting API key may touch; `full` for people and operators.
+    pub fn key_scope(&self) -> KeyScope {
+        self.key_scope
     }
 
     /// The API key acting, when no person is.
@@ -66,8 +72,19 @@ pub struct TenantTx {
 }
 
 impl TenantTx {
+    /// A transaction that may write (on SQLite it takes the write lock up front; see [`Db::begin`]).
     pub async fn begin(db: &Db, scope: &TenantScope) -> Result<Self, StoreError> {
-        let mut tx = db.begin().await?;
+        Self::scoped(db.begin().await?, db, scope).await
+    }
+
+    /// A transaction that only reads: it never takes SQLite's one write lock, so any number of
+    /// readers (pages, API reads, live event streams) never hold up a writer. On PostgreSQL it is
+    /// `READ ONLY`, so a write through it fails loudly instead of slipping past this contract.
+    pub async fn read(db: &Db, scope: &TenantScope) -> Result<Self, StoreError> {
+        Self::scoped(db.begin_read().await?, db, scope).await
+    }
+
+    async fn scoped(mut tx: Transaction<'static, Any>, db: &Db, scope: &TenantScope) -> Result<Self, StoreError> {
         let org = scope.org_id.to_string();
         if db.backend() == Backend::Postgres {
             sqlx::query("SELECT set_config('app.org_id', $1, true)").bind(&org).execute(&mut *tx).await?;

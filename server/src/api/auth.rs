@@ -10,6 +10,15 @@ use store::{api_keys, AuthTx};
 
 use super::ApiError;
 
+/// The credential in `Authorization: Bearer <credential>`, if the request carries one.
+pub fn bearer(headers: &http::HeaderMap) -> Option<&str> {
+    headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
 /// The verified caller of an API route. An API key is created by an owner and acts with the role
 /// the owner gave it (owner or staff) within its org; it cannot manage API keys, which only a
 /// logged-in owner can. An access token acts as its key does now: revoking the key ends it.
@@ -20,13 +29,7 @@ impl FromRequestParts<ServerState> for ApiAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &ServerState) -> Result<Self, Self::Rejection> {
-        let presented = parts
-            .headers
-            .get(http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or(ApiError::Unauthenticated)?;
+        let presented = bearer(&parts.headers).ok_or(ApiError::Unauthenticated)?;
 
         let ctx = if auth::api_key::looks_like_key(presented) {
             let mut tx = AuthTx::begin(&state.db).await?;
@@ -47,6 +50,13 @@ impl FromRequestParts<ServerState> for ApiAuth {
             AuthCtx { scope: key.scope(), credential: Credential::ApiToken(key.id) }
         };
         tracing::Span::current().record("org_id", tracing::field::display(ctx.scope.org_id()));
+        // Every read of the API is one operation in the permission table, so a key whose scope
+        // does not reach it (a form's `inbound` key) reads nothing back. `GET /me` stays open to
+        // any key: it tells the caller only who it is.
+        let reads = parts.method == http::Method::GET || parts.method == http::Method::HEAD;
+        if reads && parts.uri.path() != "/me" {
+            ops::permissions::require(&ctx.scope, ops::permissions::Operation::ReadRecords)?;
+        }
         Ok(Self(ctx))
     }
 }

@@ -50,7 +50,7 @@ pub async fn list_services(
     State(state): State<ServerState>,
     ApiAuth(ctx): ApiAuth,
 ) -> Result<Json<Vec<ServiceRow>>, ApiError> {
-    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
+    let mut tx = TenantTx::read(&state.db, &ctx.scope).await?;
     let rows = services::list(&mut tx).await?;
     tx.commit().await?;
     Ok(Json(rows))
@@ -62,7 +62,7 @@ pub async fn get_service(
     Path(id): Path<String>,
 ) -> Result<Json<ServiceRow>, ApiError> {
     let id = service_id(&id)?;
-    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
+    let mut tx = TenantTx::read(&state.db, &ctx.scope).await?;
     let row = services::get(&mut tx, id).await?;
     tx.commit().await?;
     row.map(Json).ok_or(ApiError::NotFound)
@@ -99,7 +99,7 @@ pub async fn list_technicians(
     State(state): State<ServerState>,
     ApiAuth(ctx): ApiAuth,
 ) -> Result<Json<Vec<TechnicianRow>>, ApiError> {
-    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
+    let mut tx = TenantTx::read(&state.db, &ctx.scope).await?;
     let rows = technicians::list(&mut tx).await?;
     tx.commit().await?;
     Ok(Json(rows))
@@ -111,7 +111,7 @@ pub async fn get_technician(
     Path(id): Path<String>,
 ) -> Result<Json<TechnicianRow>, ApiError> {
     let id = technician_id(&id)?;
-    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
+    let mut tx = TenantTx::read(&state.db, &ctx.scope).await?;
     let row = technicians::get(&mut tx, id).await?;
     tx.commit().await?;
     row.map(Json).ok_or(ApiError::NotFound)

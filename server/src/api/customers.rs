@@ -108,7 +108,7 @@ pub async fn list_customers(
     if !(1..=200).contains(&limit) {
         return Err(ApiError::validation("limit", "limit must be between 1 and 200"));
     }
-    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
+    let mut tx = TenantTx::read(&state.db, &ctx.scope).await?;
     let rows = customers::list(&mut tx, limit).await?;
     tx.commit().await?;
     Ok(Json(rows))
@@ -120,7 +120,7 @@ pub async fn get_customer(
     Path(id): Path<String>,
 ) -> Result<Json<CustomerRow>, ApiError> {
     let id = parse_id(&id)?;
-    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
+    let mut tx = TenantTx::read(&state.db, &ctx.scope).await?;
     let row = customers::get(&mut tx, id).await?;
     tx.commit().await?;
     row.map(Json).ok_or(ApiError::NotFound)

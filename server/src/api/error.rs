@@ -16,12 +16,18 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{message}")]
     Validation { field: Option<String>, message: String },
-    #[error("{0}")]
-    Conflict(String),
+    #[error("{message}")]
+    Conflict { field: Option<String>, message: String },
     #[error("send the body as JSON with `Content-Type: application/json`")]
     UnsupportedMediaType,
-    #[error("too many requests; slow down")]
-    RateLimited,
+    #[error("the request body is larger than the {limit} bytes this address accepts")]
+    TooLarge { limit: usize },
+    #[error("the request body arrived too slowly")]
+    SlowBody,
+    #[error("the request's headers are larger than the {limit} bytes this server accepts")]
+    HeadersTooLarge { limit: usize },
+    #[error("{what}; try again in {retry_after_seconds} seconds")]
+    RateLimited { what: &'static str, retry_after_seconds: u64 },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -42,9 +48,12 @@ impl ApiError {
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
-            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
-            Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            Self::SlowBody => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
+            Self::HeadersTooLarge { .. } => (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large"),
+            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -69,7 +78,7 @@ impl From<ops::OpsError> for ApiError {
             OpsError::Forbidden => Self::Forbidden,
             OpsError::NotFound => Self::NotFound,
             OpsError::Validation { field, message } => Self::Validation { field: Some(field), message },
-            OpsError::Conflict { message, .. } => Self::Conflict(message),
+            OpsError::Conflict { field, message } => Self::Conflict { field, message },
             OpsError::Store(cause) => Self::internal(cause),
         }
     }
@@ -82,12 +91,15 @@ impl IntoResponse for ApiError {
             tracing::error!(error = ?cause, "request failed");
         }
         let mut error = json!({ "code": code, "message": self.to_string() });
-        if let Self::Validation { field: Some(field), .. } = &self {
+        if let Self::Validation { field: Some(field), .. } | Self::Conflict { field: Some(field), .. } = &self {
             error["field"] = json!(field);
         }
         let mut response = (status, axum::Json(json!({ "error": error }))).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        if let Self::RateLimited { retry_after_seconds, .. } = self {
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after_seconds));
         }
         response
     }

@@ -36,7 +36,7 @@ pub async fn list_escalations(
         Some(raw) => EscalationStatus::parse(raw)
             .ok_or_else(|| ApiError::validation("status", "use pending, approved, rejected or expired"))?,
     };
-    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
+    let mut tx = TenantTx::read(&state.db, &ctx.scope).await?;
     let rows = escalations::list(&mut tx, status, 200).await?;
     tx.commit().await?;
     Ok(Json(rows))

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use app::state::ServerState;
 use auth::context::AuthCtx;
+use auth::streams::StreamSlot;
 use axum::extract::{Extension, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::stream::{self, Stream, StreamExt};
@@ -29,6 +30,8 @@ const BATCH: i64 = 500;
 const MAX_CONNECTION: Duration = Duration::from_secs(30);
 
 struct Cursor {
+    /// Held for as long as the stream is open.
+    _slot: StreamSlot,
     db: Db,
     scope: TenantScope,
     since: i64,
@@ -47,7 +50,7 @@ pub async fn stream_events(
     ApiAuth(ctx): ApiAuth,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    Ok(event_stream(&state.db, ctx.scope, &headers))
+    event_stream(&state, ctx, &headers)
 }
 
 /// `GET /app/events`: the same stream for the owner's board, authenticated by the session cookie
@@ -56,18 +59,29 @@ pub async fn stream_events_for_session(
     State(state): State<ServerState>,
     Extension(ctx): Extension<AuthCtx>,
     headers: HeaderMap,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    event_stream(&state.db, ctx.scope, &headers)
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    event_stream(&state, ctx, &headers)
 }
 
 fn event_stream(
-    db: &Db,
-    scope: TenantScope,
+    state: &ServerState,
+    ctx: AuthCtx,
     headers: &HeaderMap,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let slot = state.streams.claim(&ctx).ok_or(ApiError::RateLimited {
+        what: "too many live streams are open for this account",
+        retry_after_seconds: MAX_CONNECTION.as_secs(),
+    })?;
     let since = resume_from(headers).unwrap_or_else(now_ms);
-    let cursor =
-        Cursor { db: db.clone(), scope, since, sent: HashSet::new(), first: true, opened: std::time::Instant::now() };
+    let cursor = Cursor {
+        _slot: slot,
+        db: state.db.clone(),
+        scope: ctx.scope,
+        since,
+        sent: HashSet::new(),
+        first: true,
+        opened: std::time::Instant::now(),
+    };
     let batches = stream::unfold(cursor, |mut cursor| async move {
         if cursor.opened.elapsed() > MAX_CONNECTION {
             return None;
@@ -79,7 +93,7 @@ fn event_stream(
         let events = poll(&mut cursor).await;
         Some((stream::iter(events.into_iter().map(Ok)), cursor))
     });
-    Sse::new(batches.flatten()).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(batches.flatten()).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 /// A committed step as the `step` event carries it: the row, and the tool it was about.
@@ -93,7 +107,7 @@ struct StepView<'a> {
 async fn poll(cursor: &mut Cursor) -> Vec<Event> {
     let from = cursor.since - LOOK_BACK_MS;
     let read = async {
-        let mut tx = TenantTx::begin(&cursor.db, &cursor.scope).await?;
+        let mut tx = TenantTx::read(&cursor.db, &cursor.scope).await?;
         let steps = events::steps_since(&mut tx, from, BATCH).await?;
         let leads = events::leads_since(&mut tx, from, BATCH).await?;
         tx.commit().await?;

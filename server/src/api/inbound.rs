@@ -7,7 +7,7 @@
 
 use app::state::ServerState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use domain::inbound::SenderProof;
 use domain::pipeline::Channel;
@@ -29,6 +29,8 @@ pub struct InboundRequest {
     /// The caller verified that the sender holds `from`'s email and phone.
     #[serde(default)]
     sender_verified: bool,
+    /// The caller's own id for this message; sending it again is answered as the first time.
+    external_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,13 +49,45 @@ pub struct InboundAccepted {
     continued: bool,
     /// How the sender was verified: `none` or `api_assertion`.
     sender_proof: SenderProof,
+    /// True when this repeated an `external_id` (or `Idempotency-Key`) already accepted: the
+    /// answer is the first one's, and nothing new was stored.
+    replayed: bool,
+}
+
+/// The most characters an `external_id` or `Idempotency-Key` may have.
+const MAX_EXTERNAL_ID: usize = 200;
+
+/// The message's idempotency key, from the body's `external_id` or the `Idempotency-Key` header
+/// (the same value when both are given).
+fn external_id(headers: &HeaderMap, body: Option<String>) -> Result<Option<String>, ApiError> {
+    let header = match headers.get("idempotency-key") {
+        Some(value) => Some(
+            value
+                .to_str()
+                .map_err(|_| ApiError::validation("Idempotency-Key", "use printable ASCII"))?
+                .trim()
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let id = match (optional(body), header.filter(|h| !h.is_empty())) {
+        (Some(body), Some(header)) if body != header => {
+            return Err(ApiError::validation("external_id", "differs from the Idempotency-Key header"))
+        }
+        (body, header) => body.or(header),
+    };
+    if id.as_ref().is_some_and(|id| id.chars().count() > MAX_EXTERNAL_ID || id.chars().any(char::is_control)) {
+        return Err(ApiError::validation("external_id", format!("at most {MAX_EXTERNAL_ID} printable characters")));
+    }
+    Ok(id)
 }
 
 fn optional(raw: Option<String>) -> Option<String> {
     raw.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-fn validate(request: InboundRequest) -> Result<Inquiry, ApiError> {
+fn validate(request: InboundRequest, headers: &HeaderMap) -> Result<Inquiry, ApiError> {
+    let external_id = external_id(headers, request.external_id)?;
     let channel = Channel::parse(&request.channel).ok_or_else(|| {
         let known: Vec<_> = Channel::ALL.iter().map(|c| c.as_str()).collect();
         ApiError::validation("channel", format!("use one of {}", known.join(", ")))
@@ -96,15 +130,16 @@ fn validate(request: InboundRequest) -> Result<Inquiry, ApiError> {
         return Err(ApiError::validation("address", "at most 300 characters"));
     }
     let proof = if request.sender_verified { SenderProof::ApiAssertion } else { SenderProof::None };
-    Ok(Inquiry { channel, name, email, phone, subject, body, address, proof, known_customer: None })
+    Ok(Inquiry { channel, name, email, phone, subject, body, address, external_id, proof, known_customer: None })
 }
 
 pub async fn post_inbound(
     State(state): State<ServerState>,
     ApiAuth(ctx): ApiAuth,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<InboundRequest>,
 ) -> Result<(StatusCode, Json<InboundAccepted>), ApiError> {
-    let inquiry = validate(request)?;
+    let inquiry = validate(request, &headers)?;
     let accepted = inbound::accept(&state.db, &ctx.scope, &inquiry, &state.public_url).await?;
     tracing::info!(
         org_id = %ctx.scope.org_id(),
@@ -112,6 +147,7 @@ pub async fn post_inbound(
         channel = %inquiry.channel,
         continued = accepted.continued,
         sender_proof = %accepted.proof,
+        replayed = accepted.replayed,
         "inquiry accepted"
     );
     Ok((
@@ -121,6 +157,7 @@ pub async fn post_inbound(
             message_id: accepted.message_id,
             continued: accepted.continued,
             sender_proof: accepted.proof,
+            replayed: accepted.replayed,
         }),
     ))
 }

@@ -20,7 +20,7 @@ pub async fn get_invoice(
     ApiAuth(ctx): ApiAuth,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
+    let mut tx = TenantTx::read(&state.db, &ctx.scope).await?;
     let invoice = invoices::get(&mut tx, &id).await?.ok_or(ApiError::NotFound)?;
     let paid = payments::for_invoice(&mut tx, &id).await?;
     tx.commit().await?;

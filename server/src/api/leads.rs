@@ -33,7 +33,7 @@ pub async fn list_leads(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::validation("limit", "limit must be between 1 and 500"));
     }
-    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
+    let mut tx = TenantTx::read(&state.db, &ctx.scope).await?;
     let rows = leads::list(&mut tx, stage, limit).await?;
     tx.commit().await?;
     Ok(Json(rows))
@@ -45,7 +45,7 @@ pub async fn get_lead(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = LeadId::parse(&id).map_err(|_| ApiError::NotFound)?;
-    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
+    let mut tx = TenantTx::read(&state.db, &ctx.scope).await?;
     let lead = leads::get(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
     let customer = customers::get(&mut tx, lead.customer_id).await?;
     let messages = leads::messages(&mut tx, id).await?;

@@ -9,12 +9,12 @@ use super::{ApiAuth, ApiError};
 
 /// `GET /api/v1/me`: which org and credential the caller is.
 pub async fn get_me(State(state): State<ServerState>, ApiAuth(ctx): ApiAuth) -> Result<Json<Value>, ApiError> {
-    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
+    let mut tx = TenantTx::read(&state.db, &ctx.scope).await?;
     let org = orgs::current(&mut tx).await?;
     tx.commit().await?;
     let credential = match ctx.credential {
-        Credential::ApiKey(id) => json!({ "kind": "api_key", "api_key_id": id }),
-        Credential::ApiToken(id) => json!({ "kind": "access_token", "api_key_id": id }),
+        Credential::ApiKey(id) => json!({ "kind": "api_key", "api_key_id": id, "scope": ctx.scope.key_scope() }),
+        Credential::ApiToken(id) => json!({ "kind": "access_token", "api_key_id": id, "scope": ctx.scope.key_scope() }),
         Credential::Session => json!({ "kind": "session" }),
     };
     Ok(Json(json!({

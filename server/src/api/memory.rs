@@ -34,7 +34,7 @@ pub async fn list_memory(
     if query.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
         return Err(ApiError::validation("q", "at most 100 characters"));
     }
-    let mut tx = TenantTx::begin(&state.db, &ctx.scope).await?;
+    let mut tx = TenantTx::read(&state.db, &ctx.scope).await?;
     let rows = memories::search(&mut tx, memories::Reach::Org, layer, query.q.as_deref(), 200).await?;
     tx.commit().await?;
     Ok(Json(rows))

@@ -21,7 +21,7 @@ use app::state::ServerState;
 use axum::routing::{delete, get, post};
 use axum::Router;
 
-pub use auth::ApiAuth;
+pub use auth::{bearer, ApiAuth};
 pub use error::ApiError;
 pub use events::stream_events_for_session;
 

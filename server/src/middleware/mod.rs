@@ -1,6 +1,7 @@
-//! Request middleware, outermost first: request id, tracing, metrics, security headers, CSRF,
-//! sessions, session authentication.
+//! Request middleware, outermost first: request id, tracing, metrics, security headers, request
+//! limits, CSRF, sessions, session authentication.
 
 pub mod csrf;
+pub mod request_limits;
 pub mod security_headers;
 pub mod session_auth;

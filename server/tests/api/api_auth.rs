@@ -15,6 +15,7 @@ on_both_backends!(
     a_key_mints_an_access_token_that_works_until_it_is_forged,
     tokens_cannot_mint_tokens,
     org_b_key_never_sees_org_a,
+    a_keys_scope_limits_what_it_and_its_tokens_reach,
 );
 
 fn now() -> u64 {
@@ -141,4 +142,66 @@ async fn org_b_key_never_sees_org_a(app: TestApp) {
     let token = minted["access_token"].as_str().unwrap();
     let via_token: Value = me(&app, token).await.json().await.unwrap();
     assert_eq!(via_token["org"]["id"], b.id.to_string());
+}
+
+async fn status(app: &TestApp, method: Method, path: &str, key: &str, body: Option<Value>) -> u16 {
+    let request = app.api(method, path, key).await;
+    let request = match body {
+        Some(body) => request.json(&body),
+        None => request,
+    };
+    request.send().await.unwrap().status().as_u16()
+}
+
+/// An `inbound` key (the one a website form embeds) hands in inquiries and nothing else; a `read`
+/// key reads; a token minted from a key has its key's scope and dies with it.
+async fn a_keys_scope_limits_what_it_and_its_tokens_reach(app: TestApp) {
+    use domain::{KeyScope, Role};
+    let org = app.create_org("Acme Heating").await;
+    let inquiry = json!({ "channel": "form", "from": { "email": "jo@example.com" }, "body": "My furnace is out." });
+    let vouched =
+        json!({ "channel": "form", "from": { "email": "jo@example.com" }, "body": "Hi", "sender_verified": true });
+    let customer = json!({ "name": "Jo Doe", "email": "jo2@example.com" });
+
+    let inbound = app.api_key_with(&org, Role::Owner, KeyScope::Inbound).await;
+    assert_eq!(status(&app, Method::POST, "/api/v1/inbound", &inbound, Some(inquiry.clone())).await, 202);
+    assert_eq!(
+        status(&app, Method::POST, "/api/v1/inbound", &inbound, Some(vouched.clone())).await,
+        403,
+        "cannot vouch"
+    );
+    for path in ["/api/v1/leads", "/api/v1/customers", "/api/v1/settings", "/api/v1/events", "/api/v1/audit"] {
+        assert_eq!(status(&app, Method::GET, path, &inbound, None).await, 403, "{path}");
+    }
+    assert_eq!(status(&app, Method::POST, "/api/v1/customers", &inbound, Some(customer.clone())).await, 403);
+    let me: Value = app.api_json("/api/v1/me", &inbound).await;
+    assert_eq!(me["credential"]["scope"], "inbound", "a key may always ask who it is");
+
+    let read = app.api_key_with(&org, Role::Staff, KeyScope::Read).await;
+    assert_eq!(status(&app, Method::GET, "/api/v1/leads", &read, None).await, 200);
+    assert_eq!(status(&app, Method::GET, "/api/v1/customers", &read, None).await, 200);
+    assert_eq!(status(&app, Method::POST, "/api/v1/customers", &read, Some(customer.clone())).await, 403);
+    assert_eq!(status(&app, Method::POST, "/api/v1/inbound", &read, Some(inquiry.clone())).await, 403);
+
+    let full = app.api_key_with(&org, Role::Staff, KeyScope::Full).await;
+    assert_eq!(status(&app, Method::POST, "/api/v1/customers", &full, Some(customer)).await, 201);
+
+    // A token carries no more than its key, and stops when the key is revoked.
+    let minted: Value =
+        app.api(Method::POST, "/api/v1/tokens", &inbound).await.send().await.unwrap().json().await.unwrap();
+    let token = minted["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(status(&app, Method::GET, "/api/v1/leads", &token, None).await, 403);
+    assert_eq!(status(&app, Method::POST, "/api/v1/inbound", &token, Some(inquiry)).await, 202);
+    app.admin_execute(&format!(
+        "UPDATE api_keys SET revoked_at = 1 WHERE org_id = '{}' AND name LIKE '%inbound%'",
+        org.id
+    ))
+    .await;
+    assert_eq!(status(&app, Method::GET, "/api/v1/me", &token, None).await, 401, "revoked with its key");
+
+    // Another org's key of any scope sees nothing here.
+    let other = app.create_org("Org B").await;
+    let other_read = app.api_key_with(&other, Role::Owner, KeyScope::Read).await;
+    let leads: Vec<Value> = app.api_json("/api/v1/leads", &other_read).await;
+    assert!(leads.is_empty());
 }

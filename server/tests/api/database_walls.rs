@@ -159,3 +159,83 @@ async fn row_level_security_holds_as_the_app_role(app: TestApp) {
         1
     );
 }
+
+/// Every row-level-security policy on PostgreSQL and the commands it allows: tenant isolation on
+/// every tenant table, and the doors that act before a tenant is known narrowed to exactly what
+/// their code runs. A new policy, or a wider one, fails here until it is listed on purpose.
+#[tokio::test]
+async fn every_policy_and_its_commands_are_listed() {
+    let Some(app) = crate::helpers::spawn_app(Backend::Postgres).await else {
+        eprintln!("skipped: TEST_DATABASE_URL is not set (the policies exist only on PostgreSQL)");
+        return;
+    };
+    let rows = sqlx::query(
+        "SELECT tablename::text AS t, policyname::text AS p, cmd::text AS c FROM pg_policies
+         WHERE schemaname = 'public' ORDER BY tablename, policyname",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    let found: Vec<(String, String, String)> = rows.iter().map(|r| (r.get("t"), r.get("p"), r.get("c"))).collect();
+    let tenant_tables = [
+        "agent_runs",
+        "api_keys",
+        "appointments",
+        "audit_log",
+        "business_settings",
+        "customers",
+        "escalations",
+        "inbound_events",
+        "integrations",
+        "invitations",
+        "invoice_lines",
+        "invoices",
+        "jobs",
+        "leads",
+        "manage_links",
+        "memories",
+        "messages",
+        "orgs",
+        "payments",
+        "run_steps",
+        "services",
+        "sessions",
+        "side_effects",
+        "technicians",
+        "usage",
+        "users",
+    ];
+    let mut expected: Vec<(String, String, String)> =
+        tenant_tables.iter().map(|t| (t.to_string(), "tenant_isolation".into(), "ALL".into())).collect();
+    for (table, policy, command) in [
+        ("api_keys", "auth_lookup_read", "SELECT"),
+        ("api_keys", "auth_lookup_touch", "UPDATE"),
+        ("escalations", "worker_timeouts", "SELECT"),
+        ("invitations", "auth_lookup_accept", "UPDATE"),
+        ("invitations", "auth_lookup_read", "SELECT"),
+        ("invoices", "pay_link_lookup", "SELECT"),
+        ("jobs", "worker_claim_read", "SELECT"),
+        ("jobs", "worker_claim_update", "UPDATE"),
+        ("manage_links", "manage_link_lookup", "SELECT"),
+        ("memories", "worker_retention_delete", "DELETE"),
+        ("memories", "worker_retention_read", "SELECT"),
+        ("orgs", "auth_lookup", "SELECT"),
+        ("sessions", "auth_lookup", "ALL"),
+        ("users", "auth_lookup", "SELECT"),
+    ] {
+        expected.push((table.into(), policy.into(), command.into()));
+    }
+    expected.sort();
+    assert_eq!(found, expected);
+
+    // Behind the worker's door a job can be read but not deleted (it could be, before).
+    let org = app.create_org("Acme Heating").await;
+    let inbound = app.api(reqwest::Method::POST, "/api/v1/inbound", &org.api_key).await;
+    assert_eq!(inbound.json(&crate::squad::furnace("jo@example.com")).send().await.unwrap().status(), 202);
+    let mut tx = app.db.pool().begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.worker', 'on', true)").execute(&mut *tx).await.unwrap();
+    let seen: i64 = sqlx::query("SELECT COUNT(*) AS n FROM jobs").fetch_one(&mut *tx).await.unwrap().get("n");
+    assert_eq!(seen, 1, "the worker reads every org's jobs");
+    let deleted = sqlx::query("DELETE FROM jobs").execute(&mut *tx).await.unwrap().rows_affected();
+    assert_eq!(deleted, 0, "and deletes none");
+}

@@ -231,10 +231,15 @@ impl TestApp {
 
     /// A new API key of `org` with `role`, as its owner would create it; the key itself.
     pub async fn api_key_with_role(&self, org: &Org, role: domain::Role) -> String {
-        let key = auth::api_key::generate(&format!("{role} key"));
+        self.api_key_with(org, role, domain::KeyScope::Full).await
+    }
+
+    /// A new API key of `org` with `role` and `scope`; the key itself.
+    pub async fn api_key_with(&self, org: &Org, role: domain::Role, scope: domain::KeyScope) -> String {
+        let key = auth::api_key::generate(&format!("{role} {scope} key"));
         let owner = store::Operator::new("test").act_for(org.id, None, domain::Role::Owner);
         let mut tx = store::TenantTx::begin(&self.db, &owner).await.expect("begin");
-        store::api_keys::insert(&mut tx, &key.record, role).await.expect("insert key");
+        store::api_keys::insert(&mut tx, &key.record, role, scope).await.expect("insert key");
         tx.commit().await.expect("commit");
         key.plaintext
     }

@@ -14,6 +14,8 @@ on_both_backends!(
     org_b_cannot_see_org_a_leads,
     an_unnamed_sender_is_named_by_their_address_however_long,
     the_wrong_content_type_or_query_gets_the_documented_status,
+    a_retried_message_is_answered_once_and_stored_once,
+    a_subject_reaches_the_squad_as_one_line,
 );
 
 fn inquiry(email: &str, body: &str) -> Value {
@@ -189,4 +191,65 @@ async fn the_wrong_content_type_or_query_gets_the_documented_status(app: TestApp
         assert_eq!(error["error"]["code"], "validation", "{query}");
     }
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM leads").await, 0);
+}
+
+async fn a_retried_message_is_answered_once_and_stored_once(app: TestApp) {
+    let org = app.create_org("Acme Heating").await;
+    let mut body = inquiry("retry@example.com", "Furnace is out.");
+    body["external_id"] = json!("zap-7781");
+    let first = post(&app, &org.api_key, &body).await;
+    assert_eq!(first.status(), 202);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["replayed"], false);
+
+    // The integration timed out and sends it again, the same id in the body or as the header.
+    let again: Value = post(&app, &org.api_key, &body).await.json().await.unwrap();
+    assert_eq!(
+        (&again["lead_id"], &again["message_id"], &again["replayed"]),
+        (&first["lead_id"], &first["message_id"], &json!(true))
+    );
+    let mut headed = inquiry("retry@example.com", "Furnace is out.");
+    headed["external_id"] = Value::Null;
+    let by_header = app
+        .api(Method::POST, "/api/v1/inbound", &org.api_key)
+        .await
+        .header("Idempotency-Key", "zap-7781")
+        .json(&headed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_header.status(), 202);
+    assert_eq!(by_header.json::<Value>().await.unwrap()["message_id"], first["message_id"]);
+    // Retries racing each other still store one message.
+    let racing = futures::future::join_all((0..4).map(|_| post(&app, &org.api_key, &body))).await;
+    assert!(racing.iter().all(|r| r.status() == 202));
+
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM messages").await, 1, "one message");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM leads").await, 1, "one lead");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM jobs WHERE kind = 'run_squad'").await, 1, "one run, one reply");
+
+    let conflicting = app
+        .api(Method::POST, "/api/v1/inbound", &org.api_key)
+        .await
+        .header("Idempotency-Key", "zap-0000")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(conflicting.status(), 422, "two different ids for one message");
+
+    // Another org's identical id is its own message.
+    let other = app.create_org("Other Heating").await;
+    let theirs: Value = post(&app, &other.api_key, &body).await.json().await.unwrap();
+    assert_eq!(theirs["replayed"], false);
+}
+
+async fn a_subject_reaches_the_squad_as_one_line(app: TestApp) {
+    let org = app.create_org("Acme Heating").await;
+    let mut body = inquiry("crlf@example.com", "Furnace is out.");
+    body["subject"] = json!("No heat\r\nBcc: everyone@example.com");
+    let accepted: Value = post(&app, &org.api_key, &body).await.json().await.unwrap();
+    let lead: Value =
+        app.api_json(&format!("/api/v1/leads/{}", accepted["lead_id"].as_str().unwrap()), &org.api_key).await;
+    assert_eq!(lead["messages"][0]["subject"], "No heat Bcc: everyone@example.com");
 }

@@ -5,10 +5,13 @@
 mod helpers;
 
 mod api_auth;
+mod atomic;
 mod audit;
 mod bedrock;
+mod binary;
 mod boundaries;
 mod catalog;
+mod cli;
 mod customers;
 mod dashboard;
 mod database_walls;
@@ -17,11 +20,14 @@ mod escalations;
 mod identity;
 mod inbound;
 mod jobs;
+mod limits;
 mod models;
 mod ops;
 mod pages;
 mod payments;
 mod permissions;
+mod scripted;
 mod sessions;
 mod squad;
+mod streams;
 mod team;

@@ -7,6 +7,7 @@ on_both_backends!(
     unknown_api_routes_answer_json_404,
     org_create_prints_an_org_and_a_working_key,
     a_killed_worker_is_unready_counted_and_back,
+    metrics_can_require_a_bearer_token,
 );
 
 async fn org_create_prints_an_org_and_a_working_key(app: TestApp) {
@@ -177,4 +178,25 @@ async fn a_killed_worker_is_unready_counted_and_back(app: TestApp) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     panic!("the restarted worker never ran the inquiry");
+}
+
+async fn metrics_can_require_a_bearer_token(app: TestApp) {
+    let guarded = app
+        .serve_with(|s| s.telemetry.metrics_token = Some(secrecy::SecretString::from("scrape-me-7Q2".to_owned())))
+        .await;
+    let scrape = |token: Option<&'static str>| {
+        let request = reqwest::Client::new().get(guarded.url("/metrics"));
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        async move { request.send().await.unwrap() }
+    };
+    assert_eq!(scrape(None).await.status(), 401);
+    assert_eq!(scrape(Some("scrape-me")).await.status(), 401, "a wrong token");
+    let scraped = scrape(Some("scrape-me-7Q2")).await;
+    assert_eq!(scraped.status(), 200);
+    assert!(scraped.text().await.unwrap().contains("http_requests_total"));
+    // Without a token configured it stays open, as before.
+    assert_eq!(app.client.get(app.url("/metrics")).send().await.unwrap().status(), 200);
 }

@@ -17,6 +17,8 @@ use crate::squad::{booked_and_completed, demo, furnace, inbound, lead, outbound}
 on_both_backends!(
     the_pay_link_shows_the_invoice_and_takes_a_test_payment_once,
     owners_record_payments_once_per_reference_and_only_in_their_org,
+    concurrent_payments_are_counted_one_after_the_other,
+    a_reference_already_used_on_another_invoice_is_refused,
     payment_follow_ups_remind_only_unpaid_invoices,
     a_booked_customer_can_move_or_cancel_by_writing_again,
     other_follow_ups_on_a_booking_go_to_the_owner,
@@ -147,6 +149,71 @@ async fn owners_record_payments_once_per_reference_and_only_in_their_org(app: Te
         .unwrap();
     assert_eq!(detail["payments"].as_array().unwrap().len(), 2);
     assert_eq!((detail["paid_cents"].as_i64(), detail["balance_cents"].as_i64()), (Some(34_900), Some(0)));
+}
+
+async fn pay(app: &TestApp, key: &str, invoice: &str, cents: i64, reference: &str) -> reqwest::Response {
+    let body = json!({ "amount_cents": cents, "method": "card", "reference": reference });
+    let path = format!("/api/v1/invoices/{invoice}/payments");
+    app.api(Method::POST, &path, key).await.json(&body).send().await.unwrap()
+}
+
+async fn owner_scope(app: &TestApp, key: &str) -> store::TenantScope {
+    let me: Value = app.api_json("/api/v1/me", key).await;
+    let org = domain::OrgId::parse(me["org"]["id"].as_str().unwrap()).unwrap();
+    store::Operator::new("test").act_for(org, None, domain::Role::Owner)
+}
+
+async fn concurrent_payments_are_counted_one_after_the_other(app: TestApp) {
+    let key = demo(&app).await;
+    let whole = booked_and_completed(&app, &key, "twice@example.com").await;
+    let whole = invoice_of(&app, &key, &whole).await["id"].as_str().unwrap().to_owned();
+    let halves = booked_and_completed(&app, &key, "halves@example.com").await;
+    let halves_invoice = invoice_of(&app, &key, &halves).await["id"].as_str().unwrap().to_owned();
+
+    // Six terminals charge the whole $349.00 at once, their transactions interleaved: one payment
+    // is booked, the rest are refused.
+    let scope = owner_scope(&app, &key).await;
+    let card = |reference: String, cents: i64| ops::payments::ManualPayment {
+        amount_cents: cents,
+        method: "card".into(),
+        reference,
+    };
+    let attempts: Vec<_> = (0..6).map(|i| card(format!("terminal-{i}"), 34_900)).collect();
+    let outcomes =
+        futures::future::join_all(attempts.iter().map(|p| ops::payments::record(&app.db, &scope, &whole, p))).await;
+    assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{outcomes:?}");
+    assert!(outcomes.iter().all(|o| matches!(o, Ok(_) | Err(ops::OpsError::Conflict { .. }))), "{outcomes:?}");
+    let paid =
+        format!("SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM payments WHERE invoice_id = '{whole}'");
+    assert_eq!(app.admin_count(&paid).await, 34_900, "never overpaid");
+
+    // Two halves at once settle the invoice between them.
+    let (a, b) = (card("half-a".into(), 17_450), card("half-b".into(), 17_450));
+    let (a, b) = tokio::join!(
+        ops::payments::record(&app.db, &scope, &halves_invoice, &a),
+        ops::payments::record(&app.db, &scope, &halves_invoice, &b)
+    );
+    assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+    let settled = lead(&app, &key, &halves).await;
+    assert_eq!(settled["invoices"][0]["status"], "paid", "{settled:#}");
+    assert_eq!(settled["stage"], "paid");
+}
+
+async fn a_reference_already_used_on_another_invoice_is_refused(app: TestApp) {
+    let key = demo(&app).await;
+    let first = booked_and_completed(&app, &key, "first@example.com").await;
+    let first = invoice_of(&app, &key, &first).await["id"].as_str().unwrap().to_owned();
+    let second = booked_and_completed(&app, &key, "second@example.com").await;
+    let second = invoice_of(&app, &key, &second).await["id"].as_str().unwrap().to_owned();
+
+    assert_eq!(pay(&app, &key, &first, 5_000, "CHK-77").await.status(), 201);
+    let reused = pay(&app, &key, &second, 5_000, "CHK-77").await;
+    assert_eq!(reused.status(), 409, "not silently dropped");
+    let error: Value = reused.json().await.unwrap();
+    assert_eq!(error["error"]["field"], "reference", "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("CHK-77"), "{error}");
+    let detail: Value = app.api_json(&format!("/api/v1/invoices/{second}"), &key).await;
+    assert_eq!(detail["paid_cents"], 0);
 }
 
 async fn payment_follow_ups_remind_only_unpaid_invoices(app: TestApp) {

@@ -119,14 +119,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
         let task = run.task;
         let steps = read_steps(run_id, runs::steps(&mut tx, run_id).await?)?;
         let conversation = leads::messages(&mut tx, payload.lead_id).await?;
-        let memory: Vec<String> = memories::for_customer(&mut tx, lead.customer_id, 10)
-            .await?
-            .into_iter()
-            .map(|m| match m.key {
-                Some(key) => format!("{} {key}={}", m.layer, m.content),
-                None => format!("{} {}", m.layer, m.content),
-            })
-            .collect();
+        let memory = Remembered::from_rows(memories::for_customer(&mut tx, lead.customer_id, 10).await?);
         let busy = steps.is_empty() && runs::another_running(&mut tx, payload.lead_id, run_id).await?;
         let contact = store::customers::get(&mut tx, lead.customer_id)
             .await?
@@ -224,7 +217,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
             .take_while(|s| !matches!(s.payload, StepPayload::ModelCall(_)))
             .any(|s| s.payload.as_tool().is_some_and(|t| t.is_error));
         let settings = squad.models.for_turn(agent, &org.policies.models, |id| squad.limits.prices.has(id), hard_case);
-        let request = build_request(agent, task, &steps, &conversation, contact, memory, settings);
+        let request = build_request(agent, task, &steps, &conversation, contact, &memory, settings);
         let started = Instant::now();
         let response = match squad.model.converse(&request).await {
             Ok(response) => response,
@@ -282,13 +275,37 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
     }
 }
 
+/// What the squad remembers about a customer, sorted by who wrote it: a preference code parsed
+/// from an allow-list is a fact; anything else (history, issues, cancel reasons) is a note a
+/// model wrote from customer text, shown only as data.
+struct Remembered {
+    facts: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl Remembered {
+    fn from_rows(rows: Vec<memories::MemoryRow>) -> Self {
+        let mut remembered = Self { facts: Vec::new(), notes: Vec::new() };
+        for m in rows {
+            let preferred = (m.key.as_deref() == Some("preferred_time"))
+                .then(|| crate::facts::PreferredTime::parse(&m.content))
+                .flatten();
+            match preferred {
+                Some(time) => remembered.facts.push(format!("preference preferred_time={}", time.as_str())),
+                None => remembered.notes.push(format!("{}: {}", m.layer, m.content)),
+            }
+        }
+        remembered
+    }
+}
+
 fn build_request(
     agent: AgentName,
     task: Task,
     steps: &[RecordedStep],
     conversation: &[store::leads::MessageRow],
     contact: Contact,
-    memory: Vec<String>,
+    memory: &Remembered,
     settings: InferenceSettings,
 ) -> ModelRequest {
     let customer: Vec<CustomerMessage> = conversation
@@ -296,13 +313,19 @@ fn build_request(
         .filter(|m| m.author == "customer")
         .map(|m| CustomerMessage { subject: m.subject.clone(), address: None, body: m.body.clone() })
         .collect();
-    let handoff = steps
+    let mut handoff = steps
         .iter()
         .rev()
         .filter_map(|s| s.payload.as_tool())
         .find(|t| !t.is_error && t.tool == "handoff_to_agent" && t.output["to"] == json!(agent.as_str()))
         .map(|t| t.output["context"].clone());
-    let mut messages = vec![Opening { task, contact, messages: customer, handoff, memory }.to_message()];
+    // The handing-off model's reason is its own words about customer text: a note, not a fact.
+    let reason = handoff.as_mut().and_then(|c| c.as_object_mut()).and_then(|c| c.remove("reason"));
+    let mut notes: Vec<String> =
+        reason.as_ref().and_then(Value::as_str).map(|r| format!("handoff reason: {r}")).into_iter().collect();
+    notes.extend(memory.notes.iter().cloned());
+    let opening = Opening { task, contact, messages: customer, handoff, memory: memory.facts.clone(), notes };
+    let mut messages = vec![opening.to_message()];
     for step in steps.iter().filter(|s| s.agent == agent.as_str()) {
         if let StepPayload::ModelCall(call) = &step.payload {
             messages.push(Message { role: Role::Assistant, content: call.response.content.clone() });

@@ -14,6 +14,7 @@ use store::{appointments, escalations, invoices, services, settings, technicians
 
 use super::{RunError, Squad};
 use crate::agents::{self, AgentName, Task};
+use crate::conversation::NOTE_CHARS;
 use crate::facts::{InquiryFacts, PreferredTime};
 use crate::steps::{ApprovalAsked, StepPayload, ToolStep};
 use crate::tools::availability::{check_availability, AvailabilityQuery, Slot, Technician};
@@ -29,11 +30,9 @@ use store::memories::{self, Layer, NewMemory};
 
 /// A tool failure the agent should see (and may recover from), as opposed to a `RunError`.
 enum ToolError {
-    /// Bad input or a rule says no: recorded as an error result.
+    /// Bad input, a rule says no, or the database refused a write (a slot was just taken). Every
+    /// write the call made is rolled back; only its step, with the reason, is recorded.
     Refused(String),
-    /// The database refused a write (a slot was just taken): the transaction is rolled back and the
-    /// error result recorded in a fresh one.
-    Conflict(String),
     Store(StoreError),
 }
 
@@ -108,8 +107,9 @@ pub(super) async fn execute(
     };
     let (output, is_error) = match outcome {
         Ok(output) => (output, false),
-        Err(ToolError::Refused(message)) => (json!({ "error": message }), true),
-        Err(ToolError::Conflict(message)) => {
+        Err(ToolError::Refused(message)) => {
+            // A refusal may come after some of the call's writes (`reschedule` cancels the old
+            // appointment before the new slot is checked): none of them may outlive it.
             drop(tx);
             tx = TenantTx::begin(squad.db, scope).await?;
             (json!({ "error": message }), true)
@@ -515,6 +515,10 @@ async fn handoff(
             current.stage
         )));
     }
+    let reason = input.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > NOTE_CHARS) {
+        return Err(ToolError::Refused(format!("a handoff reason is at most {NOTE_CHARS} characters")));
+    }
     let run = runs::get(tx, run_id).await?.ok_or_else(|| ToolError::Refused("the run is gone".into()))?;
     if run.handoffs >= squad.limits.max_handoffs {
         return Err(ToolError::Refused("the run has used all its handoffs".into()));
@@ -531,7 +535,7 @@ async fn handoff(
         "urgency": current.urgency,
         "score": current.score,
         "score_reasons": current.score_reasons,
-        "reason": input.reason,
+        "reason": reason,
     });
     Ok(json!({ "to": AgentName::Scheduler.as_str(), "context": context }))
 }
@@ -636,7 +640,7 @@ async fn place_booking(
     match booked {
         Ok(id) => Ok((id, slot)),
         Err(StoreError::Conflict { .. }) => {
-            Err(ToolError::Conflict("that opening was just taken; check availability again".into()))
+            Err(ToolError::Refused("that opening was just taken; check availability again".into()))
         }
         Err(other) => Err(other.into()),
     }
@@ -683,7 +687,11 @@ async fn reschedule(tx: &mut TenantTx, lead: &LeadRow, input: &SlotInput, approv
 
 /// Cancels the lead's booking at the customer's request; the lead is closed.
 async fn cancel(tx: &mut TenantTx, lead: &LeadRow, input: &CancelInput) -> ToolResult {
-    let reason = input.reason.as_deref().unwrap_or("cancelled by the customer");
+    let reason =
+        input.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).unwrap_or("cancelled by the customer");
+    if reason.chars().count() > NOTE_CHARS {
+        return Err(ToolError::Refused(format!("a cancel reason is at most {NOTE_CHARS} characters")));
+    }
     let cancelled = crate::bookings::cancel(tx, lead, reason)
         .await?
         .ok_or_else(|| ToolError::Refused("there is no booked appointment to cancel".into()))?;
