@@ -1,5 +1,6 @@
 //! The customer's pay page, `/pay/{token}`: the itemised invoice behind a pay link. The token is
-//! the only credential (256 random bits; the database keeps its hash), and it shows one invoice.
+//! the only credential (256 random bits; the database keeps its hash), and it shows one invoice
+//! while that invoice takes payments (and for a day after it is paid) until the link expires.
 //!
 //! Card payments arrive with the Stripe integration. Until then the page says how to pay the
 //! business directly — and, in test mode only, records a test payment so the whole pipeline can be
@@ -37,31 +38,17 @@ pub struct PayView {
 
 #[cfg(feature = "ssr")]
 mod server {
-    use store::{invoices, orgs, payments, settings, TenantScope, TenantTx};
+    use store::{invoices, orgs, payments, settings, TenantTx};
 
     use super::{PayLine, PayView};
     use crate::error::UiError;
     use crate::state::{internal, server_state};
 
-    /// The tenant the link belongs to, and its invoice id. A malformed or unknown token is
-    /// "not found", the same answer either way.
-    pub async fn resolve(db: &store::Db, token: &str) -> Result<(TenantScope, String), UiError> {
-        if !squad::payments::looks_like_token(token) {
-            return Err(UiError::NotFound);
-        }
-        let hash = squad::payments::token_hash(token);
-        let link = payments::find_pay_link(db, &hash).await.map_err(internal)?.ok_or(UiError::NotFound)?;
-        Ok((link.scope, link.invoice_id))
-    }
-
     pub async fn view(token: &str) -> Result<PayView, UiError> {
         let state = server_state()?;
-        let (scope, invoice_id) = resolve(&state.db, token).await?;
-        let mut tx = TenantTx::read(&state.db, &scope).await.map_err(internal)?;
-        let invoice = invoices::get(&mut tx, &invoice_id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
-        if !invoice.status.is_issued() {
-            return Err(UiError::NotFound);
-        }
+        let link = ops::payments::open_pay_link(&state.db, token).await?;
+        let mut tx = TenantTx::read(&state.db, &link.scope).await.map_err(internal)?;
+        let invoice = invoices::get(&mut tx, &link.invoice_id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
         let business = orgs::current(&mut tx).await.map_err(internal)?.name;
         let org = settings::get(&mut tx).await.map_err(internal)?;
         let paid = payments::paid_cents(&mut tx, &invoice.id).await.map_err(internal)?;
@@ -103,8 +90,7 @@ pub async fn pay_test(token: String) -> Result<(), UiError> {
             if !state.payments_test_mode {
                 return Err(UiError::Forbidden);
             }
-            let (scope, invoice_id) = server::resolve(&state.db, &token).await?;
-            let link = store::payments::PayLink { scope, invoice_id };
+            let link = ops::payments::open_pay_link(&state.db, &token).await?;
             Ok(ops::payments::record_test_payment(&state.db, &link).await?)
         }
         .await,

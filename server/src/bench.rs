@@ -123,7 +123,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
         model: Arc::new(squad::offline::OfflineModel),
         models: squad::agents::AgentModels::seeds("offline-rules-v1"),
         limits: squad::runtime::Limits::default(),
-        payments: Arc::new(squad::payments::HostedPayPage::new(public.clone())),
+        payments: Arc::new(squad::payments::HostedPayPage::new(public.clone(), squad::payments::DEFAULT_PAY_LINK_DAYS)),
         channel: Arc::new(squad::channels::RecordOnly),
     };
     let started = Instant::now();

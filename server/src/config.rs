@@ -132,6 +132,16 @@ pub struct PaymentsSettings {
     /// The built-in pay page offers a "pay (test mode)" button that records a test payment, so the
     /// whole pipeline can be tried without Stripe. Production refuses it.
     pub test_mode: bool,
+    /// How many days a pay link works (1-365). A link also stops working once its invoice is paid
+    /// (after a day's grace for the receipt).
+    pub pay_link_days: u32,
+}
+
+impl PaymentsSettings {
+    /// Where invoices' pay links come from.
+    pub fn pay_links(&self) -> squad::payments::HostedPayPage {
+        squad::payments::HostedPayPage::new(squad::link_tokens::PublicUrl::new(&self.public_url), self.pay_link_days)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -245,6 +255,8 @@ pub enum SettingsError {
     UnknownModelProvider(String),
     #[error("invalid Bedrock settings: {0}")]
     Bedrock(String),
+    #[error("payments.pay_link_days must be between 1 and 365, not {0}")]
+    PayLinkDays(u32),
     #[error("refusing to start in production: {0}")]
     UnsafeForProduction(&'static str),
     #[error(
@@ -284,6 +296,9 @@ impl Settings {
             .try_deserialize()?;
         settings.check_production()?;
         settings.check_exposure()?;
+        if !(1..=365).contains(&settings.payments.pay_link_days) {
+            return Err(SettingsError::PayLinkDays(settings.payments.pay_link_days));
+        }
         match settings.worker.model_provider.as_str() {
             "offline" => {}
             "bedrock" => {
@@ -442,7 +457,11 @@ mod tests {
                 model_id: "offline-rules-v1".into(),
                 restart_backoff_ms: 1000,
             },
-            payments: PaymentsSettings { public_url: "https://app.example.com".into(), test_mode: false },
+            payments: PaymentsSettings {
+                public_url: "https://app.example.com".into(),
+                test_mode: false,
+                pay_link_days: 30,
+            },
             bedrock: BedrockConfig {
                 region: "us-east-1".into(),
                 endpoint_url: None,

@@ -83,9 +83,7 @@ async fn worker_on(catalog: squad::agents::ModelCatalog, settings: &Settings, db
         model,
         models: catalog.defaults,
         limits,
-        payments: Arc::new(squad::payments::HostedPayPage::new(squad::link_tokens::PublicUrl::new(
-            &settings.payments.public_url,
-        ))),
+        payments: Arc::new(settings.payments.pay_links()),
         channel: Arc::new(squad::channels::RecordOnly),
     })
 }
@@ -172,6 +170,7 @@ pub fn build_state(
         api_token_ttl_seconds: settings.auth.api_token_ttl_seconds,
         payments_test_mode: settings.payments.test_mode,
         public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
+        payments: Arc::new(settings.payments.pay_links()),
         models,
         worker,
         streams: auth::streams::StreamSlots::new(

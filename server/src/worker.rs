@@ -48,7 +48,7 @@ impl Worker {
                 .map_err(|err| (Failure::Transient, err.to_string())),
             Job::DeliverMessage(payload) => {
                 use squad::channels::{deliver_message, DeliverError, DeliveryError};
-                deliver_message(&self.db, &job.scope(), self.channel.as_ref(), payload)
+                deliver_message(&self.db, &job.scope(), self.channel.as_ref(), self.payments.as_ref(), payload)
                     .await
                     .map(|outcome| format!("delivery {outcome:?}"))
                     .map_err(|err| {

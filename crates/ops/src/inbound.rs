@@ -189,6 +189,7 @@ pub(crate) async fn accept_in(
             external_id: inquiry.external_id.clone(),
             recipient: None,
             sender_proof: inquiry.proof,
+            private_link: None,
         },
     )
     .await?;

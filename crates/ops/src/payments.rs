@@ -1,10 +1,13 @@
-//! A person records a payment taken outside the pay page: cash, a check, a bank transfer. The
-//! reference makes it idempotent: the same reference twice is one payment.
+//! Payments and pay links as people and the pay page use them: a person records a payment taken
+//! outside the pay page (cash, a check, a bank transfer; the reference makes it idempotent) or
+//! shares a fresh pay link; the pay page opens a link and, in test mode, records a test payment.
 
 use domain::billing::InvoiceStatus;
 use serde_json::json;
-use squad::payments::{record_payment, PaymentError, PaymentOutcome};
-use store::payments::{NewPayment, PayLink};
+use squad::payments::{link_opens, looks_like_token, record_payment, token_hash};
+use squad::payments::{IssuedLink, PaymentError, PaymentLinks, PaymentOutcome};
+use store::pay_links::{self, PayLink};
+use store::payments::NewPayment;
 use store::{audit, invoices, Db, TenantScope, TenantTx};
 
 use crate::permissions::{require, Operation};
@@ -92,4 +95,45 @@ pub async fn record_test_payment(db: &Db, link: &PayLink) -> Result<(), OpsError
     tx.commit().await?;
     tracing::info!(org_id = %link.scope.org_id(), invoice_id = %invoice.id, "test payment recorded");
     Ok(())
+}
+
+/// A fresh pay link for a sent invoice, for a person to pass on to the customer themselves. The
+/// link is in the answer and nowhere else; the audit log records that one was made.
+pub async fn share_pay_link(
+    db: &Db,
+    scope: &TenantScope,
+    payments: &dyn PaymentLinks,
+    invoice_id: &str,
+) -> Result<IssuedLink, OpsError> {
+    require(scope, Operation::SharePayLink)?;
+    let mut tx = TenantTx::begin(db, scope).await?;
+    let invoice = invoices::get(&mut tx, invoice_id).await?.ok_or(OpsError::NotFound)?;
+    if invoice.status != InvoiceStatus::Sent {
+        return Err(OpsError::conflict(format!(
+            "invoice {} is {}, so it takes no payment; only a sent invoice has a pay link",
+            invoice.number, invoice.status
+        )));
+    }
+    let link = payments.mint(&mut tx, &invoice.id, None).await?;
+    let entry = json!({ "invoice_id": invoice.id, "number": invoice.number, "expires_at": link.expires_at });
+    audit::record(&mut tx, &format!("pay link made for invoice {}", invoice.number), &entry).await?;
+    tx.commit().await?;
+    Ok(link)
+}
+
+/// The pay link behind `token`, while it still opens its invoice. A malformed, unknown or expired
+/// token, or one whose invoice no longer opens through a link, is "not found": the same answer
+/// every way, so the page tells a stranger nothing.
+pub async fn open_pay_link(db: &Db, token: &str) -> Result<PayLink, OpsError> {
+    if !looks_like_token(token) {
+        return Err(OpsError::NotFound);
+    }
+    let link = pay_links::find(db, &token_hash(token)).await?.ok_or(OpsError::NotFound)?;
+    let mut tx = TenantTx::read(db, &link.scope).await?;
+    let invoice = invoices::get(&mut tx, &link.invoice_id).await?.ok_or(OpsError::NotFound)?;
+    tx.commit().await?;
+    if !link_opens(link.expires_at, &invoice, store::now_ms()) {
+        return Err(OpsError::NotFound);
+    }
+    Ok(link)
 }

@@ -35,6 +35,8 @@ pub enum Operation {
     DecideApproval,
     CompleteAppointment,
     RecordPayment,
+    /// Make a fresh pay link for a sent invoice, to pass on to the customer.
+    SharePayLink,
     TakeOverConversation,
     ReplyToCustomer,
     ForgetMemory,
@@ -47,7 +49,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 24] = [
         Self::ChangeBusinessDetails,
         Self::ChangeBudgets,
         Self::ChangeInvoiceThreshold,
@@ -63,6 +65,7 @@ impl Operation {
         Self::DecideApproval,
         Self::CompleteAppointment,
         Self::RecordPayment,
+        Self::SharePayLink,
         Self::TakeOverConversation,
         Self::ReplyToCustomer,
         Self::ForgetMemory,
@@ -96,6 +99,7 @@ impl Operation {
             | Self::DecideEscalation
             | Self::CompleteAppointment
             | Self::RecordPayment
+            | Self::SharePayLink
             | Self::TakeOverConversation
             | Self::ReplyToCustomer
             | Self::ForgetMemory

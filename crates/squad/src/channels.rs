@@ -11,8 +11,11 @@
 use async_trait::async_trait;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use store::leads::PrivateLink;
 use store::side_effects::{self, Entry};
 use store::{customers, leads, Db, StoreError, TenantScope, TenantTx};
+
+use crate::payments::PaymentLinks;
 
 /// One message as a provider receives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,11 +80,14 @@ pub enum Delivered {
     NoAddress,
 }
 
-/// Delivers one recorded outbound message, at most once per message id.
+/// Delivers one recorded outbound message, at most once per message id. A private link the
+/// message carries is minted now, in place of the stored placeholder, so its token exists only in
+/// what leaves the building; a retried attempt mints a new one in place of the last.
 pub async fn deliver_message(
     db: &Db,
     scope: &TenantScope,
     channel: &dyn Channel,
+    payments: &dyn PaymentLinks,
     job: &domain::jobs::DeliverMessage,
 ) -> Result<Delivered, DeliverError> {
     let id = job.message_id;
@@ -99,8 +105,9 @@ pub async fn deliver_message(
         tx.commit().await?;
         return Ok(Delivered::NoAddress);
     };
-    let outbound =
+    let mut outbound =
         Outbound { channel: message.channel.clone(), to, subject: message.subject.clone(), body: message.body };
+    // The ledger's request is the stored message: the same on every attempt, whatever link it gets.
     let request_hash = hex::encode(Sha256::digest(
         format!(
             "{}\n{}\n{}\n{}",
@@ -114,6 +121,10 @@ pub async fn deliver_message(
     match side_effects::begin(&mut tx, &key, "message", &request_hash).await? {
         Entry::Done(_) | Entry::Failed(_) => return Ok(Delivered::AlreadyDone),
         Entry::New | Entry::Started => {}
+    }
+    if let Some(PrivateLink::Pay { invoice_id }) = &message.private_link {
+        let link = payments.mint(&mut tx, invoice_id, Some(id)).await?;
+        outbound.body = outbound.body.replace(PrivateLink::MARKER, &link.url);
     }
     tx.commit().await?;
 

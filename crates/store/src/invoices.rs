@@ -50,7 +50,6 @@ pub struct InvoiceRow {
     pub tax_cents: i64,
     pub total_cents: i64,
     pub due_at: Option<i64>,
-    pub payment_url: Option<String>,
     pub sent_at: Option<i64>,
     pub paid_at: Option<i64>,
     pub created_at: i64,
@@ -112,7 +111,7 @@ pub async fn mark_sent(tx: &mut TenantTx, id: &str) -> Result<(), StoreError> {
 
 const COLUMNS: &str =
     "id, lead_id, appointment_id, number, status, currency, subtotal_cents, discount_cents, tax_cents, total_cents,
-                       due_at, payment_url, sent_at, paid_at, created_at";
+                       due_at, sent_at, paid_at, created_at";
 
 /// The lead's invoices with their lines, oldest first.
 pub async fn for_lead(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<InvoiceRow>, StoreError> {
@@ -206,29 +205,11 @@ async fn with_lines(tx: &mut TenantTx, row: &sqlx::any::AnyRow) -> Result<Invoic
         tax_cents: int(row, "tax_cents")?,
         total_cents: int(row, "total_cents")?,
         due_at: opt_int(row, "due_at")?,
-        payment_url: opt_text(row, "payment_url")?,
         sent_at: opt_int(row, "sent_at")?,
         paid_at: opt_int(row, "paid_at")?,
         created_at: int(row, "created_at")?,
         lines,
     })
-}
-
-/// Gives the invoice its pay link: the URL to send and the SHA-256 of its secret token, by which
-/// the customer's pay page finds it.
-pub async fn set_pay_link(tx: &mut TenantTx, id: &str, url: &str, token_hash: &str) -> Result<(), StoreError> {
-    let org = tx.org().to_owned();
-    sqlx::query(
-        "UPDATE invoices SET payment_url = $3, pay_token_hash = $4, updated_at = $5 WHERE org_id = $1 AND id = $2",
-    )
-    .bind(&org)
-    .bind(id)
-    .bind(url)
-    .bind(token_hash)
-    .bind(now_ms())
-    .execute(tx.conn())
-    .await?;
-    Ok(())
 }
 
 /// Marks a sent invoice paid; false when it was not in `sent` (already paid, a draft, void).

@@ -239,6 +239,35 @@ pub struct NewMessage {
     pub recipient: Option<String>,
     /// How an inbound message's sender was verified (`none` for outbound messages).
     pub sender_proof: SenderProof,
+    /// The private link an outbound message carries: its body holds [`PrivateLink::MARKER`], which
+    /// delivery replaces with a freshly minted link.
+    pub private_link: Option<PrivateLink>,
+}
+
+/// A private link an outbound message carries (`messages.private_link`). The stored body holds
+/// only [`PrivateLink::MARKER`], so the link's token is never at rest in the conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrivateLink {
+    /// The pay link of this invoice.
+    Pay { invoice_id: String },
+}
+
+impl PrivateLink {
+    /// Where the link goes in a stored body, and what the dashboard shows in its place.
+    pub const MARKER: &'static str = "[private link]";
+
+    fn to_stored(&self) -> String {
+        match self {
+            Self::Pay { invoice_id } => format!("pay:{invoice_id}"),
+        }
+    }
+
+    fn from_stored(stored: &str) -> Result<Self, StoreError> {
+        match stored.split_once(':') {
+            Some(("pay", invoice_id)) if !invoice_id.is_empty() => Ok(Self::Pay { invoice_id: invoice_id.to_owned() }),
+            _ => Err(StoreError::corrupt(format!("unknown private link {stored:?}"))),
+        }
+    }
 }
 
 impl NewMessage {
@@ -254,6 +283,7 @@ impl NewMessage {
             external_id: None,
             recipient: None,
             sender_proof: SenderProof::None,
+            private_link: None,
         }
     }
 }
@@ -268,6 +298,8 @@ pub struct MessageRow {
     pub body: String,
     pub recipient: Option<String>,
     pub sender_proof: SenderProof,
+    #[serde(skip)]
+    pub private_link: Option<PrivateLink>,
     pub created_at: i64,
 }
 
@@ -307,8 +339,8 @@ pub async fn insert_message(tx: &mut TenantTx, new: &NewMessage) -> Result<Messa
     };
     sqlx::query(
         "INSERT INTO messages (id, org_id, lead_id, direction, channel, author, subject, body, external_id, created_at,
-                               recipient, sender_proof)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                               recipient, sender_proof, private_link)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(id.to_string())
     .bind(&org)
@@ -322,6 +354,7 @@ pub async fn insert_message(tx: &mut TenantTx, new: &NewMessage) -> Result<Messa
     .bind(now_ms())
     .bind(new.recipient.clone())
     .bind(new.sender_proof.as_str())
+    .bind(new.private_link.as_ref().map(PrivateLink::to_stored))
     .execute(tx.conn())
     .await?;
     if new.direction == Direction::Outbound {
@@ -344,7 +377,7 @@ pub async fn insert_message(tx: &mut TenantTx, new: &NewMessage) -> Result<Messa
 pub async fn message(tx: &mut TenantTx, id: MessageId) -> Result<Option<(LeadId, MessageRow)>, StoreError> {
     let org = tx.org().to_owned();
     let row = sqlx::query(
-        "SELECT id, lead_id, direction, channel, author, subject, body, recipient, sender_proof, created_at FROM messages
+        "SELECT id, lead_id, direction, channel, author, subject, body, recipient, sender_proof, private_link, created_at FROM messages
          WHERE org_id = $1 AND id = $2",
     )
     .bind(&org)
@@ -364,6 +397,7 @@ fn message_from_row(row: &sqlx::any::AnyRow) -> Result<MessageRow, StoreError> {
         body: text(row, "body")?,
         recipient: opt_text(row, "recipient")?,
         sender_proof: stored(row, "sender_proof", SenderProof::parse)?,
+        private_link: opt_text(row, "private_link")?.as_deref().map(PrivateLink::from_stored).transpose()?,
         created_at: int(row, "created_at")?,
     })
 }
@@ -372,7 +406,7 @@ fn message_from_row(row: &sqlx::any::AnyRow) -> Result<MessageRow, StoreError> {
 pub async fn messages(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<MessageRow>, StoreError> {
     let org = tx.org().to_owned();
     let rows = sqlx::query(
-        "SELECT id, direction, channel, author, subject, body, recipient, sender_proof, created_at FROM messages
+        "SELECT id, direction, channel, author, subject, body, recipient, sender_proof, private_link, created_at FROM messages
          WHERE org_id = $1 AND lead_id = $2 ORDER BY created_at, id",
     )
     .bind(&org)

@@ -8,7 +8,7 @@
 //!
 //! The few lookups that must happen *before* the tenant is known (log-in by email, API key by hash,
 //! session by id, sign-up) go through the separately named [`AuthTx`]; the worker's cross-tenant
-//! claims and sweeps through [`WorkerTx`]; a pay link's lookup through `payments::find_pay_link`;
+//! claims and sweeps through [`WorkerTx`]; a pay link's lookup through `pay_links::find`;
 //! the command line through [`Operator`]. Each hands out a [`TenantScope`] only for the tenant it
 //! just proved.
 
@@ -33,6 +33,7 @@ pub mod leads;
 pub mod manage_links;
 pub mod memories;
 pub mod orgs;
+pub mod pay_links;
 pub mod payments;
 pub mod reports;
 pub mod runs;

@@ -1,13 +1,13 @@
-//! Payments against invoices, and the customer's pay link.
+//! Payments against invoices.
 //!
 //! A payment is recorded once per `(provider, reference)`: a webhook delivered twice, or an owner
 //! pressing "record payment" twice with the same reference, adds one row.
 
-use domain::{OrgId, UserId};
+use domain::UserId;
 use serde::Serialize;
 
-use crate::rows::{int, opt_text, text, uuid};
-use crate::{new_id, now_ms, Db, StoreError, TenantTx};
+use crate::rows::{int, opt_text, text};
+use crate::{new_id, now_ms, StoreError, TenantTx};
 
 pub const METHODS: &[&str] = &["card", "cash", "check", "bank_transfer", "other", "test"];
 
@@ -87,32 +87,4 @@ pub async fn for_invoice(tx: &mut TenantTx, invoice_id: &str) -> Result<Vec<Paym
 /// What has been paid against the invoice so far.
 pub async fn paid_cents(tx: &mut TenantTx, invoice_id: &str) -> Result<i64, StoreError> {
     Ok(for_invoice(tx, invoice_id).await?.iter().map(|p| p.amount_cents).sum())
-}
-
-/// The invoice a pay link points at, found by the SHA-256 of the link's token before the tenant
-/// is known. On PostgreSQL the lookup runs under `app.pay_lookup`, which opens `invoices` for
-/// reading and nothing else; the caller then acts for the org this returns.
-/// An invoice found by its pay link: the link acts for its org, on that invoice only.
-#[derive(Debug, Clone)]
-pub struct PayLink {
-    pub scope: crate::TenantScope,
-    pub invoice_id: String,
-}
-
-/// The pay page's door: the invoice whose link hashes to `token_hash`, if any.
-pub async fn find_pay_link(db: &Db, token_hash: &str) -> Result<Option<PayLink>, StoreError> {
-    let mut tx = db.begin_door("app.pay_lookup").await?;
-    let row = sqlx::query("SELECT org_id, id FROM invoices WHERE pay_token_hash = $1")
-        .bind(token_hash)
-        .fetch_optional(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    row.map(|row| {
-        let org = OrgId::from_uuid(uuid(&row, "org_id")?);
-        Ok(PayLink {
-            scope: crate::TenantScope::from_verified_credential(org, None, domain::Role::Staff),
-            invoice_id: text(&row, "id")?,
-        })
-    })
-    .transpose()
 }

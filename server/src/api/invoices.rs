@@ -1,6 +1,7 @@
-//! `GET /api/v1/invoices/{id}` and `POST /api/v1/invoices/{id}/payments`: an invoice with its
-//! payments, and the owner recording a payment taken outside the pay page (cash, a check, a bank
-//! transfer). The reference makes recording idempotent: the same reference twice is one payment.
+//! `GET /api/v1/invoices/{id}`, `POST /api/v1/invoices/{id}/payments` and
+//! `POST /api/v1/invoices/{id}/pay-link`: an invoice with its payments; the owner recording a
+//! payment taken outside the pay page (cash, a check, a bank transfer; the reference makes it
+//! idempotent); and a fresh pay link to pass on to the customer, shown only in the answer.
 
 use app::state::ServerState;
 use axum::extract::{Path, State};
@@ -50,4 +51,13 @@ pub async fn record(
     let outcome = ops::payments::record(&state.db, &ctx.scope, &id, &payment).await?;
     let status = if outcome.recorded { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(json!(outcome))))
+}
+
+pub async fn share_pay_link(
+    State(state): State<ServerState>,
+    ApiAuth(ctx): ApiAuth,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let link = ops::payments::share_pay_link(&state.db, &ctx.scope, state.payments.as_ref(), &id).await?;
+    Ok((StatusCode::CREATED, Json(json!(link))))
 }

@@ -42,6 +42,7 @@ pub fn router() -> Router<ServerState> {
         .route("/inbound", post(inbound::post_inbound))
         .route("/invoices/{id}", get(invoices::get_invoice))
         .route("/invoices/{id}/payments", post(invoices::record))
+        .route("/invoices/{id}/pay-link", post(invoices::share_pay_link))
         .route("/leads", get(leads::list_leads))
         .route("/leads/{id}", get(leads::get_lead))
         .route("/memory", get(memory::list_memory))

@@ -28,8 +28,37 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The served instance's worker task (running only when its settings enable the worker).
     pub worker: server::supervisor::WorkerControl,
+    /// What this test's workers delivered, as a provider received it.
+    pub outbox: Arc<Outbox>,
     admin_url: String,
     _guard: Arc<DbGuard>,
+}
+
+/// A channel that keeps every message handed to it, exactly as an email or SMS provider would
+/// receive it (private links minted, placeholders gone).
+#[derive(Debug, Default)]
+pub struct Outbox(std::sync::Mutex<Vec<squad::channels::Outbound>>);
+
+impl Outbox {
+    pub fn delivered(&self) -> Vec<squad::channels::Outbound> {
+        self.0.lock().expect("outbox").clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl squad::channels::Channel for Outbox {
+    fn name(&self) -> &'static str {
+        "test_outbox"
+    }
+
+    async fn deliver(
+        &self,
+        message: &squad::channels::Outbound,
+        _key: &str,
+    ) -> Result<serde_json::Value, squad::channels::DeliveryError> {
+        self.0.lock().expect("outbox").push(message.clone());
+        Ok(serde_json::json!({ "provider": "test_outbox" }))
+    }
 }
 
 /// Deletes the test's database when the test ends.
@@ -109,7 +138,16 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     }
 
     let (address, db, worker) = serve(&server_settings(&url)).await;
-    Some(TestApp { address, db, backend, client: browser(), worker, admin_url, _guard: Arc::new(guard) })
+    Some(TestApp {
+        address,
+        db,
+        backend,
+        client: browser(),
+        worker,
+        outbox: Arc::default(),
+        admin_url,
+        _guard: Arc::new(guard),
+    })
 }
 
 /// The test configuration on the database at `url`, serving on a free port.
@@ -180,6 +218,7 @@ impl TestApp {
             backend: self.backend,
             client: browser(),
             worker: self.worker.clone(),
+            outbox: self.outbox.clone(),
             admin_url: self.admin_url.clone(),
             _guard: self._guard.clone(),
         }
@@ -305,10 +344,8 @@ impl TestApp {
             model,
             models: squad::agents::AgentModels::seeds("offline-rules-v1"),
             limits: squad::runtime::Limits::default(),
-            payments: std::sync::Arc::new(squad::payments::HostedPayPage::new(squad::link_tokens::PublicUrl::new(
-                "http://127.0.0.1:3000",
-            ))),
-            channel: std::sync::Arc::new(squad::channels::RecordOnly),
+            payments: std::sync::Arc::new(self.settings().payments.pay_links()),
+            channel: self.outbox.clone(),
         }
     }
 

@@ -16,6 +16,7 @@ use crate::squad::{booked_and_completed, demo, furnace, inbound, lead, outbound}
 
 on_both_backends!(
     the_pay_link_shows_the_invoice_and_takes_a_test_payment_once,
+    a_shared_pay_link_is_shown_once_and_expires,
     owners_record_payments_once_per_reference_and_only_in_their_org,
     concurrent_payments_are_counted_one_after_the_other,
     a_reference_already_used_on_another_invoice_is_refused,
@@ -35,23 +36,44 @@ async fn invoice_of(app: &TestApp, key: &str, lead_id: &str) -> Value {
     lead(app, key, lead_id).await["invoices"][0].clone()
 }
 
+/// The pay links in what was delivered to `to`, oldest first.
+fn delivered_pay_links(app: &TestApp, to: &str) -> Vec<String> {
+    app.outbox
+        .delivered()
+        .iter()
+        .filter(|m| m.to == to)
+        .filter_map(|m| m.body.split_whitespace().find(|w| w.contains("/pay/")).map(str::to_owned))
+        .collect()
+}
+
+/// Every stored place a token could leak to: messages, run steps, the audit log, links.
+async fn stored_anywhere(app: &TestApp, token: &str) -> i64 {
+    let mut found = 0;
+    let places = [("messages", "body"), ("run_steps", "payload"), ("audit_log", "detail"), ("pay_links", "token_hash")];
+    for (table, column) in places {
+        found += app.admin_count(&format!("SELECT COUNT(*) FROM {table} WHERE {column} LIKE '%{token}%'")).await;
+    }
+    found
+}
+
 async fn the_pay_link_shows_the_invoice_and_takes_a_test_payment_once(app: TestApp) {
     let key = demo(&app).await;
     let id = booked_and_completed(&app, &key, "payer@example.com").await;
     let invoiced = lead(&app, &key, &id).await;
-    let url = invoiced["invoices"][0]["payment_url"].as_str().unwrap().to_owned();
+    let stored = outbound(&invoiced).pop().unwrap();
+    assert!(stored.contains("Pay online: [private link]"), "the stored message holds a placeholder: {stored}");
+    let links = delivered_pay_links(&app, "payer@example.com");
+    assert_eq!(links.len(), 1, "the delivered invoice carries its link");
+    let url = links[0].clone();
     assert!(url.starts_with("http://127.0.0.1:3000/pay/"), "{url}");
-    let message = outbound(&invoiced).pop().unwrap();
-    assert!(message.contains(&format!("Pay online: {url}")), "the sent message carries the link: {message}");
-    assert_eq!(
-        app.admin_count("SELECT COUNT(*) FROM invoices WHERE pay_token_hash IS NOT NULL").await,
-        1,
-        "the token is looked up by its hash"
-    );
-
     let token = token_of(&url);
+    assert_eq!(stored_anywhere(&app, &token).await, 0, "the token is nowhere at rest");
+    let hash = squad::payments::token_hash(&token);
+    assert_eq!(app.admin_count(&format!("SELECT COUNT(*) FROM pay_links WHERE token_hash = '{hash}'")).await, 1);
+
     let page = app.client.get(app.url(&format!("/pay/{token}"))).send().await.unwrap();
     assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "private, no-store");
     let html = page.text().await.unwrap();
     assert!(html.contains("INV-00001") && html.contains("$349.00") && html.contains("test mode"), "{html}");
 
@@ -83,8 +105,77 @@ async fn the_pay_link_shows_the_invoice_and_takes_a_test_payment_once(app: TestA
     assert_eq!(paid["invoices"][0]["status"], "paid");
     let receipt = outbound(&paid).pop().unwrap();
     assert!(receipt.contains("received your payment of $349.00"), "{receipt}");
-    let shown: Value = view(token).await.json().await.unwrap();
-    assert_eq!(shown["status"], "paid");
+    let shown: Value = view(token.clone()).await.json().await.unwrap();
+    assert_eq!(shown["status"], "paid", "the link shows the receipt for a day");
+
+    // A day after the payment the link opens nothing.
+    app.admin_execute("UPDATE invoices SET paid_at = paid_at - 86400001").await;
+    assert_eq!(view(token.clone()).await.status(), 404);
+    let page = app.client.get(app.url(&format!("/pay/{token}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("We couldn't find this invoice") && !page.contains("$349.00"), "{page}");
+}
+
+async fn a_shared_pay_link_is_shown_once_and_expires(app: TestApp) {
+    let shop = app.demo().await;
+    let key = shop.api_key.clone();
+    let id = booked_and_completed(&app, &key, "shared@example.com").await;
+    let invoice = invoice_of(&app, &key, &id).await["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/invoices/{invoice}/pay-link");
+    let share = |key: String| {
+        let app = &app;
+        let path = path.clone();
+        async move { app.api(Method::POST, &path, &key).await.send().await.unwrap() }
+    };
+
+    let other = app.create_org("Org B").await;
+    assert_eq!(share(other.api_key.clone()).await.status(), 404, "another org's invoice");
+    let shop = crate::helpers::Org {
+        id: domain::OrgId::parse(&shop.org_id).unwrap(),
+        api_key: key.clone(),
+        owner_email: shop.owner_email,
+        password: shop.password,
+    };
+    let reader = app.api_key_with(&shop, domain::Role::Staff, domain::KeyScope::Read).await;
+    assert_eq!(share(reader).await.status(), 403, "a read-only key shares no links");
+
+    let shared = share(key.clone()).await;
+    assert_eq!(shared.status(), 201);
+    let shared: Value = shared.json().await.unwrap();
+    let url = shared["url"].as_str().unwrap();
+    let token = token_of(url);
+    assert!(shared["expires_at"].as_i64().unwrap() > chrono_now_ms() + 29 * 86_400_000, "30 days by default");
+    assert_eq!(stored_anywhere(&app, &token).await, 0, "the link is in the answer and nowhere else");
+    let audit: Value = app.api_json("/api/v1/audit?limit=200", &key).await;
+    assert!(audit["entries"].as_array().unwrap().iter().any(|e| e["action"] == "pay link made for invoice INV-00001"));
+
+    let view = |t: String| {
+        let app = &app;
+        async move { app.client.get(app.url(&format!("/api/pay/view?token={t}"))).send().await.unwrap().status() }
+    };
+    assert_eq!(view(token.clone()).await, 200);
+    let delivered = token_of(&delivered_pay_links(&app, "shared@example.com")[0]);
+    assert_eq!(view(delivered.clone()).await, 200, "the link in the invoice message still works too");
+
+    // Each link expires on its own.
+    let hash = squad::payments::token_hash(&token);
+    app.admin_execute(&format!("UPDATE pay_links SET expires_at = 0 WHERE token_hash = '{hash}'")).await;
+    assert_eq!(view(token.clone()).await, 404, "an expired link");
+    let paid = app.post_form("/api/pay/test", &[("token", token.as_str())]).await;
+    assert_eq!(paid.status(), 404, "an expired link takes no payment");
+    assert_eq!(view(delivered).await, 200);
+
+    // Once paid, the invoice takes no new link.
+    let settle = json!({ "amount_cents": 34_900, "method": "check", "reference": "CHK-7" });
+    let recorded = app.api(Method::POST, &format!("/api/v1/invoices/{invoice}/payments"), &key).await;
+    assert_eq!(recorded.json(&settle).send().await.unwrap().status(), 201);
+    let refused = share(key.clone()).await;
+    assert_eq!(refused.status(), 409);
+    let refused: Value = refused.json().await.unwrap();
+    assert!(refused["error"]["message"].as_str().unwrap().contains("is paid"), "{refused}");
+}
+
+fn chrono_now_ms() -> i64 {
+    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis()).unwrap()
 }
 
 async fn owners_record_payments_once_per_reference_and_only_in_their_org(app: TestApp) {
@@ -239,8 +330,10 @@ async fn payment_follow_ups_remind_only_unpaid_invoices(app: TestApp) {
 
     let reminded = lead(&app, &key, &unpaid).await;
     let reminder = outbound(&reminded).pop().unwrap();
-    let url = reminded["invoices"][0]["payment_url"].as_str().unwrap();
-    assert!(reminder.starts_with("A friendly reminder: invoice INV-0000") && reminder.contains(url), "{reminder}");
+    assert!(reminder.starts_with("A friendly reminder: invoice INV-0000"), "{reminder}");
+    let links = delivered_pay_links(&app, "slow@example.com");
+    assert_eq!(links.len(), 2, "the invoice and the reminder each carry a link of their own: {links:?}");
+    assert_ne!(links[0], links[1]);
     let tools: Vec<&str> = reminded["steps"]
         .as_array()
         .unwrap()

@@ -622,14 +622,10 @@ fn priced_worker(app: &TestApp) -> Worker {
     // 20,000 micro-dollars per 1k input tokens: every call costs exactly $0.20.
     let prices = PriceTable::default().with("priced-model", Price { input_per_1k: 20_000, ..Price::default() });
     Worker {
-        db: app.db.clone(),
         model: Arc::new(PricedModel),
         models: squad::agents::AgentModels::seeds("priced-model"),
         limits: Limits { prices, ..Limits::default() },
-        payments: Arc::new(squad::payments::HostedPayPage::new(squad::link_tokens::PublicUrl::new(
-            "http://127.0.0.1:3000",
-        ))),
-        channel: Arc::new(squad::channels::RecordOnly),
+        ..app.worker(Arc::new(PricedModel))
     }
 }
 

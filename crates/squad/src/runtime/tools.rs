@@ -8,7 +8,7 @@ use domain::schedule::AppointmentStatus;
 use domain::squad::{EscalationStatus, RunStatus};
 use domain::TechnicianId;
 use serde_json::{json, Value};
-use store::leads::{self, LeadRow, NewMessage, QualificationUpdate};
+use store::leads::{self, LeadRow, NewMessage, PrivateLink, QualificationUpdate};
 use store::runs::{self, NewStep, RunUpdate};
 use store::{appointments, escalations, invoices, services, settings, technicians, StoreError, TenantScope, TenantTx};
 
@@ -878,11 +878,15 @@ async fn send_invoice(squad: &Squad<'_>, tx: &mut TenantTx, lead: &LeadRow, inpu
         .ok_or_else(|| ToolError::Refused("there is no unsent invoice for this lead".into()))?;
     let recipient = new_billing_address(tx, lead, input).await?;
     let org = settings::get(tx).await?;
-    let url = squad.payments.link(tx, &invoice).await?;
-    let text = format!("{}\nPay online: {url}\nReply here with any questions.", invoice_text(&org, &invoice));
+    let text = format!(
+        "{}\nPay online: {}\nReply here with any questions.",
+        invoice_text(&org, &invoice),
+        PrivateLink::MARKER
+    );
     let message = NewMessage {
         subject: Some(format!("Invoice {}", invoice.number)),
         recipient: recipient.clone(),
+        private_link: Some(PrivateLink::Pay { invoice_id: invoice.id.clone() }),
         ..NewMessage::from_agent(lead.id, lead.channel, text)
     };
     let message_id = leads::insert_message(tx, &message).await?;
@@ -903,7 +907,8 @@ async fn send_invoice(squad: &Squad<'_>, tx: &mut TenantTx, lead: &LeadRow, inpu
     }
     Ok(json!({
         "invoice_id": invoice.id, "number": invoice.number, "total_cents": invoice.total_cents,
-        "message_id": message_id, "payment_url": url, "provider": squad.payments.provider(), "recipient": recipient,
+        "message_id": message_id, "pay_link": "minted when the message is delivered",
+        "provider": squad.payments.provider(), "recipient": recipient,
     }))
 }
 
@@ -936,14 +941,19 @@ async fn send_payment_reminder(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult 
     let paid = store::payments::paid_cents(tx, &invoice.id).await?;
     let balance = format_money(invoice.total_cents - paid, &invoice.currency);
     let due = due_phrase(&org, invoice.due_at);
-    let link = invoice.payment_url.as_deref().map(|u| format!(" You can pay online: {u}")).unwrap_or_default();
     let text = format!(
-        "A friendly reminder: invoice {} has {balance} to pay{}.{link} Reply here if you have any questions.",
+        "A friendly reminder: invoice {} has {balance} to pay{}. You can pay online: {} Reply here if you have any \
+         questions.",
         invoice.number,
         if due.is_empty() { String::new() } else { format!(", due{due}") },
+        PrivateLink::MARKER,
     );
-    let sent = send(tx, lead, &text).await?;
-    Ok(json!({ "invoice_id": invoice.id, "message_id": sent["message_id"], "balance": balance }))
+    let message = NewMessage {
+        private_link: Some(PrivateLink::Pay { invoice_id: invoice.id.clone() }),
+        ..NewMessage::from_agent(lead.id, lead.channel, text)
+    };
+    let message_id = leads::insert_message(tx, &message).await?;
+    Ok(json!({ "invoice_id": invoice.id, "message_id": message_id, "balance": balance }))
 }
 
 /// What the customer record says, for Lead Response before it replies.
