@@ -20,7 +20,7 @@ pub(crate) async fn start_session(auth: auth::SessionAuth) -> Result<(), UiError
 #[server(prefix = "/api", endpoint = "auth/signup")]
 pub async fn sign_up(business_name: String, your_name: String, email: String, password: String) -> Result<(), UiError> {
     use auth::accounts::{self, AccountError};
-    use auth::throttle::Action;
+    use auth::throttle::{Action, Subject};
     use domain::{Email, OrgName, Password, PersonName};
 
     use crate::state::{client_ip, internal, respond, server_state};
@@ -28,9 +28,9 @@ pub async fn sign_up(business_name: String, your_name: String, email: String, pa
     respond(
         async move {
             let state = server_state()?;
-            if !state.throttle.allow(Action::SignUp, client_ip().await?) {
-                return Err(UiError::RateLimited);
-            }
+            let throttle = &state.throttle;
+            throttle.allow(Action::SignUp, Subject::Address(client_ip().await?)).map_err(UiError::rate_limited)?;
+            throttle.allow(Action::SignUpEmail, Subject::Named(&email)).map_err(UiError::rate_limited)?;
             let org_name = OrgName::parse(&business_name).map_err(|e| UiError::validation("business_name", e))?;
             let owner_name = match your_name.trim() {
                 "" => None,
@@ -58,18 +58,23 @@ pub async fn sign_up(business_name: String, your_name: String, email: String, pa
 #[server(prefix = "/api", endpoint = "auth/login")]
 pub async fn log_in(email: String, password: String) -> Result<(), UiError> {
     use auth::accounts::{self, AccountError};
-    use auth::throttle::Action;
+    use auth::throttle::{Action, Subject};
 
     use crate::state::{client_ip, internal, respond, server_state};
 
     respond(
         async move {
             let state = server_state()?;
-            if !state.throttle.allow(Action::LogIn, client_ip().await?) {
-                return Err(UiError::RateLimited);
-            }
+            let throttle = &state.throttle;
+            throttle.allow(Action::LogIn, Subject::Address(client_ip().await?)).map_err(UiError::rate_limited)?;
+            // Only wrong passwords count against the account, so its owner is not locked out by
+            // their own log-ins; once over, even the right password waits.
+            throttle.check(Action::FailedLogIn, Subject::Named(&email)).map_err(UiError::rate_limited)?;
             let scope = accounts::log_in(&state.db, &email, &password).await.map_err(|e| match e {
-                AccountError::InvalidCredentials => UiError::InvalidCredentials,
+                AccountError::InvalidCredentials => {
+                    let _ = throttle.allow(Action::FailedLogIn, Subject::Named(&email));
+                    UiError::InvalidCredentials
+                }
                 other => internal(other),
             })?;
             let user_id = scope.user_id().ok_or_else(|| internal("password log-in without a user"))?;

@@ -21,15 +21,30 @@ pub enum UiError {
     Forbidden,
     #[error("We couldn't find that. It may have been removed.")]
     NotFound,
-    #[error("Too many attempts. Please wait a minute and try again.")]
-    RateLimited,
+    #[error("Too many attempts. Please try again in {}.", wait(*retry_after_seconds))]
+    RateLimited { retry_after_seconds: u64 },
     #[error("We couldn't reach Opsquad. Check your connection and try again.")]
     Network,
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
 }
 
+/// How long to wait, in words: "a minute", "5 minutes", "2 hours".
+fn wait(seconds: u64) -> String {
+    match seconds.div_ceil(60) {
+        0 | 1 => "a minute".to_owned(),
+        minutes @ 2..=90 => format!("{minutes} minutes"),
+        minutes => format!("{} hours", minutes.div_ceil(60)),
+    }
+}
+
 impl UiError {
+    /// Refused by a throttle until its window ends.
+    #[cfg(feature = "ssr")]
+    pub fn rate_limited(retry: auth::throttle::RetryAfter) -> Self {
+        Self::RateLimited { retry_after_seconds: retry.seconds() }
+    }
+
     pub fn validation(field: &str, message: impl std::fmt::Display) -> Self {
         Self::Validation { field: field.to_owned(), message: message.to_string() }
     }
@@ -60,7 +75,7 @@ impl UiError {
             Self::InvalidCredentials | Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Network | Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -93,5 +108,14 @@ mod tests {
         assert_eq!(v.for_field("email").as_deref(), Some("enter an email address"));
         assert_eq!(v.for_field("password"), None);
         assert!(!v.is_general());
+    }
+
+    #[test]
+    fn a_wait_reads_in_minutes_or_hours() {
+        let says = |seconds| UiError::RateLimited { retry_after_seconds: seconds }.to_string();
+        assert_eq!(says(40), "Too many attempts. Please try again in a minute.");
+        assert_eq!(says(61), "Too many attempts. Please try again in 2 minutes.");
+        assert_eq!(says(3600), "Too many attempts. Please try again in 60 minutes.");
+        assert_eq!(says(3 * 3600), "Too many attempts. Please try again in 3 hours.");
     }
 }

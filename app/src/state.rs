@@ -1,12 +1,12 @@
 //! Server-side state shared by pages and server functions (compiled only with `ssr`).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use auth::context::AuthCtx;
 use auth::jwt::KeyRing;
 use auth::throttle::Throttle;
-use axum::extract::{ConnectInfo, FromRef};
+use axum::extract::FromRef;
 use leptos::prelude::*;
 use store::Db;
 
@@ -105,11 +105,16 @@ pub fn auth_ctx() -> Result<AuthCtx, UiError> {
         .ok_or(UiError::Unauthenticated)
 }
 
+/// The client's address as the server resolved it: the socket peer, or what a configured
+/// trusted proxy reports (`server::middleware::client_addr`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
 pub async fn client_ip() -> Result<IpAddr, UiError> {
-    let ConnectInfo(addr) = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-        .await
-        .map_err(|e| internal(format!("no client address: {e:?}")))?;
-    Ok(addr.ip())
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientAddr>().copied())
+        .map(|ClientAddr(ip)| ip)
+        .ok_or_else(|| internal("no client address on the request"))
 }
 
 /// The caller's database and tenant scope, for calling an operation.
@@ -163,6 +168,9 @@ pub fn respond<T>(result: Result<T, UiError>) -> Result<T, UiError> {
     if let Err(err) = &result {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(err.status());
+            if let UiError::RateLimited { retry_after_seconds } = err {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_seconds));
+            }
         }
     }
     result

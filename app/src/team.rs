@@ -151,7 +151,7 @@ pub async fn get_invitation(token: String) -> Result<InvitationDetails, UiError>
 
 #[server(prefix = "/api", endpoint = "invite/accept")]
 pub async fn accept_invitation(token: String, your_name: String, password: String) -> Result<(), UiError> {
-    use auth::throttle::Action;
+    use auth::throttle::{Action, Subject};
     use domain::{Password, PersonName};
     use store::invitations::{self, AcceptError};
 
@@ -161,9 +161,9 @@ pub async fn accept_invitation(token: String, your_name: String, password: Strin
     respond(
         async move {
             let state = server_state()?;
-            if !state.throttle.allow(Action::SignUp, client_ip().await?) {
-                return Err(UiError::RateLimited);
-            }
+            let throttle = &state.throttle;
+            throttle.allow(Action::AcceptInvite, Subject::Address(client_ip().await?)).map_err(UiError::rate_limited)?;
+            throttle.allow(Action::AcceptInviteToken, Subject::Named(&token)).map_err(UiError::rate_limited)?;
             let name = match your_name.trim() {
                 "" => None,
                 name => Some(PersonName::parse(name).map_err(|e| UiError::validation("your_name", e))?),

@@ -167,6 +167,35 @@ pub struct ServerSettings {
     pub site_root: String,
     #[serde(default)]
     pub limits: RequestLimits,
+    /// Reverse proxies in front of this server (addresses or CIDR blocks, e.g. `10.0.0.0/8`). Only
+    /// from these is `Forwarded` / `X-Forwarded-For` believed; from anyone else the socket's peer
+    /// is the client. Empty: no proxy. From the environment, comma-separated:
+    /// `OPSQUAD_SERVER__TRUSTED_PROXIES=10.0.0.0/8,192.0.2.1`.
+    #[serde(default, deserialize_with = "list_or_commas")]
+    pub trusted_proxies: Vec<String>,
+}
+
+/// A list from a file, or one comma-separated string from an environment variable.
+fn list_or_commas<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrCommas {
+        List(Vec<String>),
+        Commas(String),
+    }
+    Ok(match ListOrCommas::deserialize(deserializer)? {
+        ListOrCommas::List(list) => list,
+        ListOrCommas::Commas(text) => {
+            text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+        }
+    })
+}
+
+impl ServerSettings {
+    pub fn trusted_proxies(&self) -> Result<crate::middleware::client_addr::TrustedProxies, SettingsError> {
+        crate::middleware::client_addr::TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|entry| SettingsError::TrustedProxy(entry.to_owned()))
+    }
 }
 
 /// What one request may cost before any handler sees it. A body past its limit is 413, a body
@@ -188,6 +217,10 @@ pub struct RequestLimits {
     pub streams_per_org: usize,
     /// Live event streams one API key or signed-in person may hold open at once.
     pub streams_per_credential: usize,
+    /// REST API calls one org may make per hour, with all its keys together (past it: 429).
+    pub api_calls_per_hour_per_org: u32,
+    /// REST API calls one API key (and the tokens minted from it) may make per hour.
+    pub api_calls_per_hour_per_key: u32,
 }
 
 impl Default for RequestLimits {
@@ -200,6 +233,8 @@ impl Default for RequestLimits {
             header_bytes: 16 * 1024,
             streams_per_org: 20,
             streams_per_credential: 5,
+            api_calls_per_hour_per_org: 1000,
+            api_calls_per_hour_per_key: 1000,
         }
     }
 }
@@ -222,8 +257,36 @@ pub struct AuthSettings {
     pub session_ttl_hours: i64,
     pub secure_cookie: bool,
     pub api_token_ttl_seconds: u64,
+    /// Log-in attempts per minute from one client address.
     pub login_attempts_per_minute: u32,
+    /// Wrong passwords per hour for one account, from anywhere; past it even the right one waits.
+    pub failed_logins_per_account_per_hour: u32,
+    /// Sign-ups per hour from one client address.
     pub signups_per_hour: u32,
+    /// Sign-up attempts per hour for one email address, from anywhere.
+    pub signups_per_email_per_hour: u32,
+    /// Invitation acceptances per hour from one client address.
+    pub invite_attempts_per_hour: u32,
+    /// Attempts per hour to accept one invitation.
+    pub invite_attempts_per_invitation_per_hour: u32,
+}
+
+impl Settings {
+    /// Every throttled action's limit.
+    pub fn throttle_limits(&self) -> auth::throttle::Limits {
+        use auth::throttle::Limit;
+        let (auth, limits) = (&self.auth, &self.server.limits);
+        auth::throttle::Limits {
+            log_in: Limit::per_minute(auth.login_attempts_per_minute),
+            failed_log_in: Limit::per_hour(auth.failed_logins_per_account_per_hour),
+            sign_up: Limit::per_hour(auth.signups_per_hour),
+            sign_up_email: Limit::per_hour(auth.signups_per_email_per_hour),
+            accept_invite: Limit::per_hour(auth.invite_attempts_per_hour),
+            accept_invite_token: Limit::per_hour(auth.invite_attempts_per_invitation_per_hour),
+            api_call_org: Limit::per_hour(limits.api_calls_per_hour_per_org),
+            api_call_key: Limit::per_hour(limits.api_calls_per_hour_per_key),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -257,6 +320,8 @@ pub enum SettingsError {
     Bedrock(String),
     #[error("payments.pay_link_days must be between 1 and 365, not {0}")]
     PayLinkDays(u32),
+    #[error("server.trusted_proxies: `{0}` is neither an IP address nor a CIDR block like 10.0.0.0/8")]
+    TrustedProxy(String),
     #[error("refusing to start in production: {0}")]
     UnsafeForProduction(&'static str),
     #[error(
@@ -299,6 +364,7 @@ impl Settings {
         if !(1..=365).contains(&settings.payments.pay_link_days) {
             return Err(SettingsError::PayLinkDays(settings.payments.pay_link_days));
         }
+        settings.server.trusted_proxies()?;
         match settings.worker.model_provider.as_str() {
             "offline" => {}
             "bedrock" => {
@@ -434,6 +500,7 @@ mod tests {
                 addr: "0.0.0.0:3000".parse().unwrap(),
                 site_root: "site".into(),
                 limits: RequestLimits::default(),
+                trusted_proxies: Vec::new(),
             },
             database: DatabaseSettings { url: SecretString::from("postgres://app@db/opsquad"), max_connections: 10 },
             auth: AuthSettings {
@@ -443,7 +510,11 @@ mod tests {
                 secure_cookie: true,
                 api_token_ttl_seconds: 900,
                 login_attempts_per_minute: 10,
+                failed_logins_per_account_per_hour: 20,
                 signups_per_hour: 20,
+                signups_per_email_per_hour: 5,
+                invite_attempts_per_hour: 20,
+                invite_attempts_per_invitation_per_hour: 10,
             },
             telemetry: TelemetrySettings {
                 log_format: LogFormat::Json,
@@ -586,6 +657,24 @@ mod tests {
         std::fs::write(empty.path().join("test.toml"), "environment = \"test\"\n[worker]\nenabled = true\n").unwrap();
         let s = Settings::load_for(empty.path(), "test").unwrap();
         assert!(s.worker.enabled && !s.payments.test_mode, "{:?}", s.worker);
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_blocks_and_anything_else_refuses_to_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |proxies: &str| {
+            let file =
+                format!("environment = \"test\"\n[server]\naddr = \"127.0.0.1:0\"\ntrusted_proxies = {proxies}\n");
+            std::fs::write(dir.path().join("test.toml"), file).unwrap();
+        };
+        write(r#"["10.0.0.0/8", "192.0.2.1"]"#);
+        let s = Settings::load_for(dir.path(), "test").unwrap();
+        assert_eq!(s.server.trusted_proxies, ["10.0.0.0/8", "192.0.2.1"]);
+        write(r#""10.0.0.0/8, 192.0.2.1""#);
+        assert_eq!(Settings::load_for(dir.path(), "test").unwrap().server.trusted_proxies.len(), 2, "comma-separated");
+        write(r#"["10.0.0.0/8", "proxy.internal"]"#);
+        let refused = Settings::load_for(dir.path(), "test").unwrap_err().to_string();
+        assert!(refused.contains("`proxy.internal` is neither an IP address nor a CIDR block"), "{refused}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use app::state::{ServerState, WorkerHealth, WorkerState};
 use auth::session_store::DbSessionStore;
-use auth::throttle::{Limit, Throttle};
+use auth::throttle::Throttle;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -25,6 +25,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::Settings;
+use crate::middleware::client_addr::{self, TrustedProxies};
 use crate::middleware::{csrf, request_limits, security_headers, session_auth};
 use crate::supervisor::{supervise, WorkerControl};
 use crate::worker::Worker;
@@ -102,7 +103,7 @@ impl Application {
         let health =
             WorkerHealth::new(if settings.worker.enabled { WorkerState::Restarting } else { WorkerState::Disabled });
         let state = build_state(settings, db, addr, Arc::new(catalog.clone()), health)?;
-        let router = build_router(state.clone(), settings);
+        let router = build_router(state.clone(), settings, settings.server.trusted_proxies()?);
         let worker = if settings.worker.enabled {
             Some(SupervisedWorker {
                 worker: worker_on(catalog, settings, state.db.clone()).await?,
@@ -158,10 +159,7 @@ pub fn build_state(
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
-    let throttle = Throttle::new(
-        Limit { attempts: settings.auth.login_attempts_per_minute, window: Duration::from_secs(60) },
-        Limit { attempts: settings.auth.signups_per_hour, window: Duration::from_secs(3600) },
-    );
+    let throttle = Throttle::new(settings.throttle_limits());
     Ok(ServerState {
         leptos_options,
         db,
@@ -180,7 +178,7 @@ pub fn build_state(
     })
 }
 
-pub fn build_router(state: ServerState, settings: &Settings) -> Router {
+pub fn build_router(state: ServerState, settings: &Settings, proxies: TrustedProxies) -> Router {
     let cookie_name = if settings.auth.secure_cookie { "__Host-opsquad_session" } else { "opsquad_session" };
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name(cookie_name)
@@ -222,6 +220,7 @@ pub fn build_router(state: ServerState, settings: &Settings) -> Router {
         .merge(ops)
         .nest("/api/v1", api::router())
         .merge(site)
+        .layer(mw::from_fn_with_state(proxies, client_addr::resolve))
         .layer(mw::from_fn_with_state(settings.server.limits, request_limits::enforce))
         .layer(mw::from_fn(security_headers::apply))
         .layer(tower::util::option_layer(hsts))

@@ -50,6 +50,7 @@ impl FromRequestParts<ServerState> for ApiAuth {
             AuthCtx { scope: key.scope(), credential: Credential::ApiToken(key.id) }
         };
         tracing::Span::current().record("org_id", tracing::field::display(ctx.scope.org_id()));
+        count_call(state, &ctx)?;
         // Every read of the API is one operation in the permission table, so a key whose scope
         // does not reach it (a form's `inbound` key) reads nothing back. `GET /me` stays open to
         // any key: it tells the caller only who it is.
@@ -59,4 +60,25 @@ impl FromRequestParts<ServerState> for ApiAuth {
         }
         Ok(Self(ctx))
     }
+}
+
+/// Counts one call against the org's and the key's hourly allowance.
+fn count_call(state: &ServerState, ctx: &AuthCtx) -> Result<(), ApiError> {
+    use auth::throttle::{Action, RetryAfter, Subject};
+    let refused = |what: &'static str| {
+        move |retry: RetryAfter| ApiError::RateLimited { what, retry_after_seconds: retry.seconds() }
+    };
+    let org = ctx.scope.org_id().to_string();
+    state
+        .throttle
+        .allow(Action::ApiCallOrg, Subject::Named(&org))
+        .map_err(refused("this business has used its API calls for this hour"))?;
+    if let Credential::ApiKey(key) | Credential::ApiToken(key) = &ctx.credential {
+        let key = key.to_string();
+        state
+            .throttle
+            .allow(Action::ApiCallKey, Subject::Named(&key))
+            .map_err(refused("this API key has used its calls for this hour"))?;
+    }
+    Ok(())
 }

@@ -31,3 +31,4 @@ mod sessions;
 mod squad;
 mod streams;
 mod team;
+mod throttling;
