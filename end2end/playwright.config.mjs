@@ -35,6 +35,8 @@ export default defineConfig({
       OPSQUAD_ADDR: `127.0.0.1:${port}`,
       DATABASE_URL: `sqlite://${process.env.OPSQUAD_E2E_DB}`,
       OPSQUAD_PAYMENTS__PUBLIC_URL: baseURL,
+      // What the squad "sends" is written here; journeys read the links customers would get.
+      OPSQUAD_CHANNELS__OUTBOX_DIR: process.env.OPSQUAD_E2E_OUTBOX ?? '',
       // Every journey polls the API as one demo shop; lift its hourly API allowance for the run.
       OPSQUAD_SERVER__LIMITS__API_CALLS_PER_HOUR_PER_ORG: '1000000',
       OPSQUAD_SERVER__LIMITS__API_CALLS_PER_HOUR_PER_KEY: '1000000',

@@ -97,7 +97,7 @@ pub async fn send_test_inquiry(body: String) -> Result<String, UiError> {
                 external_id: None,
                 known_customer: None,
             };
-            let accepted = inbound::accept(&state.db, &ctx.scope, &inquiry, &state.public_url).await?;
+            let accepted = inbound::accept(&state.db, &ctx.scope, &inquiry).await?;
             tracing::info!(org_id = %ctx.scope.org_id(), lead_id = %accepted.lead_id, "test inquiry sent");
             Ok(accepted.lead_id.to_string())
         }

@@ -24,8 +24,6 @@ pub struct ServerState {
     pub api_token_ttl_seconds: u64,
     /// The pay page may record test payments (never in production).
     pub payments_test_mode: bool,
-    /// Where customers reach this server; their private links are built on it.
-    pub public_url: squad::link_tokens::PublicUrl,
     /// Where pay links come from, for a person who shares one.
     pub payments: Arc<dyn squad::payments::PaymentLinks>,
     /// The models this server can think with and bill; an org chooses only among these.

@@ -1,5 +1,7 @@
 import { expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const SHOTS = new URL('../screenshots/', import.meta.url).pathname;
 
@@ -65,3 +67,26 @@ export async function leadWhen(request, key, id, ready) {
   return lead;
 }
 
+
+/** The messages the server delivered to `to`, as its outbox folder holds them (scripts/e2e). */
+export function deliveredTo(to) {
+  const dir = process.env.OPSQUAD_E2E_OUTBOX;
+  let names = [];
+  try {
+    names = readdirSync(dir).filter((name) => name.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return names.map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8'))).filter((m) => m.to === to);
+}
+
+/** Waits until a message delivered to `to` has a link to `page` (`manage`, `pay`); its path. */
+export async function linkDeliveredTo(to, page) {
+  const pattern = new RegExp(`https?://\\S+/${page}/[\\w-]+`);
+  let found;
+  await expect.poll(() => {
+    found = deliveredTo(to).map((m) => m.body.match(pattern)).find(Boolean);
+    return Boolean(found);
+  }, { timeout: 20_000 }).toBe(true);
+  return new URL(found[0]).pathname;
+}

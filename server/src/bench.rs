@@ -114,7 +114,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
             external_id: None,
             known_customer: None,
         };
-        inbound::accept(&db, &scope, &inquiry, &public).await.map_err(other)?;
+        inbound::accept(&db, &scope, &inquiry).await.map_err(other)?;
     }
     let intake_secs = intake_started.elapsed().as_secs_f64();
 
@@ -125,6 +125,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
         limits: squad::runtime::Limits::default(),
         payments: Arc::new(squad::payments::HostedPayPage::new(public.clone(), squad::payments::DEFAULT_PAY_LINK_DAYS)),
         channel: Arc::new(squad::channels::RecordOnly),
+        public_url: public.clone(),
     };
     let started = Instant::now();
     let tasks: Vec<_> = (0..workers)

@@ -27,6 +27,30 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub payments: PaymentsSettings,
     pub bedrock: BedrockConfig,
+    #[serde(default)]
+    pub channels: ChannelsSettings,
+}
+
+/// How outbound messages leave. No email or SMS provider can be connected yet, so a message is
+/// only recorded — or, for local development, written to a folder.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelsSettings {
+    /// Write each outbound message, exactly as it would be sent, as a JSON file in this folder.
+    #[serde(default)]
+    pub outbox_dir: Option<String>,
+}
+
+impl ChannelsSettings {
+    pub fn channel(&self) -> std::sync::Arc<dyn squad::channels::Channel> {
+        match self.outbox_dir.as_deref().map(str::trim) {
+            Some(dir) if !dir.is_empty() => {
+                tracing::info!(dir, "outbound messages are written to a folder, not sent");
+                std::sync::Arc::new(squad::channels::Folder::new(dir))
+            }
+            _ => std::sync::Arc::new(squad::channels::RecordOnly),
+        }
+    }
 }
 
 /// The `bedrock` model provider. Credentials come from the standard AWS chain (environment,
@@ -544,6 +568,7 @@ mod tests {
                 agents: Default::default(),
                 hard_case_model_id: None,
             },
+            channels: ChannelsSettings::default(),
         }
     }
 

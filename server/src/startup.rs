@@ -85,7 +85,8 @@ async fn worker_on(catalog: squad::agents::ModelCatalog, settings: &Settings, db
         models: catalog.defaults,
         limits,
         payments: Arc::new(settings.payments.pay_links()),
-        channel: Arc::new(squad::channels::RecordOnly),
+        channel: settings.channels.channel(),
+        public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
     })
 }
 
@@ -167,7 +168,6 @@ pub fn build_state(
         throttle: Arc::new(throttle),
         api_token_ttl_seconds: settings.auth.api_token_ttl_seconds,
         payments_test_mode: settings.payments.test_mode,
-        public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
         payments: Arc::new(settings.payments.pay_links()),
         models,
         worker,

@@ -23,6 +23,8 @@ pub struct Worker {
     pub payments: Arc<dyn squad::payments::PaymentLinks>,
     /// Where outbound messages go (record-only until email and SMS are connected).
     pub channel: Arc<dyn squad::channels::Channel>,
+    /// Where customers reach this server; the manage links in messages are built on it.
+    pub public_url: squad::link_tokens::PublicUrl,
 }
 
 impl Worker {
@@ -48,20 +50,27 @@ impl Worker {
                 .map_err(|err| (Failure::Transient, err.to_string())),
             Job::DeliverMessage(payload) => {
                 use squad::channels::{deliver_message, DeliverError, DeliveryError};
-                deliver_message(&self.db, &job.scope(), self.channel.as_ref(), self.payments.as_ref(), payload)
-                    .await
-                    .map(|outcome| format!("delivery {outcome:?}"))
-                    .map_err(|err| {
-                        let failure = match err {
-                            DeliverError::Store(_) | DeliverError::Delivery(DeliveryError::Transient(_)) => {
-                                Failure::Transient
-                            }
-                            DeliverError::Payload(_) | DeliverError::Delivery(DeliveryError::Permanent(_)) => {
-                                Failure::Permanent
-                            }
-                        };
-                        (failure, err.to_string())
-                    })
+                deliver_message(
+                    &self.db,
+                    &job.scope(),
+                    self.channel.as_ref(),
+                    self.payments.as_ref(),
+                    &self.public_url,
+                    payload,
+                )
+                .await
+                .map(|outcome| format!("delivery {outcome:?}"))
+                .map_err(|err| {
+                    let failure = match err {
+                        DeliverError::Store(_) | DeliverError::Delivery(DeliveryError::Transient(_)) => {
+                            Failure::Transient
+                        }
+                        DeliverError::Payload(_) | DeliverError::Delivery(DeliveryError::Permanent(_)) => {
+                            Failure::Permanent
+                        }
+                    };
+                    (failure, err.to_string())
+                })
             }
         };
         match outcome {

@@ -14,7 +14,6 @@ use domain::jobs::{Job, RunSquad};
 use domain::pipeline::Channel;
 use domain::{CustomerId, Email, LeadId, MessageId, PersonName};
 use serde_json::json;
-use squad::link_tokens::PublicUrl;
 use store::customers::{self, CustomerRow, NewCustomer};
 use store::jobs::{self, NewJob};
 use store::leads::{self, Author, Direction, NewMessage};
@@ -108,13 +107,13 @@ pub fn postal_code(address: &str) -> Option<String> {
 
 /// Accepts an inquiry for the scope's org. Vouching for the sender (any proof but `none`) is an
 /// operation of its own: a credential that may only hand in inquiries cannot claim them verified.
-pub async fn accept(db: &Db, scope: &TenantScope, inquiry: &Inquiry, public: &PublicUrl) -> Result<Accepted, OpsError> {
+pub async fn accept(db: &Db, scope: &TenantScope, inquiry: &Inquiry) -> Result<Accepted, OpsError> {
     require(scope, Operation::AcceptInquiry)?;
     if inquiry.proof.is_verified() || inquiry.known_customer.is_some() {
         require(scope, Operation::VouchForSender)?;
     }
     let mut tx = TenantTx::begin(db, scope).await?;
-    match accept_in(&mut tx, inquiry, Some(public)).await {
+    match accept_in(&mut tx, inquiry).await {
         Ok(accepted) => {
             tx.commit().await?;
             Ok(accepted)
@@ -149,12 +148,8 @@ fn one_line(subject: &str) -> String {
 }
 
 /// [`accept`] inside the caller's transaction, for doors that vouch for the sender themselves
-/// (a manage link). `public` builds a manage link when one is due; `None` sends none.
-pub(crate) async fn accept_in(
-    tx: &mut TenantTx,
-    inquiry: &Inquiry,
-    public: Option<&PublicUrl>,
-) -> Result<Accepted, OpsError> {
+/// (a manage link).
+pub(crate) async fn accept_in(tx: &mut TenantTx, inquiry: &Inquiry) -> Result<Accepted, OpsError> {
     if let Some(replay) = replay_of(tx, inquiry).await? {
         return Ok(replay);
     }
@@ -163,9 +158,7 @@ pub(crate) async fn accept_in(
         None => match customers::find_by_contact(tx, inquiry.email.as_ref(), inquiry.phone.as_deref()).await? {
             Some(existing) if inquiry.proof.is_verified() => existing.id,
             Some(existing) => {
-                if let Some(public) = public {
-                    manage::offer(tx, &existing, public).await?;
-                }
+                manage::offer(tx, &existing).await?;
                 let note = "Wrote with the contact details of an existing customer without proving them; kept apart \
                             from that customer.";
                 new_customer(tx, inquiry, note).await?

@@ -6,9 +6,9 @@
 use domain::inbound::SenderProof;
 use domain::pipeline::Channel;
 use serde_json::json;
-use squad::link_tokens::{looks_like_token, new_token, token_hash, PublicUrl};
+use squad::link_tokens::{looks_like_token, new_token, token_hash};
 use store::customers::{self, CustomerRow};
-use store::leads::{self, NewMessage};
+use store::leads::{self, NewMessage, PrivateLink};
 use store::manage_links::{self, ManageLink};
 use store::{audit, orgs, services, settings, Db, StoreError, TenantTx};
 
@@ -22,7 +22,7 @@ const ONE_LINK_PER_MS: i64 = 24 * 3_600_000;
 
 /// In the accepting transaction: an unverified message named `customer`. When they have a live
 /// booking and no link sent in the last day, a new link is queued for the contact on file.
-pub(crate) async fn offer(tx: &mut TenantTx, customer: &CustomerRow, public: &PublicUrl) -> Result<(), StoreError> {
+pub(crate) async fn offer(tx: &mut TenantTx, customer: &CustomerRow) -> Result<(), StoreError> {
     let Some(lead) = leads::find_open_for_customer(tx, customer.id).await? else { return Ok(()) };
     if squad::bookings::live(tx, lead.id).await?.is_none() {
         return Ok(());
@@ -36,18 +36,21 @@ pub(crate) async fn offer(tx: &mut TenantTx, customer: &CustomerRow, public: &Pu
         (None, Some(_)) => Channel::Sms,
         (None, None) => return Ok(()),
     };
-    let token = new_token();
-    let link_id = manage_links::insert(tx, customer.id, lead.id, &token_hash(&token), now + LINK_LIFETIME_MS).await?;
+    // The link's token is minted when its message is delivered; until then the stored hash is of a
+    // token nobody holds.
+    let unusable = token_hash(&new_token());
+    let link_id = manage_links::insert(tx, customer.id, lead.id, &unusable, now + LINK_LIFETIME_MS).await?;
     let business = orgs::current(tx).await?.name;
     let body = format!(
         "Hello {name}, {business} received a message sent with your contact details. If it was yours and it is \
          about your booking, you can see or cancel the booking, or ask for another time, here: {url}\nThis \
          private link works once, for 7 days. If it wasn't you, there is nothing to do: your booking is unchanged.",
         name = customer.name,
-        url = public.link("manage", &token),
+        url = PrivateLink::MARKER,
     );
     let message = NewMessage {
         subject: Some(format!("Your booking with {business}")),
+        private_link: Some(PrivateLink::Manage { link_id: link_id.clone() }),
         ..NewMessage::from_agent(lead.id, channel, body)
     };
     leads::insert_message(tx, &message).await?;
@@ -134,7 +137,7 @@ pub async fn write(db: &Db, link: &ManageLink, body: &str) -> Result<Accepted, O
     }
     let customer = customers::get(&mut tx, link.customer_id).await?.ok_or(OpsError::NotFound)?;
     let inquiry = Inquiry::from_known_customer(&customer, Channel::Form, SenderProof::ManageLink, body)?;
-    let accepted = inbound::accept_in(&mut tx, &inquiry, None).await?;
+    let accepted = inbound::accept_in(&mut tx, &inquiry).await?;
     tx.commit().await?;
     Ok(accepted)
 }

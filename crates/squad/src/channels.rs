@@ -6,19 +6,21 @@
 //! retries with the same key so the provider can deduplicate it.
 //!
 //! Real email and SMS adapters (Gmail, SMTP, Twilio) come with the integrations. Until then the
-//! channel is [`RecordOnly`]: the message is recorded and marked delivered to nobody, honestly.
+//! channel is [`RecordOnly`]: the message is recorded and marked delivered to nobody, honestly; or,
+//! for local development, [`Folder`], which writes what would be sent to files.
 
 use async_trait::async_trait;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use store::leads::PrivateLink;
 use store::side_effects::{self, Entry};
-use store::{customers, leads, Db, StoreError, TenantScope, TenantTx};
+use store::{customers, leads, manage_links, Db, StoreError, TenantScope, TenantTx};
 
+use crate::link_tokens::{new_token, token_hash, PublicUrl};
 use crate::payments::PaymentLinks;
 
 /// One message as a provider receives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Outbound {
     pub channel: String,
     pub to: String,
@@ -60,6 +62,41 @@ impl Channel for RecordOnly {
     }
 }
 
+/// Local development: each message is written as a JSON file to a folder (`channels.outbox_dir`)
+/// instead of being sent, so a developer can read exactly what would go out, private links
+/// included. Nothing leaves the machine.
+#[derive(Debug, Clone)]
+pub struct Folder {
+    dir: std::path::PathBuf,
+}
+
+impl Folder {
+    pub fn new(dir: impl Into<std::path::PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+}
+
+#[async_trait]
+impl Channel for Folder {
+    fn name(&self) -> &'static str {
+        "folder"
+    }
+
+    async fn deliver(&self, message: &Outbound, idempotency_key: &str) -> Result<Value, DeliveryError> {
+        let failed = |e: std::io::Error| DeliveryError::Transient(format!("writing to {}: {e}", self.dir.display()));
+        let name: String =
+            idempotency_key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
+        let file = self.dir.join(format!("{name}.json"));
+        // Written whole, then renamed, so a reader never sees half a message.
+        let partial = self.dir.join(format!(".{name}.partial"));
+        let text = serde_json::to_vec_pretty(message).map_err(|e| DeliveryError::Permanent(e.to_string()))?;
+        tokio::fs::create_dir_all(&self.dir).await.map_err(failed)?;
+        tokio::fs::write(&partial, text).await.map_err(failed)?;
+        tokio::fs::rename(&partial, &file).await.map_err(failed)?;
+        Ok(json!({ "provider": "folder", "sent": false, "file": file.display().to_string() }))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DeliverError {
     #[error("the message cannot be delivered: {0}")]
@@ -88,6 +125,7 @@ pub async fn deliver_message(
     scope: &TenantScope,
     channel: &dyn Channel,
     payments: &dyn PaymentLinks,
+    public_url: &PublicUrl,
     job: &domain::jobs::DeliverMessage,
 ) -> Result<Delivered, DeliverError> {
     let id = job.message_id;
@@ -122,9 +160,18 @@ pub async fn deliver_message(
         Entry::Done(_) | Entry::Failed(_) => return Ok(Delivered::AlreadyDone),
         Entry::New | Entry::Started => {}
     }
-    if let Some(PrivateLink::Pay { invoice_id }) = &message.private_link {
-        let link = payments.mint(&mut tx, invoice_id, Some(id)).await?;
-        outbound.body = outbound.body.replace(PrivateLink::MARKER, &link.url);
+    if let Some(link) = &message.private_link {
+        let url = match link {
+            PrivateLink::Pay { invoice_id } => payments.mint(&mut tx, invoice_id, Some(id)).await?.url,
+            PrivateLink::Manage { link_id } => {
+                let token = new_token();
+                if !manage_links::set_token(&mut tx, link_id, &token_hash(&token)).await? {
+                    return Err(DeliverError::Payload(format!("manage link {link_id} is gone")));
+                }
+                public_url.link("manage", &token)
+            }
+        };
+        outbound.body = outbound.body.replace(PrivateLink::MARKER, &url);
     }
     tx.commit().await?;
 

@@ -250,6 +250,8 @@ pub struct NewMessage {
 pub enum PrivateLink {
     /// The pay link of this invoice.
     Pay { invoice_id: String },
+    /// This manage link (`manage_links.id`).
+    Manage { link_id: String },
 }
 
 impl PrivateLink {
@@ -259,12 +261,14 @@ impl PrivateLink {
     fn to_stored(&self) -> String {
         match self {
             Self::Pay { invoice_id } => format!("pay:{invoice_id}"),
+            Self::Manage { link_id } => format!("manage:{link_id}"),
         }
     }
 
     fn from_stored(stored: &str) -> Result<Self, StoreError> {
         match stored.split_once(':') {
             Some(("pay", invoice_id)) if !invoice_id.is_empty() => Ok(Self::Pay { invoice_id: invoice_id.to_owned() }),
+            Some(("manage", link_id)) if !link_id.is_empty() => Ok(Self::Manage { link_id: link_id.to_owned() }),
             _ => Err(StoreError::corrupt(format!("unknown private link {stored:?}"))),
         }
     }

@@ -1,5 +1,6 @@
 //! Manage links: private, expiring, single-use links that let a customer see and change their
-//! booking. Only the SHA-256 of a link's token is stored.
+//! booking. Only the SHA-256 of a link's token is stored, and the token is minted when the message
+//! carrying the link is delivered ([`set_token`]).
 
 use domain::{CustomerId, LeadId, OrgId};
 
@@ -90,6 +91,19 @@ pub async fn find(db: &Db, token_hash: &str) -> Result<Option<ManageLink>, Store
         })
     })
     .transpose()
+}
+
+/// Gives the link the token its message is being delivered with (a retried delivery replaces the
+/// token the failed attempt minted). False when the link is gone.
+pub async fn set_token(tx: &mut TenantTx, id: &str, token_hash: &str) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let done = sqlx::query("UPDATE manage_links SET token_hash = $3 WHERE org_id = $1 AND id = $2")
+        .bind(&org)
+        .bind(id)
+        .bind(token_hash)
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Uses the link up; `false` when it was already used or has expired, so it acts exactly once.

@@ -140,7 +140,7 @@ pub async fn post_inbound(
     ApiJson(request): ApiJson<InboundRequest>,
 ) -> Result<(StatusCode, Json<InboundAccepted>), ApiError> {
     let inquiry = validate(request, &headers)?;
-    let accepted = inbound::accept(&state.db, &ctx.scope, &inquiry, &state.public_url).await?;
+    let accepted = inbound::accept(&state.db, &ctx.scope, &inquiry).await?;
     tracing::info!(
         org_id = %ctx.scope.org_id(),
         lead_id = %accepted.lead_id,

@@ -13,7 +13,10 @@ use crate::helpers::TestApp;
 use crate::on_both_backends;
 use crate::squad::{demo, furnace, inbound};
 
-on_both_backends!(every_outbound_message_is_delivered_exactly_once);
+on_both_backends!(
+    every_outbound_message_is_delivered_exactly_once,
+    a_local_outbox_folder_holds_each_message_once_as_it_would_be_sent,
+);
 
 /// Fails its first call (a timeout), then accepts; counts every call and remembers the keys.
 #[derive(Default)]
@@ -62,4 +65,35 @@ async fn every_outbound_message_is_delivered_exactly_once(app: TestApp) {
         .await;
     worker.drain().await.unwrap();
     assert_eq!(channel.calls.load(Ordering::SeqCst), calls, "nothing is sent twice");
+}
+
+async fn a_local_outbox_folder_holds_each_message_once_as_it_would_be_sent(app: TestApp) {
+    let key = demo(&app).await;
+    inbound(&app, &key, furnace("folder@example.com")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut worker = app.worker(Arc::new(squad::offline::OfflineModel));
+    worker.channel = Arc::new(squad::channels::Folder::new(dir.path().join("outbox")));
+    worker.drain().await.unwrap();
+
+    let files = || {
+        let mut names: Vec<_> =
+            std::fs::read_dir(dir.path().join("outbox")).unwrap().map(|entry| entry.unwrap().path()).collect();
+        names.sort();
+        names
+    };
+    let written = files();
+    let outbound = app.admin_count("SELECT COUNT(*) FROM messages WHERE direction = 'outbound'").await;
+    assert_eq!(written.len(), usize::try_from(outbound).unwrap(), "one file per message, nothing half-written");
+    for file in &written {
+        let message: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        assert_eq!((message["channel"].as_str(), message["to"].as_str()), (Some("email"), Some("folder@example.com")));
+        assert!(!message["body"].as_str().unwrap().is_empty());
+    }
+    let done = app.admin_count("SELECT COUNT(*) FROM side_effects WHERE status = 'done' AND response LIKE '%folder%'");
+    assert_eq!(done.await, outbound, "the ledger says where each went");
+
+    app.admin_execute("UPDATE jobs SET status = 'queued', run_at = 0, attempts = 0 WHERE kind = 'deliver_message'")
+        .await;
+    worker.drain().await.unwrap();
+    assert_eq!(files(), written, "a replayed job writes nothing new");
 }

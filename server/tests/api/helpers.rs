@@ -346,6 +346,7 @@ impl TestApp {
             limits: squad::runtime::Limits::default(),
             payments: std::sync::Arc::new(self.settings().payments.pay_links()),
             channel: self.outbox.clone(),
+            public_url: squad::link_tokens::PublicUrl::new("http://127.0.0.1:3000"),
         }
     }
 

@@ -10,7 +10,7 @@ use squad::offline::OfflineModel;
 
 use crate::helpers::{post, TestApp};
 use crate::on_both_backends;
-use crate::squad::{demo, furnace, lead};
+use crate::squad::{demo, furnace, lead, outbound};
 
 on_both_backends!(
     knowing_a_customers_email_is_not_enough_to_touch_their_booking,
@@ -40,12 +40,12 @@ async fn booked(app: &TestApp) -> (String, String) {
     (key, id)
 }
 
-/// The private link in the latest manage-link message on `lead`.
-fn manage_token(lead: &Value) -> Option<String> {
-    lead["messages"].as_array().unwrap().iter().rev().find_map(|m| {
-        let body = m["body"].as_str()?;
-        let at = body.find("/manage/")? + "/manage/".len();
-        Some(body[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
+/// The private link in the latest manage-link message delivered (the queue is drained first).
+async fn manage_token(app: &TestApp) -> Option<String> {
+    app.drain().await;
+    app.outbox.delivered().iter().rev().find_map(|m| {
+        let at = m.body.find("/manage/")? + "/manage/".len();
+        Some(m.body[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
     })
 }
 
@@ -72,8 +72,15 @@ async fn knowing_a_customers_email_is_not_enough_to_touch_their_booking(app: Tes
 
     // The real customer is sent a private link, on file, and only one a day however often the
     // stranger writes.
-    let token = manage_token(&original).expect("a manage link to the customer on file");
+    let token = manage_token(&app).await.expect("a manage link to the customer on file");
     assert_eq!(token.len(), 43);
+    let delivered = app.outbox.delivered();
+    let sent = delivered.iter().find(|m| m.body.contains(&token)).unwrap();
+    assert_eq!(sent.to, "jordan@example.com", "to the contact on file");
+    let stored = outbound(&lead(&app, &key, &id).await).pop().unwrap();
+    assert!(stored.contains("[private link]") && !stored.contains(&token), "only delivery holds the link: {stored}");
+    let anywhere = format!("SELECT COUNT(*) FROM messages WHERE body LIKE '%{token}%'");
+    assert_eq!(app.admin_count(&anywhere).await, 0);
     accept(&app, &key, &attack).await;
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM manage_links").await, 1);
     let hash = squad::link_tokens::token_hash(&token);
@@ -106,7 +113,9 @@ async fn the_manage_link_cancels_the_booking_once_and_opens_nothing_else(app: Te
 
     let attack = json!({ "channel": "form", "from": { "email": "jordan@example.com" }, "body": "Cancel my booking" });
     accept(&app, &key, &attack).await;
-    let token = manage_token(&lead(&app, &key, &id).await).unwrap();
+    let token = manage_token(&app).await.unwrap();
+    let other_id = other_lead["lead_id"].as_str().unwrap();
+    let other_messages = lead(&app, &other.api_key, other_id).await["messages"].as_array().unwrap().len();
 
     let page = app.client.get(app.url(&format!("/manage/{token}"))).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -134,8 +143,8 @@ async fn the_manage_link_cancels_the_booking_once_and_opens_nothing_else(app: Te
     let gone = app.client.get(app.url(&format!("/manage/{token}"))).send().await.unwrap();
     assert!(gone.text().await.unwrap().contains("This link no longer works"));
 
-    let untouched = lead(&app, &other.api_key, other_lead["lead_id"].as_str().unwrap()).await;
-    assert_eq!(untouched["messages"].as_array().unwrap().len(), 1, "the other shop's lead is untouched");
+    let untouched = lead(&app, &other.api_key, other_id).await;
+    assert_eq!(untouched["messages"].as_array().unwrap().len(), other_messages, "the other shop's lead is untouched");
     let audited = "SELECT COUNT(*) FROM audit_log WHERE action = 'booking cancelled through a manage link'";
     assert_eq!(app.admin_count(audited).await, 1);
 }
@@ -144,7 +153,7 @@ async fn a_message_through_the_manage_link_continues_the_booked_lead(app: TestAp
     let (key, id) = booked(&app).await;
     accept(&app, &key, &json!({ "channel": "form", "from": { "email": "jordan@example.com" }, "body": "Move it" }))
         .await;
-    let token = manage_token(&lead(&app, &key, &id).await).unwrap();
+    let token = manage_token(&app).await.unwrap();
 
     let (status, body) = post(&app, "/api/manage/write", &[("token", &token), ("body", "   ")]).await;
     assert_eq!(status, 422, "{body}");
