@@ -21,6 +21,7 @@ mod role;
 pub mod schedule;
 pub mod setup;
 pub mod squad;
+pub mod work;
 
 pub use email::{Email, EmailError};
 pub use ids::{ApiKeyId, CustomerId, IdError, LeadId, MessageId, OrgId, ServiceId, TechnicianId, UserId};

@@ -16,6 +16,7 @@ mod leads;
 mod me;
 mod memory;
 mod tokens;
+mod work_kinds;
 
 use app::state::ServerState;
 use axum::routing::{delete, get, post};
@@ -54,6 +55,7 @@ pub fn router() -> Router<ServerState> {
             get(catalog::get_service).put(catalog::replace_service).delete(catalog::delete_service),
         )
         .route("/technicians", get(catalog::list_technicians).post(catalog::create_technician))
+        .route("/work-kinds", get(work_kinds::list_work_kinds))
         .route(
             "/technicians/{id}",
             get(catalog::get_technician).put(catalog::replace_technician).delete(catalog::delete_technician),

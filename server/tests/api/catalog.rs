@@ -1,4 +1,4 @@
-//! /api/v1/settings, /services, /technicians: validation, CRUD and the two-tenant wall.
+//! /api/v1/settings, /services, /technicians, /work-kinds: validation, CRUD and the two-tenant wall.
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -13,6 +13,7 @@ on_both_backends!(
     technicians_crud_and_booked_ones_cannot_be_deleted,
     org_b_cannot_touch_org_a_catalog,
     concurrent_saves_of_different_sections_keep_both,
+    the_work_catalogue_covers_three_trades_for_readers_only,
 );
 
 fn valid_settings() -> Value {
@@ -280,4 +281,24 @@ async fn concurrent_saves_of_different_sections_keep_both(app: TestApp) {
             "round {round}: every concurrent save kept"
         );
     }
+}
+
+async fn the_work_catalogue_covers_three_trades_for_readers_only(app: TestApp) {
+    let org = app.create_org("Bright Spark Electric").await;
+    let kinds: Value = app.api_json("/api/v1/work-kinds", &org.api_key).await;
+    let kinds = kinds.as_array().unwrap();
+    let of = |trade: &str| kinds.iter().filter(|k| k["trade"] == trade).count();
+    assert!(of("hvac") >= 10 && of("plumbing") >= 10 && of("electrical") >= 10, "{kinds:?}");
+    let ev = kinds.iter().find(|k| k["key"] == "ev_charger").expect("EV chargers");
+    assert_eq!((ev["name"].as_str(), ev["trade_name"].as_str()), (Some("EV chargers"), Some("Electrical")));
+    assert!(ev["words"].as_array().unwrap().iter().any(|w| w == "level 2 charger"));
+
+    let other = app.create_org("Other Shop").await;
+    let theirs: Value = app.api_json("/api/v1/work-kinds", &other.api_key).await;
+    assert_eq!(theirs.as_array().unwrap().len(), kinds.len(), "the same catalogue for every shop");
+    let form_key = app.api_key_with(&org, domain::Role::Staff, domain::KeyScope::Inbound).await;
+    let refused = app.api(Method::GET, "/api/v1/work-kinds", &form_key).await.send().await.unwrap();
+    assert_eq!(refused.status(), 403, "a form's inbound key reads nothing back");
+    let anonymous = app.client.get(app.url("/api/v1/work-kinds")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
 }

@@ -1,0 +1,512 @@
+//! The work catalogue: the kinds of work small HVAC, plumbing and electrical shops sell, each with
+//! the words customers use for it (English and Spanish), what makes it urgent, and the skill a
+//! technician needs for it. A shop's price list points its services at these kinds; the squad
+//! recognises an inquiry by them.
+//!
+//! Keys are stable: services, technicians' skills and stored leads refer to them.
+
+use serde::Serialize;
+
+text_enum! {
+    /// The three trades Opsquad serves.
+    Trade { Hvac => "hvac", Plumbing => "plumbing", Electrical => "electrical" }
+}
+
+impl Trade {
+    /// How a shop owner names the trade.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Hvac => "Heating & cooling",
+            Self::Plumbing => "Plumbing",
+            Self::Electrical => "Electrical",
+        }
+    }
+}
+
+/// One kind of work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct WorkKind {
+    /// Stable key, e.g. `ev_charger`.
+    pub key: &'static str,
+    pub trade: Trade,
+    /// What a shop owner calls it.
+    pub name: &'static str,
+    /// Words and phrases customers use for it, lower case, English then Spanish.
+    pub words: &'static [&'static str],
+    /// What in a customer's message makes this work urgent.
+    pub urgent_when: &'static [&'static str],
+    /// The skill a technician needs to be sent for it.
+    pub skill: &'static str,
+}
+
+const fn kind(
+    key: &'static str,
+    trade: Trade,
+    name: &'static str,
+    words: &'static [&'static str],
+    urgent_when: &'static [&'static str],
+) -> WorkKind {
+    WorkKind { key, trade, name, words, urgent_when, skill: key }
+}
+
+use Trade::{Electrical, Hvac, Plumbing};
+
+/// Every kind of work the catalogue knows, grouped by trade.
+pub const CATALOGUE: &[WorkKind] = &[
+    // Heating and cooling.
+    kind(
+        "furnace_repair",
+        Hvac,
+        "Heating / furnace repair",
+        &[
+            "furnace",
+            "no heat",
+            "heater not working",
+            "heating",
+            "pilot light",
+            "calefacción",
+            "calefaccion",
+            "sin calefacción",
+            "horno",
+        ],
+        &["no heat", "freezing", "gas smell", "carbon monoxide", "co alarm", "baby", "newborn", "elderly"],
+    ),
+    kind(
+        "ac_repair",
+        Hvac,
+        "Air conditioning repair",
+        &[
+            "air conditioner",
+            "air conditioning",
+            "a/c",
+            "ac not cooling",
+            "central air",
+            "warm air",
+            "aire acondicionado",
+            "no enfría",
+            "no enfria",
+        ],
+        &["no ac", "heat wave", "over 90", "elderly", "medical"],
+    ),
+    kind(
+        "hvac_maintenance",
+        Hvac,
+        "Heating & cooling tune-up",
+        &["tune-up", "tune up", "maintenance", "annual service", "seasonal check", "mantenimiento", "revisión anual"],
+        &[],
+    ),
+    kind(
+        "hvac_install",
+        Hvac,
+        "New system / replacement",
+        &[
+            "new furnace",
+            "new ac",
+            "new system",
+            "replace my furnace",
+            "replacement",
+            "install a new unit",
+            "sistema nuevo",
+            "reemplazar",
+        ],
+        &[],
+    ),
+    kind(
+        "heat_pump",
+        Hvac,
+        "Heat pump service",
+        &["heat pump", "defrost mode", "emergency heat", "aux heat", "bomba de calor"],
+        &["no heat", "freezing"],
+    ),
+    kind(
+        "boiler_repair",
+        Hvac,
+        "Boiler & radiator service",
+        &["boiler", "radiator", "radiant heat", "hydronic", "baseboard heat", "caldera", "radiador"],
+        &["no heat", "leaking boiler", "pressure relief"],
+    ),
+    kind(
+        "mini_split",
+        Hvac,
+        "Ductless mini-split",
+        &["mini split", "mini-split", "ductless", "wall unit", "minisplit", "split sin ductos"],
+        &[],
+    ),
+    kind(
+        "thermostat",
+        Hvac,
+        "Thermostat install & repair",
+        &["thermostat", "nest", "ecobee", "smart thermostat", "termostato"],
+        &["blank thermostat"],
+    ),
+    kind(
+        "ductwork",
+        Hvac,
+        "Ductwork & airflow",
+        &["ductwork", "duct work", "ducts", "vents", "airflow", "room is always cold", "ductos", "rejillas"],
+        &[],
+    ),
+    kind(
+        "duct_cleaning",
+        Hvac,
+        "Duct & dryer vent cleaning",
+        &["duct cleaning", "clean the ducts", "dryer vent", "lint", "limpieza de ductos"],
+        &["dryer vent fire", "burning smell from the dryer"],
+    ),
+    kind(
+        "indoor_air_quality",
+        Hvac,
+        "Indoor air quality",
+        &[
+            "air quality",
+            "humidifier",
+            "dehumidifier",
+            "air purifier",
+            "air filter",
+            "allergies",
+            "calidad del aire",
+            "humidificador",
+        ],
+        &[],
+    ),
+    // Plumbing.
+    kind(
+        "water_heater",
+        Plumbing,
+        "Water heater",
+        &[
+            "water heater",
+            "hot water heater",
+            "no hot water",
+            "wtr htr",
+            "calentador",
+            "boiler de agua",
+            "sin agua caliente",
+        ],
+        &["no hot water", "leaking water heater", "gas smell", "pilot"],
+    ),
+    kind(
+        "tankless_water_heater",
+        Plumbing,
+        "Tankless water heater",
+        &["tankless", "on-demand water heater", "navien", "rinnai", "calentador sin tanque"],
+        &["no hot water"],
+    ),
+    kind(
+        "drain_cleaning",
+        Plumbing,
+        "Drain cleaning",
+        &[
+            "clogged drain",
+            "clog",
+            "slow drain",
+            "backed up",
+            "drain",
+            "hydro jetting",
+            "destapar",
+            "drenaje tapado",
+            "desagüe",
+        ],
+        &["backing up", "overflowing", "only toilet"],
+    ),
+    kind(
+        "leak_repair",
+        Plumbing,
+        "Leaks and pipes",
+        &[
+            "leak",
+            "leaking pipe",
+            "burst pipe",
+            "dripping",
+            "water in the ceiling",
+            "frozen pipe",
+            "fuga",
+            "tubería rota",
+            "gotea",
+        ],
+        &["burst", "flooding", "water everywhere", "pouring", "ceiling"],
+    ),
+    kind(
+        "sewer_line",
+        Plumbing,
+        "Sewer line repair & camera inspection",
+        &[
+            "sewer line",
+            "main line",
+            "sewer camera",
+            "sewer smell",
+            "roots in the line",
+            "línea de drenaje",
+            "alcantarillado",
+        ],
+        &["sewage backup", "sewage in the basement", "raw sewage"],
+    ),
+    kind(
+        "sump_pump",
+        Plumbing,
+        "Sump pump",
+        &["sump pump", "sump", "basement pump", "bomba de sumidero"],
+        &["basement flooding", "water rising", "storm"],
+    ),
+    kind(
+        "toilet_repair",
+        Plumbing,
+        "Toilet repair & install",
+        &["toilet", "running toilet", "toilet won't flush", "new toilet", "inodoro", "baño tapado"],
+        &["overflowing", "only toilet"],
+    ),
+    kind(
+        "faucet_fixture",
+        Plumbing,
+        "Faucets, sinks & fixtures",
+        &["faucet", "sink", "shower valve", "tub", "fixture", "spigot", "hose bib", "llave", "grifo", "lavabo"],
+        &[],
+    ),
+    kind(
+        "garbage_disposal",
+        Plumbing,
+        "Garbage disposal",
+        &["garbage disposal", "disposal", "insinkerator", "triturador"],
+        &[],
+    ),
+    kind(
+        "gas_line",
+        Plumbing,
+        "Gas line",
+        &["gas line", "gas pipe", "gas hookup", "gas stove hookup", "línea de gas", "tubería de gas"],
+        &["gas smell", "smell gas", "hissing"],
+    ),
+    kind(
+        "repiping",
+        Plumbing,
+        "Repiping",
+        &["repipe", "repiping", "galvanized pipes", "polybutylene", "old pipes", "cambiar tuberías"],
+        &[],
+    ),
+    kind(
+        "water_treatment",
+        Plumbing,
+        "Water softener & filtration",
+        &[
+            "water softener",
+            "hard water",
+            "water filter",
+            "reverse osmosis",
+            "well water",
+            "suavizador de agua",
+            "filtro de agua",
+        ],
+        &[],
+    ),
+    kind(
+        "backflow_testing",
+        Plumbing,
+        "Backflow testing",
+        &["backflow", "backflow test", "rpz", "backflow preventer", "prueba de reflujo"],
+        &[],
+    ),
+    // Electrical.
+    kind(
+        "outlets_switches",
+        Electrical,
+        "Outlets & switches",
+        &[
+            "outlet",
+            "outlets",
+            "switch",
+            "gfci",
+            "plug",
+            "receptacle",
+            "usb outlet",
+            "enchufe",
+            "tomacorriente",
+            "interruptor",
+        ],
+        &["sparking outlet", "burning smell", "hot outlet", "scorch"],
+    ),
+    kind(
+        "lighting",
+        Electrical,
+        "Lighting & fixtures",
+        &[
+            "light fixture",
+            "lights",
+            "recessed lighting",
+            "can lights",
+            "chandelier",
+            "outdoor lighting",
+            "landscape lighting",
+            "luces",
+            "lámpara",
+            "iluminación",
+        ],
+        &[],
+    ),
+    kind(
+        "ceiling_fan",
+        Electrical,
+        "Ceiling fans",
+        &["ceiling fan", "fan install", "fan wobbles", "ventilador de techo"],
+        &[],
+    ),
+    kind(
+        "electrical_repair",
+        Electrical,
+        "Electrical troubleshooting",
+        &[
+            "flickering lights",
+            "lights flicker",
+            "power out in",
+            "half the house",
+            "no power",
+            "electrician",
+            "electrical problem",
+            "se fue la luz",
+            "electricista",
+        ],
+        &["sparks", "burning smell", "smoke", "shock", "buzzing", "no power"],
+    ),
+    kind(
+        "panel_repair",
+        Electrical,
+        "Panel & breaker service",
+        &[
+            "breaker",
+            "tripping",
+            "keeps tripping",
+            "breaker box",
+            "fuse box",
+            "electrical panel",
+            "panel",
+            "fuse",
+            "breaker caliente",
+            "caja de fusibles",
+        ],
+        &["hot panel", "burning smell", "buzzing panel", "sparks"],
+    ),
+    kind(
+        "panel_upgrade",
+        Electrical,
+        "Panel upgrade",
+        &[
+            "panel upgrade",
+            "upgrade my panel",
+            "200 amp",
+            "100 amp",
+            "service upgrade",
+            "federal pacific",
+            "zinsco",
+            "cambiar el panel",
+        ],
+        &[],
+    ),
+    kind(
+        "rewiring",
+        Electrical,
+        "Rewiring",
+        &["rewire", "rewiring", "knob and tube", "aluminum wiring", "old wiring", "recablear", "cableado viejo"],
+        &[],
+    ),
+    kind(
+        "dedicated_circuit",
+        Electrical,
+        "New circuits",
+        &["new circuit", "dedicated circuit", "240v", "220 outlet", "hot tub wiring", "circuit for", "circuito nuevo"],
+        &[],
+    ),
+    kind(
+        "generator",
+        Electrical,
+        "Generators",
+        &["generator", "standby generator", "generac", "transfer switch", "generador"],
+        &["power outage", "medical equipment"],
+    ),
+    kind(
+        "ev_charger",
+        Electrical,
+        "EV chargers",
+        &[
+            "ev charger",
+            "level 2 charger",
+            "car charger",
+            "tesla charger",
+            "wall connector",
+            "nema 14-50",
+            "cargador para auto",
+            "cargador eléctrico",
+        ],
+        &[],
+    ),
+    kind(
+        "surge_protection",
+        Electrical,
+        "Surge protection",
+        &["surge protector", "whole house surge", "surge protection", "lightning", "protector de sobretensión"],
+        &[],
+    ),
+    kind(
+        "smoke_co_detectors",
+        Electrical,
+        "Smoke & CO detectors",
+        &["smoke detector", "smoke alarm", "co detector", "carbon monoxide detector", "chirping", "detector de humo"],
+        &["alarm going off", "carbon monoxide"],
+    ),
+    kind(
+        "electrical_inspection",
+        Electrical,
+        "Electrical inspection",
+        &["electrical inspection", "home inspection", "safety inspection", "inspection report", "inspección eléctrica"],
+        &[],
+    ),
+];
+
+/// The kind of work with this key.
+pub fn find(key: &str) -> Option<&'static WorkKind> {
+    CATALOGUE.iter().find(|kind| kind.key == key)
+}
+
+/// The catalogue's kinds of one trade.
+pub fn of_trade(trade: Trade) -> impl Iterator<Item = &'static WorkKind> {
+    CATALOGUE.iter().filter(move |kind| kind.trade == trade)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn every_kind_is_well_formed_and_unique() {
+        let mut keys = HashSet::new();
+        for kind in CATALOGUE {
+            assert!(keys.insert(kind.key), "{} twice", kind.key);
+            assert!(crate::catalog::parse_skill(kind.key).is_ok_and(|k| k == kind.key), "{}", kind.key);
+            assert!(!kind.name.is_empty() && kind.words.len() >= 3, "{}", kind.key);
+            for word in kind.words.iter().chain(kind.urgent_when) {
+                assert_eq!(*word, word.to_lowercase(), "{}: `{word}` is matched lower-cased", kind.key);
+            }
+        }
+    }
+
+    #[test]
+    fn all_three_trades_are_covered_broadly() {
+        for trade in Trade::ALL {
+            assert!(of_trade(*trade).count() >= 10, "{trade}");
+        }
+        assert!(CATALOGUE.len() >= 36);
+        for key in ["outlets_switches", "lighting", "ceiling_fan", "panel_repair", "panel_upgrade", "rewiring"] {
+            assert_eq!(find(key).map(|k| k.trade), Some(Trade::Electrical), "{key}");
+        }
+        for key in ["generator", "ev_charger", "surge_protection", "smoke_co_detectors", "electrical_inspection"] {
+            assert_eq!(find(key).map(|k| k.trade), Some(Trade::Electrical), "{key}");
+        }
+    }
+
+    #[test]
+    fn the_first_seven_keys_stay_what_services_already_use() {
+        for (key, _) in crate::catalog::WORK_KINDS {
+            assert!(find(key).is_some(), "{key}");
+        }
+    }
+}
