@@ -131,53 +131,103 @@ struct CreatedOrgLine {
     api_key: String,
 }
 
-fn eval_cases(file: &std::path::Path, split: &str) -> Result<Vec<squad::eval::EvalCase>, CliError> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| CliError::Invalid { field: "file", message: format!("{}: {e}", file.display()) })?;
-    let cases =
-        squad::eval::parse_cases(&text).map_err(|e| CliError::Invalid { field: "file", message: e.to_string() })?;
-    let chosen: Vec<_> = cases.into_iter().filter(|c| split == "all" || c.split == split).collect();
-    if chosen.is_empty() {
+/// The labelled sets under `evals/`: `tune.jsonl` may be read while writing rules; `holdout.jsonl`
+/// is frozen — its SHA-256 is recorded in `holdout.sha256`, and a holdout that changed is refused
+/// unless the change is declared (`--refreeze-holdout` records the new hash).
+fn eval_cases(dir: &std::path::Path, split: &str, refreeze: bool) -> Result<Vec<squad::eval::EvalCase>, CliError> {
+    let files: &[&str] = match split {
+        "tune" => &["tune.jsonl"],
+        "holdout" => &["holdout.jsonl"],
+        "all" => &["tune.jsonl", "holdout.jsonl"],
+        _ => {
+            return Err(CliError::Invalid {
+                field: "split",
+                message: format!("no set is called `{split}` (use tune, holdout or all)"),
+            })
+        }
+    };
+    let mut cases = Vec::new();
+    for name in files {
+        let path = dir.join(name);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| CliError::Invalid { field: "dir", message: format!("{}: {e}", path.display()) })?;
+        if *name == "holdout.jsonl" {
+            check_frozen(dir, &text, refreeze)?;
+        }
+        let parsed = squad::eval::parse_cases(&text)
+            .map_err(|e| CliError::Invalid { field: "dir", message: format!("{}: {e}", path.display()) })?;
+        cases.extend(parsed);
+    }
+    Ok(cases)
+}
+
+fn check_frozen(dir: &std::path::Path, holdout: &str, refreeze: bool) -> Result<(), CliError> {
+    use sha2::{Digest, Sha256};
+    let hash = hex::encode(Sha256::digest(holdout.as_bytes()));
+    let record = dir.join("holdout.sha256");
+    if refreeze {
+        return std::fs::write(&record, format!("{hash}\n"))
+            .map_err(|e| CliError::Invalid { field: "dir", message: format!("{}: {e}", record.display()) });
+    }
+    let recorded = std::fs::read_to_string(&record).unwrap_or_default();
+    if recorded.trim() != hash {
         return Err(CliError::Invalid {
             field: "split",
-            message: format!("no cases in split `{split}` (use tune, holdout or all)"),
+            message: format!(
+                "evals/holdout.jsonl is not the frozen holdout (its sha256 is {hash}, holdout.sha256 says `{}`). \
+                 Rules are never edited against the holdout; if cases were added on purpose, run once with \
+                 --refreeze-holdout to record the new hash and say so in the change",
+                recorded.trim()
+            ),
         });
     }
-    Ok(chosen)
+    Ok(())
 }
 
 fn eval_summary(split: &str, model: &str, report: &squad::eval::Report) -> Result<String, CliError> {
+    let accuracy = |scores: &squad::eval::Scores| {
+        serde_json::json!({
+            "cases": scores.cases,
+            "qualification": scores.qualification.accuracy(),
+            "intent": scores.intent.accuracy(),
+            "service": scores.service.accuracy(),
+            "urgency": scores.urgency.accuracy(),
+            "escalation": scores.escalation.accuracy(),
+            "life_safety_escalated": format!(
+                "{} of {}",
+                scores.life_safety_escalated.correct, scores.life_safety_escalated.total
+            ),
+        })
+    };
     let summary = serde_json::json!({
         "split": split,
         "model": model,
         "cases": report.cases,
-        "accuracy": {
-            "qualification": report.qualification.accuracy(),
-            "intent": report.intent.accuracy(),
-            "service": report.service.accuracy(),
-            "urgency": report.urgency.accuracy(),
-            "escalation": report.escalation.accuracy(),
-        },
+        "accuracy": accuracy(&report.overall),
+        "shops": report.shops.iter().map(|(name, scores)| (name.clone(), accuracy(scores))).collect::<serde_json::Map<_, _>>(),
+        "service_confusion": report.service_confusion,
+        "intent_confusion": report.intent_confusion,
         "misses": report.misses,
     });
     serde_json::to_string_pretty(&summary).map_err(|e| CliError::Other(e.into()))
 }
 
 /// `opsquad eval`: runs the labelled inquiries through the offline reader and `qualify_lead`
-/// against the demo shop and prints the report as JSON.
-pub fn eval(file: &std::path::Path, split: &str) -> Result<String, CliError> {
-    let cases = eval_cases(file, split)?;
-    eval_summary(split, "offline", &squad::eval::run(&cases, &squad::demo::org_context()))
+/// against the shop each case was written to, and prints the report as JSON.
+pub fn eval(dir: &std::path::Path, split: &str, refreeze: bool) -> Result<String, CliError> {
+    let cases = eval_cases(dir, split, refreeze)?;
+    eval_summary(split, "offline", &squad::eval::run(&cases))
 }
 
 /// `opsquad eval --model bedrock`: the same cases through Lead Response's first turn on the
 /// configured Bedrock model. Without AWS credentials it says so and skips (`Ok(None)`).
 pub async fn eval_bedrock(
     settings: &Settings,
-    file: &std::path::Path,
+    dir: &std::path::Path,
     split: &str,
+    refreeze: bool,
 ) -> Result<Option<String>, CliError> {
-    let cases = eval_cases(file, split)?;
+    let cases = eval_cases(dir, split, refreeze)?;
     let config = &settings.bedrock;
     if let Err(reason) = bedrock::credentials_available(&config.region).await {
         eprintln!(
@@ -192,9 +242,7 @@ pub async fn eval_bedrock(
     // The eval measures the configured model itself, so no fallback answers in its place.
     let provider = config.provider_settings(false);
     let model = bedrock::BedrockModel::from_environment(provider).await;
-    let report = squad::eval::run_with_model(&cases, &squad::demo::org_context(), &model, &agent)
-        .await
-        .map_err(|e| CliError::Other(e.into()))?;
+    let report = squad::eval::run_with_model(&cases, &model, &agent).await.map_err(|e| CliError::Other(e.into()))?;
     eval_summary(split, &agent.model_id, &report).map(Some)
 }
 
@@ -205,12 +253,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn eval_reports_each_split_and_refuses_unknown_ones() {
-        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../evals/inquiries.jsonl");
-        let report: serde_json::Value = serde_json::from_str(&eval(&file, "all").unwrap()).unwrap();
+    fn eval_reports_each_set_and_refuses_unknown_ones_and_a_changed_holdout() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../evals");
+        let report: serde_json::Value = serde_json::from_str(&eval(&dir, "all", false).unwrap()).unwrap();
         assert!(report["cases"].as_u64().unwrap() >= 60);
         assert!(report["accuracy"]["qualification"].as_f64().is_some());
-        assert!(matches!(eval(&file, "training"), Err(CliError::Invalid { field: "split", .. })));
-        assert!(matches!(eval(Path::new("/no/such/file.jsonl"), "all"), Err(CliError::Invalid { field: "file", .. })));
+        assert!(report["shops"]["springfield"]["cases"].as_u64().is_some());
+        assert!(matches!(eval(&dir, "training", false), Err(CliError::Invalid { field: "split", .. })));
+        assert!(matches!(eval(Path::new("/no/such/dir"), "all", false), Err(CliError::Invalid { field: "dir", .. })));
+
+        let copy = tempfile::tempdir().unwrap();
+        for name in ["tune.jsonl", "holdout.jsonl", "holdout.sha256"] {
+            std::fs::copy(dir.join(name), copy.path().join(name)).unwrap();
+        }
+        assert!(eval(copy.path(), "holdout", false).is_ok(), "the committed holdout is the frozen one");
+        let mut changed = std::fs::read_to_string(copy.path().join("holdout.jsonl")).unwrap();
+        changed.push_str(std::fs::read_to_string(dir.join("tune.jsonl")).unwrap().lines().next().unwrap());
+        std::fs::write(copy.path().join("holdout.jsonl"), changed).unwrap();
+        let refused = eval(copy.path(), "holdout", false).unwrap_err().to_string();
+        assert!(refused.contains("is not the frozen holdout"), "{refused}");
+        assert!(eval(copy.path(), "holdout", true).is_ok(), "declared: the new hash is recorded");
+        assert!(eval(copy.path(), "holdout", false).is_ok());
     }
 }

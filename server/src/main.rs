@@ -25,18 +25,22 @@ enum Command {
     Migrate,
     /// Create (or refresh) the demo shop and print {org_id, api_key, owner_email, password}.
     Demo,
-    /// Measure how inquiries are read and qualified on labelled cases (evals/inquiries.jsonl)
-    /// and print JSON: the offline model, or the configured Bedrock model (skipped, saying so,
-    /// when no AWS credentials are found).
+    /// Measure how inquiries are read and qualified on labelled cases (evals/tune.jsonl and the
+    /// frozen evals/holdout.jsonl) and print JSON, per shop, with confusion tables: the offline
+    /// model, or the configured Bedrock model (skipped, saying so, when no AWS credentials are found).
     Eval {
-        #[arg(long, default_value = "evals/inquiries.jsonl")]
-        file: PathBuf,
+        #[arg(long, default_value = "evals")]
+        dir: PathBuf,
         /// tune, holdout or all.
         #[arg(long, default_value = "holdout")]
         split: String,
         /// offline or bedrock.
         #[arg(long, default_value = "offline")]
         model: String,
+        /// Record the holdout's new hash: only when cases were added on purpose, never after
+        /// editing rules against it.
+        #[arg(long)]
+        refreeze_holdout: bool,
     },
     /// Push N leads through the whole pipeline on a fresh database and print throughput as JSON.
     Bench {
@@ -137,10 +141,10 @@ async fn main() -> ExitCode {
                 Err(err) => Err(err.into()),
             }
         }
-        Command::Eval { file, split, model } => {
+        Command::Eval { dir, split, model, refreeze_holdout } => {
             let report = match model.as_str() {
-                "offline" => cli::eval(&file, &split).map(Some),
-                "bedrock" => cli::eval_bedrock(&settings, &file, &split).await,
+                "offline" => cli::eval(&dir, &split, refreeze_holdout).map(Some),
+                "bedrock" => cli::eval_bedrock(&settings, &dir, &split, refreeze_holdout).await,
                 other => Err(cli::CliError::Invalid {
                     field: "model",
                     message: format!("unknown model `{other}` (use offline or bedrock)"),

@@ -1,6 +1,10 @@
 //! Measures how inquiries are read and qualified against labelled cases (`evals/`): the offline
 //! reader directly ([`run`]), or any model through Lead Response's first turn ([`run_with_model`]),
-//! where the model reads the inquiry and calls `qualify_lead` with the facts.
+//! where the model reads the inquiry and calls `qualify_lead` with the facts. Each case names the
+//! shop it was written to ([`shop`]); the report scores every field overall and per shop, with
+//! confusion tables for the kind of work and the intent.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -12,9 +16,12 @@ use crate::offline::{read_inquiry, Inquiry};
 use crate::tools::qualify::{qualify_lead, OrgContext};
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EvalCase {
     pub id: String,
-    pub split: String,
+    /// The configured shop the inquiry was written to (see [`shop`]).
+    #[serde(default = "springfield")]
+    pub shop: String,
     pub channel: String,
     pub from: EvalFrom,
     pub subject: Option<String>,
@@ -23,7 +30,12 @@ pub struct EvalCase {
     pub expect: Expected,
 }
 
+fn springfield() -> String {
+    "springfield".to_owned()
+}
+
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EvalFrom {
     pub name: Option<String>,
     pub email: Option<String>,
@@ -31,6 +43,7 @@ pub struct EvalFrom {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Expected {
     pub intent: String,
     pub qualified: bool,
@@ -40,10 +53,11 @@ pub struct Expected {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("line {line}: {source}")]
-pub struct ParseError {
-    line: usize,
-    source: serde_json::Error,
+pub enum ParseError {
+    #[error("line {line}: {source}")]
+    Json { line: usize, source: serde_json::Error },
+    #[error("line {line}: no shop is called `{shop}` (springfield, bright_spark)")]
+    UnknownShop { line: usize, shop: String },
 }
 
 pub fn parse_cases(jsonl: &str) -> Result<Vec<EvalCase>, ParseError> {
@@ -51,8 +65,48 @@ pub fn parse_cases(jsonl: &str) -> Result<Vec<EvalCase>, ParseError> {
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| serde_json::from_str(l).map_err(|source| ParseError { line: i + 1, source }))
+        .map(|(i, l)| {
+            let case: EvalCase = serde_json::from_str(l).map_err(|source| ParseError::Json { line: i + 1, source })?;
+            match shop(&case.shop) {
+                Some(_) => Ok(case),
+                None => Err(ParseError::UnknownShop { line: i + 1, shop: case.shop }),
+            }
+        })
         .collect()
+}
+
+/// The shops the cases are written to: the demo HVAC and plumbing shop in Springfield, IL, and an
+/// electrical shop in Peoria, IL with a few heating services.
+pub fn shop(name: &str) -> Option<OrgContext> {
+    match name {
+        "springfield" => Some(crate::demo::org_context()),
+        "bright_spark" => Some(OrgContext {
+            area: domain::catalog::ServiceArea {
+                zip_codes: (61602..=61616).map(|zip| zip.to_string()).collect(),
+                ..Default::default()
+            },
+            offered_skills: [
+                "outlets_switches",
+                "lighting",
+                "ceiling_fan",
+                "electrical_repair",
+                "panel_repair",
+                "panel_upgrade",
+                "rewiring",
+                "dedicated_circuit",
+                "generator",
+                "ev_charger",
+                "surge_protection",
+                "smoke_co_detectors",
+                "electrical_inspection",
+                "thermostat",
+                "furnace_repair",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        }),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -76,19 +130,49 @@ impl Metric {
     }
 }
 
+/// Every scored field.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Report {
+pub struct Scores {
     pub cases: usize,
     pub qualification: Metric,
     pub intent: Metric,
+    /// The kind of work.
     pub service: Metric,
     pub urgency: Metric,
     pub escalation: Metric,
+    /// Life-safety cases (intent `safety_emergency`) that were escalated.
+    pub life_safety_escalated: Metric,
+}
+
+impl Scores {
+    fn all_wrong(&mut self, safety: bool) {
+        self.cases += 1;
+        for metric in
+            [&mut self.qualification, &mut self.intent, &mut self.service, &mut self.urgency, &mut self.escalation]
+        {
+            metric.record(false);
+        }
+        if safety {
+            self.life_safety_escalated.record(false);
+        }
+    }
+}
+
+/// Expected value → what was read → how often.
+pub type Confusion = BTreeMap<String, BTreeMap<String, usize>>;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub cases: usize,
+    pub overall: Scores,
+    pub shops: BTreeMap<String, Scores>,
+    pub service_confusion: Confusion,
+    pub intent_confusion: Confusion,
     /// `id: field expected → got` for every miss.
     pub misses: Vec<String>,
 }
 
-pub fn run(cases: &[EvalCase], ctx: &OrgContext) -> Report {
+pub fn run(cases: &[EvalCase]) -> Report {
     let mut report = Report { cases: cases.len(), ..Report::default() };
     for case in cases {
         let inquiry = Inquiry {
@@ -98,7 +182,7 @@ pub fn run(cases: &[EvalCase], ctx: &OrgContext) -> Report {
             has_phone: case.from.phone.is_some(),
             has_email: case.from.email.is_some(),
         };
-        score(&mut report, case, &read_inquiry(&inquiry), ctx);
+        score(&mut report, case, &read_inquiry(&inquiry));
     }
     report
 }
@@ -131,7 +215,6 @@ fn first_turn(case: &EvalCase, settings: InferenceSettings) -> ModelRequest {
 /// the schema, counts as wrong on every field; a failed call stops the run.
 pub async fn run_with_model(
     cases: &[EvalCase],
-    ctx: &OrgContext,
     model: &dyn Model,
     settings: &InferenceSettings,
 ) -> Result<Report, ModelError> {
@@ -143,17 +226,11 @@ pub async fn run_with_model(
             .find(|(_, name, _)| *name == "qualify_lead")
             .and_then(|(_, _, input)| serde_json::from_value::<InquiryFacts>(input.clone()).ok());
         match facts {
-            Some(facts) => score(&mut report, case, &facts, ctx),
+            Some(facts) => score(&mut report, case, &facts),
             None => {
-                for metric in [
-                    &mut report.qualification,
-                    &mut report.intent,
-                    &mut report.service,
-                    &mut report.urgency,
-                    &mut report.escalation,
-                ] {
-                    metric.record(false);
-                }
+                let safety = case.expect.intent == "safety_emergency";
+                report.overall.all_wrong(safety);
+                report.shops.entry(case.shop.clone()).or_default().all_wrong(safety);
                 report.misses.push(format!("{}: the model did not call qualify_lead with valid facts", case.id));
             }
         }
@@ -161,9 +238,24 @@ pub async fn run_with_model(
     Ok(report)
 }
 
-fn score(report: &mut Report, case: &EvalCase, facts: &InquiryFacts, ctx: &OrgContext) {
-    let q = qualify_lead(facts, ctx);
+fn score(report: &mut Report, case: &EvalCase, facts: &InquiryFacts) {
+    // parse_cases refuses a case whose shop is unknown.
+    let ctx = shop(&case.shop).unwrap_or_default();
+    let q = qualify_lead(facts, &ctx);
     let got_urgency = facts.urgency.map(|u| u.as_str().to_owned());
+    let name = |service: &Option<String>| service.clone().unwrap_or_else(|| "none".to_owned());
+    *report
+        .service_confusion
+        .entry(name(&case.expect.service))
+        .or_default()
+        .entry(name(&facts.service))
+        .or_default() += 1;
+    *report
+        .intent_confusion
+        .entry(case.expect.intent.clone())
+        .or_default()
+        .entry(facts.intent.as_str().to_owned())
+        .or_default() += 1;
     let checks = [
         ("qualified", case.expect.qualified.to_string(), q.qualified.to_string()),
         ("intent", case.expect.intent.clone(), facts.intent.as_str().to_owned()),
@@ -171,18 +263,27 @@ fn score(report: &mut Report, case: &EvalCase, facts: &InquiryFacts, ctx: &OrgCo
         ("urgency", format!("{:?}", case.expect.urgency), format!("{got_urgency:?}")),
         ("escalate", case.expect.escalate.to_string(), q.escalate.is_some().to_string()),
     ];
+    let mut scores = [&mut report.overall, report.shops.entry(case.shop.clone()).or_default()];
+    for scores in &mut scores {
+        scores.cases += 1;
+        if case.expect.intent == "safety_emergency" {
+            scores.life_safety_escalated.record(q.escalate.is_some());
+        }
+    }
     for (field, want, got) in checks {
         let ok = want == got;
-        let metric = match field {
-            "qualified" => &mut report.qualification,
-            "intent" => &mut report.intent,
-            "service" => &mut report.service,
-            "urgency" => &mut report.urgency,
-            _ => &mut report.escalation,
-        };
-        metric.record(ok);
+        for scores in &mut scores {
+            let metric = match field {
+                "qualified" => &mut scores.qualification,
+                "intent" => &mut scores.intent,
+                "service" => &mut scores.service,
+                "urgency" => &mut scores.urgency,
+                _ => &mut scores.escalation,
+            };
+            metric.record(ok);
+        }
         if !ok {
-            report.misses.push(format!("{}: {field} expected {want}, got {got}", case.id));
+            report.misses.push(format!("{} ({}): {field} expected {want}, got {got}", case.id, case.shop));
         }
     }
 }
@@ -191,30 +292,58 @@ fn score(report: &mut Report, case: &EvalCase, facts: &InquiryFacts, ctx: &OrgCo
 mod tests {
     use super::*;
 
-    fn demo_ctx() -> OrgContext {
-        crate::demo::org_context()
+    fn tune() -> Vec<EvalCase> {
+        parse_cases(include_str!("../../../evals/tune.jsonl")).unwrap()
     }
 
     /// The model path measures what the direct path does when the model is the offline one: the
     /// request a real model gets carries everything needed to read the inquiry.
     #[tokio::test]
     async fn through_the_model_the_offline_model_scores_what_the_reader_scores() {
-        let all = parse_cases(include_str!("../../../evals/inquiries.jsonl")).unwrap();
+        let all = tune();
         let settings = agents::settings(AgentName::LeadResponse, "offline-rules-v1");
-        let direct = run(&all, &demo_ctx());
-        let via_model = run_with_model(&all, &demo_ctx(), &crate::offline::OfflineModel, &settings).await.unwrap();
-        assert_eq!(via_model.qualification.correct, direct.qualification.correct, "{:#?}", via_model.misses);
-        assert_eq!(via_model.intent.correct, direct.intent.correct);
-        assert_eq!(via_model.escalation.correct, direct.escalation.correct);
+        let direct = run(&all);
+        let via_model = run_with_model(&all, &crate::offline::OfflineModel, &settings).await.unwrap();
+        let (d, m) = (&direct.overall, &via_model.overall);
+        assert_eq!(m.qualification.correct, d.qualification.correct, "{:#?}", via_model.misses);
+        assert_eq!(m.intent.correct, d.intent.correct);
+        assert_eq!(m.escalation.correct, d.escalation.correct);
     }
 
     #[test]
-    fn the_tune_split_stays_above_the_bar() {
-        let all = parse_cases(include_str!("../../../evals/inquiries.jsonl")).unwrap();
-        let tune: Vec<_> = all.into_iter().filter(|c| c.split == "tune").collect();
-        assert!(tune.len() >= 40);
-        let report = run(&tune, &demo_ctx());
-        assert!(report.qualification.accuracy() >= 0.95, "{:#?}", report.misses);
-        assert!(report.intent.accuracy() >= 0.95, "{:#?}", report.misses);
+    fn the_tune_set_stays_above_the_bar() {
+        let tune = tune();
+        assert!(tune.len() >= 60);
+        let report = run(&tune);
+        assert!(report.overall.qualification.accuracy() >= 0.95, "{:#?}", report.misses);
+        assert!(report.overall.intent.accuracy() >= 0.95, "{:#?}", report.misses);
+    }
+
+    #[test]
+    fn a_case_for_an_unknown_shop_or_with_a_misspelt_label_is_refused() {
+        let case = r#"{"id":"x","shop":"nowhere","channel":"sms","from":{},"body":"hi","expect":{"intent":"other","qualified":false,"service":null,"urgency":null,"escalate":false}}"#;
+        assert!(matches!(parse_cases(case), Err(ParseError::UnknownShop { line: 1, .. })));
+        let typo = case.replace(r#""shop":"nowhere","#, "").replace("escalate", "escalated");
+        assert!(matches!(parse_cases(&typo), Err(ParseError::Json { line: 1, .. })));
+    }
+
+    #[test]
+    fn the_report_scores_each_shop_and_tabulates_confusions() {
+        let line = |id: &str, shop: &str, body: &str, service: &str| {
+            format!(
+                r#"{{"id":"{id}","shop":"{shop}","channel":"sms","from":{{"phone":"555"}},"body":"{body}","expect":{{"intent":"service_request","qualified":true,"service":"{service}","urgency":"routine","escalate":false}}}}"#
+            )
+        };
+        let cases = parse_cases(&format!(
+            "{}\n{}",
+            line("a", "springfield", "please schedule a furnace tune-up next week, 62704", "hvac_maintenance"),
+            line("b", "bright_spark", "need a level 2 ev charger installed in my garage 61604", "ev_charger"),
+        ))
+        .unwrap();
+        let report = run(&cases);
+        assert_eq!(report.cases, 2);
+        assert_eq!((report.shops["springfield"].cases, report.shops["bright_spark"].cases), (1, 1));
+        assert_eq!(report.service_confusion["hvac_maintenance"]["hvac_maintenance"], 1);
+        assert_eq!(report.service_confusion["ev_charger"].values().sum::<usize>(), 1);
     }
 }

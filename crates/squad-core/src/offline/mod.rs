@@ -4,7 +4,7 @@
 //! [`read_inquiry`] turns text into facts with keyword and phrase rules over normalised text,
 //! checked in a fixed order (junk first, then danger, then complaints, then the job itself);
 //! [`OfflineModel`] plays each agent's part in a conversation. Accuracy is measured on
-//! `evals/inquiries.jsonl` by `opsquad eval`.
+//! `evals/` (`tune.jsonl`, and the frozen `holdout.jsonl`) by `opsquad eval`.
 
 mod change;
 mod model;
