@@ -282,7 +282,7 @@ mod tests {
     #[test]
     fn prompts_are_versioned_files() {
         let p = prompt(AgentName::LeadResponse);
-        assert_eq!(p.version, "lead_response/v2");
+        assert_eq!(p.version, "lead_response/v3");
         assert!(p.text.contains("UNTRUSTED"));
         assert_eq!(prompt(AgentName::Scheduler).version, "scheduler/v2");
         assert_eq!(prompt(AgentName::Invoice).version, "invoice/v2");

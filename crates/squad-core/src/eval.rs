@@ -175,12 +175,14 @@ pub struct Report {
 pub fn run(cases: &[EvalCase]) -> Report {
     let mut report = Report { cases: cases.len(), ..Report::default() };
     for case in cases {
+        let offered = shop(&case.shop).unwrap_or_default().offered_skills;
         let inquiry = Inquiry {
             subject: case.subject.as_deref(),
             body: &case.body,
             address: case.address.as_deref(),
             has_phone: case.from.phone.is_some(),
             has_email: case.from.email.is_some(),
+            offered: &offered,
         };
         score(&mut report, case, &read_inquiry(&inquiry));
     }
@@ -201,6 +203,7 @@ fn first_turn(case: &EvalCase, settings: InferenceSettings) -> ModelRequest {
         handoff: None,
         memory: Vec::new(),
         notes: Vec::new(),
+        price_list: shop(&case.shop).unwrap_or_default().offered_skills,
     };
     ModelRequest {
         system: vec![SystemBlock { text: agents::prompt(agent).text, cache_point: true }],
@@ -243,13 +246,11 @@ fn score(report: &mut Report, case: &EvalCase, facts: &InquiryFacts) {
     let ctx = shop(&case.shop).unwrap_or_default();
     let q = qualify_lead(facts, &ctx);
     let got_urgency = facts.urgency.map(|u| u.as_str().to_owned());
+    // The kind of work is scored as the shop's service it maps to: work the shop does not sell
+    // maps to none.
+    let sold = facts.service.clone().filter(|kind| ctx.offered_skills.contains(kind));
     let name = |service: &Option<String>| service.clone().unwrap_or_else(|| "none".to_owned());
-    *report
-        .service_confusion
-        .entry(name(&case.expect.service))
-        .or_default()
-        .entry(name(&facts.service))
-        .or_default() += 1;
+    *report.service_confusion.entry(name(&case.expect.service)).or_default().entry(name(&sold)).or_default() += 1;
     *report
         .intent_confusion
         .entry(case.expect.intent.clone())
@@ -259,7 +260,7 @@ fn score(report: &mut Report, case: &EvalCase, facts: &InquiryFacts) {
     let checks = [
         ("qualified", case.expect.qualified.to_string(), q.qualified.to_string()),
         ("intent", case.expect.intent.clone(), facts.intent.as_str().to_owned()),
-        ("service", format!("{:?}", case.expect.service), format!("{:?}", facts.service)),
+        ("service", format!("{:?}", case.expect.service), format!("{sold:?}")),
         ("urgency", format!("{:?}", case.expect.urgency), format!("{got_urgency:?}")),
         ("escalate", case.expect.escalate.to_string(), q.escalate.is_some().to_string()),
     ];
@@ -310,16 +311,19 @@ mod tests {
         assert_eq!(m.escalation.correct, d.escalation.correct);
     }
 
-    /// The bar the rules were written to, on the shop they were written for. The electrical shop's
-    /// tuning cases are here for the catalogue-driven reader still to come (issue 14).
+    /// The bar the rules were written to, for each shop. (The frozen holdout is what measures them.)
     #[test]
     fn the_tune_set_stays_above_the_bar() {
         let tune = tune();
         assert!(tune.len() >= 130);
         let report = run(&tune);
-        let springfield = &report.shops["springfield"];
-        assert!(springfield.qualification.accuracy() >= 0.95, "{:#?}", report.misses);
-        assert!(springfield.intent.accuracy() >= 0.95, "{:#?}", report.misses);
+        for (shop, scores) in &report.shops {
+            for (field, metric) in
+                [("qualification", &scores.qualification), ("intent", &scores.intent), ("service", &scores.service)]
+            {
+                assert!(metric.accuracy() >= 0.95, "{shop} {field}: {:#?}", report.misses);
+            }
+        }
     }
 
     #[test]

@@ -128,7 +128,8 @@ impl PreferredTime {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InquiryFacts {
     pub intent: Intent,
-    /// The skill key of the matching service (`furnace_repair`), if one was recognised.
+    /// The work-catalogue key (`domain::work`) of the kind of work asked for (`furnace_repair`,
+    /// `ev_charger`), if one was recognised.
     pub service: Option<String>,
     pub urgency: Option<Urgency>,
     pub hazard: Option<Hazard>,

@@ -32,3 +32,4 @@ mod squad;
 mod streams;
 mod team;
 mod throttling;
+mod trades;

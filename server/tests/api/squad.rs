@@ -95,7 +95,7 @@ async fn a_realistic_inquiry_is_qualified_answered_and_booked_without_a_human(ap
     );
     let calls: Vec<&Value> = steps.iter().filter(|s| s["kind"] == "model_call").collect();
     assert!(calls.iter().all(|s| s["prompt_version"].is_string() && s["input_tokens"].as_i64().unwrap() > 0));
-    assert_eq!(calls[0]["prompt_version"], "lead_response/v2");
+    assert_eq!(calls[0]["prompt_version"], "lead_response/v3");
     assert_eq!(calls.last().unwrap()["prompt_version"], "scheduler/v2");
     assert!(steps.iter().any(|s| s["kind"] == "handoff" && s["agent"] == "lead_response"));
 

@@ -124,6 +124,7 @@ fn lead_response(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
             address: address.as_deref(),
             has_phone: contact.has_phone,
             has_email: contact.has_email,
+            offered: &opening.price_list,
         });
         return vec![call(turn, "qualify_lead", serde_json::to_value(&facts).unwrap_or(Value::Null))];
     }
@@ -148,7 +149,7 @@ fn lead_response(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
     if let Some(kind) = q["escalate"].as_str() {
         calls.push(call(turn, "escalate", json!({ "kind": kind, "reason": escalation_reason(kind, &reasons) })));
     }
-    if let Some(mut text) = reply(q, intent, service, &reasons) {
+    if let Some(mut text) = reply(q, intent, service, &reasons, &opening.price_list) {
         if let Some(quote) = quote {
             text = format!("{text} Our price list: {quote}");
         }
@@ -184,7 +185,43 @@ fn escalation_reason(kind: &str, reasons: &[&str]) -> String {
     }
 }
 
-fn reply(q: &Value, intent: &str, service: &str, reasons: &[&str]) -> Option<String> {
+/// What the shop does, in words, from the trades of its price list: "electrical work and heating
+/// and cooling".
+fn shop_trades(price_list: &[String]) -> Option<String> {
+    let mut trades: Vec<domain::work::Trade> = Vec::new();
+    for trade in price_list.iter().filter_map(|key| domain::work::find(key)).map(|kind| kind.trade) {
+        if !trades.contains(&trade) {
+            trades.push(trade);
+        }
+    }
+    let words: Vec<&str> = trades
+        .iter()
+        .map(|trade| match trade {
+            domain::work::Trade::Hvac => "heating and cooling",
+            domain::work::Trade::Plumbing => "plumbing",
+            domain::work::Trade::Electrical => "electrical work",
+        })
+        .collect();
+    match words.as_slice() {
+        [] => None,
+        [one] => Some((*one).to_owned()),
+        [rest @ .., last] => Some(format!("{} and {last}", rest.join(", "))),
+    }
+}
+
+/// A kind of work's name inside a sentence: "EV chargers", "air conditioning repair".
+fn kind_in_words(key: &str) -> String {
+    let Some(kind) = domain::work::find(key) else { return "that service".to_owned() };
+    let mut chars = kind.name.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if !second.is_uppercase() => {
+            format!("{}{}", first.to_lowercase(), &kind.name[first.len_utf8()..])
+        }
+        _ => kind.name.to_owned(),
+    }
+}
+
+fn reply(q: &Value, intent: &str, service: &str, reasons: &[&str], price_list: &[String]) -> Option<String> {
     let hazard = reasons.iter().find_map(|r| r.strip_prefix("safety:"));
     let text = match (q["escalate"].as_str(), intent) {
         (_, "spam" | "vendor") => return None,
@@ -197,9 +234,15 @@ fn reply(q: &Value, intent: &str, service: &str, reasons: &[&str]) -> Option<Str
         (Some("language"), _) => "Gracias por su mensaje. Un miembro de nuestro equipo le responderá muy pronto. (Thank you for your message; a team member will reply shortly.)".to_owned(),
         (Some(_), _) => format!("Thanks for reaching out about {service}. A member of our team will review your request and get back to you shortly."),
         (None, "job_applicant") => "Thanks for your interest in working with us! We've passed your message to the owner.".to_owned(),
-        (None, "other_trade") => "Thanks for reaching out! We specialise in heating, cooling and plumbing, so we're not the right fit for this job.".to_owned(),
+        (None, "other_trade") => match shop_trades(price_list) {
+            Some(trades) => format!("Thanks for reaching out! We specialise in {trades}, so we're not the right fit for this job."),
+            None => "Thanks for reaching out! This isn't work we do, so we're not the right fit for this job.".to_owned(),
+        },
         (None, _) if reasons.contains(&"area:outside") => "Thanks for contacting us. Unfortunately your address is outside the area we serve, so we can't take this job.".to_owned(),
-        (None, _) if reasons.iter().any(|r| r.starts_with("service_not_offered")) => "Thanks for contacting us. We don't offer that service, so we're not the right fit for this job.".to_owned(),
+        (None, _) if reasons.iter().any(|r| r.starts_with("service_not_offered:")) => {
+            let kind = reasons.iter().find_map(|r| r.strip_prefix("service_not_offered:")).map_or_else(|| "that service".to_owned(), kind_in_words);
+            format!("Thanks for contacting us. We don't offer {kind}, so we're not the right fit for this job.")
+        }
         (None, _) => {
             let urgency = if reasons.contains(&"urgency:emergency") {
                 " We're treating this as an emergency."

@@ -1,9 +1,11 @@
 //! Reading one inquiry into [`InquiryFacts`].
 
+use domain::work::{self, Trade, WorkKind, CATALOGUE};
+
 use super::text::Text;
 use crate::facts::{Hazard, InquiryFacts, Intent, Language, Manipulation, PreferredTime, Urgency};
 
-/// What arrived: the customer's words and how they can be reached.
+/// What arrived: the customer's words and how they can be reached, and what the shop sells.
 #[derive(Debug, Clone, Default)]
 pub struct Inquiry<'a> {
     pub subject: Option<&'a str>,
@@ -11,6 +13,8 @@ pub struct Inquiry<'a> {
     pub address: Option<&'a str>,
     pub has_phone: bool,
     pub has_email: bool,
+    /// The work-catalogue keys of the shop's services; empty when unknown.
+    pub offered: &'a [String],
 }
 
 pub fn read_inquiry(inquiry: &Inquiry<'_>) -> InquiryFacts {
@@ -18,8 +22,13 @@ pub fn read_inquiry(inquiry: &Inquiry<'_>) -> InquiryFacts {
     let text = Text::new(&joined);
     let language = language(&text);
     let hazard = hazard(&text);
-    let service = service(&text, hazard);
-    let intent = intent(&text, hazard, service.is_some());
+    let service = kind_of_work(&text, hazard, inquiry.offered);
+    let mut intent = intent(&text, hazard, service.is_some());
+    if matches!(intent, Intent::ServiceRequest | Intent::QuoteRequest)
+        && service.is_some_and(|kind| outside_the_shops_trades(kind, inquiry.offered))
+    {
+        intent = Intent::OtherTrade;
+    }
     let urgency = match intent {
         Intent::SafetyEmergency => Some(Urgency::Emergency),
         Intent::ServiceRequest => Some(urgency(&text)),
@@ -93,6 +102,12 @@ const SPANISH: &[&str] = &[
     "gracias",
     "vivo",
     "código",
+    "necesito",
+    "para",
+    "que",
+    "del",
+    "baño",
+    "cocina",
     "aire",
     "acondicionado",
     "enfría",
@@ -125,15 +140,76 @@ fn hazard(text: &Text) -> Option<Hazard> {
         return Some(Hazard::CarbonMonoxide);
     }
     let electrical = text.any_stem(&["panel", "outlet", "breaker", "wiring", "wire", "socket"]);
-    let burning = text.any_stem(&["spark", "arcing"]) || text.any(&["burning smell", "smell of burning", "smoke"]);
+    let burning = text.any_stem(&["spark", "arcing", "scorch", "melt", "crackl"])
+        || text.any(&["burning smell", "smell of burning", "smoke", "shocked", "got shocked", "is warm", "is hot"]);
     if electrical && burning {
         return Some(Hazard::ElectricalFire);
     }
     None
 }
 
-/// The demo shop's skill keys, most specific first.
-fn service(text: &Text, hazard: Option<Hazard>) -> Option<&'static str> {
+/// Whether `kind` belongs to a trade none of the shop's services are in (an electrician asked to
+/// fix a toilet). Unknown when the shop's services are.
+fn outside_the_shops_trades(kind: &str, offered: &[String]) -> bool {
+    let trade_of = |key: &str| work::find(key).map(|k| k.trade);
+    let shop: Vec<Trade> = offered.iter().filter_map(|k| trade_of(k)).collect();
+    !shop.is_empty() && trade_of(kind).is_some_and(|trade| !shop.contains(&trade))
+}
+
+/// The kinds the first rules were written for; the catalogue's words find the rest.
+const FIRST_KINDS: [&str; 7] = [
+    "furnace_repair",
+    "ac_repair",
+    "hvac_maintenance",
+    "hvac_install",
+    "water_heater",
+    "drain_cleaning",
+    "leak_repair",
+];
+
+/// How strongly the text names `kind`: each of its words found counts once, a phrase once more
+/// per extra word (a "level 2 charger" says more than "charger").
+fn catalogue_score(text: &Text, kind: &WorkKind) -> usize {
+    kind.words.iter().filter(|w| text.has(w)).map(|w| 1 + w.matches(' ').count()).sum()
+}
+
+/// The best-scoring kind among `kinds`; the earlier one in the catalogue on a tie.
+fn best<'k>(kinds: impl Iterator<Item = (&'k WorkKind, usize)>) -> Option<&'k WorkKind> {
+    kinds
+        .fold(None, |best: Option<(&WorkKind, usize)>, (kind, score)| match best {
+            Some((_, top)) if top >= score => best,
+            _ => Some((kind, score)),
+        })
+        .map(|(kind, _)| kind)
+}
+
+/// The kind of work asked for, as a work-catalogue key. What the shop sells comes first: a
+/// specific kind it sells that the text names, then what the first rules read if the shop sells
+/// it, then any kind it sells that the text names. When it sells none of them, the kind the text
+/// names (so the reply can say what is not offered).
+fn kind_of_work(text: &Text, hazard: Option<Hazard>, offered: &[String]) -> Option<&'static str> {
+    let first = first_kinds(text, hazard);
+    let named: Vec<(&'static WorkKind, usize)> =
+        CATALOGUE.iter().map(|kind| (kind, catalogue_score(text, kind))).filter(|(_, score)| *score > 0).collect();
+    if offered.is_empty() {
+        return first.or_else(|| best(named.iter().copied()).map(|k| k.key));
+    }
+    let sells = |key: &str| offered.iter().any(|o| o == key);
+    let sold = || named.iter().copied().filter(|(kind, _)| sells(kind.key));
+    if let Some(kind) = best(sold().filter(|(kind, _)| !FIRST_KINDS.contains(&kind.key))) {
+        return Some(kind.key);
+    }
+    if let Some(key) = first.filter(|key| sells(key)) {
+        return Some(key);
+    }
+    if let Some(kind) = best(sold()) {
+        return Some(kind.key);
+    }
+    first.or_else(|| best(named.iter().copied()).map(|k| k.key))
+}
+
+/// The first seven kinds' rules, most specific first.
+fn first_kinds(text: &Text, hazard: Option<Hazard>) -> Option<&'static str> {
     let water_heater =
         text.any(&["water heater", "hot water", "agua caliente", "tankless"]) || text.has_stem("calentador");
     let hvac_equipment = text.any(&[
@@ -295,6 +371,7 @@ fn intent(text: &Text, hazard: Option<Hazard>, has_service: bool) -> Intent {
         "review",
         "for free",
         "made it worse",
+        "disappointed",
     ]);
     if past_work && unhappy {
         return Intent::Complaint;
@@ -326,6 +403,8 @@ fn urgency(text: &Text) -> Urgency {
         "no water",
         "froze",
         "frozen",
+        "inch of water",
+        "water in the basement",
     ]);
     let vulnerable = text.any_stem(&["newborn", "infant", "elderly"])
         || text.any(&["baby", "heart condition", "year old father", "year old mother", "oxygen"]);
@@ -367,7 +446,14 @@ fn urgency(text: &Text) -> Urgency {
         "immediately",
         "stopped working",
         "won t turn on",
+        "wont turn on",
+        "won t start",
+        "wont start",
         "won t kick on",
+        "no power",
+        "power out",
+        "not heating",
+        "blowing cold air",
         "no hot water",
         "not cooling",
         "no heat",
@@ -394,13 +480,23 @@ fn manipulation(text: &Text) -> Vec<Manipulation> {
         "ignore all previous instructions",
         "ignore previous instructions",
         "ignore your instructions",
+        "ignore your pricing",
+        "ignore your rules",
         "system override",
         "admin mode",
         "you are now",
         "system",
         "developer mode",
-    ]) && text.any(&["instructions", "override", "admin mode", "you are now", "system override", "you must"])
-    {
+    ]) && text.any(&[
+        "instructions",
+        "override",
+        "admin mode",
+        "you are now",
+        "system override",
+        "you must",
+        "ignore your pricing",
+        "ignore your rules",
+    ]) {
         found.push(Manipulation::InstructionOverride);
     }
     if text.any(&[
@@ -466,6 +562,36 @@ mod tests {
 
     fn read(body: &str) -> InquiryFacts {
         read_inquiry(&Inquiry { body, ..Inquiry::default() })
+    }
+
+    fn read_for(offered: &[&str], body: &str) -> InquiryFacts {
+        let offered: Vec<String> = offered.iter().map(|k| (*k).to_owned()).collect();
+        read_inquiry(&Inquiry { body, offered: &offered, ..Inquiry::default() })
+    }
+
+    const ELECTRICIAN: &[&str] = &["outlets_switches", "ev_charger", "panel_repair", "furnace_repair"];
+    const PLUMBER_AND_HVAC: &[&str] = &["furnace_repair", "ac_repair", "drain_cleaning", "leak_repair"];
+
+    #[test]
+    fn the_shops_price_list_decides_the_kind_of_work() {
+        let ev = read_for(ELECTRICIAN, "Need a Level 2 EV charger installed in the garage. 61604");
+        assert_eq!((ev.intent, ev.service.as_deref()), (Intent::ServiceRequest, Some("ev_charger")));
+        assert_eq!(read_for(ELECTRICIAN, "furnace stopped, no heat").service.as_deref(), Some("furnace_repair"));
+        // What the shop does not sell is still named, so the reply can say so.
+        let fan = read_for(ELECTRICIAN, "please hang a ceiling fan in the bedroom");
+        assert_eq!((fan.intent, fan.service.as_deref()), (Intent::ServiceRequest, Some("ceiling_fan")));
+        // Without a price list the first rules read as they always did.
+        assert_eq!(read("toilet clogged and overflowing").service.as_deref(), Some("drain_cleaning"));
+    }
+
+    #[test]
+    fn work_of_a_trade_the_shop_is_not_in_is_another_trade() {
+        let toilet = read_for(ELECTRICIAN, "my toilet is running nonstop, can you fix it?");
+        assert_eq!((toilet.intent, toilet.service), (Intent::OtherTrade, None));
+        let light = read_for(PLUMBER_AND_HVAC, "Can you install a new ceiling light in our hallway?");
+        assert_eq!(light.intent, Intent::OtherTrade);
+        let sparks = read_for(PLUMBER_AND_HVAC, "breaker panel sparking and burning smell");
+        assert_eq!(sparks.intent, Intent::SafetyEmergency, "danger is never another trade's business");
     }
 
     #[test]

@@ -126,6 +126,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
             .map_or(Contact::default(), |c| Contact { has_phone: c.phone.is_some(), has_email: c.email.is_some() });
         let spent_today = runs::spent_on(&mut tx, &utc_day()).await?;
         let org = store::settings::get(&mut tx).await?;
+        let price_list = price_list(&mut tx).await?;
         tx.commit().await?;
         if run.status == RunStatus::WaitingApproval && payload.resume_run.is_some() {
             let mut tx = TenantTx::begin(squad.db, &scope).await?;
@@ -217,7 +218,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
             .take_while(|s| !matches!(s.payload, StepPayload::ModelCall(_)))
             .any(|s| s.payload.as_tool().is_some_and(|t| t.is_error));
         let settings = squad.models.for_turn(agent, &org.policies.models, |id| squad.limits.prices.has(id), hard_case);
-        let request = build_request(agent, task, &steps, &conversation, contact, &memory, settings);
+        let request = build_request(agent, task, &steps, &conversation, contact, &memory, &price_list, settings);
         let started = Instant::now();
         let response = match squad.model.converse(&request).await {
             Ok(response) => response,
@@ -299,6 +300,16 @@ impl Remembered {
     }
 }
 
+/// The kinds of work the shop's active services are for: what the agents may match an inquiry to.
+async fn price_list(tx: &mut TenantTx) -> Result<Vec<String>, StoreError> {
+    let mut kinds: Vec<String> =
+        store::services::list(tx).await?.into_iter().filter(|s| s.active).filter_map(|s| s.skill).collect();
+    kinds.sort();
+    kinds.dedup();
+    Ok(kinds)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn build_request(
     agent: AgentName,
     task: Task,
@@ -306,6 +317,7 @@ fn build_request(
     conversation: &[store::leads::MessageRow],
     contact: Contact,
     memory: &Remembered,
+    price_list: &[String],
     settings: InferenceSettings,
 ) -> ModelRequest {
     let customer: Vec<CustomerMessage> = conversation
@@ -324,7 +336,15 @@ fn build_request(
     let mut notes: Vec<String> =
         reason.as_ref().and_then(Value::as_str).map(|r| format!("handoff reason: {r}")).into_iter().collect();
     notes.extend(memory.notes.iter().cloned());
-    let opening = Opening { task, contact, messages: customer, handoff, memory: memory.facts.clone(), notes };
+    let opening = Opening {
+        task,
+        contact,
+        messages: customer,
+        handoff,
+        memory: memory.facts.clone(),
+        notes,
+        price_list: price_list.to_vec(),
+    };
     let mut messages = vec![opening.to_message()];
     for step in steps.iter().filter(|s| s.agent == agent.as_str()) {
         if let StepPayload::ModelCall(call) = &step.payload {
