@@ -20,6 +20,9 @@ pub struct Board {
     pub cards: Vec<Card>,
     /// The server's clock when the board was read, so ages render the same on both sides.
     pub now_ms: i64,
+    /// What the test inquiry says unless the owner writes their own: work this shop sells, at an
+    /// address it serves.
+    pub sample: String,
 }
 
 /// The columns, in pipeline order, with the stage each holds.
@@ -51,16 +54,26 @@ pub async fn get_board() -> Result<Board, UiError> {
             let state = server_state()?;
             let mut tx = TenantTx::read(&state.db, &ctx.scope).await.map_err(internal)?;
             let cards = events::board(&mut tx, 500).await.map_err(internal)?;
+            let services = store::services::list(&mut tx).await.map_err(internal)?;
+            let area = store::settings::get(&mut tx).await.map_err(internal)?.service_area;
             tx.commit().await.map_err(internal)?;
-            Ok(Board { cards, now_ms: now_ms() })
+            let service = services.iter().find(|s| s.active).map(|s| s.name.as_str());
+            let zip = area.zip_codes.first().or(area.center_zip.as_ref()).map(String::as_str);
+            Ok(Board { cards, now_ms: now_ms(), sample: sample_inquiry(service, zip) })
         }
         .await,
     )
 }
 
-/// What the sample inquiry says unless the owner writes their own.
-pub const SAMPLE_INQUIRY: &str =
-    "Hi, our furnace stopped heating last night and the house is getting cold. Could someone come out tomorrow morning? We're at 12 Elm St, 62704.";
+/// A sample customer asking for the shop's first service at an address it serves.
+pub fn sample_inquiry(service: Option<&str>, zip: Option<&str>) -> String {
+    let ask = service.map_or_else(
+        || "Could someone take a look at a problem at our house?".to_owned(),
+        |name| format!("We need help with {}.", name.to_lowercase()),
+    );
+    let at = zip.map_or_else(|| "We're at 12 Elm St.".to_owned(), |zip| format!("We're at 12 Elm St, {zip}."));
+    format!("Hi! {ask} Could someone come out tomorrow morning? {at}")
+}
 
 /// Drops an inquiry from a sample customer into the pipeline, exactly as if it had arrived by
 /// the web form, so the owner can watch the squad work. Returns the lead's id.
@@ -150,7 +163,7 @@ pub fn LiveBoard(board: Board, #[prop(optional)] open_test: bool) -> impl IntoVi
                 {move || if live.get() { "Live" } else { "Connecting…" }}
             </p>
         </div>
-        <TestInquiry open=open_test />
+        <TestInquiry open=open_test sample=board.sample />
         <Show
             when=has_cards
             fallback=|| view! {
@@ -252,7 +265,7 @@ pub fn duration_text(ms: i64) -> String {
 }
 
 #[component]
-fn TestInquiry(open: bool) -> impl IntoView {
+fn TestInquiry(open: bool, sample: String) -> impl IntoView {
     let send = ServerAction::<SendTestInquiry>::new();
     let error = move || send.value().get().and_then(Result::err);
     let sent = move || send.value().get().is_some_and(|r| r.is_ok());
@@ -262,7 +275,7 @@ fn TestInquiry(open: bool) -> impl IntoView {
             <ActionForm action=send attr:class="mt-3 space-y-2">
                 <label class="block text-sm text-slate-700" for="test-body">"What the customer writes"</label>
                 <textarea id="test-body" name="body" rows="3" class="block w-full rounded-lg border border-slate-300 p-2 text-sm"
-                    aria-invalid=move || error().is_some_and(|e| e.for_field("body").is_some()).to_string()>{SAMPLE_INQUIRY}</textarea>
+                    aria-invalid=move || error().is_some_and(|e| e.for_field("body").is_some()).to_string()>{sample}</textarea>
                 {move || error().map(|e| view! { <p class="text-sm text-rose-700" role="alert">{e.for_field("body").unwrap_or_else(|| e.to_string())}</p> })}
                 <div class="flex items-center gap-3">
                     <button type="submit" class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60" disabled=move || send.pending().get()>"Send it"</button>
@@ -390,5 +403,19 @@ mod tests {
         for stage in Stage::ALL {
             assert!(COLUMNS.iter().any(|(s, _)| s == stage), "{stage} has no column");
         }
+    }
+}
+
+#[cfg(test)]
+mod sample_tests {
+    use super::sample_inquiry;
+
+    #[test]
+    fn the_sample_asks_for_the_shops_own_work_where_it_works() {
+        assert_eq!(
+            sample_inquiry(Some("EV charger install"), Some("61604")),
+            "Hi! We need help with ev charger install. Could someone come out tomorrow morning? We're at 12 Elm St, 61604."
+        );
+        assert!(sample_inquiry(None, None).ends_with("We're at 12 Elm St."));
     }
 }

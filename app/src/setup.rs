@@ -26,6 +26,8 @@ pub struct ServiceLine {
     pub duration_minutes: i64,
     pub emergency_fee: String,
     pub taxable: bool,
+    /// The work-catalogue key of the kind of work (`domain::work`).
+    pub skill: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,6 +214,7 @@ pub async fn get_setup() -> Result<SetupView, UiError> {
                         duration_minutes: x.duration_minutes,
                         emergency_fee: money_text(x.emergency_fee_cents),
                         taxable: x.taxable,
+                        skill: x.skill,
                     })
                     .collect(),
                 technicians: technicians
@@ -413,6 +416,15 @@ pub async fn check_area(zip: String) -> Result<String, UiError> {
     )
 }
 
+/// The kind of work a service form chose: a key of the work catalogue.
+#[cfg(feature = "ssr")]
+fn chosen_kind(skill: &str) -> Result<String, UiError> {
+    match domain::work::find(skill.trim()) {
+        Some(kind) => Ok(kind.key.to_owned()),
+        None => Err(UiError::validation("skill", "Choose the kind of work, so the squad can match customers to it.")),
+    }
+}
+
 #[server(prefix = "/api", endpoint = "setup/services/add")]
 pub async fn add_service(
     name: String,
@@ -442,7 +454,7 @@ pub async fn add_service(
                     parse_money("emergency_fee", &emergency_fee)?
                 },
                 taxable: taxable.is_some(),
-                skill: Some(skill).filter(|s| !s.trim().is_empty()),
+                skill: Some(chosen_kind(&skill)?),
                 active: true,
             };
             let (db, scope) = caller()?;

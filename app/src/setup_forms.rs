@@ -1,8 +1,8 @@
 //! The set-up forms, shared by the onboarding wizard and the settings page. In the wizard a form
 //! carries the next step, so saving it also saves the owner's place.
 
-use domain::catalog::WORK_KINDS;
 use domain::schedule::Weekday;
+use domain::work::{self, Trade, WorkKind};
 use leptos::prelude::*;
 
 use crate::components::{ErrorBanner, TextField};
@@ -159,9 +159,33 @@ pub fn HoursForm(
     }
 }
 
-/// The name of a skill key, or the key itself for skills set through the API.
+/// The name of a kind of work, or the key itself for skills set through the API.
 fn work_name(key: &str) -> String {
-    WORK_KINDS.iter().find(|(k, _)| *k == key).map_or_else(|| key.replace('_', " "), |(_, name)| (*name).to_owned())
+    work::find(key).map_or_else(|| key.replace('_', " "), |kind| kind.name.to_owned())
+}
+
+/// The catalogue's kinds of each trade that match `query` (by name or by a customer's word).
+fn kinds_matching(query: &str) -> Vec<(Trade, Vec<&'static WorkKind>)> {
+    let query = query.trim().to_lowercase();
+    let fits = |kind: &WorkKind| {
+        query.is_empty() || kind.name.to_lowercase().contains(&query) || kind.words.iter().any(|w| w.contains(&query))
+    };
+    Trade::ALL
+        .iter()
+        .map(|trade| (*trade, work::of_trade(*trade).filter(|kind| fits(kind)).collect::<Vec<_>>()))
+        .filter(|(_, kinds)| !kinds.is_empty())
+        .collect()
+}
+
+/// The kinds of work on the price list, once each, in the order the services were added.
+fn kinds_on_price_list(setup: &SetupView) -> Vec<String> {
+    let mut kinds: Vec<String> = Vec::new();
+    for skill in setup.services.iter().filter_map(|s| s.skill.clone()) {
+        if !kinds.contains(&skill) {
+            kinds.push(skill);
+        }
+    }
+    kinds
 }
 
 #[component]
@@ -206,6 +230,7 @@ pub fn ServicesForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoView {
     when_saved(remove, on_saved);
     let error = failed(add);
     let removed_error = failed(remove);
+    let query = RwSignal::new(String::new());
     view! {
         {if setup.services.is_empty() {
             view! { <p class="rounded-lg border border-dashed border-slate-300 p-4 text-sm text-slate-600">"No services yet. Add what you sell, with the price the squad may quote."</p> }.into_any()
@@ -235,11 +260,29 @@ pub fn ServicesForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoView {
                     <option value="hourly">"Per hour"</option>
                 </select>
             </label>
-            <label class="block text-sm font-medium text-slate-700">"Kind of work"
-                <select name="skill" class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2">
-                    {WORK_KINDS.iter().map(|(key, label)| view! { <option value=*key>{*label}</option> }).collect_view()}
+            <div class="space-y-1 sm:col-span-2">
+                <label class="block text-sm font-medium text-slate-700" for="kind-search">"Search the work catalogue"</label>
+                <input id="kind-search" type="search" placeholder="EV charger, sump pump, thermostat…" class="block w-full rounded-lg border border-slate-300 px-3 py-2"
+                    prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev)) />
+                <label class="block text-sm font-medium text-slate-700" for="kind">"Kind of work"</label>
+                <select id="kind" name="skill" class="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2"
+                    aria-invalid=move || field_error(error, "skill").get().is_some().to_string()>
+                    <option value="">"Choose the kind of work…"</option>
+                    {move || kinds_matching(&query.get()).into_iter().map(|(trade, kinds)| view! {
+                        <optgroup label=trade.name()>
+                            {kinds.into_iter().map(|kind| view! { <option value=kind.key>{kind.name}</option> }).collect_view()}
+                        </optgroup>
+                    }).collect_view()}
                 </select>
-            </label>
+                <p class="text-sm text-rose-600" role="alert">{move || field_error(error, "skill").get()}</p>
+                <p class="text-sm text-slate-600">
+                    {move || if kinds_matching(&query.get()).is_empty() {
+                        "Nothing matches. Try another word, or clear the search to see every kind of work."
+                    } else {
+                        "The squad matches customers' words to this kind of work."
+                    }}
+                </p>
+            </div>
             <TextField label="Price ($)" name="price" error=field_error(error, "price") />
             <TextField label="Duration (minutes)" name="duration_minutes" value="60" error=field_error(error, "duration_minutes") />
             <TextField label="Emergency fee ($)" name="emergency_fee" value="0" error=field_error(error, "emergency_fee") />
@@ -253,7 +296,8 @@ pub fn ServicesForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoView {
 #[component]
 pub fn TechniciansForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoView {
     let add = ServerAction::<AddTechnician>::new();
-    let skills = RwSignal::new(WORK_KINDS.iter().map(|(k, _)| (*k).to_owned()).collect::<Vec<_>>());
+    let offered = kinds_on_price_list(&setup);
+    let skills = RwSignal::new(offered.clone());
     let remove = ServerAction::<RemoveTechnician>::new();
     when_saved(add, on_saved);
     when_saved(remove, on_saved);
@@ -286,20 +330,24 @@ pub fn TechniciansForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoVie
             <fieldset class="sm:col-span-2">
                 <legend class="text-sm font-medium text-slate-700">"Can be sent for"</legend>
                 <input type="hidden" name="skills" prop:value=move || skills.get().join(",") />
+                {offered.is_empty().then(|| view! {
+                    <p class="mt-1 text-sm text-slate-600">"Add services first: a technician is sent for the kinds of work on your price list."</p>
+                })}
                 <div class="mt-1 grid gap-1 sm:grid-cols-2">
-                    {WORK_KINDS.iter().map(|(key, label)| {
-                        let key = *key;
+                    {offered.into_iter().map(|key| {
+                        let label = work_name(&key);
+                        let (checked, changed) = (key.clone(), key);
                         view! {
                             <label class="flex items-center gap-2 text-sm text-slate-700">
-                                <input type="checkbox" prop:checked=move || skills.with(|s| s.iter().any(|k| k == key))
+                                <input type="checkbox" prop:checked=move || skills.with(|s| s.contains(&checked))
                                     on:change=move |ev| {
                                         let on = event_target_checked(&ev);
                                         skills.update(|s| {
-                                            s.retain(|k| k != key);
-                                            if on { s.push(key.to_owned()); }
+                                            s.retain(|k| *k != changed);
+                                            if on { s.push(changed.clone()); }
                                         });
                                     } />
-                                {*label}
+                                {label}
                             </label>
                         }
                     }).collect_view()}

@@ -25,19 +25,8 @@ fn check_range(name: &str, value: i64, min: i64, max: i64) -> Result<(), FieldEr
     }
 }
 
-/// A skill tag like `furnace_repair`: lower-case letters, digits and underscores.
-/// The kinds of work the squad recognises in an inquiry, as skill keys with their names. A
-/// service is matched to an inquiry by its kind; a technician is sent for the kinds they know.
-pub const WORK_KINDS: [(&str, &str); 7] = [
-    ("furnace_repair", "Heating / furnace repair"),
-    ("ac_repair", "Air conditioning repair"),
-    ("hvac_maintenance", "Heating & cooling tune-up"),
-    ("hvac_install", "New system / replacement"),
-    ("water_heater", "Water heater"),
-    ("drain_cleaning", "Drain cleaning"),
-    ("leak_repair", "Leaks and pipes"),
-];
-
+/// A skill tag like `furnace_repair`: lower-case letters, digits and underscores. The kinds of
+/// work a shop can sell are the work catalogue's keys (`crate::work`).
 pub fn parse_skill(raw: &str) -> Result<String, FieldError> {
     let skill = raw.trim().to_lowercase().replace([' ', '-'], "_");
     let ok = !skill.is_empty()

@@ -569,7 +569,8 @@ mod tests {
 
     #[test]
     fn the_first_seven_keys_stay_what_services_already_use() {
-        for (key, _) in crate::catalog::WORK_KINDS {
+        let first = ["furnace_repair", "ac_repair", "hvac_maintenance", "hvac_install"];
+        for key in first.into_iter().chain(["water_heater", "drain_cleaning", "leak_repair"]) {
             assert!(find(key).is_some(), "{key}");
         }
     }

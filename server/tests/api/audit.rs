@@ -144,7 +144,7 @@ async fn every_mutation_in_the_dashboard_is_audited_with_its_person(app: TestApp
         ("price", "1800"),
         ("duration_minutes", "240"),
         ("emergency_fee", ""),
-        ("skill", "electrical"),
+        ("skill", "panel_upgrade"),
     ];
     ok(post(&app, "/api/setup/services/add", &service).await, "service");
     let services = get(&app, "/api/setup").await.1["services"].clone();

@@ -146,6 +146,12 @@ async fn the_wizard_validates_saves_and_resumes_each_step(app: TestApp) {
     too_short[3] = ("duration_minutes", "5");
     let (status, body) = post(&app, "/api/setup/services/add", &too_short).await;
     assert_eq!((status, field(&body)), (422, "duration_minutes"));
+    for unknown in ["", "roof_repair"] {
+        let mut no_kind = service("Furnace repair", "189");
+        no_kind[5] = ("skill", unknown);
+        let (status, body) = post(&app, "/api/setup/services/add", &no_kind).await;
+        assert_eq!((status, field(&body)), (422, "skill"), "a kind of work from the catalogue: `{unknown}`");
+    }
     assert_eq!(post(&app, "/api/setup/services/add", &service("Furnace repair", "$189.50")).await.0, 200);
     let (status, body) = post(&app, "/api/setup/services/add", &service("Furnace repair", "200")).await;
     assert_eq!((status, field(&body)), (409, "name"), "a duplicate name");
