@@ -100,6 +100,12 @@ impl ServiceInput {
             .map(|s| parse_skill(&s))
             .transpose()
             .map_err(|e| field("skill", e.message))?;
+        if let Some(skill) = self.skill.as_deref().filter(|s| crate::work::find(s).is_none()) {
+            return Err(field(
+                "skill",
+                format!("`{skill}` is not a kind of work in the catalogue; GET /api/v1/work-kinds lists them"),
+            ));
+        }
         Ok(self)
     }
 }

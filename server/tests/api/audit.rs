@@ -56,7 +56,7 @@ async fn every_mutation_through_the_api_is_audited_with_its_key(app: TestApp) {
     settings["tax_rate_bps"] = json!(700);
     send(&app, Method::PUT, "/api/v1/settings", &key, Some(settings)).await;
     let service = json!({ "name": "Sump pump install", "pricing": "flat", "price_cents": 45000, "duration_minutes": 120,
-        "emergency_fee_cents": 0, "taxable": true, "skill": "plumbing", "active": true });
+        "emergency_fee_cents": 0, "taxable": true, "skill": "sump_pump", "active": true });
     let created = send(&app, Method::POST, "/api/v1/services", &key, Some(service.clone())).await;
     let path = format!("/api/v1/services/{}", created["id"].as_str().unwrap());
     let mut cheaper = service;

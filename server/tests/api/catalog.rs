@@ -14,6 +14,7 @@ on_both_backends!(
     org_b_cannot_touch_org_a_catalog,
     concurrent_saves_of_different_sections_keep_both,
     the_work_catalogue_covers_three_trades_for_readers_only,
+    a_service_names_a_kind_of_work_from_the_catalogue,
 );
 
 fn valid_settings() -> Value {
@@ -301,4 +302,20 @@ async fn the_work_catalogue_covers_three_trades_for_readers_only(app: TestApp) {
     assert_eq!(refused.status(), 403, "a form's inbound key reads nothing back");
     let anonymous = app.client.get(app.url("/api/v1/work-kinds")).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
+}
+
+async fn a_service_names_a_kind_of_work_from_the_catalogue(app: TestApp) {
+    let org = app.create_org("Bright Spark Electric").await;
+    let mut service = furnace();
+    service["skill"] = json!("roof_repair");
+    let refused = app.api(Method::POST, "/api/v1/services", &org.api_key).await.json(&service).send().await.unwrap();
+    assert_eq!(refused.status(), 422);
+    let error: Value = refused.json().await.unwrap();
+    assert_eq!(error["error"]["field"], "skill");
+    assert!(error["error"]["message"].as_str().unwrap().contains("GET /api/v1/work-kinds"), "{error}");
+    service["skill"] = json!("EV charger");
+    let created = app.api(Method::POST, "/api/v1/services", &org.api_key).await.json(&service).send().await.unwrap();
+    assert_eq!(created.status(), 201, "written the way people write it");
+    assert_eq!(created.json::<Value>().await.unwrap()["skill"], "ev_charger");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM services").await, 1, "the refused one left nothing behind");
 }

@@ -129,6 +129,14 @@ async fn the_openapi_document_matches_the_routes(app: TestApp) {
     for route in source.split(".route(\"").skip(1).filter_map(|rest| rest.split('"').next()) {
         assert!(paths.contains_key(route), "{route} is served but not documented");
     }
+    // A service's kind of work is one of the catalogue's keys.
+    let mut kinds: Vec<serde_json::Value> =
+        domain::work::CATALOGUE.iter().map(|kind| serde_json::json!(kind.key)).collect();
+    kinds.push(serde_json::Value::Null);
+    for schema in ["ServiceInput", "Service"] {
+        let documented = &doc["components"]["schemas"][schema]["properties"]["skill"]["enum"];
+        assert_eq!(documented.as_array(), Some(&kinds), "{schema}.skill lists the work catalogue");
+    }
 }
 
 async fn readiness(app: &TestApp) -> (u16, serde_json::Value) {
