@@ -105,6 +105,11 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
+            // A task cancelled while its `BEGIN` was in flight (a worker shut down mid-claim) can
+            // return its connection still counting a transaction that has no owner (sqlx 0.8.6,
+            // launchbadge/sqlx#3932); the next `begin_with` on it would fail. Such a connection is
+            // closed instead of handed out. A rolled-back transaction is already flushed by then.
+            .before_acquire(|conn, _meta| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     match backend {

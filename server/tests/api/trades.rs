@@ -4,11 +4,18 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use std::sync::Arc;
+
 use crate::helpers::TestApp;
 use crate::on_both_backends;
-use crate::squad::{inbound, lead, outbound};
+use crate::scripted::Scripted;
+use crate::squad::{demo, inbound, lead, outbound};
 
-on_both_backends!(an_electrical_shop_books_its_electrical_work_and_declines_plumbing);
+on_both_backends!(
+    an_electrical_shop_books_its_electrical_work_and_declines_plumbing,
+    without_a_service_address_the_squad_asks_for_it_and_books_once_it_arrives,
+    a_model_cannot_hand_off_a_lead_that_has_no_address,
+);
 
 async fn an_electrical_shop_books_its_electrical_work_and_declines_plumbing(app: TestApp) {
     let org = app.create_org("Bright Spark Electric").await;
@@ -56,4 +63,58 @@ async fn an_electrical_shop_books_its_electrical_work_and_declines_plumbing(app:
     assert_eq!(declined["appointments"], json!([]));
     let reply = outbound(&declined).pop().expect("a reply");
     assert!(reply.contains("We specialise in electrical work") && !reply.contains("plumbing"), "{reply}");
+}
+
+async fn without_a_service_address_the_squad_asks_for_it_and_books_once_it_arrives(app: TestApp) {
+    let key = demo(&app).await;
+    let from = json!({ "name": "Ray Dunn", "email": "ray.dunn@example.com", "phone": "217-555-0110" });
+    let id = inbound(
+        &app,
+        &key,
+        json!({ "channel": "email", "from": from, "subject": "AC", "body": "Our AC stopped cooling. Can someone come tomorrow?" }),
+    )
+    .await;
+    app.drain().await;
+    let waiting = lead(&app, &key, &id).await;
+    assert_eq!((waiting["stage"].as_str(), waiting["waiting_on"].as_str()), (Some("qualifying"), Some("customer")));
+    assert_eq!(waiting["appointments"], json!([]), "nobody is sent without an address");
+    let asked = outbound(&waiting).pop().unwrap();
+    assert!(asked.contains("we need the service address"), "{asked}");
+
+    let address = json!({ "channel": "email", "from": from, "sender_verified": true,
+                          "body": "It's 1420 Walnut St, Springfield 62704." });
+    assert_eq!(inbound(&app, &key, address).await, id, "the reply continues the lead");
+    app.drain().await;
+    let booked = lead(&app, &key, &id).await;
+    assert_eq!(booked["stage"], "booked", "{booked:#}");
+    assert_eq!(booked["appointments"][0]["status"], "scheduled");
+}
+
+async fn a_model_cannot_hand_off_a_lead_that_has_no_address(app: TestApp) {
+    let key = demo(&app).await;
+    let id = inbound(
+        &app,
+        &key,
+        json!({ "channel": "form", "from": { "email": "blind@example.com" }, "body": "Furnace is out, please come." }),
+    )
+    .await;
+    let facts = json!({ "intent": "service_request", "service": "furnace_repair", "urgency": "urgent",
+                        "hazard": null, "postal_code": null, "language": "english", "manipulation": [],
+                        "has_phone": false, "has_email": true });
+    let model = Arc::new(Scripted::new([
+        ("qualify_lead", facts),
+        ("handoff_to_agent", json!({ "target": "scheduler", "reason": "book it anyway" })),
+    ]));
+    app.worker(model.clone()).drain().await.unwrap();
+    assert!(model.finished());
+    let after = lead(&app, &key, &id).await;
+    assert_ne!(after["stage"], "scheduling");
+    let refused = after["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["payload"]["tool"] == "handoff_to_agent")
+        .expect("the handoff step");
+    assert_eq!(refused["payload"]["is_error"], true, "{refused:#}");
+    assert!(refused["payload"]["output"].to_string().contains("no service address"), "{refused:#}");
 }

@@ -129,6 +129,7 @@ fn lead_response(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
         return vec![call(turn, "qualify_lead", serde_json::to_value(&facts).unwrap_or(Value::Null))];
     }
     if seen.count("send_reply") > 0
+        || seen.count("request_details") > 0
         || seen.count("escalate") > 0
         || seen.count("handoff_to_agent") > 0
         || seen.count("save_preference") > 0
@@ -149,7 +150,17 @@ fn lead_response(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
     if let Some(kind) = q["escalate"].as_str() {
         calls.push(call(turn, "escalate", json!({ "kind": kind, "reason": escalation_reason(kind, &reasons) })));
     }
-    if let Some(mut text) = reply(q, intent, service, &reasons, &opening.price_list) {
+    let needs_address = q["qualified"] == json!(true) && q["escalate"].is_null() && reasons.contains(&"area:unknown");
+    if needs_address {
+        let mut text = format!(
+            "Thanks for getting in touch about {service}! To send a technician we need the service address: \
+             the street and ZIP code. Reply with it and we'll find the first available time."
+        );
+        if let Some(quote) = quote {
+            text = format!("{text} Our price list: {quote}");
+        }
+        calls.push(call(turn, "request_details", json!({ "text": text })));
+    } else if let Some(mut text) = reply(q, intent, service, &reasons, &opening.price_list) {
         if let Some(quote) = quote {
             text = format!("{text} Our price list: {quote}");
         }
@@ -160,7 +171,7 @@ fn lead_response(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
             calls.push(call(turn, "save_preference", json!({ "key": "preferred_time", "value": preferred })));
         }
     }
-    if q["qualified"] == json!(true) && q["escalate"].is_null() {
+    if q["qualified"] == json!(true) && q["escalate"].is_null() && !needs_address {
         calls.push(call(
             turn,
             "handoff_to_agent",

@@ -515,6 +515,15 @@ async fn handoff(
             current.stage
         )));
     }
+    // Never book blind: a technician needs to know where to go, and the area rule must have been
+    // checked against the address.
+    if current.score_reasons.iter().any(|r| r == "area:unknown") {
+        return Err(ToolError::Refused(
+            "the lead has no service address yet: ask the customer for it with request_details; the squad runs \
+             again when they reply"
+                .into(),
+        ));
+    }
     let reason = input.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
     if reason.is_some_and(|r| r.chars().count() > NOTE_CHARS) {
         return Err(ToolError::Refused(format!("a handoff reason is at most {NOTE_CHARS} characters")));
