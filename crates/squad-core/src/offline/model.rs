@@ -237,9 +237,9 @@ fn reply(q: &Value, intent: &str, service: &str, reasons: &[&str], price_list: &
     let text = match (q["escalate"].as_str(), intent) {
         (_, "spam" | "vendor") => return None,
         (Some("safety"), _) => match hazard {
-            Some("gas_leak") => "Please leave the building now and call your gas company's emergency line or 911 from outside. Don't switch lights on or off or use anything that could spark. We've alerted our team and someone will call you right away.".to_owned(),
-            Some("carbon_monoxide") => "Get everyone outside into fresh air now and call 911, especially if anyone feels dizzy or has a headache. Don't go back in until it's declared safe. We've alerted our team and someone will call you right away.".to_owned(),
-            _ => "If you see smoke or flames, leave and call 911 now. If it's safe to reach, switch off the main breaker. We've alerted our team and someone will call you right away.".to_owned(),
+            Some("gas_leak") => "Please leave the building now and call your gas company's emergency line or 911 from outside. Don't switch lights on or off or use anything that could spark. We've flagged this to our team as an emergency.".to_owned(),
+            Some("carbon_monoxide") => "Get everyone outside into fresh air now and call 911, especially if anyone feels dizzy or has a headache. Don't go back in until it's declared safe. We've flagged this to our team as an emergency.".to_owned(),
+            _ => "If you see smoke or flames, leave and call 911 now. If it's safe to reach, switch off the main breaker. We've flagged this to our team as an emergency.".to_owned(),
         },
         (Some("complaint"), _) => "I'm sorry about this. I've passed your message to the owner, who will follow up with you personally.".to_owned(),
         (Some("language"), _) => "Gracias por su mensaje. Un miembro de nuestro equipo le responderá muy pronto. (Thank you for your message; a team member will reply shortly.)".to_owned(),
