@@ -15,6 +15,7 @@ on_both_backends!(
     an_electrical_shop_books_its_electrical_work_and_declines_plumbing,
     without_a_service_address_the_squad_asks_for_it_and_books_once_it_arrives,
     a_model_cannot_hand_off_a_lead_that_has_no_address,
+    a_vague_request_gets_a_short_question_before_anything_is_booked,
 );
 
 async fn an_electrical_shop_books_its_electrical_work_and_declines_plumbing(app: TestApp) {
@@ -117,4 +118,26 @@ async fn a_model_cannot_hand_off_a_lead_that_has_no_address(app: TestApp) {
         .expect("the handoff step");
     assert_eq!(refused["payload"]["is_error"], true, "{refused:#}");
     assert!(refused["payload"]["output"].to_string().contains("no service address"), "{refused:#}");
+}
+
+async fn a_vague_request_gets_a_short_question_before_anything_is_booked(app: TestApp) {
+    let key = demo(&app).await;
+    let from = json!({ "name": "Howard", "email": "howard.k@example.com" });
+    let id = inbound(&app, &key, json!({ "channel": "form", "from": from, "body": "Need help with something at the house, please get back to me." })).await;
+    app.drain().await;
+    let asked = lead(&app, &key, &id).await;
+    assert_eq!(asked["waiting_on"], "customer");
+    assert_eq!(asked["appointments"], json!([]));
+    let question = outbound(&asked).pop().unwrap();
+    assert!(
+        question.contains("what do you need help with?") && question.contains("We do heating and cooling and plumbing"),
+        "{question}"
+    );
+    assert!(question.contains("service address"), "no ZIP either: {question}");
+
+    let answer = json!({ "channel": "form", "from": from, "sender_verified": true,
+                         "body": "Sorry! The furnace won't start. 1420 Walnut St, 62704." });
+    inbound(&app, &key, answer).await;
+    app.drain().await;
+    assert_eq!(lead(&app, &key, &id).await["stage"], "booked");
 }

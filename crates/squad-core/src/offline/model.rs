@@ -151,7 +151,21 @@ fn lead_response(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
         calls.push(call(turn, "escalate", json!({ "kind": kind, "reason": escalation_reason(kind, &reasons) })));
     }
     let needs_address = q["qualified"] == json!(true) && q["escalate"].is_null() && reasons.contains(&"area:unknown");
-    if needs_address {
+    let unclear = q["escalate"].is_null()
+        && reasons.contains(&"service:unclear")
+        && matches!(intent, "service_request" | "quote_request");
+    if unclear {
+        let trades = shop_trades(&opening.price_list).map(|t| format!(" We do {t}.")).unwrap_or_default();
+        let address = if reasons.contains(&"area:unknown") {
+            " And what's the service address (street and ZIP code)?"
+        } else {
+            ""
+        };
+        let text = format!(
+            "Thanks for getting in touch! So we can send the right technician, what do you need help with?{trades}{address}"
+        );
+        calls.push(call(turn, "request_details", json!({ "text": text })));
+    } else if needs_address {
         let mut text = format!(
             "Thanks for getting in touch about {service}! To send a technician we need the service address: \
              the street and ZIP code. Reply with it and we'll find the first available time."

@@ -36,6 +36,14 @@ pub struct Qualification {
     pub escalate: Option<Escalation>,
 }
 
+impl Qualification {
+    /// Not qualified yet, but not turned away either: what they need is unclear, so the lead stays
+    /// open while the customer is asked.
+    pub fn waits_for_details(&self) -> bool {
+        !self.qualified && self.escalate.is_none() && self.reasons.iter().any(|r| r == "service:unclear")
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Area {
     Inside,
@@ -93,9 +101,10 @@ pub fn qualify_lead(facts: &InquiryFacts, ctx: &OrgContext) -> Qualification {
             reasons.push("service:none_matching".into());
             false
         }
+        // What they need is unclear: a short question comes before any booking.
         None => {
             reasons.push("service:unclear".into());
-            true
+            false
         }
     };
     let area = area(facts, ctx);

@@ -416,7 +416,7 @@ async fn qualify(tx: &mut TenantTx, lead: &LeadRow, facts: &InquiryFacts) -> Too
     };
     let q = qualify_lead(facts, &ctx);
     let service = facts.service.as_ref().and_then(|skill| active.iter().find(|s| s.skill.as_deref() == Some(skill)));
-    let stage = if q.qualified { Stage::Qualifying } else { Stage::Disqualified };
+    let stage = if q.qualified || q.waits_for_details() { Stage::Qualifying } else { Stage::Disqualified };
     leads::record_qualification(
         tx,
         lead.id,
