@@ -17,8 +17,28 @@ pub struct Inquiry<'a> {
     pub offered: &'a [String],
 }
 
+/// What the customer wrote this time: quoted replies ("> …", "On … wrote:", an original message
+/// below) and the signature ("-- ", "Sent from my …") are cut, so an old thread or a footer is not
+/// read as the request. A forwarded message is kept: it is what they are asking about.
+pub fn own_words(body: &str) -> String {
+    let mut kept = Vec::new();
+    for line in body.lines() {
+        let trimmed = line.trim();
+        let quote_header = (trimmed.starts_with("On ") && trimmed.ends_with("wrote:"))
+            || trimmed.eq_ignore_ascii_case("-----Original Message-----");
+        let signature = line == "-- " || trimmed == "--" || trimmed.starts_with("Sent from my ");
+        if quote_header || signature {
+            break;
+        }
+        if !trimmed.starts_with('>') {
+            kept.push(line);
+        }
+    }
+    kept.join("\n")
+}
+
 pub fn read_inquiry(inquiry: &Inquiry<'_>) -> InquiryFacts {
-    let joined = format!("{}\n{}", inquiry.subject.unwrap_or_default(), inquiry.body);
+    let joined = format!("{}\n{}", inquiry.subject.unwrap_or_default(), own_words(inquiry.body));
     let text = Text::new(&joined);
     let language = language(&text);
     let hazard = hazard(&text);
@@ -592,6 +612,20 @@ mod tests {
         assert_eq!(light.intent, Intent::OtherTrade);
         let sparks = read_for(PLUMBER_AND_HVAC, "breaker panel sparking and burning smell");
         assert_eq!(sparks.intent, Intent::SafetyEmergency, "danger is never another trade's business");
+    }
+
+    #[test]
+    fn quoted_replies_and_signatures_are_not_the_request() {
+        let reply = "Still dripping, can you come Monday?\n\nTom\n-- \nTom Becker | Roofing & Gutters Inc.\n\n\
+                     On Mon, Tom Becker wrote:\n> Hello, the furnace is out. 62703";
+        assert_eq!(own_words(reply), "Still dripping, can you come Monday?\n\nTom");
+        assert_eq!(
+            own_words("Sink clogged.\n> old: roof leak\nThanks\nSent from my iPhone\nZIP 62704"),
+            "Sink clogged.\nThanks"
+        );
+        let forwarded = "Can you do this?\n---------- Forwarded message ---------\nWater heater leaking. 62710";
+        assert_eq!(own_words(forwarded), forwarded, "a forwarded message is the request");
+        assert_eq!(read(reply).intent, Intent::ServiceRequest, "the roofing signature is not another trade");
     }
 
     #[test]
