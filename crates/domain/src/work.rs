@@ -505,7 +505,7 @@ pub const CATALOGUE: &[WorkKind] = &[
             "co detectors",
             "carbon monoxide detectors",
         ],
-        &["alarm going off", "carbon monoxide"],
+        &["alarm going off", "going off", "keep going off", "carbon monoxide"],
     ),
     kind(
         "electrical_inspection",

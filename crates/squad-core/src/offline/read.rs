@@ -51,7 +51,7 @@ pub fn read_inquiry(inquiry: &Inquiry<'_>) -> InquiryFacts {
     }
     let urgency = match intent {
         Intent::SafetyEmergency => Some(Urgency::Emergency),
-        Intent::ServiceRequest => Some(urgency(&text)),
+        Intent::ServiceRequest => Some(urgency(&text, service.and_then(work::find))),
         Intent::QuoteRequest => Some(Urgency::Routine),
         _ => None,
     };
@@ -411,7 +411,10 @@ fn intent(text: &Text, hazard: Option<Hazard>, has_service: bool) -> Intent {
     Intent::ServiceRequest
 }
 
-fn urgency(text: &Text) -> Urgency {
+/// How soon: emergencies (flooding; lost heat or cooling with someone vulnerable or a cold house),
+/// then anything pressing — generic words, or the kind of work's own urgency cues from the
+/// catalogue ("sump pump" with "water rising") — unless the customer says there is no rush.
+fn urgency(text: &Text, kind: Option<&WorkKind>) -> Urgency {
     let flooding = text.any(&[
         "burst",
         "water everywhere",
@@ -487,7 +490,8 @@ fn urgency(text: &Text) -> Urgency {
         "blank",
         "won t stop",
     ]);
-    if pressing && !relaxed {
+    let kind_cue = kind.is_some_and(|kind| text.any(kind.urgent_when));
+    if (pressing || kind_cue) && !relaxed {
         Urgency::Urgent
     } else {
         Urgency::Routine
