@@ -38,7 +38,7 @@ pub struct PayView {
 
 #[cfg(feature = "ssr")]
 mod server {
-    use store::{invoices, orgs, payments, settings, TenantTx};
+    use store::{orgs, payments, settings, TenantTx};
 
     use super::{PayLine, PayView};
     use crate::error::UiError;
@@ -46,9 +46,8 @@ mod server {
 
     pub async fn view(token: &str) -> Result<PayView, UiError> {
         let state = server_state()?;
-        let link = ops::payments::open_pay_link(&state.db, token).await?;
+        let (link, invoice) = ops::payments::open_pay_link(&state.db, token).await?;
         let mut tx = TenantTx::read(&state.db, &link.scope).await.map_err(internal)?;
-        let invoice = invoices::get(&mut tx, &link.invoice_id).await.map_err(internal)?.ok_or(UiError::NotFound)?;
         let business = orgs::current(&mut tx).await.map_err(internal)?.name;
         let org = settings::get(&mut tx).await.map_err(internal)?;
         let paid = payments::paid_cents(&mut tx, &invoice.id).await.map_err(internal)?;
@@ -90,7 +89,7 @@ pub async fn pay_test(token: String) -> Result<(), UiError> {
             if !state.payments_test_mode {
                 return Err(UiError::Forbidden);
             }
-            let link = ops::payments::open_pay_link(&state.db, &token).await?;
+            let (link, _) = ops::payments::open_pay_link(&state.db, &token).await?;
             Ok(ops::payments::record_test_payment(&state.db, &link).await?)
         }
         .await,

@@ -6,6 +6,7 @@ use domain::billing::InvoiceStatus;
 use serde_json::json;
 use squad::payments::{link_opens, looks_like_token, record_payment, token_hash};
 use squad::payments::{IssuedLink, PaymentError, PaymentLinks, PaymentOutcome};
+use store::invoices::InvoiceRow;
 use store::pay_links::{self, PayLink};
 use store::payments::NewPayment;
 use store::{audit, invoices, Db, TenantScope, TenantTx};
@@ -121,10 +122,10 @@ pub async fn share_pay_link(
     Ok(link)
 }
 
-/// The pay link behind `token`, while it still opens its invoice. A malformed, unknown or expired
-/// token, or one whose invoice no longer opens through a link, is "not found": the same answer
-/// every way, so the page tells a stranger nothing.
-pub async fn open_pay_link(db: &Db, token: &str) -> Result<PayLink, OpsError> {
+/// The pay link behind `token` and the invoice it opens, while it still opens it. A malformed,
+/// unknown or expired token, or one whose invoice no longer opens through a link, is "not found":
+/// the same answer every way, so the page tells a stranger nothing.
+pub async fn open_pay_link(db: &Db, token: &str) -> Result<(PayLink, InvoiceRow), OpsError> {
     if !looks_like_token(token) {
         return Err(OpsError::NotFound);
     }
@@ -135,5 +136,5 @@ pub async fn open_pay_link(db: &Db, token: &str) -> Result<PayLink, OpsError> {
     if !link_opens(link.expires_at, &invoice, store::now_ms()) {
         return Err(OpsError::NotFound);
     }
-    Ok(link)
+    Ok((link, invoice))
 }

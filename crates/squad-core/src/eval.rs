@@ -175,22 +175,23 @@ pub struct Report {
 pub fn run(cases: &[EvalCase]) -> Report {
     let mut report = Report { cases: cases.len(), ..Report::default() };
     for case in cases {
-        let offered = shop(&case.shop).unwrap_or_default().offered_skills;
+        // parse_cases refuses a case whose shop is unknown.
+        let ctx = shop(&case.shop).unwrap_or_default();
         let inquiry = Inquiry {
             subject: case.subject.as_deref(),
             body: &case.body,
             address: case.address.as_deref(),
             has_phone: case.from.phone.is_some(),
             has_email: case.from.email.is_some(),
-            offered: &offered,
+            offered: &ctx.offered_skills,
         };
-        score(&mut report, case, &read_inquiry(&inquiry));
+        score(&mut report, case, &read_inquiry(&inquiry), &ctx);
     }
     report
 }
 
 /// Lead Response's first request for a case, as the runtime builds it.
-fn first_turn(case: &EvalCase, settings: InferenceSettings) -> ModelRequest {
+fn first_turn(case: &EvalCase, ctx: &OrgContext, settings: InferenceSettings) -> ModelRequest {
     let agent = AgentName::LeadResponse;
     let opening = Opening {
         task: Task::Inquiry,
@@ -203,7 +204,7 @@ fn first_turn(case: &EvalCase, settings: InferenceSettings) -> ModelRequest {
         handoff: None,
         memory: Vec::new(),
         notes: Vec::new(),
-        price_list: shop(&case.shop).unwrap_or_default().offered_skills,
+        price_list: ctx.offered_skills.clone(),
     };
     ModelRequest {
         system: vec![SystemBlock { text: agents::prompt(agent).text, cache_point: true }],
@@ -223,13 +224,14 @@ pub async fn run_with_model(
 ) -> Result<Report, ModelError> {
     let mut report = Report { cases: cases.len(), ..Report::default() };
     for case in cases {
-        let response = model.converse(&first_turn(case, settings.clone())).await?;
+        let ctx = shop(&case.shop).unwrap_or_default();
+        let response = model.converse(&first_turn(case, &ctx, settings.clone())).await?;
         let facts = response
             .tool_uses()
             .find(|(_, name, _)| *name == "qualify_lead")
             .and_then(|(_, _, input)| serde_json::from_value::<InquiryFacts>(input.clone()).ok());
         match facts {
-            Some(facts) => score(&mut report, case, &facts),
+            Some(facts) => score(&mut report, case, &facts, &ctx),
             None => {
                 let safety = case.expect.intent == "safety_emergency";
                 report.overall.all_wrong(safety);
@@ -241,10 +243,8 @@ pub async fn run_with_model(
     Ok(report)
 }
 
-fn score(report: &mut Report, case: &EvalCase, facts: &InquiryFacts) {
-    // parse_cases refuses a case whose shop is unknown.
-    let ctx = shop(&case.shop).unwrap_or_default();
-    let q = qualify_lead(facts, &ctx);
+fn score(report: &mut Report, case: &EvalCase, facts: &InquiryFacts, ctx: &OrgContext) {
+    let q = qualify_lead(facts, ctx);
     let got_urgency = facts.urgency.map(|u| u.as_str().to_owned());
     // The kind of work is scored as the shop's service it maps to: work the shop does not sell
     // maps to none.

@@ -143,7 +143,7 @@ async fn a_shared_pay_link_is_shown_once_and_expires(app: TestApp) {
     let shared: Value = shared.json().await.unwrap();
     let url = shared["url"].as_str().unwrap();
     let token = token_of(url);
-    assert!(shared["expires_at"].as_i64().unwrap() > chrono_now_ms() + 29 * 86_400_000, "30 days by default");
+    assert!(shared["expires_at"].as_i64().unwrap() > store::now_ms() + 29 * 86_400_000, "30 days by default");
     assert_eq!(stored_anywhere(&app, &token).await, 0, "the link is in the answer and nowhere else");
     let audit: Value = app.api_json("/api/v1/audit?limit=200", &key).await;
     assert!(audit["entries"].as_array().unwrap().iter().any(|e| e["action"] == "pay link made for invoice INV-00001"));
@@ -172,10 +172,6 @@ async fn a_shared_pay_link_is_shown_once_and_expires(app: TestApp) {
     assert_eq!(refused.status(), 409);
     let refused: Value = refused.json().await.unwrap();
     assert!(refused["error"]["message"].as_str().unwrap().contains("is paid"), "{refused}");
-}
-
-fn chrono_now_ms() -> i64 {
-    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis()).unwrap()
 }
 
 async fn owners_record_payments_once_per_reference_and_only_in_their_org(app: TestApp) {

@@ -154,31 +154,35 @@ fn lead_response(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
     let unclear = q["escalate"].is_null()
         && reasons.contains(&"service:unclear")
         && matches!(intent, "service_request" | "quote_request");
-    if unclear {
+    let message = if unclear {
         let trades = shop_trades(&opening.price_list).map(|t| format!(" We do {t}.")).unwrap_or_default();
         let address = if reasons.contains(&"area:unknown") {
             " And what's the service address (street and ZIP code)?"
         } else {
             ""
         };
-        let text = format!(
-            "Thanks for getting in touch! So we can send the right technician, what do you need help with?{trades}{address}"
-        );
-        calls.push(call(turn, "request_details", json!({ "text": text })));
+        Some((
+            "request_details",
+            format!(
+                "Thanks for getting in touch! So we can send the right technician, what do you need help with?{trades}{address}"
+            ),
+        ))
     } else if needs_address {
-        let mut text = format!(
-            "Thanks for getting in touch about {service}! To send a technician we need the service address: \
-             the street and ZIP code. Reply with it and we'll find the first available time."
-        );
+        Some((
+            "request_details",
+            format!(
+                "Thanks for getting in touch about {service}! To send a technician we need the service address: \
+                 the street and ZIP code. Reply with it and we'll find the first available time."
+            ),
+        ))
+    } else {
+        reply(q, intent, service, &reasons, &opening.price_list).map(|text| ("send_reply", text))
+    };
+    if let Some((tool, mut text)) = message {
         if let Some(quote) = quote {
             text = format!("{text} Our price list: {quote}");
         }
-        calls.push(call(turn, "request_details", json!({ "text": text })));
-    } else if let Some(mut text) = reply(q, intent, service, &reasons, &opening.price_list) {
-        if let Some(quote) = quote {
-            text = format!("{text} Our price list: {quote}");
-        }
-        calls.push(call(turn, "send_reply", json!({ "text": text })));
+        calls.push(call(turn, tool, json!({ "text": text })));
     }
     if q["qualified"] == json!(true) {
         if let Some(preferred) = seen.asked("qualify_lead").and_then(|facts| facts["preferred_time"].as_str()) {
