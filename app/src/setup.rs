@@ -456,6 +456,9 @@ pub async fn add_service(
                 taxable: taxable.is_some(),
                 skill: Some(chosen_kind(&skill)?),
                 active: true,
+                kind_name: None,
+                trade: None,
+                words: Vec::new(),
             };
             let (db, scope) = caller()?;
             ops::catalog::create_service(&db, &scope, input).await.map_err(|err| match UiError::from(err) {

@@ -265,7 +265,7 @@ mod tests {
             let request = ModelRequest {
                 system: vec![SystemBlock { text: agents::prompt(agent).text, cache_point: true }],
                 messages: vec![Message { role: Role::User, content: vec![Content::Text { text: "hi".to_owned() }] }],
-                tools: agents::tools(agent),
+                tools: agents::tools(agent, &Default::default()),
                 settings: agents::settings(agent, model),
             };
             request_parts(&request, model).unwrap().cache_points

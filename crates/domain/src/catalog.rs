@@ -81,6 +81,14 @@ pub struct ServiceInput {
     pub skill: Option<String>,
     #[serde(default = "yes")]
     pub active: bool,
+    /// A kind of work of the shop's own, defined with the service (instead of `skill`): its name,
+    /// trade and the words customers use for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade: Option<crate::work::Trade>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -100,13 +108,37 @@ impl ServiceInput {
             .map(|s| parse_skill(&s))
             .transpose()
             .map_err(|e| field("skill", e.message))?;
-        if let Some(skill) = self.skill.as_deref().filter(|s| crate::work::find(s).is_none()) {
+        if self.kind_name.is_none() {
+            if self.trade.is_some() || !self.words.is_empty() {
+                return Err(field("kind_name", "`trade` and `words` describe a kind of work of your own: name it too"));
+            }
+        } else {
+            let kind = self.shop_kind()?.expect("a kind name was given");
+            if self.skill.is_some() {
+                return Err(field("skill", "give either `skill` (a kind from the catalogue) or `kind_name`, not both"));
+            }
+            self.kind_name = Some(kind.name);
+            self.words = kind.words;
+            self.skill = Some(kind.key);
+            return Ok(self);
+        }
+        let unknown = |skill: &&str| crate::work::find(skill).is_none() && !skill.starts_with(crate::work::SHOP_PREFIX);
+        if let Some(skill) = self.skill.as_deref().filter(unknown) {
             return Err(field(
                 "skill",
                 format!("`{skill}` is not a kind of work in the catalogue; GET /api/v1/work-kinds lists them"),
             ));
         }
         Ok(self)
+    }
+}
+
+impl ServiceInput {
+    /// The shop's own kind of work this service defines, if it names one.
+    pub fn shop_kind(&self) -> Result<Option<crate::work::ShopKind>, FieldError> {
+        let Some(name) = self.kind_name.as_deref() else { return Ok(None) };
+        let trade = self.trade.ok_or_else(|| field("trade", "say which trade this kind of work belongs to"))?;
+        crate::work::ShopKind::new(name, trade, &self.words).map(Some).map_err(|e| field(e.field, e.message))
     }
 }
 
@@ -335,6 +367,9 @@ mod tests {
             taxable: true,
             skill: Some("Furnace Repair".into()),
             active: true,
+            kind_name: None,
+            trade: None,
+            words: Vec::new(),
         }
         .validate()
         .unwrap();
@@ -342,6 +377,26 @@ mod tests {
         assert_eq!(service.skill.as_deref(), Some("furnace_repair"));
         let short = ServiceInput { duration_minutes: 5, ..service.clone() };
         assert_eq!(short.validate().unwrap_err().field, "duration_minutes");
+        let unknown = ServiceInput { skill: Some("time_travel".into()), ..service.clone() };
+        assert_eq!(unknown.validate().unwrap_err().field, "skill");
+
+        let own = ServiceInput {
+            skill: None,
+            kind_name: Some("Pool heater".into()),
+            trade: Some(crate::work::Trade::Plumbing),
+            words: vec!["Spa heater".into()],
+            ..service.clone()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(own.skill.as_deref(), Some("shop_pool_heater"));
+        assert_eq!(own.words, ["pool heater", "spa heater"]);
+        let no_trade = ServiceInput { trade: None, ..own.clone() };
+        assert_eq!(no_trade.validate().unwrap_err().field, "trade");
+        let both = ServiceInput { skill: Some("furnace_repair".into()), ..own.clone() };
+        assert_eq!(both.validate().unwrap_err().field, "skill");
+        let unnamed = ServiceInput { kind_name: None, skill: None, ..own };
+        assert_eq!(unnamed.validate().unwrap_err().field, "kind_name");
 
         let tech: TechnicianInput =
             serde_json::from_value(serde_json::json!({ "name": "Ana", "skills": ["hvac", "HVAC", "gas-line"] }))

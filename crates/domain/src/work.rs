@@ -534,6 +534,69 @@ pub fn of_trade(trade: Trade) -> impl Iterator<Item = &'static WorkKind> {
     CATALOGUE.iter().filter(move |kind| kind.trade == trade)
 }
 
+/// A shop's own kinds of work have keys that start with this; no catalogue key does.
+pub const SHOP_PREFIX: &str = "shop_";
+
+/// A kind of work a shop defines for itself (a pool heater, a septic pump-out): its own name, trade
+/// and the words its customers use. It is matched and booked like a catalogue kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ShopKind {
+    /// `shop_` and the name in lower case with underscores, e.g. `shop_pool_heater`.
+    pub key: String,
+    pub trade: Trade,
+    pub name: String,
+    pub words: Vec<String>,
+}
+
+/// Why a shop's kind of work cannot be saved; `field` names the service field at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShopKindError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl ShopKind {
+    /// A shop kind from what the owner wrote: a name (2–60 characters with at least one letter
+    /// from a to z), its trade and up to 30 words or phrases (each 2–60 characters). Neither holds
+    /// control characters. Words are matched in lower case; the name is always one of them.
+    pub fn new(name: &str, trade: Trade, words: &[String]) -> Result<Self, ShopKindError> {
+        let err = |field, message: &str| ShopKindError { field, message: message.to_owned() };
+        let fits = |raw: &str| {
+            raw.chars().count() <= 60 && raw.trim().chars().count() >= 2 && !raw.chars().any(char::is_control)
+        };
+        if !fits(name) || !name.chars().any(|c| c.is_ascii_alphabetic()) {
+            return Err(err("kind_name", "name the kind of work in 2 to 60 characters, with at least one letter"));
+        }
+        let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        if words.len() > 30 {
+            return Err(err("words", "at most 30 words or phrases"));
+        }
+        let mut kept: Vec<String> = vec![name.to_lowercase()];
+        for word in words {
+            if !fits(word) {
+                return Err(err("words", "each word or phrase needs 2 to 60 characters"));
+            }
+            let word = word.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+            if !kept.contains(&word) {
+                kept.push(word);
+            }
+        }
+        let slug: String = name
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect::<String>()
+            .split('_')
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join("_");
+        let mut key = format!("{SHOP_PREFIX}{slug}");
+        key.truncate(40);
+        let key = key.trim_end_matches('_').to_owned();
+        Ok(Self { key, trade, name, words: kept })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -565,6 +628,24 @@ mod tests {
         for key in ["generator", "ev_charger", "surge_protection", "smoke_co_detectors", "electrical_inspection"] {
             assert_eq!(find(key).map(|k| k.trade), Some(Trade::Electrical), "{key}");
         }
+    }
+
+    #[test]
+    fn a_shop_kind_gets_a_key_of_its_own_and_keeps_its_words() {
+        let words = vec!["Spa heater ".to_owned(), "hot  tub heater".to_owned(), "spa heater".to_owned()];
+        let kind = ShopKind::new(" Pool   heater ", Trade::Plumbing, &words).unwrap();
+        assert_eq!(kind.key, "shop_pool_heater");
+        assert_eq!(kind.name, "Pool heater");
+        assert_eq!(kind.words, ["pool heater", "spa heater", "hot tub heater"]);
+        assert!(crate::catalog::parse_skill(&kind.key).is_ok_and(|k| k == kind.key));
+        assert!(CATALOGUE.iter().all(|k| !k.key.starts_with(SHOP_PREFIX)));
+        let long = ShopKind::new(&"Very long name ".repeat(4), Trade::Hvac, &[]).unwrap();
+        assert!(long.key.len() <= 40 && !long.key.ends_with('_'), "{}", long.key);
+        assert_eq!(ShopKind::new("?!", Trade::Hvac, &[]).unwrap_err().field, "kind_name");
+        assert_eq!(ShopKind::new("Fryer hood", Trade::Hvac, &["x".to_owned()]).unwrap_err().field, "words");
+        assert_eq!(ShopKind::new("Pañal", Trade::Hvac, &[]).unwrap().key, "shop_pa_al");
+        assert_eq!(ShopKind::new("Ñ1", Trade::Hvac, &[]).unwrap_err().field, "kind_name");
+        assert_eq!(ShopKind::new("Fan\u{7}", Trade::Hvac, &[]).unwrap_err().field, "kind_name");
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The price list and the crew: what the business sells and who does the work.
 
 use domain::catalog::{ServiceInput, TechnicianInput};
+use domain::work::{Trade, CATALOGUE, SHOP_PREFIX};
 use domain::{ServiceId, TechnicianId};
 use serde_json::json;
 use store::services::{self, ServiceRow};
 use store::technicians::{self, TechnicianRow};
-use store::{audit, Db, StoreError, TenantScope, TenantTx};
+use store::{audit, work_kinds, Db, StoreError, TenantScope, TenantTx};
 
 use crate::audit::{changes, detail};
 use crate::permissions::{require, Operation};
@@ -21,10 +22,67 @@ fn duplicate_service(err: StoreError) -> OpsError {
     }
 }
 
+/// Saves the kind of work of the shop's own that `input` defines, or checks that the one its
+/// `skill` names exists: a service always points at a kind the squad can recognise.
+async fn kind_of_work(tx: &mut TenantTx, input: &ServiceInput) -> Result<(), OpsError> {
+    if let Some(kind) = input.shop_kind()? {
+        work_kinds::save(tx, &kind).await?;
+        audit::record(tx, &format!("kind of work saved: {}", kind.name), &detail(&kind)?).await?;
+        return Ok(());
+    }
+    match input.skill.as_deref() {
+        Some(key) if key.starts_with(SHOP_PREFIX) && work_kinds::get(tx, key).await?.is_none() => {
+            Err(OpsError::validation(
+                "skill",
+                format!("`{key}` is not one of your kinds of work; GET /api/v1/work-kinds lists them"),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A kind of work a service can be for: from the catalogue, or one of the shop's own.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct KindOfWork {
+    pub key: String,
+    pub trade: Trade,
+    pub trade_name: &'static str,
+    pub name: String,
+    pub words: Vec<String>,
+    /// `catalogue` or `shop`.
+    pub source: &'static str,
+}
+
+/// The work catalogue, then the shop's own kinds of work.
+pub async fn work_kinds(db: &Db, scope: &TenantScope) -> Result<Vec<KindOfWork>, OpsError> {
+    require(scope, Operation::ReadRecords)?;
+    let mut tx = TenantTx::read(db, scope).await?;
+    let own = work_kinds::list(&mut tx).await?;
+    tx.commit().await?;
+    let catalogue = CATALOGUE.iter().map(|kind| KindOfWork {
+        key: kind.key.to_owned(),
+        trade: kind.trade,
+        trade_name: kind.trade.name(),
+        name: kind.name.to_owned(),
+        words: kind.words.iter().map(|w| (*w).to_owned()).collect(),
+        source: "catalogue",
+    });
+    let own = own.into_iter().map(|kind| KindOfWork {
+        trade_name: kind.trade.name(),
+        key: kind.key,
+        trade: kind.trade,
+        name: kind.name,
+        words: kind.words,
+        source: "shop",
+    });
+    Ok(catalogue.chain(own).collect())
+}
+
 pub async fn create_service(db: &Db, scope: &TenantScope, input: ServiceInput) -> Result<ServiceRow, OpsError> {
     require(scope, Operation::EditPriceList)?;
     let input = input.validate()?;
     let mut tx = TenantTx::begin(db, scope).await?;
+    kind_of_work(&mut tx, &input).await?;
     let row = services::insert(&mut tx, &input).await.map_err(duplicate_service)?;
     audit::record(&mut tx, &format!("service added: {}", row.name), &detail(&row)?).await?;
     tx.commit().await?;
@@ -41,6 +99,7 @@ pub async fn replace_service(
     let input = input.validate()?;
     let mut tx = TenantTx::begin(db, scope).await?;
     let before = services::get(&mut tx, id).await?.ok_or(OpsError::NotFound)?;
+    kind_of_work(&mut tx, &input).await?;
     let row = services::replace(&mut tx, id, &input).await.map_err(duplicate_service)?.ok_or(OpsError::NotFound)?;
     let changed = changes(&before, &row)?;
     audit::record(&mut tx, &format!("service changed: {}", row.name), &json!({ "id": id, "changed": changed })).await?;

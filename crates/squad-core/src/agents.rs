@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::model::{InferenceSettings, ToolSpec};
+use crate::model::{InferenceSettings, SystemBlock, ToolSpec};
+use crate::price_list::PriceList;
 
 pub use domain::squad::{AgentName, Task};
 
@@ -177,9 +178,31 @@ fn slot_input() -> serde_json::Value {
             "properties": { "technician_id": { "type": "string" }, "starts_at": { "type": "integer" } } })
 }
 
+/// What an agent is told before the conversation: its prompt, then the shop's price list, each a
+/// block a provider may cache.
+pub fn system(agent: AgentName, price_list: &PriceList) -> Vec<SystemBlock> {
+    let mut blocks = vec![SystemBlock { text: prompt(agent).text, cache_point: true }];
+    blocks.extend(price_list.to_system_block());
+    blocks
+}
+
+/// Whether `agent` holds the tool `name`.
+pub fn holds(agent: AgentName, name: &str) -> bool {
+    tools(agent, &PriceList::default()).iter().any(|t| t.name == name)
+}
+
+/// What `qualify_lead` takes as the kind of work: a catalogue key (one the shop sells, or the one
+/// that names work it does not sell) or one of the shop's own kinds.
+fn service_schema(price_list: &PriceList) -> serde_json::Value {
+    let mut keys: Vec<serde_json::Value> = domain::work::CATALOGUE.iter().map(|k| json!(k.key)).collect();
+    keys.extend(price_list.keys().filter(|k| domain::work::find(k).is_none()).map(|k| json!(k)));
+    keys.push(serde_json::Value::Null);
+    json!({ "enum": keys, "description": "The key of the kind of work asked for, from the shop's list in the instructions; for work it does not sell, the key that names it; null when unclear." })
+}
+
 /// The smallest tool set each agent needs. No tool sets a price or a payment route: amounts are
 /// computed from the price list, and a discount or a new billing address waits for the owner.
-pub fn tools(agent: AgentName) -> Vec<ToolSpec> {
+pub fn tools(agent: AgentName, price_list: &PriceList) -> Vec<ToolSpec> {
     match agent {
         AgentName::LeadResponse => vec![
             no_input("lookup_customer", "What the customer record holds: contact on file, postal code, what the squad remembers."),
@@ -189,7 +212,7 @@ pub fn tools(agent: AgentName) -> Vec<ToolSpec> {
                 json!({ "type": "object", "required": ["intent", "language", "manipulation", "has_phone", "has_email"],
                         "properties": {
                             "intent": { "enum": ["service_request", "quote_request", "safety_emergency", "complaint", "spam", "vendor", "job_applicant", "other_trade"] },
-                            "service": { "type": ["string", "null"] },
+                            "service": service_schema(price_list),
                             "urgency": { "enum": ["routine", "urgent", "emergency", null] },
                             "hazard": { "enum": ["gas_leak", "carbon_monoxide", "electrical_fire", null] },
                             "postal_code": { "type": ["string", "null"] },
@@ -282,7 +305,7 @@ mod tests {
     #[test]
     fn prompts_are_versioned_files() {
         let p = prompt(AgentName::LeadResponse);
-        assert_eq!(p.version, "lead_response/v3");
+        assert_eq!(p.version, "lead_response/v4");
         assert!(p.text.contains("UNTRUSTED"));
         assert_eq!(prompt(AgentName::Scheduler).version, "scheduler/v2");
         assert_eq!(prompt(AgentName::Invoice).version, "invoice/v2");
@@ -291,7 +314,7 @@ mod tests {
     #[test]
     fn no_tool_takes_an_amount_or_a_price() {
         for agent in [AgentName::LeadResponse, AgentName::Scheduler, AgentName::Invoice] {
-            for t in tools(agent) {
+            for t in tools(agent, &PriceList::default()) {
                 let schema = t.input_schema.to_string();
                 for word in ["cents", "amount", "price", "total", "refund"] {
                     assert!(!schema.contains(word), "{} takes `{word}`", t.name);
@@ -302,7 +325,7 @@ mod tests {
 
     #[test]
     fn each_agent_holds_the_tools_the_issue_names() {
-        let names = |a| tools(a).into_iter().map(|t| t.name).collect::<Vec<_>>();
+        let names = |a| tools(a, &PriceList::default()).into_iter().map(|t| t.name).collect::<Vec<_>>();
         for (agent, expected) in [
             (
                 AgentName::LeadResponse,
@@ -331,6 +354,24 @@ mod tests {
                 assert!(held.iter().any(|h| h == name), "{} lacks {name}", agent.as_str());
             }
         }
+    }
+
+    #[test]
+    fn the_price_list_is_a_cached_block_and_types_the_service() {
+        let pool = domain::work::ShopKind::new("Pool heater", domain::work::Trade::Plumbing, &[]).unwrap();
+        let list =
+            PriceList::new([("EV charger install", "ev_charger"), ("Pool heater repair", "shop_pool_heater")], &[pool]);
+        let system = system(AgentName::LeadResponse, &list);
+        assert_eq!(system.len(), 2);
+        assert!(system.iter().all(|b| b.cache_point));
+        assert!(system[1].text.contains("\"services\":[\"Pool heater repair\"]"), "{}", system[1].text);
+        let qualify = tools(AgentName::LeadResponse, &list).into_iter().find(|t| t.name == "qualify_lead").unwrap();
+        let keys = qualify.input_schema["properties"]["service"]["enum"].as_array().unwrap().clone();
+        for key in [json!("shop_pool_heater"), json!("ev_charger"), json!("toilet_repair"), serde_json::Value::Null] {
+            assert!(keys.contains(&key), "{key} in {keys:?}");
+        }
+        assert_eq!(keys.len(), domain::work::CATALOGUE.len() + 2);
+        assert_eq!(self::system(AgentName::Scheduler, &PriceList::default()).len(), 1, "no list, no block");
     }
 
     #[test]

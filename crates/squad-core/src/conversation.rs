@@ -26,7 +26,6 @@ const TASK: &str = "Task:";
 const CONTACT: &str = "Contact on file:";
 const MEMORY: &str = "Memory:";
 const HANDOFF: &str = "Handoff context:";
-const PRICE_LIST: &str = "Kinds of work on the price list:";
 const SEPARATOR: &str = "\n---\n";
 
 fn yes(b: bool) -> &'static str {
@@ -58,8 +57,6 @@ pub struct Opening {
     pub handoff: Option<Value>,
     pub memory: Vec<String>,
     pub notes: Vec<String>,
-    /// The work-catalogue keys (`domain::work`) of the shop's active services: what it sells.
-    pub price_list: Vec<String>,
 }
 
 impl Opening {
@@ -70,9 +67,6 @@ impl Opening {
             yes(self.contact.has_phone),
             yes(self.contact.has_email)
         ));
-        if !self.price_list.is_empty() {
-            trusted.push_str(&format!("\n{PRICE_LIST} {}", self.price_list.join(", ")));
-        }
         if let Some(context) = &self.handoff {
             trusted.push_str(&format!("\n{HANDOFF} {context}"));
         }
@@ -118,9 +112,6 @@ impl Opening {
                     } else if let Some(rest) = line.strip_prefix(CONTACT) {
                         opening.contact.has_phone = rest.contains("phone=yes");
                         opening.contact.has_email = rest.contains("email=yes");
-                    } else if let Some(rest) = line.strip_prefix(PRICE_LIST) {
-                        opening.price_list =
-                            rest.split(',').map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned).collect();
                     } else if let Some(rest) = line.strip_prefix(HANDOFF) {
                         opening.handoff = serde_json::from_str(rest.trim()).ok();
                     } else if let Some(rest) = line.strip_prefix(MEMORY) {
@@ -188,7 +179,6 @@ mod tests {
             handoff: Some(context),
             memory,
             notes: vec!["handoff reason: wants a morning visit".into(), "issue: gate sticks".into()],
-            price_list: vec!["furnace_repair".into(), "ev_charger".into()],
         };
         assert_eq!(Opening::read(&written.to_message()), written);
     }

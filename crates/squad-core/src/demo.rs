@@ -31,6 +31,9 @@ fn service(
         taxable: true,
         skill: Some(skill.to_owned()),
         active: true,
+        kind_name: None,
+        trade: None,
+        words: Vec::new(),
     }
 }
 
@@ -67,11 +70,20 @@ pub fn technicians() -> Vec<TechnicianInput> {
     ]
 }
 
+/// The demo shop's price list as the squad is told it.
+pub fn price_list() -> crate::price_list::PriceList {
+    let services = services();
+    crate::price_list::PriceList::new(
+        services.iter().filter_map(|s| s.skill.as_deref().map(|key| (s.name.as_str(), key))),
+        &[],
+    )
+}
+
 /// What `qualify_lead` knows about the demo shop.
 pub fn org_context() -> OrgContext {
     OrgContext {
         area: domain::catalog::ServiceArea { zip_codes: service_zips(), ..Default::default() },
-        offered_skills: services().into_iter().filter_map(|s| s.skill).collect(),
+        price_list: price_list(),
     }
 }
 

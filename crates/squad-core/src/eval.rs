@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::agents::{self, AgentName, Task};
 use crate::conversation::{Contact, CustomerMessage, Opening};
 use crate::facts::InquiryFacts;
-use crate::model::{InferenceSettings, Model, ModelError, ModelRequest, SystemBlock};
+use crate::model::{InferenceSettings, Model, ModelError, ModelRequest};
 use crate::offline::{read_inquiry, Inquiry};
+use crate::price_list::PriceList;
 use crate::tools::qualify::{qualify_lead, OrgContext};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -85,25 +86,26 @@ pub fn shop(name: &str) -> Option<OrgContext> {
                 zip_codes: (61602..=61616).map(|zip| zip.to_string()).collect(),
                 ..Default::default()
             },
-            offered_skills: [
-                "outlets_switches",
-                "lighting",
-                "ceiling_fan",
-                "electrical_repair",
-                "panel_repair",
-                "panel_upgrade",
-                "rewiring",
-                "dedicated_circuit",
-                "generator",
-                "ev_charger",
-                "surge_protection",
-                "smoke_co_detectors",
-                "electrical_inspection",
-                "thermostat",
-                "furnace_repair",
-            ]
-            .map(str::to_owned)
-            .to_vec(),
+            price_list: PriceList::new(
+                [
+                    ("Outlet or switch repair", "outlets_switches"),
+                    ("Light fixture install", "lighting"),
+                    ("Ceiling fan install", "ceiling_fan"),
+                    ("Electrical troubleshooting", "electrical_repair"),
+                    ("Breaker and panel repair", "panel_repair"),
+                    ("200 amp panel upgrade", "panel_upgrade"),
+                    ("Whole-home rewire", "rewiring"),
+                    ("Dedicated circuit", "dedicated_circuit"),
+                    ("Standby generator install", "generator"),
+                    ("Level 2 EV charger install", "ev_charger"),
+                    ("Whole-home surge protector", "surge_protection"),
+                    ("Smoke and CO detector install", "smoke_co_detectors"),
+                    ("Electrical safety inspection", "electrical_inspection"),
+                    ("Smart thermostat install", "thermostat"),
+                    ("Furnace repair", "furnace_repair"),
+                ],
+                &[],
+            ),
         }),
         _ => None,
     }
@@ -183,7 +185,7 @@ pub fn run(cases: &[EvalCase]) -> Report {
             address: case.address.as_deref(),
             has_phone: case.from.phone.is_some(),
             has_email: case.from.email.is_some(),
-            offered: &ctx.offered_skills,
+            price_list: &ctx.price_list,
         };
         score(&mut report, case, &read_inquiry(&inquiry), &ctx);
     }
@@ -204,12 +206,11 @@ fn first_turn(case: &EvalCase, ctx: &OrgContext, settings: InferenceSettings) ->
         handoff: None,
         memory: Vec::new(),
         notes: Vec::new(),
-        price_list: ctx.offered_skills.clone(),
     };
     ModelRequest {
-        system: vec![SystemBlock { text: agents::prompt(agent).text, cache_point: true }],
+        system: agents::system(agent, &ctx.price_list),
         messages: vec![opening.to_message()],
-        tools: agents::tools(agent),
+        tools: agents::tools(agent, &ctx.price_list),
         settings,
     }
 }
@@ -248,7 +249,7 @@ fn score(report: &mut Report, case: &EvalCase, facts: &InquiryFacts, ctx: &OrgCo
     let got_urgency = facts.urgency.map(|u| u.as_str().to_owned());
     // The kind of work is scored as the shop's service it maps to: work the shop does not sell
     // maps to none.
-    let sold = facts.service.clone().filter(|kind| ctx.offered_skills.contains(kind));
+    let sold = facts.service.clone().filter(|kind| ctx.price_list.sells(kind));
     let name = |service: &Option<String>| service.clone().unwrap_or_else(|| "none".to_owned());
     *report.service_confusion.entry(name(&case.expect.service)).or_default().entry(name(&sold)).or_default() += 1;
     *report

@@ -18,6 +18,7 @@ pub mod eval;
 pub mod facts;
 pub mod model;
 pub mod offline;
+pub mod price_list;
 pub mod pricing;
 pub mod tools;
 pub mod untrusted;

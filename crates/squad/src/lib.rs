@@ -4,7 +4,7 @@
 //! offline model, the decisions made in code — is `squad-core`, re-exported here under the same
 //! paths.
 
-pub use squad_core::{agents, conversation, demo, eval, facts, model, offline, pricing, tools, untrusted};
+pub use squad_core::{agents, conversation, demo, eval, facts, model, offline, price_list, pricing, tools, untrusted};
 
 pub mod bookings;
 pub mod channels;

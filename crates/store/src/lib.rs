@@ -43,6 +43,7 @@ pub mod settings;
 pub mod side_effects;
 pub mod technicians;
 pub mod users;
+pub mod work_kinds;
 
 pub use auth_tx::AuthTx;
 pub use db::{Backend, Db, DbOptions};

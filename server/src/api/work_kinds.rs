@@ -1,22 +1,16 @@
 //! `GET /api/v1/work-kinds`: the kinds of work a service can be for — the work catalogue of the
-//! three trades (`domain::work`). Every credential that may read records may read it.
+//! three trades (`domain::work`), then the shop's own kinds (`source: "shop"`).
 
+use app::state::ServerState;
+use axum::extract::State;
 use axum::Json;
-use domain::work::CATALOGUE;
-use serde_json::{json, Value};
+use ops::catalog::KindOfWork;
 
 use super::{ApiAuth, ApiError};
 
-pub async fn list_work_kinds(ApiAuth(_ctx): ApiAuth) -> Result<Json<Vec<Value>>, ApiError> {
-    Ok(Json(
-        CATALOGUE
-            .iter()
-            .map(|kind| {
-                json!({
-                    "key": kind.key, "trade": kind.trade, "trade_name": kind.trade.name(), "name": kind.name,
-                    "words": kind.words, "source": "catalogue",
-                })
-            })
-            .collect(),
-    ))
+pub async fn list_work_kinds(
+    State(state): State<ServerState>,
+    ApiAuth(ctx): ApiAuth,
+) -> Result<Json<Vec<KindOfWork>>, ApiError> {
+    Ok(Json(ops::catalog::work_kinds(&state.db, &ctx.scope).await?))
 }

@@ -201,6 +201,7 @@ async fn every_policy_and_its_commands_are_listed() {
         "run_steps",
         "services",
         "sessions",
+        "shop_work_kinds",
         "side_effects",
         "technicians",
         "usage",

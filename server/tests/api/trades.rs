@@ -16,6 +16,7 @@ on_both_backends!(
     without_a_service_address_the_squad_asks_for_it_and_books_once_it_arrives,
     a_model_cannot_hand_off_a_lead_that_has_no_address,
     a_vague_request_gets_a_short_question_before_anything_is_booked,
+    a_shop_defines_its_own_kind_of_work_and_the_squad_books_it,
 );
 
 async fn an_electrical_shop_books_its_electrical_work_and_declines_plumbing(app: TestApp) {
@@ -140,4 +141,71 @@ async fn a_vague_request_gets_a_short_question_before_anything_is_booked(app: Te
     inbound(&app, &key, answer).await;
     app.drain().await;
     assert_eq!(lead(&app, &key, &id).await["stage"], "booked");
+}
+
+async fn a_shop_defines_its_own_kind_of_work_and_the_squad_books_it(app: TestApp) {
+    let org = app.create_org("Blue Lagoon Plumbing").await;
+    let other = app.create_org("Other Plumbing").await;
+    let key = org.api_key.as_str();
+    let mut settings: Value = app.api_json("/api/v1/settings", key).await;
+    settings["service_area"] = json!({ "zip_codes": ["61604"] });
+    assert_eq!(app.api(Method::PUT, "/api/v1/settings", key).await.json(&settings).send().await.unwrap().status(), 200);
+    let post = |key: String, body: Value| {
+        let app = &app;
+        async move {
+            let response = app.api(Method::POST, "/api/v1/services", &key).await.json(&body).send().await.unwrap();
+            (response.status().as_u16(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let pool = json!({ "name": "Pool heater repair", "pricing": "flat", "price_cents": 22_000, "duration_minutes": 120,
+                       "kind_name": "Pool heater", "trade": "plumbing", "words": ["Hot tub heater", "spa heater"] });
+    let (status, created) = post(key.to_owned(), pool.clone()).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["skill"], "shop_pool_heater");
+
+    let (status, err) = post(key.to_owned(), plain(&pool, json!({ "kind_name": "Pool heater", "words": [] }))).await;
+    assert_eq!((status, err["error"]["field"].as_str()), (422, Some("trade")), "{err}");
+    let (status, err) = post(key.to_owned(), plain(&pool, json!({ "skill": "shop_sauna" }))).await;
+    assert_eq!((status, err["error"]["field"].as_str()), (422, Some("skill")), "{err}");
+    assert!(err["error"]["message"].as_str().unwrap().contains("/api/v1/work-kinds"), "{err}");
+    let (status, err) = post(other.api_key.clone(), plain(&pool, json!({ "skill": "shop_pool_heater" }))).await;
+    assert_eq!(status, 422, "another shop's kind is not this shop's: {err}");
+    let (status, _) =
+        post(key.to_owned(), plain(&pool, json!({ "name": "Pool heater install", "skill": "shop_pool_heater" }))).await;
+    assert_eq!(status, 201, "a second service points at the same kind");
+
+    let kinds: Vec<Value> = app.api_json("/api/v1/work-kinds", key).await;
+    let own: Vec<&Value> = kinds.iter().filter(|k| k["source"] == "shop").collect();
+    assert_eq!(own.len(), 1, "{own:?}");
+    assert_eq!(own[0]["key"], "shop_pool_heater");
+    assert_eq!(own[0]["trade"], "plumbing");
+    assert_eq!(own[0]["words"], json!(["pool heater", "hot tub heater", "spa heater"]));
+    assert!(kinds.iter().any(|k| k["key"] == "ev_charger" && k["source"] == "catalogue"));
+    let theirs: Vec<Value> = app.api_json("/api/v1/work-kinds", &other.api_key).await;
+    assert!(theirs.iter().all(|k| k["source"] == "catalogue"), "a shop's own kinds stay its own");
+
+    let tech = json!({ "name": "Gil Marsh", "skills": ["shop_pool_heater"] });
+    assert_eq!(app.api(Method::POST, "/api/v1/technicians", key).await.json(&tech).send().await.unwrap().status(), 201);
+    let id = inbound(
+        &app,
+        key,
+        json!({ "channel": "email", "from": { "name": "Dana Reyes", "email": "dana.reyes@example.com", "phone": "309-555-0190" },
+                "subject": "Hot tub", "body": "Our hot tub heater quit over the weekend. Can someone look at it? 1208 E Kingman Ave, Peoria 61604" }),
+    )
+    .await;
+    app.drain().await;
+    let booked = lead(&app, key, &id).await;
+    assert_eq!(booked["stage"], "booked", "{booked:#}");
+    let reasons: Vec<&str> = booked["score_reasons"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(reasons.contains(&"service:shop_pool_heater"), "{reasons:?}");
+}
+
+/// `service` without the fields that define a kind of the shop's own, then `changes`.
+fn plain(service: &Value, changes: Value) -> Value {
+    let mut fields = service.as_object().unwrap().clone();
+    for field in ["kind_name", "trade", "words"] {
+        fields.remove(field);
+    }
+    fields.extend(changes.as_object().unwrap().clone());
+    Value::Object(fields)
 }

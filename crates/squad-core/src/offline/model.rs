@@ -13,6 +13,7 @@ use crate::agents::Task;
 use crate::conversation::Opening;
 use crate::facts::PreferredTime;
 use crate::model::{estimate_tokens, Content, Model, ModelError, ModelRequest, ModelResponse, Role, StopReason, Usage};
+use crate::price_list::PriceList;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OfflineModel;
@@ -82,7 +83,7 @@ impl Model for OfflineModel {
         let seen = Seen::from(request);
         let turn = request.messages.len();
         let calls = if has_tool(request, "qualify_lead") {
-            lead_response(&opening, &seen, turn)
+            lead_response(&opening, &PriceList::read(&request.system), &seen, turn)
         } else if has_tool(request, "check_availability") && opening.task == Task::CustomerFollowUp {
             booking_change(&opening, &seen, turn)
         } else if has_tool(request, "check_availability") {
@@ -112,7 +113,7 @@ impl Model for OfflineModel {
     }
 }
 
-fn lead_response(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
+fn lead_response(opening: &Opening, price_list: &PriceList, seen: &Seen, turn: usize) -> Vec<Content> {
     if seen.count("qualify_lead") == 0 {
         let (contact, messages) = (opening.contact, &opening.messages);
         let subject = messages.iter().rev().find_map(|m| m.subject.clone());
@@ -124,7 +125,7 @@ fn lead_response(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
             address: address.as_deref(),
             has_phone: contact.has_phone,
             has_email: contact.has_email,
-            offered: &opening.price_list,
+            price_list,
         });
         return vec![call(turn, "qualify_lead", serde_json::to_value(&facts).unwrap_or(Value::Null))];
     }
@@ -155,7 +156,7 @@ fn lead_response(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
         && reasons.contains(&"service:unclear")
         && matches!(intent, "service_request" | "quote_request");
     let message = if unclear {
-        let trades = shop_trades(&opening.price_list).map(|t| format!(" We do {t}.")).unwrap_or_default();
+        let trades = shop_trades(price_list).map(|t| format!(" We do {t}.")).unwrap_or_default();
         let address = if reasons.contains(&"area:unknown") {
             " And what's the service address (street and ZIP code)?"
         } else {
@@ -176,7 +177,7 @@ fn lead_response(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
             ),
         ))
     } else {
-        reply(q, intent, service, &reasons, &opening.price_list).map(|text| ("send_reply", text))
+        reply(q, intent, service, &reasons, price_list).map(|text| ("send_reply", text))
     };
     if let Some((tool, mut text)) = message {
         if let Some(quote) = quote {
@@ -216,14 +217,9 @@ fn escalation_reason(kind: &str, reasons: &[&str]) -> String {
 
 /// What the shop does, in words, from the trades of its price list: "electrical work and heating
 /// and cooling".
-fn shop_trades(price_list: &[String]) -> Option<String> {
-    let mut trades: Vec<domain::work::Trade> = Vec::new();
-    for trade in price_list.iter().filter_map(|key| domain::work::find(key)).map(|kind| kind.trade) {
-        if !trades.contains(&trade) {
-            trades.push(trade);
-        }
-    }
-    let words: Vec<&str> = trades
+fn shop_trades(price_list: &PriceList) -> Option<String> {
+    let words: Vec<&str> = price_list
+        .trades()
         .iter()
         .map(|trade| match trade {
             domain::work::Trade::Hvac => "heating and cooling",
@@ -239,18 +235,22 @@ fn shop_trades(price_list: &[String]) -> Option<String> {
 }
 
 /// A kind of work's name inside a sentence: "EV chargers", "air conditioning repair".
-fn kind_in_words(key: &str) -> String {
-    let Some(kind) = domain::work::find(key) else { return "that service".to_owned() };
-    let mut chars = kind.name.chars();
+fn kind_in_words(key: &str, price_list: &PriceList) -> String {
+    let name = match (domain::work::find(key), price_list.offer(key)) {
+        (Some(kind), _) => kind.name,
+        (None, Some(offer)) => offer.name.as_str(),
+        (None, None) => return "that service".to_owned(),
+    };
+    let mut chars = name.chars();
     match (chars.next(), chars.next()) {
         (Some(first), Some(second)) if !second.is_uppercase() => {
-            format!("{}{}", first.to_lowercase(), &kind.name[first.len_utf8()..])
+            format!("{}{}", first.to_lowercase(), &name[first.len_utf8()..])
         }
-        _ => kind.name.to_owned(),
+        _ => name.to_owned(),
     }
 }
 
-fn reply(q: &Value, intent: &str, service: &str, reasons: &[&str], price_list: &[String]) -> Option<String> {
+fn reply(q: &Value, intent: &str, service: &str, reasons: &[&str], price_list: &PriceList) -> Option<String> {
     let hazard = reasons.iter().find_map(|r| r.strip_prefix("safety:"));
     let text = match (q["escalate"].as_str(), intent) {
         (_, "spam" | "vendor") => return None,
@@ -269,7 +269,7 @@ fn reply(q: &Value, intent: &str, service: &str, reasons: &[&str], price_list: &
         },
         (None, _) if reasons.contains(&"area:outside") => "Thanks for contacting us. Unfortunately your address is outside the area we serve, so we can't take this job.".to_owned(),
         (None, _) if reasons.iter().any(|r| r.starts_with("service_not_offered:")) => {
-            let kind = reasons.iter().find_map(|r| r.strip_prefix("service_not_offered:")).map_or_else(|| "that service".to_owned(), kind_in_words);
+            let kind = reasons.iter().find_map(|r| r.strip_prefix("service_not_offered:")).map_or_else(|| "that service".to_owned(), |key| kind_in_words(key, price_list));
             format!("Thanks for contacting us. We don't offer {kind}, so we're not the right fit for this job.")
         }
         (None, _) => {

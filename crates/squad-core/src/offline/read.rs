@@ -1,20 +1,29 @@
 //! Reading one inquiry into [`InquiryFacts`].
 
-use domain::work::{self, Trade, WorkKind, CATALOGUE};
+use domain::work::{self, WorkKind, CATALOGUE};
 
 use super::text::Text;
 use crate::facts::{Hazard, InquiryFacts, Intent, Language, Manipulation, PreferredTime, Urgency};
+use crate::price_list::PriceList;
 
 /// What arrived: the customer's words and how they can be reached, and what the shop sells.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Inquiry<'a> {
     pub subject: Option<&'a str>,
     pub body: &'a str,
     pub address: Option<&'a str>,
     pub has_phone: bool,
     pub has_email: bool,
-    /// The work-catalogue keys of the shop's services; empty when unknown.
-    pub offered: &'a [String],
+    /// What the shop sells; empty when unknown.
+    pub price_list: &'a PriceList,
+}
+
+static NOTHING_KNOWN: PriceList = PriceList { offers: Vec::new() };
+
+impl Default for Inquiry<'_> {
+    fn default() -> Self {
+        Self { subject: None, body: "", address: None, has_phone: false, has_email: false, price_list: &NOTHING_KNOWN }
+    }
 }
 
 /// What the customer wrote this time: quoted replies ("> …", "On … wrote:", an original message
@@ -42,16 +51,16 @@ pub fn read_inquiry(inquiry: &Inquiry<'_>) -> InquiryFacts {
     let text = Text::new(&joined);
     let language = language(&text);
     let hazard = hazard(&text);
-    let service = kind_of_work(&text, hazard, inquiry.offered);
+    let service = kind_of_work(&text, hazard, inquiry.price_list);
     let mut intent = intent(&text, hazard, service.is_some());
     if matches!(intent, Intent::ServiceRequest | Intent::QuoteRequest)
-        && service.is_some_and(|kind| outside_the_shops_trades(kind, inquiry.offered))
+        && service.as_deref().is_some_and(|kind| outside_the_shops_trades(kind, inquiry.price_list))
     {
         intent = Intent::OtherTrade;
     }
     let urgency = match intent {
         Intent::SafetyEmergency => Some(Urgency::Emergency),
-        Intent::ServiceRequest => Some(urgency(&text, service.and_then(work::find))),
+        Intent::ServiceRequest => Some(urgency(&text, service.as_deref().and_then(work::find))),
         Intent::QuoteRequest => Some(Urgency::Routine),
         _ => None,
     };
@@ -61,7 +70,7 @@ pub fn read_inquiry(inquiry: &Inquiry<'_>) -> InquiryFacts {
         service: if matches!(intent, Intent::Spam | Intent::Vendor | Intent::JobApplicant | Intent::OtherTrade) {
             None
         } else {
-            service.map(str::to_owned)
+            service
         },
         urgency,
         hazard,
@@ -170,10 +179,10 @@ fn hazard(text: &Text) -> Option<Hazard> {
 
 /// Whether `kind` belongs to a trade none of the shop's services are in (an electrician asked to
 /// fix a toilet). Unknown when the shop's services are.
-fn outside_the_shops_trades(kind: &str, offered: &[String]) -> bool {
-    let trade_of = |key: &str| work::find(key).map(|k| k.trade);
-    let shop: Vec<Trade> = offered.iter().filter_map(|k| trade_of(k)).collect();
-    !shop.is_empty() && trade_of(kind).is_some_and(|trade| !shop.contains(&trade))
+fn outside_the_shops_trades(kind: &str, price_list: &PriceList) -> bool {
+    let shop = price_list.trades();
+    let trade = work::find(kind).map(|k| k.trade).or_else(|| price_list.offer(kind).map(|o| o.trade));
+    !shop.is_empty() && trade.is_some_and(|trade| !shop.contains(&trade))
 }
 
 /// The kinds the first rules were written for; the catalogue's words find the rest.
@@ -187,45 +196,89 @@ const FIRST_KINDS: [&str; 7] = [
     "leak_repair",
 ];
 
-/// How strongly the text names `kind`: each of its words found counts once, a phrase once more
-/// per extra word (a "level 2 charger" says more than "charger").
-fn catalogue_score(text: &Text, kind: &WorkKind) -> usize {
-    kind.words.iter().filter(|w| text.has(w)).map(|w| 1 + w.matches(' ').count()).sum()
-}
+/// Words in a service's name that say nothing about which kind of work it is.
+const GENERIC: [&str; 14] = [
+    "service",
+    "services",
+    "repair",
+    "repairs",
+    "install",
+    "installation",
+    "and",
+    "or",
+    "the",
+    "a",
+    "new",
+    "visit",
+    "call",
+    "work",
+];
 
-/// The best-scoring kind among `kinds`; the earlier one in the catalogue on a tie.
-fn best<'k>(kinds: impl Iterator<Item = (&'k WorkKind, usize)>) -> Option<&'k WorkKind> {
-    kinds
-        .fold(None, |best: Option<(&WorkKind, usize)>, (kind, score)| match best {
-            Some((_, top)) if top >= score => best,
-            _ => Some((kind, score)),
+/// How strongly the text names a kind: each of its words found counts once, a phrase once more
+/// per extra word (a "level 2 charger" says more than "charger"); a service of the shop's named in
+/// full (its telling words all there) counts as much as its longest phrase.
+fn score(text: &Text, words: &[&str], services: &[String]) -> usize {
+    let by_words: usize = words.iter().filter(|w| text.has(w)).map(|w| 1 + w.matches(' ').count()).sum();
+    let by_service = services
+        .iter()
+        .filter_map(|name| {
+            let name = Text::new(name);
+            let telling: Vec<&str> = name.words().filter(|w| !GENERIC.contains(w)).collect();
+            let named = !telling.is_empty() && telling.iter().all(|w| text.has(w) || (w.len() > 3 && text.has_stem(w)));
+            named.then_some(1 + telling.len())
         })
-        .map(|(kind, _)| kind)
+        .max()
+        .unwrap_or(0);
+    by_words + by_service
 }
 
-/// The kind of work asked for, as a work-catalogue key. What the shop sells comes first: a
-/// specific kind it sells that the text names, then what the first rules read if the shop sells
-/// it, then any kind it sells that the text names. When it sells none of them, the kind the text
-/// names (so the reply can say what is not offered).
-fn kind_of_work(text: &Text, hazard: Option<Hazard>, offered: &[String]) -> Option<&'static str> {
+/// A kind the text names, and how strongly.
+struct Named<'a> {
+    key: &'a str,
+    score: usize,
+}
+
+/// The best-scoring kind; the earlier one on a tie.
+fn best<'k>(kinds: impl Iterator<Item = &'k Named<'k>>) -> Option<&'k str> {
+    kinds
+        .fold(None, |best: Option<&Named>, kind| match best {
+            Some(top) if top.score >= kind.score => best,
+            _ => Some(kind),
+        })
+        .map(|kind| kind.key)
+}
+
+/// The kind of work asked for, as a work-catalogue key or one of the shop's own. What the shop
+/// sells comes first: a specific kind it sells that the text names, then what the first rules
+/// read if the shop sells it, then any kind it sells that the text names. When it sells none of
+/// them, the kind the text names (so the reply can say what is not offered).
+fn kind_of_work(text: &Text, hazard: Option<Hazard>, price_list: &PriceList) -> Option<String> {
     let first = first_kinds(text, hazard);
-    let named: Vec<(&'static WorkKind, usize)> =
-        CATALOGUE.iter().map(|kind| (kind, catalogue_score(text, kind))).filter(|(_, score)| *score > 0).collect();
-    if offered.is_empty() {
-        return first.or_else(|| best(named.iter().copied()).map(|k| k.key));
+    let no_services: &[String] = &[];
+    let services = |key: &str| price_list.offer(key).map_or(no_services, |o| o.services.as_slice());
+    let mut named: Vec<Named> = CATALOGUE
+        .iter()
+        .map(|kind: &WorkKind| Named { key: kind.key, score: score(text, kind.words, services(kind.key)) })
+        .collect();
+    for offer in price_list.offers.iter().filter(|o| work::find(&o.key).is_none()) {
+        let words: Vec<&str> = offer.words.iter().map(String::as_str).collect();
+        named.push(Named { key: &offer.key, score: score(text, &words, &offer.services) });
     }
-    let sells = |key: &str| offered.iter().any(|o| o == key);
-    let sold = || named.iter().copied().filter(|(kind, _)| sells(kind.key));
-    if let Some(kind) = best(sold().filter(|(kind, _)| !FIRST_KINDS.contains(&kind.key))) {
-        return Some(kind.key);
+    named.retain(|kind| kind.score > 0);
+    if price_list.is_empty() {
+        return first.or_else(|| best(named.iter())).map(str::to_owned);
     }
-    if let Some(key) = first.filter(|key| sells(key)) {
-        return Some(key);
+    let sold = || named.iter().filter(|kind| price_list.sells(kind.key));
+    if let Some(key) = best(sold().filter(|kind| !FIRST_KINDS.contains(&kind.key))) {
+        return Some(key.to_owned());
     }
-    if let Some(kind) = best(sold()) {
-        return Some(kind.key);
+    if let Some(key) = first.filter(|key| price_list.sells(key)) {
+        return Some(key.to_owned());
     }
-    first.or_else(|| best(named.iter().copied()).map(|k| k.key))
+    if let Some(key) = best(sold()) {
+        return Some(key.to_owned());
+    }
+    first.or_else(|| best(named.iter())).map(str::to_owned)
 }
 
 /// The first seven kinds' rules, most specific first.
@@ -589,8 +642,8 @@ mod tests {
     }
 
     fn read_for(offered: &[&str], body: &str) -> InquiryFacts {
-        let offered: Vec<String> = offered.iter().map(|k| (*k).to_owned()).collect();
-        read_inquiry(&Inquiry { body, offered: &offered, ..Inquiry::default() })
+        let price_list = PriceList::of_kinds(offered.iter().copied());
+        read_inquiry(&Inquiry { body, price_list: &price_list, ..Inquiry::default() })
     }
 
     const ELECTRICIAN: &[&str] = &["outlets_switches", "ev_charger", "panel_repair", "furnace_repair"];

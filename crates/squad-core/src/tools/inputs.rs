@@ -173,7 +173,7 @@ mod tests {
     #[test]
     fn every_tool_an_agent_is_offered_has_an_input_type() {
         for agent in [AgentName::LeadResponse, AgentName::Scheduler, AgentName::Invoice] {
-            for spec in crate::agents::tools(agent) {
+            for spec in crate::agents::tools(agent, &crate::price_list::PriceList::default()) {
                 let parsed = ToolInput::parse(&spec.name, &json!({}));
                 assert_ne!(parsed.as_ref().err(), Some(&format!("unknown tool `{}`", spec.name)));
                 if let Ok(input) = parsed {

@@ -10,8 +10,8 @@ use crate::facts::{Hazard, InquiryFacts, Intent, Language, Urgency};
 pub struct OrgContext {
     /// The area served. Not configured: no lead is refused for it.
     pub area: domain::catalog::ServiceArea,
-    /// Skill keys of the active services on the price list.
-    pub offered_skills: Vec<String>,
+    /// What the shop sells: its active services' kinds of work.
+    pub price_list: crate::price_list::PriceList,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -88,7 +88,7 @@ pub fn qualify_lead(facts: &InquiryFacts, ctx: &OrgContext) -> Qualification {
         _ => reasons.push("urgency:routine".into()),
     }
     let offered = match &facts.service {
-        Some(skill) if ctx.offered_skills.iter().any(|s| s == skill) => {
+        Some(skill) if ctx.price_list.sells(skill) => {
             score += 1;
             reasons.push(format!("service:{skill}"));
             true
@@ -171,7 +171,7 @@ mod tests {
     fn ctx() -> OrgContext {
         OrgContext {
             area: domain::catalog::ServiceArea { zip_codes: vec!["62704".into()], ..Default::default() },
-            offered_skills: vec!["furnace_repair".into()],
+            price_list: crate::price_list::PriceList::of_kinds(["furnace_repair"]),
         }
     }
 

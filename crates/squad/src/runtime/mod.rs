@@ -25,9 +25,8 @@ use store::{escalations, now_ms, Db, StoreError, TenantScope, TenantTx};
 
 use crate::agents::{self, AgentName, Task};
 use crate::conversation::{Contact, CustomerMessage, Opening};
-use crate::model::{
-    Content, InferenceSettings, Message, Model, ModelError, ModelRequest, Role, StopReason, SystemBlock,
-};
+use crate::model::{Content, InferenceSettings, Message, Model, ModelError, ModelRequest, Role, StopReason};
+use crate::price_list::PriceList;
 use crate::steps::{read_steps, EscalationCause, ModelCall, Note, RecordedStep, RunEscalated, StepPayload};
 
 #[derive(Debug, Clone)]
@@ -301,12 +300,12 @@ impl Remembered {
 }
 
 /// The kinds of work the shop's active services are for: what the agents may match an inquiry to.
-async fn price_list(tx: &mut TenantTx) -> Result<Vec<String>, StoreError> {
-    let mut kinds: Vec<String> =
-        store::services::list(tx).await?.into_iter().filter(|s| s.active).filter_map(|s| s.skill).collect();
-    kinds.sort();
-    kinds.dedup();
-    Ok(kinds)
+/// What the shop sells, as the agents are told it: its active services by kind of work.
+pub(crate) async fn price_list(tx: &mut TenantTx) -> Result<PriceList, StoreError> {
+    let services = store::services::list(tx).await?;
+    let own = store::work_kinds::list(tx).await?;
+    let active = services.iter().filter(|s| s.active);
+    Ok(PriceList::new(active.filter_map(|s| s.skill.as_deref().map(|key| (s.name.as_str(), key))), &own))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -317,7 +316,7 @@ fn build_request(
     conversation: &[store::leads::MessageRow],
     contact: Contact,
     memory: &Remembered,
-    price_list: &[String],
+    price_list: &PriceList,
     settings: InferenceSettings,
 ) -> ModelRequest {
     let customer: Vec<CustomerMessage> = conversation
@@ -336,15 +335,7 @@ fn build_request(
     let mut notes: Vec<String> =
         reason.as_ref().and_then(Value::as_str).map(|r| format!("handoff reason: {r}")).into_iter().collect();
     notes.extend(memory.notes.iter().cloned());
-    let opening = Opening {
-        task,
-        contact,
-        messages: customer,
-        handoff,
-        memory: memory.facts.clone(),
-        notes,
-        price_list: price_list.to_vec(),
-    };
+    let opening = Opening { task, contact, messages: customer, handoff, memory: memory.facts.clone(), notes };
     let mut messages = vec![opening.to_message()];
     for step in steps.iter().filter(|s| s.agent == agent.as_str()) {
         if let StepPayload::ModelCall(call) = &step.payload {
@@ -366,11 +357,10 @@ fn build_request(
             }
         }
     }
-    let prompt = agents::prompt(agent);
     ModelRequest {
-        system: vec![SystemBlock { text: prompt.text, cache_point: true }],
+        system: agents::system(agent, price_list),
         messages,
-        tools: agents::tools(agent),
+        tools: agents::tools(agent, price_list),
         settings,
     }
 }

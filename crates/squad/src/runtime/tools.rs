@@ -60,7 +60,7 @@ pub(super) async fn execute(
 ) -> Result<Executed, RunError> {
     let started = std::time::Instant::now();
     let mut tx = TenantTx::begin(squad.db, scope).await?;
-    let tool = if agents::tools(agent).iter().any(|t| t.name == name) {
+    let tool = if agents::holds(agent, name) {
         ToolInput::parse(name, input).map_err(ToolError::Refused)
     } else {
         Err(ToolError::Refused(format!("the tool `{name}` is not available to {}", agent.as_str())))
@@ -410,10 +410,7 @@ async fn qualify(tx: &mut TenantTx, lead: &LeadRow, facts: &InquiryFacts) -> Too
     let org = settings::get(tx).await?;
     let catalog = services::list(tx).await?;
     let active: Vec<_> = catalog.iter().filter(|s| s.active).collect();
-    let ctx = OrgContext {
-        area: org.service_area.clone(),
-        offered_skills: active.iter().filter_map(|s| s.skill.clone()).collect(),
-    };
+    let ctx = OrgContext { area: org.service_area.clone(), price_list: super::price_list(tx).await? };
     let q = qualify_lead(facts, &ctx);
     let service = facts.service.as_ref().and_then(|skill| active.iter().find(|s| s.skill.as_deref() == Some(skill)));
     let stage = if q.qualified || q.waits_for_details() { Stage::Qualifying } else { Stage::Disqualified };
