@@ -100,7 +100,13 @@ pub async fn send_test_inquiry(body: String) -> Result<String, UiError> {
             let tag = store::now_ms();
             let inquiry = Inquiry {
                 channel: Channel::Form,
-                name: PersonName::parse("Sample Customer").map_err(internal)?,
+                // A name the sample's text signs with is taken, as from any inquiry.
+                name: domain::inbound::WrittenContact::read(body)
+                    .name
+                    .is_none()
+                    .then(|| PersonName::parse("Sample Customer"))
+                    .transpose()
+                    .map_err(internal)?,
                 email: Some(Email::parse(&format!("sample-{tag}@example.com")).map_err(internal)?),
                 phone: None,
                 subject: Some("Test inquiry".to_owned()),

@@ -104,7 +104,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
         let email = Email::parse(&format!("bench{n}@example.com")).map_err(other)?;
         let inquiry = Inquiry {
             channel: Channel::Email,
-            name: PersonName::parse(&format!("Bench Customer {n}")).map_err(other)?,
+            name: Some(PersonName::parse(&format!("Bench Customer {n}")).map_err(other)?),
             email: Some(email),
             phone: None,
             subject: Some(subject.to_owned()),

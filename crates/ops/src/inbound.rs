@@ -9,7 +9,7 @@
 //! or bookings; if that customer has a live booking, a private manage link goes to the contact on
 //! file instead ([`crate::manage`]).
 
-use domain::inbound::SenderProof;
+use domain::inbound::{SenderProof, WrittenContact};
 use domain::jobs::{Job, RunSquad};
 use domain::pipeline::Channel;
 use domain::{CustomerId, Email, LeadId, MessageId, PersonName};
@@ -30,8 +30,9 @@ pub const MAX_BODY_CHARS: usize = 20_000;
 #[derive(Debug, Clone)]
 pub struct Inquiry {
     pub channel: Channel,
-    /// The name given, or the email/phone when none was.
-    pub name: PersonName,
+    /// The name the sender gave, if any. A new customer without one takes the name written in
+    /// the message, else their email address or phone number.
+    pub name: Option<PersonName>,
     pub email: Option<Email>,
     pub phone: Option<String>,
     pub subject: Option<String>,
@@ -57,7 +58,7 @@ impl Inquiry {
     ) -> Result<Self, OpsError> {
         Ok(Self {
             channel,
-            name: PersonName::parse(&customer.name).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            name: Some(PersonName::parse(&customer.name).map_err(|e| StoreError::Corrupt(e.to_string()))?),
             email: None,
             phone: None,
             subject: None,
@@ -208,14 +209,42 @@ pub(crate) async fn accept_in(tx: &mut TenantTx, inquiry: &Inquiry) -> Result<Ac
     Ok(Accepted { lead_id, message_id, continued, proof: inquiry.proof, replayed: false })
 }
 
+/// A new customer from what the inquiry gave; a name or phone number it left out comes from what
+/// the customer wrote in the message ("Tom Ames, 217-555-0142"), and the notes say so.
 async fn new_customer(tx: &mut TenantTx, inquiry: &Inquiry, notes: &str) -> Result<CustomerId, StoreError> {
+    let written = WrittenContact::read(&inquiry.body);
+    let mut notes = notes.to_owned();
+    let mut from_message = Vec::new();
+    let name = match (&inquiry.name, written.name) {
+        (Some(given), _) => given.clone(),
+        (None, Some(written)) => {
+            from_message.push("name");
+            written
+        }
+        (None, None) => {
+            // The contact stands in, cut to a name's length (an email can be longer than any name).
+            let contact = inquiry.email.as_ref().map(ToString::to_string).or_else(|| inquiry.phone.clone());
+            let shortened: String = contact.unwrap_or_default().chars().take(PersonName::MAX_CHARS).collect();
+            PersonName::parse(&shortened).map_err(|e| StoreError::Corrupt(e.to_string()))?
+        }
+    };
+    let phone = inquiry.phone.clone().or_else(|| {
+        let written = written.phone?;
+        from_message.push("phone number");
+        Some(written)
+    });
+    if !from_message.is_empty() {
+        let taken = format!("{} taken from their first message.", from_message.join(" and "));
+        let taken = format!("{}{}", taken[..1].to_uppercase(), &taken[1..]);
+        notes = [notes, taken].into_iter().filter(|n| !n.is_empty()).collect::<Vec<_>>().join(" ");
+    }
     let new = NewCustomer {
-        name: inquiry.name.clone(),
+        name,
         email: inquiry.email.clone(),
-        phone: inquiry.phone.clone(),
+        phone,
         postal_code: inquiry.address.as_deref().and_then(postal_code),
         address: inquiry.address.clone(),
-        notes: notes.to_owned(),
+        notes,
     };
     Ok(customers::insert(tx, &new).await?.id)
 }

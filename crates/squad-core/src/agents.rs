@@ -253,9 +253,10 @@ pub fn tools(agent: AgentName, price_list: &PriceList) -> Vec<ToolSpec> {
         AgentName::Scheduler => vec![
             tool(
                 "check_availability",
-                "Real openings for the lead's service from hours, holidays, time zone, technicians and bookings; the lead's current appointment, if any.",
+                "Real openings for the lead's service from hours, holidays, time zone, technicians and bookings; the lead's current appointment, if any. Openings on the day and at the time of day the customer asked for come first.",
                 json!({ "type": "object", "additionalProperties": false,
-                        "properties": { "preferred_time": { "enum": ["mornings", "afternoons", "evenings", "weekends"] } } }),
+                        "properties": { "preferred_time": { "enum": ["mornings", "afternoons", "evenings", "weekends"] },
+                                        "day": { "enum": ["today", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] } } }),
             ),
             tool("book_appointment", "Book one of the openings check_availability returned.", slot_input()),
             tool(
@@ -307,7 +308,7 @@ mod tests {
         let p = prompt(AgentName::LeadResponse);
         assert_eq!(p.version, "lead_response/v4");
         assert!(p.text.contains("UNTRUSTED"));
-        assert_eq!(prompt(AgentName::Scheduler).version, "scheduler/v2");
+        assert_eq!(prompt(AgentName::Scheduler).version, "scheduler/v3");
         assert_eq!(prompt(AgentName::Invoice).version, "invoice/v2");
     }
 

@@ -124,6 +124,72 @@ impl PreferredTime {
     }
 }
 
+/// The day the customer asked for a visit: today, tomorrow or a day of the week (the next one,
+/// today included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitDay {
+    Today,
+    Tomorrow,
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl VisitDay {
+    pub const ALL: [Self; 9] = [
+        Self::Today,
+        Self::Tomorrow,
+        Self::Monday,
+        Self::Tuesday,
+        Self::Wednesday,
+        Self::Thursday,
+        Self::Friday,
+        Self::Saturday,
+        Self::Sunday,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Today => "today",
+            Self::Tomorrow => "tomorrow",
+            Self::Monday => "monday",
+            Self::Tuesday => "tuesday",
+            Self::Wednesday => "wednesday",
+            Self::Thursday => "thursday",
+            Self::Friday => "friday",
+            Self::Saturday => "saturday",
+            Self::Sunday => "sunday",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == value)
+    }
+
+    /// The date it names, seen from `today` (the business's local date).
+    pub fn date(self, today: chrono::NaiveDate) -> chrono::NaiveDate {
+        use chrono::{Datelike, Weekday};
+        let weekday = match self {
+            Self::Today => return today,
+            Self::Tomorrow => return today.succ_opt().unwrap_or(today),
+            Self::Monday => Weekday::Mon,
+            Self::Tuesday => Weekday::Tue,
+            Self::Wednesday => Weekday::Wed,
+            Self::Thursday => Weekday::Thu,
+            Self::Friday => Weekday::Fri,
+            Self::Saturday => Weekday::Sat,
+            Self::Sunday => Weekday::Sun,
+        };
+        let ahead = (7 + weekday.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
+        today + chrono::Duration::days(i64::from(ahead))
+    }
+}
+
 /// Everything read from one inquiry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InquiryFacts {
@@ -140,4 +206,23 @@ pub struct InquiryFacts {
     pub has_email: bool,
     #[serde(default)]
     pub preferred_time: Option<PreferredTime>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VisitDay;
+
+    #[test]
+    fn a_named_day_is_the_next_one_today_included() {
+        let tuesday = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let day = |d: VisitDay| d.date(tuesday).to_string();
+        assert_eq!(day(VisitDay::Today), "2026-12-01");
+        assert_eq!(day(VisitDay::Tomorrow), "2026-12-02");
+        assert_eq!(day(VisitDay::Thursday), "2026-12-03");
+        assert_eq!(day(VisitDay::Tuesday), "2026-12-01");
+        assert_eq!(day(VisitDay::Monday), "2026-12-07");
+        for d in VisitDay::ALL {
+            assert_eq!(VisitDay::parse(d.as_str()), Some(d));
+        }
+    }
 }

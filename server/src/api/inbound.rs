@@ -104,22 +104,9 @@ fn validate(request: InboundRequest, headers: &HeaderMap) -> Result<Inquiry, Api
         .map(|p| domain::catalog::parse_phone(&p))
         .transpose()
         .map_err(|e| ApiError::validation("from.phone", e.message))?;
-    let contact = match (&email, &phone) {
-        (Some(email), _) => email.to_string(),
-        (None, Some(phone)) => phone.clone(),
-        (None, None) => {
-            return Err(ApiError::validation("from", "give an email address or a phone number so the squad can reply"))
-        }
-    };
-    let name = match name {
-        Some(name) => name,
-        // No name given: the contact stands in for it, cut to a name's length (an email can be
-        // longer than any name).
-        None => {
-            let shortened: String = contact.chars().take(PersonName::MAX_CHARS).collect();
-            PersonName::parse(&shortened).map_err(ApiError::internal)?
-        }
-    };
+    if email.is_none() && phone.is_none() {
+        return Err(ApiError::validation("from", "give an email address or a phone number so the squad can reply"));
+    }
     let body = inbound::message_body(&request.body)?;
     let subject = optional(request.subject);
     if subject.as_ref().is_some_and(|s| s.chars().count() > 300) {

@@ -129,13 +129,14 @@ async fn the_openapi_document_matches_the_routes(app: TestApp) {
     for route in source.split(".route(\"").skip(1).filter_map(|rest| rest.split('"').next()) {
         assert!(paths.contains_key(route), "{route} is served but not documented");
     }
-    // A service's kind of work is one of the catalogue's keys.
-    let mut kinds: Vec<serde_json::Value> =
+    // A service's kind of work is one of the catalogue's keys, or one of the shop's own.
+    let kinds: Vec<serde_json::Value> =
         domain::work::CATALOGUE.iter().map(|kind| serde_json::json!(kind.key)).collect();
-    kinds.push(serde_json::Value::Null);
     for schema in ["ServiceInput", "Service"] {
-        let documented = &doc["components"]["schemas"][schema]["properties"]["skill"]["enum"];
-        assert_eq!(documented.as_array(), Some(&kinds), "{schema}.skill lists the work catalogue");
+        let documented = &doc["components"]["schemas"][schema]["properties"]["skill"]["anyOf"];
+        assert_eq!(documented[1]["enum"].as_array(), Some(&kinds), "{schema}.skill lists the work catalogue");
+        let shop = documented[2]["pattern"].as_str().unwrap();
+        assert!(shop.starts_with(&format!("^{}", domain::work::SHOP_PREFIX)), "{schema}.skill: {shop}");
     }
 }
 

@@ -17,6 +17,8 @@ on_both_backends!(
     a_model_cannot_hand_off_a_lead_that_has_no_address,
     a_vague_request_gets_a_short_question_before_anything_is_booked,
     a_shop_defines_its_own_kind_of_work_and_the_squad_books_it,
+    the_day_and_time_of_day_the_customer_names_is_what_gets_booked,
+    a_name_and_number_written_in_the_message_reach_the_customer_record,
 );
 
 async fn an_electrical_shop_books_its_electrical_work_and_declines_plumbing(app: TestApp) {
@@ -208,4 +210,54 @@ fn plain(service: &Value, changes: Value) -> Value {
     }
     fields.extend(changes.as_object().unwrap().clone());
     Value::Object(fields)
+}
+
+async fn the_day_and_time_of_day_the_customer_names_is_what_gets_booked(app: TestApp) {
+    use chrono::{Datelike, Timelike};
+    let key = demo(&app).await;
+    let settings: Value = app.api_json("/api/v1/settings", &key).await;
+    let tz: chrono_tz::Tz = settings["time_zone"].as_str().unwrap().parse().unwrap();
+    let id = inbound(
+        &app,
+        &key,
+        json!({ "channel": "form", "from": { "name": "Lena Ortiz", "email": "lena.ortiz@example.com" },
+                "body": "Our furnace is making a grinding noise. Could someone come Thursday afternoon? 1420 Walnut St, Springfield 62704" }),
+    )
+    .await;
+    app.drain().await;
+    let booked = lead(&app, &key, &id).await;
+    assert_eq!(booked["stage"], "booked", "{booked:#}");
+    let starts = booked["appointments"][0]["starts_at"].as_i64().unwrap();
+    let local = chrono::DateTime::from_timestamp_millis(starts).unwrap().with_timezone(&tz);
+    assert_eq!(local.weekday(), chrono::Weekday::Thu, "{local}");
+    assert!((12..17).contains(&local.hour()), "an afternoon: {local}");
+}
+
+async fn a_name_and_number_written_in_the_message_reach_the_customer_record(app: TestApp) {
+    let key = demo(&app).await;
+    let id = inbound(
+        &app,
+        &key,
+        json!({ "channel": "form", "from": { "email": "t.ames@example.com" },
+                "body": "Water heater is leaking from the bottom. 1420 Walnut St, 62704.\n\nTom Ames, 217-555-0142" }),
+    )
+    .await;
+    app.drain().await;
+    let lead = lead(&app, &key, &id).await;
+    let customer = &lead["customer"];
+    assert_eq!(customer["name"], "Tom Ames", "{customer:#}");
+    assert_eq!(customer["phone"], "217-555-0142", "{customer:#}");
+    assert!(customer["notes"].as_str().unwrap().contains("Name and phone number taken from their first message"));
+    assert!(lead["score_reasons"].as_array().unwrap().contains(&json!("contact:phone")), "{lead:#}");
+
+    // A name or number the form did give is never replaced by one in the text.
+    let id = inbound(
+        &app,
+        &key,
+        json!({ "channel": "form", "from": { "name": "Ruth Bell", "email": "ruth.bell@example.com", "phone": "217-555-0100" },
+                "body": "Please call my neighbour Sam Ortiz at 217-555-0199 about the drain. 62704" }),
+    )
+    .await;
+    let customer = &crate::squad::lead(&app, &key, &id).await["customer"];
+    assert_eq!((customer["name"].as_str(), customer["phone"].as_str()), (Some("Ruth Bell"), Some("217-555-0100")));
 }

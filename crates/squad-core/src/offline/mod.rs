@@ -13,4 +13,4 @@ mod text;
 
 pub use change::{read_change_request, ChangeRequest};
 pub use model::OfflineModel;
-pub use read::{postal_code, read_inquiry, Inquiry};
+pub use read::{postal_code, read_inquiry, requested_visit, Inquiry};

@@ -8,10 +8,10 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 
 use super::{read_change_request, ChangeRequest};
-use super::{read_inquiry, Inquiry};
+use super::{read_inquiry, requested_visit, Inquiry};
 use crate::agents::Task;
 use crate::conversation::Opening;
-use crate::facts::PreferredTime;
+use crate::facts::{PreferredTime, VisitDay};
 use crate::model::{estimate_tokens, Content, Model, ModelError, ModelRequest, ModelResponse, Role, StopReason, Usage};
 use crate::price_list::PriceList;
 
@@ -305,13 +305,14 @@ fn scheduler(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
     if seen.count("escalate") > 0 {
         return vec![];
     }
+    let (day, preference) = asked_for(opening);
     let checks = seen.count("check_availability");
     let booking_failed = seen.last("book_appointment").is_some_and(|(_, err)| *err);
     if checks == 0 || (booking_failed && seen.count("book_appointment") == checks && checks < 5) {
-        return vec![call(turn, "check_availability", availability_input(preferred_time(opening).as_deref()))];
+        return vec![call(turn, "check_availability", availability_input(day, preference.as_deref()))];
     }
     match seen.last("check_availability") {
-        Some((result, false)) => match pick_slot(result, preferred_time(opening).as_deref()) {
+        Some((result, false)) => match pick_slot(result, preference.as_deref()) {
             Some(slot) => vec![call(
                 turn,
                 "book_appointment",
@@ -344,11 +345,26 @@ fn pick_slot<'a>(availability: &'a Value, preference: Option<&str>) -> Option<&'
         .copied()
 }
 
-fn availability_input(preference: Option<&str>) -> Value {
-    match preference {
-        Some(p) => json!({ "preferred_time": p }),
-        None => json!({}),
+/// The day and part of the day the customer asked for in their newest message that says one,
+/// else the part of the day the squad remembers they prefer.
+fn asked_for(opening: &Opening) -> (Option<VisitDay>, Option<String>) {
+    let asked =
+        opening.messages.iter().rev().map(|m| requested_visit(&m.body)).find(|(d, t)| d.is_some() || t.is_some());
+    match asked {
+        Some((day, time)) => (day, time.map(|t| t.as_str().to_owned()).or_else(|| preferred_time(opening))),
+        None => (None, preferred_time(opening)),
     }
+}
+
+fn availability_input(day: Option<VisitDay>, preference: Option<&str>) -> Value {
+    let mut input = json!({});
+    if let Some(day) = day {
+        input["day"] = json!(day.as_str());
+    }
+    if let Some(p) = preference {
+        input["preferred_time"] = json!(p);
+    }
+    input
 }
 
 /// The Scheduler when a booked customer writes again: cancel, move, or pass it to a person.
@@ -375,7 +391,7 @@ fn booking_change(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
             let checks = seen.count("check_availability");
             let failed = seen.last("reschedule").is_some_and(|(_, err)| *err);
             if checks == 0 || (failed && seen.count("reschedule") == checks && checks < 5) {
-                return vec![call(turn, "check_availability", availability_input(preference))];
+                return vec![call(turn, "check_availability", availability_input(None, preference))];
             }
             match seen.last("check_availability") {
                 Some((result, false)) => match pick_slot(result, preference) {

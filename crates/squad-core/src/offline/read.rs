@@ -3,7 +3,7 @@
 use domain::work::{self, WorkKind, CATALOGUE};
 
 use super::text::Text;
-use crate::facts::{Hazard, InquiryFacts, Intent, Language, Manipulation, PreferredTime, Urgency};
+use crate::facts::{Hazard, InquiryFacts, Intent, Language, Manipulation, PreferredTime, Urgency, VisitDay};
 use crate::price_list::PriceList;
 
 /// What arrived: the customer's words and how they can be reached, and what the shop sells.
@@ -83,6 +83,54 @@ pub fn read_inquiry(inquiry: &Inquiry<'_>) -> InquiryFacts {
     }
 }
 
+/// Words for the days a visit can be asked for.
+const DAYS: [(&str, VisitDay); 17] = [
+    ("today", VisitDay::Today),
+    ("tonight", VisitDay::Today),
+    ("tomorrow", VisitDay::Tomorrow),
+    ("monday", VisitDay::Monday),
+    ("tuesday", VisitDay::Tuesday),
+    ("wednesday", VisitDay::Wednesday),
+    ("thursday", VisitDay::Thursday),
+    ("friday", VisitDay::Friday),
+    ("saturday", VisitDay::Saturday),
+    ("sunday", VisitDay::Sunday),
+    ("lunes", VisitDay::Monday),
+    ("martes", VisitDay::Tuesday),
+    ("miercoles", VisitDay::Wednesday),
+    ("jueves", VisitDay::Thursday),
+    ("viernes", VisitDay::Friday),
+    ("sabado", VisitDay::Saturday),
+    ("domingo", VisitDay::Sunday),
+];
+
+/// The day asked for: a day named as when to come ("come Thursday", "on Friday", "tomorrow
+/// morning", "Monday works"), not when something happened ("since Monday", "last Tuesday",
+/// "it broke on Sunday").
+pub(super) fn visit_day(text: &Text) -> Option<VisitDay> {
+    const BEFORE: [&str; 11] = ["come", "on", "this", "next", "by", "for", "available", "free", "out", "until", "el"];
+    const AFTER: [&str; 10] =
+        ["morning", "afternoon", "evening", "works", "work", "is", "would", "at", "before", "after"];
+    const HAPPENED: [&str; 9] = ["since", "last", "past", "broke", "stopped", "started", "quit", "died", "happened"];
+    let words: Vec<&str> = text.words().collect();
+    words.iter().enumerate().find_map(|(i, word)| {
+        let (_, day) = DAYS.iter().find(|(name, _)| name == word)?;
+        let before = &words[i.saturating_sub(4)..i];
+        let happened = before.iter().any(|w| HAPPENED.contains(w));
+        let asked = before.last().is_some_and(|w| BEFORE.contains(w))
+            || words.get(i + 1).is_some_and(|w| AFTER.contains(w))
+            || matches!(day, VisitDay::Tomorrow)
+            || words.get(i + 1).is_none_or(|w| *w == "please" || *w == "pls");
+        (asked && !happened).then_some(*day)
+    })
+}
+
+/// The day and the part of the day a customer's message asks for.
+pub fn requested_visit(body: &str) -> (Option<VisitDay>, Option<PreferredTime>) {
+    let text = Text::new(&own_words(body));
+    (visit_day(&text), preferred_time(&text))
+}
+
 /// A preferred time needs preference wording: "mornings", "afternoon works", "prefer evenings",
 /// "after 3pm". The time something happened ("since this morning") is not a preference.
 pub(super) fn preferred_time(text: &Text) -> Option<PreferredTime> {
@@ -97,7 +145,8 @@ pub(super) fn preferred_time(text: &Text) -> Option<PreferredTime> {
             format!("{part} appointment"),
             format!("{part} visit"),
         ];
-        phrases.iter().any(|p| text.has(p)) || text.any(extra)
+        let on_a_day = DAYS.iter().any(|(day, _)| text.has(&format!("{day} {part}")));
+        phrases.iter().any(|p| text.has(p)) || text.any(extra) || on_a_day
     };
     if said("morning", &["before noon", "early am"]) {
         Some(PreferredTime::Mornings)
@@ -639,6 +688,21 @@ mod tests {
 
     fn read(body: &str) -> InquiryFacts {
         read_inquiry(&Inquiry { body, ..Inquiry::default() })
+    }
+
+    #[test]
+    fn a_named_day_and_part_of_day_are_what_to_book() {
+        let cases = [
+            ("Could someone come Thursday afternoon?", Some(VisitDay::Thursday), Some(PreferredTime::Afternoons)),
+            ("can u come tmrw morning pls", Some(VisitDay::Tomorrow), Some(PreferredTime::Mornings)),
+            ("Friday works, any time", Some(VisitDay::Friday), None),
+            ("It stopped working on Monday. Mornings are best.", None, Some(PreferredTime::Mornings)),
+            ("No heat since Sunday night", None, None),
+            ("¿Pueden venir el miércoles?", Some(VisitDay::Wednesday), None),
+        ];
+        for (body, day, time) in cases {
+            assert_eq!(requested_visit(body), (day, time), "{body}");
+        }
     }
 
     fn read_for(offered: &[&str], body: &str) -> InquiryFacts {

@@ -8,36 +8,104 @@ pub(crate) struct Text {
     pub(crate) raw: String,
 }
 
+/// Accented letters read as their plain letter ("calefacción" as "calefaccion").
+fn plain_letter(c: char) -> char {
+    match c {
+        'á' | 'à' | 'ä' | 'â' | 'ã' => 'a',
+        'é' | 'è' | 'ë' | 'ê' => 'e',
+        'í' | 'ì' | 'ï' | 'î' => 'i',
+        'ó' | 'ò' | 'ö' | 'ô' | 'õ' => 'o',
+        'ú' | 'ù' | 'ü' | 'û' => 'u',
+        'ñ' => 'n',
+        'ç' => 'c',
+        other => other,
+    }
+}
+
+/// Shorthand and common misspellings, read as the word meant ("pls fix wtr htr" as "please fix
+/// water heater").
+const SPELLINGS: &[(&str, &str)] = &[
+    ("pls", "please"),
+    ("plz", "please"),
+    ("plse", "please"),
+    ("wtr", "water"),
+    ("htr", "heater"),
+    ("heatr", "heater"),
+    ("tmrw", "tomorrow"),
+    ("tmr", "tomorrow"),
+    ("tmrrw", "tomorrow"),
+    ("tomorow", "tomorrow"),
+    ("tommorow", "tomorrow"),
+    ("tommorrow", "tomorrow"),
+    ("2morrow", "tomorrow"),
+    ("tonite", "tonight"),
+    ("2nite", "tonight"),
+    ("furnance", "furnace"),
+    ("furnase", "furnace"),
+    ("furnice", "furnace"),
+    ("thermastat", "thermostat"),
+    ("thermistat", "thermostat"),
+    ("themostat", "thermostat"),
+    ("toliet", "toilet"),
+    ("toilit", "toilet"),
+    ("faucit", "faucet"),
+    ("brekaer", "breaker"),
+    ("breakr", "breaker"),
+    ("outlit", "outlet"),
+    ("electrition", "electrician"),
+    ("electrican", "electrician"),
+    ("electricion", "electrician"),
+    ("condensor", "condenser"),
+    ("disposel", "disposal"),
+    ("plumer", "plumber"),
+    ("leek", "leak"),
+    ("leeking", "leaking"),
+    ("u", "you"),
+    ("ur", "your"),
+    ("thx", "thanks"),
+    ("thnx", "thanks"),
+    ("b4", "before"),
+    ("appt", "appointment"),
+    ("w/", "with"),
+    ("wud", "would"),
+    ("cud", "could"),
+];
+
 impl Text {
     pub(crate) fn new(raw: &str) -> Self {
         let lower = raw.to_lowercase();
-        let mut spaced = String::with_capacity(lower.len() + 2);
-        spaced.push(' ');
-        let mut last_space = true;
-        for c in lower.chars() {
-            let keep = c.is_alphanumeric() || c == '%' || c == '/';
-            if keep {
-                spaced.push(c);
-                last_space = false;
-            } else if !last_space {
-                spaced.push(' ');
-                last_space = true;
+        let mut words = Vec::new();
+        let mut word = String::new();
+        for c in lower.chars().map(plain_letter) {
+            if c.is_alphanumeric() || c == '%' || c == '/' {
+                word.push(c);
+            } else if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
             }
         }
-        if !last_space {
+        if !word.is_empty() {
+            words.push(word);
+        }
+        let mut spaced = String::with_capacity(lower.len() + 2);
+        spaced.push(' ');
+        for word in &words {
+            let meant = SPELLINGS.iter().find(|(written, _)| written == word).map_or(word.as_str(), |(_, meant)| meant);
+            spaced.push_str(meant);
             spaced.push(' ');
         }
         Self { spaced, raw: lower }
     }
 
     /// Whether the phrase occurs as whole words (`"no heat"` matches "no heat!" but not "no heater").
+    /// The phrase is read the way the text is (accents, shorthand).
     pub(crate) fn has(&self, phrase: &str) -> bool {
-        let needle = format!(" {} ", phrase.trim());
-        self.spaced.contains(&needle)
+        let needle = Self::new(phrase).spaced;
+        needle.len() > 2 && self.spaced.contains(&needle)
     }
 
     /// Whether a word starting with `prefix` occurs (`"leak"` matches leaks, leaking, leaky).
     pub(crate) fn has_stem(&self, prefix: &str) -> bool {
+        let prefix: String = prefix.chars().map(plain_letter).collect();
         self.spaced.contains(&format!(" {prefix}"))
     }
 
@@ -81,5 +149,14 @@ mod tests {
         assert!(!t.has("heat pump"));
         assert!(t.has_stem("heater"));
         assert_eq!(t.indoor_temperatures(), vec![48]);
+    }
+
+    #[test]
+    fn accents_shorthand_and_misspellings_read_as_meant() {
+        let t = Text::new("Sin calefacción!! pls fix the wtr htr tmrw, furnance is fine");
+        assert!(t.has("sin calefaccion") && t.has("calefacción"));
+        assert!(t.has("please fix the water heater tomorrow"));
+        assert!(t.has("furnace"));
+        assert!(!Text::new("").has(""));
     }
 }

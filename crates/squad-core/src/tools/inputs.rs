@@ -101,6 +101,8 @@ pub struct HandoffInput {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct AvailabilityInput {
     pub preferred_time: Option<String>,
+    /// The day the customer asked for (`crate::facts::VisitDay`).
+    pub day: Option<String>,
 }
 
 /// An opening: which technician, from when (Unix ms).

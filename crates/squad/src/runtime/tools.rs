@@ -15,7 +15,7 @@ use store::{appointments, escalations, invoices, services, settings, technicians
 use super::{RunError, Squad};
 use crate::agents::{self, AgentName, Task};
 use crate::conversation::NOTE_CHARS;
-use crate::facts::{InquiryFacts, PreferredTime};
+use crate::facts::{InquiryFacts, PreferredTime, VisitDay};
 use crate::steps::{ApprovalAsked, StepPayload, ToolStep};
 use crate::tools::availability::{check_availability, AvailabilityQuery, Slot, Technician};
 use crate::tools::inputs::{
@@ -356,23 +356,38 @@ async fn run_tool(squad: &Squad<'_>, tx: &mut TenantTx, run_id: &str, tool: &Too
                     ToolError::Refused("preferred_time is mornings, afternoons, evenings or weekends".into())
                 })?),
             };
+            let day = match input.day.as_deref() {
+                None => None,
+                Some(d) => Some(VisitDay::parse(d).ok_or_else(|| {
+                    ToolError::Refused("day is today, tomorrow or a day of the week (monday … sunday)".into())
+                })?),
+            };
             let (slots, service) = openings(tx, lead).await?;
-            // One opening per start time, so ten of them span the days ahead; the preference
-            // filters when anything matches it.
+            let org = settings::get(tx).await?;
+            let today = org.time_zone.format_local(store::now_ms(), "%Y-%m-%d").unwrap_or_default();
+            let date = day.zip(chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").ok()).map(|(d, t)| d.date(t));
+            let on_day = |s: &Slot| date.is_none_or(|date| s.local_start.starts_with(&date.to_string()));
+            let at_time = |s: &Slot| preference.is_none_or(|p| p.suits(&s.local_start));
+            // One opening per start time, so ten of them span the days ahead. What the customer
+            // asked for filters: the day and the time of day, else the day, else the time of day.
             let mut starts = std::collections::HashSet::new();
             let distinct: Vec<&Slot> = slots.iter().filter(|s| starts.insert(s.starts_at)).collect();
-            let preferred: Vec<&Slot> =
-                distinct.iter().copied().filter(|s| preference.is_none_or(|p| p.suits(&s.local_start))).collect();
-            let preference_met = preference.is_some() && !preferred.is_empty();
-            let offered = if preferred.is_empty() { distinct } else { preferred };
+            let fitting =
+                |fits: &dyn Fn(&Slot) -> bool| distinct.iter().copied().filter(|s| fits(s)).collect::<Vec<_>>();
+            let both = fitting(&|s| on_day(s) && at_time(s));
+            let preference_met = (date.is_some() || preference.is_some()) && !both.is_empty();
+            let offered = [both, fitting(&on_day), fitting(&at_time)]
+                .into_iter()
+                .find(|fits| !fits.is_empty())
+                .unwrap_or_else(|| distinct.clone());
             let service =
                 json!({ "id": service.id, "name": service.name, "duration_minutes": service.duration_minutes });
-            let org = settings::get(tx).await?;
             let current = booked(tx, lead).await?.map(|a| {
                 json!({ "appointment_id": a.id, "technician_id": a.technician_id, "starts_at": a.starts_at,
                         "local_start": local_iso(&org, a.starts_at) })
             });
             Ok(json!({ "service": service, "current_appointment": current, "preference_met": preference_met,
+                       "requested_day": date.map(|d| d.to_string()),
                        "slots": offered.into_iter().take(10).collect::<Vec<_>>() }))
         }
         ToolInput::BookAppointment(slot) => book(tx, lead, slot, call.approved).await,
