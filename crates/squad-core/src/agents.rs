@@ -213,6 +213,7 @@ pub fn tools(agent: AgentName, price_list: &PriceList) -> Vec<ToolSpec> {
                         "properties": {
                             "intent": { "enum": ["service_request", "quote_request", "safety_emergency", "complaint", "spam", "vendor", "job_applicant", "other_trade"] },
                             "service": service_schema(price_list),
+                            "other_work": service_schema(price_list),
                             "urgency": { "enum": ["routine", "urgent", "emergency", null] },
                             "hazard": { "enum": ["gas_leak", "carbon_monoxide", "electrical_fire", null] },
                             "postal_code": { "type": ["string", "null"] },

@@ -206,6 +206,10 @@ pub struct InquiryFacts {
     pub has_email: bool,
     #[serde(default)]
     pub preferred_time: Option<PreferredTime>,
+    /// A second kind of work of another trade the message also asks for ("also an outlet in the
+    /// garage stopped working"): noted, so the reply can answer it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_work: Option<String>,
 }
 
 #[cfg(test)]

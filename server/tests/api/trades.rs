@@ -19,6 +19,7 @@ on_both_backends!(
     a_shop_defines_its_own_kind_of_work_and_the_squad_books_it,
     the_day_and_time_of_day_the_customer_names_is_what_gets_booked,
     a_name_and_number_written_in_the_message_reach_the_customer_record,
+    a_second_request_of_another_trade_is_answered_too,
 );
 
 async fn an_electrical_shop_books_its_electrical_work_and_declines_plumbing(app: TestApp) {
@@ -260,4 +261,22 @@ async fn a_name_and_number_written_in_the_message_reach_the_customer_record(app:
     .await;
     let customer = &crate::squad::lead(&app, &key, &id).await["customer"];
     assert_eq!((customer["name"].as_str(), customer["phone"].as_str()), (Some("Ruth Bell"), Some("217-555-0100")));
+}
+
+async fn a_second_request_of_another_trade_is_answered_too(app: TestApp) {
+    let key = demo(&app).await;
+    let id = inbound(
+        &app,
+        &key,
+        json!({ "channel": "form", "from": { "name": "Ted Moss", "email": "ted.moss@example.com" },
+                "body": "Need the water heater replaced. Also an outlet in the garage stopped working. 14 Oak St, 62704" }),
+    )
+    .await;
+    app.drain().await;
+    let lead = lead(&app, &key, &id).await;
+    let reasons: Vec<&str> = lead["score_reasons"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(reasons.contains(&"service:water_heater"), "{reasons:?}");
+    assert!(reasons.contains(&"also_asked_not_offered:outlets_switches"), "{reasons:?}");
+    let reply = outbound(&lead).into_iter().next().expect("a reply");
+    assert!(reply.contains("you'll want an electrician"), "{reply}");
 }

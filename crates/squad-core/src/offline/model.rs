@@ -183,6 +183,7 @@ fn lead_response(opening: &Opening, price_list: &PriceList, seen: &Seen, turn: u
         if let Some(quote) = quote {
             text = format!("{text} Our price list: {quote}");
         }
+        text.push_str(&also_asked(&reasons, price_list));
         calls.push(call(turn, tool, json!({ "text": text })));
     }
     if q["qualified"] == json!(true) {
@@ -232,6 +233,24 @@ fn shop_trades(price_list: &PriceList) -> Option<String> {
         [one] => Some((*one).to_owned()),
         [rest @ .., last] => Some(format!("{} and {last}", rest.join(", "))),
     }
+}
+
+/// What the reply says about a second request of another trade: noted when the shop does that
+/// work too, pointed elsewhere when it does not.
+fn also_asked(reasons: &[&str], price_list: &PriceList) -> String {
+    if let Some(key) = reasons.iter().find_map(|r| r.strip_prefix("also_asked:")) {
+        return format!(" We've noted the {} as well.", kind_in_words(key, price_list));
+    }
+    let Some(key) = reasons.iter().find_map(|r| r.strip_prefix("also_asked_not_offered:")) else {
+        return String::new();
+    };
+    let pro = match domain::work::find(key).map(|k| k.trade) {
+        Some(domain::work::Trade::Electrical) => "an electrician",
+        Some(domain::work::Trade::Plumbing) => "a plumber",
+        Some(domain::work::Trade::Hvac) => "a heating and cooling company",
+        None => return String::new(),
+    };
+    format!(" For the {}, you'll want {pro}: that isn't work we do.", kind_in_words(key, price_list))
 }
 
 /// A kind of work's name inside a sentence: "EV chargers", "air conditioning repair".

@@ -1,6 +1,6 @@
 //! Reading one inquiry into [`InquiryFacts`].
 
-use domain::work::{self, WorkKind, CATALOGUE};
+use domain::work::{self, Trade, WorkKind, CATALOGUE};
 
 use super::text::Text;
 use crate::facts::{Hazard, InquiryFacts, Intent, Language, Manipulation, PreferredTime, Urgency, VisitDay};
@@ -58,9 +58,18 @@ pub fn read_inquiry(inquiry: &Inquiry<'_>) -> InquiryFacts {
     {
         intent = Intent::OtherTrade;
     }
+    // Two requests of different trades: the main one (the kind found above) sets the urgency, and
+    // the other is noted.
+    let (main_text, other_work) = match service.as_deref() {
+        Some(main) if intent.wants_work() => split_requests(&joined, main, inquiry.price_list),
+        _ => (None, None),
+    };
+    let main_text = main_text.map(|t| Text::new(&t));
     let urgency = match intent {
         Intent::SafetyEmergency => Some(Urgency::Emergency),
-        Intent::ServiceRequest => Some(urgency(&text, service.as_deref().and_then(work::find))),
+        Intent::ServiceRequest => {
+            Some(urgency(main_text.as_ref().unwrap_or(&text), service.as_deref().and_then(work::find)))
+        }
         Intent::QuoteRequest => Some(Urgency::Routine),
         _ => None,
     };
@@ -80,6 +89,44 @@ pub fn read_inquiry(inquiry: &Inquiry<'_>) -> InquiryFacts {
         has_phone: inquiry.has_phone,
         has_email: inquiry.has_email,
         preferred_time: preferred_time(&text),
+        other_work,
+    }
+}
+
+/// The trade of a kind of work: the catalogue's, or the shop's own.
+fn trade_of(key: &str, price_list: &PriceList) -> Option<Trade> {
+    work::find(key).map(|k| k.trade).or_else(|| price_list.offer(key).map(|o| o.trade))
+}
+
+/// When a message asks for work of two trades ("replace the water heater — also an outlet in the
+/// garage stopped working"), the sentences about the main request (`main`) and the other kind
+/// asked for. `(None, None)` when everything is about one trade.
+fn split_requests(written: &str, main: &str, price_list: &PriceList) -> (Option<String>, Option<String>) {
+    let Some(main_trade) = trade_of(main, price_list) else { return (None, None) };
+    let main_words: Vec<&str> = work::find(main).map(|k| k.words.to_vec()).unwrap_or_default();
+    let mut kept = Vec::new();
+    let mut other = None;
+    for sentence in
+        written.split(['.', '!', '?', '\n', ';']).flat_map(|s| s.split(" - ")).flat_map(|s| s.split(" also "))
+    {
+        let text = Text::new(sentence);
+        let names_main = main_words.iter().any(|w| text.has(w));
+        let elsewhere = CATALOGUE
+            .iter()
+            .filter(|kind| kind.trade != main_trade)
+            .map(|kind| Named { key: kind.key, score: score(&text, kind.words, &[]) })
+            .filter(|kind| kind.score > 0)
+            .collect::<Vec<_>>();
+        match best(elsewhere.iter()) {
+            Some(key) if !names_main => {
+                other.get_or_insert_with(|| key.to_owned());
+            }
+            _ => kept.push(sentence),
+        }
+    }
+    match other {
+        Some(other) => (Some(kept.join(". ")), Some(other)),
+        None => (None, None),
     }
 }
 
@@ -210,27 +257,64 @@ fn hazard(text: &Text) -> Option<Hazard> {
         "rotten egg",
         "rotten eggs",
         "gas leak",
-    ]);
+        "smell of gas",
+        "smelling gas",
+        "olor a gas",
+        "huele a gas",
+    ]) || near(text, &["gas", "propane"], &["smell", "odor", "odour", "whiff", "hiss"], 3);
     if gas {
         return Some(Hazard::GasLeak);
     }
     if text.any(&["carbon monoxide", "co alarm", "co detector", "co monitor"]) {
         return Some(Hazard::CarbonMonoxide);
     }
-    let electrical = text.any_stem(&["panel", "outlet", "breaker", "wiring", "wire", "socket"]);
+    let electrical = text.any_stem(&["panel", "outlet", "breaker", "wiring", "wire", "socket", "switch", "plug"])
+        || text.any(&["light fixture", "ceiling light", "power line", "electrical"]);
     let burning = text.any_stem(&["spark", "arcing", "scorch", "melt", "crackl"])
-        || text.any(&["burning smell", "smell of burning", "smoke", "shocked", "got shocked", "is warm", "is hot"]);
-    if electrical && burning {
+        || text.any(&[
+            "burning smell",
+            "smell of burning",
+            "smells burnt",
+            "smells like something burned",
+            "smells burned",
+            "burning plastic",
+            "smoke",
+            "smoking",
+            "shocked",
+            "got shocked",
+            "is warm",
+            "is hot",
+            "hot to the touch",
+            "feels warm",
+            "feels hot",
+        ]);
+    // Water where electricity is (a fixture dripping, a wet panel), or a shock from a tap or tub.
+    let water_in_it = text.has("water") && text.any_stem(&["drip", "leak", "pour", "soak"]) && electrical;
+    let shock =
+        text.any_stem(&["shock", "zap"]) && text.any_stem(&["faucet", "tap", "tub", "shower", "sink", "appliance"]);
+    let line_down = text.any(&["power line down", "line down", "downed line", "downed power line"]);
+    if (electrical && burning) || water_in_it || shock || line_down {
         return Some(Hazard::ElectricalFire);
     }
     None
+}
+
+/// Whether a word starting with one of `these` has a word starting with one of `those` within
+/// `distance` words of it ("gas" … "smell").
+fn near(text: &Text, these: &[&str], those: &[&str], distance: usize) -> bool {
+    let words: Vec<&str> = text.words().collect();
+    let at = |prefixes: &[&str]| -> Vec<usize> {
+        words.iter().enumerate().filter(|(_, w)| prefixes.iter().any(|p| w.starts_with(p))).map(|(i, _)| i).collect()
+    };
+    let (a, b) = (at(these), at(those));
+    a.iter().any(|i| b.iter().any(|j| i.abs_diff(*j) <= distance))
 }
 
 /// Whether `kind` belongs to a trade none of the shop's services are in (an electrician asked to
 /// fix a toilet). Unknown when the shop's services are.
 fn outside_the_shops_trades(kind: &str, price_list: &PriceList) -> bool {
     let shop = price_list.trades();
-    let trade = work::find(kind).map(|k| k.trade).or_else(|| price_list.offer(kind).map(|o| o.trade));
+    let trade = trade_of(kind, price_list);
     !shop.is_empty() && trade.is_some_and(|trade| !shop.contains(&trade))
 }
 
@@ -387,7 +471,14 @@ fn first_kinds(text: &Text, hazard: Option<Hazard>) -> Option<&'static str> {
     if cooling && !heating {
         return Some("ac_repair");
     }
-    if heating || matches!(hazard, Some(Hazard::GasLeak | Hazard::CarbonMonoxide)) {
+    // A gas smell is the furnace's unless another gas appliance is named.
+    let other_appliance = text.any_stem(&["stove", "oven", "range", "dryer", "estufa", "grill", "fireplace"]);
+    let gas_or_co = match hazard {
+        Some(Hazard::CarbonMonoxide) => true,
+        Some(Hazard::GasLeak) => !other_appliance,
+        _ => false,
+    };
+    if heating || gas_or_co {
         return Some("furnace_repair");
     }
     if cooling {
@@ -520,7 +611,6 @@ fn urgency(text: &Text, kind: Option<&WorkKind>) -> Urgency {
     let flooding = text.any(&[
         "burst",
         "water everywhere",
-        "all over",
         "pouring",
         "flooding",
         "flooded",
@@ -530,6 +620,8 @@ fn urgency(text: &Text, kind: Option<&WorkKind>) -> Urgency {
         "frozen",
         "inch of water",
         "water in the basement",
+        "water all over",
+        "coming through the ceiling",
     ]);
     let vulnerable = text.any_stem(&["newborn", "infant", "elderly"])
         || text.any(&["baby", "heart condition", "year old father", "year old mother", "oxygen"]);
@@ -542,8 +634,12 @@ fn urgency(text: &Text, kind: Option<&WorkKind>) -> Urgency {
         "isn t cooling",
         "blowing warm",
         "out",
+        "not working",
+        "quit",
+        "died",
     ]);
-    let very_cold_inside = text.indoor_temperatures().iter().any(|t| *t <= 50);
+    let very_cold_inside = text.indoor_temperatures().iter().any(|t| *t <= 50)
+        || text.any(&["house is freezing", "freezing inside", "freezing in here", "freezing in the house"]);
     if flooding || (lost_climate && (vulnerable || very_cold_inside)) {
         return Urgency::Emergency;
     }
@@ -559,6 +655,14 @@ fn urgency(text: &Text, kind: Option<&WorkKind>) -> Urgency {
         "when you have",
         "any day",
         "esta semana",
+        "no hurry",
+        "when convenient",
+        "at your convenience",
+        "next month",
+        "before winter",
+        "before summer",
+        "thinking about",
+        "planning",
     ]);
     let pressing = text.any(&[
         "today",
@@ -591,6 +695,16 @@ fn urgency(text: &Text, kind: Option<&WorkKind>) -> Urgency {
         "no funciona",
         "blank",
         "won t stop",
+        "not working",
+        "quit",
+        "lost power",
+        "no ac",
+        "no air",
+        "overflowing",
+        "backing up into",
+        "urgent",
+        "right now",
+        "help",
     ]);
     let kind_cue = kind.is_some_and(|kind| text.any(kind.urgent_when));
     if (pressing || kind_cue) && !relaxed {
@@ -688,6 +802,20 @@ mod tests {
 
     fn read(body: &str) -> InquiryFacts {
         read_inquiry(&Inquiry { body, ..Inquiry::default() })
+    }
+
+    #[test]
+    fn the_main_request_sets_the_urgency_and_the_other_trade_is_noted() {
+        let plumber = ["water_heater", "leak_repair", "drain_cleaning"];
+        let facts = read_for(
+            &plumber,
+            "Need the water heater replaced - also an outlet in the garage stopped working. No rush. 62711",
+        );
+        assert_eq!(facts.service.as_deref(), Some("water_heater"));
+        assert_eq!(facts.urgency, Some(Urgency::Routine), "the outlet's trouble is not the water heater's");
+        assert_eq!(facts.other_work.as_deref(), Some("outlets_switches"));
+        let one = read_for(&plumber, "Water heater is leaking, please come today. 62711");
+        assert_eq!((one.urgency, one.other_work), (Some(Urgency::Urgent), None));
     }
 
     #[test]

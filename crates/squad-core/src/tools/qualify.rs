@@ -125,6 +125,10 @@ pub fn qualify_lead(facts: &InquiryFacts, ctx: &OrgContext) -> Qualification {
     if facts.intent == Intent::QuoteRequest {
         reasons.push("quote_only".into());
     }
+    if let Some(other) = facts.other_work.as_deref().filter(|other| Some(*other) != facts.service.as_deref()) {
+        let sold = if ctx.price_list.sells(other) { "also_asked" } else { "also_asked_not_offered" };
+        reasons.push(format!("{sold}:{other}"));
+    }
     let qualified = offered && area != Area::Outside;
     if !qualified {
         score = score.min(3);
@@ -165,6 +169,7 @@ mod tests {
             has_phone: true,
             has_email: true,
             preferred_time: None,
+            other_work: None,
         }
     }
 
