@@ -4,6 +4,7 @@
 //! `#[cfg(feature = "ssr")]` so the bundle never carries the database or crypto crates.
 
 pub mod account;
+pub mod accuracy;
 pub mod ai_models;
 pub mod api_keys;
 pub mod approvals;
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("app/settings") view=settings::SettingsPage />
                     <Route path=path!("app/team") view=team::TeamPage />
                     <Route path=path!("app/usage") view=usage::UsagePage />
+                    <Route path=path!("app/accuracy") view=accuracy::AccuracyPage />
                     <Route path=path!("invite/:token") view=team::InvitePage />
                     <Route path=path!("app/setup") view=wizard::WizardPage />
                     <Route path=path!("app/leads/:id") view=timeline::LeadPage />

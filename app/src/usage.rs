@@ -239,6 +239,7 @@ pub fn UsagePage() -> impl IntoView {
                 <div>
                     <h1 class="text-2xl font-semibold tracking-tight">"Usage and cost"</h1>
                     <p class="text-sm text-slate-600">"The last 14 days: how many people asked, how fast the squad answered, how many became paying jobs, and what the AI cost."</p>
+                    <p class="text-sm"><a class="font-medium text-sky-700 underline" href="/app/accuracy">"How accurately does the squad read inquiries? Check it →"</a></p>
                 </div>
                 <Transition fallback=|| view! { <p class="text-slate-500">"Loading usage…"</p> }>
                     {move || Suspend::new(async move {

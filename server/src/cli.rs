@@ -131,18 +131,20 @@ struct CreatedOrgLine {
     api_key: String,
 }
 
-/// The labelled sets under `evals/`: `tune.jsonl` may be read while writing rules; `holdout.jsonl`
-/// is frozen — its SHA-256 is recorded in `holdout.sha256`, and a holdout that changed is refused
+/// The labelled sets under `evals/`: `tune.jsonl` may be read while writing rules; the holdouts
+/// (`holdout.jsonl`, frozen 2026-12-01, and the earlier `holdout_v1.jsonl`) are frozen — each
+/// one's SHA-256 is recorded beside it (`holdout.sha256`), and a holdout that changed is refused
 /// unless the change is declared (`--refreeze-holdout` records the new hash).
 fn eval_cases(dir: &std::path::Path, split: &str, refreeze: bool) -> Result<Vec<squad::eval::EvalCase>, CliError> {
     let files: &[&str] = match split {
         "tune" => &["tune.jsonl"],
         "holdout" => &["holdout.jsonl"],
-        "all" => &["tune.jsonl", "holdout.jsonl"],
+        "holdout_v1" => &["holdout_v1.jsonl"],
+        "all" => &["tune.jsonl", "holdout_v1.jsonl", "holdout.jsonl"],
         _ => {
             return Err(CliError::Invalid {
                 field: "split",
-                message: format!("no set is called `{split}` (use tune, holdout or all)"),
+                message: format!("no set is called `{split}` (use tune, holdout, holdout_v1 or all)"),
             })
         }
     };
@@ -151,8 +153,8 @@ fn eval_cases(dir: &std::path::Path, split: &str, refreeze: bool) -> Result<Vec<
         let path = dir.join(name);
         let text = std::fs::read_to_string(&path)
             .map_err(|e| CliError::Invalid { field: "dir", message: format!("{}: {e}", path.display()) })?;
-        if *name == "holdout.jsonl" {
-            check_frozen(dir, &text, refreeze)?;
+        if name.starts_with("holdout") {
+            check_frozen(&path, &text, refreeze)?;
         }
         let parsed = squad::eval::parse_cases(&text)
             .map_err(|e| CliError::Invalid { field: "dir", message: format!("{}: {e}", path.display()) })?;
@@ -161,10 +163,10 @@ fn eval_cases(dir: &std::path::Path, split: &str, refreeze: bool) -> Result<Vec<
     Ok(cases)
 }
 
-fn check_frozen(dir: &std::path::Path, holdout: &str, refreeze: bool) -> Result<(), CliError> {
+fn check_frozen(path: &std::path::Path, holdout: &str, refreeze: bool) -> Result<(), CliError> {
     use sha2::{Digest, Sha256};
     let hash = hex::encode(Sha256::digest(holdout.as_bytes()));
-    let record = dir.join("holdout.sha256");
+    let record = path.with_extension("sha256");
     if refreeze {
         return std::fs::write(&record, format!("{hash}\n"))
             .map_err(|e| CliError::Invalid { field: "dir", message: format!("{}: {e}", record.display()) });
@@ -174,9 +176,11 @@ fn check_frozen(dir: &std::path::Path, holdout: &str, refreeze: bool) -> Result<
         return Err(CliError::Invalid {
             field: "split",
             message: format!(
-                "evals/holdout.jsonl is not the frozen holdout (its sha256 is {hash}, holdout.sha256 says `{}`). \
-                 Rules are never edited against the holdout; if cases were added on purpose, run once with \
-                 --refreeze-holdout to record the new hash and say so in the change",
+                "{} is not the frozen holdout (its sha256 is {hash}, {} says `{}`). Rules are never edited \
+                 against a holdout; if cases were added on purpose, run once with --refreeze-holdout to record \
+                 the new hash and say so in the change",
+                path.display(),
+                record.display(),
                 recorded.trim()
             ),
         });
@@ -259,6 +263,10 @@ mod tests {
         assert!(report["cases"].as_u64().unwrap() >= 60);
         assert!(report["accuracy"]["qualification"].as_f64().is_some());
         assert!(report["shops"]["springfield"]["cases"].as_u64().is_some());
+        for split in ["tune", "holdout", "holdout_v1"] {
+            let report: serde_json::Value = serde_json::from_str(&eval(&dir, split, false).unwrap()).unwrap();
+            assert!(report["shops"]["bright_spark"]["cases"].as_u64().unwrap() >= 20, "{split}");
+        }
         assert!(matches!(eval(&dir, "training", false), Err(CliError::Invalid { field: "split", .. })));
         assert!(matches!(eval(Path::new("/no/such/dir"), "all", false), Err(CliError::Invalid { field: "dir", .. })));
 

@@ -255,9 +255,10 @@ mod tests {
     }
 
     /// What the squad's own prompts and tools weigh, and so where caching them pays: Lead
-    /// Response's prefix (about 1,100 tokens) passes the 1,000 / 1,024 minimums of Nova and Claude
-    /// Sonnet; the Scheduler's (about 860) and Invoice's (about 710) pass none; on Claude 3.5 Haiku
-    /// (2,048) nothing is cached.
+    /// Response's tools alone (their typed kinds of work) pass the 1,000 / 1,024 minimums of Nova
+    /// and Claude Sonnet, and with its prompt earn a second point; the Scheduler's prefix (about
+    /// 860 tokens) and Invoice's (about 710) pass none; on Claude 3.5 Haiku (2,048) nothing is
+    /// cached.
     #[test]
     fn where_the_squads_own_prefixes_are_long_enough_to_cache() {
         use squad_core::agents::{self, AgentName};
@@ -273,8 +274,8 @@ mod tests {
         for agent in [AgentName::LeadResponse, AgentName::Scheduler, AgentName::Invoice] {
             assert_eq!(cache_points(agent, HAIKU), 0, "{agent:?} on Claude 3.5 Haiku");
         }
-        assert_eq!(cache_points(AgentName::LeadResponse, "amazon.nova-lite-v1:0"), 1);
-        assert_eq!(cache_points(AgentName::LeadResponse, SONNET), 1);
+        assert_eq!(cache_points(AgentName::LeadResponse, "amazon.nova-lite-v1:0"), 2);
+        assert_eq!(cache_points(AgentName::LeadResponse, SONNET), 2);
         assert_eq!(cache_points(AgentName::Scheduler, "amazon.nova-lite-v1:0"), 0);
         assert_eq!(cache_points(AgentName::Invoice, SONNET), 0);
     }

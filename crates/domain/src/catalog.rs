@@ -108,12 +108,7 @@ impl ServiceInput {
             .map(|s| parse_skill(&s))
             .transpose()
             .map_err(|e| field("skill", e.message))?;
-        if self.kind_name.is_none() {
-            if self.trade.is_some() || !self.words.is_empty() {
-                return Err(field("kind_name", "`trade` and `words` describe a kind of work of your own: name it too"));
-            }
-        } else {
-            let kind = self.shop_kind()?.expect("a kind name was given");
+        if let Some(kind) = self.shop_kind()? {
             if self.skill.is_some() {
                 return Err(field("skill", "give either `skill` (a kind from the catalogue) or `kind_name`, not both"));
             }
@@ -121,6 +116,9 @@ impl ServiceInput {
             self.words = kind.words;
             self.skill = Some(kind.key);
             return Ok(self);
+        }
+        if self.trade.is_some() || !self.words.is_empty() {
+            return Err(field("kind_name", "`trade` and `words` describe a kind of work of your own: name it too"));
         }
         let unknown = |skill: &&str| crate::work::find(skill).is_none() && !skill.starts_with(crate::work::SHOP_PREFIX);
         if let Some(skill) = self.skill.as_deref().filter(unknown) {

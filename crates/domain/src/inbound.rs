@@ -114,7 +114,7 @@ impl WrittenContact {
         let lines: Vec<&str> = body
             .lines()
             .map(str::trim)
-            .take_while(|l| !(l.starts_with("On ") && l.ends_with("wrote:")) && !l.starts_with("-----Original"))
+            .take_while(|l| !(l.starts_with("-----Original") || (l.starts_with("On ") && l.ends_with("wrote:"))))
             .filter(|l| !l.starts_with('>'))
             .collect();
         let phone = lines.iter().find_map(|line| phone_in(line));

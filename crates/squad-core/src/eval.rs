@@ -61,6 +61,32 @@ pub enum ParseError {
     UnknownShop { line: usize, shop: String },
 }
 
+/// The labelled sets built into the binary, for the dashboard's accuracy page: `tune` (what the
+/// rules were written against), `holdout` (frozen, never used to change a rule), `holdout_v1` (an
+/// earlier holdout the rules changed after) or `all`.
+pub fn bundled(split: &str) -> Option<Result<Vec<EvalCase>, ParseError>> {
+    const TUNE: &str = include_str!("../../../evals/tune.jsonl");
+    const HOLDOUT: &str = include_str!("../../../evals/holdout.jsonl");
+    const HOLDOUT_V1: &str = include_str!("../../../evals/holdout_v1.jsonl");
+    let text = match split {
+        "tune" => TUNE.to_owned(),
+        "holdout" => HOLDOUT.to_owned(),
+        "holdout_v1" => HOLDOUT_V1.to_owned(),
+        "all" => format!("{TUNE}\n{HOLDOUT_V1}\n{HOLDOUT}"),
+        _ => return None,
+    };
+    Some(parse_cases(&text))
+}
+
+/// The name of a shop the cases are written to, as the report shows it.
+pub fn shop_name(name: &str) -> &str {
+    match name {
+        "springfield" => "Springfield heating and plumbing",
+        "bright_spark" => "Bright Spark Electric",
+        other => other,
+    }
+}
+
 pub fn parse_cases(jsonl: &str) -> Result<Vec<EvalCase>, ParseError> {
     jsonl
         .lines()
