@@ -433,9 +433,13 @@ pub async fn add_service(
     duration_minutes: String,
     emergency_fee: String,
     skill: String,
+    own_kind: String,
+    own_trade: String,
+    own_words: String,
     taxable: Option<String>,
 ) -> Result<(), UiError> {
     use domain::catalog::{Pricing, ServiceInput};
+    use domain::work::Trade;
 
     use crate::state::{caller, respond};
 
@@ -443,6 +447,22 @@ pub async fn add_service(
         async move {
             let pricing =
                 Pricing::parse(&pricing).ok_or_else(|| UiError::validation("pricing", "Choose flat or hourly."))?;
+            // A kind of work of the shop's own, described in the form, or one from the catalogue.
+            let own = !own_kind.trim().is_empty();
+            if own && !skill.trim().is_empty() {
+                return Err(UiError::validation(
+                    "skill",
+                    "Choose a kind of work from the catalogue or describe your own, not both.",
+                ));
+            }
+            let trade = if own {
+                Some(
+                    Trade::parse(own_trade.trim())
+                        .ok_or_else(|| UiError::validation("own_trade", "Choose the trade."))?,
+                )
+            } else {
+                None
+            };
             let input = ServiceInput {
                 name,
                 pricing,
@@ -454,11 +474,15 @@ pub async fn add_service(
                     parse_money("emergency_fee", &emergency_fee)?
                 },
                 taxable: taxable.is_some(),
-                skill: Some(chosen_kind(&skill)?),
+                skill: if own { None } else { Some(chosen_kind(&skill)?) },
                 active: true,
-                kind_name: None,
-                trade: None,
-                words: Vec::new(),
+                kind_name: own.then(|| own_kind.trim().to_owned()),
+                trade,
+                words: if own {
+                    own_words.split(',').map(str::trim).filter(|w| !w.is_empty()).map(str::to_owned).collect()
+                } else {
+                    Vec::new()
+                },
             };
             let (db, scope) = caller()?;
             ops::catalog::create_service(&db, &scope, input).await.map_err(|err| match UiError::from(err) {
@@ -467,6 +491,9 @@ pub async fn add_service(
                         "price_cents" => "price",
                         "emergency_fee_cents" => "emergency_fee",
                         "skills" => "skill",
+                        "kind_name" => "own_kind",
+                        "trade" => "own_trade",
+                        "words" => "own_words",
                         other => other,
                     };
                     UiError::Validation { field: field.to_owned(), message }

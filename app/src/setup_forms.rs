@@ -159,9 +159,15 @@ pub fn HoursForm(
     }
 }
 
-/// The name of a kind of work, or the key itself for skills set through the API.
+/// The name of a kind of work: the catalogue's, or a shop's own kind read from its key
+/// (`shop_pool_heater`: "Pool heater").
 fn work_name(key: &str) -> String {
-    work::find(key).map_or_else(|| key.replace('_', " "), |kind| kind.name.to_owned())
+    if let Some(kind) = work::find(key) {
+        return kind.name.to_owned();
+    }
+    let words = key.strip_prefix(work::SHOP_PREFIX).unwrap_or(key).replace('_', " ");
+    let mut chars = words.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// The catalogue's kinds of each trade that match `query` (by name or by a customer's word).
@@ -283,6 +289,24 @@ pub fn ServicesForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoView {
                     }}
                 </p>
             </div>
+            <details class="rounded-lg border border-slate-200 bg-white p-3 sm:col-span-2" data-testid="own-kind">
+                <summary class="cursor-pointer text-sm font-medium text-slate-700">"Not in the catalogue? Describe your own kind of work"</summary>
+                <div class="mt-3 grid gap-3 sm:grid-cols-2">
+                    <TextField label="Your kind of work" name="own_kind" hint="For example: Hot tub hookup" error=field_error(error, "own_kind") />
+                    <div>
+                        <label class="block text-sm font-medium text-slate-700" for="own_trade">"Trade"</label>
+                        <select id="own_trade" name="own_trade" class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2"
+                            aria-invalid=move || field_error(error, "own_trade").get().is_some().to_string()>
+                            <option value="">"Choose…"</option>
+                            {Trade::ALL.iter().map(|trade| view! { <option value=trade.as_str()>{trade.name()}</option> }).collect_view()}
+                        </select>
+                        <p class="text-sm text-rose-600" role="alert">{move || field_error(error, "own_trade").get()}</p>
+                    </div>
+                    <div class="sm:col-span-2">
+                        <TextField label="Words customers use for it (separated by commas)" name="own_words" hint="For example: hot tub, spa, jacuzzi" error=field_error(error, "own_words") />
+                    </div>
+                </div>
+            </details>
             <TextField label="Price ($)" name="price" error=field_error(error, "price") />
             <TextField label="Duration (minutes)" name="duration_minutes" value="60" error=field_error(error, "duration_minutes") />
             <TextField label="Emergency fee ($)" name="emergency_fee" value="0" error=field_error(error, "emergency_fee") />

@@ -44,7 +44,7 @@ test('a new owner sets up, watches the test inquiry get booked live, and approve
   await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page.getByText('Add at least one service')).toBeVisible();
   await page.getByLabel('Service name').fill('Furnace repair');
-  await page.getByLabel('Kind of work').selectOption('furnace_repair');
+  await page.getByLabel('Kind of work', { exact: true }).selectOption('furnace_repair');
   await page.getByLabel('Price ($)').fill('125');
   await page.getByLabel('Duration (minutes)').fill('120');
   await page.getByRole('button', { name: 'Add service' }).click();

@@ -17,7 +17,7 @@ test('an electrician builds a price list from the catalogue and the squad books 
 
   // The catalogue, grouped by trade, narrowed by a customer's word.
   await expect(page.getByTestId('wizard-step')).toHaveText('Services and prices');
-  const kind = page.getByLabel('Kind of work');
+  const kind = page.getByLabel('Kind of work', { exact: true });
   await expect(kind.locator('optgroup[label="Electrical"] option')).toHaveCount(13);
   // A service needs its kind of work.
   await page.getByLabel('Service name').fill('EV charger install');
@@ -33,6 +33,20 @@ test('an electrician builds a price list from the catalogue and the squad books 
   await page.getByLabel('Duration (minutes)').fill('180');
   await page.getByRole('button', { name: 'Add service' }).click();
   await expect(page.getByTestId('services')).toContainText('EV charger install');
+
+  // Work the catalogue does not list: the shop describes its own kind, with its customers' words.
+  await page.getByText('Not in the catalogue? Describe your own kind of work').click();
+  await page.getByLabel('Service name').fill('Hot tub hookup');
+  await page.getByLabel('Price ($)').fill('600');
+  await page.getByLabel('Duration (minutes)').fill('240');
+  await kind.selectOption('');
+  await page.getByLabel('Your kind of work').fill('Hot tub hookup');
+  await page.getByRole('button', { name: 'Add service' }).click();
+  await expect(page.getByText('Choose the trade.')).toBeVisible();
+  await page.getByLabel('Trade', { exact: true }).selectOption('electrical');
+  await page.getByLabel('Words customers use for it (separated by commas)').fill('hot tub, spa, jacuzzi');
+  await page.getByRole('button', { name: 'Add service' }).click();
+  await expect(page.getByTestId('services')).toContainText('Hot tub hookup');
   await page.screenshot({ path: `${SHOTS}wizard-catalogue.png`, fullPage: true });
   await page.setViewportSize({ width: 375, height: 812 });
   await noSidewaysScroll(page);
@@ -43,6 +57,7 @@ test('an electrician builds a price list from the catalogue and the squad books 
   // The technician is offered the kinds of work on the price list.
   await expect(page.getByTestId('wizard-step')).toHaveText('Technicians');
   await expect(page.getByLabel('EV chargers')).toBeChecked();
+  await expect(page.getByLabel('Hot tub hookup')).toBeChecked();
   await page.getByLabel("Technician's name").fill('Eli Watts');
   await page.getByRole('button', { name: 'Add technician' }).click();
   await expect(page.getByTestId('technicians')).toContainText('EV chargers');
@@ -55,4 +70,17 @@ test('an electrician builds a price list from the catalogue and the squad books 
   await expect(page.getByLabel('What the customer writes')).toHaveValue(/ev charger install.*61602/);
   await page.getByRole('button', { name: 'Send it' }).click();
   await expect(page.locator('[data-stage="booked"]').getByTestId('lead-card')).toHaveCount(1, { timeout: 20_000 });
+
+  // How well the squad reads inquiries, measured on the frozen examples, from the Usage page.
+  await page.goto('/app/usage');
+  await page.getByRole('link', { name: /How accurately does the squad read inquiries/ }).click();
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Check the rules' }).click();
+  const results = page.getByTestId('accuracy-results');
+  await expect(results).toContainText('Bright Spark Electric (40)');
+  await expect(results).toContainText('Life-safety messages sent to a person');
+  await page.screenshot({ path: `${SHOTS}accuracy.png`, fullPage: true });
+  await page.setViewportSize({ width: 375, height: 812 });
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: `${SHOTS}accuracy-phone.png`, fullPage: true });
 });
