@@ -425,7 +425,9 @@ fn chosen_kind(skill: &str) -> Result<String, UiError> {
     }
 }
 
+/// Adds a service from the form (a form posts flat fields, one argument each).
 #[server(prefix = "/api", endpoint = "setup/services/add")]
+#[allow(clippy::too_many_arguments)]
 pub async fn add_service(
     name: String,
     pricing: String,

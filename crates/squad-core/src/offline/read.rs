@@ -287,11 +287,29 @@ fn hazard(text: &Text) -> Option<Hazard> {
             "hot to the touch",
             "feels warm",
             "feels hot",
+            "smell something hot",
+            "smells hot",
+            "hot smell",
+            "smell something burning",
         ]);
     // Water where electricity is (a fixture dripping, a wet panel), or a shock from a tap or tub.
     let water_in_it = text.has("water") && text.any_stem(&["drip", "leak", "pour", "soak"]) && electrical;
-    let shock =
-        text.any_stem(&["shock", "zap"]) && text.any_stem(&["faucet", "tap", "tub", "shower", "sink", "appliance"]);
+    let shock = text.any_stem(&["shock", "zap"])
+        && text.any_stem(&[
+            "faucet",
+            "tap",
+            "tub",
+            "shower",
+            "sink",
+            "appliance",
+            "dryer",
+            "washer",
+            "fridge",
+            "refrigerator",
+            "stove",
+            "oven",
+            "metal",
+        ]);
     let line_down = text.any(&["power line down", "line down", "downed line", "downed power line"]);
     if (electrical && burning) || water_in_it || shock || line_down {
         return Some(Hazard::ElectricalFire);
@@ -623,8 +641,18 @@ fn urgency(text: &Text, kind: Option<&WorkKind>) -> Urgency {
         "water all over",
         "coming through the ceiling",
     ]);
-    let vulnerable = text.any_stem(&["newborn", "infant", "elderly"])
-        || text.any(&["baby", "heart condition", "year old father", "year old mother", "oxygen"]);
+    let vulnerable = text.any_stem(&["newborn", "infant", "elderly", "toddler", "pregnan"])
+        || text.any(&[
+            "baby",
+            "heart condition",
+            "year old father",
+            "year old mother",
+            "oxygen",
+            "sick",
+            "kids",
+            "children",
+        ])
+        || text.ages().iter().any(|age| *age <= 5 || *age >= 70);
     let lost_climate = text.any(&[
         "no heat",
         "stopped working",
@@ -702,6 +730,10 @@ fn urgency(text: &Text, kind: Option<&WorkKind>) -> Urgency {
         "no air",
         "overflowing",
         "backing up into",
+        "dead",
+        "won t get below",
+        "won t cool",
+        "not getting cold",
         "urgent",
         "right now",
         "help",

@@ -126,13 +126,28 @@ impl Text {
     }
 
     /// Indoor temperatures: a number followed by "degree(s)" with a word for the home among the
-    /// four words before it ("the house is 48 degrees"). "10 degrees tonight" is the weather.
+    /// four words before it or the three after ("the house is 48 degrees", "49 degrees in the
+    /// house"). "10 degrees tonight" is the weather.
     pub(crate) fn indoor_temperatures(&self) -> Vec<i64> {
         const INDOORS: [&str; 7] = ["house", "inside", "here", "home", "room", "apartment", "indoors"];
         let words: Vec<&str> = self.words().collect();
+        let indoors = |i: usize| {
+            let before = &words[i.saturating_sub(5)..i - 1];
+            let after = &words[i + 1..(i + 4).min(words.len())];
+            before.iter().chain(after).any(|w| INDOORS.contains(w))
+        };
         (1..words.len())
             .filter(|&i| words[i].starts_with("degree"))
-            .filter(|&i| words[i.saturating_sub(5)..i - 1].iter().any(|w| INDOORS.contains(w)))
+            .filter(|&i| indoors(i))
+            .filter_map(|i| words[i - 1].parse::<i64>().ok())
+            .collect()
+    }
+
+    /// People's ages: "4 year old", "80-year-old" ("15 years old" is how old a thing is).
+    pub(crate) fn ages(&self) -> Vec<i64> {
+        let words: Vec<&str> = self.words().collect();
+        (1..words.len().saturating_sub(1))
+            .filter(|&i| words[i] == "year" && words[i + 1] == "old")
             .filter_map(|i| words[i - 1].parse::<i64>().ok())
             .collect()
     }
