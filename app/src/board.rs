@@ -25,8 +25,10 @@ pub struct Board {
     pub sample: String,
 }
 
-/// The columns, in pipeline order, with the stage each holds.
+/// The columns, with the stage each holds: what needs the owner, then the pipeline in order.
 pub const COLUMNS: [(Stage, &str); 9] = [
+    // What needs the owner comes first, where it is seen without scrolling.
+    (Stage::Escalated, "Needs you"),
     (Stage::New, "New"),
     (Stage::Qualifying, "Qualifying"),
     (Stage::Scheduling, "Scheduling"),
@@ -34,7 +36,6 @@ pub const COLUMNS: [(Stage, &str); 9] = [
     (Stage::Completed, "Completed"),
     (Stage::Invoiced, "Invoiced"),
     (Stage::Paid, "Paid"),
-    (Stage::Escalated, "Needs you"),
     (Stage::Disqualified, "Closed"),
 ];
 

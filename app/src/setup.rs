@@ -435,9 +435,9 @@ pub async fn add_service(
     duration_minutes: String,
     emergency_fee: String,
     skill: String,
-    own_kind: String,
-    own_trade: String,
-    own_words: String,
+    own_kind: Option<String>,
+    own_trade: Option<String>,
+    own_words: Option<String>,
     taxable: Option<String>,
 ) -> Result<(), UiError> {
     use domain::catalog::{Pricing, ServiceInput};
@@ -450,6 +450,8 @@ pub async fn add_service(
             let pricing =
                 Pricing::parse(&pricing).ok_or_else(|| UiError::validation("pricing", "Choose flat or hourly."))?;
             // A kind of work of the shop's own, described in the form, or one from the catalogue.
+            let (own_kind, own_trade, own_words) =
+                (own_kind.unwrap_or_default(), own_trade.unwrap_or_default(), own_words.unwrap_or_default());
             let own = !own_kind.trim().is_empty();
             if own && !skill.trim().is_empty() {
                 return Err(UiError::validation(

@@ -124,7 +124,7 @@ fn AppHeader(nav: NavView) -> impl IntoView {
                     <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100">"Log out"</button>
                 </ActionForm>
             </div>
-            <nav class="mx-auto flex max-w-6xl gap-1 overflow-x-auto px-4 py-2" aria-label="Main">
+            <nav class="mx-auto flex max-w-6xl flex-wrap gap-1 px-4 py-2" aria-label="Main">
                 {link("/app", "Home", None)}
                 {link("/app/board", "Pipeline", None)}
                 {link("/app/approvals", "Approvals", Some(nav.pending_approvals))}

@@ -20,6 +20,8 @@ on_both_backends!(
     the_day_and_time_of_day_the_customer_names_is_what_gets_booked,
     a_name_and_number_written_in_the_message_reach_the_customer_record,
     a_second_request_of_another_trade_is_answered_too,
+    when_nobody_does_the_work_the_owner_is_told_that_and_the_customer_is_promised_nothing,
+    a_danger_at_a_shop_that_cannot_fix_it_still_tops_the_board,
 );
 
 async fn an_electrical_shop_books_its_electrical_work_and_declines_plumbing(app: TestApp) {
@@ -279,4 +281,57 @@ async fn a_second_request_of_another_trade_is_answered_too(app: TestApp) {
     assert!(reasons.contains(&"also_asked_not_offered:outlets_switches"), "{reasons:?}");
     let reply = outbound(&lead).into_iter().next().expect("a reply");
     assert!(reply.contains("you'll want an electrician"), "{reply}");
+}
+
+async fn when_nobody_does_the_work_the_owner_is_told_that_and_the_customer_is_promised_nothing(app: TestApp) {
+    let org = app.create_org("Bright Spark Electric").await;
+    let key = org.api_key.as_str();
+    let mut settings: Value = app.api_json("/api/v1/settings", key).await;
+    settings["service_area"] = json!({ "zip_codes": ["61604"] });
+    assert_eq!(app.api(Method::PUT, "/api/v1/settings", key).await.json(&settings).send().await.unwrap().status(), 200);
+    let service = json!({ "name": "EV charger install", "pricing": "flat", "price_cents": 45_000,
+                          "duration_minutes": 180, "skill": "ev_charger" });
+    assert_eq!(app.api(Method::POST, "/api/v1/services", key).await.json(&service).send().await.unwrap().status(), 201);
+    let tech = json!({ "name": "Eli Watts", "skills": ["ceiling_fan"] });
+    assert_eq!(app.api(Method::POST, "/api/v1/technicians", key).await.json(&tech).send().await.unwrap().status(), 201);
+    let id = inbound(
+        &app,
+        key,
+        json!({ "channel": "form", "from": { "name": "Tom Ames", "email": "tom.ames@example.com" },
+                "body": "Please install a Level 2 EV charger in our garage. 1208 E Kingman Ave, Peoria 61604" }),
+    )
+    .await;
+    app.drain().await;
+    let escalated = lead(&app, key, &id).await;
+    assert_eq!(escalated["appointments"], json!([]));
+    let pending: Vec<Value> = app
+        .api(Method::GET, "/api/v1/escalations?status=pending", key)
+        .await
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let reason =
+        pending.iter().find(|e| e["lead_id"] == json!(id)).unwrap_or_else(|| panic!("an escalation: {escalated:#}"))
+            ["reason"]
+            .clone();
+    assert!(reason.as_str().unwrap().contains("Nobody on your crew is set up to do EV charger install"), "{reason}");
+    let replies = outbound(&escalated);
+    assert!(replies.iter().all(|r| !r.contains("confirm")), "no confirmation is promised: {replies:?}");
+}
+
+async fn a_danger_at_a_shop_that_cannot_fix_it_still_tops_the_board(app: TestApp) {
+    let key = demo(&app).await;
+    let id = inbound(
+        &app,
+        &key,
+        json!({ "channel": "sms", "from": { "phone": "217-555-0133" }, "body": "breaker panel sparking and burning smell!! 62704" }),
+    )
+    .await;
+    app.drain().await;
+    let lead = lead(&app, &key, &id).await;
+    assert_eq!(lead["score"], 10, "{lead:#}");
+    assert_eq!(lead["stage"], "escalated");
 }

@@ -297,7 +297,7 @@ fn reply(q: &Value, intent: &str, service: &str, reasons: &[&str], price_list: &
             } else {
                 ""
             };
-            format!("Thanks for getting in touch about {service}!{urgency} We're finding the first available time with a qualified technician and will confirm it shortly.")
+            format!("Thanks for getting in touch about {service}!{urgency} We're checking our technicians' calendars for the first available time now.")
         }
     };
     Some(text)
@@ -340,14 +340,10 @@ fn scheduler(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
             None => vec![call(
                 turn,
                 "escalate",
-                json!({ "kind": "no_availability", "reason": "No opening in the next two weeks for this service." }),
+                json!({ "kind": "no_availability", "reason": result["why_none"].as_str().unwrap_or("No opening in the next two weeks for this service.") }),
             )],
         },
-        _ => vec![call(
-            turn,
-            "escalate",
-            json!({ "kind": "scheduling_failed", "reason": "Could not find or book an opening." }),
-        )],
+        _ => vec![call(turn, "escalate", json!({ "kind": "scheduling_failed", "reason": scheduling_failure(seen) }))],
     }
 }
 
@@ -362,6 +358,18 @@ fn pick_slot<'a>(availability: &'a Value, preference: Option<&str>) -> Option<&'
         .find(|s| preference.is_none_or(|p| suits(s["local_start"].as_str().unwrap_or_default(), p)))
         .or_else(|| slots.first())
         .copied()
+}
+
+/// Why scheduling stopped, from the tool that refused (a lead without a recognised service, a
+/// removed service), so the owner reads the real cause.
+fn scheduling_failure(seen: &Seen) -> String {
+    let refused = ["book_appointment", "check_availability"]
+        .iter()
+        .find_map(|tool| seen.last(tool).filter(|(_, err)| *err).map(|(output, _)| output.clone()));
+    match refused.as_ref().and_then(|o| o.as_str().or_else(|| o["error"].as_str())) {
+        Some(why) => format!("Could not book: {why}."),
+        None => "Could not find or book an opening.".to_owned(),
+    }
 }
 
 /// The day and part of the day the customer asked for in their newest message that says one,

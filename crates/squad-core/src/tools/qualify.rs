@@ -130,7 +130,10 @@ pub fn qualify_lead(facts: &InquiryFacts, ctx: &OrgContext) -> Qualification {
         reasons.push(format!("{sold}:{other}"));
     }
     let qualified = offered && area != Area::Outside;
-    if !qualified {
+    if facts.intent == Intent::SafetyEmergency {
+        // Danger to people outranks everything, whether or not the shop sells the fix.
+        score = 10;
+    } else if !qualified {
         score = score.min(3);
     }
     Qualification { score: u8::try_from(score.clamp(1, 10)).unwrap_or(1), qualified, reasons, escalate }
@@ -223,6 +226,11 @@ mod tests {
         let q = qualify_lead(&f, &ctx());
         assert_eq!(q.escalate, Some(Escalation::Safety));
         assert_eq!(q.reasons[1], "safety:gas_leak");
+        // An electrical fire at a plumbing shop is still the most urgent thing on the board.
+        f.hazard = Some(Hazard::ElectricalFire);
+        f.service = None;
+        let q = qualify_lead(&f, &ctx());
+        assert_eq!((q.score, q.qualified), (10, false));
     }
 
     #[test]

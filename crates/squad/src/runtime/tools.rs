@@ -380,6 +380,7 @@ async fn run_tool(squad: &Squad<'_>, tx: &mut TenantTx, run_id: &str, tool: &Too
                 .into_iter()
                 .find(|fits| !fits.is_empty())
                 .unwrap_or_else(|| distinct.clone());
+            let why_none = if offered.is_empty() { Some(why_no_opening(tx, &service).await?) } else { None };
             let service =
                 json!({ "id": service.id, "name": service.name, "duration_minutes": service.duration_minutes });
             let current = booked(tx, lead).await?.map(|a| {
@@ -387,7 +388,7 @@ async fn run_tool(squad: &Squad<'_>, tx: &mut TenantTx, run_id: &str, tool: &Too
                         "local_start": local_iso(&org, a.starts_at) })
             });
             Ok(json!({ "service": service, "current_appointment": current, "preference_met": preference_met,
-                       "requested_day": date.map(|d| d.to_string()),
+                       "requested_day": date.map(|d| d.to_string()), "why_none": why_none,
                        "slots": offered.into_iter().take(10).collect::<Vec<_>>() }))
         }
         ToolInput::BookAppointment(slot) => book(tx, lead, slot, call.approved).await,
@@ -559,6 +560,25 @@ async fn handoff(
         "reason": reason,
     });
     Ok(json!({ "to": AgentName::Scheduler.as_str(), "context": context }))
+}
+
+/// Why a service has no opening, in the owner's words: nobody on the crew does that work, or
+/// everyone who does is busy (or it falls outside the hours) for the next two weeks.
+async fn why_no_opening(tx: &mut TenantTx, service: &services::ServiceRow) -> Result<String, StoreError> {
+    let crew = technicians::list(tx).await?;
+    let skilled = crew.iter().filter(|t| t.active).any(|t| service.skill.as_ref().is_none_or(|k| t.skills.contains(k)));
+    Ok(if skilled {
+        format!(
+            "No opening for {} in the next two weeks: everyone who does this work is booked, or the time falls outside \
+             your hours and holidays.",
+            service.name
+        )
+    } else {
+        format!(
+            "Nobody on your crew is set up to do {}: give an active technician that kind of work in their skills.",
+            service.name
+        )
+    })
 }
 
 /// The lead's service and the openings for it.
