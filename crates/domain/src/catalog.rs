@@ -102,9 +102,10 @@ impl ServiceInput {
         check_range("price_cents", self.price_cents, 0, 100_000_000)?;
         check_range("duration_minutes", self.duration_minutes, 15, 24 * 60)?;
         check_range("emergency_fee_cents", self.emergency_fee_cents, 0, 100_000_000)?;
+        // An empty skill means none; anything else must name a kind of work.
         self.skill = self
             .skill
-            .filter(|s| !s.trim().is_empty())
+            .filter(|s| !s.is_empty())
             .map(|s| parse_skill(&s))
             .transpose()
             .map_err(|e| field("skill", e.message))?;

@@ -569,13 +569,18 @@ impl ShopKind {
     /// control characters. Words are matched in lower case; the name is always one of them.
     pub fn new(name: &str, trade: Trade, words: &[String]) -> Result<Self, ShopKindError> {
         let err = |field, message: &str| ShopKindError { field, message: message.to_owned() };
+        // Blank characters around the text are ignored (the API's schema allows them); control
+        // characters inside it are not.
+        let trimmed =
+            |raw: &str| raw.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)).to_owned();
         let fits = |raw: &str| {
-            raw.chars().count() <= 60 && raw.trim().chars().count() >= 2 && !raw.chars().any(char::is_control)
+            let inner = trimmed(raw);
+            raw.chars().count() <= 60 && inner.chars().count() >= 2 && !inner.chars().any(char::is_control)
         };
         if !fits(name) || !name.chars().any(|c| c.is_ascii_alphabetic()) {
             return Err(err("kind_name", "name the kind of work in 2 to 60 characters, with at least one letter"));
         }
-        let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        let name = trimmed(name).split_whitespace().collect::<Vec<_>>().join(" ");
         if words.len() > 30 {
             return Err(err("words", "at most 30 words or phrases"));
         }
@@ -584,7 +589,7 @@ impl ShopKind {
             if !fits(word) {
                 return Err(err("words", "each word or phrase needs 2 to 60 characters"));
             }
-            let word = word.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+            let word = trimmed(word).split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
             if !kept.contains(&word) {
                 kept.push(word);
             }
@@ -654,6 +659,10 @@ mod tests {
         assert_eq!(ShopKind::new("Pañal", Trade::Hvac, &[]).unwrap().key, "shop_pa_al");
         assert_eq!(ShopKind::new("Ñ1", Trade::Hvac, &[]).unwrap_err().field, "kind_name");
         assert_eq!(ShopKind::new("Fan\u{7}", Trade::Hvac, &[]).unwrap_err().field, "kind_name");
+        assert_eq!(ShopKind::new("Fan\u{7}x", Trade::Hvac, &[]).unwrap_err().field, "kind_name");
+        let padded =
+            ShopKind::new("\n\t Attic fan \u{1f}\r", Trade::Hvac, &["\u{b} whole house fan \n".to_owned()]).unwrap();
+        assert_eq!((padded.name.as_str(), padded.words[1].as_str()), ("Attic fan", "whole house fan"));
     }
 
     #[test]
