@@ -14,6 +14,9 @@ pub struct Approval {
     pub id: String,
     pub lead_id: String,
     pub customer: String,
+    /// How to reach the customer now: the phone and email on file.
+    pub phone: Option<String>,
+    pub email: Option<String>,
     pub kind: String,
     pub reason: String,
     /// The action the squad wants to take, in words, when it asked for permission.
@@ -63,7 +66,7 @@ fn timeout_text(policy: domain::squad::TimeoutPolicy, at: Option<i64>, now: i64)
 pub async fn get_approvals() -> Result<Vec<Approval>, UiError> {
     use domain::squad::EscalationStatus;
     use domain::LeadId;
-    use store::{escalations, leads, now_ms, TenantTx};
+    use store::{customers, escalations, leads, now_ms, TenantTx};
 
     use crate::state::{auth_ctx, internal, respond, server_state};
 
@@ -85,7 +88,13 @@ pub async fn get_approvals() -> Result<Vec<Approval>, UiError> {
                     .rev()
                     .find(|m| m.direction == "inbound")
                     .map(|m| m.body);
+                let customer = match &lead {
+                    Some(lead) => customers::get(&mut tx, lead.customer_id).await.map_err(internal)?,
+                    None => None,
+                };
                 out.push(Approval {
+                    phone: customer.as_ref().and_then(|c| c.phone.clone()),
+                    email: customer.as_ref().and_then(|c| c.email.as_ref().map(ToString::to_string)),
                     proposed: proposed_text(&e.proposed_action),
                     timeout: timeout_text(e.timeout_policy, e.timeout_at, now),
                     customer: lead.as_ref().map_or_else(|| "Unknown customer".to_owned(), |l| l.customer_name.clone()),
@@ -175,6 +184,24 @@ pub fn ApprovalsPage() -> impl IntoView {
     }
 }
 
+/// A `tel:` address: the digits of a phone number as written, with its leading `+`.
+pub fn tel_href(phone: &str) -> String {
+    let digits: String = phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+    format!("tel:{digits}")
+}
+
+/// Call and email links for the customer, so the owner can act from the card.
+#[component]
+fn ContactLinks(phone: Option<String>, email: Option<String>) -> impl IntoView {
+    let link = "rounded-md border border-slate-300 px-2.5 py-1 text-sm font-medium text-indigo-700 hover:bg-slate-50";
+    view! {
+        <div class="mt-2 flex flex-wrap gap-2 text-sm">
+            {phone.map(|p| view! { <a class=link href=tel_href(&p)>{format!("Call {p}")}</a> })}
+            {email.map(|e| view! { <a class=format!("{link} max-w-full truncate") href=format!("mailto:{e}")>{format!("Email {e}")}</a> })}
+        </div>
+    }
+}
+
 #[component]
 fn ApprovalCard(approval: Approval, decide: ServerAction<DecideApproval>) -> impl IntoView {
     let note = RwSignal::new(String::new());
@@ -195,6 +222,7 @@ fn ApprovalCard(approval: Approval, decide: ServerAction<DecideApproval>) -> imp
                 </div>
                 <span class="text-xs text-slate-500">{approval.timeout.clone()}</span>
             </div>
+            <ContactLinks phone=approval.phone.clone() email=approval.email.clone() />
             <p class="mt-2 text-sm text-slate-800">{approval.reason.clone()}</p>
             {approval.proposed.clone().map(|p| view! { <p class="mt-1 text-sm text-slate-700"><span class="font-medium">"Wants to: "</span>{p}</p> })}
             {approval.customer_said.clone().map(|said| view! {
@@ -210,5 +238,14 @@ fn ApprovalCard(approval: Approval, decide: ServerAction<DecideApproval>) -> imp
                     disabled=move || decide.pending().get() on:click=move |_| send_reject(false)>"Reject"</button>
             </div>
         </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_phone_number_becomes_a_tel_link() {
+        assert_eq!(super::tel_href("(217) 555-0199"), "tel:2175550199");
+        assert_eq!(super::tel_href("+1 217 555 0199"), "tel:+12175550199");
     }
 }
