@@ -22,6 +22,8 @@ mod setup_forms;
 pub mod shell;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+mod story;
 pub mod team;
 pub mod timeline;
 pub mod usage;

@@ -25,6 +25,8 @@ pub struct TimelineMessage {
 pub struct TimelineStep {
     pub seq: i64,
     pub agent: String,
+    /// What happened, in the owner's words ("Booked Tue Nov 3, 10:00 AM with Ana Ortiz.").
+    pub story: String,
     pub kind: String,
     /// The tool, for tool calls and handoffs; the model id for model calls.
     pub title: String,
@@ -51,6 +53,7 @@ pub struct LeadTimeline {
     pub stage: String,
     pub waiting_on: String,
     pub score: Option<i64>,
+    /// The score's reasons as short phrases ("urgent", "in your area").
     pub reasons: Vec<String>,
     pub urgency: Option<String>,
     pub appointments: Vec<String>,
@@ -62,39 +65,60 @@ pub struct LeadTimeline {
 
 /// One recorded step in the owner's words; a step that does not fit its type is an error naming it.
 #[cfg(feature = "ssr")]
-fn summarize(step: &store::leads::StepRow, at: String) -> Result<TimelineStep, UiError> {
+fn summarize(
+    step: &store::leads::StepRow,
+    at: String,
+    technician: &dyn Fn(&str) -> Option<String>,
+) -> Result<TimelineStep, UiError> {
     use squad::steps::{EscalationCause, StepPayload};
+
+    use crate::story::{agent_name, tool_story, tool_words};
 
     let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
     let payload = StepPayload::read(&step.kind, &step.payload)
         .map_err(|why| crate::state::internal(format!("run {} step {}: {why}", step.run_id, step.seq)))?;
-    let (title, input, output, is_error) = match &payload {
+    let (title, input, output, is_error, story) = match &payload {
         StepPayload::ModelCall(call) => {
             let choices: Vec<&str> = call.response.tool_uses().map(|(_, name, _)| name).collect();
-            let chose = if choices.is_empty() {
-                "finished its turn".to_owned()
+            let (chose, story) = if choices.is_empty() {
+                ("finished its turn".to_owned(), "Had nothing more to do.".to_owned())
             } else {
-                format!("chose {}", choices.join(", "))
+                let words: Vec<String> = choices.iter().map(|c| tool_words(c)).collect();
+                (format!("chose {}", choices.join(", ")), format!("Decided to {}.", words.join(", then ")))
             };
-            (format!("{} {chose}", call.model_id), None, None, false)
+            (format!("{} {chose}", call.model_id), None, None, false, story)
         }
-        StepPayload::Note(note) => (note.note.clone(), None, None, false),
-        StepPayload::Tool(tool) => {
-            (tool.tool.clone(), Some(pretty(&tool.input)), Some(pretty(&tool.output)), tool.is_error)
+        StepPayload::Note(note) => {
+            // Notes name their agent first ("scheduler finished its turn"); the step shows it already.
+            let said = note.note.strip_prefix(step.agent.as_str()).unwrap_or(&note.note).trim();
+            let mut chars = said.chars();
+            let story = chars.next().map_or_else(String::new, |c| format!("{}{}.", c.to_uppercase(), chars.as_str()));
+            (note.note.clone(), None, None, false, story)
         }
-        StepPayload::ApprovalAsked(asked) => (asked.tool.clone(), None, None, false),
+        StepPayload::Tool(tool) => (
+            tool.tool.clone(),
+            Some(pretty(&tool.input)),
+            Some(pretty(&tool.output)),
+            tool.is_error,
+            tool_story(&tool.tool, &tool.output, tool.is_error, technician),
+        ),
+        StepPayload::ApprovalAsked(asked) => {
+            (asked.tool.clone(), None, None, false, format!("Asked you before it would {}.", tool_words(&asked.tool)))
+        }
         StepPayload::RunEscalated(escalated) => {
             let title = match &escalated.cause {
                 EscalationCause::FollowUp(_) => "follow up",
                 EscalationCause::ModelRefused(_) => "model refused",
                 EscalationCause::Limit(_) => "limit",
             };
-            (title.to_owned(), None, Some(pretty(&serde_json::json!(escalated.reason))), false)
+            let story = format!("Handed this to you: {}", escalated.reason);
+            (title.to_owned(), None, Some(pretty(&serde_json::json!(escalated.reason))), false, story)
         }
     };
     Ok(TimelineStep {
         seq: step.seq,
-        agent: step.agent.replace('_', " "),
+        agent: agent_name(&step.agent).to_owned(),
+        story,
         kind: step.kind.replace('_', " "),
         title,
         is_error,
@@ -165,7 +189,7 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
                 stage: lead.stage.to_string(),
                 waiting_on: lead.waiting_on.to_string(),
                 score: lead.score,
-                reasons: lead.score_reasons.clone(),
+                reasons: lead.score_reasons.iter().map(|r| crate::story::reason_words(r)).collect(),
                 urgency: lead.urgency.clone(),
                 appointments,
                 invoices,
@@ -180,7 +204,14 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
                         at: at(m.created_at),
                     })
                     .collect(),
-                steps: steps.iter().map(|s| summarize(s, at(s.created_at))).collect::<Result<_, _>>()?,
+                steps: steps
+                    .iter()
+                    .map(|s| {
+                        let technician =
+                            |id: &str| crew.iter().find(|t| t.id.to_string() == id).map(|t| t.name.clone());
+                        summarize(s, at(s.created_at), &technician)
+                    })
+                    .collect::<Result<_, _>>()?,
                 total_cost: dollars(total),
             })
         }
@@ -335,29 +366,26 @@ fn Step(step: TimelineStep) -> impl IntoView {
         ("model call", _) => "border-slate-100 bg-slate-50",
         _ => "border-slate-200 bg-white",
     };
-    let detail = step.input.is_some() || step.output.is_some();
     view! {
         <li class=format!("rounded-lg border p-3 text-sm {tone}")>
             <div class="flex flex-wrap items-baseline justify-between gap-2">
-                <p>
-                    <span class="font-medium capitalize">{step.agent.clone()}</span>
-                    " · " <span class="text-slate-600">{step.kind.clone()}</span>
-                    " · " <span class="break-all font-mono text-xs">{step.title.clone()}</span>
+                <p class="min-w-0 break-words">
+                    <span class="font-medium">{step.agent.clone()}</span>": " {step.story.clone()}
                 </p>
-                <p class="text-xs text-slate-500">
-                    {step.at.clone()} " · " {step.latency_ms} " ms"
+                <p class="text-xs text-slate-500">{step.at.clone()}</p>
+            </div>
+            // The technical record, for whoever wants it: what ran, how long, what it cost, the data.
+            <details class="mt-1">
+                <summary class="cursor-pointer text-xs text-indigo-700">"Details"</summary>
+                <p class="mt-1 break-all text-xs text-slate-500">
+                    {step.kind.clone()} " · " <span class="font-mono">{step.title.clone()}</span> " · " {step.latency_ms} " ms"
                     {(step.tokens > 0).then(|| format!(" · {} tokens · {}", step.tokens, step.cost))}
                     {(step.cached_tokens > 0).then(|| format!(" · {} from cache", step.cached_tokens))}
-                    {step.prompt_version.clone().map(|v| format!(" · {v}"))}
+                    {step.prompt_version.clone().map(|v| format!(" · prompt {v}"))}
                 </p>
-            </div>
-            {detail.then(|| view! {
-                <details class="mt-2">
-                    <summary class="cursor-pointer text-xs text-indigo-700">"Input and output"</summary>
-                    {step.input.clone().map(|i| view! { <pre class="mt-1 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{i}</pre> })}
-                    {step.output.clone().map(|o| view! { <pre class="mt-1 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{o}</pre> })}
-                </details>
-            })}
+                {step.input.clone().map(|i| view! { <pre class="mt-1 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{i}</pre> })}
+                {step.output.clone().map(|o| view! { <pre class="mt-1 overflow-x-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{o}</pre> })}
+            </details>
         </li>
     }
 }

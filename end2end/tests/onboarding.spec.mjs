@@ -82,7 +82,7 @@ test('a new owner sets up, watches the test inquiry get booked live, and approve
   await expect(page).toHaveURL(/\/app\/board$/);
   await column(page, 'booked').getByRole('link', { name: 'Sample Customer' }).click();
   await expect(page.getByTestId('lead-stage')).toHaveText('booked');
-  await expect(page.getByTestId('steps').getByText('qualify_lead').first()).toBeVisible();
+  await expect(page.getByTestId('steps').getByText(/Qualified the lead/).first()).toBeVisible();
 
   // A customer who tries to talk the squad into a discount is escalated to the owner.
   await page.getByRole('link', { name: 'Pipeline', exact: true }).click();

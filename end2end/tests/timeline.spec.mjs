@@ -26,10 +26,15 @@ test("the owner opens a lead's timeline from the dashboard", async ({ page, requ
   await expect(page).toHaveURL(new RegExp(`/app/leads/${id}$`));
   await expect(page.getByTestId('lead-customer')).toHaveText('Robin Vega');
   await expect(page.getByTestId('lead-stage')).toHaveText('booked');
-  await expect(page.getByTestId('steps').getByText('qualify_lead').first()).toBeVisible();
+  // The story first, in plain words; the technical record behind "Details".
+  await expect(page.getByTestId('steps').getByText(/Qualified the lead: wants a job done, urgent, .*, in your area/).first()).toBeVisible();
+  await expect(page.getByTestId('steps').getByText(/Booked \w{3} \w{3} \d+, \d+:\d\d [AP]M with /).first()).toBeVisible();
+  await expect(page.getByTestId('steps').getByText('qualify_lead').first()).toBeHidden();
   await expect(page.getByTestId('conversation').getByText("You're booked for")).toBeVisible();
-  await page.getByTestId('steps').getByText('Input and output').first().click();
-  await expect(page.getByTestId('steps').locator('pre').first()).toBeVisible();
+  const qualified = page.getByTestId('steps').locator('li', { hasText: 'Qualified the lead' });
+  await qualified.getByText('Details').click();
+  await expect(qualified.locator('pre').first()).toBeVisible();
+  await expect(qualified).toContainText('qualify_lead');
   await page.screenshot({ path: `${SHOTS}lead-timeline.png`, fullPage: true });
 
   // The owner takes the conversation over and writes to the customer, then hands it back.

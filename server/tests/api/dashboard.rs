@@ -416,6 +416,9 @@ async fn the_owner_takes_over_a_conversation_and_the_squad_stays_out(app: TestAp
     assert_eq!(status, 200);
     let lead = get(&app, &path).await.1;
     assert_eq!(lead["taken_over"], true, "writing takes the conversation over");
+    let stories: Vec<&str> = lead["steps"].as_array().unwrap().iter().filter_map(|s| s["story"].as_str()).collect();
+    assert!(stories.iter().any(|s| s.starts_with("Qualified the lead: wants a job done")), "{stories:#?}");
+    assert!(lead["reasons"].as_array().unwrap().contains(&serde_json::json!("in your area")), "{lead:#}");
     let last = lead["messages"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(
         (last["author"].as_str(), last["body"].as_str()),
