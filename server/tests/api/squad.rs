@@ -698,7 +698,7 @@ async fn the_owner_reads_a_leads_timeline_and_only_their_own(app: TestApp) {
     app.log_in(&demo.owner_email, &demo.password).await;
     let timeline: Value = app.client.get(app.url(&path)).send().await.unwrap().json().await.unwrap();
     assert_eq!((timeline["stage"].as_str(), timeline["score"].as_i64()), (Some("booked"), Some(10)));
-    assert!(timeline["reasons"].as_array().unwrap().contains(&json!("urgency:emergency")));
+    assert!(timeline["reasons"].as_array().unwrap().contains(&json!("emergency")));
     let steps = timeline["steps"].as_array().unwrap();
     let titles: Vec<&str> =
         steps.iter().filter(|s| s["kind"] == "tool call").filter_map(|s| s["title"].as_str()).collect();
