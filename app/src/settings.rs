@@ -70,9 +70,14 @@ fn Sections(setup: SetupView, refresh: Callback<()>) -> impl IntoView {
         <Section title="Approvals and guardrails" intro="What the squad must ask you about, and what happens when you don't answer in time.">
             <PoliciesForm setup on_saved=refresh />
         </Section>
-        <Section title="AI models" intro="Which model each agent thinks with, and how. Blank fields keep the default; only models this server can bill are offered.">
-            <ModelsSection on_saved=refresh />
-        </Section>
+        // Model settings are for the curious; an owner running the shop never needs them.
+        <section class="rounded-2xl border border-slate-200 bg-white p-5" aria-label="Advanced: AI models">
+            <details>
+                <summary class="cursor-pointer font-semibold">"Advanced: AI models"</summary>
+                <p class="mb-3 mt-1 text-sm text-slate-600">"Which model each agent thinks with, and how. You rarely need to change these: blank fields keep the default, and only models this server can bill are offered."</p>
+                <ModelsSection on_saved=refresh />
+            </details>
+        </section>
         <Section title="Recent changes" intro="Every change made in the dashboard or through the API, newest first.">
             {if !owner {
                 view! { <p class="text-sm text-slate-500">"Only the owner can see who changed what."</p> }.into_any()

@@ -7,7 +7,10 @@ test('the owner tunes an agent\'s model settings, with errors beside the field',
   await signUp(page, { business: 'Model Check Co', name: 'Sam', email: uniqueEmail('models'), password: 'models models models' });
   await page.goto('/app/settings');
   await hydrated(page);
+  // The model settings sit under "Advanced", closed until the owner opens them.
   const form = page.getByTestId('models-form');
+  await expect(form).toBeHidden();
+  await page.getByText('Advanced: AI models').click();
   await expect(form).toContainText('This server runs the offline model');
   const scheduler = form.locator('fieldset[data-agent="scheduler"]');
   await expect(scheduler).toContainText('Default: offline-rules-v1 · temperature 0 · up to 512 tokens · top-p 0.9');
@@ -24,6 +27,7 @@ test('the owner tunes an agent\'s model settings, with errors beside the field',
   await expect(page.getByTestId('audit-log')).toContainText('AI model settings updated');
   await page.reload();
   await hydrated(page);
+  await page.getByText('Advanced: AI models').click();
   const saved = page.getByTestId('models-form').locator('fieldset[data-agent="scheduler"]');
   await expect(saved.locator('input[name="scheduler_temperature"]')).toHaveValue('0.2');
   await expect(saved.locator('input[name="scheduler_max_tokens"]')).toHaveValue('700');
@@ -33,6 +37,7 @@ test('the owner tunes an agent\'s model settings, with errors beside the field',
   await page.setViewportSize({ width: 375, height: 800 });
   await page.reload();
   await hydrated(page);
+  await page.getByText('Advanced: AI models').click();
   await noSidewaysScroll(page);
   await page.getByTestId('models-form').screenshot({ path: `${SHOTS}settings-models-phone.png` });
 });
