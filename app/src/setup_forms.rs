@@ -159,17 +159,6 @@ pub fn HoursForm(
     }
 }
 
-/// The name of a kind of work: the catalogue's, or a shop's own kind read from its key
-/// (`shop_pool_heater`: "Pool heater").
-fn work_name(key: &str) -> String {
-    if let Some(kind) = work::find(key) {
-        return kind.name.to_owned();
-    }
-    let words = key.strip_prefix(work::SHOP_PREFIX).unwrap_or(key).replace('_', " ");
-    let mut chars = words.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
 /// The catalogue's kinds of each trade that match `query` (by name or by a customer's word).
 fn kinds_matching(query: &str) -> Vec<(Trade, Vec<&'static WorkKind>)> {
     let query = query.trim().to_lowercase();
@@ -339,7 +328,7 @@ pub fn TechniciansForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoVie
                             <li class="flex flex-wrap items-center justify-between gap-2 p-3 text-sm">
                                 <span><span class="font-medium">{t.name.clone()}</span>
                                     {t.email.clone().map(|e| format!(" · {e}"))}
-                                    {(!t.skills.is_empty()).then(|| format!(" · {}", t.skills.iter().map(|k| work_name(k)).collect::<Vec<_>>().join(", ")))}</span>
+                                    {(!t.skills.is_empty()).then(|| format!(" · {}", t.skills.iter().map(|k| work::name_of(k)).collect::<Vec<_>>().join(", ")))}</span>
                                 <button type="button" class="text-rose-700 hover:underline" on:click=move |_| { remove.dispatch(RemoveTechnician { id: id.clone() }); }>"Remove"</button>
                             </li>
                         }
@@ -359,7 +348,7 @@ pub fn TechniciansForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoVie
                 })}
                 <div class="mt-1 grid gap-1 sm:grid-cols-2">
                     {offered.into_iter().map(|key| {
-                        let label = work_name(&key);
+                        let label = work::name_of(&key);
                         let (checked, changed) = (key.clone(), key);
                         view! {
                             <label class="flex items-center gap-2 text-sm text-slate-700">

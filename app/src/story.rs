@@ -112,10 +112,7 @@ pub fn tool_story(tool: &str, output: &Value, is_error: bool, technician: &dyn F
 /// A reason code from `qualify_lead` as a short phrase ("urgency:urgent" → "urgent").
 pub fn reason_words(code: &str) -> String {
     let (key, value) = code.split_once(':').unwrap_or((code, ""));
-    let kind = || {
-        domain::work::find(value)
-            .map_or_else(|| value.trim_start_matches("shop_").replace('_', " "), |k| k.name.to_lowercase())
-    };
+    let kind = || domain::work::name_of(value).to_lowercase();
     match (key, value) {
         ("intent", "service_request") => "wants a job done".to_owned(),
         ("intent", "quote_request") => "asks for a price".to_owned(),

@@ -126,7 +126,7 @@ impl WrittenContact {
             let signed = (i > 0)
                 .then(|| lines[i - 1].trim_end_matches([',', '!', '.']).to_lowercase())
                 .filter(|previous| CLOSINGS.contains(&previous.as_str()))
-                .and_then(|_| leading_name(line).filter(|name| name.len() == rest_len(line, name)));
+                .and_then(|_| leading_name(line).filter(|name| line.trim_end_matches([',', '.', '!']) == name));
             let dashed = line.strip_prefix(['-', '—', '–']).map(str::trim).and_then(leading_name);
             let with_number = phone_in(line)
                 .and_then(|_| leading_name(line))
@@ -134,16 +134,6 @@ impl WrittenContact {
             introduced.or(signed).or(dashed).or(with_number)
         });
         Self { name: name.and_then(|n| crate::PersonName::parse(&n).ok()), phone }
-    }
-}
-
-/// How much of `line` is `name` once trailing punctuation is ignored.
-fn rest_len(line: &str, name: &str) -> usize {
-    let trimmed = line.trim_end_matches([',', '.', '!']);
-    if trimmed == name {
-        name.len()
-    } else {
-        usize::MAX
     }
 }
 

@@ -537,6 +537,17 @@ pub fn find(key: &str) -> Option<&'static WorkKind> {
     CATALOGUE.iter().find(|kind| kind.key == key)
 }
 
+/// A kind of work's name for people: the catalogue's, or a shop's own kind read from its key
+/// (`shop_pool_heater`: "Pool heater").
+pub fn name_of(key: &str) -> String {
+    if let Some(kind) = find(key) {
+        return kind.name.to_owned();
+    }
+    let words = key.strip_prefix(SHOP_PREFIX).unwrap_or(key).replace('_', " ");
+    let mut chars = words.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 /// The catalogue's kinds of one trade.
 pub fn of_trade(trade: Trade) -> impl Iterator<Item = &'static WorkKind> {
     CATALOGUE.iter().filter(move |kind| kind.trade == trade)

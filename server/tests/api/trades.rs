@@ -27,20 +27,16 @@ on_both_backends!(
 async fn an_electrical_shop_books_its_electrical_work_and_declines_plumbing(app: TestApp) {
     let org = app.create_org("Bright Spark Electric").await;
     let key = org.api_key.as_str();
-    let mut settings: Value = app.api_json("/api/v1/settings", key).await;
-    settings["service_area"] = json!({ "zip_codes": ["61604", "61614"] });
-    let saved = app.api(Method::PUT, "/api/v1/settings", key).await.json(&settings).send().await.unwrap();
-    assert_eq!(saved.status(), 200);
+    serve_zips(&app, key, &["61604", "61614"]).await;
     for (name, skill, price) in
         [("EV charger install", "ev_charger", 45_000), ("Ceiling fan install", "ceiling_fan", 18_000)]
     {
         let service = json!({ "name": name, "pricing": "flat", "price_cents": price, "duration_minutes": 180,
                               "emergency_fee_cents": 0, "skill": skill });
-        let created = app.api(Method::POST, "/api/v1/services", key).await.json(&service).send().await.unwrap();
-        assert_eq!(created.status(), 201);
+        add(&app, key, "/api/v1/services", service).await;
     }
-    let tech = json!({ "name": "Eli Watts", "skills": ["ev_charger", "ceiling_fan"] });
-    assert_eq!(app.api(Method::POST, "/api/v1/technicians", key).await.json(&tech).send().await.unwrap().status(), 201);
+    add(&app, key, "/api/v1/technicians", json!({ "name": "Eli Watts", "skills": ["ev_charger", "ceiling_fan"] }))
+        .await;
 
     let ev = inbound(
         &app,
@@ -152,9 +148,7 @@ async fn a_shop_defines_its_own_kind_of_work_and_the_squad_books_it(app: TestApp
     let org = app.create_org("Blue Lagoon Plumbing").await;
     let other = app.create_org("Other Plumbing").await;
     let key = org.api_key.as_str();
-    let mut settings: Value = app.api_json("/api/v1/settings", key).await;
-    settings["service_area"] = json!({ "zip_codes": ["61604"] });
-    assert_eq!(app.api(Method::PUT, "/api/v1/settings", key).await.json(&settings).send().await.unwrap().status(), 200);
+    serve_zips(&app, key, &["61604"]).await;
     let post = |key: String, body: Value| {
         let app = &app;
         async move {
@@ -189,8 +183,7 @@ async fn a_shop_defines_its_own_kind_of_work_and_the_squad_books_it(app: TestApp
     let theirs: Vec<Value> = app.api_json("/api/v1/work-kinds", &other.api_key).await;
     assert!(theirs.iter().all(|k| k["source"] == "catalogue"), "a shop's own kinds stay its own");
 
-    let tech = json!({ "name": "Gil Marsh", "skills": ["shop_pool_heater"] });
-    assert_eq!(app.api(Method::POST, "/api/v1/technicians", key).await.json(&tech).send().await.unwrap().status(), 201);
+    add(&app, key, "/api/v1/technicians", json!({ "name": "Gil Marsh", "skills": ["shop_pool_heater"] })).await;
     let id = inbound(
         &app,
         key,
@@ -286,14 +279,11 @@ async fn a_second_request_of_another_trade_is_answered_too(app: TestApp) {
 async fn when_nobody_does_the_work_the_owner_is_told_that_and_the_customer_is_promised_nothing(app: TestApp) {
     let org = app.create_org("Bright Spark Electric").await;
     let key = org.api_key.as_str();
-    let mut settings: Value = app.api_json("/api/v1/settings", key).await;
-    settings["service_area"] = json!({ "zip_codes": ["61604"] });
-    assert_eq!(app.api(Method::PUT, "/api/v1/settings", key).await.json(&settings).send().await.unwrap().status(), 200);
+    serve_zips(&app, key, &["61604"]).await;
     let service = json!({ "name": "EV charger install", "pricing": "flat", "price_cents": 45_000,
                           "duration_minutes": 180, "skill": "ev_charger" });
-    assert_eq!(app.api(Method::POST, "/api/v1/services", key).await.json(&service).send().await.unwrap().status(), 201);
-    let tech = json!({ "name": "Eli Watts", "skills": ["ceiling_fan"] });
-    assert_eq!(app.api(Method::POST, "/api/v1/technicians", key).await.json(&tech).send().await.unwrap().status(), 201);
+    add(&app, key, "/api/v1/services", service).await;
+    add(&app, key, "/api/v1/technicians", json!({ "name": "Eli Watts", "skills": ["ceiling_fan"] })).await;
     let id = inbound(
         &app,
         key,
@@ -334,4 +324,17 @@ async fn a_danger_at_a_shop_that_cannot_fix_it_still_tops_the_board(app: TestApp
     let lead = lead(&app, &key, &id).await;
     assert_eq!(lead["score"], 10, "{lead:#}");
     assert_eq!(lead["stage"], "escalated");
+}
+
+/// The shop serves these ZIP codes.
+async fn serve_zips(app: &TestApp, key: &str, zips: &[&str]) {
+    let mut settings: Value = app.api_json("/api/v1/settings", key).await;
+    settings["service_area"] = json!({ "zip_codes": zips });
+    assert_eq!(app.api(Method::PUT, "/api/v1/settings", key).await.json(&settings).send().await.unwrap().status(), 200);
+}
+
+/// Creates a service or technician through the API.
+async fn add(app: &TestApp, key: &str, path: &str, body: Value) {
+    let created = app.api(Method::POST, path, key).await.json(&body).send().await.unwrap();
+    assert_eq!(created.status(), 201, "{path}");
 }
