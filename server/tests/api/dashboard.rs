@@ -11,6 +11,7 @@ use crate::on_both_backends;
 use crate::squad::{furnace, inbound};
 
 on_both_backends!(
+    the_accuracy_page_runs_a_set_for_a_signed_in_person_only,
     the_wizard_validates_saves_and_resumes_each_step,
     settings_changes_are_validated_and_audited,
     the_approvals_inbox_decides_once_and_the_run_resumes,
@@ -529,4 +530,17 @@ async fn approval_rules_are_validated_saved_and_leave_other_orgs_alone(app: Test
     assert!(via_api["policies"]["escalation_timeouts"].get("manipulation").is_none(), "waits for a person");
 
     assert_eq!(get(&bystander, "/api/setup").await.1, before, "another org's settings are untouched");
+}
+
+async fn the_accuracy_page_runs_a_set_for_a_signed_in_person_only(app: TestApp) {
+    let org = app.create_org("Accuracy Electric").await;
+    assert_eq!(post(&app, "/api/accuracy/run", &[("set", "holdout")]).await.0, 401, "logged out");
+    app.log_in(&org.owner_email, &org.password).await;
+    let (status, body) = post(&app, "/api/accuracy/run", &[("set", "everything")]).await;
+    assert_eq!((status, field(&body)), (422, "set"));
+    let (status, report) = post(&app, "/api/accuracy/run", &[("set", "holdout")]).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["cases"], 80);
+    assert_eq!(report["columns"][0], "All (80)");
+    assert!(report["rows"].as_array().unwrap().iter().any(|r| r["label"] == "Life-safety messages sent to a person"));
 }
