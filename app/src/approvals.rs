@@ -26,6 +26,10 @@ pub struct Approval {
     pub score: Option<i64>,
     /// "Rejects in 3 h if nobody decides", or that it waits for a person.
     pub timeout: String,
+    /// The job is booked (or done): nothing to book, only to handle.
+    pub booked: bool,
+    /// Approving hands the lead back to the Scheduler.
+    pub can_resume: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -98,6 +102,8 @@ pub async fn get_approvals() -> Result<Vec<Approval>, UiError> {
                     proposed: proposed_text(&e.proposed_action),
                     timeout: timeout_text(e.timeout_policy, e.timeout_at, now),
                     customer: lead.as_ref().map_or_else(|| "Unknown customer".to_owned(), |l| l.customer_name.clone()),
+                    booked: lead.as_ref().is_some_and(|l| l.stage.is_booked_or_later()),
+                    can_resume: lead.as_ref().is_some_and(ops::escalations::resumes_scheduling),
                     score: lead.and_then(|l| l.score),
                     customer_said: said,
                     id: e.id,
@@ -128,7 +134,10 @@ pub async fn decide_approval(id: String, approve: bool, note: Option<String>) ->
                 Outcome::Resumed => "Approved. The squad is carrying on.",
                 Outcome::Declined => "Rejected. The squad will not do it.",
                 Outcome::Closed => "Rejected. The lead is closed.",
-                Outcome::Acknowledged => "Noted. It's in your hands now.",
+                Outcome::Acknowledged => {
+                    "Noted: you're handling it. The squad stays out of this conversation until you hand it back on the \
+                     lead's page."
+                }
             }
             .to_owned())
         }
@@ -153,7 +162,7 @@ pub fn ApprovalsPage() -> impl IntoView {
             <main class="mx-auto max-w-4xl space-y-4 px-4 py-6">
                 <div>
                     <h1 class="text-2xl font-semibold tracking-tight">"Approvals"</h1>
-                    <p class="text-sm text-slate-600">"What the squad would not decide alone. Approve to let it carry on; reject to stop it."</p>
+                    <p class="text-sm text-slate-600">"What the squad would not decide alone. Book a job yourself, let the squad carry on, or close the lead."</p>
                 </div>
                 {move || decide.value().get().map(|result| match result {
                     Ok(done) => view! { <p class="rounded-lg bg-emerald-50 p-3 text-sm text-emerald-800" role="status">{done}</p> }.into_any(),
@@ -202,6 +211,11 @@ fn ContactLinks(phone: Option<String>, email: Option<String>) -> impl IntoView {
     }
 }
 
+const PRIMARY: &str =
+    "rounded-md bg-emerald-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-emerald-500 disabled:opacity-60";
+const QUIET: &str = "rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 \
+    hover:bg-slate-100 disabled:opacity-60";
+
 #[component]
 fn ApprovalCard(approval: Approval, decide: ServerAction<DecideApproval>) -> impl IntoView {
     let note = RwSignal::new(String::new());
@@ -211,6 +225,16 @@ fn ApprovalCard(approval: Approval, decide: ServerAction<DecideApproval>) -> imp
         decide.dispatch(DecideApproval { id: id.clone(), approve, note: (!note.trim().is_empty()).then_some(note) });
     };
     let send_reject = send.clone();
+    let needs_reason = RwSignal::new(false);
+    let send_close = send.clone();
+    let close = move |()| {
+        let missing = note.get_untracked().trim().is_empty();
+        needs_reason.set(missing);
+        if !missing {
+            send_close(false);
+        }
+    };
+    let is_approval = approval.kind == "approval";
     let note_id = format!("note-{}", approval.id);
     view! {
         <li class="rounded-xl border border-slate-200 bg-white p-4" data-testid="approval">
@@ -228,15 +252,33 @@ fn ApprovalCard(approval: Approval, decide: ServerAction<DecideApproval>) -> imp
             {approval.customer_said.clone().map(|said| view! {
                 <blockquote class="mt-2 border-l-4 border-slate-200 pl-3 text-sm italic text-slate-600">{said}</blockquote>
             })}
-            <label class="mt-3 block text-sm text-slate-700" for=note_id.clone()>"Note (optional)"</label>
+            <label class="mt-3 block text-sm text-slate-700" for=note_id.clone()>{if is_approval { "Note (optional)" } else { "Note (say why, to close the lead)" }}</label>
             <input id=note_id type="text" maxlength="1000" class="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
                 prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev)) />
-            <div class="mt-3 flex gap-2">
-                <button type="button" class="rounded-md bg-emerald-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-emerald-500 disabled:opacity-60"
-                    disabled=move || decide.pending().get() on:click=move |_| send(true)>"Approve"</button>
-                <button type="button" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 disabled:opacity-60"
-                    disabled=move || decide.pending().get() on:click=move |_| send_reject(false)>"Reject"</button>
-            </div>
+            {if is_approval {
+                view! {
+                    <div class="mt-3 flex flex-wrap gap-2">
+                        <button type="button" class=PRIMARY disabled=move || decide.pending().get() on:click=move |_| send(true)>"Approve"</button>
+                        <button type="button" class=QUIET disabled=move || decide.pending().get() on:click=move |_| send_reject(false)>"Reject"</button>
+                    </div>
+                }.into_any()
+            } else if approval.booked {
+                view! {
+                    <div class="mt-3 flex flex-wrap gap-2">
+                        <button type="button" class=PRIMARY disabled=move || decide.pending().get() on:click=move |_| send(true)>"Mark handled"</button>
+                    </div>
+                }.into_any()
+            } else {
+                let carry_on = if approval.can_resume { "Let the squad schedule it" } else { "I'll handle it" };
+                view! {
+                    <div class="mt-3 flex flex-wrap gap-2">
+                        <A href=format!("/app/leads/{}#book", approval.lead_id) attr:class=PRIMARY>"Book it myself"</A>
+                        <button type="button" class=QUIET disabled=move || decide.pending().get() on:click=move |_| send(true)>{carry_on}</button>
+                        <button type="button" class=QUIET disabled=move || decide.pending().get() on:click=move |_| close(())>"Close the lead"</button>
+                    </div>
+                    <p class="mt-1 min-h-[1.25rem] text-sm text-rose-600" role="alert">{move || needs_reason.get().then_some("Say in the note why you're closing it.")}</p>
+                }.into_any()
+            }}
         </li>
     }
 }

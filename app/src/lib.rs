@@ -9,6 +9,7 @@ pub mod ai_models;
 pub mod api_keys;
 pub mod approvals;
 pub mod board;
+pub mod booking;
 mod components;
 pub mod dashboard;
 pub mod error;

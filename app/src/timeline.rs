@@ -8,6 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
+use crate::booking::JobPanel;
 use crate::error::UiError;
 use crate::shell::{or_error, AppPage};
 
@@ -255,9 +256,16 @@ pub fn LeadPage() -> impl IntoView {
     let takeover = ServerAction::<SetTakeover>::new();
     let reply = ServerAction::<SendOwnerReply>::new();
     provide_context((takeover, reply));
+    let jobs = crate::booking::JobActions::new();
+    provide_context(jobs);
     let timeline = Resource::new(
-        move || (params.read().get("id").unwrap_or_default(), takeover.version().get(), reply.version().get()),
-        |(id, _, _)| get_lead_timeline(id),
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                takeover.version().get() + reply.version().get() + jobs.version(),
+            )
+        },
+        |(id, _)| get_lead_timeline(id),
     );
     view! {
         <Title text="Lead timeline" />
@@ -315,6 +323,8 @@ fn Timeline(lead: LeadTimeline) -> impl IntoView {
                 }}
             </div>
         </section>
+
+        <JobPanel lead_id=lead.id.clone() />
 
         <section class="mt-6 grid gap-4 lg:grid-cols-5">
             <div class="min-w-0 rounded-xl border border-slate-200 bg-white p-4 lg:col-span-2">

@@ -19,6 +19,8 @@ pub enum ScheduleError {
     Overlap { day: Weekday, first: String, second: String },
     #[error("`{0}` is not a date in YYYY-MM-DD form")]
     BadDate(String),
+    #[error("`{0}` is not a date and time such as 2026-12-03T10:00")]
+    BadDateTime(String),
 }
 
 /// An IANA time zone name, checked against the tz database.
@@ -47,6 +49,19 @@ impl TimeZone {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The Unix-ms instant a wall-clock time names in this zone: the earlier one when the clocks
+    /// fall back and it happens twice, `None` when the clocks spring forward over it.
+    pub fn instant(&self, local: chrono::NaiveDateTime) -> Option<i64> {
+        use chrono::TimeZone as _;
+        self.tz().from_local_datetime(&local).earliest().map(|t| t.timestamp_millis())
+    }
+}
+
+/// Parses a wall-clock time as a browser's date-and-time field sends it: `YYYY-MM-DDTHH:MM`.
+pub fn parse_local_datetime(value: &str) -> Result<chrono::NaiveDateTime, ScheduleError> {
+    chrono::NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
+        .map_err(|_| ScheduleError::BadDateTime(value.chars().take(20).collect()))
 }
 
 impl TryFrom<String> for TimeZone {
@@ -264,6 +279,20 @@ mod tests {
         assert_eq!(TimeZone::parse("America/Chicago").unwrap().as_str(), "America/Chicago");
         assert!(TimeZone::parse("Mars/Olympus").is_err());
         assert!(TimeZone::parse("").is_err());
+    }
+
+    #[test]
+    fn a_wall_clock_time_names_one_instant_in_its_zone() {
+        let chicago = TimeZone::parse("America/Chicago").unwrap();
+        let at = |s: &str| chicago.instant(parse_local_datetime(s).unwrap());
+        // 10:00 CST is 16:00 UTC.
+        assert_eq!(at("2026-12-03T10:00"), Some(1_796_313_600_000));
+        // 2026-03-08 02:30 does not exist in Chicago; 2026-11-01 01:30 happens twice (CDT first).
+        assert_eq!(at("2026-03-08T02:30"), None);
+        assert_eq!(at("2026-11-01T01:30"), Some(1_793_514_600_000));
+        for bad in ["2026-12-03", "2026-12-03 10:00", "10:00", "2026-13-01T10:00"] {
+            assert!(parse_local_datetime(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -51,6 +51,14 @@ fn operation_for(escalation: &EscalationRow) -> Operation {
     }
 }
 
+/// Whether approving an escalation about `lead` hands it back to the Scheduler: it is qualified
+/// (score 4 or more, a service on the price list) and not yet booked.
+pub fn resumes_scheduling(lead: &store::leads::LeadRow) -> bool {
+    matches!(lead.stage, Stage::Escalated | Stage::Qualifying | Stage::Scheduling)
+        && lead.score.is_some_and(|s| s >= 4)
+        && lead.service_id.is_some()
+}
+
 /// A person approves or rejects escalation `id` with an optional note.
 pub async fn decide(
     db: &Db,
@@ -69,7 +77,8 @@ pub async fn decide(
 /// Records the decision once, with its audit entry, and applies it:
 /// - an approval a parked run asked for: the run resumes and learns the answer (`resumed`/`declined`);
 /// - approving a qualified, unbooked lead: scheduling resumes (`resumed`);
-/// - approving anything else: the owner has it in hand (`acknowledged`);
+/// - approving anything else: the owner has it in hand (`acknowledged`): an escalated lead moves
+///   back to Qualifying with the conversation taken over;
 /// - rejecting: an unbooked lead is closed (`closed`), a booked one just acknowledged.
 async fn apply(
     db: &Db,
@@ -111,9 +120,7 @@ async fn apply(
         }
     } else {
         let lead = leads::get(&mut tx, lead_id).await?.ok_or(OpsError::NotFound)?;
-        let resumable = matches!(lead.stage, Stage::Escalated | Stage::Qualifying | Stage::Scheduling)
-            && lead.score.is_some_and(|s| s >= 4)
-            && lead.service_id.is_some();
+        let resumable = resumes_scheduling(&lead);
         let finished = lead.stage.is_booked_or_later();
         match (approve, resumable, finished) {
             (true, true, _) => {
@@ -123,7 +130,14 @@ async fn apply(
                 Outcome::Resumed
             }
             (true, false, _) | (false, _, true) => {
-                leads::set_waiting_on(&mut tx, lead_id, WaitingOn::None).await?;
+                // A person has it in hand: an escalated lead leaves "Needs you" and the squad stays
+                // out of its conversation until someone hands it back.
+                if lead.stage == Stage::Escalated {
+                    leads::set_stage(&mut tx, lead_id, Stage::Qualifying, WaitingOn::None).await?;
+                    leads::set_takeover(&mut tx, lead_id, true).await?;
+                } else {
+                    leads::set_waiting_on(&mut tx, lead_id, WaitingOn::None).await?;
+                }
                 Outcome::Acknowledged
             }
             (false, _, false) => {

@@ -33,6 +33,8 @@ pub enum Operation {
     DecideEscalation,
     /// Decide an `approval` escalation: a guardrail parked the squad's action for the owner.
     DecideApproval,
+    /// Book a lead's job by hand, move or cancel an appointment.
+    ManageBookings,
     CompleteAppointment,
     RecordPayment,
     /// Make a fresh pay link for a sent invoice, to pass on to the customer.
@@ -49,7 +51,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 25] = [
         Self::ChangeBusinessDetails,
         Self::ChangeBudgets,
         Self::ChangeInvoiceThreshold,
@@ -63,6 +65,7 @@ impl Operation {
         Self::VouchForSender,
         Self::DecideEscalation,
         Self::DecideApproval,
+        Self::ManageBookings,
         Self::CompleteAppointment,
         Self::RecordPayment,
         Self::SharePayLink,
@@ -97,6 +100,7 @@ impl Operation {
             | Self::AcceptInquiry
             | Self::VouchForSender
             | Self::DecideEscalation
+            | Self::ManageBookings
             | Self::CompleteAppointment
             | Self::RecordPayment
             | Self::SharePayLink

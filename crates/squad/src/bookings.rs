@@ -1,14 +1,21 @@
-//! A lead's booking as every door changes it: the Scheduler's tools and a customer's manage link
-//! cancel through the same function, so a cancellation always closes the lead and is remembered.
+//! A lead's booking as every door changes it: the Scheduler's tools, the owner booking by hand and
+//! a customer's manage link find openings, book, move and cancel through these functions, so a
+//! booking always gets its reminders and a cancellation always closes the lead and is remembered.
 
+use domain::jobs::{Job, SendReminder};
 use domain::pipeline::{Stage, WaitingOn};
+use domain::{LeadId, TechnicianId};
 use store::appointments::{self, AppointmentRow};
+use store::jobs;
 use store::leads::{self, LeadRow};
 use store::memories::{self, Layer, NewMemory};
-use store::{StoreError, TenantTx};
+use store::services::ServiceRow;
+use store::{settings, technicians, StoreError, TenantTx};
+
+use crate::tools::availability::{check_availability, AvailabilityQuery, Slot, Technician};
 
 /// The lead's live (scheduled or confirmed) appointment, the latest if there were several.
-pub async fn live(tx: &mut TenantTx, lead: domain::LeadId) -> Result<Option<AppointmentRow>, StoreError> {
+pub async fn live(tx: &mut TenantTx, lead: LeadId) -> Result<Option<AppointmentRow>, StoreError> {
     Ok(appointments::for_lead(tx, lead).await?.into_iter().rev().find(|a| a.status.is_live()))
 }
 
@@ -32,4 +39,201 @@ pub async fn cancel(tx: &mut TenantTx, lead: &LeadRow, reason: &str) -> Result<O
     )
     .await?;
     Ok(Some(current.id))
+}
+
+/// How far ahead the openings engine looks, in days.
+pub const SEARCH_DAYS: i64 = 14;
+/// How soon from now the first opening may start.
+const LEAD_TIME_MS: i64 = 60 * 60_000;
+
+/// Which times a booking may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Only one of the openings the engine offers (hours, holidays, skills, buffers, calendars).
+    Opening,
+    /// Any time the technician is free: the owner approved an off-rule booking, or books by hand.
+    /// The database still refuses an overlap.
+    AnyFreeTime,
+}
+
+/// Why a booking could not be placed.
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error("that is not one of the current openings")]
+    NotAnOpening,
+    #[error("that technician is not on the active crew")]
+    TechnicianUnavailable,
+    #[error("that time was just taken: the technician has another job then")]
+    Taken,
+    #[error("the lead already has a booked appointment")]
+    AlreadyBooked,
+    #[error("there is no booked appointment to move")]
+    NothingToMove,
+    #[error("that is the appointment's current time")]
+    SameTime,
+    #[error("that time has already passed")]
+    InThePast,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What to book: a service, with whom, when.
+#[derive(Debug, Clone)]
+pub struct Visit<'a> {
+    pub service: &'a ServiceRow,
+    pub technician_id: TechnicianId,
+    pub starts_at: i64,
+    pub rule: Rule,
+}
+
+/// A booking that was placed, with the reminders queued for it.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub appointment_id: String,
+    pub slot: Slot,
+    pub reminders_minutes_before: Vec<i64>,
+}
+
+/// The openings for `service` over the next two weeks, every live booking but `except_lead`'s
+/// counting as busy: what the Scheduler may offer and book, and what the owner is offered.
+pub async fn openings(tx: &mut TenantTx, service: &ServiceRow, except_lead: LeadId) -> Result<Vec<Slot>, StoreError> {
+    let org = settings::get(tx).await?;
+    let now = store::now_ms();
+    let busy = appointments::busy_since(tx, now, except_lead).await?;
+    let crew: Vec<Technician> = technicians::list(tx)
+        .await?
+        .into_iter()
+        .filter(|t| t.active)
+        .map(|t| {
+            let id = t.id.to_string();
+            Technician {
+                busy: busy.iter().filter(|(tech, _, _)| *tech == id).map(|(_, s, e)| (*s, *e)).collect(),
+                id,
+                skills: t.skills,
+                working_hours: t.working_hours,
+            }
+        })
+        .collect();
+    Ok(check_availability(&AvailabilityQuery {
+        tz: org.time_zone.tz(),
+        business_hours: &org.weekly_hours,
+        holidays: &org.holidays,
+        buffer_minutes: org.booking_buffer_minutes,
+        technicians: &crew,
+        skill: service.skill.as_deref(),
+        duration_minutes: service.duration_minutes,
+        not_before: now + LEAD_TIME_MS,
+        until: now + SEARCH_DAYS * 86_400_000,
+        step_minutes: 60,
+        max_slots: 200,
+    }))
+}
+
+/// Books `visit` for a lead with no live appointment: the lead moves to Booked and its reminders
+/// are queued, all in the caller's transaction.
+pub async fn book(tx: &mut TenantTx, lead: LeadId, visit: &Visit<'_>) -> Result<Placed, BookingError> {
+    if live(tx, lead).await?.is_some() {
+        return Err(BookingError::AlreadyBooked);
+    }
+    let placed = place(tx, lead, visit).await?;
+    leads::set_stage(tx, lead, Stage::Booked, WaitingOn::None).await?;
+    Ok(placed)
+}
+
+/// Moves the lead's live booking to `visit`: the old appointment is cancelled (its reminders then
+/// skip) and the new one booked with fresh reminders. Returns the new booking and the old one's id.
+pub async fn reschedule(tx: &mut TenantTx, lead: LeadId, visit: &Visit<'_>) -> Result<(Placed, String), BookingError> {
+    let current = live(tx, lead).await?.ok_or(BookingError::NothingToMove)?;
+    if visit.starts_at == current.starts_at && visit.technician_id.to_string() == current.technician_id {
+        return Err(BookingError::SameTime);
+    }
+    appointments::cancel(tx, &current.id).await?;
+    let placed = place(tx, lead, visit).await?;
+    Ok((placed, current.id))
+}
+
+/// Places the appointment and queues its reminders.
+async fn place(tx: &mut TenantTx, lead: LeadId, visit: &Visit<'_>) -> Result<Placed, BookingError> {
+    let technician = visit.technician_id.to_string();
+    let slot = match visit.rule {
+        Rule::Opening => openings(tx, visit.service, lead)
+            .await?
+            .into_iter()
+            .find(|s| s.technician_id == technician && s.starts_at == visit.starts_at)
+            .ok_or(BookingError::NotAnOpening)?,
+        Rule::AnyFreeTime => {
+            if visit.starts_at <= store::now_ms() {
+                return Err(BookingError::InThePast);
+            }
+            technicians::get(tx, visit.technician_id)
+                .await?
+                .filter(|t| t.active)
+                .ok_or(BookingError::TechnicianUnavailable)?;
+            let org = settings::get(tx).await?;
+            Slot {
+                technician_id: technician,
+                starts_at: visit.starts_at,
+                ends_at: visit.starts_at + visit.service.duration_minutes * 60_000,
+                local_start: org.time_zone.format_local(visit.starts_at, "%Y-%m-%dT%H:%M").unwrap_or_default(),
+            }
+        }
+    };
+    let new = appointments::NewAppointment {
+        lead_id: lead,
+        technician_id: visit.technician_id,
+        service_id: Some(visit.service.id),
+        starts_at: slot.starts_at,
+        ends_at: slot.ends_at,
+    };
+    let appointment_id = match appointments::book(tx, &new).await {
+        Ok(id) => id,
+        Err(StoreError::Conflict { .. }) => return Err(BookingError::Taken),
+        Err(other) => return Err(other.into()),
+    };
+    let reminders_minutes_before = schedule_reminders(tx, &appointment_id, slot.starts_at).await?;
+    Ok(Placed { appointment_id, slot, reminders_minutes_before })
+}
+
+/// Queues the org's reminders (24 h and 1 h before by default) as jobs in the booking's own
+/// transaction; a reminder whose time has already passed is skipped.
+async fn schedule_reminders(tx: &mut TenantTx, appointment_id: &str, starts_at: i64) -> Result<Vec<i64>, StoreError> {
+    let org = settings::get(tx).await?;
+    let now = store::now_ms();
+    let mut queued = Vec::new();
+    for minutes in org.reminder_offsets_minutes {
+        let run_at = starts_at - minutes * 60_000;
+        if run_at <= now {
+            continue;
+        }
+        jobs::enqueue(
+            tx,
+            &jobs::NewJob {
+                job: Job::SendReminder(SendReminder {
+                    appointment_id: appointment_id.to_owned(),
+                    minutes_before: minutes,
+                }),
+                run_at: Some(run_at),
+                max_attempts: 5,
+                idempotency_key: format!("reminder:{appointment_id}:{minutes}"),
+            },
+        )
+        .await?;
+        queued.push(minutes);
+    }
+    Ok(queued)
+}
+
+/// What the customer is told about their booking: "You're booked for Tuesday, November 3 at
+/// 8:00 AM with Ana Ortiz. …".
+pub async fn confirmation_text(tx: &mut TenantTx, appointment: &AppointmentRow) -> Result<String, StoreError> {
+    let org = settings::get(tx).await?;
+    let tech_name = match TechnicianId::parse(&appointment.technician_id) {
+        Ok(id) => technicians::get(tx, id).await?.map(|t| t.name),
+        Err(_) => None,
+    };
+    let when = crate::tools::invoice::format_visit(&org.time_zone, appointment.starts_at).unwrap_or_default();
+    let with = tech_name.map(|n| format!(" with {n}")).unwrap_or_default();
+    Ok(format!(
+        "You're booked for {when}{with}. We'll send you a reminder before the visit. Reply here if you need to change the time."
+    ))
 }

@@ -197,3 +197,18 @@ pub async fn for_run(tx: &mut TenantTx, run_id: &str) -> Result<Vec<EscalationRo
     let rows = sqlx::query(&sql).bind(&org).bind(run_id).fetch_all(tx.conn()).await?;
     rows.iter().map(from_row).collect()
 }
+
+/// A lead's escalations still waiting for a person, oldest first.
+pub async fn pending_for_lead(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<EscalationRow>, StoreError> {
+    let org = tx.org().to_owned();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM escalations WHERE org_id = $1 AND lead_id = $2 AND status = $3 ORDER BY created_at, id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(&org)
+        .bind(lead.to_string())
+        .bind(EscalationStatus::Pending.as_str())
+        .fetch_all(tx.conn())
+        .await?;
+    rows.iter().map(from_row).collect()
+}

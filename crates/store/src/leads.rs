@@ -139,6 +139,19 @@ pub async fn set_stage(tx: &mut TenantTx, id: LeadId, stage: Stage, waiting_on: 
     Ok(())
 }
 
+/// The service a person chose for the lead (booking it by hand).
+pub async fn set_service(tx: &mut TenantTx, id: LeadId, service: domain::ServiceId) -> Result<(), StoreError> {
+    let org = tx.org().to_owned();
+    sqlx::query("UPDATE leads SET service_id = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")
+        .bind(&org)
+        .bind(id.to_string())
+        .bind(service.to_string())
+        .bind(now_ms())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
 pub async fn set_waiting_on(tx: &mut TenantTx, id: LeadId, waiting_on: WaitingOn) -> Result<(), StoreError> {
     let org = tx.org().to_owned();
     sqlx::query("UPDATE leads SET waiting_on = $3, updated_at = $4 WHERE org_id = $1 AND id = $2")

@@ -52,7 +52,7 @@ async fn furnace_opening(app: &TestApp, org_id: &str, lead_id: &str) -> squad::t
     let services = store::services::list(&mut tx).await.unwrap();
     let furnace = services.iter().find(|s| s.skill.as_deref() == Some("furnace_repair")).unwrap();
     let lead = domain::LeadId::parse(lead_id).unwrap();
-    let openings = squad::runtime::service_openings(&mut tx, furnace, lead).await.unwrap();
+    let openings = squad::bookings::openings(&mut tx, furnace, lead).await.unwrap();
     tx.commit().await.unwrap();
     let tomorrow = store::now_ms() + 86_400_000;
     openings.into_iter().find(|s| s.starts_at >= tomorrow).expect("an opening a day ahead")

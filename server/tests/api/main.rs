@@ -23,6 +23,7 @@ mod jobs;
 mod limits;
 mod models;
 mod ops;
+mod owner_jobs;
 mod pages;
 mod payments;
 mod permissions;

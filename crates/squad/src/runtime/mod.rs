@@ -8,7 +8,7 @@
 
 mod tools;
 
-pub use tools::{send_reminder, service_openings};
+pub use tools::send_reminder;
 
 use std::collections::HashSet;
 use std::time::Instant;

@@ -14,10 +14,11 @@ use store::{appointments, escalations, invoices, services, settings, technicians
 
 use super::{RunError, Squad};
 use crate::agents::{self, AgentName, Task};
+use crate::bookings::{BookingError, Rule};
 use crate::conversation::NOTE_CHARS;
 use crate::facts::{InquiryFacts, PreferredTime, VisitDay};
 use crate::steps::{ApprovalAsked, StepPayload, ToolStep};
-use crate::tools::availability::{check_availability, AvailabilityQuery, Slot, Technician};
+use crate::tools::availability::Slot;
 use crate::tools::inputs::{
     CancelInput, EscalateInput, HandoffInput, InvoiceInput, PreferenceInput, SearchInput, SendInvoiceInput, SlotInput,
     ToolInput,
@@ -43,9 +44,6 @@ impl From<StoreError> for ToolError {
 }
 
 type ToolResult = Result<Value, ToolError>;
-
-const SEARCH_DAYS: i64 = 14;
-const LEAD_TIME_MS: i64 = 60 * 60_000;
 
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn execute(
@@ -583,52 +581,17 @@ async fn why_no_opening(tx: &mut TenantTx, service: &services::ServiceRow) -> Re
 
 /// The lead's service and the openings for it.
 async fn openings(tx: &mut TenantTx, lead: &LeadRow) -> Result<(Vec<Slot>, services::ServiceRow), ToolError> {
-    let current = leads::get(tx, lead.id).await?.ok_or_else(|| ToolError::Refused("the lead is gone".into()))?;
-    let service_id =
-        current.service_id.ok_or_else(|| ToolError::Refused("the lead has no service to schedule".into()))?;
-    let service =
-        services::get(tx, service_id).await?.ok_or_else(|| ToolError::Refused("the service was removed".into()))?;
-    let slots = service_openings(tx, &service, lead.id).await?;
+    let service = lead_service(tx, lead).await?;
+    let slots = crate::bookings::openings(tx, &service, lead.id).await?;
     Ok((slots, service))
 }
 
-/// The openings for `service` over the next two weeks, every live booking but `except_lead`'s
-/// counting as busy: what the Scheduler may offer and book.
-pub async fn service_openings(
-    tx: &mut TenantTx,
-    service: &services::ServiceRow,
-    except_lead: domain::LeadId,
-) -> Result<Vec<Slot>, StoreError> {
-    let org = settings::get(tx).await?;
-    let now = store::now_ms();
-    let busy = appointments::busy_since(tx, now, except_lead).await?;
-    let crew: Vec<Technician> = technicians::list(tx)
-        .await?
-        .into_iter()
-        .filter(|t| t.active)
-        .map(|t| {
-            let id = t.id.to_string();
-            Technician {
-                busy: busy.iter().filter(|(tech, _, _)| *tech == id).map(|(_, s, e)| (*s, *e)).collect(),
-                id,
-                skills: t.skills,
-                working_hours: t.working_hours,
-            }
-        })
-        .collect();
-    Ok(check_availability(&AvailabilityQuery {
-        tz: org.time_zone.tz(),
-        business_hours: &org.weekly_hours,
-        holidays: &org.holidays,
-        buffer_minutes: org.booking_buffer_minutes,
-        technicians: &crew,
-        skill: service.skill.as_deref(),
-        duration_minutes: service.duration_minutes,
-        not_before: now + LEAD_TIME_MS,
-        until: now + SEARCH_DAYS * 86_400_000,
-        step_minutes: 60,
-        max_slots: 200,
-    }))
+/// The service the lead was qualified for.
+async fn lead_service(tx: &mut TenantTx, lead: &LeadRow) -> Result<services::ServiceRow, ToolError> {
+    let current = leads::get(tx, lead.id).await?.ok_or_else(|| ToolError::Refused("the lead is gone".into()))?;
+    let service_id =
+        current.service_id.ok_or_else(|| ToolError::Refused("the lead has no service to schedule".into()))?;
+    services::get(tx, service_id).await?.ok_or_else(|| ToolError::Refused("the service was removed".into()))
 }
 
 /// The lead's live (scheduled or confirmed) appointment.
@@ -636,93 +599,61 @@ async fn booked(tx: &mut TenantTx, lead: &LeadRow) -> Result<Option<appointments
     crate::bookings::live(tx, lead.id).await
 }
 
-/// Books `input`'s opening for the lead: one of the current openings, or — when the owner approved
-/// an off-rule booking — any time the technician is free. The database refuses overlaps either way.
-async fn place_booking(
-    tx: &mut TenantTx,
-    lead: &LeadRow,
+/// What a booking tool asks for: the lead's service, the technician and time the model chose.
+fn visit_of<'a>(
+    service: &'a services::ServiceRow,
     input: &SlotInput,
     approved: bool,
-) -> Result<(String, Slot), ToolError> {
-    let (technician, starts_at) = (input.technician_id.clone(), input.starts_at);
-    let (slots, service) = openings(tx, lead).await?;
-    let offered = slots.iter().find(|s| s.technician_id == technician && s.starts_at == starts_at).cloned();
-    let technician_id = TechnicianId::parse(&technician).map_err(|e| ToolError::Refused(e.to_string()))?;
-    let slot = match offered {
-        Some(slot) => slot,
-        None if approved => {
-            technicians::get(tx, technician_id)
-                .await?
-                .filter(|t| t.active)
-                .ok_or_else(|| ToolError::Refused("that technician is not on the active crew".into()))?;
-            let org = settings::get(tx).await?;
-            Slot {
-                technician_id: technician.clone(),
-                starts_at,
-                ends_at: starts_at + service.duration_minutes * 60_000,
-                local_start: local_iso(&org, starts_at),
+) -> Result<crate::bookings::Visit<'a>, ToolError> {
+    let technician_id = TechnicianId::parse(&input.technician_id).map_err(|e| ToolError::Refused(e.to_string()))?;
+    let rule = if approved { Rule::AnyFreeTime } else { Rule::Opening };
+    Ok(crate::bookings::Visit { service, technician_id, starts_at: input.starts_at, rule })
+}
+
+impl From<BookingError> for ToolError {
+    fn from(err: BookingError) -> Self {
+        match err {
+            BookingError::Store(e) => Self::Store(e),
+            BookingError::NotAnOpening => {
+                Self::Refused("that is not one of the current openings; check availability again".into())
             }
+            BookingError::Taken => Self::Refused("that opening was just taken; check availability again".into()),
+            BookingError::AlreadyBooked => {
+                Self::Refused("the lead already has a booked appointment; use reschedule".into())
+            }
+            other => Self::Refused(other.to_string()),
         }
-        None => {
-            return Err(ToolError::Refused("that is not one of the current openings; check availability again".into()))
-        }
-    };
-    let booked = appointments::book(
-        tx,
-        &appointments::NewAppointment {
-            lead_id: lead.id,
-            technician_id,
-            service_id: Some(service.id),
-            starts_at: slot.starts_at,
-            ends_at: slot.ends_at,
-        },
-    )
-    .await;
-    match booked {
-        Ok(id) => Ok((id, slot)),
-        Err(StoreError::Conflict { .. }) => {
-            Err(ToolError::Refused("that opening was just taken; check availability again".into()))
-        }
-        Err(other) => Err(other.into()),
     }
 }
 
 async fn book(tx: &mut TenantTx, lead: &LeadRow, input: &SlotInput, approved: bool) -> ToolResult {
-    if booked(tx, lead).await?.is_some() {
-        return Err(ToolError::Refused("the lead already has a booked appointment; use reschedule".into()));
-    }
-    let (appointment_id, slot) = place_booking(tx, lead, input, approved).await?;
-    leads::set_stage(tx, lead.id, Stage::Booked, WaitingOn::None).await?;
-    let reminders = schedule_reminders(tx, &appointment_id, slot.starts_at).await?;
+    let service = lead_service(tx, lead).await?;
+    let visit = visit_of(&service, input, approved)?;
+    let placed = crate::bookings::book(tx, lead.id, &visit).await?;
     Ok(json!({
-        "appointment_id": appointment_id,
-        "starts_at": slot.starts_at,
-        "ends_at": slot.ends_at,
-        "local_start": slot.local_start,
-        "technician_id": slot.technician_id,
-        "reminders_minutes_before": reminders,
+        "appointment_id": placed.appointment_id,
+        "starts_at": placed.slot.starts_at,
+        "ends_at": placed.slot.ends_at,
+        "local_start": placed.slot.local_start,
+        "technician_id": placed.slot.technician_id,
+        "reminders_minutes_before": placed.reminders_minutes_before,
     }))
 }
 
 /// Moves the lead's booking: the old appointment is cancelled (its reminders then skip) and the
 /// new one booked with fresh reminders, in one transaction.
 async fn reschedule(tx: &mut TenantTx, lead: &LeadRow, input: &SlotInput, approved: bool) -> ToolResult {
-    let current =
-        booked(tx, lead).await?.ok_or_else(|| ToolError::Refused("there is no booked appointment to move".into()))?;
-    if input.starts_at == current.starts_at && input.technician_id == current.technician_id {
-        return Err(ToolError::Refused("that is the appointment's current time".into()));
-    }
-    appointments::cancel(tx, &current.id).await?;
-    let (appointment_id, slot) = place_booking(tx, lead, input, approved).await?;
-    let reminders = schedule_reminders(tx, &appointment_id, slot.starts_at).await?;
+    let service = lead_service(tx, lead).await?;
+    let visit = visit_of(&service, input, approved)?;
+    let (placed, previous) = crate::bookings::reschedule(tx, lead.id, &visit).await?;
     Ok(json!({
-        "appointment_id": appointment_id,
-        "previous_appointment_id": current.id,
-        "starts_at": slot.starts_at,
-        "ends_at": slot.ends_at,
-        "local_start": slot.local_start,
-        "technician_id": slot.technician_id,
-        "reminders_minutes_before": reminders,
+        "appointment_id": placed.appointment_id,
+        "previous_appointment_id": previous,
+        "starts_at": placed.slot.starts_at,
+        "ends_at": placed.slot.ends_at,
+        "local_start": placed.slot.local_start,
+        "technician_id": placed.slot.technician_id,
+        "reminders_minutes_before": placed.reminders_minutes_before,
     }))
 }
 
@@ -737,35 +668,6 @@ async fn cancel(tx: &mut TenantTx, lead: &LeadRow, input: &CancelInput) -> ToolR
         .await?
         .ok_or_else(|| ToolError::Refused("there is no booked appointment to cancel".into()))?;
     Ok(json!({ "appointment_id": cancelled, "cancelled": true }))
-}
-
-/// Queues the org's reminders (24 h and 1 h before by default) as jobs in the booking's own
-/// transaction; a reminder whose time has already passed is skipped.
-async fn schedule_reminders(tx: &mut TenantTx, appointment_id: &str, starts_at: i64) -> Result<Vec<i64>, ToolError> {
-    let org = settings::get(tx).await?;
-    let now = store::now_ms();
-    let mut queued = Vec::new();
-    for minutes in org.reminder_offsets_minutes {
-        let run_at = starts_at - minutes * 60_000;
-        if run_at <= now {
-            continue;
-        }
-        store::jobs::enqueue(
-            tx,
-            &store::jobs::NewJob {
-                job: Job::SendReminder(SendReminder {
-                    appointment_id: appointment_id.to_owned(),
-                    minutes_before: minutes,
-                }),
-                run_at: Some(run_at),
-                max_attempts: 5,
-                idempotency_key: format!("reminder:{appointment_id}:{minutes}"),
-            },
-        )
-        .await?;
-        queued.push(minutes);
-    }
-    Ok(queued)
 }
 
 /// `send_reminder` jobs: reminds the customer of a still-booked appointment. Cancelled or
@@ -806,15 +708,7 @@ async fn confirm(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
         let sent = send(tx, lead, &text).await?;
         return Ok(json!({ "message_id": sent["message_id"], "text": text }));
     };
-    let tech_name = match TechnicianId::parse(&appointment.technician_id) {
-        Ok(id) => technicians::get(tx, id).await?.map(|t| t.name),
-        Err(_) => None,
-    };
-    let when = local_time(&org, appointment.starts_at);
-    let with = tech_name.map(|n| format!(" with {n}")).unwrap_or_default();
-    let text = format!(
-        "You're booked for {when}{with}. We'll send you a reminder before the visit. Reply here if you need to change the time."
-    );
+    let text = crate::bookings::confirmation_text(tx, &appointment).await?;
     let sent = send(tx, lead, &text).await?;
     Ok(json!({ "message_id": sent["message_id"], "text": text }))
 }
