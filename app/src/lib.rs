@@ -10,9 +10,11 @@ pub mod api_keys;
 pub mod approvals;
 pub mod board;
 pub mod booking;
+pub mod calendar;
 mod components;
 pub mod dashboard;
 pub mod error;
+pub mod invoices;
 mod landing;
 pub mod manage;
 mod not_found;
@@ -76,6 +78,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("app") view=dashboard::DashboardPage />
                     <Route path=path!("app/board") view=board::BoardPage />
                     <Route path=path!("app/approvals") view=approvals::ApprovalsPage />
+                    <Route path=path!("app/calendar") view=calendar::CalendarPage />
+                    <Route path=path!("app/invoices") view=invoices::InvoicesPage />
+                    <Route path=path!("app/invoices/:id") view=invoices::InvoicePage />
                     <Route path=path!("app/settings") view=settings::SettingsPage />
                     <Route path=path!("app/team") view=team::TeamPage />
                     <Route path=path!("app/usage") view=usage::UsagePage />

@@ -128,6 +128,8 @@ fn AppHeader(nav: NavView) -> impl IntoView {
                 {link("/app", "Home", None)}
                 {link("/app/board", "Pipeline", None)}
                 {link("/app/approvals", "Approvals", Some(nav.pending_approvals))}
+                {link("/app/calendar", "Jobs", None)}
+                {link("/app/invoices", "Invoices", None)}
                 {link("/app/usage", "Usage", None)}
                 {link("/app/team", "Team", None)}
                 {link("/app/settings", "Settings", None)}

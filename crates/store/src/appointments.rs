@@ -129,3 +129,44 @@ async fn close_live(tx: &mut TenantTx, id: &str, to: AppointmentStatus) -> Resul
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// An appointment as a schedule shows it: with its customer, service and technician by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScheduledJob {
+    pub appointment: AppointmentRow,
+    pub customer_name: String,
+    pub service_name: Option<String>,
+    /// `None` when the technician was removed from the crew.
+    pub technician_name: Option<String>,
+}
+
+/// Appointments (of every status) starting in `[from, until)`, by start time.
+pub async fn schedule(tx: &mut TenantTx, from: i64, until: i64) -> Result<Vec<ScheduledJob>, StoreError> {
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(
+        "SELECT a.id, a.lead_id, a.technician_id, a.service_id, a.starts_at, a.ends_at, a.status,
+                c.name AS customer_name, s.name AS service_name, t.name AS technician_name
+         FROM appointments a
+         JOIN leads l ON l.org_id = a.org_id AND l.id = a.lead_id
+         JOIN customers c ON c.org_id = l.org_id AND c.id = l.customer_id
+         LEFT JOIN technicians t ON t.org_id = a.org_id AND t.id = a.technician_id
+         LEFT JOIN services s ON s.org_id = a.org_id AND s.id = a.service_id
+         WHERE a.org_id = $1 AND a.starts_at >= $2 AND a.starts_at < $3
+         ORDER BY a.starts_at, t.name",
+    )
+    .bind(&org)
+    .bind(from)
+    .bind(until)
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ScheduledJob {
+                appointment: from_row(r)?,
+                customer_name: text(r, "customer_name")?,
+                service_name: opt_text(r, "service_name")?,
+                technician_name: opt_text(r, "technician_name")?,
+            })
+        })
+        .collect()
+}

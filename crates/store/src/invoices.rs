@@ -239,3 +239,49 @@ async fn advance(
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// An invoice as a list shows it: who it bills, its total and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InvoiceSummary {
+    pub id: String,
+    pub lead_id: String,
+    pub number: String,
+    pub status: InvoiceStatus,
+    pub currency: String,
+    pub total_cents: i64,
+    pub due_at: Option<i64>,
+    pub created_at: i64,
+    pub customer_name: String,
+}
+
+/// The newest invoices first, with their customers' names.
+pub async fn list(tx: &mut TenantTx, limit: i64) -> Result<Vec<InvoiceSummary>, StoreError> {
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(
+        "SELECT i.id, i.lead_id, i.number, i.status, i.currency, i.total_cents, i.due_at, i.created_at,
+                c.name AS customer_name
+         FROM invoices i
+         JOIN leads l ON l.org_id = i.org_id AND l.id = i.lead_id
+         JOIN customers c ON c.org_id = l.org_id AND c.id = l.customer_id
+         WHERE i.org_id = $1 ORDER BY i.created_at DESC, i.id DESC LIMIT $2",
+    )
+    .bind(&org)
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(InvoiceSummary {
+                id: text(r, "id")?,
+                lead_id: text(r, "lead_id")?,
+                number: text(r, "number")?,
+                status: stored(r, "status", InvoiceStatus::parse)?,
+                currency: text(r, "currency")?,
+                total_cents: int(r, "total_cents")?,
+                due_at: opt_int(r, "due_at")?,
+                created_at: int(r, "created_at")?,
+                customer_name: text(r, "customer_name")?,
+            })
+        })
+        .collect()
+}

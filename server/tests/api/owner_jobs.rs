@@ -101,10 +101,37 @@ async fn an_escalated_lead_is_booked_by_hand_and_leaves_needs_you(app: TestApp) 
     assert_eq!(lead(&app, key, &second).await["stage"], "escalated", "the refused booking changed nothing");
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM appointments").await, 1);
 
+    // The Jobs page shows it in its week, and in that technician's schedule only.
+    let technician = opening["technician_id"].as_str().unwrap();
+    let week_of = |schedule: &Value| -> Vec<String> {
+        let days = schedule["days"].as_array().unwrap();
+        days.iter()
+            .flat_map(|d| d["jobs"].as_array().unwrap().iter())
+            .map(|j| j["lead_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut found = None;
+    for week in 0..3 {
+        let (status, schedule) = get(&app, &format!("/api/calendar?week={week}")).await;
+        assert_eq!(status, 200, "{schedule}");
+        if week_of(&schedule).contains(&first) {
+            found = Some(week);
+        }
+    }
+    let week = found.expect("the booked job is on the Jobs page within three weeks");
+    let (_, mine) = get(&app, &format!("/api/calendar?week={week}&technician={technician}")).await;
+    assert_eq!(week_of(&mine), [first.clone()]);
+    let someone_else = job["technicians"].as_array().unwrap().iter().find(|t| t["id"] != technician).unwrap();
+    let (_, theirs) =
+        get(&app, &format!("/api/calendar?week={week}&technician={}", someone_else["id"].as_str().unwrap())).await;
+    assert!(week_of(&theirs).is_empty());
+
     // Another org sees none of it and can change none of it.
     let other = app.create_org("Other Electric").await;
     let stranger = app.new_browser();
     stranger.log_in(&other.owner_email, &other.password).await;
+    let (_, theirs) = get(&stranger, &format!("/api/calendar?week={week}")).await;
+    assert!(week_of(&theirs).is_empty(), "{theirs}");
     assert_eq!(get(&stranger, &format!("/api/jobs/lead?id={second}")).await.0, 404);
     assert_eq!(post(&stranger, "/api/jobs/book", &book_form(&second, &job2, &openings[1])).await.0, 404);
     let appointment = booked["appointments"][0]["id"].as_str().unwrap();
@@ -163,6 +190,45 @@ async fn staff_move_cancel_and_complete_jobs_and_the_invoice_agent_bills(app: Te
     let done = lead(&app, key, &kept).await;
     assert_eq!(done["invoices"].as_array().unwrap().len(), 1, "{done:#}");
     assert_eq!(post(&staff, "/api/jobs/done", &[("appointment_id", now_at.as_str())]).await.0, 409, "done once");
+
+    // The invoice is on the Invoices page; a cash payment marks it paid.
+    let (status, list) = get(&staff, "/api/invoices").await;
+    assert_eq!(status, 200, "{list}");
+    let row = list["invoices"][0].clone();
+    assert_eq!((row["standing"].as_str(), row["customer"].as_str().is_some()), (Some("sent"), true), "{row}");
+    let invoice = row["id"].as_str().unwrap();
+    let (_, view) = get(&staff, &format!("/api/invoices/view?id={invoice}")).await;
+    assert_eq!((view["payable"].as_bool(), view["balance"] == view["total"]), (Some(true), true), "{view}");
+    let balance = view["balance_input"].as_str().unwrap().to_owned();
+    let pay = |amount: &'static str, reference: &'static str| {
+        [("invoice_id", invoice), ("amount", amount), ("method", "cash"), ("reference", reference)]
+    };
+    let (status, body) = post(&staff, "/api/invoices/payment", &pay("ten dollars", "R-1")).await;
+    assert_eq!((status, field(&body)), (422, "amount"));
+    let (status, body) = post(&staff, "/api/invoices/payment", &pay("10.00", " ")).await;
+    assert_eq!((status, field(&body)), (422, "reference"));
+    let stranger_org = app.create_org("Elsewhere Plumbing").await;
+    let stranger = app.new_browser();
+    stranger.log_in(&stranger_org.owner_email, &stranger_org.password).await;
+    assert_eq!(get(&stranger, &format!("/api/invoices/view?id={invoice}")).await.0, 404);
+    assert_eq!(post(&stranger, "/api/invoices/payment", &pay("10.00", "R-9")).await.0, 404);
+    assert!(get(&stranger, "/api/invoices").await.1["invoices"].as_array().unwrap().is_empty());
+    assert_eq!(
+        get(&staff, &format!("/api/invoices/view?id={invoice}")).await.1["payments"],
+        json!([]),
+        "nothing half-saved"
+    );
+
+    let full = [("invoice_id", invoice), ("amount", balance.as_str()), ("method", "cash"), ("reference", "R-1")];
+    let (status, said) = post(&staff, "/api/invoices/payment", &full).await;
+    assert_eq!(status, 200, "{said}");
+    assert_eq!(said, "Payment recorded. The invoice is paid.");
+    let (_, view) = get(&staff, &format!("/api/invoices/view?id={invoice}")).await;
+    assert_eq!((view["standing"].as_str(), view["payable"].as_bool()), (Some("paid"), Some(false)));
+    assert_eq!(lead(&app, key, &kept).await["stage"], "paid");
+    let (_, list) = get(&staff, "/api/invoices").await;
+    let paid = list["totals"].as_array().unwrap().iter().find(|t| t["standing"] == "paid").unwrap().clone();
+    assert_eq!((paid["count"].as_u64(), paid["total"].clone()), (Some(1), view["total"].clone()));
 }
 
 async fn move_job(app: &TestApp, appointment: &str, technician: &str, starts_at: &str) -> (u16, Value) {
