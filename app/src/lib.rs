@@ -12,6 +12,7 @@ pub mod board;
 pub mod booking;
 pub mod calendar;
 mod components;
+pub mod customers;
 pub mod dashboard;
 pub mod error;
 pub mod invoices;
@@ -80,6 +81,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("app/approvals") view=approvals::ApprovalsPage />
                     <Route path=path!("app/calendar") view=calendar::CalendarPage />
                     <Route path=path!("app/invoices") view=invoices::InvoicesPage />
+                    <Route path=path!("app/customers") view=customers::CustomersPage />
+                    <Route path=path!("app/customers/:id") view=customers::CustomerPage />
                     <Route path=path!("app/invoices/:id") view=invoices::InvoicePage />
                     <Route path=path!("app/settings") view=settings::SettingsPage />
                     <Route path=path!("app/team") view=team::TeamPage />

@@ -130,6 +130,7 @@ fn AppHeader(nav: NavView) -> impl IntoView {
                 {link("/app/approvals", "Approvals", Some(nav.pending_approvals))}
                 {link("/app/calendar", "Jobs", None)}
                 {link("/app/invoices", "Invoices", None)}
+                {link("/app/customers", "Customers", None)}
                 {link("/app/usage", "Usage", None)}
                 {link("/app/team", "Team", None)}
                 {link("/app/settings", "Settings", None)}

@@ -1,6 +1,6 @@
 //! The people a business serves, as a person edits them.
 
-use domain::CustomerId;
+use domain::{CustomerId, Email, PersonName};
 use serde_json::json;
 use store::customers::{self, CustomerPatch, CustomerRow, NewCustomer};
 use store::{audit, Db, TenantScope, TenantTx};
@@ -8,6 +8,54 @@ use store::{audit, Db, TenantScope, TenantTx};
 use crate::audit::changes;
 use crate::permissions::{require, Operation};
 use crate::OpsError;
+
+/// A customer's email as a form or the API sends it: blank is none.
+pub fn parse_email(raw: Option<String>) -> Result<Option<Email>, OpsError> {
+    raw.filter(|e| !e.trim().is_empty())
+        .map(|e| Email::parse(&e).map_err(|err| OpsError::validation("email", err)))
+        .transpose()
+}
+
+/// A customer's phone: blank is none; otherwise a number a person could dial.
+pub fn parse_phone(raw: Option<String>) -> Result<Option<String>, OpsError> {
+    Ok(raw.filter(|p| !p.trim().is_empty()).map(|p| domain::catalog::parse_phone(&p)).transpose()?)
+}
+
+/// Free text of at most `max` characters, trimmed; blank is none.
+pub fn parse_text(field: &str, raw: Option<String>, max: usize) -> Result<Option<String>, OpsError> {
+    let Some(raw) = raw.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) else { return Ok(None) };
+    if raw.chars().count() > max {
+        return Err(OpsError::validation(field, format!("use at most {max} characters")));
+    }
+    if raw.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(OpsError::validation(field, "remove control characters"));
+    }
+    Ok(Some(raw))
+}
+
+/// The longest address, postal code and notes a customer record holds, in characters.
+pub const ADDRESS_CHARS: usize = 300;
+pub const POSTAL_CODE_CHARS: usize = 16;
+pub const NOTES_CHARS: usize = 4000;
+
+/// A customer's contact details as the dashboard's form sends them, every field present: blank
+/// clears an optional field.
+pub fn contact_patch(
+    name: &str,
+    email: String,
+    phone: String,
+    address: String,
+    postal_code: String,
+) -> Result<CustomerPatch, OpsError> {
+    Ok(CustomerPatch {
+        name: Some(PersonName::parse(name).map_err(|e| OpsError::validation("name", e))?),
+        email: Some(parse_email(Some(email))?),
+        phone: Some(parse_phone(Some(phone))?),
+        address: Some(parse_text("address", Some(address), ADDRESS_CHARS)?),
+        postal_code: Some(parse_text("postal_code", Some(postal_code), POSTAL_CODE_CHARS)?),
+        notes: None,
+    })
+}
 
 pub async fn create(db: &Db, scope: &TenantScope, new: &NewCustomer) -> Result<CustomerRow, OpsError> {
     require(scope, Operation::EditCustomers)?;

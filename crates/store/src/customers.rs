@@ -119,6 +119,26 @@ pub async fn list(tx: &mut TenantTx, limit: i64) -> Result<Vec<CustomerRow>, Sto
     rows.iter().map(from_row).collect()
 }
 
+/// Customers whose name, email or phone contains `query` (any case), newest first.
+pub async fn search(tx: &mut TenantTx, query: &str, limit: i64) -> Result<Vec<CustomerRow>, StoreError> {
+    let escaped: String = query
+        .trim()
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+        .collect();
+    let pattern = format!("%{escaped}%");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM customers WHERE org_id = $1
+           AND (LOWER(name) LIKE $2 ESCAPE '\\' OR LOWER(COALESCE(email, '')) LIKE $2 ESCAPE '\\'
+                OR COALESCE(phone, '') LIKE $2 ESCAPE '\\')
+         ORDER BY created_at DESC, id DESC LIMIT $3"
+    );
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(&sql).bind(&org).bind(&pattern).bind(limit).fetch_all(tx.conn()).await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Applies `patch` to the current org's customer; `None` when no such customer exists here.
 pub async fn update(
     tx: &mut TenantTx,

@@ -211,6 +211,17 @@ pub async fn get(tx: &mut TenantTx, id: LeadId) -> Result<Option<LeadRow>, Store
     row.as_ref().map(from_row).transpose()
 }
 
+/// One customer's leads, newest first.
+pub async fn for_customer(tx: &mut TenantTx, customer: CustomerId) -> Result<Vec<LeadRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM leads l JOIN customers c ON c.org_id = l.org_id AND c.id = l.customer_id
+         WHERE l.org_id = $1 AND l.customer_id = $2 ORDER BY l.created_at DESC, l.id DESC"
+    );
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(&sql).bind(&org).bind(customer.to_string()).fetch_all(tx.conn()).await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// Most recently active first, optionally in one stage.
 pub async fn list(tx: &mut TenantTx, stage: Option<Stage>, limit: i64) -> Result<Vec<LeadRow>, StoreError> {
     let sql = format!(

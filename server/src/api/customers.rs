@@ -50,31 +50,19 @@ pub struct ListQuery {
 }
 
 fn parse_email(raw: Option<String>) -> Result<Option<Email>, ApiError> {
-    raw.filter(|e| !e.trim().is_empty())
-        .map(|e| Email::parse(&e).map_err(|err| ApiError::validation("email", err)))
-        .transpose()
+    Ok(ops::customers::parse_email(raw)?)
 }
 
 fn parse_phone(raw: Option<String>) -> Result<Option<String>, ApiError> {
-    raw.filter(|p| !p.trim().is_empty())
-        .map(|p| domain::catalog::parse_phone(&p))
-        .transpose()
-        .map_err(|e| ApiError::Validation { field: Some(e.field), message: e.message })
+    Ok(ops::customers::parse_phone(raw)?)
 }
 
 fn parse_text(field: &str, raw: Option<String>, max: usize) -> Result<Option<String>, ApiError> {
-    let Some(raw) = raw.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) else { return Ok(None) };
-    if raw.chars().count() > max {
-        return Err(ApiError::validation(field, format!("use at most {max} characters")));
-    }
-    if raw.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(ApiError::validation(field, "remove control characters"));
-    }
-    Ok(Some(raw))
+    Ok(ops::customers::parse_text(field, raw, max)?)
 }
 
 fn parse_notes(raw: String) -> Result<String, ApiError> {
-    Ok(parse_text("notes", Some(raw), 4000)?.unwrap_or_default())
+    Ok(parse_text("notes", Some(raw), ops::customers::NOTES_CHARS)?.unwrap_or_default())
 }
 
 fn parse_id(raw: &str) -> Result<CustomerId, ApiError> {
@@ -91,8 +79,8 @@ pub async fn create_customer(
         name: PersonName::parse(&body.name).map_err(|e| ApiError::validation("name", e))?,
         email: parse_email(body.email)?,
         phone: parse_phone(body.phone)?,
-        address: parse_text("address", body.address, 300)?,
-        postal_code: parse_text("postal_code", body.postal_code, 16)?,
+        address: parse_text("address", body.address, ops::customers::ADDRESS_CHARS)?,
+        postal_code: parse_text("postal_code", body.postal_code, ops::customers::POSTAL_CODE_CHARS)?,
         notes: parse_notes(body.notes)?,
     };
     let row = ops::customers::create(&state.db, &ctx.scope, &new).await?;
@@ -137,8 +125,11 @@ pub async fn update_customer(
         name: body.name.map(|n| PersonName::parse(&n).map_err(|e| ApiError::validation("name", e))).transpose()?,
         email: body.email.map(parse_email).transpose()?,
         phone: body.phone.map(parse_phone).transpose()?,
-        address: body.address.map(|a| parse_text("address", a, 300)).transpose()?,
-        postal_code: body.postal_code.map(|p| parse_text("postal_code", p, 16)).transpose()?,
+        address: body.address.map(|a| parse_text("address", a, ops::customers::ADDRESS_CHARS)).transpose()?,
+        postal_code: body
+            .postal_code
+            .map(|p| parse_text("postal_code", p, ops::customers::POSTAL_CODE_CHARS))
+            .transpose()?,
         notes: body.notes.map(parse_notes).transpose()?,
     };
     Ok(Json(ops::customers::update(&state.db, &ctx.scope, id, &patch).await?))

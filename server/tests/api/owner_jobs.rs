@@ -13,6 +13,7 @@ on_both_backends!(
     an_escalated_lead_is_booked_by_hand_and_leaves_needs_you,
     staff_move_cancel_and_complete_jobs_and_the_invoice_agent_bills,
     a_lead_the_owner_takes_in_hand_leaves_needs_you,
+    customers_are_found_by_search_and_their_details_edited,
 );
 
 /// A lead the squad escalated (an attempt to talk it into a discount) and left unbooked.
@@ -253,4 +254,55 @@ async fn a_lead_the_owner_takes_in_hand_leaves_needs_you(app: TestApp) {
     let taken = lead(&app, key, &id).await;
     assert_eq!((taken["stage"].as_str(), taken["waiting_on"].as_str()), (Some("qualifying"), Some("none")));
     assert_eq!(taken["human_takeover"], true, "the squad stays out until the owner hands it back");
+}
+
+async fn customers_are_found_by_search_and_their_details_edited(app: TestApp) {
+    let demo = app.demo().await;
+    let key = demo.api_key.as_str();
+    let lead_id = escalated_lead(&app, key, "Dana.Reyes@Example.com").await;
+    escalated_lead(&app, key, "someone.else@example.com").await;
+    app.log_in(&demo.owner_email, &demo.password).await;
+    let names = |rows: &Value| -> Vec<String> {
+        rows.as_array().unwrap().iter().map(|r| r["contact"].as_str().unwrap().to_owned()).collect()
+    };
+    let (status, all) = get(&app, "/api/customers").await;
+    assert_eq!(status, 200, "{all}");
+    assert!(all.as_array().unwrap().len() >= 2);
+    let (_, found) = get(&app, "/api/customers?query=DANA.reyes").await;
+    assert_eq!(names(&found).len(), 1, "any case: {found}");
+    assert!(names(&found)[0].to_lowercase().contains("dana.reyes@example.com"), "{found}");
+    let (_, none) = get(&app, "/api/customers?query=%25").await;
+    assert!(none.as_array().unwrap().is_empty(), "a % is searched for, not a wildcard: {none}");
+
+    let id = found[0]["id"].as_str().unwrap().to_owned();
+    let (status, view) = get(&app, &format!("/api/customers/view?id={id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(view["leads"][0]["id"], lead_id.as_str());
+    let form = |email: &'static str| {
+        [
+            ("id", id.as_str()),
+            ("name", "Dana Reyes"),
+            ("email", email),
+            ("phone", "(217) 555-0142"),
+            ("address", "12 Elm St"),
+            ("postal_code", "62704"),
+        ]
+    };
+    let (status, body) = post(&app, "/api/customers/save", &form("not an email")).await;
+    assert_eq!((status, field(&body)), (422, "email"));
+    assert_eq!(get(&app, &format!("/api/customers/view?id={id}")).await.1["address"], "", "nothing half-saved");
+    assert_eq!(post(&app, "/api/customers/save", &form("dana@example.com")).await.0, 200);
+    let (_, view) = get(&app, &format!("/api/customers/view?id={id}")).await;
+    assert_eq!(
+        (view["name"].as_str(), view["email"].as_str(), view["address"].as_str()),
+        (Some("Dana Reyes"), Some("dana@example.com"), Some("12 Elm St"))
+    );
+
+    let other = app.create_org("Other Heating").await;
+    let stranger = app.new_browser();
+    stranger.log_in(&other.owner_email, &other.password).await;
+    assert_eq!(get(&stranger, &format!("/api/customers/view?id={id}")).await.0, 404);
+    assert_eq!(post(&stranger, "/api/customers/save", &form("evil@example.com")).await.0, 404);
+    assert!(get(&stranger, "/api/customers?query=dana").await.1.as_array().unwrap().is_empty());
+    assert_eq!(get(&app, &format!("/api/customers/view?id={id}")).await.1["email"], "dana@example.com");
 }
