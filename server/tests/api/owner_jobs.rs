@@ -121,7 +121,7 @@ async fn an_escalated_lead_is_booked_by_hand_and_leaves_needs_you(app: TestApp) 
     }
     let week = found.expect("the booked job is on the Jobs page within three weeks");
     let (_, mine) = get(&app, &format!("/api/calendar?week={week}&technician={technician}")).await;
-    assert_eq!(week_of(&mine), [first.clone()]);
+    assert_eq!(week_of(&mine), std::slice::from_ref(&first));
     let someone_else = job["technicians"].as_array().unwrap().iter().find(|t| t["id"] != technician).unwrap();
     let (_, theirs) =
         get(&app, &format!("/api/calendar?week={week}&technician={}", someone_else["id"].as_str().unwrap())).await;
