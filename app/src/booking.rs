@@ -140,6 +140,7 @@ pub async fn get_job_openings(lead_id: String, service_id: String) -> Result<Vec
 }
 
 /// A checkbox's value as a form sends it: present when ticked.
+#[cfg(feature = "ssr")]
 fn ticked(value: Option<String>) -> bool {
     value.is_some_and(|v| !v.is_empty() && v != "false")
 }

@@ -49,6 +49,7 @@ fn standing(status: domain::billing::InvoiceStatus, due_at: Option<i64>, now: i6
     }
 }
 
+#[cfg(feature = "ssr")]
 const STANDINGS: [&str; 4] = ["draft", "sent", "overdue", "paid"];
 
 #[server(prefix = "/api", endpoint = "invoices", input = leptos::server_fn::codec::GetUrl)]
@@ -205,6 +206,7 @@ pub async fn get_invoice(id: String) -> Result<InvoiceView, UiError> {
 }
 
 /// Thousandths as a quantity: "1", "1.5", "0.25".
+#[cfg(feature = "ssr")]
 fn trim_quantity(milli: i64) -> String {
     let whole = milli / 1000;
     let frac = milli % 1000;
@@ -450,7 +452,7 @@ fn InvoiceDetail(
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
     #[test]
     fn quantities_read_without_trailing_zeros() {

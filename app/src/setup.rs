@@ -23,6 +23,8 @@ pub struct ServiceLine {
     pub id: String,
     pub name: String,
     pub price: String,
+    /// The price as the edit form's field holds it ("149.00").
+    pub price_amount: String,
     pub duration_minutes: i64,
     pub emergency_fee: String,
     pub taxable: bool,
@@ -211,6 +213,7 @@ pub async fn get_setup() -> Result<SetupView, UiError> {
                             money_text(x.price_cents),
                             if x.pricing.as_str() == "hourly" { "/h" } else { "" }
                         ),
+                        price_amount: money_text(x.price_cents),
                         duration_minutes: x.duration_minutes,
                         emergency_fee: money_text(x.emergency_fee_cents),
                         taxable: x.taxable,
@@ -472,11 +475,7 @@ pub async fn add_service(
                 pricing,
                 price_cents: parse_money("price", &price)?,
                 duration_minutes: parse_whole("duration_minutes", &duration_minutes, "the duration in minutes")?,
-                emergency_fee_cents: if emergency_fee.trim().is_empty() {
-                    0
-                } else {
-                    parse_money("emergency_fee", &emergency_fee)?
-                },
+                emergency_fee_cents: emergency_fee_cents(&emergency_fee)?,
                 taxable: taxable.is_some(),
                 skill: if own { None } else { Some(chosen_kind(&skill)?) },
                 active: true,
@@ -489,21 +488,85 @@ pub async fn add_service(
                 },
             };
             let (db, scope) = caller()?;
-            ops::catalog::create_service(&db, &scope, input).await.map_err(|err| match UiError::from(err) {
-                UiError::Validation { field, message } => {
-                    let field = match field.as_str() {
-                        "price_cents" => "price",
-                        "emergency_fee_cents" => "emergency_fee",
-                        "skills" => "skill",
-                        "kind_name" => "own_kind",
-                        "trade" => "own_trade",
-                        "words" => "own_words",
-                        other => other,
-                    };
-                    UiError::Validation { field: field.to_owned(), message }
-                }
+            ops::catalog::create_service(&db, &scope, input).await.map_err(service_form_error)?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// A price-list error named by the service form's field.
+#[cfg(feature = "ssr")]
+fn service_form_error(err: ops::OpsError) -> UiError {
+    match UiError::from(err) {
+        UiError::Validation { field, message } => {
+            let field = match field.as_str() {
+                "price_cents" => "price",
+                "emergency_fee_cents" => "emergency_fee",
+                "skills" => "skill",
+                "kind_name" => "own_kind",
+                "trade" => "own_trade",
+                "words" => "own_words",
                 other => other,
-            })?;
+            };
+            UiError::Validation { field: field.to_owned(), message }
+        }
+        other => other,
+    }
+}
+
+/// The emergency fee as the form sends it: blank is none.
+#[cfg(feature = "ssr")]
+fn emergency_fee_cents(raw: &str) -> Result<i64, UiError> {
+    if raw.trim().is_empty() {
+        Ok(0)
+    } else {
+        parse_money("emergency_fee", raw)
+    }
+}
+
+/// Changes a service on the price list: name, price, duration, emergency fee and tax.
+#[server(prefix = "/api", endpoint = "setup/services/edit")]
+pub async fn edit_service(
+    id: String,
+    name: String,
+    price: String,
+    duration_minutes: String,
+    emergency_fee: String,
+    taxable: Option<String>,
+) -> Result<(), UiError> {
+    use crate::state::{caller, respond};
+
+    respond(
+        async move {
+            let id = domain::ServiceId::parse(&id).map_err(|_| UiError::NotFound)?;
+            let edit = ops::catalog::ServiceEdit {
+                name,
+                price_cents: parse_money("price", &price)?,
+                duration_minutes: parse_whole("duration_minutes", &duration_minutes, "the duration in minutes")?,
+                emergency_fee_cents: emergency_fee_cents(&emergency_fee)?,
+                taxable: taxable.is_some(),
+            };
+            let (db, scope) = caller()?;
+            ops::catalog::edit_service(&db, &scope, id, edit).await.map_err(service_form_error)?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Changes a technician's name, email and the kinds of work they are sent for.
+#[server(prefix = "/api", endpoint = "setup/technicians/edit")]
+pub async fn edit_technician(id: String, name: String, email: String, skills: String) -> Result<(), UiError> {
+    use crate::state::{caller, respond};
+
+    respond(
+        async move {
+            let id = domain::TechnicianId::parse(&id).map_err(|_| UiError::NotFound)?;
+            let email = Some(email.trim().to_owned()).filter(|e| !e.is_empty());
+            let skills = skills.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect();
+            let (db, scope) = caller()?;
+            ops::catalog::edit_technician(&db, &scope, id, name, email, skills).await?;
             Ok(())
         }
         .await,

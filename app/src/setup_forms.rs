@@ -8,8 +8,8 @@ use leptos::prelude::*;
 use crate::components::{ErrorBanner, TextField};
 use crate::error::UiError;
 use crate::setup::{
-    AddService, AddTechnician, CheckArea, DayHours, RemoveService, RemoveTechnician, SaveArea, SaveHours,
-    SaveOperations, SavePolicies, SaveProfile, SetupView,
+    AddService, AddTechnician, CheckArea, DayHours, EditService, EditTechnician, RemoveService, RemoveTechnician,
+    SaveArea, SaveHours, SaveOperations, SavePolicies, SaveProfile, ServiceLine, SetupView, TechnicianLine,
 };
 
 /// The outcome of a save as the form shows it.
@@ -221,8 +221,11 @@ pub fn AreaForm(
 pub fn ServicesForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoView {
     let add = ServerAction::<AddService>::new();
     let remove = ServerAction::<RemoveService>::new();
+    let edit = ServerAction::<EditService>::new();
+    let editing = RwSignal::new(None::<String>);
     when_saved(add, on_saved);
     when_saved(remove, on_saved);
+    when_saved(edit, on_saved);
     let error = failed(add);
     let removed_error = failed(remove);
     let query = RwSignal::new(String::new());
@@ -234,12 +237,23 @@ pub fn ServicesForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoView {
                 <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200" data-testid="services">
                     {setup.services.iter().map(|s| {
                         let id = s.id.clone();
+                        let (shown, toggled) = (s.id.clone(), s.id.clone());
+                        let line = s.clone();
                         view! {
-                            <li class="flex flex-wrap items-center justify-between gap-2 p-3 text-sm">
-                                <span><span class="font-medium">{s.name.clone()}</span>" · $"{s.price.clone()}" · "{s.duration_minutes}" min"
-                                    {(s.emergency_fee != "0.00").then(|| format!(" · emergency +${}", s.emergency_fee))}
-                                    {(!s.taxable).then_some(" · no tax")}</span>
-                                <button type="button" class="text-rose-700 hover:underline" on:click=move |_| { remove.dispatch(RemoveService { id: id.clone() }); }>"Remove"</button>
+                            <li class="p-3 text-sm">
+                                <div class="flex flex-wrap items-center justify-between gap-2">
+                                    <span><span class="font-medium">{s.name.clone()}</span>" · $"{s.price.clone()}" · "{s.duration_minutes}" min"
+                                        {(s.emergency_fee != "0.00").then(|| format!(" · emergency +${}", s.emergency_fee))}
+                                        {(!s.taxable).then_some(" · no tax")}</span>
+                                    <span class="flex gap-3">
+                                        <button type="button" class="text-indigo-700 hover:underline"
+                                            on:click=move |_| editing.update(|e| *e = if e.as_deref() == Some(toggled.as_str()) { None } else { Some(toggled.clone()) })>"Edit"</button>
+                                        <button type="button" class="text-rose-700 hover:underline" on:click=move |_| { remove.dispatch(RemoveService { id: id.clone() }); }>"Remove"</button>
+                                    </span>
+                                </div>
+                                <Show when=move || editing.get().as_deref() == Some(shown.as_str())>
+                                    <EditServiceForm line=line.clone() edit />
+                                </Show>
                             </li>
                         }
                     }).collect_view()}
@@ -310,10 +324,14 @@ pub fn ServicesForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoView {
 pub fn TechniciansForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoView {
     let add = ServerAction::<AddTechnician>::new();
     let offered = kinds_on_price_list(&setup);
+    let offered_for_edit = offered.clone();
     let skills = RwSignal::new(offered.clone());
     let remove = ServerAction::<RemoveTechnician>::new();
+    let edit = ServerAction::<EditTechnician>::new();
+    let editing = RwSignal::new(None::<String>);
     when_saved(add, on_saved);
     when_saved(remove, on_saved);
+    when_saved(edit, on_saved);
     let error = failed(add);
     let removed_error = failed(remove);
     view! {
@@ -324,12 +342,25 @@ pub fn TechniciansForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoVie
                 <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200" data-testid="technicians">
                     {setup.technicians.iter().map(|t| {
                         let id = t.id.clone();
+                        let (shown, toggled) = (t.id.clone(), t.id.clone());
+                        let line = t.clone();
+                        let offered = offered_for_edit.clone();
                         view! {
-                            <li class="flex flex-wrap items-center justify-between gap-2 p-3 text-sm">
-                                <span><span class="font-medium">{t.name.clone()}</span>
-                                    {t.email.clone().map(|e| format!(" · {e}"))}
-                                    {(!t.skills.is_empty()).then(|| format!(" · {}", t.skills.iter().map(|k| work::name_of(k)).collect::<Vec<_>>().join(", ")))}</span>
-                                <button type="button" class="text-rose-700 hover:underline" on:click=move |_| { remove.dispatch(RemoveTechnician { id: id.clone() }); }>"Remove"</button>
+                            <li class="p-3 text-sm">
+                                <div class="flex flex-wrap items-center justify-between gap-2">
+                                    <span><span class="font-medium">{t.name.clone()}</span>
+                                        {t.email.clone().map(|e| format!(" · {e}"))}
+                                        {(!t.skills.is_empty()).then(|| format!(" · {}", t.skills.iter().map(|k| work::name_of(k)).collect::<Vec<_>>().join(", ")))}
+                                        {t.skills.is_empty().then(|| view! { <span class="ml-1 rounded bg-amber-100 px-1.5 py-0.5 text-xs text-amber-800">"no kinds of work: never sent on a job"</span> })}</span>
+                                    <span class="flex gap-3">
+                                        <button type="button" class="text-indigo-700 hover:underline"
+                                            on:click=move |_| editing.update(|e| *e = if e.as_deref() == Some(toggled.as_str()) { None } else { Some(toggled.clone()) })>"Edit"</button>
+                                        <button type="button" class="text-rose-700 hover:underline" on:click=move |_| { remove.dispatch(RemoveTechnician { id: id.clone() }); }>"Remove"</button>
+                                    </span>
+                                </div>
+                                <Show when=move || editing.get().as_deref() == Some(shown.as_str())>
+                                    <EditTechnicianForm line=line.clone() offered=offered.clone() edit />
+                                </Show>
                             </li>
                         }
                     }).collect_view()}
@@ -366,6 +397,7 @@ pub fn TechniciansForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoVie
                     }).collect_view()}
                 </div>
                 <p class="mt-1 text-sm text-rose-600" role="alert">{move || field_error(error, "skills").get()}</p>
+                <SkillsWarning skills />
             </fieldset>
             <div class="sm:col-span-2"><ErrorBanner error=general(error) /></div>
             <div><SaveButton label="Add technician" pending=add.pending() /></div>
@@ -466,6 +498,95 @@ pub fn PoliciesForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoView {
             {(!locked).then(|| view! {
                 <div class="flex items-center gap-3"><SaveButton label="Save" pending=save.pending() /><Saved show=Signal::derive(move || matches!(save.value().get(), Some(Ok(())))) /></div>
             })}
+        </ActionForm>
+    }
+}
+
+/// A technician with no kinds of work is never sent on a job; the form says so before saving.
+#[component]
+fn SkillsWarning(skills: RwSignal<Vec<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || skills.with(Vec::is_empty)>
+            <p class="mt-1 text-sm text-amber-700" data-testid="no-skills-warning">"With nothing ticked, the squad never sends this technician on a job."</p>
+        </Show>
+    }
+}
+
+/// A labelled input of an edit form, its id kept apart from the add form's.
+#[component]
+fn EditField(
+    label: &'static str,
+    name: &'static str,
+    value: String,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("edit-{name}");
+    view! {
+        <div>
+            <label class="block text-sm font-medium text-slate-700" for=id.clone()>{label}</label>
+            <input id=id type="text" name=name value=value class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2"
+                aria-invalid=move || error.get().is_some().to_string() />
+            <p class="mt-1 min-h-[1.25rem] text-sm text-rose-600" role="alert">{move || error.get()}</p>
+        </div>
+    }
+}
+
+#[component]
+fn EditServiceForm(line: ServiceLine, edit: ServerAction<EditService>) -> impl IntoView {
+    let error = failed(edit);
+    view! {
+        <ActionForm action=edit attr:class="mt-3 grid gap-3 rounded-lg bg-slate-50 p-3 sm:grid-cols-2" attr:data-testid="service-edit">
+            <input type="hidden" name="id" value=line.id.clone() />
+            <div class="sm:col-span-2"><EditField label="Service name" name="name" value=line.name.clone() error=field_error(error, "name") /></div>
+            <EditField label="Price ($)" name="price" value=line.price_amount.clone() error=field_error(error, "price") />
+            <EditField label="Duration (minutes)" name="duration_minutes" value=line.duration_minutes.to_string() error=field_error(error, "duration_minutes") />
+            <EditField label="Emergency fee ($)" name="emergency_fee" value=line.emergency_fee.clone() error=field_error(error, "emergency_fee") />
+            <label class="flex items-center gap-2 text-sm text-slate-700"><input type="checkbox" name="taxable" value="on" checked=line.taxable />"Charge tax"</label>
+            <div class="sm:col-span-2"><ErrorBanner error=general(error) /></div>
+            <div><SaveButton label="Save service" pending=edit.pending() /></div>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn EditTechnicianForm(line: TechnicianLine, offered: Vec<String>, edit: ServerAction<EditTechnician>) -> impl IntoView {
+    let error = failed(edit);
+    // Their current kinds first, then the rest of the price list's.
+    let mut choices = line.skills.clone();
+    choices.extend(offered.into_iter().filter(|k| !line.skills.contains(k)));
+    let skills = RwSignal::new(line.skills.clone());
+    view! {
+        <ActionForm action=edit attr:class="mt-3 grid gap-3 rounded-lg bg-slate-50 p-3 sm:grid-cols-2" attr:data-testid="technician-edit">
+            <input type="hidden" name="id" value=line.id.clone() />
+            <EditField label="Technician's name" name="name" value=line.name.clone() error=field_error(error, "name") />
+            <EditField label="Email (optional)" name="email" value=line.email.clone().unwrap_or_default() error=field_error(error, "email") />
+            <fieldset class="sm:col-span-2">
+                <legend class="text-sm font-medium text-slate-700">"Can be sent for"</legend>
+                <input type="hidden" name="skills" prop:value=move || skills.get().join(",") />
+                <div class="mt-1 grid gap-1 sm:grid-cols-2">
+                    {choices.into_iter().map(|key| {
+                        let label = work::name_of(&key);
+                        let (checked, changed) = (key.clone(), key);
+                        view! {
+                            <label class="flex items-center gap-2 text-sm text-slate-700">
+                                <input type="checkbox" prop:checked=move || skills.with(|s| s.contains(&checked))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        skills.update(|s| {
+                                            s.retain(|k| *k != changed);
+                                            if on { s.push(changed.clone()); }
+                                        });
+                                    } />
+                                {label}
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+                <p class="mt-1 text-sm text-rose-600" role="alert">{move || field_error(error, "skills").get()}</p>
+                <SkillsWarning skills />
+            </fieldset>
+            <div class="sm:col-span-2"><ErrorBanner error=general(error) /></div>
+            <div><SaveButton label="Save technician" pending=edit.pending() /></div>
         </ActionForm>
     }
 }

@@ -107,6 +107,46 @@ pub async fn replace_service(
     Ok(row)
 }
 
+/// What a person changes on a service already on the price list; its kind of work stays.
+#[derive(Debug, Clone)]
+pub struct ServiceEdit {
+    pub name: String,
+    pub price_cents: i64,
+    pub duration_minutes: i64,
+    pub emergency_fee_cents: i64,
+    pub taxable: bool,
+}
+
+/// Changes a service's name, price, duration, emergency fee and tax, keeping the rest.
+pub async fn edit_service(
+    db: &Db,
+    scope: &TenantScope,
+    id: ServiceId,
+    edit: ServiceEdit,
+) -> Result<ServiceRow, OpsError> {
+    require(scope, Operation::EditPriceList)?;
+    let current = {
+        let mut tx = TenantTx::read(db, scope).await?;
+        let row = services::get(&mut tx, id).await?.ok_or(OpsError::NotFound)?;
+        tx.commit().await?;
+        row
+    };
+    let input = ServiceInput {
+        name: edit.name,
+        pricing: current.pricing,
+        price_cents: edit.price_cents,
+        duration_minutes: edit.duration_minutes,
+        emergency_fee_cents: edit.emergency_fee_cents,
+        taxable: edit.taxable,
+        skill: current.skill,
+        active: current.active,
+        kind_name: None,
+        trade: None,
+        words: Vec::new(),
+    };
+    replace_service(db, scope, id, input).await
+}
+
 pub async fn delete_service(db: &Db, scope: &TenantScope, id: ServiceId) -> Result<(), OpsError> {
     require(scope, Operation::EditPriceList)?;
     let mut tx = TenantTx::begin(db, scope).await?;
@@ -149,6 +189,34 @@ pub async fn replace_technician(
         .await?;
     tx.commit().await?;
     Ok(row)
+}
+
+/// Changes a technician's name, email and kinds of work, keeping their hours and calendar.
+pub async fn edit_technician(
+    db: &Db,
+    scope: &TenantScope,
+    id: TechnicianId,
+    name: String,
+    email: Option<String>,
+    skills: Vec<String>,
+) -> Result<TechnicianRow, OpsError> {
+    require(scope, Operation::EditTechnicians)?;
+    let current = {
+        let mut tx = TenantTx::read(db, scope).await?;
+        let row = technicians::get(&mut tx, id).await?.ok_or(OpsError::NotFound)?;
+        tx.commit().await?;
+        row
+    };
+    let input = TechnicianInput {
+        name,
+        email,
+        phone: current.phone,
+        skills,
+        working_hours: current.working_hours,
+        calendar_id: current.calendar_id,
+        active: current.active,
+    };
+    replace_technician(db, scope, id, input).await
 }
 
 pub async fn delete_technician(db: &Db, scope: &TenantScope, id: TechnicianId) -> Result<(), OpsError> {

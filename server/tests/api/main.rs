@@ -16,6 +16,7 @@ mod customers;
 mod dashboard;
 mod database_walls;
 mod delivery;
+mod edits;
 mod escalations;
 mod identity;
 mod inbound;
