@@ -154,9 +154,24 @@ pub fn upsert(cards: &mut Vec<Card>, card: Card) {
 pub fn LiveBoard(board: Board, #[prop(optional)] open_test: bool) -> impl IntoView {
     let cards = RwSignal::new(board.cards);
     let now = RwSignal::new(board.now_ms);
-    let live = RwSignal::new(false);
+    let leads = crate::live::LiveLeads::here();
+    let live = leads.connected;
+    leads.on_lead(move |card| {
+        now.set(clock_now(now));
+        cards.update(|all| upsert(all, card));
+    });
+    // After a gap, also re-read the whole board: events from before the first one this page saw
+    // cannot be resumed by `Last-Event-ID`, and the snapshot merges without duplicates.
+    leads.on_reconnect(move |()| {
+        leptos::task::spawn_local(async move {
+            if let Ok(board) = get_board().await {
+                now.set(board.now_ms);
+                cards.update(|all| board.cards.into_iter().rev().for_each(|card| upsert(all, card)));
+            }
+        });
+    });
     #[cfg(feature = "hydrate")]
-    live::follow(cards, now, live);
+    tick::every_half_minute(now);
     let total = move || cards.with(Vec::len);
     let has_cards = move || total() > 0;
     view! {
@@ -293,56 +308,25 @@ fn TestInquiry(open: bool, sample: String) -> impl IntoView {
     }
 }
 
-#[cfg(feature = "hydrate")]
-mod live {
-    //! The browser side: an `EventSource` on `/app/events`. The browser reconnects by itself
-    //! after a drop and sends `Last-Event-ID`; the server resumes from there.
+/// The time now, in the browser; on the server (which renders the page once) the page's own.
+fn clock_now(now: RwSignal<i64>) -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = now;
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    now.get_untracked()
+}
 
+#[cfg(feature = "hydrate")]
+mod tick {
     use leptos::prelude::*;
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
-    use web_sys::{EventSource, MessageEvent};
 
-    use super::{upsert, Card};
-
-    pub fn follow(cards: RwSignal<Vec<Card>>, now: RwSignal<i64>, live: RwSignal<bool>) {
-        let Ok(source) = EventSource::new("/app/events") else {
-            return;
-        };
-        let on_lead = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let Some(data) = event.data().as_string() else { return };
-            if let Ok(card) = serde_json::from_str::<Card>(&data) {
-                now.set(js_sys::Date::now() as i64);
-                cards.update(|all| upsert(all, card));
-            }
-        });
-        // After a gap, also re-read the whole board: events from before the first one this page
-        // saw cannot be resumed by `Last-Event-ID`, and the snapshot merges without duplicates.
-        let dropped = StoredValue::new(false);
-        let on_open = Closure::<dyn FnMut()>::new(move || {
-            live.set(true);
-            if dropped.get_value() {
-                dropped.set_value(false);
-                leptos::task::spawn_local(async move {
-                    if let Ok(board) = super::get_board().await {
-                        now.set(board.now_ms);
-                        cards.update(|all| board.cards.into_iter().rev().for_each(|card| upsert(all, card)));
-                    }
-                });
-            }
-        });
-        let on_error = Closure::<dyn FnMut()>::new(move || {
-            live.set(false);
-            dropped.set_value(true);
-        });
-        let _ = source.add_event_listener_with_callback("lead", on_lead.as_ref().unchecked_ref());
-        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        // The closures live as long as the page's connection; they are dropped with the page.
-        let held = StoredValue::new_local((source, on_lead, on_open, on_error));
-        on_cleanup(move || {
-            held.with_value(|(source, ..)| source.close());
-        });
+    /// Keeps the cards' ages ("5 min ago") current.
+    pub fn every_half_minute(now: RwSignal<i64>) {
         let tick = Closure::<dyn FnMut()>::new(move || now.set(js_sys::Date::now() as i64));
         if let Some(window) = web_sys::window() {
             if let Ok(id) =

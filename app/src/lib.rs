@@ -17,6 +17,7 @@ pub mod dashboard;
 pub mod error;
 pub mod invoices;
 mod landing;
+pub mod live;
 pub mod manage;
 mod not_found;
 pub mod pay;

@@ -64,6 +64,14 @@ pub fn AppPage(children: Children) -> impl IntoView {
         fresh
     });
     let nav = Resource::new(move || refresh.0.get(), |_| get_nav());
+    let leads = crate::live::LiveLeads::here();
+    let alerts = crate::live::follow_alerts(leads);
+    // A lead that starts or stops needing the owner changes the approvals count.
+    leads.on_lead(move |card| {
+        if card.waiting_on == domain::pipeline::WaitingOn::Owner {
+            refresh.0.update(|n| *n += 1);
+        }
+    });
     view! {
         <Transition fallback=|| view! { <header class="h-[6.5rem] border-b border-slate-200 bg-white"></header> }>
             {move || Suspend::new(async move {
@@ -74,7 +82,32 @@ pub fn AppPage(children: Children) -> impl IntoView {
                 }
             })}
         </Transition>
+        <LiveAlerts alerts />
         {children()}
+    }
+}
+
+/// Leads that started needing the owner while this page was open, newest first.
+#[component]
+fn LiveAlerts(alerts: RwSignal<Vec<crate::live::Alert>>) -> impl IntoView {
+    view! {
+        <div class="mx-auto max-w-6xl space-y-2 px-4 empty:hidden" aria-live="assertive">
+            <For each=move || alerts.get() key=|a| a.lead_id.clone() let:alert>
+                {
+                    let dismissed = alert.lead_id.clone();
+                    view! {
+                        <div class="mt-2 flex flex-wrap items-center justify-between gap-2 rounded-lg bg-rose-600 px-3 py-2 text-sm text-white shadow" role="alert" data-testid="live-alert">
+                            <span class="min-w-0 break-words font-medium">{alert.text.clone()}</span>
+                            <span class="flex gap-2">
+                                <A href=format!("/app/leads/{}", alert.lead_id) attr:class="rounded-md bg-white px-2.5 py-1 font-medium text-rose-700 hover:bg-rose-50">"Open"</A>
+                                <button type="button" class="rounded-md border border-white/60 px-2.5 py-1 font-medium hover:bg-rose-500"
+                                    on:click=move |_| alerts.update(|all| all.retain(|a| a.lead_id != dismissed))>"Dismiss"</button>
+                            </span>
+                        </div>
+                    }
+                }
+            </For>
+        </div>
     }
 }
 

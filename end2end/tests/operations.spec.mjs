@@ -127,3 +127,26 @@ test('an escalated lead is booked by hand, done, invoiced and paid in cash', asy
     await page.screenshot({ path: `${SHOTS}${shot}.png`, fullPage: true });
   }
 });
+
+test('a lead that needs the owner raises a live alert on whatever page is open', async ({ page, request }) => {
+  test.skip(!process.env.OPSQUAD_E2E_BIN, 'needs the server binary from scripts/e2e');
+  const shop = demoShop();
+  await logIn(page, shop.owner_email, shop.password);
+  await page.goto('/app/customers');
+  await hydrated(page);
+  await expect(page.getByTestId('live-alert')).toHaveCount(0);
+  const inbound = await request.post('/api/v1/inbound', {
+    headers: { Authorization: `Bearer ${shop.api_key}` },
+    data: {
+      channel: 'sms', from: { name: 'Jamie Fox', phone: '+1 217 555 0171', email: uniqueEmail('alert') },
+      body: 'There are sparks and a burning smell coming from our electrical panel right now! 62704',
+    },
+  });
+  expect(inbound.status()).toBe(202);
+  const alert = page.getByTestId('live-alert').filter({ hasText: 'Jamie Fox' });
+  await expect(alert).toBeVisible({ timeout: 20_000 });
+  await expect(alert).toContainText('Emergency — Jamie Fox needs you now');
+  await page.screenshot({ path: `${SHOTS}live-alert.png` });
+  await alert.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(alert).toHaveCount(0);
+});
