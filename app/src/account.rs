@@ -23,6 +23,7 @@ pub async fn sign_up(business_name: String, your_name: String, email: String, pa
     use auth::throttle::{Action, Subject};
     use domain::{Email, OrgName, Password, PersonName};
 
+    use crate::error::Problems;
     use crate::state::{client_ip, internal, respond, server_state};
 
     respond(
@@ -31,13 +32,24 @@ pub async fn sign_up(business_name: String, your_name: String, email: String, pa
             let throttle = &state.throttle;
             throttle.allow(Action::SignUp, Subject::Address(client_ip().await?)).map_err(UiError::rate_limited)?;
             throttle.allow(Action::SignUpEmail, Subject::Named(&email)).map_err(UiError::rate_limited)?;
-            let org_name = OrgName::parse(&business_name).map_err(|e| UiError::validation("business_name", e))?;
+            // Every problem at once: a person fixes the whole form in one go.
+            let mut problems = Problems::default();
+            let org_name =
+                problems.check(OrgName::parse(&business_name).map_err(|e| UiError::validation("business_name", e)))?;
             let owner_name = match your_name.trim() {
-                "" => None,
-                name => Some(PersonName::parse(name).map_err(|e| UiError::validation("your_name", e))?),
+                "" => Some(None),
+                name => problems
+                    .check(PersonName::parse(name).map(Some).map_err(|e| UiError::validation("your_name", e)))?,
             };
-            let email = Email::parse(&email).map_err(|e| UiError::validation("email", e))?;
-            let password = Password::parse(&password).map_err(|e| UiError::validation("password", e))?;
+            let email = problems.check(Email::parse(&email).map_err(|e| UiError::validation("email", e)))?;
+            let password =
+                problems.check(Password::parse(&password).map_err(|e| UiError::validation("password", e)))?;
+            problems.finish()?;
+            let (Some(org_name), Some(owner_name), Some(email), Some(password)) =
+                (org_name, owner_name, email, password)
+            else {
+                return Err(internal("a sign-up field passed its check without a value"));
+            };
             let input = accounts::SignUp { org_name, owner_name, email, password };
             let created = accounts::sign_up(&state.db, input, None).await.map_err(|e| match e {
                 AccountError::EmailTaken => UiError::Conflict {

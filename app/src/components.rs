@@ -57,6 +57,7 @@ pub fn TextField(
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let error_id = format!("{name}-error");
+    let error = fixed_when_edited(error);
     view! {
         <div>
         <label class="block text-sm font-medium text-slate-700">
@@ -69,14 +70,26 @@ pub fn TextField(
                 autocomplete=autocomplete
                 required=required
                 value=value
-                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                on:input=move |_| error.1.set(true)
+                aria-invalid=move || if error.0.get().is_some() { "true" } else { "false" }
                 aria-describedby=error_id.clone()
             />
         </label>
         {hint.map(|h| view! { <p class="mt-1 text-xs text-slate-500">{h}</p> })}
-        <FieldError id=error_id error />
+        <FieldError id=error_id error=error.0 />
         </div>
     }
+}
+
+/// A field's error as shown — gone as soon as the person edits the field, back when the server
+/// answers again — and the flag the field's input sets when edited.
+pub fn fixed_when_edited(error: Signal<Option<String>>) -> (Signal<Option<String>>, RwSignal<bool>) {
+    let edited = RwSignal::new(false);
+    Effect::new(move |_| {
+        error.track();
+        edited.set(false);
+    });
+    (Signal::derive(move || if edited.get() { None } else { error.get() }), edited)
 }
 
 /// A password input with a show/hide toggle (works once the page has hydrated).
@@ -90,6 +103,7 @@ pub fn PasswordField(
 ) -> impl IntoView {
     let (visible, set_visible) = signal(false);
     let error_id = format!("{name}-error");
+    let error = fixed_when_edited(error);
     view! {
         <div>
             <label for=name class="block text-sm font-medium text-slate-700">{label}</label>
@@ -101,7 +115,8 @@ pub fn PasswordField(
                     id=name
                     autocomplete=autocomplete
                     required=true
-                    aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                    on:input=move |_| error.1.set(true)
+                    aria-invalid=move || if error.0.get().is_some() { "true" } else { "false" }
                     aria-describedby=error_id.clone()
                 />
                 <button
@@ -115,7 +130,7 @@ pub fn PasswordField(
                 </button>
             </div>
             {hint.map(|h| view! { <p class="mt-1 text-xs text-slate-500">{h}</p> })}
-            <FieldError id=error_id error />
+            <FieldError id=error_id error=error.0 />
         </div>
     }
 }

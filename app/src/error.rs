@@ -13,6 +13,9 @@ pub enum UiError {
     Validation { field: String, message: String },
     #[error("{message}")]
     Conflict { field: String, message: String },
+    /// Several form fields are wrong at once, each with its message.
+    #[error("Fix the fields marked below.")]
+    Fields { problems: Vec<FieldProblem> },
     #[error("The email or password is wrong.")]
     InvalidCredentials,
     #[error("Please log in to continue.")]
@@ -27,6 +30,53 @@ pub enum UiError {
     Network,
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
+}
+
+/// One field's problem in a [`UiError::Fields`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+/// Collects every field problem of a form before giving up, so the person sees them all at once.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<FieldProblem>);
+
+impl Problems {
+    /// The value, or `None` with its field problem noted; an error that is not about a field is
+    /// returned at once.
+    pub fn check<T>(&mut self, result: Result<T, UiError>) -> Result<Option<T>, UiError> {
+        match result {
+            Ok(value) => Ok(Some(value)),
+            Err(UiError::Validation { field, message } | UiError::Conflict { field, message }) if !field.is_empty() => {
+                self.0.push(FieldProblem { field, message });
+                Ok(None)
+            }
+            Err(UiError::Fields { problems }) => {
+                self.0.extend(problems);
+                Ok(None)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Notes a problem found without a `Result`.
+    pub fn note(&mut self, field: &str, message: impl std::fmt::Display) {
+        self.0.push(FieldProblem { field: field.to_owned(), message: message.to_string() });
+    }
+
+    /// Every problem noted, as one error; `Ok` when there were none.
+    pub fn finish(self) -> Result<(), UiError> {
+        match self.0.len() {
+            0 => Ok(()),
+            1 => {
+                let FieldProblem { field, message } = self.0.into_iter().next().unwrap_or_else(|| unreachable!());
+                Err(UiError::Validation { field, message })
+            }
+            _ => Err(UiError::Fields { problems: self.0 }),
+        }
+    }
 }
 
 /// How long to wait, in words: "a minute", "5 minutes", "2 hours".
@@ -55,13 +105,14 @@ impl UiError {
             Self::Validation { field: f, message } | Self::Conflict { field: f, message } if f == field => {
                 Some(message.clone())
             }
+            Self::Fields { problems } => problems.iter().find(|p| p.field == field).map(|p| p.message.clone()),
             _ => None,
         }
     }
 
     /// Whether the page should show this error as a banner rather than beside a field.
     pub fn is_general(&self) -> bool {
-        !matches!(self, Self::Validation { .. } | Self::Conflict { .. })
+        !matches!(self, Self::Validation { .. } | Self::Conflict { .. } | Self::Fields { .. })
     }
 }
 
@@ -70,7 +121,7 @@ impl UiError {
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode;
         match self {
-            Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation { .. } | Self::Fields { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::InvalidCredentials | Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
@@ -108,6 +159,24 @@ mod tests {
         assert_eq!(v.for_field("email").as_deref(), Some("enter an email address"));
         assert_eq!(v.for_field("password"), None);
         assert!(!v.is_general());
+    }
+
+    #[test]
+    fn a_form_reports_every_field_problem_at_once() {
+        let mut problems = Problems::default();
+        assert_eq!(problems.check(Ok::<_, UiError>(1)).unwrap(), Some(1));
+        assert_eq!(problems.check(Err::<(), _>(UiError::validation("email", "enter an email"))).unwrap(), None);
+        assert_eq!(problems.check(Err::<(), _>(UiError::validation("password", "too short"))).unwrap(), None);
+        assert_eq!(problems.check(Err::<(), _>(UiError::Internal)), Err(UiError::Internal), "not about a field");
+        let err = problems.finish().unwrap_err();
+        assert_eq!(
+            (err.for_field("email").as_deref(), err.for_field("password").as_deref()),
+            (Some("enter an email"), Some("too short"))
+        );
+        assert!(!err.is_general());
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(json["code"], "fields");
+        assert_eq!(Problems::default().finish(), Ok(()));
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub mod team;
 pub mod timeline;
 pub mod usage;
 pub mod wizard;
+pub mod your_account;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};

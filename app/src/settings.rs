@@ -21,6 +21,7 @@ pub fn SettingsPage() -> impl IntoView {
         <AppPage>
             <main class="mx-auto max-w-3xl space-y-4 px-4 py-6">
                 <h1 class="text-2xl font-semibold tracking-tight">"Settings"</h1>
+                <crate::your_account::YourAccount />
                 <Transition fallback=|| view! { <p class="text-slate-500">"Loading settings…"</p> }>
                     {move || Suspend::new(async move {
                         or_error(setup.await, move |setup| view! { <Sections setup refresh /> }.into_any())

@@ -446,38 +446,64 @@ pub async fn add_service(
     use domain::catalog::{Pricing, ServiceInput};
     use domain::work::Trade;
 
+    use crate::error::Problems;
     use crate::state::{caller, respond};
 
     respond(
         async move {
-            let pricing =
-                Pricing::parse(&pricing).ok_or_else(|| UiError::validation("pricing", "Choose flat or hourly."))?;
+            // Every problem the form can have, found at once.
+            let mut problems = Problems::default();
+            if name.trim().is_empty() {
+                problems.note("name", "Give the service a name.");
+            }
+            let pricing = problems.check(
+                Pricing::parse(&pricing).ok_or_else(|| UiError::validation("pricing", "Choose flat or hourly.")),
+            )?;
             // A kind of work of the shop's own, described in the form, or one from the catalogue.
             let (own_kind, own_trade, own_words) =
                 (own_kind.unwrap_or_default(), own_trade.unwrap_or_default(), own_words.unwrap_or_default());
             let own = !own_kind.trim().is_empty();
-            if own && !skill.trim().is_empty() {
-                return Err(UiError::validation(
-                    "skill",
-                    "Choose a kind of work from the catalogue or describe your own, not both.",
-                ));
-            }
+            let skill = match (own, skill.trim().is_empty()) {
+                (true, false) => {
+                    problems.note("skill", "Choose a kind of work from the catalogue or describe your own, not both.");
+                    None
+                }
+                (true, true) => Some(None),
+                (false, _) => problems.check(chosen_kind(&skill).map(Some))?,
+            };
             let trade = if own {
-                Some(
+                problems.check(
                     Trade::parse(own_trade.trim())
-                        .ok_or_else(|| UiError::validation("own_trade", "Choose the trade."))?,
-                )
+                        .map(Some)
+                        .ok_or_else(|| UiError::validation("own_trade", "Choose the trade.")),
+                )?
             } else {
-                None
+                Some(None)
+            };
+            let price_cents = problems.check(parse_money("price", &price))?;
+            let duration_minutes =
+                problems.check(parse_whole("duration_minutes", &duration_minutes, "the duration in minutes"))?;
+            let emergency_fee_cents = problems.check(emergency_fee_cents(&emergency_fee))?;
+            problems.finish()?;
+            let (
+                Some(pricing),
+                Some(skill),
+                Some(trade),
+                Some(price_cents),
+                Some(duration_minutes),
+                Some(emergency_fee_cents),
+            ) = (pricing, skill, trade, price_cents, duration_minutes, emergency_fee_cents)
+            else {
+                return Err(crate::state::internal("a service field passed its check without a value"));
             };
             let input = ServiceInput {
                 name,
                 pricing,
-                price_cents: parse_money("price", &price)?,
-                duration_minutes: parse_whole("duration_minutes", &duration_minutes, "the duration in minutes")?,
-                emergency_fee_cents: emergency_fee_cents(&emergency_fee)?,
+                price_cents,
+                duration_minutes,
+                emergency_fee_cents,
                 taxable: taxable.is_some(),
-                skill: if own { None } else { Some(chosen_kind(&skill)?) },
+                skill,
                 active: true,
                 kind_name: own.then(|| own_kind.trim().to_owned()),
                 trade,

@@ -4,6 +4,7 @@
 //! follows — all in that one transaction. The REST API and the dashboard's server functions are
 //! thin adapters over these functions: parse, call, map the error.
 
+pub mod account;
 pub mod api_keys;
 pub mod appointments;
 pub mod audit;

@@ -105,6 +105,29 @@ pub async fn set_password_hash(tx: &mut TenantTx, user_id: UserId, password_hash
     Ok(done.rows_affected() > 0)
 }
 
+/// A member's current password hash (`None` for a member who never set one).
+pub async fn password_hash(tx: &mut TenantTx, user_id: UserId) -> Result<Option<String>, StoreError> {
+    let org = tx.org().to_owned();
+    let row = sqlx::query("SELECT password_hash FROM users WHERE org_id = $1 AND id = $2")
+        .bind(&org)
+        .bind(user_id.to_string())
+        .fetch_optional(tx.conn())
+        .await?;
+    Ok(row.as_ref().map(|r| opt_text(r, "password_hash")).transpose()?.flatten())
+}
+
+/// Sets or clears the name a member goes by.
+pub async fn set_name(tx: &mut TenantTx, user_id: UserId, name: Option<&str>) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let done = sqlx::query("UPDATE users SET name = $3 WHERE org_id = $1 AND id = $2")
+        .bind(&org)
+        .bind(user_id.to_string())
+        .bind(name)
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// An active member by email, if the org has one.
 pub async fn find_active_by_email(tx: &mut TenantTx, email: &Email) -> Result<Option<UserRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE org_id = $1 AND email = $2 AND disabled_at IS NULL");

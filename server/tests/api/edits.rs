@@ -1,13 +1,76 @@
 //! Editing what is already set up: a service's price and duration (its kind of work stays), a
-//! technician's name, email and kinds of work — field errors with nothing half-saved, and
-//! another org's ids answering 404.
+//! technician's name, email and kinds of work, the person's own name and password — every field
+//! problem reported at once, nothing half-saved, and another org's ids answering 404.
 
 use serde_json::Value;
 
 use crate::helpers::{field, get, post, TestApp};
 use crate::on_both_backends;
 
-on_both_backends!(a_service_and_a_technician_are_edited_in_place);
+on_both_backends!(
+    a_service_and_a_technician_are_edited_in_place,
+    forms_report_every_problem_at_once,
+    a_person_changes_their_name_and_password_and_other_sessions_end,
+);
+
+async fn a_person_changes_their_name_and_password_and_other_sessions_end(app: TestApp) {
+    let org = app.create_org("Account Electric").await;
+    assert_eq!(post(&app, "/api/account/name", &[("name", "Dana")]).await.0, 401, "logged out");
+    app.log_in(&org.owner_email, &org.password).await;
+    let phone = app.new_browser();
+    phone.log_in(&org.owner_email, &org.password).await;
+
+    let (status, body) = post(&app, "/api/account/name", &[("name", &"x".repeat(300))]).await;
+    assert_eq!((status, field(&body)), (422, "name"));
+    assert_eq!(post(&app, "/api/account/name", &[("name", "Dana Reyes")]).await.0, 200);
+    assert_eq!(get(&app, "/api/account").await.1["name"], "Dana Reyes");
+
+    let change = |current: &'static str, new: &'static str| [("current_password", current), ("new_password", new)];
+    let (status, body) =
+        post(&app, "/api/account/password", &change("wrong password here", "a brand new password")).await;
+    assert_eq!((status, field(&body)), (422, "current_password"));
+    let (status, body) = post(&app, "/api/account/password", &change("integration password", "short")).await;
+    assert_eq!((status, field(&body)), (422, "new_password"));
+    assert_eq!(get(&phone, "/api/account").await.0, 200, "nothing changed yet");
+
+    let (status, body) =
+        post(&app, "/api/account/password", &change("integration password", "a brand new password")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(get(&app, "/api/account").await.0, 200, "this browser stays signed in");
+    assert_eq!(get(&phone, "/api/account").await.0, 401, "every other session ended");
+    let fresh = app.new_browser();
+    assert_eq!(fresh.log_in(&org.owner_email, "integration password").await.status(), 401);
+    assert!(fresh.log_in(&org.owner_email, "a brand new password").await.status().is_success());
+}
+
+/// The fields a `fields` error names, in order.
+fn problem_fields(body: &Value) -> Vec<&str> {
+    assert_eq!(body["code"], "fields", "{body}");
+    body["problems"].as_array().unwrap().iter().filter_map(|p| p["field"].as_str()).collect()
+}
+
+async fn forms_report_every_problem_at_once(app: TestApp) {
+    let form = [("business_name", " "), ("your_name", ""), ("email", "not-an-email"), ("password", "short")];
+    let (status, body) = post(&app, "/api/auth/signup", &form).await;
+    assert_eq!(status, 422);
+    assert_eq!(problem_fields(&body), ["business_name", "email", "password"]);
+    assert!(body["problems"][2]["message"].as_str().unwrap().contains("10"), "{body}");
+
+    let org = app.create_org("Problem Plumbing").await;
+    app.log_in(&org.owner_email, &org.password).await;
+    let service = [
+        ("name", ""),
+        ("pricing", "flat"),
+        ("price", "lots"),
+        ("duration_minutes", "an hour"),
+        ("emergency_fee", ""),
+        ("skill", "drain_cleaning"),
+    ];
+    let (status, body) = post(&app, "/api/setup/services/add", &service).await;
+    assert_eq!(status, 422);
+    assert_eq!(problem_fields(&body), ["name", "price", "duration_minutes"]);
+    assert!(get(&app, "/api/setup").await.1["services"].as_array().unwrap().is_empty(), "nothing saved");
+}
 
 async fn a_service_and_a_technician_are_edited_in_place(app: TestApp) {
     let demo = app.demo().await;
