@@ -24,7 +24,7 @@ pub async fn sign_up(business_name: String, your_name: String, email: String, pa
     use domain::{Email, OrgName, Password, PersonName};
 
     use crate::error::Problems;
-    use crate::state::{client_ip, internal, respond, server_state};
+    use crate::state::{client_ip, internal, respond, sentence, server_state};
 
     respond(
         async move {
@@ -33,17 +33,15 @@ pub async fn sign_up(business_name: String, your_name: String, email: String, pa
             throttle.allow(Action::SignUp, Subject::Address(client_ip().await?)).map_err(UiError::rate_limited)?;
             throttle.allow(Action::SignUpEmail, Subject::Named(&email)).map_err(UiError::rate_limited)?;
             // Every problem at once: a person fixes the whole form in one go.
+            let invalid = |field: &str, e: &dyn std::fmt::Display| UiError::validation(field, sentence(&e.to_string()));
             let mut problems = Problems::default();
-            let org_name =
-                problems.check(OrgName::parse(&business_name).map_err(|e| UiError::validation("business_name", e)))?;
+            let org_name = problems.check(OrgName::parse(&business_name).map_err(|e| invalid("business_name", &e)))?;
             let owner_name = match your_name.trim() {
                 "" => Some(None),
-                name => problems
-                    .check(PersonName::parse(name).map(Some).map_err(|e| UiError::validation("your_name", e)))?,
+                name => problems.check(PersonName::parse(name).map(Some).map_err(|e| invalid("your_name", &e)))?,
             };
-            let email = problems.check(Email::parse(&email).map_err(|e| UiError::validation("email", e)))?;
-            let password =
-                problems.check(Password::parse(&password).map_err(|e| UiError::validation("password", e)))?;
+            let email = problems.check(Email::parse(&email).map_err(|e| invalid("email", &e)))?;
+            let password = problems.check(Password::parse(&password).map_err(|e| invalid("password", &e)))?;
             problems.finish()?;
             let (Some(org_name), Some(owner_name), Some(email), Some(password)) =
                 (org_name, owner_name, email, password)

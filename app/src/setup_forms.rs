@@ -377,25 +377,7 @@ pub fn TechniciansForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoVie
                 {offered.is_empty().then(|| view! {
                     <p class="mt-1 text-sm text-slate-600">"Add services first: a technician is sent for the kinds of work on your price list."</p>
                 })}
-                <div class="mt-1 grid gap-1 sm:grid-cols-2">
-                    {offered.into_iter().map(|key| {
-                        let label = work::name_of(&key);
-                        let (checked, changed) = (key.clone(), key);
-                        view! {
-                            <label class="flex items-center gap-2 text-sm text-slate-700">
-                                <input type="checkbox" prop:checked=move || skills.with(|s| s.contains(&checked))
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        skills.update(|s| {
-                                            s.retain(|k| *k != changed);
-                                            if on { s.push(changed.clone()); }
-                                        });
-                                    } />
-                                {label}
-                            </label>
-                        }
-                    }).collect_view()}
-                </div>
+                <KindsChecklist choices=offered skills />
                 <p class="mt-1 text-sm text-rose-600" role="alert">{move || field_error(error, "skills").get()}</p>
                 <SkillsWarning skills />
             </fieldset>
@@ -502,6 +484,32 @@ pub fn PoliciesForm(setup: SetupView, on_saved: Callback<()>) -> impl IntoView {
     }
 }
 
+/// A checkbox per kind of work in `choices`, ticked as `skills` holds them.
+#[component]
+fn KindsChecklist(choices: Vec<String>, skills: RwSignal<Vec<String>>) -> impl IntoView {
+    view! {
+        <div class="mt-1 grid gap-1 sm:grid-cols-2">
+            {choices.into_iter().map(|key| {
+                let label = work::name_of(&key);
+                let (checked, changed) = (key.clone(), key);
+                view! {
+                    <label class="flex items-center gap-2 text-sm text-slate-700">
+                        <input type="checkbox" prop:checked=move || skills.with(|s| s.contains(&checked))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                skills.update(|s| {
+                                    s.retain(|k| *k != changed);
+                                    if on { s.push(changed.clone()); }
+                                });
+                            } />
+                        {label}
+                    </label>
+                }
+            }).collect_view()}
+        </div>
+    }
+}
+
 /// A technician with no kinds of work is never sent on a job; the form says so before saving.
 #[component]
 fn SkillsWarning(skills: RwSignal<Vec<String>>) -> impl IntoView {
@@ -563,25 +571,7 @@ fn EditTechnicianForm(line: TechnicianLine, offered: Vec<String>, edit: ServerAc
             <fieldset class="sm:col-span-2">
                 <legend class="text-sm font-medium text-slate-700">"Can be sent for"</legend>
                 <input type="hidden" name="skills" prop:value=move || skills.get().join(",") />
-                <div class="mt-1 grid gap-1 sm:grid-cols-2">
-                    {choices.into_iter().map(|key| {
-                        let label = work::name_of(&key);
-                        let (checked, changed) = (key.clone(), key);
-                        view! {
-                            <label class="flex items-center gap-2 text-sm text-slate-700">
-                                <input type="checkbox" prop:checked=move || skills.with(|s| s.contains(&checked))
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        skills.update(|s| {
-                                            s.retain(|k| *k != changed);
-                                            if on { s.push(changed.clone()); }
-                                        });
-                                    } />
-                                {label}
-                            </label>
-                        }
-                    }).collect_view()}
-                </div>
+                <KindsChecklist choices skills />
                 <p class="mt-1 text-sm text-rose-600" role="alert">{move || field_error(error, "skills").get()}</p>
                 <SkillsWarning skills />
             </fieldset>

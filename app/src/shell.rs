@@ -115,7 +115,9 @@ fn LiveAlerts(alerts: RwSignal<Vec<crate::live::Alert>>) -> impl IntoView {
 fn AppHeader(nav: NavView) -> impl IntoView {
     let logout = ServerAction::<LogOut>::new();
     let path = use_location().pathname;
-    let link = move |href: &'static str, label: &'static str, badge: Option<usize>| {
+    // `counted` marks the badge tests and screen readers look for; the phone menu repeats the
+    // links without it.
+    let link = move |href: &'static str, label: &'static str, badge: Option<usize>, counted: bool| {
         let active = move || {
             let here = path.get();
             if href == "/app" {
@@ -137,15 +139,30 @@ fn AppHeader(nav: NavView) -> impl IntoView {
             >
                 {label}
                 {badge.filter(|n| *n > 0).map(|n| view! {
-                    <span class="rounded-full bg-rose-600 px-1.5 text-xs font-semibold text-white" data-testid="approvals-badge">{n}</span>
+                    <span class="rounded-full bg-rose-600 px-1.5 text-xs font-semibold text-white" data-testid=counted.then_some("approvals-badge")>{n}</span>
                 })}
             </A>
         }
     };
     let setting_up = nav.onboarding_step != "done";
+    let pending = nav.pending_approvals;
+    let links = move |counted: bool| {
+        view! {
+            {link("/app", "Home", None, counted)}
+            {link("/app/board", "Pipeline", None, counted)}
+            {link("/app/approvals", "Approvals", Some(pending), counted)}
+            {link("/app/calendar", "Jobs", None, counted)}
+            {link("/app/invoices", "Invoices", None, counted)}
+            {link("/app/customers", "Customers", None, counted)}
+            {link("/app/usage", "Usage", None, counted)}
+            {link("/app/team", "Team", None, counted)}
+            {link("/app/settings", "Settings", None, counted)}
+            {setting_up.then(|| link("/app/setup", "Finish set-up", None, counted))}
+        }
+    };
     view! {
-        <header class="border-b border-slate-200 bg-white">
-            <div class="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 pt-3">
+        <header class="relative border-b border-slate-200 bg-white">
+            <div class="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 pt-3 max-sm:pb-3">
                 <div class="flex min-w-0 items-center gap-3">
                     <A href="/app" attr:class="grid h-9 w-9 shrink-0 place-items-center rounded-lg bg-indigo-600 text-sm font-bold text-white">"OS"</A>
                     <div class="min-w-0">
@@ -153,21 +170,25 @@ fn AppHeader(nav: NavView) -> impl IntoView {
                         <p class="truncate text-xs text-slate-500">{nav.user_email.clone()} " · " {nav.role.as_str()}</p>
                     </div>
                 </div>
-                <ActionForm action=logout>
-                    <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100">"Log out"</button>
-                </ActionForm>
+                <div class="flex items-center gap-2">
+                    // On a phone the navigation folds into a menu (a native disclosure: it opens
+                    // before the page's script has loaded).
+                    <details class="sm:hidden" data-testid="phone-menu">
+                        <summary class="flex cursor-pointer list-none items-center gap-1.5 rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100">
+                            "Menu"
+                            {(pending > 0).then(|| view! { <span class="rounded-full bg-rose-600 px-1.5 text-xs font-semibold text-white">{pending}</span> })}
+                        </summary>
+                        <nav class="absolute inset-x-4 z-20 mt-2 flex flex-col gap-1 rounded-xl border border-slate-200 bg-white p-2 shadow-lg" aria-label="Menu">
+                            {links(false)}
+                        </nav>
+                    </details>
+                    <ActionForm action=logout>
+                        <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100">"Log out"</button>
+                    </ActionForm>
+                </div>
             </div>
-            <nav class="mx-auto flex max-w-6xl flex-wrap gap-1 px-4 py-2" aria-label="Main">
-                {link("/app", "Home", None)}
-                {link("/app/board", "Pipeline", None)}
-                {link("/app/approvals", "Approvals", Some(nav.pending_approvals))}
-                {link("/app/calendar", "Jobs", None)}
-                {link("/app/invoices", "Invoices", None)}
-                {link("/app/customers", "Customers", None)}
-                {link("/app/usage", "Usage", None)}
-                {link("/app/team", "Team", None)}
-                {link("/app/settings", "Settings", None)}
-                {setting_up.then(|| link("/app/setup", "Finish set-up", None))}
+            <nav class="mx-auto hidden max-w-6xl flex-wrap gap-1 px-4 py-2 sm:flex" aria-label="Main">
+                {links(true)}
             </nav>
         </header>
     }

@@ -64,10 +64,14 @@ test('sign-up shows problems next to the fields and saves nothing', async ({ pag
   await page.getByLabel('Work email').fill('not-an-email');
   await page.getByLabel('Password', { exact: true }).fill('short');
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.locator('#email-error')).toHaveText('enter an email address like name@example.com');
+  // Every problem at once; each leaves as soon as its field is edited.
+  await expect(page.locator('#email-error')).toHaveText('Enter an email address like name@example.com.');
+  await expect(page.locator('#password-error')).toHaveText('Use at least 10 characters.');
   await page.getByLabel('Work email').fill(uniqueEmail('drip'));
+  await expect(page.locator('#email-error')).toBeEmpty();
+  await expect(page.locator('#password-error')).toHaveText('Use at least 10 characters.');
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.locator('#password-error')).toHaveText('use at least 10 characters');
+  await expect(page.locator('#password-error')).toHaveText('Use at least 10 characters.');
   await expect(page).toHaveURL(/\/signup$/);
   await page.screenshot({ path: `${SHOTS}signup-errors.png`, fullPage: true });
 });
@@ -110,6 +114,11 @@ test('the dashboard fits a 375 px phone screen', async ({ page }) => {
   await signUp(page, { business: 'Pocket Plumbing', name: 'Ari', email: uniqueEmail('phone'), password: 'phone sized password' });
   await noSidewaysScroll(page);
   await page.screenshot({ path: `${SHOTS}wizard-phone.png`, fullPage: true });
+  // The navigation folds into a menu that opens over the page.
+  await expect(page.getByRole('link', { name: 'Team', exact: true })).toBeHidden();
+  await page.getByTestId('phone-menu').getByText('Menu').click();
+  await expect(page.getByRole('link', { name: 'Team', exact: true })).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}menu-phone.png` });
   await page.getByRole('link', { name: 'Home' }).click();
   await expect(page.getByRole('heading', { name: 'Welcome, Ari' })).toBeVisible();
   await noSidewaysScroll(page);

@@ -101,8 +101,8 @@ test('a new owner sets up, watches the test inquiry get booked live, and approve
   // The owner can reach the customer from the card: the number they wrote is on file.
   await expect(approval.getByRole('link', { name: 'Call 217-555-0199' })).toHaveAttribute('href', 'tel:2175550199');
   await page.screenshot({ path: `${SHOTS}approvals.png`, fullPage: true });
-  await approval.getByLabel('Note (optional)').fill('Normal price; book it.');
-  await approval.getByRole('button', { name: 'Approve' }).click();
+  await approval.getByLabel(/^Note/).fill('Normal price; book it.');
+  await approval.getByRole('button', { name: 'Let the squad schedule it' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Approved. The squad is carrying on.' })).toBeVisible();
   await expect(page.getByTestId('approvals-empty')).toBeVisible();
   await expect(page.getByTestId('approvals-badge')).toHaveCount(0);
