@@ -46,11 +46,12 @@ fn standing(status: domain::billing::InvoiceStatus, due_at: Option<i64>, now: i6
         InvoiceStatus::Sent if due_at.is_some_and(|d| d < now) => "overdue",
         InvoiceStatus::Sent => "sent",
         InvoiceStatus::Paid => "paid",
+        InvoiceStatus::Void => "void",
     }
 }
 
 #[cfg(feature = "ssr")]
-const STANDINGS: [&str; 4] = ["draft", "sent", "overdue", "paid"];
+const STANDINGS: [&str; 5] = ["draft", "sent", "overdue", "paid", "void"];
 
 #[server(prefix = "/api", endpoint = "invoices", input = leptos::server_fn::codec::GetUrl)]
 pub async fn get_invoices() -> Result<InvoiceList, UiError> {
@@ -74,6 +75,7 @@ pub async fn get_invoices() -> Result<InvoiceList, UiError> {
                     let standing = standing(i.status, i.due_at, now);
                     let when = match (standing, i.due_at) {
                         ("paid", _) => "Paid".to_owned(),
+                        ("void", _) => "Voided".to_owned(),
                         ("draft", _) => "Not sent yet".to_owned(),
                         (_, Some(due)) => format!("Due {}", format_date(&org.time_zone, due).unwrap_or_default()),
                         _ => "Sent".to_owned(),
@@ -142,6 +144,8 @@ pub struct InvoiceView {
     pub payments: Vec<PaymentLine>,
     /// Takes payment: sent and not yet paid.
     pub payable: bool,
+    /// Can be withdrawn: a draft or sent invoice with no payment on it.
+    pub voidable: bool,
 }
 
 #[server(prefix = "/api", endpoint = "invoices/view", input = leptos::server_fn::codec::GetUrl)]
@@ -194,6 +198,10 @@ pub async fn get_invoice(id: String) -> Result<InvoiceView, UiError> {
                     })
                     .collect(),
                 payable: invoice.status == domain::billing::InvoiceStatus::Sent,
+                voidable: matches!(
+                    invoice.status,
+                    domain::billing::InvoiceStatus::Draft | domain::billing::InvoiceStatus::Sent
+                ) && paid == 0,
                 standing: standing.to_owned(),
                 customer: customer.unwrap_or_default(),
                 number: invoice.number,
@@ -246,6 +254,21 @@ pub async fn record_invoice_payment(
     )
 }
 
+/// The owner withdraws an invoice nobody has paid anything on; the lead is closed.
+#[server(prefix = "/api", endpoint = "invoices/void")]
+pub async fn void_invoice(invoice_id: String, reason: String) -> Result<String, UiError> {
+    use crate::state::{caller, respond};
+
+    respond(
+        async move {
+            let (db, scope) = caller()?;
+            ops::invoices::void(&db, &scope, &invoice_id, &reason).await?;
+            Ok("Invoice voided. Its pay link no longer opens and the lead is closed.".to_owned())
+        }
+        .await,
+    )
+}
+
 /// A fresh pay link for a sent invoice, for the owner to pass on themselves.
 #[server(prefix = "/api", endpoint = "invoices/pay-link")]
 pub async fn make_pay_link(invoice_id: String) -> Result<String, UiError> {
@@ -267,6 +290,7 @@ fn standing_tone(standing: &str) -> &'static str {
         "paid" => "bg-emerald-100 text-emerald-800",
         "overdue" => "bg-rose-100 text-rose-800",
         "sent" => "bg-indigo-100 text-indigo-800",
+        "void" => "bg-slate-100 text-slate-500 line-through",
         _ => "bg-slate-100 text-slate-700",
     }
 }
@@ -285,7 +309,7 @@ pub fn InvoicesPage() -> impl IntoView {
                 <Transition fallback=|| view! { <p class="text-slate-500">"Loading invoices…"</p> }>
                     {move || Suspend::new(async move {
                         or_error(list.await, |list| view! {
-                            <ul class="grid grid-cols-2 gap-3 sm:grid-cols-4" data-testid="invoice-totals">
+                            <ul class="grid grid-cols-2 gap-3 sm:grid-cols-5" data-testid="invoice-totals">
                                 {list.totals.into_iter().map(|t| view! {
                                     <li class="rounded-xl border border-slate-200 bg-white p-3">
                                         <p class="text-xs font-medium uppercase tracking-wide text-slate-500">{t.standing.clone()}</p>
@@ -333,8 +357,9 @@ pub fn InvoicePage() -> impl IntoView {
     let params = use_params_map();
     let pay = ServerAction::<RecordInvoicePayment>::new();
     let link = ServerAction::<MakePayLink>::new();
+    let void = ServerAction::<VoidInvoice>::new();
     let invoice = Resource::new(
-        move || (params.read().get("id").unwrap_or_default(), pay.version().get()),
+        move || (params.read().get("id").unwrap_or_default(), pay.version().get() + void.version().get()),
         |(id, _)| get_invoice(id),
     );
     view! {
@@ -344,7 +369,7 @@ pub fn InvoicePage() -> impl IntoView {
                 <A href="/app/invoices" attr:class="text-sm font-medium text-indigo-700 hover:text-indigo-500">"← Invoices"</A>
                 <Transition fallback=|| view! { <p class="text-slate-500">"Loading the invoice…"</p> }>
                     {move || Suspend::new(async move {
-                        or_error(invoice.await, move |invoice| view! { <InvoiceDetail invoice pay link /> }.into_any())
+                        or_error(invoice.await, move |invoice| view! { <InvoiceDetail invoice pay link void /> }.into_any())
                     })}
                 </Transition>
             </main>
@@ -357,7 +382,12 @@ fn InvoiceDetail(
     invoice: InvoiceView,
     pay: ServerAction<RecordInvoicePayment>,
     link: ServerAction<MakePayLink>,
+    void: ServerAction<VoidInvoice>,
 ) -> impl IntoView {
+    let void_id = invoice.id.clone();
+    let void_error = move || {
+        void.value().get().and_then(Result::err).map(|e| e.for_field("reason").unwrap_or_else(|| e.to_string()))
+    };
     let error =
         move |field: &'static str| move || pay.value().get().and_then(Result::err).and_then(|e| e.for_field(field));
     let general = move || pay.value().get().and_then(Result::err).filter(UiError::is_general).map(|e| e.to_string());
@@ -449,6 +479,21 @@ fn InvoiceDetail(
         } else {
             ().into_any()
         }}
+        {move || void.value().get().and_then(Result::ok).map(|done| view! { <p class="rounded-lg bg-slate-100 p-3 text-sm text-slate-800" role="status">{done}</p> })}
+        {invoice.voidable.then(|| view! {
+            <details class="rounded-xl border border-slate-200 bg-white p-4" data-testid="void-invoice">
+                <summary class="cursor-pointer text-sm font-medium text-rose-700">"Void this invoice"</summary>
+                <p class="mt-2 text-sm text-slate-600">"Withdraw it when the job will not be billed: its pay link stops working, the Invoice agent stops following up, and the lead is closed. Only the owner can do this."</p>
+                <ActionForm action=void attr:class="mt-2 space-y-2">
+                    <input type="hidden" name="invoice_id" value=void_id.clone() />
+                    <label class="block text-sm font-medium text-slate-700">"Why?"
+                        <input type="text" name="reason" maxlength="500" class=input />
+                    </label>
+                    <p class="min-h-[1.25rem] text-sm text-rose-600" role="alert">{void_error}</p>
+                    <button type="submit" class="rounded-md bg-rose-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-rose-500 disabled:opacity-60" disabled=move || void.pending().get()>"Void invoice"</button>
+                </ActionForm>
+            </details>
+        })}
     }
 }
 

@@ -1,8 +1,9 @@
 //! The vocabulary of billing.
 
 text_enum!(
-    /// Where an invoice stands. A draft is not yet with the customer; a sent one is payable.
-    InvoiceStatus { Draft => "draft", Sent => "sent", Paid => "paid" }
+    /// Where an invoice stands. A draft is not yet with the customer; a sent one is payable; a
+    /// void one was withdrawn by a person and takes no payment.
+    InvoiceStatus { Draft => "draft", Sent => "sent", Paid => "paid", Void => "void" }
 );
 
 impl InvoiceStatus {

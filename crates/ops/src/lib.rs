@@ -14,6 +14,7 @@ pub mod customers;
 mod error;
 pub mod escalations;
 pub mod inbound;
+pub mod invoices;
 pub mod manage;
 pub mod memory;
 pub mod payments;

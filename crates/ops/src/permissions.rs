@@ -37,6 +37,8 @@ pub enum Operation {
     ManageBookings,
     CompleteAppointment,
     RecordPayment,
+    /// Withdraw an invoice that has no payment on it.
+    VoidInvoice,
     /// Make a fresh pay link for a sent invoice, to pass on to the customer.
     SharePayLink,
     TakeOverConversation,
@@ -51,7 +53,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 26] = [
         Self::ChangeBusinessDetails,
         Self::ChangeBudgets,
         Self::ChangeInvoiceThreshold,
@@ -68,6 +70,7 @@ impl Operation {
         Self::ManageBookings,
         Self::CompleteAppointment,
         Self::RecordPayment,
+        Self::VoidInvoice,
         Self::SharePayLink,
         Self::TakeOverConversation,
         Self::ReplyToCustomer,
@@ -88,6 +91,7 @@ impl Operation {
             | Self::ChangeGuardrails
             | Self::ChangeModels
             | Self::DecideApproval
+            | Self::VoidInvoice
             | Self::ManageTeam
             | Self::ManageApiKeys
             | Self::ManageIntegrations
@@ -158,6 +162,7 @@ mod tests {
                 Operation::ChangeGuardrails,
                 Operation::ChangeModels,
                 Operation::DecideApproval,
+                Operation::VoidInvoice,
                 Operation::ManageTeam,
                 Operation::ManageApiKeys,
                 Operation::ManageIntegrations,

@@ -87,7 +87,7 @@ pub fn link_opens(expires_at: i64, invoice: &InvoiceRow, now: i64) -> bool {
         && match invoice.status {
             InvoiceStatus::Sent => true,
             InvoiceStatus::Paid => invoice.paid_at.is_some_and(|paid| now < paid + RECEIPT_GRACE_MS),
-            InvoiceStatus::Draft => false,
+            InvoiceStatus::Draft | InvoiceStatus::Void => false,
         }
 }
 

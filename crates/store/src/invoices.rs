@@ -217,6 +217,23 @@ pub async fn mark_paid(tx: &mut TenantTx, id: &str) -> Result<bool, StoreError> 
     advance(tx, id, InvoiceStatus::Sent, InvoiceStatus::Paid, "paid_at").await
 }
 
+/// Withdraws a draft or sent invoice; false when it was paid or void already.
+pub async fn void(tx: &mut TenantTx, id: &str) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let done = sqlx::query(
+        "UPDATE invoices SET status = $3, updated_at = $4 WHERE org_id = $1 AND id = $2 AND status IN ($5, $6)",
+    )
+    .bind(&org)
+    .bind(id)
+    .bind(InvoiceStatus::Void.as_str())
+    .bind(now_ms())
+    .bind(InvoiceStatus::Draft.as_str())
+    .bind(InvoiceStatus::Sent.as_str())
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Moves an invoice from `from` to `to`, stamping `at_column`; false when it was not in `from`.
 async fn advance(
     tx: &mut TenantTx,

@@ -14,6 +14,7 @@ on_both_backends!(
     staff_move_cancel_and_complete_jobs_and_the_invoice_agent_bills,
     a_lead_the_owner_takes_in_hand_leaves_needs_you,
     customers_are_found_by_search_and_their_details_edited,
+    the_owner_voids_an_unpaid_invoice_and_staff_cannot,
 );
 
 /// A lead the squad escalated (an attempt to talk it into a discount) and left unbooked.
@@ -305,4 +306,43 @@ async fn customers_are_found_by_search_and_their_details_edited(app: TestApp) {
     assert_eq!(post(&stranger, "/api/customers/save", &form("evil@example.com")).await.0, 404);
     assert!(get(&stranger, "/api/customers?query=dana").await.1.as_array().unwrap().is_empty());
     assert_eq!(get(&app, &format!("/api/customers/view?id={id}")).await.1["email"], "dana@example.com");
+}
+
+async fn the_owner_voids_an_unpaid_invoice_and_staff_cannot(app: TestApp) {
+    let demo = app.demo().await;
+    let key = demo.api_key.as_str();
+    let id = escalated_lead(&app, key, "void@example.com").await;
+    app.log_in(&demo.owner_email, &demo.password).await;
+    let (job, openings) = choices(&app, &id).await;
+    assert_eq!(post(&app, "/api/jobs/book", &book_form(&id, &job, &openings[0])).await.0, 200);
+    let appointment = lead(&app, key, &id).await["appointments"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(post(&app, "/api/jobs/done", &[("appointment_id", appointment.as_str())]).await.0, 200);
+    app.drain().await;
+    let invoice = lead(&app, key, &id).await["invoices"][0]["id"].as_str().unwrap().to_owned();
+    let (_, view) = get(&app, &format!("/api/invoices/view?id={invoice}")).await;
+    assert_eq!((view["standing"].as_str(), view["voidable"].as_bool()), (Some("sent"), Some(true)));
+
+    let staff = join(&app, &invite(&app, "crew@example.com").await, "Casey Crew", "staff password 123").await;
+    let borrowed = [("invoice_id", invoice.as_str()), ("reason", "Customer was unhappy; no charge")];
+    assert_eq!(post(&staff, "/api/invoices/void", &borrowed).await.0, 403, "voiding money is the owner's");
+    let blank = [("invoice_id", invoice.as_str()), ("reason", " ")];
+    let (status, body) = post(&app, "/api/invoices/void", &blank).await;
+    assert_eq!((status, field(&body)), (422, "reason"));
+    let other = app.create_org("Other Void Co").await;
+    let stranger = app.new_browser();
+    stranger.log_in(&other.owner_email, &other.password).await;
+    assert_eq!(post(&stranger, "/api/invoices/void", &borrowed).await.0, 404);
+
+    let (status, said) = post(&app, "/api/invoices/void", &borrowed).await;
+    assert_eq!(status, 200, "{said}");
+    let (_, view) = get(&app, &format!("/api/invoices/view?id={invoice}")).await;
+    assert_eq!(
+        (view["standing"].as_str(), view["payable"].as_bool(), view["voidable"].as_bool()),
+        (Some("void"), Some(false), Some(false))
+    );
+    assert_eq!(lead(&app, key, &id).await["stage"], "disqualified");
+    assert_eq!(post(&app, "/api/invoices/void", &borrowed).await.0, 409, "voided once");
+    let cash = [("invoice_id", invoice.as_str()), ("amount", "10.00"), ("method", "cash"), ("reference", "R-void")];
+    assert_eq!(post(&app, "/api/invoices/payment", &cash).await.0, 409, "a void invoice takes no payment");
+    assert_eq!(post(&app, "/api/invoices/pay-link", &[("invoice_id", invoice.as_str())]).await.0, 409);
 }
