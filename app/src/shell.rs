@@ -159,6 +159,8 @@ fn AppHeader(nav: NavView) -> impl IntoView {
             {link("/app/settings", "Settings", None, counted)}
             {setting_up.then(|| link("/app/setup", "Finish set-up", None, counted))}
         }
+        // Type-erased: the header holds the links twice, and their full type is too deep to lay out.
+        .into_any()
     };
     view! {
         <header class="relative border-b border-slate-200 bg-white">
