@@ -244,16 +244,24 @@ pub struct JobActions {
     pub moved: ServerAction<MoveJob>,
     pub cancel: ServerAction<CancelJob>,
     pub done: ServerAction<CompleteJob>,
+    /// The result of whichever action finished last, for the page's banner.
+    last: RwSignal<Option<Result<String, UiError>>>,
 }
 
 impl JobActions {
     pub fn new() -> Self {
-        Self {
+        let actions = Self {
             book: ServerAction::new(),
             moved: ServerAction::new(),
             cancel: ServerAction::new(),
             done: ServerAction::new(),
-        }
+            last: RwSignal::new(None),
+        };
+        follow(actions.book.value(), actions.last);
+        follow(actions.moved.value(), actions.last);
+        follow(actions.cancel.value(), actions.last);
+        follow(actions.done.value(), actions.last);
+        actions
     }
 
     /// Changes whenever one of the actions finishes.
@@ -262,14 +270,21 @@ impl JobActions {
     }
 
     /// The newest result among the actions, as a banner's text or error.
-    fn outcome(&self) -> Option<Result<String, UiError>> {
-        self.book
-            .value()
-            .get()
-            .or_else(|| self.moved.value().get())
-            .or_else(|| self.cancel.value().get())
-            .or_else(|| self.done.value().get())
+    pub fn outcome(&self) -> Option<Result<String, UiError>> {
+        self.last.get()
     }
+}
+
+/// Copies each new result of an action into `last`.
+fn follow<S>(value: S, last: RwSignal<Option<Result<String, UiError>>>)
+where
+    S: Get<Value = Option<Result<String, UiError>>> + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(result) = value.get() {
+            last.set(Some(result));
+        }
+    });
 }
 
 impl Default for JobActions {

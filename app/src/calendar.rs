@@ -136,7 +136,7 @@ pub fn CalendarPage() -> impl IntoView {
                     <h1 class="text-2xl font-semibold tracking-tight">"Jobs"</h1>
                     <p class="text-sm text-slate-600">"Every booked job, day by day. Mark a job done when the work is finished and the Invoice agent bills it."</p>
                 </div>
-                {move || actions.done.value().get().map(|result| match result {
+                {move || actions.outcome().map(|result| match result {
                     Ok(done) => view! { <p class="rounded-lg bg-emerald-50 p-3 text-sm text-emerald-800" role="status">{done}</p> }.into_any(),
                     Err(err) => view! { <p class="rounded-lg bg-rose-50 p-3 text-sm text-rose-700" role="alert">{err.to_string()}</p> }.into_any(),
                 })}

@@ -621,6 +621,18 @@ pub async fn add_technician(name: String, email: String, skills: String) -> Resu
 
     respond(
         async move {
+            // The name and the email together, so both problems show at once.
+            let mut problems = crate::error::Problems::default();
+            if name.trim().is_empty() {
+                problems.note("name", "Give the technician's name.");
+            }
+            if !email.trim().is_empty() {
+                problems.check(
+                    domain::Email::parse(&email)
+                        .map_err(|e| UiError::validation("email", crate::state::sentence(&e.to_string()))),
+                )?;
+            }
+            problems.finish()?;
             let input = TechnicianInput {
                 name,
                 email: Some(email.trim().to_owned()).filter(|e| !e.is_empty()),

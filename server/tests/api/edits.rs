@@ -70,6 +70,12 @@ async fn forms_report_every_problem_at_once(app: TestApp) {
     assert_eq!(status, 422);
     assert_eq!(problem_fields(&body), ["name", "price", "duration_minutes"]);
     assert!(get(&app, "/api/setup").await.1["services"].as_array().unwrap().is_empty(), "nothing saved");
+
+    let technician = [("name", " "), ("email", "ana-at-example"), ("skills", "")];
+    let (status, body) = post(&app, "/api/setup/technicians/add", &technician).await;
+    assert_eq!(status, 422);
+    assert_eq!(problem_fields(&body), ["name", "email"]);
+    assert!(get(&app, "/api/setup").await.1["technicians"].as_array().unwrap().is_empty(), "nothing saved");
 }
 
 async fn a_service_and_a_technician_are_edited_in_place(app: TestApp) {
