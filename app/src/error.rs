@@ -136,14 +136,21 @@ impl FromServerFnError for UiError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
+        let error = match value {
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::Network,
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => Self::Validation {
                 field: String::new(),
                 message: "The form was incomplete. Reload the page and try again.".to_owned(),
             },
             _ => Self::Internal,
+        };
+        // On the server a request whose form could not be read never reaches the function (and
+        // its `respond`): give it the status its error deserves here instead of a bare 500.
+        #[cfg(feature = "ssr")]
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(error.status());
         }
+        error
     }
 }
 

@@ -64,6 +64,8 @@ async fn an_escalated_lead_is_booked_by_hand_and_leaves_needs_you(app: TestApp) 
     assert_eq!(lead(&app, key, &first).await["stage"], "escalated");
     app.log_in(&demo.owner_email, &demo.password).await;
     let (job, openings) = choices(&app, &first).await;
+    let (status, body) = post(&app, "/api/jobs/book", &[("id", first.as_str())]).await;
+    assert_eq!(status, 422, "a form missing its fields is bad input, not a server fault: {body}");
     let logged_out = app.new_browser();
     assert_eq!(post(&logged_out, "/api/jobs/book", &book_form(&first, &job, &openings[0])).await.0, 401);
     assert!(job["live"].is_null() && !job["technicians"].as_array().unwrap().is_empty(), "{job}");
