@@ -131,8 +131,9 @@ async fn apply(
             }
             (true, false, _) | (false, _, true) => {
                 // A person has it in hand: an escalated lead leaves "Needs you" and the squad stays
-                // out of its conversation until someone hands it back.
-                if lead.stage == Stage::Escalated {
+                // out of its conversation until someone hands it back. A timeout is nobody's hand:
+                // the lead stays where the owner will see it.
+                if lead.stage == Stage::Escalated && by == DecidedBy::Person {
                     leads::set_stage(&mut tx, lead_id, Stage::Qualifying, WaitingOn::None).await?;
                     leads::set_takeover(&mut tx, lead_id, true).await?;
                 } else {

@@ -257,6 +257,18 @@ async fn a_lead_the_owner_takes_in_hand_leaves_needs_you(app: TestApp) {
     let taken = lead(&app, key, &id).await;
     assert_eq!((taken["stage"].as_str(), taken["waiting_on"].as_str()), (Some("qualifying"), Some("none")));
     assert_eq!(taken["human_takeover"], true, "the squad stays out until the owner hands it back");
+
+    // A timeout whose fallback approves is nobody taking it in hand: the lead stays in Needs you.
+    let unattended = escalated_lead(&app, key, "unattended@example.com").await;
+    app.admin_execute(&format!("UPDATE leads SET service_id = NULL WHERE id = '{unattended}'")).await;
+    app.admin_execute(&format!(
+        "UPDATE escalations SET timeout_policy = 'approve', timeout_at = 1 WHERE lead_id = '{unattended}'"
+    ))
+    .await;
+    app.drain().await;
+    assert_eq!(pending_for(&app, key, &unattended).await, 0, "the fallback was applied");
+    let left = lead(&app, key, &unattended).await;
+    assert_eq!((left["stage"].as_str(), left["human_takeover"].as_bool()), (Some("escalated"), Some(false)));
 }
 
 async fn customers_are_found_by_search_and_their_details_edited(app: TestApp) {
