@@ -135,7 +135,12 @@ pub async fn get_customer(id: String) -> Result<CustomerView, UiError> {
                     .collect(),
                 jobs,
                 invoices: bills,
-                remembered: remembered.into_iter().map(|m| m.content).collect(),
+                // Run summaries are the squad's own log (the lead's timeline tells that story).
+                remembered: remembered
+                    .into_iter()
+                    .filter(|m| m.layer != memories::Layer::SessionSummary.as_str())
+                    .map(|m| m.content)
+                    .collect(),
             })
         }
         .await,

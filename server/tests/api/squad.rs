@@ -526,7 +526,7 @@ async fn the_squad_remembers_and_the_owner_can_make_it_forget(app: TestApp) {
     let kept_days = (history["expires_at"].as_i64().unwrap() - history["created_at"].as_i64().unwrap()) / 86_400_000;
     assert_eq!(kept_days, 120);
     let searched: Vec<Value> = app
-        .api(Method::GET, "/api/v1/memory?layer=history&q=hvac_maintenance", &key)
+        .api(Method::GET, "/api/v1/memory?layer=history&q=tune-up", &key)
         .await
         .send()
         .await

@@ -441,11 +441,11 @@ async fn qualify(tx: &mut TenantTx, lead: &LeadRow, facts: &InquiryFacts) -> Too
         },
     )
     .await?;
+    // In words the owner reads on the customer's page, and the agents read back later.
     let learned = format!(
-        "Qualified {} for {} ({}): score {}, {}.",
-        facts.intent.as_str(),
-        facts.service.as_deref().unwrap_or("no recognised service"),
-        facts.urgency.map_or("no urgency", |u| u.as_str()),
+        "Asked about {}{}: scored {}/10, {}.",
+        service.map_or("work not on the price list", |s| s.name.as_str()),
+        facts.urgency.map(|u| format!(" ({})", u.as_str())).unwrap_or_default(),
         q.score,
         if q.qualified { "qualified" } else { "not qualified" }
     );
