@@ -8,6 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
+use crate::approvals::DecideApproval;
 use crate::error::UiError;
 use crate::shell::{or_error, AppPage};
 
@@ -146,6 +147,8 @@ pub struct InvoiceView {
     pub payable: bool,
     /// Can be withdrawn: a draft or sent invoice with no payment on it.
     pub voidable: bool,
+    /// A draft waiting for the owner's OK to send: that approval's id.
+    pub send_approval: Option<String>,
 }
 
 #[server(prefix = "/api", endpoint = "invoices/view", input = leptos::server_fn::codec::GetUrl)]
@@ -165,6 +168,11 @@ pub async fn get_invoice(id: String) -> Result<InvoiceView, UiError> {
             let lead_id = domain::LeadId::parse(&invoice.lead_id).map_err(internal)?;
             let customer = leads::get(&mut tx, lead_id).await.map_err(internal)?.map(|l| l.customer_name);
             let paid_rows = payments::for_invoice(&mut tx, &invoice.id).await.map_err(internal)?;
+            let send_approval = if invoice.status == domain::billing::InvoiceStatus::Draft {
+                ops::invoices::send_approval(&mut tx, lead_id).await.map_err(internal)?.map(|e| e.id)
+            } else {
+                None
+            };
             tx.commit().await.map_err(internal)?;
             let money = |cents: i64| format_money(cents, &invoice.currency);
             let paid: i64 = paid_rows.iter().map(|p| p.amount_cents).sum();
@@ -202,6 +210,7 @@ pub async fn get_invoice(id: String) -> Result<InvoiceView, UiError> {
                     invoice.status,
                     domain::billing::InvoiceStatus::Draft | domain::billing::InvoiceStatus::Sent
                 ) && paid == 0,
+                send_approval,
                 standing: standing.to_owned(),
                 customer: customer.unwrap_or_default(),
                 number: invoice.number,
@@ -358,8 +367,12 @@ pub fn InvoicePage() -> impl IntoView {
     let pay = ServerAction::<RecordInvoicePayment>::new();
     let link = ServerAction::<MakePayLink>::new();
     let void = ServerAction::<VoidInvoice>::new();
+    let send = ServerAction::<DecideApproval>::new();
     let invoice = Resource::new(
-        move || (params.read().get("id").unwrap_or_default(), pay.version().get() + void.version().get()),
+        move || {
+            let changes = pay.version().get() + void.version().get() + send.version().get();
+            (params.read().get("id").unwrap_or_default(), changes)
+        },
         |(id, _)| get_invoice(id),
     );
     view! {
@@ -369,7 +382,7 @@ pub fn InvoicePage() -> impl IntoView {
                 <A href="/app/invoices" attr:class="text-sm font-medium text-indigo-700 hover:text-indigo-500">"← Invoices"</A>
                 <Transition fallback=|| view! { <p class="text-slate-500">"Loading the invoice…"</p> }>
                     {move || Suspend::new(async move {
-                        or_error(invoice.await, move |invoice| view! { <InvoiceDetail invoice pay link void /> }.into_any())
+                        or_error(invoice.await, move |invoice| view! { <InvoiceDetail invoice pay link void send /> }.into_any())
                     })}
                 </Transition>
             </main>
@@ -383,6 +396,7 @@ fn InvoiceDetail(
     pay: ServerAction<RecordInvoicePayment>,
     link: ServerAction<MakePayLink>,
     void: ServerAction<VoidInvoice>,
+    send: ServerAction<DecideApproval>,
 ) -> impl IntoView {
     let void_id = invoice.id.clone();
     let void_error = move || {
@@ -479,6 +493,18 @@ fn InvoiceDetail(
         } else {
             ().into_any()
         }}
+        {invoice.send_approval.clone().map(|id| view! {
+            <section class="rounded-xl border border-amber-200 bg-amber-50 p-4" data-testid="send-approval">
+                <p class="text-sm text-amber-900">"This invoice is above your approval amount, so the Invoice agent is waiting for your OK before it goes to the customer."</p>
+                <button type="button" class="mt-2 rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500 disabled:opacity-60"
+                    disabled=move || send.pending().get()
+                    on:click=move |_| { send.dispatch(DecideApproval { id: id.clone(), approve: true, note: None }); }>"Send it to the customer"</button>
+            </section>
+        })}
+        {move || send.value().get().map(|result| match result {
+            Ok(_) => view! { <p class="rounded-lg bg-emerald-50 p-3 text-sm text-emerald-800" role="status">"Approved. The Invoice agent is sending it now."</p> }.into_any(),
+            Err(err) => view! { <p class="rounded-lg bg-rose-50 p-3 text-sm text-rose-700" role="alert">{err.to_string()}</p> }.into_any(),
+        })}
         {move || void.value().get().and_then(Result::ok).map(|done| view! { <p class="rounded-lg bg-slate-100 p-3 text-sm text-slate-800" role="status">{done}</p> })}
         {invoice.voidable.then(|| view! {
             <details class="rounded-xl border border-slate-200 bg-white p-4" data-testid="void-invoice">

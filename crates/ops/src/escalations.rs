@@ -89,7 +89,33 @@ async fn apply(
     by: DecidedBy,
 ) -> Result<Outcome, OpsError> {
     let mut tx = TenantTx::begin(db, scope).await?;
-    let escalation = escalations::get(&mut tx, id).await?.ok_or(OpsError::NotFound)?;
+    let outcome = apply_in(&mut tx, scope, id, approve, note, by).await?;
+    tx.commit().await?;
+    tracing::info!(org_id = %scope.org_id(), escalation_id = %id, approve, ?outcome, "escalation decided");
+    Ok(outcome)
+}
+
+/// A person's decision taken inside another operation's transaction (voiding an invoice rejects
+/// the approval that asked to send it).
+pub(crate) async fn decide_in(
+    tx: &mut TenantTx,
+    scope: &TenantScope,
+    id: &str,
+    approve: bool,
+    note: &str,
+) -> Result<Outcome, OpsError> {
+    apply_in(tx, scope, id, approve, Some(note), DecidedBy::Person).await
+}
+
+async fn apply_in(
+    tx: &mut TenantTx,
+    scope: &TenantScope,
+    id: &str,
+    approve: bool,
+    note: Option<&str>,
+    by: DecidedBy,
+) -> Result<Outcome, OpsError> {
+    let escalation = escalations::get(tx, id).await?.ok_or(OpsError::NotFound)?;
     if by == DecidedBy::Person {
         require(scope, operation_for(&escalation))?;
     }
@@ -99,7 +125,7 @@ async fn apply(
         }
         DecidedBy::Timeout => (EscalationStatus::Expired, None),
     };
-    if !escalations::decide_as(&mut tx, id, status, note, user).await? {
+    if !escalations::decide_as(tx, id, status, note, user).await? {
         return Err(OpsError::conflict_on("decision", format!("This escalation was already {}.", escalation.status)));
     }
     let lead_id = LeadId::parse(&escalation.lead_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -110,23 +136,23 @@ async fn apply(
         idempotency_key: format!("decision:{id}"),
     };
     let outcome = if let (Some(run_id), "approval") = (escalation.run_id.as_deref(), escalation.kind.as_str()) {
-        leads::set_waiting_on(&mut tx, lead_id, WaitingOn::None).await?;
+        leads::set_waiting_on(tx, lead_id, WaitingOn::None).await?;
         let run = RunSquad { resume_run: Some(run_id.to_owned()), ..RunSquad::for_lead(lead_id) };
-        jobs::enqueue(&mut tx, &resume(run)).await?;
+        jobs::enqueue(tx, &resume(run)).await?;
         if approve {
             Outcome::Resumed
         } else {
             Outcome::Declined
         }
     } else {
-        let lead = leads::get(&mut tx, lead_id).await?.ok_or(OpsError::NotFound)?;
+        let lead = leads::get(tx, lead_id).await?.ok_or(OpsError::NotFound)?;
         let resumable = resumes_scheduling(&lead);
         let finished = lead.stage.is_booked_or_later();
         match (approve, resumable, finished) {
             (true, true, _) => {
-                leads::set_stage(&mut tx, lead_id, Stage::Qualifying, WaitingOn::None).await?;
+                leads::set_stage(tx, lead_id, Stage::Qualifying, WaitingOn::None).await?;
                 let run = RunSquad { start_with: Some(AgentName::Scheduler), ..RunSquad::for_lead(lead_id) };
-                jobs::enqueue(&mut tx, &resume(run)).await?;
+                jobs::enqueue(tx, &resume(run)).await?;
                 Outcome::Resumed
             }
             (true, false, _) | (false, _, true) => {
@@ -134,24 +160,22 @@ async fn apply(
                 // out of its conversation until someone hands it back. A timeout is nobody's hand:
                 // the lead stays where the owner will see it.
                 if lead.stage == Stage::Escalated && by == DecidedBy::Person {
-                    leads::set_stage(&mut tx, lead_id, Stage::Qualifying, WaitingOn::None).await?;
-                    leads::set_takeover(&mut tx, lead_id, true).await?;
+                    leads::set_stage(tx, lead_id, Stage::Qualifying, WaitingOn::None).await?;
+                    leads::set_takeover(tx, lead_id, true).await?;
                 } else {
-                    leads::set_waiting_on(&mut tx, lead_id, WaitingOn::None).await?;
+                    leads::set_waiting_on(tx, lead_id, WaitingOn::None).await?;
                 }
                 Outcome::Acknowledged
             }
             (false, _, false) => {
-                leads::set_stage(&mut tx, lead_id, Stage::Disqualified, WaitingOn::None).await?;
+                leads::set_stage(tx, lead_id, Stage::Disqualified, WaitingOn::None).await?;
                 Outcome::Closed
             }
         }
     };
     let action = format!("escalation {status}: {}", escalation.kind);
     let entry = json!({ "id": id, "lead_id": lead_id, "kind": escalation.kind, "note": note, "outcome": outcome });
-    audit::record(&mut tx, &action, &entry).await?;
-    tx.commit().await?;
-    tracing::info!(org_id = %scope.org_id(), escalation_id = %id, approve, ?outcome, "escalation decided");
+    audit::record(tx, &action, &entry).await?;
     Ok(outcome)
 }
 

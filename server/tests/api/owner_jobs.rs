@@ -15,6 +15,7 @@ on_both_backends!(
     a_lead_the_owner_takes_in_hand_leaves_needs_you,
     customers_are_found_by_search_and_their_details_edited,
     the_owner_voids_an_unpaid_invoice_and_staff_cannot,
+    a_draft_waiting_for_the_owner_is_sent_or_voided_from_its_page,
 );
 
 /// A lead the squad escalated (an attempt to talk it into a discount) and left unbooked.
@@ -359,4 +360,54 @@ async fn the_owner_voids_an_unpaid_invoice_and_staff_cannot(app: TestApp) {
     let cash = [("invoice_id", invoice.as_str()), ("amount", "10.00"), ("method", "cash"), ("reference", "R-void")];
     assert_eq!(post(&app, "/api/invoices/payment", &cash).await.0, 409, "a void invoice takes no payment");
     assert_eq!(post(&app, "/api/invoices/pay-link", &[("invoice_id", invoice.as_str())]).await.0, 409);
+}
+
+async fn invoice_view(app: &TestApp, invoice: &str) -> Value {
+    get(app, &format!("/api/invoices/view?id={invoice}")).await.1
+}
+
+/// Books, completes and bills an escalated lead by hand; returns the lead and its invoice.
+async fn billed(app: &TestApp, key: &str, email: &str, opening: usize) -> (String, String) {
+    let id = escalated_lead(app, key, email).await;
+    let (job, openings) = choices(app, &id).await;
+    assert_eq!(post(app, "/api/jobs/book", &book_form(&id, &job, &openings[opening])).await.0, 200);
+    let appointment = lead(app, key, &id).await["appointments"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(post(app, "/api/jobs/done", &[("appointment_id", appointment.as_str())]).await.0, 200);
+    app.drain().await;
+    let invoice = lead(app, key, &id).await["invoices"][0]["id"].as_str().unwrap().to_owned();
+    (id, invoice)
+}
+
+async fn a_draft_waiting_for_the_owner_is_sent_or_voided_from_its_page(app: TestApp) {
+    let demo = app.demo().await;
+    let key = demo.api_key.as_str();
+    let mut settings: Value = app.api_json("/api/v1/settings", key).await;
+    settings["invoice_approval_above_cents"] = json!(10_000);
+    assert_eq!(app.api(Method::PUT, "/api/v1/settings", key).await.json(&settings).send().await.unwrap().status(), 200);
+    app.log_in(&demo.owner_email, &demo.password).await;
+
+    let (sent_lead, to_send) = billed(&app, key, "send@example.com", 0).await;
+    let (voided_lead, to_void) = billed(&app, key, "drop@example.com", 3).await;
+    let waiting = invoice_view(&app, &to_send).await;
+    assert_eq!(waiting["standing"], "draft", "{waiting}");
+    let approval = waiting["send_approval"].as_str().expect("the draft waits for the owner's OK").to_owned();
+
+    let (status, _) = post(&app, "/api/approvals/decide", &[("id", approval.as_str()), ("approve", "true")]).await;
+    assert_eq!(status, 200);
+    app.drain().await;
+    let sent = invoice_view(&app, &to_send).await;
+    assert_eq!((sent["standing"].as_str(), sent["send_approval"].is_null()), (Some("sent"), true), "{sent}");
+    assert_eq!(lead(&app, key, &sent_lead).await["stage"], "invoiced");
+
+    assert!(invoice_view(&app, &to_void).await["send_approval"].is_string());
+    let form = [("invoice_id", to_void.as_str()), ("reason", "Warranty work")];
+    assert_eq!(post(&app, "/api/invoices/void", &form).await.0, 200);
+    assert_eq!(pending_for(&app, key, &voided_lead).await, 0, "the approval to send it is declined");
+    app.drain().await;
+    let after = lead(&app, key, &voided_lead).await;
+    assert_eq!(after["invoices"][0]["status"], "void", "the resumed run did not send it");
+    assert!(
+        after["messages"].as_array().unwrap().iter().all(|m| !m["body"].as_str().unwrap_or("").starts_with("Invoice ")),
+        "nothing billed the customer"
+    );
 }
