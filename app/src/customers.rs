@@ -157,13 +157,27 @@ pub async fn save_customer(
     address: String,
     postal_code: String,
 ) -> Result<String, UiError> {
-    use crate::state::{caller, respond};
+    use crate::error::Problems;
+    use crate::state::{caller, respond, sentence};
 
     respond(
         async move {
+            use ops::customers::{parse_email, parse_phone, parse_text, ADDRESS_CHARS, POSTAL_CODE_CHARS};
+
             let customer_id = domain::CustomerId::parse(&id).map_err(|_| UiError::NotFound)?;
             let (db, scope) = caller()?;
-            let patch = ops::customers::contact_patch(&name, email, phone, address, postal_code)?;
+            // Every field checked, so all their problems show at once.
+            let mut problems = Problems::default();
+            let name = problems.check(
+                domain::PersonName::parse(&name).map_err(|e| UiError::validation("name", sentence(&e.to_string()))),
+            )?;
+            let email = problems.check(parse_email(Some(email)).map_err(UiError::from))?;
+            let phone = problems.check(parse_phone(Some(phone)).map_err(UiError::from))?;
+            let address = problems.check(parse_text("address", Some(address), ADDRESS_CHARS).map_err(UiError::from))?;
+            let postal_code = problems
+                .check(parse_text("postal_code", Some(postal_code), POSTAL_CODE_CHARS).map_err(UiError::from))?;
+            problems.finish()?;
+            let patch = store::customers::CustomerPatch { name, email, phone, address, postal_code, notes: None };
             ops::customers::update(&db, &scope, customer_id, &patch).await?;
             Ok("Saved.".to_owned())
         }

@@ -1,6 +1,6 @@
 //! The people a business serves, as a person edits them.
 
-use domain::{CustomerId, Email, PersonName};
+use domain::{CustomerId, Email};
 use serde_json::json;
 use store::customers::{self, CustomerPatch, CustomerRow, NewCustomer};
 use store::{audit, Db, TenantScope, TenantTx};
@@ -37,25 +37,6 @@ pub fn parse_text(field: &str, raw: Option<String>, max: usize) -> Result<Option
 pub const ADDRESS_CHARS: usize = 300;
 pub const POSTAL_CODE_CHARS: usize = 16;
 pub const NOTES_CHARS: usize = 4000;
-
-/// A customer's contact details as the dashboard's form sends them, every field present: blank
-/// clears an optional field.
-pub fn contact_patch(
-    name: &str,
-    email: String,
-    phone: String,
-    address: String,
-    postal_code: String,
-) -> Result<CustomerPatch, OpsError> {
-    Ok(CustomerPatch {
-        name: Some(PersonName::parse(name).map_err(|e| OpsError::validation("name", e))?),
-        email: Some(parse_email(Some(email))?),
-        phone: Some(parse_phone(Some(phone))?),
-        address: Some(parse_text("address", Some(address), ADDRESS_CHARS)?),
-        postal_code: Some(parse_text("postal_code", Some(postal_code), POSTAL_CODE_CHARS)?),
-        notes: None,
-    })
-}
 
 pub async fn create(db: &Db, scope: &TenantScope, new: &NewCustomer) -> Result<CustomerRow, OpsError> {
     require(scope, Operation::EditCustomers)?;

@@ -306,6 +306,17 @@ async fn customers_are_found_by_search_and_their_details_edited(app: TestApp) {
     };
     let (status, body) = post(&app, "/api/customers/save", &form("not an email")).await;
     assert_eq!((status, field(&body)), (422, "email"));
+    let both = [
+        ("id", id.as_str()),
+        ("name", "Dana"),
+        ("email", "nope"),
+        ("phone", "12"),
+        ("address", ""),
+        ("postal_code", ""),
+    ];
+    let (status, body) = post(&app, "/api/customers/save", &both).await;
+    let fields: Vec<&str> = body["problems"].as_array().unwrap().iter().filter_map(|p| p["field"].as_str()).collect();
+    assert_eq!((status, fields), (422, vec!["email", "phone"]), "every problem at once");
     assert_eq!(get(&app, &format!("/api/customers/view?id={id}")).await.1["address"], "", "nothing half-saved");
     assert_eq!(post(&app, "/api/customers/save", &form("dana@example.com")).await.0, 200);
     let (_, view) = get(&app, &format!("/api/customers/view?id={id}")).await;
