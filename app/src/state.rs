@@ -145,6 +145,15 @@ impl From<ops::OpsError> for UiError {
             OpsError::Validation { field, message } => {
                 Self::Validation { field: input(&field), message: sentence(&message) }
             }
+            OpsError::Invalid(problems) => Self::Fields {
+                problems: problems
+                    .into_iter()
+                    .map(|(field, message)| crate::error::FieldProblem {
+                        field: input(&field),
+                        message: sentence(&message),
+                    })
+                    .collect(),
+            },
             OpsError::Conflict { field, message } => {
                 Self::Conflict { field: field.as_deref().map(input).unwrap_or_default(), message: sentence(&message) }
             }

@@ -171,25 +171,43 @@ pub async fn complete(db: &Db, scope: &TenantScope, id: &str) -> Result<LeadId, 
     Ok(lead_id)
 }
 
-/// Checks a booking's service, technician and time, reporting the field that is wrong.
+/// Checks a booking's service, technician and time, reporting every field that is wrong.
 async fn parse_visit(
     tx: &mut TenantTx,
     input: &HandBooking,
 ) -> Result<(services::ServiceRow, TechnicianId, i64), OpsError> {
+    let mut problems = Vec::new();
+    let mut wrong = |field: &str, message: &str| problems.push((field.to_owned(), message.to_owned()));
     let service = match ServiceId::parse(&input.service_id) {
         Ok(id) => services::get(tx, id).await?,
         Err(_) => None,
+    };
+    if service.is_none() {
+        wrong("service_id", "Choose a service from your price list.");
     }
-    .ok_or_else(|| OpsError::validation("service_id", "Choose a service from your price list."))?;
-    let technician_id = TechnicianId::parse(&input.technician_id)
-        .map_err(|_| OpsError::validation("technician_id", "Choose a technician."))?;
-    let local = parse_local_datetime(&input.starts_at)
-        .map_err(|_| OpsError::validation("starts_at", "Choose a day and a start time."))?;
+    let technician = TechnicianId::parse(&input.technician_id).ok();
+    if technician.is_none() {
+        wrong("technician_id", "Choose a technician.");
+    }
     let org = settings::get(tx).await?;
-    let starts_at = org.time_zone.instant(local).ok_or_else(|| {
-        OpsError::validation("starts_at", "That time does not exist on that day (the clocks go forward); pick another.")
-    })?;
-    Ok((service, technician_id, starts_at))
+    let starts_at = match parse_local_datetime(&input.starts_at) {
+        Err(_) => {
+            wrong("starts_at", "Choose a day and a start time.");
+            None
+        }
+        Ok(local) => {
+            let instant = org.time_zone.instant(local);
+            if instant.is_none() {
+                wrong("starts_at", "That time does not exist on that day (the clocks go forward); pick another.");
+            }
+            instant
+        }
+    };
+    OpsError::from_problems(problems)?;
+    match (service, technician, starts_at) {
+        (Some(service), Some(technician), Some(starts_at)) => Ok((service, technician, starts_at)),
+        _ => Err(StoreError::Corrupt("a booking field passed its check without a value".into()).into()),
+    }
 }
 
 fn booking_error(err: BookingError) -> OpsError {

@@ -12,6 +12,9 @@ pub enum OpsError {
     /// An input is wrong; `field` names it as the operation's input calls it.
     #[error("{message}")]
     Validation { field: String, message: String },
+    /// Several inputs are wrong at once, each `(field, message)`, in the input's order.
+    #[error("{} inputs are wrong", .0.len())]
+    Invalid(Vec<(String, String)>),
     /// The request is fine but the state forbids it (already decided, a duplicate name, …).
     #[error("{message}")]
     Conflict { field: Option<String>, message: String },
@@ -22,6 +25,19 @@ pub enum OpsError {
 impl OpsError {
     pub fn validation(field: &str, message: impl std::fmt::Display) -> Self {
         Self::Validation { field: field.to_owned(), message: message.to_string() }
+    }
+
+    /// Every problem collected while checking an input: `Ok` when none, one as a plain
+    /// validation error, more as [`OpsError::Invalid`].
+    pub fn from_problems(mut problems: Vec<(String, String)>) -> Result<(), Self> {
+        match problems.len() {
+            0 => Ok(()),
+            1 => {
+                let (field, message) = problems.remove(0);
+                Err(Self::Validation { field, message })
+            }
+            _ => Err(Self::Invalid(problems)),
+        }
     }
 
     pub fn conflict(message: impl std::fmt::Display) -> Self {

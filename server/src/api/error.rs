@@ -78,6 +78,12 @@ impl From<ops::OpsError> for ApiError {
             OpsError::Forbidden => Self::Forbidden,
             OpsError::NotFound => Self::NotFound,
             OpsError::Validation { field, message } => Self::Validation { field: Some(field), message },
+            // The API answers one field at a time: the first, as its error shape has always been.
+            OpsError::Invalid(mut problems) if !problems.is_empty() => {
+                let (field, message) = problems.remove(0);
+                Self::Validation { field: Some(field), message }
+            }
+            OpsError::Invalid(_) => Self::Validation { field: None, message: "the input is invalid".into() },
             OpsError::Conflict { field, message } => Self::Conflict { field, message },
             OpsError::Store(cause) => Self::internal(cause),
         }

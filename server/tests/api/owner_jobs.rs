@@ -80,6 +80,10 @@ async fn an_escalated_lead_is_booked_by_hand_and_leaves_needs_you(app: TestApp) 
         let (status, body) = post(&app, "/api/jobs/book", &with(name, bad)).await;
         assert_eq!((status, field(&body)), (422, name), "{body}");
     }
+    let nothing = [("id", first.as_str()), ("service_id", ""), ("technician_id", ""), ("starts_at", "")];
+    let (status, body) = post(&app, "/api/jobs/book", &nothing).await;
+    let fields: Vec<&str> = body["problems"].as_array().unwrap().iter().filter_map(|p| p["field"].as_str()).collect();
+    assert_eq!((status, fields), (422, vec!["service_id", "technician_id", "starts_at"]), "every problem at once");
     let (status, body) = post(&app, "/api/jobs/book", &with("starts_at", "2020-01-06T10:00")).await;
     assert_eq!((status, field(&body)), (422, "starts_at"), "a time in the past: {body}");
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM appointments").await, 0, "nothing invalid is booked");
