@@ -1,6 +1,6 @@
-//! `/app/calendar`: the week's jobs, day by day, in the business's time zone, for the whole crew
-//! or one technician. A job is marked done from here; it opens on its lead's page to move or
-//! cancel it.
+//! `/app/calendar`: the week's jobs, day by day (or one day: `?day=0` is Monday), in the
+//! business's time zone, for the whole crew or one technician. A job is marked done from here; it
+//! opens on its lead's page to move or cancel it.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -126,6 +126,8 @@ pub fn CalendarPage() -> impl IntoView {
     provide_context(actions);
     let week = move || query.read().get("week").and_then(|w| w.parse::<i64>().ok()).unwrap_or(0);
     let technician = move || query.read().get("tech").filter(|t| !t.is_empty());
+    // One day of the week (0 = Monday) instead of the whole week.
+    let day = move || query.read().get("day").and_then(|d| d.parse::<usize>().ok()).filter(|d| *d < 7);
     let schedule =
         Resource::new(move || (week(), technician(), actions.version()), |(week, tech, _)| get_schedule(week, tech));
     view! {
@@ -142,7 +144,7 @@ pub fn CalendarPage() -> impl IntoView {
                 })}
                 <Transition fallback=|| view! { <p class="text-slate-500">"Loading jobs…"</p> }>
                     {move || Suspend::new(async move {
-                        or_error(schedule.await, move |week| view! { <Week week technician=technician().unwrap_or_default() actions /> }.into_any())
+                        or_error(schedule.await, move |week| view! { <Week week technician=technician().unwrap_or_default() day=day() actions /> }.into_any())
                     })}
                 </Transition>
             </main>
@@ -151,8 +153,13 @@ pub fn CalendarPage() -> impl IntoView {
 }
 
 #[component]
-fn Week(week: ScheduleWeek, technician: String, actions: JobActions) -> impl IntoView {
+fn Week(week: ScheduleWeek, technician: String, day: Option<usize>, actions: JobActions) -> impl IntoView {
     let tech_param = if technician.is_empty() { String::new() } else { format!("&tech={technician}") };
+    let week_number = week.week;
+    let day_link = {
+        let tech_param = tech_param.clone();
+        move |index: usize| format!("/app/calendar?week={week_number}&day={index}{tech_param}")
+    };
     let link =
         "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50";
     let empty = week.days.iter().all(|d| d.jobs.is_empty());
@@ -163,9 +170,13 @@ fn Week(week: ScheduleWeek, technician: String, actions: JobActions) -> impl Int
                 <A href=format!("/app/calendar?week=0{tech_param}") attr:class=link>"This week"</A>
                 <A href=format!("/app/calendar?week={}{tech_param}", week.week + 1) attr:class=link>"Later →"</A>
                 <p class="text-sm font-medium text-slate-800" data-testid="week-label">{week.label.clone()}</p>
+                {day.is_some().then(|| view! {
+                    <A href=format!("/app/calendar?week={week_number}{tech_param}") attr:class=link>"Whole week"</A>
+                })}
             </div>
             <form method="get" action="/app/calendar" class="flex items-center gap-2">
                 <input type="hidden" name="week" value=week.week />
+                {day.map(|d| view! { <input type="hidden" name="day" value=d /> })}
                 <label class="text-sm text-slate-700" for="tech">"Technician"</label>
                 <select id="tech" name="tech" class="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm">
                     <option value="">"Whole crew"</option>
@@ -182,10 +193,16 @@ fn Week(week: ScheduleWeek, technician: String, actions: JobActions) -> impl Int
             </div>
         })}
         <ol class="space-y-3">
-            {week.days.into_iter().filter(|d| !d.jobs.is_empty() || d.today).map(|day| view! {
-                <li class="rounded-xl border border-slate-200 bg-white p-4">
-                    <h2 class="font-semibold">{day.label.clone()}{day.today.then_some(" · today")}</h2>
-                    {day.jobs.is_empty().then(|| view! { <p class="mt-1 text-sm text-slate-500">"Nothing booked today."</p> })}
+            {week.days.into_iter().enumerate().filter(|(i, d)| match day {
+                Some(chosen) => *i == chosen,
+                None => !d.jobs.is_empty() || d.today,
+            }).map(|(index, day)| view! {
+                <li class="rounded-xl border border-slate-200 bg-white p-4" data-testid="calendar-day">
+                    <h2 class="font-semibold">
+                        <A href=day_link(index) attr:class="hover:text-indigo-700">{day.label.clone()}</A>
+                        {day.today.then_some(" · today")}
+                    </h2>
+                    {day.jobs.is_empty().then(|| view! { <p class="mt-1 text-sm text-slate-500">"Nothing booked this day."</p> })}
                     <ul class="mt-2 divide-y divide-slate-100">
                         {day.jobs.into_iter().map(|job| view! { <JobRow job actions /> }).collect_view()}
                     </ul>

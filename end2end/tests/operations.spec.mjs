@@ -64,6 +64,12 @@ for (const device of DEVICES) {
     }
     await expect(job).toBeVisible();
     await page.screenshot({ path: `${SHOTS}jobs-week${device.suffix}.png`, fullPage: true });
+    // The job's day on its own.
+    await page.getByTestId('calendar-day').filter({ has: job }).getByRole('heading').getByRole('link').click();
+    await expect(page).toHaveURL(/[?&]day=\d/);
+    await expect(page.getByTestId('calendar-day')).toHaveCount(1);
+    await expect(job).toBeVisible();
+    await expect(page.getByRole('link', { name: 'Whole week' })).toBeVisible();
     await job.getByRole('button', { name: 'Mark done' }).click();
     await expect(page.getByRole('status')).toContainText('Marked done');
     await leadWhen(request, shop.api_key, id, (l) => l.invoices.length > 0 && l.invoices[0].status === 'sent');
