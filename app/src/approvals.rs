@@ -149,13 +149,7 @@ pub async fn decide_approval(id: String, approve: bool, note: Option<String>) ->
 pub fn ApprovalsPage() -> impl IntoView {
     let decide = ServerAction::<DecideApproval>::new();
     let approvals = Resource::new(move || decide.version().get(), |_| get_approvals());
-    let nav = NavRefresh(RwSignal::new(0));
-    provide_context(nav);
-    Effect::new(move |_| {
-        if decide.version().get() > 0 {
-            nav.0.update(|n| *n += 1);
-        }
-    });
+    NavRefresh::following(move || decide.version().get());
     view! {
         <Title text="Approvals" />
         <AppPage>

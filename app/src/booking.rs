@@ -149,7 +149,7 @@ fn ticked(value: Option<String>) -> bool {
 #[cfg(feature = "ssr")]
 fn told(customer_told: bool) -> &'static str {
     if customer_told {
-        " The confirmation is in the customer's conversation."
+        " The message to the customer is in their conversation."
     } else {
         " The customer has not been told; let them know yourself."
     }
@@ -216,7 +216,7 @@ pub async fn cancel_job(
             let (db, scope) = caller()?;
             let tell = ticked(tell_customer);
             ops::appointments::cancel(&db, &scope, &appointment_id, &reason, tell).await?;
-            Ok(format!("Cancelled; the lead is closed.{}", if tell { told(true) } else { "" }))
+            Ok(format!("Cancelled; the lead is closed.{}", told(tell)))
         }
         .await,
     )

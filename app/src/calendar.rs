@@ -64,7 +64,8 @@ pub async fn get_schedule(week: i64, technician: Option<String>) -> Result<Sched
             let today = tz
                 .timestamp_millis_opt(now_ms())
                 .single()
-                .map_or_else(|| NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(), |t| t.date_naive());
+                .ok_or_else(|| internal("the clock is outside the time zone's range"))?
+                .date_naive();
             let monday =
                 today - Duration::days(i64::from(today.weekday().num_days_from_monday())) + Duration::weeks(week);
             let start_of = |day: NaiveDate| {

@@ -53,6 +53,21 @@ pub async fn get_nav() -> Result<NavView, UiError> {
 #[derive(Clone, Copy)]
 pub struct NavRefresh(pub RwSignal<u32>);
 
+impl NavRefresh {
+    /// Provides a refresh for this page that fires each time `changes` moves past zero (an
+    /// action's version: a decision, a booking by hand).
+    pub fn following(changes: impl Fn() -> usize + 'static) -> Self {
+        let nav = Self(RwSignal::new(0));
+        provide_context(nav);
+        Effect::new(move |_| {
+            if changes() > 0 {
+                nav.0.update(|n| *n += 1);
+            }
+        });
+        nav
+    }
+}
+
 /// The header above an owner page. The header and the page load independently (the page's own
 /// data does not wait for the header's); the session middleware has already sent a logged-out
 /// visitor to log in, and the pages send one there if the session ends meanwhile.

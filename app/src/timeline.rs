@@ -259,13 +259,7 @@ pub fn LeadPage() -> impl IntoView {
     let jobs = crate::booking::JobActions::new();
     provide_context(jobs);
     // Booking or closing by hand settles escalations: the header's approvals count follows.
-    let nav = crate::shell::NavRefresh(RwSignal::new(0));
-    provide_context(nav);
-    Effect::new(move |_| {
-        if jobs.version() > 0 {
-            nav.0.update(|n| *n += 1);
-        }
-    });
+    crate::shell::NavRefresh::following(move || jobs.version());
     let timeline = Resource::new(
         move || {
             (

@@ -138,9 +138,7 @@ pub async fn cancel(db: &Db, scope: &TenantScope, id: &str, reason: &str, tell_c
     bookings::cancel(&mut tx, &lead, reason).await?;
     settle_escalations(&mut tx, scope, lead.id, &format!("Appointment cancelled: {reason}")).await?;
     if tell_customer {
-        let org = settings::get(&mut tx).await?;
-        let when = squad::tools::invoice::format_visit(&org.time_zone, current.starts_at).unwrap_or_default();
-        let text = format!("Your appointment on {when} is cancelled. If you need us again, just reply here.");
+        let text = bookings::cancellation_text(&mut tx, &current).await?;
         say(&mut tx, lead.id, lead.channel, text).await?;
     }
     let entry = json!({ "lead_id": lead.id, "appointment_id": id, "reason": reason, "customer_told": tell_customer });

@@ -223,6 +223,13 @@ async fn schedule_reminders(tx: &mut TenantTx, appointment_id: &str, starts_at: 
     Ok(queued)
 }
 
+/// What the customer is told when their appointment is cancelled.
+pub async fn cancellation_text(tx: &mut TenantTx, appointment: &AppointmentRow) -> Result<String, StoreError> {
+    let org = settings::get(tx).await?;
+    let when = crate::tools::invoice::format_visit(&org.time_zone, appointment.starts_at).unwrap_or_default();
+    Ok(format!("Your appointment on {when} is cancelled. If you need us again, just reply here."))
+}
+
 /// What the customer is told about their booking: "You're booked for Tuesday, November 3 at
 /// 8:00 AM with Ana Ortiz. …".
 pub async fn confirmation_text(tx: &mut TenantTx, appointment: &AppointmentRow) -> Result<String, StoreError> {

@@ -691,7 +691,6 @@ pub async fn send_reminder(db: &store::Db, scope: &TenantScope, job: &SendRemind
 
 /// Confirms the lead's booking — or, when its last booking was cancelled, the cancellation.
 async fn confirm(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
-    let org = settings::get(tx).await?;
     let Some(appointment) = booked(tx, lead).await? else {
         let cancelled = appointments::for_lead(tx, lead.id)
             .await?
@@ -701,10 +700,7 @@ async fn confirm(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
         let Some(cancelled) = cancelled else {
             return Err(ToolError::Refused("there is no booked appointment to confirm".into()));
         };
-        let text = format!(
-            "Your appointment on {} is cancelled. If you need us again, just reply here.",
-            local_time(&org, cancelled.starts_at)
-        );
+        let text = crate::bookings::cancellation_text(tx, &cancelled).await?;
         let sent = send(tx, lead, &text).await?;
         return Ok(json!({ "message_id": sent["message_id"], "text": text }));
     };
