@@ -105,7 +105,7 @@ pub async fn get_lead_job(id: String) -> Result<LeadJob, UiError> {
 /// The next openings for `service_id` (at most twelve), the lead's own booking not counting as busy.
 #[server(prefix = "/api", endpoint = "jobs/openings", input = leptos::server_fn::codec::GetUrl)]
 pub async fn get_job_openings(lead_id: String, service_id: String) -> Result<Vec<Opening>, UiError> {
-    use store::{services, settings, technicians, TenantTx};
+    use store::{leads, services, settings, technicians, TenantTx};
 
     use crate::state::{auth_ctx, internal, respond, server_state};
 
@@ -114,8 +114,9 @@ pub async fn get_job_openings(lead_id: String, service_id: String) -> Result<Vec
             let ctx = auth_ctx()?;
             let state = server_state()?;
             let lead = domain::LeadId::parse(&lead_id).map_err(|_| UiError::NotFound)?;
-            let Ok(service) = domain::ServiceId::parse(&service_id) else { return Ok(Vec::new()) };
             let mut tx = TenantTx::read(&state.db, &ctx.scope).await.map_err(internal)?;
+            leads::get(&mut tx, lead).await.map_err(internal)?.ok_or(UiError::NotFound)?;
+            let Ok(service) = domain::ServiceId::parse(&service_id) else { return Ok(Vec::new()) };
             let Some(service) = services::get(&mut tx, service).await.map_err(internal)? else { return Ok(Vec::new()) };
             let org = settings::get(&mut tx).await.map_err(internal)?;
             let crew = technicians::list(&mut tx).await.map_err(internal)?;

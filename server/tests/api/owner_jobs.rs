@@ -142,9 +142,13 @@ async fn an_escalated_lead_is_booked_by_hand_and_leaves_needs_you(app: TestApp) 
     let (_, theirs) = get(&stranger, &format!("/api/calendar?week={week}")).await;
     assert!(week_of(&theirs).is_empty(), "{theirs}");
     assert_eq!(get(&stranger, &format!("/api/jobs/lead?id={second}")).await.0, 404);
+    let service = job2["service_id"].as_str().unwrap();
+    assert_eq!(get(&stranger, &format!("/api/jobs/openings?lead_id={second}&service_id={service}")).await.0, 404);
     assert_eq!(post(&stranger, "/api/jobs/book", &book_form(&second, &job2, &openings[1])).await.0, 404);
     let appointment = booked["appointments"][0]["id"].as_str().unwrap();
     assert_eq!(post(&stranger, "/api/jobs/done", &[("appointment_id", appointment)]).await.0, 404);
+    let technician_id = opening["technician_id"].as_str().unwrap();
+    assert_eq!(move_job(&stranger, appointment, technician_id, "2099-01-05T10:00").await.0, 404);
     let cancel = [("appointment_id", appointment), ("reason", "spite")];
     assert_eq!(post(&stranger, "/api/jobs/cancel", &cancel).await.0, 404);
     assert_eq!(lead(&app, key, &first).await["stage"], "booked");
@@ -221,6 +225,7 @@ async fn staff_move_cancel_and_complete_jobs_and_the_invoice_agent_bills(app: Te
     stranger.log_in(&stranger_org.owner_email, &stranger_org.password).await;
     assert_eq!(get(&stranger, &format!("/api/invoices/view?id={invoice}")).await.0, 404);
     assert_eq!(post(&stranger, "/api/invoices/payment", &pay("10.00", "R-9")).await.0, 404);
+    assert_eq!(post(&stranger, "/api/invoices/pay-link", &[("invoice_id", invoice)]).await.0, 404);
     assert!(get(&stranger, "/api/invoices").await.1["invoices"].as_array().unwrap().is_empty());
     assert_eq!(
         get(&staff, &format!("/api/invoices/view?id={invoice}")).await.1["payments"],
