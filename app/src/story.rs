@@ -133,6 +133,7 @@ pub fn reason_words(code: &str) -> String {
         ("area", "inside") => "in your area".to_owned(),
         ("area", "outside") => "outside your area".to_owned(),
         ("area", "unknown") => "no address yet".to_owned(),
+        ("address", "no_street") => "no street address yet".to_owned(),
         ("contact", "phone") => "left a phone number".to_owned(),
         ("contact", "email_only") => "email only".to_owned(),
         ("quote_only", _) => "only wants a quote".to_owned(),
@@ -183,5 +184,6 @@ mod tests {
         );
         assert_eq!(reason_words("service:shop_pool_heater"), "pool heater");
         assert_eq!(reason_words("area:unknown"), "no address yet");
+        assert_eq!(reason_words("address:no_street"), "no street address yet");
     }
 }

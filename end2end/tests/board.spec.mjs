@@ -17,7 +17,7 @@ test('a lead posted through the API appears on an open board and moves to booked
 
   const id = await postInbound(request, shop.api_key, {
     channel: 'email', from: { name: 'Casey Board', email: uniqueEmail('board') },
-    body: 'Our AC stopped cooling and it is 95 degrees inside. Can someone come today? 62704',
+    body: 'Our AC stopped cooling and it is 95 degrees inside. Can someone come today? 88 Oak Ave, 62704',
   });
   const card = page.locator(`[data-lead="${id}"]`);
   await expect(card).toBeVisible();
@@ -39,7 +39,7 @@ test('the board reconnects after the connection drops without losing or duplicat
   await expect(page.getByTestId('live-status')).toHaveText('Live');
   const before = await postInbound(request, shop.api_key, {
     channel: 'email', from: { name: 'Before Drop', email: uniqueEmail('before') },
-    body: 'Water heater is leaking a little, this week is fine. 62704',
+    body: 'Water heater is leaking a little, this week is fine. 41 Birch Ln, 62704',
   });
   await expect(page.locator(`[data-lead="${before}"]`)).toHaveCount(1);
 
@@ -48,7 +48,7 @@ test('the board reconnects after the connection drops without losing or duplicat
   await expect(page.getByTestId('live-status')).toHaveText('Connecting…', { timeout: 45_000 });
   const during = await postInbound(request, shop.api_key, {
     channel: 'sms', from: { name: 'Offline Olive', phone: '+1 217 555 0199', email: uniqueEmail('offline') },
-    body: 'Kitchen drain is clogged again, any time this week works. 62704',
+    body: 'Kitchen drain is clogged again, any time this week works. 9 Cedar Rd, 62704',
   });
   await page.waitForTimeout(2_000);
   await page.unroute('**/app/events');

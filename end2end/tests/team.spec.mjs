@@ -89,7 +89,7 @@ test('the usage page shows leads, response time, funnel, cost and budget use', a
   const shop = demoShop();
   const id = await postInbound(request, shop.api_key, {
     channel: 'email', from: { name: 'Usage Check', email: uniqueEmail('usage') },
-    body: 'Our AC stopped cooling and it is 95 degrees inside. Can someone come today? 62704',
+    body: 'Our AC stopped cooling and it is 95 degrees inside. Can someone come today? 88 Oak Ave, 62704',
   });
   await leadWhen(request, shop.api_key, id, (lead) => lead.stage === 'booked');
   await logIn(page, shop.owner_email, shop.password);

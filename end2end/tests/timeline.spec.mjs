@@ -9,7 +9,7 @@ test("the owner opens a lead's timeline from the dashboard", async ({ page, requ
     headers: { Authorization: `Bearer ${shop.api_key}` },
     data: {
       channel: 'sms', from: { name: 'Robin Vega', phone: '+1 217 555 0142', email: uniqueEmail('timeline') },
-      body: 'water heater is leaking all over the garage floor, can you come today? 62704',
+      body: 'water heater is leaking all over the garage floor, can you come today? 230 Pine St, 62704',
     },
   });
   expect(inbound.status()).toBe(202);

@@ -19,12 +19,15 @@ use crate::worker::Worker;
 use ops::inbound::{self, Inquiry};
 
 const INQUIRIES: [(&str, &str); 6] = [
-    ("No heat", "Our furnace stopped working last night and the house is cold. Can someone come out? 62704"),
-    ("AC", "AC not cooling, blowing warm air. 62703"),
-    ("Water heater", "No hot water since this morning, the water heater is leaking a little. 62707"),
-    ("Drain", "Kitchen sink is draining really slow, not an emergency. Next week is fine. 62704"),
-    ("Tune-up", "I'd like to schedule a fall furnace tune-up in the next couple weeks. 62702"),
-    ("Leak", "Slow drip under the bathroom sink, the cabinet floor is getting wet. 62701"),
+    (
+        "No heat",
+        "Our furnace stopped working last night and the house is cold. Can someone come out? 1420 Walnut St, 62704",
+    ),
+    ("AC", "AC not cooling, blowing warm air. 18 Oak Ave, 62703"),
+    ("Water heater", "No hot water since this morning, the water heater is leaking a little. 305 Elm St, 62707"),
+    ("Drain", "Kitchen sink is draining really slow, not an emergency. Next week is fine. 77 Cedar Ln, 62704"),
+    ("Tune-up", "I'd like to schedule a fall furnace tune-up in the next couple weeks. 9 Maple Dr, 62702"),
+    ("Leak", "Slow drip under the bathroom sink, the cabinet floor is getting wet. 412 Birch Rd, 62701"),
 ];
 
 fn other(err: impl Into<anyhow::Error>) -> CliError {

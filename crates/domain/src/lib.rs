@@ -7,6 +7,7 @@
 #[macro_use]
 mod text_enum;
 
+pub mod address;
 pub mod billing;
 pub mod catalog;
 mod email;

@@ -217,6 +217,8 @@ pub fn tools(agent: AgentName, price_list: &PriceList) -> Vec<ToolSpec> {
                             "urgency": { "enum": ["routine", "urgent", "emergency", null] },
                             "hazard": { "enum": ["gas_leak", "carbon_monoxide", "electrical_fire", null] },
                             "postal_code": { "type": ["string", "null"] },
+                            "street": { "type": ["string", "null"], "maxLength": 120,
+                                        "description": "The service address's house number and street exactly as the customer wrote it; null when they gave none." },
                             "language": { "enum": ["english", "spanish"] },
                             "manipulation": { "type": "array", "items": { "type": "string" } },
                             "has_phone": { "type": "boolean" }, "has_email": { "type": "boolean" } } }),
@@ -307,7 +309,7 @@ mod tests {
     #[test]
     fn prompts_are_versioned_files() {
         let p = prompt(AgentName::LeadResponse);
-        assert_eq!(p.version, "lead_response/v4");
+        assert_eq!(p.version, "lead_response/v5");
         assert!(p.text.contains("UNTRUSTED"));
         assert_eq!(prompt(AgentName::Scheduler).version, "scheduler/v3");
         assert_eq!(prompt(AgentName::Invoice).version, "invoice/v2");

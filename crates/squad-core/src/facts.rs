@@ -200,6 +200,10 @@ pub struct InquiryFacts {
     pub urgency: Option<Urgency>,
     pub hazard: Option<Hazard>,
     pub postal_code: Option<String>,
+    /// The street line of the service address as the customer wrote it ("1420 Walnut St"): with
+    /// the ZIP code, where the technician goes. Never booked without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub street: Option<String>,
     pub language: Language,
     pub manipulation: Vec<Manipulation>,
     pub has_phone: bool,

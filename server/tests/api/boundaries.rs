@@ -75,7 +75,8 @@ async fn what_a_model_wrote_reaches_later_prompts_only_as_data(app: TestApp) {
     let key = demo(&app).await;
     let id = inbound(&app, &key, furnace("injector@example.com")).await;
     let facts = json!({ "intent": "service_request", "service": "furnace_repair", "urgency": "urgent",
-                        "hazard": null, "postal_code": "62704", "language": "english", "manipulation": [],
+                        "hazard": null, "postal_code": "62704", "street": "1420 Walnut St", "language": "english",
+                        "manipulation": [],
                         "has_phone": false, "has_email": true });
     let model = Arc::new(Scripted::new([
         ("qualify_lead", facts),
@@ -110,7 +111,8 @@ async fn what_a_model_wrote_reaches_later_prompts_only_as_data(app: TestApp) {
     // A reason longer than a note is refused outright.
     let long = inbound(&app, &key, furnace("long@example.com")).await;
     let facts = json!({ "intent": "service_request", "service": "furnace_repair", "urgency": "urgent",
-                        "hazard": null, "postal_code": "62704", "language": "english", "manipulation": [],
+                        "hazard": null, "postal_code": "62704", "street": "1420 Walnut St", "language": "english",
+                        "manipulation": [],
                         "has_phone": false, "has_email": true });
     let model = Arc::new(Scripted::new([
         ("qualify_lead", facts),

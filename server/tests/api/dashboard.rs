@@ -187,7 +187,8 @@ async fn the_wizard_validates_saves_and_resumes_each_step(app: TestApp) {
     assert_eq!(step(&again).await, "test");
     let (status, body) = post(&app, "/api/board/test-inquiry", &[("body", "   ")]).await;
     assert_eq!((status, field(&body)), (422, "body"));
-    let sample = "Hi, our furnace stopped heating last night and the house is cold. Can someone come tomorrow? 62704";
+    let sample =
+        "Hi, our furnace stopped heating last night and the house is cold. Can someone come tomorrow? 12 Elm St, 62704";
     let (status, lead) = post(&app, "/api/board/test-inquiry", &[("body", sample)]).await;
     assert_eq!(status, 200);
     app.drain().await;

@@ -95,7 +95,7 @@ async fn a_realistic_inquiry_is_qualified_answered_and_booked_without_a_human(ap
     );
     let calls: Vec<&Value> = steps.iter().filter(|s| s["kind"] == "model_call").collect();
     assert!(calls.iter().all(|s| s["prompt_version"].is_string() && s["input_tokens"].as_i64().unwrap() > 0));
-    assert_eq!(calls[0]["prompt_version"], "lead_response/v4");
+    assert_eq!(calls[0]["prompt_version"], "lead_response/v5");
     assert_eq!(calls.last().unwrap()["prompt_version"], "scheduler/v3");
     assert!(steps.iter().any(|s| s["kind"] == "handoff" && s["agent"] == "lead_response"));
 
@@ -499,7 +499,7 @@ on_both_backends!(the_squad_remembers_and_the_owner_can_make_it_forget);
 async fn the_squad_remembers_and_the_owner_can_make_it_forget(app: TestApp) {
     let key = demo(&app).await;
     let body = json!({ "channel": "form", "from": { "name": "Priya Shah", "email": "priya@example.com" },
-        "body": "I'd like to schedule a fall furnace tune-up in the next couple weeks. Weekday mornings work best. ZIP 62702." });
+        "body": "I'd like to schedule a fall furnace tune-up in the next couple weeks. Weekday mornings work best. 5 Maple Ave, ZIP 62702." });
     let id = inbound(&app, &key, body).await;
     app.worker(Arc::new(OfflineModel)).drain().await.unwrap();
 

@@ -91,6 +91,26 @@ async fn without_a_service_address_the_squad_asks_for_it_and_books_once_it_arriv
     let booked = lead(&app, &key, &id).await;
     assert_eq!(booked["stage"], "booked", "{booked:#}");
     assert_eq!(booked["appointments"][0]["status"], "scheduled");
+
+    // A ZIP code alone says the area is served, not which door to knock on.
+    let from = json!({ "name": "Ana Ruiz", "email": "ana.ruiz@example.com" });
+    let zip_only =
+        json!({ "channel": "email", "from": from, "body": "Our drain is clogged, any day this week. 62704" });
+    let id = inbound(&app, &key, zip_only).await;
+    app.drain().await;
+    let waiting = lead(&app, &key, &id).await;
+    assert_eq!(waiting["waiting_on"], "customer");
+    assert_eq!(waiting["appointments"], json!([]), "nobody is sent to a ZIP code");
+    assert!(waiting["score_reasons"].as_array().unwrap().contains(&json!("address:no_street")), "{waiting:#}");
+    let asked = outbound(&waiting).pop().unwrap();
+    assert!(asked.contains("the house number and street"), "{asked}");
+    let street = json!({ "channel": "email", "from": from, "sender_verified": true, "body": "Sure, 77 Elm Ct." });
+    inbound(&app, &key, street).await;
+    app.drain().await;
+    let booked = lead(&app, &key, &id).await;
+    assert_eq!(booked["stage"], "booked", "{booked:#}");
+    let customer = &booked["customer"];
+    assert_eq!((customer["address"].as_str(), customer["postal_code"].as_str()), (Some("77 Elm Ct"), Some("62704")));
 }
 
 async fn a_model_cannot_hand_off_a_lead_that_has_no_address(app: TestApp) {
@@ -120,6 +140,32 @@ async fn a_model_cannot_hand_off_a_lead_that_has_no_address(app: TestApp) {
         .expect("the handoff step");
     assert_eq!(refused["payload"]["is_error"], true, "{refused:#}");
     assert!(refused["payload"]["output"].to_string().contains("no service address"), "{refused:#}");
+
+    // A street the customer never wrote is not an address: the model cannot invent one.
+    let id = inbound(
+        &app,
+        &key,
+        json!({ "channel": "form", "from": { "email": "zip.only@example.com" }, "body": "Furnace is out. 62704" }),
+    )
+    .await;
+    let invented = json!({ "intent": "service_request", "service": "furnace_repair", "urgency": "urgent",
+                           "hazard": null, "postal_code": "62704", "street": "99 Made Up Rd", "language": "english",
+                           "manipulation": [], "has_phone": false, "has_email": true });
+    let model = Arc::new(Scripted::new([
+        ("qualify_lead", invented),
+        ("handoff_to_agent", json!({ "target": "scheduler", "reason": "book it anyway" })),
+    ]));
+    app.worker(model.clone()).drain().await.unwrap();
+    assert!(model.finished());
+    let after = lead(&app, &key, &id).await;
+    assert_ne!(after["stage"], "scheduling", "{after:#}");
+    let step = |tool: &str| {
+        after["steps"].as_array().unwrap().iter().find(|s| s["payload"]["tool"] == tool).cloned().expect(tool)
+    };
+    let qualify = step("qualify_lead");
+    assert_eq!(qualify["payload"]["is_error"], true, "{qualify:#}");
+    assert!(qualify["payload"]["output"].to_string().contains("exactly as the customer wrote it"), "{qualify:#}");
+    assert_eq!(step("handoff_to_agent")["payload"]["is_error"], true);
 }
 
 async fn a_vague_request_gets_a_short_question_before_anything_is_booked(app: TestApp) {

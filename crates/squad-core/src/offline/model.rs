@@ -14,6 +14,7 @@ use crate::conversation::Opening;
 use crate::facts::{PreferredTime, VisitDay};
 use crate::model::{estimate_tokens, Content, Model, ModelError, ModelRequest, ModelResponse, Role, StopReason, Usage};
 use crate::price_list::PriceList;
+use crate::tools::qualify::lacks_address;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OfflineModel;
@@ -151,17 +152,14 @@ fn lead_response(opening: &Opening, price_list: &PriceList, seen: &Seen, turn: u
     if let Some(kind) = q["escalate"].as_str() {
         calls.push(call(turn, "escalate", json!({ "kind": kind, "reason": escalation_reason(kind, &reasons) })));
     }
-    let needs_address = q["qualified"] == json!(true) && q["escalate"].is_null() && reasons.contains(&"area:unknown");
+    let needs_address = q["qualified"] == json!(true) && q["escalate"].is_null() && lacks_address(&reasons);
     let unclear = q["escalate"].is_null()
         && reasons.contains(&"service:unclear")
         && matches!(intent, "service_request" | "quote_request");
     let message = if unclear {
         let trades = shop_trades(price_list).map(|t| format!(" We do {t}.")).unwrap_or_default();
-        let address = if reasons.contains(&"area:unknown") {
-            " And what's the service address (street and ZIP code)?"
-        } else {
-            ""
-        };
+        let address =
+            if lacks_address(&reasons) { " And what's the service address (street and ZIP code)?" } else { "" };
         Some((
             "request_details",
             format!(
@@ -169,11 +167,13 @@ fn lead_response(opening: &Opening, price_list: &PriceList, seen: &Seen, turn: u
             ),
         ))
     } else if needs_address {
+        let what =
+            if reasons.contains(&"area:unknown") { "the street and ZIP code" } else { "the house number and street" };
         Some((
             "request_details",
             format!(
                 "Thanks for getting in touch about {service}! To send a technician we need the service address: \
-                 the street and ZIP code. Reply with it and we'll find the first available time."
+                 {what}. Reply with it and we'll find the first available time."
             ),
         ))
     } else {

@@ -30,14 +30,20 @@ impl Default for Inquiry<'_> {
 /// below) and the signature ("-- ", "Sent from my …") are cut, so an old thread or a footer is not
 /// read as the request. A forwarded message is kept: it is what they are asking about.
 pub fn own_words(body: &str) -> String {
-    let mut kept = Vec::new();
+    let mut kept: Vec<&str> = Vec::new();
     for line in body.lines() {
         let trimmed = line.trim();
         let quote_header = (trimmed.starts_with("On ") && trimmed.ends_with("wrote:"))
             || trimmed.eq_ignore_ascii_case("-----Original Message-----");
         let signature = line == "-- " || trimmed == "--" || trimmed.starts_with("Sent from my ");
-        if quote_header || signature {
+        // A reply written above the quote ends there; one written below it (after "On … wrote:"
+        // and the quoted lines) starts after it.
+        let wrote_above = kept.iter().any(|l| !l.trim().is_empty());
+        if signature || quote_header && wrote_above {
             break;
+        }
+        if quote_header {
+            continue;
         }
         if !trimmed.starts_with('>') {
             kept.push(line);
@@ -74,6 +80,8 @@ pub fn read_inquiry(inquiry: &Inquiry<'_>) -> InquiryFacts {
         _ => None,
     };
     let postal_code = inquiry.address.and_then(postal_code).or_else(|| postal_code(&joined));
+    let street =
+        inquiry.address.and_then(domain::address::street_line).or_else(|| domain::address::street_in_text(&joined));
     InquiryFacts {
         intent,
         service: if matches!(intent, Intent::Spam | Intent::Vendor | Intent::JobApplicant | Intent::OtherTrade) {
@@ -84,6 +92,7 @@ pub fn read_inquiry(inquiry: &Inquiry<'_>) -> InquiryFacts {
         urgency,
         hazard,
         postal_code,
+        street,
         language,
         manipulation: manipulation(&text),
         has_phone: inquiry.has_phone,
@@ -285,6 +294,9 @@ fn hazard(text: &Text) -> Option<Hazard> {
             "is warm",
             "is hot",
             "hot to the touch",
+            "warm to the touch",
+            "hot to touch",
+            "warm to touch",
             "feels warm",
             "feels hot",
             "smell something hot",
@@ -309,12 +321,74 @@ fn hazard(text: &Text) -> Option<Hazard> {
             "stove",
             "oven",
             "metal",
+            "outlet",
+            "plug",
+            "switch",
+            "panel",
+            "breaker",
+            "cord",
         ]);
-    let line_down = text.any(&["power line down", "line down", "downed line", "downed power line"]);
+    let line_down = text.any(&["power line down", "line down", "downed line", "downed power line"])
+        || (text.any_stem(&["power", "electric", "service"])
+            && near(
+                text,
+                &["line", "wire", "cable"],
+                &["down", "hanging", "dangling", "fell", "fallen", "pulled", "snapped"],
+                3,
+            ));
     if (electrical && burning) || water_in_it || shock || line_down {
         return Some(Hazard::ElectricalFire);
     }
     None
+}
+
+/// Whether something the household relies on has stopped: a failure word shortly before what it
+/// does ("won't ignite", "isn't turning on", "no hot water", "stopped cooling", "no prende"), or
+/// what it is shortly before a word for gone ("the outlet is dead", "power went out"). Working
+/// less well than it did ("never gets as cool as downstairs") is not stopping.
+fn stopped_working(text: &Text) -> bool {
+    const FAILED: [&str; 9] = ["not", "t", "no", "never", "stopped", "quit", "lost", "without", "sin"];
+    const DOES: [&str; 13] =
+        ["work", "cool", "heat", "ignit", "start", "turn", "kick", "light", "power", "hot", "flush", "prend", "calef"];
+    const THING: [&str; 13] = [
+        "outlet",
+        "plug",
+        "light",
+        "power",
+        "breaker",
+        "switch",
+        "fixture",
+        "heat",
+        "furnace",
+        "ac",
+        "boiler",
+        "heater",
+        "electricity",
+    ];
+    const GONE: [&str; 5] = ["dead", "out", "died", "quit", "gone"];
+    let degraded = text.any(&["as well as", "as cool as", "as warm as", "as good as", "like it used to"]);
+    let words: Vec<&str> = text.words().collect();
+    let within = |i: usize, n: usize| &words[i + 1..(i + 1 + n).min(words.len())];
+    let failing = words
+        .iter()
+        .enumerate()
+        .any(|(i, w)| FAILED.contains(w) && within(i, 3).iter().any(|next| DOES.iter().any(|d| next.starts_with(d))));
+    let is_thing = |w: &str| THING.iter().any(|t| w == *t || w.strip_suffix('s') == Some(*t));
+    let gone =
+        words.iter().enumerate().any(|(i, w)| is_thing(w) && within(i, 5).iter().any(|next| GONE.contains(next)));
+    let said = text.any(&[
+        "won t come on",
+        "not coming on",
+        "won t stay on",
+        "won t stay up",
+        "no funciona",
+        "no sirve",
+        "no tenemos agua caliente",
+        "no hay agua caliente",
+        "se fue la luz",
+        "sin luz",
+    ]);
+    (failing || gone || said) && !degraded
 }
 
 /// Whether a word starting with one of `these` has a word starting with one of `those` within
@@ -581,17 +655,17 @@ fn intent(text: &Text, hazard: Option<Hazard>, has_service: bool) -> Intent {
     if hazard.is_some() {
         return Intent::SafetyEmergency;
     }
-    let past_work = text.any(&[
-        "your technician",
-        "your tech",
-        "you replaced",
-        "you installed",
-        "you did",
-        "you guys did",
-        "was here last",
-        "last month",
-        "charged twice",
-    ]);
+    // The shop's own earlier visit: "your plumber replaced", "the fan your guy installed", "you
+    // were here two weeks ago".
+    let past_work =
+        text.any(&["you did", "was here last", "last month", "charged twice", "you were here", "you came out"])
+            || near(text, &["you", "your"], &["installed", "replaced", "fixed", "repaired", "serviced", "put"], 3)
+            || near(
+                text,
+                &["your"],
+                &["tech", "guy", "plumber", "electrician", "man", "crew", "team", "worker", "installer"],
+                1,
+            );
     let unhappy = text.any(&[
         "worse",
         "refund",
@@ -603,8 +677,16 @@ fn intent(text: &Text, hazard: Option<Hazard>, has_service: bool) -> Intent {
         "for free",
         "made it worse",
         "disappointed",
+        "money back",
+        "no charge",
+        "fixed free",
+        "for nothing",
+        "second time",
+        "nobody returned",
+        "not returned",
     ]);
-    if past_work && unhappy {
+    let failed_again = text.any(&["again", "already"]) && (stopped_working(text) || text.any_stem(&["leak", "broke"]));
+    if past_work && (unhappy || failed_again) {
         return Intent::Complaint;
     }
     let other_trade = text.any_stem(&[
@@ -640,32 +722,50 @@ fn urgency(text: &Text, kind: Option<&WorkKind>) -> Urgency {
         "water in the basement",
         "water all over",
         "coming through the ceiling",
+        "spreading",
+        "water is rising",
+        "se inunda",
+        "inundado",
     ]);
-    let vulnerable = text.any_stem(&["newborn", "infant", "elderly", "toddler", "pregnan"])
+    let vulnerable = text.any_stem(&["newborn", "infant", "elderly", "toddler", "pregnan", "disabl", "wheelchair"])
         || text.any(&[
             "baby",
             "heart condition",
+            "medical condition",
             "year old father",
             "year old mother",
             "oxygen",
             "sick",
             "kids",
             "children",
+            "grandmother",
+            "grandfather",
+            "grandma",
+            "grandpa",
+            "chemo",
+            "dialysis",
+            "bebe",
+            "embarazada",
+            "anciano",
+            "ancianos",
         ])
         || text.ages().iter().any(|age| *age <= 5 || *age >= 70);
-    let lost_climate = text.any(&[
-        "no heat",
-        "stopped working",
-        "went out",
-        "won t",
-        "not cooling",
-        "isn t cooling",
-        "blowing warm",
-        "out",
-        "not working",
-        "quit",
-        "died",
-    ]);
+    let climate = text.any_stem(&["furnace", "boiler", "cool", "thermostat", "calef", "frio", "calor"])
+        || text.any(&["heat", "heating", "ac", "a c", "air", "hvac", "heat pump"]);
+    let lost_climate = (stopped_working(text) && climate)
+        || text.any(&[
+            "no heat",
+            "stopped working",
+            "went out",
+            "won t",
+            "not cooling",
+            "isn t cooling",
+            "blowing warm",
+            "out",
+            "not working",
+            "quit",
+            "died",
+        ]);
     let very_cold_inside = text.indoor_temperatures().iter().any(|t| *t <= 50)
         || text.any(&["house is freezing", "freezing inside", "freezing in here", "freezing in the house"]);
     if flooding || (lost_climate && (vulnerable || very_cold_inside)) {
@@ -691,6 +791,13 @@ fn urgency(text: &Text, kind: Option<&WorkKind>) -> Urgency {
         "before summer",
         "thinking about",
         "planning",
+        "nothing urgent",
+        "no emergency",
+        "any time",
+        "anytime",
+        "when you can",
+        "no prisa",
+        "cuando puedan",
     ]);
     let pressing = text.any(&[
         "today",
@@ -719,10 +826,8 @@ fn urgency(text: &Text, kind: Option<&WorkKind>) -> Urgency {
         "won t get above",
         "getting hot",
         "getting colder",
-        "isn t spinning",
         "no funciona",
         "blank",
-        "won t stop",
         "not working",
         "quit",
         "lost power",
@@ -736,10 +841,9 @@ fn urgency(text: &Text, kind: Option<&WorkKind>) -> Urgency {
         "not getting cold",
         "urgent",
         "right now",
-        "help",
     ]);
     let kind_cue = kind.is_some_and(|kind| text.any(kind.urgent_when));
-    if (pressing || kind_cue) && !relaxed {
+    if (pressing || kind_cue || stopped_working(text)) && !relaxed {
         Urgency::Urgent
     } else {
         Urgency::Routine
@@ -851,6 +955,55 @@ mod tests {
     }
 
     #[test]
+    fn something_that_stopped_is_told_from_something_that_works_less_well() {
+        for stopped in [
+            "furnace wont ignite, keeps clicking",
+            "our upstairs AC unit isn't cooling",
+            "the outlet in the garage is dead since the storm",
+            "power went out on half the house",
+            "breaker won't stay up",
+            "no tenemos agua caliente desde ayer",
+        ] {
+            assert!(stopped_working(&Text::new(stopped)), "{stopped}");
+        }
+        for working in
+            ["the AC never gets as cool as downstairs", "no rush, the fan just hums", "the toilet won't stop running"]
+        {
+            assert!(!stopped_working(&Text::new(working)), "{working}");
+        }
+    }
+
+    #[test]
+    fn lost_heat_with_someone_vulnerable_or_a_spreading_flood_is_an_emergency() {
+        let read = |body: &str| read_for(PLUMBER_AND_HVAC, body).urgency;
+        assert_eq!(
+            read("Heat hasn't worked since last night, my grandmother (84) lives with us."),
+            Some(Urgency::Emergency)
+        );
+        assert_eq!(read("furnace wont kick on. 2 yr old at home"), Some(Urgency::Emergency));
+        assert_eq!(read("floor drain backing up, water spreading across the floor"), Some(Urgency::Emergency));
+        assert_eq!(
+            read("Nothing urgent, but the AC upstairs never gets as cool as downstairs."),
+            Some(Urgency::Routine)
+        );
+        assert_eq!(read("Can you help with something in our house? Please call."), Some(Urgency::Routine));
+    }
+
+    #[test]
+    fn a_shock_from_an_outlet_or_a_line_pulled_down_is_a_hazard() {
+        assert_eq!(
+            read("got a shock from the outlet when plugging in the vacuum").hazard,
+            Some(Hazard::ElectricalFire)
+        );
+        assert_eq!(
+            read("a branch pulled the power line off the house, wires hanging").hazard,
+            Some(Hazard::ElectricalFire)
+        );
+        assert_eq!(read("panel is buzzing and it's warm to the touch").hazard, Some(Hazard::ElectricalFire));
+        assert_eq!(read("the sticker shock on your quote!").hazard, None);
+    }
+
+    #[test]
     fn a_named_day_and_part_of_day_are_what_to_book() {
         let cases = [
             ("Could someone come Thursday afternoon?", Some(VisitDay::Thursday), Some(PreferredTime::Afternoons)),
@@ -907,6 +1060,23 @@ mod tests {
         let forwarded = "Can you do this?\n---------- Forwarded message ---------\nWater heater leaking. 62710";
         assert_eq!(own_words(forwarded), forwarded, "a forwarded message is the request");
         assert_eq!(read(reply).intent, Intent::ServiceRequest, "the roofing signature is not another trade");
+        let below = "On Tue, Springfield Heating wrote:\n> What's your address?\n\n1402 W Washington St. The AC is still not cooling.";
+        assert_eq!(own_words(below), "\n1402 W Washington St. The AC is still not cooling.", "a reply below the quote");
+    }
+
+    #[test]
+    fn an_unhappy_customer_of_earlier_work_is_a_complaint() {
+        for body in [
+            "The ceiling fan your guy installed last week already stopped working. I want my money back.",
+            "You were here two weeks ago to fix our furnace and it quit again last night. I'm not happy.",
+            "Your plumber replaced our water heater and it is already leaking. I expect this fixed at no charge.",
+        ] {
+            assert_eq!(read(body).intent, Intent::Complaint, "{body}");
+        }
+        assert_eq!(
+            read("Your tech did a great job last year, please book our tune-up again.").intent,
+            Intent::ServiceRequest
+        );
     }
 
     #[test]

@@ -69,6 +69,21 @@ const SPELLINGS: &[(&str, &str)] = &[
     ("w/", "with"),
     ("wud", "would"),
     ("cud", "could"),
+    // Contractions typed without the apostrophe read as with it ("wont" as "won't").
+    ("wont", "won t"),
+    ("dont", "don t"),
+    ("isnt", "isn t"),
+    ("doesnt", "doesn t"),
+    ("didnt", "didn t"),
+    ("cant", "can t"),
+    ("hasnt", "hasn t"),
+    ("havent", "haven t"),
+    ("wasnt", "wasn t"),
+    ("arent", "aren t"),
+    ("aint", "ain t"),
+    ("thru", "through"),
+    ("yr", "year"),
+    ("yrs", "years"),
 ];
 
 impl Text {
@@ -143,13 +158,36 @@ impl Text {
             .collect()
     }
 
-    /// People's ages: "4 year old", "80-year-old" ("15 years old" is how old a thing is).
+    /// People's ages: "4 year old", "80-year-old", "my grandmother (84)"; a baby "2 months old" is
+    /// 0 ("15 years old" is how old a thing is).
     pub(crate) fn ages(&self) -> Vec<i64> {
+        const RELATIVES: [&str; 12] = [
+            "grandmother",
+            "grandfather",
+            "grandma",
+            "grandpa",
+            "mother",
+            "father",
+            "mom",
+            "dad",
+            "mum",
+            "aunt",
+            "uncle",
+            "neighbor",
+        ];
         let words: Vec<&str> = self.words().collect();
-        (1..words.len().saturating_sub(1))
+        let number = |i: usize| words.get(i).and_then(|w| w.parse::<i64>().ok());
+        let years = (1..words.len().saturating_sub(1))
             .filter(|&i| words[i] == "year" && words[i + 1] == "old")
-            .filter_map(|i| words[i - 1].parse::<i64>().ok())
-            .collect()
+            .filter_map(|i| number(i - 1));
+        let months = (1..words.len().saturating_sub(1))
+            .filter(|&i| matches!(words[i], "month" | "months" | "week" | "weeks") && words[i + 1] == "old")
+            .filter(|&i| number(i - 1).is_some())
+            .map(|_| 0);
+        let named = (0..words.len().saturating_sub(1))
+            .filter(|&i| RELATIVES.contains(&words[i]))
+            .filter_map(|i| number(i + 1).filter(|age| (1..=110).contains(age)));
+        years.chain(months).chain(named).collect()
     }
 }
 
@@ -164,6 +202,13 @@ mod tests {
         assert!(!t.has("heat pump"));
         assert!(t.has_stem("heater"));
         assert_eq!(t.indoor_temperatures(), vec![48]);
+    }
+
+    #[test]
+    fn ages_are_read_however_they_are_written() {
+        assert_eq!(Text::new("my 4-year-old and 80 year old dad").ages(), vec![4, 80]);
+        assert_eq!(Text::new("a 2 month old, a 3 yr old and grandma (84)").ages(), vec![3, 0, 84]);
+        assert!(Text::new("the furnace is 15 years old").ages().is_empty());
     }
 
     #[test]

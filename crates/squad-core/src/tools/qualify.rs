@@ -44,6 +44,12 @@ impl Qualification {
     }
 }
 
+/// Whether these reason codes say the lead has no service address a technician could go to yet:
+/// no ZIP code to check the area with, or no street. Such a lead is never booked by the squad.
+pub fn lacks_address<S: AsRef<str>>(reasons: &[S]) -> bool {
+    reasons.iter().any(|r| matches!(r.as_ref(), "area:unknown" | "address:no_street"))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Area {
     Inside,
@@ -116,6 +122,10 @@ pub fn qualify_lead(facts: &InquiryFacts, ctx: &OrgContext) -> Qualification {
         Area::Outside => reasons.push("area:outside".into()),
         Area::Unknown => reasons.push("area:unknown".into()),
     }
+    // The ZIP code says the shop serves the area; the street says where the technician goes.
+    if area == Area::Inside && facts.street.is_none() {
+        reasons.push("address:no_street".into());
+    }
     if facts.has_phone {
         score += 1;
         reasons.push("contact:phone".into());
@@ -167,6 +177,7 @@ mod tests {
             urgency: Some(Urgency::Routine),
             hazard: None,
             postal_code: Some("62704".into()),
+            street: Some("1420 Walnut St".into()),
             language: Language::English,
             manipulation: vec![],
             has_phone: true,
@@ -193,6 +204,21 @@ mod tests {
             ["intent:service_request", "urgency:routine", "service:furnace_repair", "area:inside", "contact:phone"]
         );
         assert_eq!(q.escalate, None);
+    }
+
+    #[test]
+    fn a_zip_code_without_a_street_qualifies_but_lacks_an_address() {
+        let mut f = facts(Intent::ServiceRequest);
+        f.street = None;
+        let q = qualify_lead(&f, &ctx());
+        assert!(q.qualified);
+        assert!(q.reasons.contains(&"address:no_street".to_owned()), "{:?}", q.reasons);
+        assert!(lacks_address(&q.reasons));
+        f.postal_code = None;
+        let q = qualify_lead(&f, &ctx());
+        assert!(q.reasons.contains(&"area:unknown".to_owned()) && !q.reasons.contains(&"address:no_street".to_owned()));
+        assert!(lacks_address(&q.reasons));
+        assert!(!lacks_address(&qualify_lead(&facts(Intent::ServiceRequest), &ctx()).reasons));
     }
 
     #[test]

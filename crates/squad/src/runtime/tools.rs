@@ -24,7 +24,7 @@ use crate::tools::inputs::{
     ToolInput,
 };
 use crate::tools::invoice::{bill, format_date, format_money, BillInput};
-use crate::tools::qualify::{qualify_lead, Escalation, OrgContext};
+use crate::tools::qualify::{lacks_address, qualify_lead, Escalation, OrgContext};
 use crate::tools::service_area::check_service_area;
 use domain::policy::GuardAction;
 use store::memories::{self, Layer, NewMemory};
@@ -421,6 +421,7 @@ async fn run_tool(squad: &Squad<'_>, tx: &mut TenantTx, run_id: &str, tool: &Too
 }
 
 async fn qualify(tx: &mut TenantTx, lead: &LeadRow, facts: &InquiryFacts) -> ToolResult {
+    let facts = &with_service_address(tx, lead, facts).await?;
     let org = settings::get(tx).await?;
     let catalog = services::list(tx).await?;
     let active: Vec<_> = catalog.iter().filter(|s| s.active).collect();
@@ -473,6 +474,51 @@ async fn qualify(tx: &mut TenantTx, lead: &LeadRow, facts: &InquiryFacts) -> Too
         "escalate": escalate,
         "service_name": service.map(|s| s.name.to_lowercase()),
     }))
+}
+
+/// The facts with the street the technician goes to. A street the model read must be in the
+/// customer's own words (a model cannot invent an address) and is kept on their record when the
+/// record has none; without one, the street on file counts.
+async fn with_service_address(
+    tx: &mut TenantTx,
+    lead: &LeadRow,
+    facts: &InquiryFacts,
+) -> Result<InquiryFacts, ToolError> {
+    let customer = store::customers::get(tx, lead.customer_id)
+        .await?
+        .ok_or_else(|| ToolError::Refused("the customer record is gone".into()))?;
+    let on_file = customer.address.as_deref().and_then(domain::address::street_line);
+    let mut facts = facts.clone();
+    let Some(street) = facts.street.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned) else {
+        facts.street = on_file;
+        return Ok(facts);
+    };
+    if street.chars().count() > domain::address::STREET_MAX_CHARS || street.contains(char::is_control) {
+        return Err(ToolError::Refused(format!(
+            "`street` is one line of at most {} characters",
+            domain::address::STREET_MAX_CHARS
+        )));
+    }
+    let squashed =
+        |text: &str| text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
+    let wanted = squashed(&street);
+    let messages = leads::messages(tx, lead.id).await?;
+    let written = messages.iter().filter(|m| m.direction == "inbound").map(|m| m.body.as_str());
+    if !written.chain(customer.address.as_deref()).any(|text| squashed(text).contains(&wanted)) {
+        return Err(ToolError::Refused(
+            "`street` must be the street address exactly as the customer wrote it; null when they gave none".into(),
+        ));
+    }
+    if on_file.is_none() {
+        let patch = store::customers::CustomerPatch {
+            address: Some(Some(street.clone())),
+            postal_code: customer.postal_code.is_none().then(|| facts.postal_code.clone()),
+            ..Default::default()
+        };
+        store::customers::update(tx, lead.customer_id, &patch).await?;
+    }
+    facts.street = Some(street);
+    Ok(facts)
 }
 
 async fn send(tx: &mut TenantTx, lead: &LeadRow, text: &str) -> ToolResult {
@@ -528,10 +574,10 @@ async fn handoff(
     }
     // Never book blind: a technician needs to know where to go, and the area rule must have been
     // checked against the address.
-    if current.score_reasons.iter().any(|r| r == "area:unknown") {
+    if lacks_address(&current.score_reasons) {
         return Err(ToolError::Refused(
-            "the lead has no service address yet: ask the customer for it with request_details; the squad runs \
-             again when they reply"
+            "the lead has no service address yet (street and ZIP code): ask the customer for it with \
+             request_details; the squad runs again when they reply"
                 .into(),
         ));
     }
@@ -893,9 +939,10 @@ async fn lookup_customer(tx: &mut TenantTx, lead: &LeadRow) -> ToolResult {
         .await?
         .ok_or_else(|| ToolError::Refused("the customer record is gone".into()))?;
     let history = memories::for_customer(tx, lead.customer_id, 5).await?;
+    let has_street = customer.address.as_deref().and_then(domain::address::street_line).is_some();
     Ok(json!({
         "name": customer.name, "has_email": customer.email.is_some(), "has_phone": customer.phone.is_some(),
-        "postal_code": customer.postal_code, "customer_since": customer.created_at,
+        "postal_code": customer.postal_code, "has_street_address": has_street, "customer_since": customer.created_at,
         "remembered": history.iter().map(|m| format!("{}: {}", m.layer, m.content)).collect::<Vec<_>>(),
     }))
 }
