@@ -228,6 +228,8 @@ pub const CATALOGUE: &[WorkKind] = &[
             "through my ceiling",
             "through our ceiling",
             "coming through the",
+            "coming through",
+            "pouring through",
             "frozen pipe",
             "fuga",
             "tubería rota",
@@ -262,7 +264,7 @@ pub const CATALOGUE: &[WorkKind] = &[
         Plumbing,
         "Toilet repair & install",
         &["toilet", "running toilet", "toilet won't flush", "new toilet", "inodoro", "baño tapado"],
-        &["overflowing", "only toilet"],
+        &["overflowing", "overflowed", "only toilet"],
     ),
     kind(
         "faucet_fixture",
