@@ -107,9 +107,10 @@ pub fn words(intent: &str) -> String {
     .to_owned()
 }
 
-const SETS: [(&str, &str); 4] = [
+const SETS: [(&str, &str); 5] = [
     ("holdout", "Frozen test set: written after the rules were final, never used to change them"),
-    ("holdout_v2", "Earlier test set (December 1): the rules changed after it was frozen"),
+    ("holdout_v3", "Earlier test set (December 1, second): the rules changed after it was frozen"),
+    ("holdout_v2", "Earlier test set (December 1, first): the rules changed after it was frozen"),
     ("holdout_v1", "First test set (November 30): the rules changed after it was frozen"),
     ("tune", "Practice set: the examples the rules were written against"),
 ];

@@ -132,7 +132,7 @@ struct CreatedOrgLine {
 }
 
 /// The labelled sets under `evals/`: `tune.jsonl` may be read while writing rules; the holdouts
-/// (`holdout.jsonl`, the current one, and the earlier `holdout_v1.jsonl` and `holdout_v2.jsonl`)
+/// (`holdout.jsonl`, the current one, and the earlier `holdout_v1.jsonl` to `holdout_v3.jsonl`)
 /// are frozen — each one's SHA-256 is recorded beside it (`holdout.sha256`), and a holdout that changed is refused
 /// unless the change is declared (`--refreeze-holdout` records the new hash).
 fn eval_cases(dir: &std::path::Path, split: &str, refreeze: bool) -> Result<Vec<squad::eval::EvalCase>, CliError> {
@@ -141,11 +141,12 @@ fn eval_cases(dir: &std::path::Path, split: &str, refreeze: bool) -> Result<Vec<
         "holdout" => &["holdout.jsonl"],
         "holdout_v1" => &["holdout_v1.jsonl"],
         "holdout_v2" => &["holdout_v2.jsonl"],
-        "all" => &["tune.jsonl", "holdout_v1.jsonl", "holdout_v2.jsonl", "holdout.jsonl"],
+        "holdout_v3" => &["holdout_v3.jsonl"],
+        "all" => &["tune.jsonl", "holdout_v1.jsonl", "holdout_v2.jsonl", "holdout_v3.jsonl", "holdout.jsonl"],
         _ => {
             return Err(CliError::Invalid {
                 field: "split",
-                message: format!("no set is called `{split}` (use tune, holdout, holdout_v1, holdout_v2 or all)"),
+                message: format!("no set is called `{split}` (use tune, holdout, holdout_v1, holdout_v2, holdout_v3 or all)"),
             })
         }
     };
@@ -264,7 +265,7 @@ mod tests {
         assert!(report["cases"].as_u64().unwrap() >= 60);
         assert!(report["accuracy"]["qualification"].as_f64().is_some());
         assert!(report["shops"]["springfield"]["cases"].as_u64().is_some());
-        for split in ["tune", "holdout", "holdout_v1", "holdout_v2"] {
+        for split in ["tune", "holdout", "holdout_v1", "holdout_v2", "holdout_v3"] {
             let report: serde_json::Value = serde_json::from_str(&eval(&dir, split, false).unwrap()).unwrap();
             assert!(report["shops"]["bright_spark"]["cases"].as_u64().unwrap() >= 20, "{split}");
         }

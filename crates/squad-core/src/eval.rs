@@ -63,18 +63,20 @@ pub enum ParseError {
 
 /// The labelled sets built into the binary, for the dashboard's accuracy page: `tune` (what the
 /// rules were written against), `holdout` (frozen, never used to change a rule), `holdout_v1` and
-/// `holdout_v2` (earlier holdouts the rules changed after) or `all`.
+/// `holdout_v2`, `holdout_v3` (earlier holdouts the rules changed after) or `all`.
 pub fn bundled(split: &str) -> Option<Result<Vec<EvalCase>, ParseError>> {
     const TUNE: &str = include_str!("../../../evals/tune.jsonl");
     const HOLDOUT: &str = include_str!("../../../evals/holdout.jsonl");
     const HOLDOUT_V1: &str = include_str!("../../../evals/holdout_v1.jsonl");
     const HOLDOUT_V2: &str = include_str!("../../../evals/holdout_v2.jsonl");
+    const HOLDOUT_V3: &str = include_str!("../../../evals/holdout_v3.jsonl");
     let text = match split {
         "tune" => TUNE.to_owned(),
         "holdout" => HOLDOUT.to_owned(),
         "holdout_v1" => HOLDOUT_V1.to_owned(),
         "holdout_v2" => HOLDOUT_V2.to_owned(),
-        "all" => format!("{TUNE}\n{HOLDOUT_V1}\n{HOLDOUT_V2}\n{HOLDOUT}"),
+        "holdout_v3" => HOLDOUT_V3.to_owned(),
+        "all" => format!("{TUNE}\n{HOLDOUT_V1}\n{HOLDOUT_V2}\n{HOLDOUT_V3}\n{HOLDOUT}"),
         _ => return None,
     };
     Some(parse_cases(&text))
