@@ -10,6 +10,7 @@ pub mod api_keys;
 pub mod approvals;
 pub mod board;
 pub mod booking;
+pub mod booking_page;
 pub mod calendar;
 mod components;
 pub mod customers;
@@ -95,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("app/leads/:id") view=timeline::LeadPage />
                     <Route path=path!("pay/:token") view=pay::PayPage />
                     <Route path=path!("manage/:token") view=manage::ManagePage />
+                    <Route path=path!("book/:org") view=booking_page::BookingPage />
                 </Routes>
             </Router>
         </div>

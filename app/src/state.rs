@@ -32,6 +32,15 @@ pub struct ServerState {
     pub worker: WorkerHealth,
     /// How many live event streams each org and credential may hold open.
     pub streams: Arc<auth::streams::StreamSlots>,
+    /// Where customers reach this server: the booking page's address is built on it.
+    pub public_url: squad::link_tokens::PublicUrl,
+}
+
+impl ServerState {
+    /// The address of `org`'s booking page (it answers only while the page is enabled).
+    pub fn booking_url(&self, org: domain::OrgId) -> String {
+        self.public_url.link("book", &org.to_string())
+    }
 }
 
 /// The job worker's state as its supervisor sees it.

@@ -245,6 +245,10 @@ pub struct RequestLimits {
     pub api_calls_per_hour_per_org: u32,
     /// REST API calls one API key (and the tokens minted from it) may make per hour.
     pub api_calls_per_hour_per_key: u32,
+    /// Bookings one client address may make per hour on booking pages.
+    pub bookings_per_hour_per_address: u32,
+    /// Bookings one org's booking page may take per hour, from everyone together.
+    pub bookings_per_hour_per_org: u32,
 }
 
 impl Default for RequestLimits {
@@ -259,6 +263,8 @@ impl Default for RequestLimits {
             streams_per_credential: 5,
             api_calls_per_hour_per_org: 1000,
             api_calls_per_hour_per_key: 1000,
+            bookings_per_hour_per_address: 20,
+            bookings_per_hour_per_org: 100,
         }
     }
 }
@@ -309,6 +315,8 @@ impl Settings {
             accept_invite_token: Limit::per_hour(auth.invite_attempts_per_invitation_per_hour),
             api_call_org: Limit::per_hour(limits.api_calls_per_hour_per_org),
             api_call_key: Limit::per_hour(limits.api_calls_per_hour_per_key),
+            book_online: Limit::per_hour(limits.bookings_per_hour_per_address),
+            book_online_org: Limit::per_hour(limits.bookings_per_hour_per_org),
         }
     }
 }

@@ -175,6 +175,7 @@ pub fn build_state(
             settings.server.limits.streams_per_org,
             settings.server.limits.streams_per_credential,
         ),
+        public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
     })
 }
 

@@ -31,6 +31,10 @@ pub enum Action {
     ApiCallOrg,
     /// A REST API call with one API key (and the tokens minted from it).
     ApiCallKey,
+    /// A booking on a booking page from one client address.
+    BookOnline,
+    /// A booking on one org's booking page, from anywhere.
+    BookOnlineOrg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +64,8 @@ pub struct Limits {
     pub accept_invite_token: Limit,
     pub api_call_org: Limit,
     pub api_call_key: Limit,
+    pub book_online: Limit,
+    pub book_online_org: Limit,
 }
 
 impl Limits {
@@ -73,6 +79,8 @@ impl Limits {
             Action::AcceptInviteToken => self.accept_invite_token,
             Action::ApiCallOrg => self.api_call_org,
             Action::ApiCallKey => self.api_call_key,
+            Action::BookOnline => self.book_online,
+            Action::BookOnlineOrg => self.book_online_org,
         }
     }
 }
@@ -203,6 +211,8 @@ mod tests {
             accept_invite_token: limit,
             api_call_org: limit,
             api_call_key: limit,
+            book_online: limit,
+            book_online_org: limit,
         })
     }
 

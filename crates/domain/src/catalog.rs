@@ -13,11 +13,11 @@ pub struct FieldError {
     pub message: String,
 }
 
-fn field(field: &str, message: impl Into<String>) -> FieldError {
+pub(crate) fn field(field: &str, message: impl Into<String>) -> FieldError {
     FieldError { field: field.to_owned(), message: message.into() }
 }
 
-fn check_range(name: &str, value: i64, min: i64, max: i64) -> Result<(), FieldError> {
+pub(crate) fn check_range(name: &str, value: i64, min: i64, max: i64) -> Result<(), FieldError> {
     if (min..=max).contains(&value) {
         Ok(())
     } else {

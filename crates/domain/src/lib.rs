@@ -9,6 +9,7 @@ mod text_enum;
 
 pub mod address;
 pub mod billing;
+pub mod booking_page;
 pub mod catalog;
 mod email;
 mod ids;

@@ -4,8 +4,36 @@ use serde::{Deserialize, Serialize};
 
 text_enum!(
     /// Where an inquiry came from.
-    Channel { Email => "email", Sms => "sms", Chat => "chat", Form => "form", Api => "api" }
+    Channel {
+        Email => "email",
+        Sms => "sms",
+        Chat => "chat",
+        Form => "form",
+        Api => "api",
+        /// The customer booked a slot themselves on the shop's booking page.
+        BookingPage => "booking_page",
+    }
 );
+
+impl Channel {
+    /// Whether an integration may report an inbound message on this channel. The booking page's
+    /// leads are made by the booking page alone, so a lead on it always means a real booking.
+    pub const fn reportable(self) -> bool {
+        !matches!(self, Self::BookingPage)
+    }
+
+    /// In a shop owner's words, for the timeline.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "text message",
+            Self::Chat => "chat",
+            Self::Form => "web form",
+            Self::Api => "your integration",
+            Self::BookingPage => "booking page",
+        }
+    }
+}
 
 text_enum!(
     /// Where a lead is in the pipeline.

@@ -8,6 +8,7 @@ pub mod account;
 pub mod api_keys;
 pub mod appointments;
 pub mod audit;
+pub mod booking_page;
 pub mod catalog;
 pub mod conversations;
 pub mod customers;

@@ -47,13 +47,15 @@ pub enum Operation {
     ManageTeam,
     ManageApiKeys,
     ManageIntegrations,
+    /// Turn the booking page (and chat widget) on or off and choose what they offer.
+    ManageChannels,
     ReadAuditLog,
     /// Read the pipeline, customers, invoices, escalations, settings and live events.
     ReadRecords,
 }
 
 impl Operation {
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 27] = [
         Self::ChangeBusinessDetails,
         Self::ChangeBudgets,
         Self::ChangeInvoiceThreshold,
@@ -78,6 +80,7 @@ impl Operation {
         Self::ManageTeam,
         Self::ManageApiKeys,
         Self::ManageIntegrations,
+        Self::ManageChannels,
         Self::ReadAuditLog,
         Self::ReadRecords,
     ];
@@ -95,6 +98,7 @@ impl Operation {
             | Self::ManageTeam
             | Self::ManageApiKeys
             | Self::ManageIntegrations
+            | Self::ManageChannels
             | Self::ReadAuditLog => Role::Owner,
             Self::ChangeBusinessDetails
             | Self::EditPriceList

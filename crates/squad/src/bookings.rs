@@ -46,11 +46,33 @@ pub const SEARCH_DAYS: i64 = 14;
 /// How soon from now the first opening may start.
 const LEAD_TIME_MS: i64 = 60 * 60_000;
 
+/// When openings may start: from `not_before` until `until` (Unix ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub not_before: i64,
+    pub until: i64,
+}
+
+impl Window {
+    /// What the Scheduler offers and the owner is offered: from an hour from now, for two weeks.
+    pub fn standard(now: i64) -> Self {
+        Self { not_before: now + LEAD_TIME_MS, until: now + SEARCH_DAYS * 86_400_000 }
+    }
+
+    /// The booking page's, from its settings; never sooner than the standard hour's notice.
+    pub fn booking_page(now: i64, settings: &domain::booking_page::BookingPageSettings) -> Self {
+        let (not_before, until) = settings.window(now);
+        Self { not_before: not_before.max(now + LEAD_TIME_MS), until }
+    }
+}
+
 /// Which times a booking may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
     /// Only one of the openings the engine offers (hours, holidays, skills, buffers, calendars).
     Opening,
+    /// Only one of the openings within a window of its own (the booking page's notice and reach).
+    OpeningWithin(Window),
     /// Any time the technician is free: the owner approved an off-rule booking, or books by hand.
     /// The database still refuses an overlap.
     AnyFreeTime,
@@ -97,9 +119,18 @@ pub struct Placed {
 /// The openings for `service` over the next two weeks, every live booking but `except_lead`'s
 /// counting as busy: what the Scheduler may offer and book, and what the owner is offered.
 pub async fn openings(tx: &mut TenantTx, service: &ServiceRow, except_lead: LeadId) -> Result<Vec<Slot>, StoreError> {
+    openings_within(tx, service, Some(except_lead), Window::standard(store::now_ms())).await
+}
+
+/// [`openings`] within `window`; with no `except_lead`, every live booking counts as busy.
+pub async fn openings_within(
+    tx: &mut TenantTx,
+    service: &ServiceRow,
+    except_lead: Option<LeadId>,
+    window: Window,
+) -> Result<Vec<Slot>, StoreError> {
     let org = settings::get(tx).await?;
-    let now = store::now_ms();
-    let busy = appointments::busy_since(tx, now, except_lead).await?;
+    let busy = appointments::busy_since(tx, store::now_ms(), except_lead).await?;
     let crew: Vec<Technician> = technicians::list(tx)
         .await?
         .into_iter()
@@ -122,10 +153,10 @@ pub async fn openings(tx: &mut TenantTx, service: &ServiceRow, except_lead: Lead
         technicians: &crew,
         skill: service.skill.as_deref(),
         duration_minutes: service.duration_minutes,
-        not_before: now + LEAD_TIME_MS,
-        until: now + SEARCH_DAYS * 86_400_000,
+        not_before: window.not_before,
+        until: window.until,
         step_minutes: 60,
-        max_slots: 200,
+        max_slots: 2000,
     }))
 }
 
@@ -156,11 +187,17 @@ pub async fn reschedule(tx: &mut TenantTx, lead: LeadId, visit: &Visit<'_>) -> R
 async fn place(tx: &mut TenantTx, lead: LeadId, visit: &Visit<'_>) -> Result<Placed, BookingError> {
     let technician = visit.technician_id.to_string();
     let slot = match visit.rule {
-        Rule::Opening => openings(tx, visit.service, lead)
-            .await?
-            .into_iter()
-            .find(|s| s.technician_id == technician && s.starts_at == visit.starts_at)
-            .ok_or(BookingError::NotAnOpening)?,
+        Rule::Opening | Rule::OpeningWithin(_) => {
+            let window = match visit.rule {
+                Rule::OpeningWithin(window) => window,
+                _ => Window::standard(store::now_ms()),
+            };
+            openings_within(tx, visit.service, Some(lead), window)
+                .await?
+                .into_iter()
+                .find(|s| s.technician_id == technician && s.starts_at == visit.starts_at)
+                .ok_or(BookingError::NotAnOpening)?
+        }
         Rule::AnyFreeTime => {
             if visit.starts_at <= store::now_ms() {
                 return Err(BookingError::InThePast);

@@ -59,7 +59,7 @@ pub async fn book(tx: &mut TenantTx, new: &NewAppointment) -> Result<String, Sto
 pub async fn busy_since(
     tx: &mut TenantTx,
     from: i64,
-    except_lead: LeadId,
+    except_lead: Option<LeadId>,
 ) -> Result<Vec<(String, i64, i64)>, StoreError> {
     let org = tx.org().to_owned();
     let rows = sqlx::query(
@@ -68,7 +68,8 @@ pub async fn busy_since(
     )
     .bind(&org)
     .bind(from)
-    .bind(except_lead.to_string())
+    // No lead is the empty id, which no appointment has.
+    .bind(except_lead.map(|lead| lead.to_string()).unwrap_or_default())
     .bind(AppointmentStatus::Cancelled.as_str())
     .fetch_all(tx.conn())
     .await?;

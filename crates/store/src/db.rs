@@ -70,9 +70,19 @@ impl Db {
                 if options.create_if_missing {
                     create_sqlite_dir(url)?;
                 }
-                let mut conn = sqlite_options(url, options)?.connect().await?;
+                // Foreign keys are off while migrating: SQLite changes a constraint by rebuilding
+                // the table, and dropping the old one with keys on would cascade to every row
+                // that references it. They are checked as a whole once the migrations are in.
+                let mut conn = sqlite_options(url, options)?.foreign_keys(false).connect().await?;
                 SQLITE_MIGRATIONS.run(&mut conn).await?;
+                let broken = sqlx::query("PRAGMA foreign_key_check").fetch_all(&mut conn).await?;
                 conn.close().await?;
+                if !broken.is_empty() {
+                    return Err(StoreError::Corrupt(format!(
+                        "{} rows reference rows that do not exist after migrating",
+                        broken.len()
+                    )));
+                }
             }
             Backend::Postgres => {
                 let mut conn = PgConnectOptions::from_str(url)?.connect().await?;

@@ -23,6 +23,7 @@ mod worker_tx;
 pub mod api_keys;
 pub mod appointments;
 pub mod audit;
+pub mod booking_pages;
 pub mod customers;
 pub mod escalations;
 pub mod events;

@@ -7,9 +7,9 @@ use crate::{Backend, Db, StoreError};
 ///
 /// Only this crate builds one, and only inside a named door that has just proved the tenant: the
 /// auth lookups ([`crate::AuthTx`]: a session's user, a log-in, an API key, a sign-up), the
-/// worker's claims and sweeps (a claimed job, an escalation past its timeout), a pay link found
-/// by its hash, and the [`crate::Operator`] acting from the command line. Repositories never
-/// accept a bare `OrgId`.
+/// worker's claims and sweeps (a claimed job, an escalation past its timeout), a pay or manage
+/// link found by its hash, an org's enabled booking page (its owner published it for anyone), and
+/// the [`crate::Operator`] acting from the command line. Repositories never accept a bare `OrgId`.
 ///
 /// Code outside this crate cannot build one from an org id:
 ///

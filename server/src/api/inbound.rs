@@ -88,8 +88,8 @@ fn optional(raw: Option<String>) -> Option<String> {
 
 fn validate(request: InboundRequest, headers: &HeaderMap) -> Result<Inquiry, ApiError> {
     let external_id = external_id(headers, request.external_id)?;
-    let channel = Channel::parse(&request.channel).ok_or_else(|| {
-        let known: Vec<_> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+    let channel = Channel::parse(&request.channel).filter(|c| c.reportable()).ok_or_else(|| {
+        let known: Vec<_> = Channel::ALL.iter().filter(|c| c.reportable()).map(|c| c.as_str()).collect();
         ApiError::validation("channel", format!("use one of {}", known.join(", ")))
     })?;
     let name = optional(request.from.name)

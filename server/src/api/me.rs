@@ -11,15 +11,20 @@ use super::{ApiAuth, ApiError};
 pub async fn get_me(State(state): State<ServerState>, ApiAuth(ctx): ApiAuth) -> Result<Json<Value>, ApiError> {
     let mut tx = TenantTx::read(&state.db, &ctx.scope).await?;
     let org = orgs::current(&mut tx).await?;
+    let booking = store::booking_pages::get(&mut tx).await?;
     tx.commit().await?;
     let credential = match ctx.credential {
         Credential::ApiKey(id) => json!({ "kind": "api_key", "api_key_id": id, "scope": ctx.scope.key_scope() }),
         Credential::ApiToken(id) => json!({ "kind": "access_token", "api_key_id": id, "scope": ctx.scope.key_scope() }),
         Credential::Session => json!({ "kind": "session" }),
     };
-    Ok(Json(json!({
+    let mut me = json!({
         "org": { "id": org.id, "name": org.name, "created_at": org.created_at },
         "role": ctx.scope.role(),
         "credential": credential,
-    })))
+    });
+    if booking.enabled {
+        me["booking_url"] = json!(state.booking_url(ctx.scope.org_id()));
+    }
+    Ok(Json(me))
 }

@@ -5,6 +5,7 @@ mod appointments;
 mod audit;
 mod auth;
 mod catalog;
+mod channels;
 mod customers;
 mod error;
 mod escalations;
@@ -30,6 +31,7 @@ pub fn router() -> Router<ServerState> {
     Router::new()
         .route("/me", get(me::get_me))
         .route("/audit", get(audit::list_audit))
+        .route("/channels/booking", get(channels::get_booking).put(channels::put_booking))
         .route("/tokens", post(tokens::create_token))
         .route("/customers", get(customers::list_customers).post(customers::create_customer))
         .route(

@@ -9,6 +9,7 @@ mod atomic;
 mod audit;
 mod bedrock;
 mod binary;
+mod booking_page;
 mod boundaries;
 mod catalog;
 mod cli;
