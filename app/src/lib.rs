@@ -11,6 +11,7 @@ pub mod approvals;
 pub mod board;
 pub mod booking;
 pub mod booking_page;
+pub mod booking_settings;
 pub mod calendar;
 mod components;
 pub mod customers;

@@ -198,7 +198,8 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
                     .into_iter()
                     .map(|m| TimelineMessage {
                         author: m.author,
-                        channel: m.channel,
+                        channel: domain::pipeline::Channel::parse(&m.channel)
+                            .map_or(m.channel.clone(), |c| c.describe().to_owned()),
                         subject: m.subject,
                         body: m.body,
                         recipient: m.recipient,

@@ -182,6 +182,7 @@ async fn every_policy_and_its_commands_are_listed() {
         "api_keys",
         "appointments",
         "audit_log",
+        "booking_pages",
         "business_settings",
         "customers",
         "escalations",
@@ -212,6 +213,7 @@ async fn every_policy_and_its_commands_are_listed() {
     for (table, policy, command) in [
         ("api_keys", "auth_lookup_read", "SELECT"),
         ("api_keys", "auth_lookup_touch", "UPDATE"),
+        ("booking_pages", "booking_page_lookup", "SELECT"),
         ("escalations", "worker_timeouts", "SELECT"),
         ("invitations", "auth_lookup_accept", "UPDATE"),
         ("invitations", "auth_lookup_read", "SELECT"),
