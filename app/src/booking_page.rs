@@ -198,6 +198,8 @@ fn Booking(view: BookingPageView, org: String) -> impl IntoView {
             }
         }
     });
+    // Only a booking replaces the form: a refused submit keeps what the customer typed.
+    let booked = Memo::new(move |_| book.value().get().and_then(Result::ok));
     let error = Signal::derive(move || book.value().get().and_then(Result::err));
     let field_error = move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.for_field(name)));
     let taken = Signal::derive(move || error.get().and_then(|e| e.for_field("starts_at")));
@@ -215,9 +217,9 @@ fn Booking(view: BookingPageView, org: String) -> impl IntoView {
                 <h1 class="mt-1 text-2xl font-bold tracking-tight">"Book a visit"</h1>
                 <p class="mt-1 text-sm text-slate-600" data-testid="zone">{zone_note}</p>
             </header>
-            {move || match book.value().get() {
-                Some(Ok(done)) => view! { <Booked done business=business.clone() /> }.into_any(),
-                _ => {
+            {move || match booked.get() {
+                Some(done) => view! { <Booked done business=business.clone() /> }.into_any(),
+                None => {
                     let services = services.clone();
                     view! {
                         <div class="space-y-8 p-6">
@@ -310,12 +312,17 @@ fn Booking(view: BookingPageView, org: String) -> impl IntoView {
     }
 }
 
+/// How many days of openings show before the customer asks for more (a phone screen's worth).
+const FIRST_DAYS: usize = 3;
+
 #[component]
 fn Openings(days: Vec<(String, Vec<OpeningView>)>, chosen: RwSignal<Option<OpeningView>>) -> impl IntoView {
+    let all = RwSignal::new(false);
+    let hidden = days.len().saturating_sub(FIRST_DAYS);
     view! {
         <div class="mt-3 space-y-4" data-testid="openings">
-            {days.into_iter().map(|(day, times)| view! {
-                <div>
+            {days.into_iter().enumerate().map(|(n, (day, times))| view! {
+                <div class=("hidden", move || n >= FIRST_DAYS && !all.get())>
                     <h3 class="text-sm font-semibold text-slate-700">{day}</h3>
                     <div class="mt-2 flex flex-wrap gap-2">
                         {times.into_iter().map(|o| {
@@ -336,6 +343,13 @@ fn Openings(days: Vec<(String, Vec<OpeningView>)>, chosen: RwSignal<Option<Openi
                     </div>
                 </div>
             }).collect_view()}
+            {(hidden > 0).then(|| view! {
+                <Show when=move || !all.get()>
+                    <button type="button" class="text-sm font-medium text-indigo-700 underline" on:click=move |_| all.set(true)>
+                        {format!("Show {hidden} more days")}
+                    </button>
+                </Show>
+            })}
         </div>
     }
 }

@@ -91,7 +91,7 @@ pub fn ManagePage() -> impl IntoView {
                             <LinkProblem
                                 error
                                 heading="This link no longer works"
-                                text="Links to manage a booking work once, for 7 days. To change your booking, contact the business directly or write to them again to get a new link."
+                                text="Links to manage a booking work once, and only for a while. To change your booking, contact the business directly or write to them again to get a new link."
                             />
                         }.into_any(),
                     }
