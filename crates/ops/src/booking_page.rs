@@ -254,14 +254,10 @@ fn check_contact(request: &BookingRequest, page_area: &domain::catalog::ServiceA
         problem("note", &format!("Keep the note under {NOTE_MAX_CHARS} characters."));
     }
     OpsError::from_problems(problems)?;
-    Ok(Contact {
-        name: name.expect("checked"),
-        email,
-        phone,
-        street: street.expect("checked"),
-        zip,
-        note,
-    })
+    let (Some(name), Some(street)) = (name, street) else {
+        return Err(OpsError::validation("name", "Enter your name and street."));
+    };
+    Ok(Contact { name, email, phone, street, zip, note })
 }
 
 /// Books one of the page's openings for a new customer and lead, all in one transaction; the
@@ -414,7 +410,7 @@ mod tests {
 
     fn service(pricing: domain::catalog::Pricing, price_cents: i64, duration_minutes: i64) -> ServiceRow {
         ServiceRow {
-            id: ServiceId::from_uuid(uuid::Uuid::nil()),
+            id: ServiceId::parse("0190f8a5-8f3e-7c2b-9a6d-1f2e3d4c5b6a").unwrap(),
             name: "Furnace repair".into(),
             pricing,
             price_cents,

@@ -170,6 +170,7 @@ mod tests {
                 Operation::ManageTeam,
                 Operation::ManageApiKeys,
                 Operation::ManageIntegrations,
+                Operation::ManageChannels,
                 Operation::ReadAuditLog,
             ]
         );

@@ -208,7 +208,8 @@ async fn bad_input_gets_a_clear_answer_and_changes_nothing(app: TestApp) {
 
     let submission = view["submission"].as_str().unwrap();
     let good = form(&org, tune_up, times.first().map_or(now + 86_400_000, |t| t["starts_at"].as_i64().unwrap()), submission);
-    let cases: Vec<(Vec<(String, String)>, u16, &str)> = vec![
+    type Form = Vec<(String, String)>;
+    let cases: Vec<(Form, u16, &str)> = vec![
         (with(good.clone(), "zip", "61602"), 422, "zip"),
         (with(good.clone(), "street", "Springfield"), 422, "street"),
         (with(with(good.clone(), "email", ""), "phone", ""), 422, "email"),
