@@ -109,7 +109,10 @@ pub async fn book_visit(
                 .trim()
                 .parse()
                 .map_err(|_| UiError::validation("starts_at", "Choose a time for the visit."))?;
-            state.throttle.allow(Action::BookOnline, Subject::Address(client_ip().await?)).map_err(UiError::rate_limited)?;
+            state
+                .throttle
+                .allow(Action::BookOnline, Subject::Address(client_ip().await?))
+                .map_err(UiError::rate_limited)?;
             state.throttle.allow(Action::BookOnlineOrg, Subject::Named(&org)).map_err(UiError::rate_limited)?;
             let request = ops::booking_page::BookingRequest {
                 service_id,
@@ -204,7 +207,9 @@ fn Booking(view: BookingPageView, org: String) -> impl IntoView {
     let field_error = move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.for_field(name)));
     let taken = Signal::derive(move || error.get().and_then(|e| e.for_field("starts_at")));
     let general = Signal::derive(move || {
-        error.get().filter(|e| e.is_general() || e.for_field("service_id").is_some() || e.for_field("submission").is_some())
+        error
+            .get()
+            .filter(|e| e.is_general() || e.for_field("service_id").is_some() || e.for_field("submission").is_some())
     });
     let BookingPageView { business, time_zone, services, submission } = view;
     let form_keys = StoredValue::new((org, submission));

@@ -90,16 +90,18 @@ pub async fn save_booking_settings(
                 days_ahead,
                 min_notice_minutes: min_notice_hours.saturating_mul(60),
             };
-            ops::booking_page::put_settings(&state.db, &ctx.scope, settings).await.map_err(|e| match UiError::from(e) {
-                UiError::Validation { field, .. } if field == "min_notice_minutes" => UiError::Validation {
-                    field: "min_notice_hours".into(),
-                    message: "Enter between 0 and 168 hours.".into(),
+            ops::booking_page::put_settings(&state.db, &ctx.scope, settings).await.map_err(
+                |e| match UiError::from(e) {
+                    UiError::Validation { field, .. } if field == "min_notice_minutes" => UiError::Validation {
+                        field: "min_notice_hours".into(),
+                        message: "Enter between 0 and 168 hours.".into(),
+                    },
+                    UiError::Validation { field, .. } if field == "days_ahead" => {
+                        UiError::Validation { field, message: "Enter between 1 and 60 days.".into() }
+                    }
+                    other => other,
                 },
-                UiError::Validation { field, .. } if field == "days_ahead" => {
-                    UiError::Validation { field, message: "Enter between 1 and 60 days.".into() }
-                }
-                other => other,
-            })?;
+            )?;
             Ok(())
         }
         .await,

@@ -146,7 +146,9 @@ fn eval_cases(dir: &std::path::Path, split: &str, refreeze: bool) -> Result<Vec<
         _ => {
             return Err(CliError::Invalid {
                 field: "split",
-                message: format!("no set is called `{split}` (use tune, holdout, holdout_v1, holdout_v2, holdout_v3 or all)"),
+                message: format!(
+                    "no set is called `{split}` (use tune, holdout, holdout_v1, holdout_v2, holdout_v3 or all)"
+                ),
             })
         }
     };

@@ -104,7 +104,12 @@ pub async fn view(db: &Db, page: &Page) -> Result<PageView, OpsError> {
     let services = offered(&mut tx, &page.settings)
         .await?
         .into_iter()
-        .map(|s| Offered { price: price_terms(&s, &org.currency), id: s.id, name: s.name, duration_minutes: s.duration_minutes })
+        .map(|s| Offered {
+            price: price_terms(&s, &org.currency),
+            id: s.id,
+            name: s.name,
+            duration_minutes: s.duration_minutes,
+        })
         .collect();
     tx.commit().await?;
     Ok(PageView { business, time_zone: org.time_zone.as_str().to_owned(), services })
@@ -234,7 +239,9 @@ fn check_contact(request: &BookingRequest, page_area: &domain::catalog::ServiceA
     };
     let phone = match request.phone.trim() {
         "" => None,
-        raw => domain::catalog::parse_phone(raw).map_err(|_| problem("phone", "Enter a phone number with its area code.")).ok(),
+        raw => domain::catalog::parse_phone(raw)
+            .map_err(|_| problem("phone", "Enter a phone number with its area code."))
+            .ok(),
     };
     if request.email.trim().is_empty() && request.phone.trim().is_empty() {
         problem("email", "Enter an email address or a phone number, so we can confirm the visit.");
@@ -276,15 +283,15 @@ pub async fn book(db: &Db, page: &Page, request: &BookingRequest) -> Result<Book
     let org = settings::get(&mut tx).await?;
     let service = offered_service(&mut tx, &page.settings, &request.service_id).await?;
     let contact = check_contact(request, &org.service_area)?;
-    let slot = page_slots(&mut tx, page, &service)
-        .await?
-        .into_iter()
-        .find(|s| s.starts_at == request.starts_at)
-        .ok_or_else(|| OpsError::Conflict {
-            field: Some("starts_at".to_owned()),
-            message: "That time is no longer open. Here are the times still free.".to_owned(),
-        })?;
-    let technician = TechnicianId::parse(&slot.technician_id).map_err(|e| OpsError::Store(store::StoreError::Corrupt(e.to_string())))?;
+    let slot =
+        page_slots(&mut tx, page, &service).await?.into_iter().find(|s| s.starts_at == request.starts_at).ok_or_else(
+            || OpsError::Conflict {
+                field: Some("starts_at".to_owned()),
+                message: "That time is no longer open. Here are the times still free.".to_owned(),
+            },
+        )?;
+    let technician = TechnicianId::parse(&slot.technician_id)
+        .map_err(|e| OpsError::Store(store::StoreError::Corrupt(e.to_string())))?;
 
     let already_known = customers::find_by_contact(&mut tx, contact.email.as_ref(), contact.phone.as_deref()).await?;
     let notes = if already_known.is_some() {
@@ -307,7 +314,12 @@ pub async fn book(db: &Db, page: &Page, request: &BookingRequest) -> Result<Book
     .await?;
     let lead = leads::insert(&mut tx, customer.id, Channel::BookingPage).await?;
     leads::set_service(&mut tx, lead, service.id).await?;
-    let visit = Visit { service: &service, technician_id: technician, starts_at: slot.starts_at, rule: Rule::OpeningWithin(Window::booking_page(store::now_ms(), &page.settings)) };
+    let visit = Visit {
+        service: &service,
+        technician_id: technician,
+        starts_at: slot.starts_at,
+        rule: Rule::OpeningWithin(Window::booking_page(store::now_ms(), &page.settings)),
+    };
     let placed = match bookings::book(&mut tx, lead, &visit).await {
         Ok(placed) => placed,
         Err(BookingError::Taken | BookingError::NotAnOpening) => return Err(just_taken()),
@@ -315,7 +327,10 @@ pub async fn book(db: &Db, page: &Page, request: &BookingRequest) -> Result<Book
         Err(other) => return Err(OpsError::conflict(other.to_string())),
     };
     let when = squad::tools::invoice::format_visit(&org.time_zone, slot.starts_at).unwrap_or_default();
-    let mut body = format!("Booked {} for {when} on the booking page.\nAddress: {}, {}", service.name, contact.street, contact.zip);
+    let mut body = format!(
+        "Booked {} for {when} on the booking page.\nAddress: {}, {}",
+        service.name, contact.street, contact.zip
+    );
     if !contact.note.is_empty() {
         body.push_str(&format!("\nNote: {}", contact.note));
     }
@@ -372,7 +387,13 @@ pub async fn book(db: &Db, page: &Page, request: &BookingRequest) -> Result<Book
     audit::record(&mut tx, "booked on the booking page", &entry).await?;
     tx.commit().await?;
     tracing::info!(org_id = %page.scope.org_id(), lead_id = %lead, "booked on the booking page");
-    Ok(Booked { lead_id: lead, appointment_id: placed.appointment_id, when, service: service.name, manage_token: Some(token) })
+    Ok(Booked {
+        lead_id: lead,
+        appointment_id: placed.appointment_id,
+        when,
+        service: service.name,
+        manage_token: Some(token),
+    })
 }
 
 fn just_taken() -> OpsError {

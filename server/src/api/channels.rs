@@ -20,7 +20,10 @@ pub struct BookingChannel {
 }
 
 /// `GET /api/v1/channels/booking`.
-pub async fn get_booking(State(state): State<ServerState>, ApiAuth(ctx): ApiAuth) -> Result<Json<BookingChannel>, ApiError> {
+pub async fn get_booking(
+    State(state): State<ServerState>,
+    ApiAuth(ctx): ApiAuth,
+) -> Result<Json<BookingChannel>, ApiError> {
     let settings = ops::booking_page::settings(&state.db, &ctx.scope).await?;
     Ok(Json(BookingChannel { settings, url: state.booking_url(ctx.scope.org_id()) }))
 }

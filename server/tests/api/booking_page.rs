@@ -92,7 +92,10 @@ async fn a_customer_books_an_opening_on_the_published_page(app: TestApp) {
     let view = page(&app, &org).await;
     assert_eq!(view["time_zone"], "America/Chicago");
     let tune_up = service_id(&view, "Heating & cooling tune-up");
-    assert_eq!(view["services"].as_array().unwrap().iter().find(|s| s["id"] == tune_up.as_str()).unwrap()["price"], "$119.00");
+    assert_eq!(
+        view["services"].as_array().unwrap().iter().find(|s| s["id"] == tune_up.as_str()).unwrap()["price"],
+        "$119.00"
+    );
     let times = openings(&app, &org, &tune_up).await;
     assert!(!times.is_empty());
     let now = store::now_ms();
@@ -126,7 +129,11 @@ async fn a_customer_books_an_opening_on_the_published_page(app: TestApp) {
     app.drain().await;
     let sent = app.outbox.delivered();
     let confirmation = sent.iter().find(|m| m.to == "tom.ames@example.com").expect("a confirmation");
-    assert!(confirmation.body.contains("You're booked for") && confirmation.body.contains("/manage/"), "{}", confirmation.body);
+    assert!(
+        confirmation.body.contains("You're booked for") && confirmation.body.contains("/manage/"),
+        "{}",
+        confirmation.body
+    );
     assert!(!confirmation.body.contains(manage), "its own link, not the one on screen");
 
     // The link on screen opens the booking and cancels it; the cancellation frees the slot.
@@ -207,7 +214,8 @@ async fn bad_input_gets_a_clear_answer_and_changes_nothing(app: TestApp) {
     assert_eq!(status, 422, "a service the page does not offer");
 
     let submission = view["submission"].as_str().unwrap();
-    let good = form(&org, tune_up, times.first().map_or(now + 86_400_000, |t| t["starts_at"].as_i64().unwrap()), submission);
+    let good =
+        form(&org, tune_up, times.first().map_or(now + 86_400_000, |t| t["starts_at"].as_i64().unwrap()), submission);
     type Form = Vec<(String, String)>;
     let cases: Vec<(Form, u16, &str)> = vec![
         (with(good.clone(), "zip", "61602"), 422, "zip"),
@@ -276,8 +284,13 @@ async fn each_shop_publishes_only_its_own_page(app: TestApp) {
     assert_eq!(response.status(), 200);
     assert_eq!(page(&app, &org).await["business"], "Springfield Comfort & Plumbing");
     let staff = app.api_key_with_role(&other, domain::Role::Staff).await;
-    let response =
-        app.api(Method::PUT, "/api/v1/channels/booking", &staff).await.json(&json!({ "enabled": true })).send().await.unwrap();
+    let response = app
+        .api(Method::PUT, "/api/v1/channels/booking", &staff)
+        .await
+        .json(&json!({ "enabled": true }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 403);
     let read: Value = app.api_json("/api/v1/channels/booking", &staff).await;
     assert_eq!(read["enabled"], false);
@@ -294,7 +307,8 @@ async fn each_shop_publishes_only_its_own_page(app: TestApp) {
         .unwrap();
     assert_eq!(response.status(), 201);
     let theirs: Value = response.json().await.unwrap();
-    let (status, _) = get(&app, &format!("/api/book/openings?org={org}&service_id={}", theirs["id"].as_str().unwrap())).await;
+    let (status, _) =
+        get(&app, &format!("/api/book/openings?org={org}&service_id={}", theirs["id"].as_str().unwrap())).await;
     assert_eq!(status, 422);
 }
 
@@ -304,7 +318,8 @@ async fn bookings_from_one_address_are_throttled(app: TestApp) {
     let view = page(&limited, &org).await;
     let tune_up = service_id(&view, "Heating & cooling tune-up");
     let times = openings(&limited, &org, &tune_up).await;
-    let (first, _) = confirm(&limited, &form(&org, &tune_up, times[0]["starts_at"].as_i64().unwrap(), "first-key")).await;
+    let (first, _) =
+        confirm(&limited, &form(&org, &tune_up, times[0]["starts_at"].as_i64().unwrap(), "first-key")).await;
     assert_eq!(first, 200);
     let next = times[1]["starts_at"].as_i64().unwrap();
     let (second, body) = confirm(&limited, &form(&org, &tune_up, next, "second-key")).await;
