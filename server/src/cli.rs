@@ -131,33 +131,21 @@ struct CreatedOrgLine {
     api_key: String,
 }
 
-/// The labelled sets under `evals/`: `tune.jsonl` may be read while writing rules; the holdouts
-/// (`holdout.jsonl`, the current one, and the earlier `holdout_v1.jsonl` to `holdout_v3.jsonl`)
-/// are frozen — each one's SHA-256 is recorded beside it (`holdout.sha256`), and a holdout that changed is refused
-/// unless the change is declared (`--refreeze-holdout` records the new hash).
+/// The labelled sets under `evals/` (`squad::eval::SETS`): `tune.jsonl` may be read while writing
+/// rules; the holdouts are frozen — each one's SHA-256 is recorded beside it (`holdout.sha256`), and a
+/// holdout that changed is refused unless the change is declared (`--refreeze-holdout` records the new
+/// hash).
 fn eval_cases(dir: &std::path::Path, split: &str, refreeze: bool) -> Result<Vec<squad::eval::EvalCase>, CliError> {
-    let files: &[&str] = match split {
-        "tune" => &["tune.jsonl"],
-        "holdout" => &["holdout.jsonl"],
-        "holdout_v1" => &["holdout_v1.jsonl"],
-        "holdout_v2" => &["holdout_v2.jsonl"],
-        "holdout_v3" => &["holdout_v3.jsonl"],
-        "all" => &["tune.jsonl", "holdout_v1.jsonl", "holdout_v2.jsonl", "holdout_v3.jsonl", "holdout.jsonl"],
-        _ => {
-            return Err(CliError::Invalid {
-                field: "split",
-                message: format!(
-                    "no set is called `{split}` (use tune, holdout, holdout_v1, holdout_v2, holdout_v3 or all)"
-                ),
-            })
-        }
-    };
+    let sets = squad::eval::sets(split).ok_or_else(|| CliError::Invalid {
+        field: "split",
+        message: format!("no set is called `{split}` (use {})", squad::eval::split_names()),
+    })?;
     let mut cases = Vec::new();
-    for name in files {
-        let path = dir.join(name);
+    for set in sets {
+        let path = dir.join(set.file);
         let text = std::fs::read_to_string(&path)
             .map_err(|e| CliError::Invalid { field: "dir", message: format!("{}: {e}", path.display()) })?;
-        if name.starts_with("holdout") {
+        if set.frozen {
             check_frozen(&path, &text, refreeze)?;
         }
         let parsed = squad::eval::parse_cases(&text)
@@ -267,7 +255,7 @@ mod tests {
         assert!(report["cases"].as_u64().unwrap() >= 60);
         assert!(report["accuracy"]["qualification"].as_f64().is_some());
         assert!(report["shops"]["springfield"]["cases"].as_u64().is_some());
-        for split in ["tune", "holdout", "holdout_v1", "holdout_v2", "holdout_v3"] {
+        for split in squad::eval::SETS.iter().map(|set| set.name) {
             let report: serde_json::Value = serde_json::from_str(&eval(&dir, split, false).unwrap()).unwrap();
             assert!(report["shops"]["bright_spark"]["cases"].as_u64().unwrap() >= 20, "{split}");
         }

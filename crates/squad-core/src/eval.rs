@@ -61,25 +61,75 @@ pub enum ParseError {
     UnknownShop { line: usize, shop: String },
 }
 
-/// The labelled sets built into the binary, for the dashboard's accuracy page: `tune` (what the
-/// rules were written against), `holdout` (frozen, never used to change a rule), `holdout_v1` and
-/// `holdout_v2`, `holdout_v3` (earlier holdouts the rules changed after) or `all`.
+/// One labelled set under `evals/`.
+pub struct LabelledSet {
+    /// What `--split` and the dashboard call it.
+    pub name: &'static str,
+    /// Its file under `evals/`; a frozen set's SHA-256 sits beside it (`.sha256`).
+    pub file: &'static str,
+    /// A holdout: never used to change a rule, refused when its hash does not match.
+    pub frozen: bool,
+    /// The copy built into the binary, for the dashboard's accuracy page.
+    text: &'static str,
+}
+
+/// The labelled sets, in the order `all` runs them: `tune` (what the rules were written against),
+/// `holdout` (frozen, never used to change a rule) and the earlier holdouts the rules changed after.
+pub const SETS: &[LabelledSet] = &[
+    LabelledSet { name: "tune", file: "tune.jsonl", frozen: false, text: include_str!("../../../evals/tune.jsonl") },
+    LabelledSet {
+        name: "holdout_v1",
+        file: "holdout_v1.jsonl",
+        frozen: true,
+        text: include_str!("../../../evals/holdout_v1.jsonl"),
+    },
+    LabelledSet {
+        name: "holdout_v2",
+        file: "holdout_v2.jsonl",
+        frozen: true,
+        text: include_str!("../../../evals/holdout_v2.jsonl"),
+    },
+    LabelledSet {
+        name: "holdout_v3",
+        file: "holdout_v3.jsonl",
+        frozen: true,
+        text: include_str!("../../../evals/holdout_v3.jsonl"),
+    },
+    LabelledSet {
+        name: "holdout_v4",
+        file: "holdout_v4.jsonl",
+        frozen: true,
+        text: include_str!("../../../evals/holdout_v4.jsonl"),
+    },
+    LabelledSet {
+        name: "holdout",
+        file: "holdout.jsonl",
+        frozen: true,
+        text: include_str!("../../../evals/holdout.jsonl"),
+    },
+];
+
+/// The sets `split` names: one of [`SETS`] by name, or `all` of them; `None` for any other name.
+pub fn sets(split: &str) -> Option<Vec<&'static LabelledSet>> {
+    if split == "all" {
+        return Some(SETS.iter().collect());
+    }
+    SETS.iter().find(|set| set.name == split).map(|set| vec![set])
+}
+
+/// The names `--split` accepts, for error messages and help.
+pub fn split_names() -> String {
+    let names: Vec<&str> = SETS.iter().map(|set| set.name).chain(["all"]).collect();
+    names.join(", ")
+}
+
+/// The cases of `split` as built into the binary, for the dashboard's accuracy page.
 pub fn bundled(split: &str) -> Option<Result<Vec<EvalCase>, ParseError>> {
-    const TUNE: &str = include_str!("../../../evals/tune.jsonl");
-    const HOLDOUT: &str = include_str!("../../../evals/holdout.jsonl");
-    const HOLDOUT_V1: &str = include_str!("../../../evals/holdout_v1.jsonl");
-    const HOLDOUT_V2: &str = include_str!("../../../evals/holdout_v2.jsonl");
-    const HOLDOUT_V3: &str = include_str!("../../../evals/holdout_v3.jsonl");
-    let text = match split {
-        "tune" => TUNE.to_owned(),
-        "holdout" => HOLDOUT.to_owned(),
-        "holdout_v1" => HOLDOUT_V1.to_owned(),
-        "holdout_v2" => HOLDOUT_V2.to_owned(),
-        "holdout_v3" => HOLDOUT_V3.to_owned(),
-        "all" => format!("{TUNE}\n{HOLDOUT_V1}\n{HOLDOUT_V2}\n{HOLDOUT_V3}\n{HOLDOUT}"),
-        _ => return None,
-    };
-    Some(parse_cases(&text))
+    let sets = sets(split)?;
+    Some(sets.iter().try_fold(Vec::new(), |mut cases, set| {
+        cases.extend(parse_cases(set.text)?);
+        Ok(cases)
+    }))
 }
 
 /// The name of a shop the cases are written to, as the report shows it.

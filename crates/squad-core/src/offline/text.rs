@@ -184,9 +184,11 @@ impl Text {
             .filter(|&i| matches!(words[i], "month" | "months" | "week" | "weeks") && words[i + 1] == "old")
             .filter(|&i| number(i - 1).is_some())
             .map(|_| 0);
-        let named = (0..words.len().saturating_sub(1))
-            .filter(|&i| RELATIVES.contains(&words[i]))
-            .filter_map(|i| number(i + 1).filter(|age| (1..=110).contains(age)));
+        // "my mother (91)", "my mother is 91", "mom's 88".
+        let named = (0..words.len().saturating_sub(1)).filter(|&i| RELATIVES.contains(&words[i])).filter_map(|i| {
+            let at = if matches!(words[i + 1], "is" | "s") { i + 2 } else { i + 1 };
+            number(at).filter(|age| (1..=110).contains(age))
+        });
         years.chain(months).chain(named).collect()
     }
 }
@@ -209,6 +211,7 @@ mod tests {
         assert_eq!(Text::new("my 4-year-old and 80 year old dad").ages(), vec![4, 80]);
         assert_eq!(Text::new("a 2 month old, a 3 yr old and grandma (84)").ages(), vec![3, 0, 84]);
         assert!(Text::new("the furnace is 15 years old").ages().is_empty());
+        assert_eq!(Text::new("my father is 92, mom's 87").ages(), vec![92, 87]);
     }
 
     #[test]
