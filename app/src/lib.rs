@@ -34,6 +34,8 @@ mod story;
 pub mod team;
 pub mod timeline;
 pub mod usage;
+pub mod widget;
+pub mod widget_settings;
 pub mod wizard;
 pub mod your_account;
 
@@ -98,6 +100,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("pay/:token") view=pay::PayPage />
                     <Route path=path!("manage/:token") view=manage::ManagePage />
                     <Route path=path!("book/:org") view=booking_page::BookingPage />
+                    <Route path=path!("widget/:org") view=widget::WidgetPage />
                 </Routes>
             </Router>
         </div>

@@ -68,6 +68,9 @@ fn Sections(setup: SetupView, refresh: Callback<()>) -> impl IntoView {
         <Section title="Booking page" intro="A page where customers pick one of your open times and book it themselves.">
             <crate::booking_settings::BookingPageSection on_saved=refresh />
         </Section>
+        <Section title="Chat widget" intro="A chat on your own website: the squad answers visitors while they watch.">
+            <crate::widget_settings::WidgetSection on_saved=refresh />
+        </Section>
         <Section title="Booking, billing and budgets" intro="Gaps between jobs, reminders, tax, when invoices need you, and what the squad may spend.">
             <OperationsForm setup=operations on_saved=refresh />
         </Section>

@@ -41,6 +41,12 @@ impl ServerState {
     pub fn booking_url(&self, org: domain::OrgId) -> String {
         self.public_url.link("book", &org.to_string())
     }
+
+    /// The tag an owner pastes into their site to show `org`'s chat widget.
+    pub fn widget_snippet(&self, org: domain::OrgId, accent_color: &str) -> String {
+        let loader = self.public_url.at("widget.js");
+        format!(r#"<script src="{loader}" data-widget="{org}" data-color="{accent_color}" async></script>"#)
+    }
 }
 
 /// The job worker's state as its supervisor sees it.

@@ -249,6 +249,14 @@ pub struct RequestLimits {
     pub bookings_per_hour_per_address: u32,
     /// Bookings one org's booking page may take per hour, from everyone together.
     pub bookings_per_hour_per_org: u32,
+    /// Chat widget conversations one client address may start per hour.
+    pub chats_per_hour_per_address: u32,
+    /// Chat widget conversations one org's widget may start per hour, for everyone together.
+    pub chats_per_hour_per_org: u32,
+    /// Chat widget messages one client address may send per minute.
+    pub chat_messages_per_minute_per_address: u32,
+    /// Chat widget messages one org may receive per hour, from everyone together.
+    pub chat_messages_per_hour_per_org: u32,
 }
 
 impl Default for RequestLimits {
@@ -265,6 +273,10 @@ impl Default for RequestLimits {
             api_calls_per_hour_per_key: 1000,
             bookings_per_hour_per_address: 20,
             bookings_per_hour_per_org: 100,
+            chats_per_hour_per_address: 30,
+            chats_per_hour_per_org: 500,
+            chat_messages_per_minute_per_address: 20,
+            chat_messages_per_hour_per_org: 3000,
         }
     }
 }
@@ -317,6 +329,10 @@ impl Settings {
             api_call_key: Limit::per_hour(limits.api_calls_per_hour_per_key),
             book_online: Limit::per_hour(limits.bookings_per_hour_per_address),
             book_online_org: Limit::per_hour(limits.bookings_per_hour_per_org),
+            chat_session: Limit::per_hour(limits.chats_per_hour_per_address),
+            chat_session_org: Limit::per_hour(limits.chats_per_hour_per_org),
+            chat_message: Limit::per_minute(limits.chat_messages_per_minute_per_address),
+            chat_message_org: Limit::per_hour(limits.chat_messages_per_hour_per_org),
         }
     }
 }

@@ -12,4 +12,5 @@ pub mod middleware;
 pub mod startup;
 pub mod supervisor;
 pub mod telemetry;
+pub mod widget;
 pub mod worker;

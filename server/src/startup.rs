@@ -221,9 +221,11 @@ pub fn build_router(state: ServerState, settings: &Settings, proxies: TrustedPro
         .merge(ops)
         .nest("/api/v1", api::router())
         .merge(site)
+        .route("/widget/{org}/events", get(crate::widget::events))
         .layer(mw::from_fn_with_state(proxies, client_addr::resolve))
         .layer(mw::from_fn_with_state(settings.server.limits, request_limits::enforce))
         .layer(mw::from_fn(security_headers::apply))
+        .layer(mw::from_fn_with_state(state.clone(), crate::widget::frame_rule))
         .layer(tower::util::option_layer(hsts))
         .layer(mw::from_fn(metrics::track))
         .layer(

@@ -38,7 +38,9 @@ impl StreamSlots {
         self.claim_for(ctx.scope.org_id(), credential)
     }
 
-    fn claim_for(self: &Arc<Self>, org: OrgId, credential: String) -> Option<StreamSlot> {
+    /// A place for a stream of a credential that is not an [`AuthCtx`] (a chat widget session,
+    /// named `chat:<session id>`).
+    pub fn claim_for(self: &Arc<Self>, org: OrgId, credential: String) -> Option<StreamSlot> {
         let keys = [format!("org:{org}"), format!("{org}/{credential}")];
         let mut open = self.lock();
         let count = |key: &str| open.get(key).copied().unwrap_or(0);

@@ -35,6 +35,14 @@ pub enum Action {
     BookOnline,
     /// A booking on one org's booking page, from anywhere.
     BookOnlineOrg,
+    /// A chat widget conversation started from one client address.
+    ChatSession,
+    /// A chat widget conversation started on one org's widget, from anywhere.
+    ChatSessionOrg,
+    /// A chat widget message from one client address.
+    ChatMessage,
+    /// A chat widget message to one org, from anywhere.
+    ChatMessageOrg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +74,10 @@ pub struct Limits {
     pub api_call_key: Limit,
     pub book_online: Limit,
     pub book_online_org: Limit,
+    pub chat_session: Limit,
+    pub chat_session_org: Limit,
+    pub chat_message: Limit,
+    pub chat_message_org: Limit,
 }
 
 impl Limits {
@@ -81,6 +93,10 @@ impl Limits {
             Action::ApiCallKey => self.api_call_key,
             Action::BookOnline => self.book_online,
             Action::BookOnlineOrg => self.book_online_org,
+            Action::ChatSession => self.chat_session,
+            Action::ChatSessionOrg => self.chat_session_org,
+            Action::ChatMessage => self.chat_message,
+            Action::ChatMessageOrg => self.chat_message_org,
         }
     }
 }
@@ -213,6 +229,10 @@ mod tests {
             api_call_key: limit,
             book_online: limit,
             book_online_org: limit,
+            chat_session: limit,
+            chat_session_org: limit,
+            chat_message: limit,
+            chat_message_org: limit,
         })
     }
 

@@ -62,6 +62,11 @@ uuid_id!(ServiceId, "service");
 uuid_id!(LeadId, "lead");
 uuid_id!(MessageId, "message");
 uuid_id!(TechnicianId, "technician");
+uuid_id!(
+    /// A chat widget visitor's conversation: the credential a widget token names.
+    WidgetSessionId,
+    "chat session"
+);
 
 #[cfg(test)]
 mod tests {

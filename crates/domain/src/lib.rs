@@ -23,10 +23,13 @@ mod role;
 pub mod schedule;
 pub mod setup;
 pub mod squad;
+pub mod widget;
 pub mod work;
 
 pub use email::{Email, EmailError};
-pub use ids::{ApiKeyId, CustomerId, IdError, LeadId, MessageId, OrgId, ServiceId, TechnicianId, UserId};
+pub use ids::{
+    ApiKeyId, CustomerId, IdError, LeadId, MessageId, OrgId, ServiceId, TechnicianId, UserId, WidgetSessionId,
+};
 pub use names::{NameError, OrgName, PersonName};
 pub use password::{Password, PasswordError, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 pub use role::{KeyScope, Role, RoleError};

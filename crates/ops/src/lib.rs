@@ -23,6 +23,7 @@ pub mod permissions;
 pub mod settings;
 pub mod setup;
 pub mod team;
+pub mod widget;
 
 pub use error::OpsError;
 pub use permissions::Operation;

@@ -135,6 +135,19 @@ pub async fn deliver_message(
         return Err(DeliverError::Payload(format!("message {id} does not exist")));
     };
     let lead = leads::get(&mut tx, lead_id).await?.ok_or_else(|| DeliverError::Payload("the lead is gone".into()))?;
+    // A chat reply reaches the customer in the chat itself: their widget window shows the
+    // conversation's messages (live while it is open, on their return otherwise).
+    if message.channel == domain::pipeline::Channel::Chat.as_str() && message.recipient.is_none() {
+        let delivered = match side_effects::begin(&mut tx, &key, "message", "chat").await? {
+            Entry::New | Entry::Started => {
+                side_effects::finish(&mut tx, &key, true, &json!({ "provider": "chat", "sent": true })).await?;
+                Delivered::Sent
+            }
+            Entry::Done(_) | Entry::Failed(_) => Delivered::AlreadyDone,
+        };
+        tx.commit().await?;
+        return Ok(delivered);
+    }
     let customer = customers::get(&mut tx, lead.customer_id).await?;
     let on_file = customer.and_then(|c| if message.channel == "sms" { c.phone } else { c.email.or(c.phone) });
     let Some(to) = message.recipient.clone().or(on_file) else {

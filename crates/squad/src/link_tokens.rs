@@ -16,6 +16,11 @@ impl PublicUrl {
         Self(raw.trim_end_matches('/').to_owned())
     }
 
+    /// A file or page at the top of the site (`widget.js`).
+    pub fn at(&self, path: &str) -> String {
+        format!("{}/{path}", self.0)
+    }
+
     /// The link to `page` (`pay`, `manage`) that `token` opens.
     pub fn link(&self, page: &str, token: &str) -> String {
         format!("{}/{page}/{token}", self.0)

@@ -44,6 +44,7 @@ pub mod settings;
 pub mod side_effects;
 pub mod technicians;
 pub mod users;
+pub mod widgets;
 pub mod work_kinds;
 
 pub use auth_tx::AuthTx;

@@ -12,6 +12,7 @@ pub async fn get_me(State(state): State<ServerState>, ApiAuth(ctx): ApiAuth) -> 
     let mut tx = TenantTx::read(&state.db, &ctx.scope).await?;
     let org = orgs::current(&mut tx).await?;
     let booking = store::booking_pages::get(&mut tx).await?;
+    let widget = store::widgets::get(&mut tx).await?;
     tx.commit().await?;
     let credential = match ctx.credential {
         Credential::ApiKey(id) => json!({ "kind": "api_key", "api_key_id": id, "scope": ctx.scope.key_scope() }),
@@ -25,6 +26,9 @@ pub async fn get_me(State(state): State<ServerState>, ApiAuth(ctx): ApiAuth) -> 
     });
     if booking.enabled {
         me["booking_url"] = json!(state.booking_url(ctx.scope.org_id()));
+    }
+    if widget.enabled {
+        me["widget_snippet"] = json!(state.widget_snippet(ctx.scope.org_id(), &widget.accent_color));
     }
     Ok(Json(me))
 }

@@ -32,6 +32,7 @@ pub fn router() -> Router<ServerState> {
         .route("/me", get(me::get_me))
         .route("/audit", get(audit::list_audit))
         .route("/channels/booking", get(channels::get_booking).put(channels::put_booking))
+        .route("/channels/widget", get(channels::get_widget).put(channels::put_widget))
         .route("/tokens", post(tokens::create_token))
         .route("/customers", get(customers::list_customers).post(customers::create_customer))
         .route(

@@ -1,0 +1,416 @@
+//! The chat widget's window, `/widget/{org}`: the page the loader (`public/widget.js`) opens in an
+//! iframe on the shop's own site. A visitor writes; the squad's replies (and a person's, once
+//! someone at the shop joins) arrive over the session's event stream (`/widget/{org}/events`).
+//!
+//! The visitor's session token lives in this frame's local storage, so a reload or a second tab
+//! on the same site resumes the same conversation. The token is the widget's own credential
+//! (audience `widget`), useless anywhere else.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+use crate::error::UiError;
+
+/// What the window shows before any conversation: whose chat this is and how it looks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatFront {
+    pub business: String,
+    pub greeting: String,
+    /// `#rrggbb`, checked when the owner saved it.
+    pub accent_color: String,
+}
+
+/// One line of the conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatLine {
+    pub id: String,
+    /// `visitor`, `assistant` or `person`.
+    pub from: String,
+    pub body: String,
+}
+
+/// A session (new or resumed) and its conversation so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatStart {
+    pub token: String,
+    pub lines: Vec<ChatLine>,
+    pub person_joined: bool,
+}
+
+#[cfg(feature = "ssr")]
+pub mod session {
+    //! Widget session tokens: minted for one session of one org's widget, verified against both.
+
+    use domain::WidgetSessionId;
+    use ops::widget::Widget;
+
+    use crate::error::UiError;
+    use crate::state::{internal, ServerState};
+
+    /// How long a token lasts; the window trades it for a fresh one each time it opens.
+    pub const TOKEN_TTL_SECONDS: u64 = 12 * 3600;
+
+    pub fn issue(state: &ServerState, widget: &Widget, session: WidgetSessionId) -> Result<String, UiError> {
+        state
+            .keys
+            .issue(auth::jwt::Audience::Widget, widget.org(), &session.to_string(), TOKEN_TTL_SECONDS)
+            .map_err(internal)
+    }
+
+    /// The session `token` names, when it is a live token for one of this widget's sessions.
+    pub async fn verify(state: &ServerState, widget: &Widget, token: &str) -> Option<WidgetSessionId> {
+        let claims = state.keys.verify(token, auth::jwt::Audience::Widget).ok()?;
+        if claims.org != widget.org() {
+            return None;
+        }
+        let session = WidgetSessionId::parse(&claims.sub).ok()?;
+        ops::widget::has_session(&state.db, widget, session).await.ok()?.then_some(session)
+    }
+
+    pub fn expired() -> UiError {
+        UiError::Conflict { field: "session".into(), message: "This chat has expired. Start a new one.".into() }
+    }
+}
+
+/// A line as the window shows it (also what the event stream sends).
+#[cfg(feature = "ssr")]
+pub fn chat_line(line: ops::widget::Line) -> ChatLine {
+    use ops::widget::Speaker;
+    ChatLine {
+        id: line.id.to_string(),
+        from: match line.speaker {
+            Speaker::Visitor => "visitor",
+            Speaker::Assistant => "assistant",
+            Speaker::Person => "person",
+        }
+        .to_owned(),
+        body: line.body,
+    }
+}
+
+#[server(prefix = "/api", endpoint = "widget/front", input = leptos::server_fn::codec::GetUrl)]
+pub async fn get_chat_front(org: String) -> Result<ChatFront, UiError> {
+    use crate::state::{respond, server_state};
+
+    respond(
+        async move {
+            let state = server_state()?;
+            let widget = ops::widget::open(&state.db, &org).await?;
+            let business = ops::widget::business(&state.db, &widget).await?;
+            let settings = widget.settings();
+            Ok(ChatFront { business, greeting: settings.greeting.clone(), accent_color: settings.accent_color.clone() })
+        }
+        .await,
+    )
+}
+
+/// Opens the window's session: the one `token` names if it is still good, else a new one.
+#[server(prefix = "/api", endpoint = "widget/start")]
+pub async fn start_chat(org: String, token: Option<String>) -> Result<ChatStart, UiError> {
+    use auth::throttle::{Action, Subject};
+
+    use crate::state::{client_ip, respond, server_state};
+
+    respond(
+        async move {
+            let state = server_state()?;
+            let widget = ops::widget::open(&state.db, &org).await?;
+            let resumed = match token.as_deref() {
+                Some(token) => session::verify(&state, &widget, token).await,
+                None => None,
+            };
+            let id = match resumed {
+                Some(id) => id,
+                None => {
+                    state
+                        .throttle
+                        .allow(Action::ChatSession, Subject::Address(client_ip().await?))
+                        .map_err(UiError::rate_limited)?;
+                    state
+                        .throttle
+                        .allow(Action::ChatSessionOrg, Subject::Named(&org))
+                        .map_err(UiError::rate_limited)?;
+                    ops::widget::start_session(&state.db, &widget).await?
+                }
+            };
+            let conversation = ops::widget::conversation(&state.db, &widget, id).await?;
+            Ok(ChatStart {
+                token: session::issue(&state, &widget, id)?,
+                lines: conversation.lines.into_iter().map(chat_line).collect(),
+                person_joined: conversation.person_joined,
+            })
+        }
+        .await,
+    )
+}
+
+/// The visitor's message; the reply arrives over the event stream.
+#[server(prefix = "/api", endpoint = "widget/send")]
+pub async fn send_chat(org: String, token: String, body: String) -> Result<ChatLine, UiError> {
+    use auth::throttle::{Action, Subject};
+
+    use crate::state::{client_ip, respond, server_state};
+
+    respond(
+        async move {
+            let state = server_state()?;
+            let widget = ops::widget::open(&state.db, &org).await?;
+            let id = session::verify(&state, &widget, &token).await.ok_or_else(session::expired)?;
+            state
+                .throttle
+                .allow(Action::ChatMessage, Subject::Address(client_ip().await?))
+                .map_err(UiError::rate_limited)?;
+            state.throttle.allow(Action::ChatMessageOrg, Subject::Named(&org)).map_err(UiError::rate_limited)?;
+            let accepted = ops::widget::send(&state.db, &widget, id, &body).await?;
+            Ok(ChatLine { id: accepted.message_id.to_string(), from: "visitor".into(), body: body.trim().to_owned() })
+        }
+        .await,
+    )
+}
+
+#[component]
+pub fn WidgetPage() -> impl IntoView {
+    let params = use_params_map();
+    let org = params.read_untracked().get("org").unwrap_or_default();
+    let front = Resource::new(move || (), {
+        let org = org.clone();
+        move |()| get_chat_front(org.clone())
+    });
+    view! {
+        <Title text="Chat" />
+        <Suspense fallback=|| view! { <p class="p-4 text-sm text-slate-500">"Opening the chat…"</p> }>
+            {move || {
+                let org = org.clone();
+                Suspend::new(async move {
+                    match front.await {
+                        Ok(front) => view! { <ChatWindow org front /> }.into_any(),
+                        Err(UiError::NotFound) => view! {
+                            <p class="p-4 text-sm text-slate-600" data-testid="chat-unavailable">
+                                "This chat is not available right now. Please contact the business directly."
+                            </p>
+                        }.into_any(),
+                        Err(e) => view! { <p class="p-4 text-sm text-rose-700" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// The conversation as the window holds it.
+#[derive(Clone, Copy)]
+struct Chat {
+    org: StoredValue<String>,
+    token: RwSignal<Option<String>>,
+    lines: RwSignal<Vec<ChatLine>>,
+    /// "Typing…", "Checking the schedule…": what the squad is doing, while it works.
+    status: RwSignal<Option<String>>,
+    person_joined: RwSignal<bool>,
+    /// A problem to show above the box (a refused message, a lost connection).
+    problem: RwSignal<Option<String>>,
+}
+
+impl Chat {
+    /// Adds lines not shown yet (the stream may repeat one after a reconnect).
+    fn add(&self, new: ChatLine) {
+        self.lines.update(|lines| {
+            if !lines.iter().any(|l| l.id == new.id) {
+                lines.push(new);
+            }
+        });
+    }
+}
+
+#[component]
+fn ChatWindow(org: String, front: ChatFront) -> impl IntoView {
+    let chat = Chat {
+        org: StoredValue::new(org),
+        token: RwSignal::new(None),
+        lines: RwSignal::new(Vec::new()),
+        status: RwSignal::new(None),
+        person_joined: RwSignal::new(false),
+        problem: RwSignal::new(None),
+    };
+    let draft = RwSignal::new(String::new());
+    let sending = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| browser::open(chat));
+    let send = move |_| {
+        let body = draft.get_untracked();
+        if body.trim().is_empty() || sending.get_untracked() {
+            return;
+        }
+        let Some(token) = chat.token.get_untracked() else { return };
+        sending.set(true);
+        chat.problem.set(None);
+        leptos::task::spawn_local(async move {
+            match send_chat(chat.org.get_value(), token, body).await {
+                Ok(line) => {
+                    chat.add(line);
+                    draft.set(String::new());
+                    chat.status.set(Some("Typing…".into()));
+                }
+                Err(e) => chat.problem.set(Some(e.to_string())),
+            }
+            sending.set(false);
+        });
+    };
+    let ChatFront { business, greeting, accent_color } = front;
+    // The accent is a checked `#rrggbb`; it reaches the page as a CSS variable in a style element
+    // the CSP lets through by its nonce.
+    let accent = format!(":root{{--accent:{accent_color}}}");
+    let nonce = leptos::nonce::use_nonce();
+    view! {
+        <style nonce=nonce>{accent}</style>
+        <div class="flex h-dvh flex-col bg-white text-slate-900">
+            <header class="flex items-center justify-between gap-2 bg-[var(--accent)] px-4 py-3 text-white">
+                <div class="min-w-0">
+                    <p class="truncate font-semibold" data-testid="chat-business">{business}</p>
+                    <p class="text-xs opacity-90">
+                        {move || if chat.person_joined.get() { "A person from the team is here" } else { "We usually answer in seconds" }}
+                    </p>
+                </div>
+                <button type="button" class="rounded px-2 py-1 text-xl leading-none hover:bg-white/20" aria-label="Close the chat"
+                    data-testid="chat-close" on:click=move |_| close_frame()>"×"</button>
+            </header>
+            <ol class="flex-1 space-y-2 overflow-y-auto p-3" data-testid="chat-lines" aria-live="polite">
+                <li class="max-w-[85%] rounded-2xl rounded-bl-sm bg-slate-100 px-3 py-2 text-sm">{greeting}</li>
+                <For each=move || chat.lines.get() key=|line| line.id.clone() let:line>
+                    <ChatBubble line />
+                </For>
+                {move || chat.person_joined.get().then(|| view! {
+                    <li class="text-center text-xs text-slate-500" data-testid="person-joined">"A person from the team has joined the chat."</li>
+                })}
+                {move || chat.status.get().map(|status| view! {
+                    <li class="text-xs italic text-slate-500" data-testid="chat-status">{status}</li>
+                })}
+            </ol>
+            {move || chat.problem.get().map(|p| view! {
+                <p class="mx-3 mb-2 rounded bg-rose-50 px-3 py-2 text-sm text-rose-700" role="alert">{p}</p>
+            })}
+            <form class="flex gap-2 border-t border-slate-200 p-3" on:submit=move |ev| { ev.prevent_default(); send(()); }>
+                <label for="chat-input" class="sr-only">"Your message"</label>
+                <textarea id="chat-input" rows="1" maxlength="2000" data-testid="chat-input"
+                    class="min-h-11 flex-1 resize-none rounded-lg border border-slate-300 px-3 py-2 text-base focus:border-slate-500 focus:outline-none"
+                    placeholder="Type your message…"
+                    prop:value=move || draft.get()
+                    on:input=move |ev| draft.set(event_target_value(&ev))
+                    on:keydown=move |ev| {
+                        if ev.key() == "Enter" && !ev.shift_key() {
+                            ev.prevent_default();
+                            send(());
+                        }
+                    }></textarea>
+                <button type="submit" data-testid="chat-send"
+                    class="rounded-lg bg-[var(--accent)] px-4 font-semibold text-white disabled:opacity-60"
+                    disabled=move || sending.get() || chat.token.get().is_none()>"Send"</button>
+            </form>
+        </div>
+    }
+}
+
+#[component]
+fn ChatBubble(line: ChatLine) -> impl IntoView {
+    let mine = line.from == "visitor";
+    let who = match line.from.as_str() {
+        "person" => Some("Team member"),
+        _ => None,
+    };
+    view! {
+        <li class="flex flex-col" class=("items-end", mine) data-testid="chat-line" data-from=line.from.clone()>
+            {who.map(|who| view! { <span class="mb-0.5 text-xs text-slate-500">{who}</span> })}
+            <p class="max-w-[85%] whitespace-pre-line rounded-2xl px-3 py-2 text-sm"
+                class=("bg-[var(--accent)]", mine) class=("text-white", mine) class=("rounded-br-sm", mine)
+                class=("bg-slate-100", !mine) class=("rounded-bl-sm", !mine)>{line.body}</p>
+        </li>
+    }
+}
+
+/// Asks the page around the frame to close it (the loader listens for this, from our origin only).
+fn close_frame() {
+    #[cfg(feature = "hydrate")]
+    browser::close();
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use leptos::prelude::*;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+
+    use super::{start_chat, Chat, ChatLine};
+
+    fn storage_key(org: &str) -> String {
+        format!("opsquad.chat.{org}")
+    }
+
+    fn stored_token(org: &str) -> Option<String> {
+        let storage = web_sys::window()?.local_storage().ok()??;
+        storage.get_item(&storage_key(org)).ok()?
+    }
+
+    fn store_token(org: &str, token: &str) {
+        if let Some(Ok(Some(storage))) = web_sys::window().map(|w| w.local_storage()) {
+            let _ = storage.set_item(&storage_key(org), token);
+        }
+    }
+
+    pub fn close() {
+        if let Some(parent) = web_sys::window().and_then(|w| w.parent().ok().flatten()) {
+            let _ = parent.post_message(&JsValue::from_str("opsquad:close"), "*");
+        }
+    }
+
+    /// Starts or resumes the session, shows the conversation so far, then follows its events.
+    pub fn open(chat: Chat) {
+        leptos::task::spawn_local(async move {
+            let org = chat.org.get_value();
+            match start_chat(org.clone(), stored_token(&org)).await {
+                Ok(start) => {
+                    store_token(&org, &start.token);
+                    chat.lines.set(start.lines);
+                    chat.person_joined.set(start.person_joined);
+                    chat.token.set(Some(start.token.clone()));
+                    follow(chat, &org, &start.token);
+                }
+                Err(e) => chat.problem.set(Some(e.to_string())),
+            }
+        });
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Status {
+        text: Option<String>,
+        person_joined: bool,
+    }
+
+    fn follow(chat: Chat, org: &str, token: &str) {
+        let url = format!("/widget/{org}/events?token={token}");
+        let Ok(source) = web_sys::EventSource::new(&url) else {
+            chat.problem.set(Some("We couldn't connect the chat. Reload to try again.".into()));
+            return;
+        };
+        let on_line = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            if let Some(line) = event.data().as_string().and_then(|d| serde_json::from_str::<ChatLine>(&d).ok()) {
+                if line.from != "visitor" {
+                    chat.status.set(None);
+                }
+                chat.add(line);
+            }
+        });
+        let on_status = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            if let Some(status) = event.data().as_string().and_then(|d| serde_json::from_str::<Status>(&d).ok()) {
+                chat.status.set(status.text);
+                chat.person_joined.set(status.person_joined);
+            }
+        });
+        let _ = source.add_event_listener_with_callback("line", on_line.as_ref().unchecked_ref());
+        let _ = source.add_event_listener_with_callback("status", on_status.as_ref().unchecked_ref());
+        // The source and its handlers live as long as the window.
+        on_line.forget();
+        on_status.forget();
+        std::mem::forget(source);
+    }
+}

@@ -1,0 +1,237 @@
+//! The embeddable chat widget: the owner's settings, and a visitor's conversation.
+//!
+//! A visitor's session is the widget's credential: the first message starts a customer and lead
+//! of its own (the widget proves no email or phone, so a visitor who types a customer's contact
+//! details is kept apart from that customer, as on every unverified channel); every later message
+//! from the same session continues that conversation, verified by the session. A session reads
+//! only its own conversation.
+
+use domain::inbound::{SenderProof, WrittenContact};
+use domain::pipeline::Channel;
+use domain::widget::{WidgetSettings, MESSAGE_MAX_CHARS};
+use domain::{LeadId, MessageId, OrgId, PersonName, WidgetSessionId};
+use serde_json::json;
+use store::{audit, customers, leads, orgs, widgets, Db, StoreError, TenantScope, TenantTx};
+
+use crate::inbound::{self, Accepted, Inquiry};
+use crate::permissions::{require, Operation};
+use crate::OpsError;
+
+/// What a visitor is called until they say their name.
+const VISITOR: &str = "Website visitor";
+
+/// The owner's view of the widget's settings.
+pub async fn settings(db: &Db, scope: &TenantScope) -> Result<WidgetSettings, OpsError> {
+    require(scope, Operation::ReadRecords)?;
+    let mut tx = TenantTx::read(db, scope).await?;
+    let current = widgets::get(&mut tx).await?;
+    tx.commit().await?;
+    Ok(current)
+}
+
+/// Replaces the widget's settings.
+pub async fn put_settings(db: &Db, scope: &TenantScope, new: WidgetSettings) -> Result<WidgetSettings, OpsError> {
+    require(scope, Operation::ManageChannels)?;
+    let new = new.validate().map_err(|e| OpsError::validation(&e.field, e.message))?;
+    let mut tx = TenantTx::begin(db, scope).await?;
+    widgets::put(&mut tx, &new).await?;
+    let entry = json!({ "enabled": new.enabled, "allowed_origins": new.allowed_origins });
+    audit::record(&mut tx, "chat widget settings changed", &entry).await?;
+    tx.commit().await?;
+    Ok(new)
+}
+
+/// An org's published widget, found by the org id its snippet names.
+#[derive(Debug, Clone)]
+pub struct Widget {
+    scope: TenantScope,
+    settings: WidgetSettings,
+}
+
+impl Widget {
+    pub fn org(&self) -> OrgId {
+        self.scope.org_id()
+    }
+
+    pub fn settings(&self) -> &WidgetSettings {
+        &self.settings
+    }
+}
+
+/// The widget of `org` when its owner enabled it; a malformed id, an unknown org and a widget
+/// that is off all get the same "not found".
+pub async fn open(db: &Db, org: &str) -> Result<Widget, OpsError> {
+    let org = OrgId::parse(org).map_err(|_| OpsError::NotFound)?;
+    let (scope, settings) = widgets::find_enabled(db, org).await?.ok_or(OpsError::NotFound)?;
+    Ok(Widget { scope, settings })
+}
+
+/// Who wrote a line of the conversation, as the visitor sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speaker {
+    Visitor,
+    /// The squad, writing for the shop.
+    Assistant,
+    /// A person at the shop.
+    Person,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub id: MessageId,
+    pub speaker: Speaker,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// A session's conversation as the widget shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    pub business: String,
+    pub lines: Vec<Line>,
+    /// A person at the shop has taken the conversation over: the squad is quiet until they hand
+    /// it back.
+    pub person_joined: bool,
+}
+
+/// The business's name, as the window's header shows it.
+pub async fn business(db: &Db, widget: &Widget) -> Result<String, OpsError> {
+    let mut tx = TenantTx::read(db, &widget.scope).await?;
+    let name = orgs::current(&mut tx).await?.name;
+    tx.commit().await?;
+    Ok(name)
+}
+
+/// Starts a visitor's session (no customer or lead yet: the first message makes them).
+pub async fn start_session(db: &Db, widget: &Widget) -> Result<WidgetSessionId, OpsError> {
+    let mut tx = TenantTx::begin(db, &widget.scope).await?;
+    let session = widgets::start_session(&mut tx).await?;
+    tx.commit().await?;
+    Ok(session.id)
+}
+
+/// Whether `session` is one of this widget's live sessions.
+pub async fn has_session(db: &Db, widget: &Widget, session: WidgetSessionId) -> Result<bool, OpsError> {
+    let mut tx = TenantTx::read(db, &widget.scope).await?;
+    let found = widgets::session(&mut tx, session).await?.is_some();
+    tx.commit().await?;
+    Ok(found)
+}
+
+/// The session's conversation, oldest line first: what the visitor wrote and what was written to
+/// them on this conversation's lead; nothing of the squad's working steps.
+pub async fn conversation(db: &Db, widget: &Widget, session: WidgetSessionId) -> Result<Conversation, OpsError> {
+    let mut tx = TenantTx::read(db, &widget.scope).await?;
+    let row = widgets::session(&mut tx, session).await?.ok_or(OpsError::NotFound)?;
+    let business = orgs::current(&mut tx).await?.name;
+    let (lines, person_joined) = match row.lead_id {
+        None => (Vec::new(), false),
+        Some(lead_id) => {
+            let lead = leads::get(&mut tx, lead_id).await?.ok_or(OpsError::NotFound)?;
+            (lines_of(&mut tx, lead_id).await?, lead.human_takeover)
+        }
+    };
+    tx.commit().await?;
+    Ok(Conversation { business, lines, person_joined })
+}
+
+/// How long after the visitor's last message the window keeps saying the squad is at work.
+const WORKING_FOR_MS: i64 = 120_000;
+
+/// What the squad is doing about the visitor's last message, in words for the window ("Checking
+/// the schedule…"), while it works on it; `None` once it answered, when a person has taken the
+/// conversation over, or when nothing is happening.
+pub async fn activity(db: &Db, widget: &Widget, session: WidgetSessionId) -> Result<Option<String>, OpsError> {
+    let mut tx = TenantTx::read(db, &widget.scope).await?;
+    let row = widgets::session(&mut tx, session).await?.ok_or(OpsError::NotFound)?;
+    let Some(lead_id) = row.lead_id else { return Ok(None) };
+    let lead = leads::get(&mut tx, lead_id).await?.ok_or(OpsError::NotFound)?;
+    let lines = lines_of(&mut tx, lead_id).await?;
+    let waiting_since = match lines.last() {
+        Some(last) if last.speaker == Speaker::Visitor && !lead.human_takeover => last.created_at,
+        _ => return Ok(None),
+    };
+    if store::now_ms() - waiting_since > WORKING_FOR_MS {
+        return Ok(None);
+    }
+    let steps = leads::steps(&mut tx, lead_id).await?;
+    tx.commit().await?;
+    let latest = steps.iter().rev().take_while(|s| s.created_at >= waiting_since).find_map(|step| {
+        squad::steps::StepPayload::read(&step.kind, &step.payload).ok().map(|p| (step.kind.clone(), p))
+    });
+    let words = match latest {
+        Some((kind, _)) if kind == "escalation" => "Asking the team…",
+        Some((_, payload)) => match payload.tool_name() {
+            Some("check_availability") => "Checking the schedule…",
+            Some("book_appointment" | "reschedule") => "Booking your visit…",
+            Some("quote_price") => "Working out the price…",
+            Some("check_service_area") => "Checking that we serve your area…",
+            Some("lookup_customer" | "search_memory") => "Looking up your details…",
+            _ => "Typing…",
+        },
+        None => "Typing…",
+    };
+    Ok(Some(words.to_owned()))
+}
+
+async fn lines_of(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<Line>, StoreError> {
+    Ok(leads::messages(tx, lead)
+        .await?
+        .into_iter()
+        .filter(|m| m.channel == Channel::Chat.as_str())
+        .map(|m| Line {
+            speaker: match (m.direction.as_str(), m.author.as_str()) {
+                ("inbound", _) => Speaker::Visitor,
+                (_, "human") => Speaker::Person,
+                _ => Speaker::Assistant,
+            },
+            id: m.id,
+            body: m.body,
+            created_at: m.created_at,
+        })
+        .collect())
+}
+
+/// A visitor's message: the session's first starts its customer and lead (the session proves no
+/// contact, and the message carries none, so it joins nobody else); later ones continue them. The squad's run is queued in the same transaction.
+pub async fn send(db: &Db, widget: &Widget, session: WidgetSessionId, body: &str) -> Result<Accepted, OpsError> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(OpsError::validation("body", "Write a message first."));
+    }
+    if body.chars().count() > MESSAGE_MAX_CHARS {
+        return Err(OpsError::validation(
+            "body",
+            format!("Keep a message under {MESSAGE_MAX_CHARS} characters; send the rest in another."),
+        ));
+    }
+    let mut tx = TenantTx::begin(db, &widget.scope).await?;
+    let row = widgets::session(&mut tx, session).await?.ok_or(OpsError::NotFound)?;
+    let inquiry = match row.customer_id {
+        Some(known) => {
+            let customer = customers::get(&mut tx, known).await?.ok_or(OpsError::NotFound)?;
+            Inquiry::from_known_customer(&customer, Channel::Chat, SenderProof::WidgetSession, body.to_owned())?
+        }
+        None => Inquiry {
+            channel: Channel::Chat,
+            // A name written in the message ("This is Tom Ames") is taken; else a placeholder.
+            name: match WrittenContact::read(body).name {
+                Some(_) => None,
+                None => Some(PersonName::parse(VISITOR).map_err(|e| StoreError::Corrupt(e.to_string()))?),
+            },
+            email: None,
+            phone: None,
+            subject: None,
+            body: body.to_owned(),
+            address: None,
+            external_id: None,
+            proof: SenderProof::WidgetSession,
+            known_customer: None,
+        },
+    };
+    let accepted = inbound::accept_in(&mut tx, &inquiry).await?;
+    let lead = leads::get(&mut tx, accepted.lead_id).await?.ok_or(OpsError::NotFound)?;
+    widgets::attach(&mut tx, session, lead.customer_id, lead.id).await?;
+    tx.commit().await?;
+    Ok(accepted)
+}
