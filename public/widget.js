@@ -56,11 +56,29 @@
     button.setAttribute("aria-expanded", show ? "true" : "false");
   }
 
+  // The visitor's chat session is kept here, on this site, so a reload or another tab resumes it
+  // (browsers may deny the chat's own frame any storage of its own).
+  var key = "opsquad.chat." + id;
+  function stored() {
+    try { return window.localStorage.getItem(key); } catch (e) { return null; }
+  }
+  function store(token) {
+    try { window.localStorage.setItem(key, token); } catch (e) { /* private mode: the chat lasts this page */ }
+  }
+
   button.addEventListener("click", function () { toggle(!open); });
   window.addEventListener("resize", place);
-  // Only the chat's own frame may close it.
+  // Only the chat's own frame is listened to.
   window.addEventListener("message", function (event) {
-    if (event.origin === base && event.data === "opsquad:close") toggle(false);
+    if (event.origin !== base || !frame || event.source !== frame.contentWindow) return;
+    if (event.data === "opsquad:close") return toggle(false);
+    if (event.data === "opsquad:ready") {
+      return frame.contentWindow.postMessage(JSON.stringify({ type: "opsquad:token", token: stored() }), base);
+    }
+    try {
+      var message = JSON.parse(event.data);
+      if (message.type === "opsquad:store" && typeof message.token === "string") store(message.token);
+    } catch (e) { /* not ours */ }
   });
 
   if (document.body) document.body.appendChild(button);

@@ -2,9 +2,9 @@
 //! iframe on the shop's own site. A visitor writes; the squad's replies (and a person's, once
 //! someone at the shop joins) arrive over the session's event stream (`/widget/{org}/events`).
 //!
-//! The visitor's session token lives in this frame's local storage, so a reload or a second tab
-//! on the same site resumes the same conversation. The token is the widget's own credential
-//! (audience `widget`), useless anywhere else.
+//! The visitor's session token is kept on the shop's site by the loader (see `browser`), so a
+//! reload or a second tab there resumes the same conversation. The token is the widget's own
+//! credential (audience `widget`), useless anywhere else.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -250,7 +250,10 @@ fn ChatWindow(org: String, front: ChatFront) -> impl IntoView {
                 Ok(line) => {
                     chat.add(line);
                     draft.set(String::new());
-                    chat.status.set(Some("Typing…".into()));
+                    // The squad starts on it at once; a person answers in their own time.
+                    if !chat.person_joined.get_untracked() {
+                        chat.status.set(Some("Typing…".into()));
+                    }
                 }
                 Err(e) => chat.problem.set(Some(e.to_string())),
             }
@@ -268,9 +271,11 @@ fn ChatWindow(org: String, front: ChatFront) -> impl IntoView {
             <header class="flex items-center justify-between gap-2 bg-[var(--accent)] px-4 py-3 text-white">
                 <div class="min-w-0">
                     <p class="truncate font-semibold" data-testid="chat-business">{business}</p>
-                    <p class="text-xs opacity-90">
-                        {move || if chat.person_joined.get() { "A person from the team is here" } else { "We usually answer in seconds" }}
-                    </p>
+                    {move || if chat.person_joined.get() {
+                        view! { <p class="text-xs opacity-90" data-testid="person-joined">"A person from the team has joined the chat"</p> }.into_any()
+                    } else {
+                        view! { <p class="text-xs opacity-90">"We usually answer in seconds"</p> }.into_any()
+                    }}
                 </div>
                 <button type="button" class="rounded px-2 py-1 text-xl leading-none hover:bg-white/20" aria-label="Close the chat"
                     data-testid="chat-close" on:click=move |_| close_frame()>"×"</button>
@@ -280,9 +285,6 @@ fn ChatWindow(org: String, front: ChatFront) -> impl IntoView {
                 <For each=move || chat.lines.get() key=|line| line.id.clone() let:line>
                     <ChatBubble line />
                 </For>
-                {move || chat.person_joined.get().then(|| view! {
-                    <li class="text-center text-xs text-slate-500" data-testid="person-joined">"A person from the team has joined the chat."</li>
-                })}
                 {move || chat.status.get().map(|status| view! {
                     <li class="text-xs italic text-slate-500" data-testid="chat-status">{status}</li>
                 })}
@@ -336,44 +338,108 @@ fn close_frame() {
 
 #[cfg(feature = "hydrate")]
 mod browser {
+    //! In a frame on the shop's site, the session token is kept by the loader on that site (a
+    //! browser may deny a third-party frame any storage): the window asks for it when it opens
+    //! and hands back each fresh one. Opened on its own, the window keeps it itself.
+
     use leptos::prelude::*;
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
 
     use super::{start_chat, Chat, ChatLine};
 
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Envelope {
+        #[serde(rename = "type")]
+        kind: String,
+        token: Option<String>,
+    }
+
+    /// The loader's page, when the window is in its frame.
+    fn parent() -> Option<web_sys::Window> {
+        let window = web_sys::window()?;
+        let parent = window.parent().ok()??;
+        (!js_sys::Object::is(&window, &parent)).then_some(parent)
+    }
+
+    fn own_storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok()?
+    }
+
     fn storage_key(org: &str) -> String {
         format!("opsquad.chat.{org}")
     }
 
-    fn stored_token(org: &str) -> Option<String> {
-        let storage = web_sys::window()?.local_storage().ok()??;
-        storage.get_item(&storage_key(org)).ok()?
-    }
-
-    fn store_token(org: &str, token: &str) {
-        if let Some(Ok(Some(storage))) = web_sys::window().map(|w| w.local_storage()) {
-            let _ = storage.set_item(&storage_key(org), token);
-        }
-    }
-
     pub fn close() {
-        if let Some(parent) = web_sys::window().and_then(|w| w.parent().ok().flatten()) {
+        if let Some(parent) = parent() {
             let _ = parent.post_message(&JsValue::from_str("opsquad:close"), "*");
         }
     }
 
     /// Starts or resumes the session, shows the conversation so far, then follows its events.
     pub fn open(chat: Chat) {
+        let org = chat.org.get_value();
+        let Some(parent) = parent() else {
+            let token = own_storage().and_then(|s| s.get_item(&storage_key(&org)).ok().flatten());
+            start(chat, token, None);
+            return;
+        };
+        let started = StoredValue::new(false);
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            let Some(envelope) = event.data().as_string().and_then(|d| serde_json::from_str::<Envelope>(&d).ok())
+            else {
+                return;
+            };
+            if envelope.kind == "opsquad:token" && !started.get_value() {
+                started.set_value(true);
+                start(chat, envelope.token, Some(event.origin()));
+            }
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
+        }
+        on_message.forget();
+        let _ = parent.post_message(&JsValue::from_str("opsquad:ready"), "*");
+        // Framed by something other than the loader: no token will come; start afresh.
+        set_timeout(
+            move || {
+                if !started.get_value() {
+                    started.set_value(true);
+                    start(chat, None, None);
+                }
+            },
+            std::time::Duration::from_millis(1500),
+        );
+    }
+
+    /// Keeps `token` where the next visit finds it: with the loader's page (`host`), else here.
+    fn keep(org: &str, token: &str, host: Option<&str>) {
+        match (host, parent()) {
+            (Some(host), Some(parent)) => {
+                let envelope = Envelope { kind: "opsquad:store".into(), token: Some(token.to_owned()) };
+                if let Ok(text) = serde_json::to_string(&envelope) {
+                    let _ = parent.post_message(&JsValue::from_str(&text), host);
+                }
+            }
+            _ => {
+                if let Some(storage) = own_storage() {
+                    let _ = storage.set_item(&storage_key(org), token);
+                }
+            }
+        }
+    }
+
+    fn start(chat: Chat, token: Option<String>, host: Option<String>) {
         leptos::task::spawn_local(async move {
             let org = chat.org.get_value();
-            match start_chat(org.clone(), stored_token(&org)).await {
+            match start_chat(org.clone(), token).await {
                 Ok(start) => {
-                    store_token(&org, &start.token);
+                    keep(&org, &start.token, host.as_deref());
+                    let after = start.lines.last().map(|l| l.id.clone());
                     chat.lines.set(start.lines);
                     chat.person_joined.set(start.person_joined);
                     chat.token.set(Some(start.token.clone()));
-                    follow(chat, &org, &start.token);
+                    follow(chat, &org, &start.token, after.as_deref());
                 }
                 Err(e) => chat.problem.set(Some(e.to_string())),
             }
@@ -386,8 +452,9 @@ mod browser {
         person_joined: bool,
     }
 
-    fn follow(chat: Chat, org: &str, token: &str) {
-        let url = format!("/widget/{org}/events?token={token}");
+    fn follow(chat: Chat, org: &str, token: &str, after: Option<&str>) {
+        let after = after.map(|id| format!("&after={id}")).unwrap_or_default();
+        let url = format!("/widget/{org}/events?token={token}{after}");
         let Ok(source) = web_sys::EventSource::new(&url) else {
             chat.problem.set(Some("We couldn't connect the chat. Reload to try again.".into()));
             return;

@@ -207,6 +207,8 @@ async fn every_policy_and_its_commands_are_listed() {
         "technicians",
         "usage",
         "users",
+        "widget_sessions",
+        "widgets",
     ];
     let mut expected: Vec<(String, String, String)> =
         tenant_tables.iter().map(|t| (t.to_string(), "tenant_isolation".into(), "ALL".into())).collect();
@@ -226,6 +228,7 @@ async fn every_policy_and_its_commands_are_listed() {
         ("pay_links", "pay_link_lookup", "SELECT"),
         ("sessions", "auth_lookup", "ALL"),
         ("users", "auth_lookup", "SELECT"),
+        ("widgets", "widget_lookup", "SELECT"),
     ] {
         expected.push((table.into(), policy.into(), command.into()));
     }

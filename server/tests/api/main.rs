@@ -36,3 +36,4 @@ mod streams;
 mod team;
 mod throttling;
 mod trades;
+mod widget;
