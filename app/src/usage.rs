@@ -2,6 +2,7 @@
 //! time to first response, the funnel from inquiry to paid, cost per lead and per booked job,
 //! and how much of the budgets is used. Charts are SVG drawn by the server.
 
+use domain::pipeline::Channel;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,8 @@ pub const DAYS: usize = 14;
 pub struct LeadPoint {
     /// Index into the report's days (0 is the oldest); `None` when outside the window.
     pub day: Option<usize>,
+    /// Where the inquiry came from (`None` only in tests that do not care).
+    pub channel: Option<Channel>,
     pub response_ms: Option<i64>,
     pub qualified: bool,
     pub booked: bool,
@@ -66,6 +69,7 @@ pub struct UsageReport {
     pub days: Vec<DayPoint>,
     pub totals: Totals,
     pub funnel: Vec<FunnelStep>,
+    pub channels: Vec<ChannelRow>,
     pub budgets: Budgets,
 }
 
@@ -77,6 +81,41 @@ fn median(mut values: Vec<i64>) -> Option<i64> {
         _ if n % 2 == 1 => Some(values[n / 2]),
         _ => Some((values[n / 2 - 1] + values[n / 2]) / 2),
     }
+}
+
+/// How far the inquiries of one channel went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelRow {
+    /// "Chat", "Booking page", "Text message".
+    pub channel: String,
+    pub inquiries: i64,
+    pub booked: i64,
+    pub paid: i64,
+}
+
+/// The funnel by channel, for leads inside the window: the channels that brought any, busiest
+/// first.
+pub fn by_channel(leads: &[LeadPoint]) -> Vec<ChannelRow> {
+    let mut rows: Vec<(Channel, ChannelRow)> = Vec::new();
+    for lead in leads.iter().filter(|l| l.day.is_some()) {
+        let Some(channel) = lead.channel else { continue };
+        let at = match rows.iter().position(|(c, _)| *c == channel) {
+            Some(at) => at,
+            None => {
+                let words = channel.describe();
+                let label = words[..1].to_uppercase() + &words[1..];
+                rows.push((channel, ChannelRow { channel: label, inquiries: 0, booked: 0, paid: 0 }));
+                rows.len() - 1
+            }
+        };
+        let row = &mut rows[at].1;
+        row.inquiries += 1;
+        row.booked += i64::from(lead.booked);
+        row.paid += i64::from(lead.paid);
+    }
+    let mut rows: Vec<ChannelRow> = rows.into_iter().map(|(_, row)| row).collect();
+    rows.sort_by(|a, b| b.inquiries.cmp(&a.inquiries).then_with(|| a.channel.cmp(&b.channel)));
+    rows
 }
 
 /// Per-day series, totals and funnel for leads already placed on `labels` (oldest day first).
@@ -171,6 +210,7 @@ mod backend {
         let booked = facts.appointments > 0 || facts.stage.is_booked_or_later();
         LeadPoint {
             day: local.and_then(|d| days.iter().position(|x| *x == d)),
+            channel: Some(facts.channel),
             response_ms: facts.first_response_at.map(|at| (at - facts.created_at).max(0)),
             qualified: booked || (facts.score.is_some() && facts.stage != Stage::Disqualified),
             booked,
@@ -209,6 +249,7 @@ pub async fn get_usage() -> Result<UsageReport, UiError> {
 
             let points: Vec<LeadPoint> = facts.iter().map(|f| backend::point(f, &s.time_zone, &days)).collect();
             let (series, totals, funnel) = summarise(days.iter().map(|d| backend::label(*d)).collect(), &points);
+            let channels = by_channel(&points);
             let next_midnight = (utc_now.date_naive() + Duration::days(1))
                 .and_hms_opt(0, 0, 0)
                 .map_or(now, |t| t.and_utc().timestamp_millis());
@@ -216,6 +257,7 @@ pub async fn get_usage() -> Result<UsageReport, UiError> {
                 days: series,
                 totals,
                 funnel,
+                channels,
                 budgets: Budgets {
                     spent_today_micros: spent_today,
                     daily_budget_micros: s.daily_budget_micros,
@@ -264,7 +306,7 @@ fn Tile(label: &'static str, value: String, #[prop(optional)] note: Option<Strin
 
 #[component]
 fn Report(report: UsageReport) -> impl IntoView {
-    let UsageReport { days, totals, funnel, budgets } = report;
+    let UsageReport { days, totals, funnel, channels, budgets } = report;
     let labels: Vec<String> = days.iter().map(|d| d.label.clone()).collect();
     let leads: Vec<Bar> = days
         .iter()
@@ -299,6 +341,7 @@ fn Report(report: UsageReport) -> impl IntoView {
             <Chart title="First response (median)" bars=response labels=labels.clone() color="fill-sky-500" />
             <Chart title="AI cost per day" bars=cost labels=labels color="fill-amber-500" />
             <Funnel steps=funnel />
+            <Channels rows=channels />
         </div>
         <BudgetUse budgets costliest=totals.costliest_lead_micros />
     }
@@ -397,6 +440,36 @@ fn Funnel(steps: Vec<FunnelStep>) -> impl IntoView {
 }
 
 #[component]
+fn Channels(rows: Vec<ChannelRow>) -> impl IntoView {
+    view! {
+        <section class="rounded-xl border border-slate-200 bg-white p-4" aria-label="Where inquiries come from" data-testid="usage-channels">
+            <h2 class="text-sm font-semibold text-slate-800">"Where inquiries come from"</h2>
+            {if rows.is_empty() {
+                view! { <p class="mt-3 text-sm text-slate-500">"No inquiries yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="mt-3 w-full text-sm">
+                        <thead class="text-left text-xs text-slate-500">
+                            <tr><th class="py-1 font-medium">"Channel"</th><th class="py-1 text-right font-medium">"Inquiries"</th><th class="py-1 text-right font-medium">"Booked"</th><th class="py-1 text-right font-medium">"Paid"</th></tr>
+                        </thead>
+                        <tbody>
+                            {rows.into_iter().map(|r| view! {
+                                <tr class="border-t border-slate-100" data-testid="channel-row">
+                                    <td class="py-1.5">{r.channel}</td>
+                                    <td class="py-1.5 text-right">{r.inquiries}</td>
+                                    <td class="py-1.5 text-right">{r.booked}</td>
+                                    <td class="py-1.5 text-right">{r.paid}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
 fn BudgetUse(budgets: Budgets, costliest: i64) -> impl IntoView {
     let share = |spent: i64, budget: i64| if budget > 0 { (spent * 100 / budget).clamp(0, 100) } else { 0 };
     let today = share(budgets.spent_today_micros, budgets.daily_budget_micros);
@@ -450,6 +523,27 @@ mod tests {
             cost_micros: cost,
             ..LeadPoint::default()
         }
+    }
+
+    #[test]
+    fn the_funnel_by_channel_counts_each_channels_leads_inside_the_window_busiest_first() {
+        let on = |channel, day, booked, paid| LeadPoint {
+            channel: Some(channel),
+            day,
+            booked,
+            paid,
+            ..LeadPoint::default()
+        };
+        let rows = by_channel(&[
+            on(Channel::Chat, Some(0), true, false),
+            on(Channel::BookingPage, Some(1), true, true),
+            on(Channel::Chat, Some(2), false, false),
+            on(Channel::Email, None, true, true),
+        ]);
+        let seen: Vec<(&str, i64, i64, i64)> =
+            rows.iter().map(|r| (r.channel.as_str(), r.inquiries, r.booked, r.paid)).collect();
+        assert_eq!(seen, vec![("Chat", 2, 1, 0), ("Booking page", 1, 1, 1)]);
+        assert!(by_channel(&[]).is_empty());
     }
 
     #[test]

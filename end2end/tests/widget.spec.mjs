@@ -98,6 +98,11 @@ test('a visitor on the shop\'s own site chats, gets the squad\'s answer, and a p
     await expect(replies).toHaveCount(assistantLines);
     await visitor.screenshot({ path: `${SHOTS}widget-person-joined.png` });
 
+    // The usage page counts the chat among where inquiries come from.
+    await page.goto('/app/usage');
+    await hydrated(page);
+    await expect(page.getByTestId('usage-channels').getByTestId('channel-row').filter({ hasText: 'Chat' })).toBeVisible();
+
     // On a phone the chat fills the screen and nothing runs sideways.
     await visitor.setViewportSize({ width: 375, height: 740 });
     await visitor.screenshot({ path: `${SHOTS}widget-chat-phone.png` });

@@ -2,7 +2,7 @@
 //! got an answer, how far it went and what the squad spent on it.
 
 use domain::billing::InvoiceStatus;
-use domain::pipeline::Stage;
+use domain::pipeline::{Channel, Stage};
 use domain::schedule::AppointmentStatus;
 
 use crate::rows::{int, opt_int, stored};
@@ -11,6 +11,8 @@ use crate::{StoreError, TenantTx};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeadFacts {
     pub created_at: i64,
+    /// Where the inquiry came from.
+    pub channel: Channel,
     pub first_response_at: Option<i64>,
     pub stage: Stage,
     pub score: Option<i64>,
@@ -27,7 +29,7 @@ pub struct LeadFacts {
 pub async fn leads_since(tx: &mut TenantTx, since_ms: i64) -> Result<Vec<LeadFacts>, StoreError> {
     let org = tx.org().to_owned();
     let rows = sqlx::query(
-        "SELECT l.id, l.created_at, l.first_response_at, l.stage, l.score,
+        "SELECT l.id, l.created_at, l.channel, l.first_response_at, l.stage, l.score,
             (SELECT COUNT(*) FROM appointments a
               WHERE a.org_id = l.org_id AND a.lead_id = l.id AND a.status <> $3) AS appointments,
             (SELECT COUNT(*) FROM invoices i
@@ -51,6 +53,7 @@ pub async fn leads_since(tx: &mut TenantTx, since_ms: i64) -> Result<Vec<LeadFac
         .map(|row| {
             Ok(LeadFacts {
                 created_at: int(row, "created_at")?,
+                channel: stored(row, "channel", Channel::parse)?,
                 first_response_at: opt_int(row, "first_response_at")?,
                 stage: stored(row, "stage", Stage::parse)?,
                 score: opt_int(row, "score")?,
