@@ -32,6 +32,8 @@ pub struct ServerState {
     pub worker: WorkerHealth,
     /// How many live event streams each org and credential may hold open.
     pub streams: Arc<auth::streams::StreamSlots>,
+    /// Chat widget visitors' event streams, counted apart so a busy chat never takes the owner's.
+    pub chat_streams: Arc<auth::streams::StreamSlots>,
     /// Where customers reach this server: the booking page's address is built on it.
     pub public_url: squad::link_tokens::PublicUrl,
 }

@@ -257,6 +257,11 @@ pub struct RequestLimits {
     pub chat_messages_per_minute_per_address: u32,
     /// Chat widget messages one org may receive per hour, from everyone together.
     pub chat_messages_per_hour_per_org: u32,
+    /// Chat widget visitors' event streams one org may have open at once (apart from the
+    /// owner's own streams, so visitors never crowd out the dashboard).
+    pub chat_streams_per_org: usize,
+    /// Event streams one chat session may have open at once (tabs of one visitor).
+    pub chat_streams_per_session: usize,
 }
 
 impl Default for RequestLimits {
@@ -277,6 +282,8 @@ impl Default for RequestLimits {
             chats_per_hour_per_org: 500,
             chat_messages_per_minute_per_address: 20,
             chat_messages_per_hour_per_org: 3000,
+            chat_streams_per_org: 200,
+            chat_streams_per_session: 4,
         }
     }
 }

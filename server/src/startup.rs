@@ -175,6 +175,10 @@ pub fn build_state(
             settings.server.limits.streams_per_org,
             settings.server.limits.streams_per_credential,
         ),
+        chat_streams: auth::streams::StreamSlots::new(
+            settings.server.limits.chat_streams_per_org,
+            settings.server.limits.chat_streams_per_session,
+        ),
         public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
     })
 }

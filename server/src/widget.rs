@@ -69,7 +69,7 @@ pub async fn events(
     let Some(session) = session::verify(&state, &widget, &query.token).await else {
         return refused(StatusCode::UNAUTHORIZED, "session_expired");
     };
-    let Some(slot) = state.streams.claim_for(widget.org(), format!("chat:{session}")) else {
+    let Some(slot) = state.chat_streams.claim_for(widget.org(), format!("chat:{session}")) else {
         return refused(StatusCode::TOO_MANY_REQUESTS, "too_many_streams");
     };
     let resume = headers.get("last-event-id").and_then(|v| v.to_str().ok()).map(str::to_owned);

@@ -302,11 +302,13 @@ async fn each_shop_has_only_its_own_widget(app: TestApp) {
 }
 
 async fn chats_from_one_address_are_throttled(app: TestApp) {
-    let (_, org) = published(&app).await;
+    let (key, org) = published(&app).await;
     let limited = app
         .serve_with(|s| {
             s.server.limits.chats_per_hour_per_address = 1;
             s.server.limits.chat_messages_per_minute_per_address = 2;
+            s.server.limits.chat_streams_per_session = 1;
+            s.server.limits.streams_per_org = 1;
         })
         .await;
     let token = session(&limited, &org).await;
@@ -316,4 +318,13 @@ async fn chats_from_one_address_are_throttled(app: TestApp) {
     assert_eq!(send(&limited, &org, &token, "two").await.0, 200);
     assert_eq!(send(&limited, &org, &token, "three").await.0, 429);
     assert_eq!(limited.admin_count("SELECT COUNT(*) FROM messages").await, 2);
+
+    // A visitor's streams are counted apart from the owner's: the chat never takes the board's.
+    let events = limited.url(&format!("/widget/{org}/events?token={token}"));
+    let held = limited.client.get(&events).send().await.unwrap();
+    assert_eq!(held.status(), 200);
+    assert_eq!(limited.client.get(&events).send().await.unwrap().status(), 429, "one stream per session here");
+    let board = limited.api(Method::GET, "/api/v1/events", &key).await.send().await.unwrap();
+    assert_eq!(board.status(), 200, "the owner's stream is not crowded out");
+    drop(held);
 }
