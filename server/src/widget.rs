@@ -2,7 +2,6 @@
 //! rule that lets only the org's own sites show the widget's window.
 
 use std::collections::HashSet;
-use std::convert::Infallible;
 use std::time::Duration;
 
 use app::state::ServerState;
@@ -10,17 +9,14 @@ use app::widget::{chat_line, session};
 use auth::streams::StreamSlot;
 use axum::extract::{Path, Query, Request, State};
 use axum::middleware::Next;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use domain::WidgetSessionId;
-use futures::stream::{self, Stream, StreamExt};
 use http::{header, HeaderMap, HeaderValue, StatusCode};
 use ops::widget::Widget;
 use store::Db;
 
 const POLL: Duration = Duration::from_millis(300);
-/// A connection ends after this long; the browser's EventSource reconnects with `Last-Event-ID`.
-const MAX_CONNECTION: Duration = Duration::from_secs(30);
 
 #[derive(serde::Deserialize)]
 pub struct StreamQuery {
@@ -46,8 +42,6 @@ struct Cursor {
     /// Everything up to this line id is shown; `None` sends the whole conversation.
     after: Option<String>,
     status: Option<Status>,
-    first: bool,
-    opened: std::time::Instant,
 }
 
 fn refused(status: StatusCode, code: &'static str) -> Response {
@@ -81,34 +75,16 @@ pub async fn events(
         sent: HashSet::new(),
         after: resume.or(query.after),
         status: None,
-        first: true,
-        opened: std::time::Instant::now(),
     };
-    stream_of(cursor).into_response()
-}
-
-fn stream_of(cursor: Cursor) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let batches = stream::unfold(cursor, |mut cursor| async move {
-        if cursor.opened.elapsed() > MAX_CONNECTION {
-            return None;
-        }
-        if !cursor.first {
-            tokio::time::sleep(POLL).await;
-        }
-        cursor.first = false;
+    crate::api::polled(cursor, POLL, |mut cursor| async move {
         let events = poll(&mut cursor).await;
-        Some((stream::iter(events.into_iter().map(Ok)), cursor))
-    });
-    Sse::new(batches.flatten()).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        (events, cursor)
+    })
+    .into_response()
 }
 
 async fn poll(cursor: &mut Cursor) -> Vec<Event> {
-    let read = async {
-        let conversation = ops::widget::conversation(&cursor.db, &cursor.widget, cursor.session).await?;
-        let activity = ops::widget::activity(&cursor.db, &cursor.widget, cursor.session).await?;
-        Ok::<_, ops::OpsError>((conversation, activity))
-    };
-    let (conversation, activity) = match read.await {
+    let conversation = match ops::widget::conversation(&cursor.db, &cursor.widget, cursor.session).await {
         Ok(found) => found,
         Err(err) => {
             tracing::warn!(error = ?err, "chat stream could not read; retrying");
@@ -130,7 +106,7 @@ async fn poll(cursor: &mut Cursor) -> Vec<Event> {
             }
         }
     }
-    let status = Status { text: activity, person_joined: conversation.person_joined };
+    let status = Status { text: conversation.activity, person_joined: conversation.person_joined };
     if cursor.status.as_ref() != Some(&status) {
         if let Ok(event) = Event::default().event("status").json_data(&status) {
             out.push(event);

@@ -92,6 +92,10 @@ pub struct Conversation {
     /// A person at the shop has taken the conversation over: the squad is quiet until they hand
     /// it back.
     pub person_joined: bool,
+    /// What the squad is doing about the visitor's last message, in words for the window
+    /// ("Checking the schedule…"), while it works on it; `None` once it answered, when a person
+    /// has the conversation, or when nothing is happening.
+    pub activity: Option<String>,
 }
 
 /// The business's name, as the window's header shows it.
@@ -124,39 +128,35 @@ pub async fn conversation(db: &Db, widget: &Widget, session: WidgetSessionId) ->
     let mut tx = TenantTx::read(db, &widget.scope).await?;
     let row = widgets::session(&mut tx, session).await?.ok_or(OpsError::NotFound)?;
     let business = orgs::current(&mut tx).await?.name;
-    let (lines, person_joined) = match row.lead_id {
-        None => (Vec::new(), false),
+    let conversation = match row.lead_id {
+        None => Conversation { business, lines: Vec::new(), person_joined: false, activity: None },
         Some(lead_id) => {
             let lead = leads::get(&mut tx, lead_id).await?.ok_or(OpsError::NotFound)?;
-            (lines_of(&mut tx, lead_id).await?, lead.human_takeover)
+            let lines = lines_of(&mut tx, lead_id).await?;
+            let activity = match lines.last() {
+                Some(last) if last.speaker == Speaker::Visitor && !lead.human_takeover => {
+                    activity(&mut tx, lead_id, last.created_at).await?
+                }
+                _ => None,
+            };
+            Conversation { business, lines, person_joined: lead.human_takeover, activity }
         }
     };
     tx.commit().await?;
-    Ok(Conversation { business, lines, person_joined })
+    Ok(conversation)
 }
 
 /// How long after the visitor's last message the window keeps saying the squad is at work.
 const WORKING_FOR_MS: i64 = 120_000;
 
-/// What the squad is doing about the visitor's last message, in words for the window ("Checking
-/// the schedule…"), while it works on it; `None` once it answered, when a person has taken the
-/// conversation over, or when nothing is happening.
-pub async fn activity(db: &Db, widget: &Widget, session: WidgetSessionId) -> Result<Option<String>, OpsError> {
-    let mut tx = TenantTx::read(db, &widget.scope).await?;
-    let row = widgets::session(&mut tx, session).await?.ok_or(OpsError::NotFound)?;
-    let Some(lead_id) = row.lead_id else { return Ok(None) };
-    let lead = leads::get(&mut tx, lead_id).await?.ok_or(OpsError::NotFound)?;
-    let lines = lines_of(&mut tx, lead_id).await?;
-    let waiting_since = match lines.last() {
-        Some(last) if last.speaker == Speaker::Visitor && !lead.human_takeover => last.created_at,
-        _ => return Ok(None),
-    };
-    if store::now_ms() - waiting_since > WORKING_FOR_MS {
+/// The squad's latest step since the visitor wrote (`since`), in words; `None` when that was long
+/// ago.
+async fn activity(tx: &mut TenantTx, lead: LeadId, since: i64) -> Result<Option<String>, StoreError> {
+    if store::now_ms() - since > WORKING_FOR_MS {
         return Ok(None);
     }
-    let steps = leads::steps(&mut tx, lead_id).await?;
-    tx.commit().await?;
-    let latest = steps.iter().rev().take_while(|s| s.created_at >= waiting_since).find_map(|step| {
+    let steps = leads::steps(tx, lead).await?;
+    let latest = steps.iter().rev().take_while(|s| s.created_at >= since).find_map(|step| {
         squad::steps::StepPayload::read(&step.kind, &step.payload).ok().map(|p| (step.kind.clone(), p))
     });
     let words = match latest {

@@ -36,8 +36,6 @@ struct Cursor {
     scope: TenantScope,
     since: i64,
     sent: HashSet<String>,
-    first: bool,
-    opened: std::time::Instant,
 }
 
 /// `Last-Event-ID` is `<unix ms>:<key>`; resume from that moment.
@@ -73,27 +71,41 @@ fn event_stream(
         retry_after_seconds: MAX_CONNECTION.as_secs(),
     })?;
     let since = resume_from(headers).unwrap_or_else(now_ms);
-    let cursor = Cursor {
-        _slot: slot,
-        db: state.db.clone(),
-        scope: ctx.scope,
-        since,
-        sent: HashSet::new(),
-        first: true,
-        opened: std::time::Instant::now(),
-    };
-    let batches = stream::unfold(cursor, |mut cursor| async move {
-        if cursor.opened.elapsed() > MAX_CONNECTION {
-            return None;
-        }
-        if !cursor.first {
-            tokio::time::sleep(POLL).await;
-        }
-        cursor.first = false;
+    let cursor = Cursor { _slot: slot, db: state.db.clone(), scope: ctx.scope, since, sent: HashSet::new() };
+    Ok(polled(cursor, POLL, |mut cursor| async move {
         let events = poll(&mut cursor).await;
-        Some((stream::iter(events.into_iter().map(Ok)), cursor))
+        (events, cursor)
+    }))
+}
+
+/// Server-sent events from a cursor polled every `every`: `poll` reads what is new and hands the
+/// cursor back. The connection ends after [`MAX_CONNECTION`]; clients reconnect with
+/// `Last-Event-ID`.
+pub(crate) fn polled<C, F, Fut>(
+    cursor: C,
+    every: Duration,
+    poll: F,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>>
+where
+    C: Send + 'static,
+    F: Fn(C) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = (Vec<Event>, C)> + Send,
+{
+    let opened = std::time::Instant::now();
+    let batches = stream::unfold((cursor, true), move |(cursor, first)| {
+        let poll = poll.clone();
+        async move {
+            if opened.elapsed() > MAX_CONNECTION {
+                return None;
+            }
+            if !first {
+                tokio::time::sleep(every).await;
+            }
+            let (events, cursor) = poll(cursor).await;
+            Some((stream::iter(events.into_iter().map(Ok)), (cursor, false)))
+        }
     });
-    Ok(Sse::new(batches.flatten()).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Sse::new(batches.flatten()).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
 /// A committed step as the `step` event carries it: the row, and the tool it was about.

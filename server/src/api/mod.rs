@@ -25,6 +25,7 @@ use axum::Router;
 
 pub use auth::{bearer, ApiAuth};
 pub use error::ApiError;
+pub(crate) use events::polled;
 pub use events::stream_events_for_session;
 
 pub fn router() -> Router<ServerState> {
