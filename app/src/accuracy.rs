@@ -107,8 +107,9 @@ pub fn words(intent: &str) -> String {
     .to_owned()
 }
 
-const SETS: [(&str, &str); 6] = [
+const SETS: [(&str, &str); 7] = [
     ("holdout", "Frozen test set: written after the rules were final, never used to change them"),
+    ("holdout_v5", "Earlier test set (December 2): the rules changed after it was frozen"),
     ("holdout_v4", "Earlier test set (December 1, third): the rules changed after it was frozen"),
     ("holdout_v3", "Earlier test set (December 1, second): the rules changed after it was frozen"),
     ("holdout_v2", "Earlier test set (December 1, first): the rules changed after it was frozen"),

@@ -31,7 +31,7 @@ enum Command {
     Eval {
         #[arg(long, default_value = "evals")]
         dir: PathBuf,
-        /// tune, holdout (the current frozen one), holdout_v1 … holdout_v4 (earlier ones) or all.
+        /// tune, holdout (the current frozen one), holdout_v1 … holdout_v5 (earlier ones) or all.
         #[arg(long, default_value = "holdout")]
         split: String,
         /// offline or bedrock.

@@ -102,6 +102,12 @@ pub const SETS: &[LabelledSet] = &[
         text: include_str!("../../../evals/holdout_v4.jsonl"),
     },
     LabelledSet {
+        name: "holdout_v5",
+        file: "holdout_v5.jsonl",
+        frozen: true,
+        text: include_str!("../../../evals/holdout_v5.jsonl"),
+    },
+    LabelledSet {
         name: "holdout",
         file: "holdout.jsonl",
         frozen: true,

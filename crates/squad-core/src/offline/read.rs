@@ -86,7 +86,10 @@ pub fn read_inquiry(inquiry: &Inquiry<'_>) -> InquiryFacts {
         inquiry.address.and_then(domain::address::street_line).or_else(|| domain::address::street_in_text(&joined));
     InquiryFacts {
         intent,
-        service: if matches!(intent, Intent::Spam | Intent::Vendor | Intent::JobApplicant | Intent::OtherTrade) {
+        service: if matches!(
+            intent,
+            Intent::Spam | Intent::Vendor | Intent::JobApplicant | Intent::OtherTrade | Intent::Complaint
+        ) {
             None
         } else {
             service
@@ -271,6 +274,23 @@ const SPANISH: &[&str] = &[
     "luz",
     "instalar",
     "cobran",
+    "buenos",
+    "dias",
+    "instalan",
+    "ustedes",
+    "usted",
+    "cuesta",
+    "tienen",
+    "hacen",
+    "pero",
+    "muy",
+    "tambien",
+    "nuestro",
+    "nuestra",
+    "de",
+    "en",
+    "es",
+    "por",
 ];
 
 fn language(text: &Text) -> Language {
@@ -355,7 +375,7 @@ fn hazard(text: &Text) -> Option<Hazard> {
         ]);
     // Water where electricity is (a fixture dripping, a wet panel), or a shock from a tap or tub.
     let water_in_it = text.has("water") && text.any_stem(&["drip", "leak", "pour", "soak"]) && electrical;
-    let shock = text.any_stem(&["shock", "zap"])
+    let shock = text.any_stem(&["shock", "zap", "tingl", "jolt"])
         && text.any_stem(&[
             "faucet",
             "tap",
@@ -364,7 +384,8 @@ fn hazard(text: &Text) -> Option<Hazard> {
             "sink",
             "appliance",
             "dryer",
-            "washer",
+            "wash",
+            "dishwash",
             "fridge",
             "refrigerator",
             "stove",
@@ -377,18 +398,22 @@ fn hazard(text: &Text) -> Option<Hazard> {
             "breaker",
             "cord",
         ]);
-    let line_down = text.any(&["power line down", "line down", "downed line", "downed power line"])
+    if (electrical && burning) || water_in_it || shock || power_line_down(text) {
+        return Some(Hazard::ElectricalFire);
+    }
+    None
+}
+
+/// A utility's line on the ground or hanging: a hazard, and the utility's to fix.
+fn power_line_down(text: &Text) -> bool {
+    text.any(&["power line down", "line down", "downed line", "downed power line"])
         || (text.any_stem(&["power", "electric", "service"])
             && near(
                 text,
                 &["line", "wire", "cable", "pole"],
                 &["down", "hanging", "dangling", "fell", "fallen", "pulled", "snapped", "lying", "laying", "torn"],
                 6,
-            ));
-    if (electrical && burning) || water_in_it || shock || line_down {
-        return Some(Hazard::ElectricalFire);
-    }
-    None
+            ))
 }
 
 /// Whether something the household relies on has stopped: a failure word shortly before what it
@@ -397,11 +422,11 @@ fn hazard(text: &Text) -> Option<Hazard> {
 /// less well than it did ("never gets as cool as downstairs") is not stopping.
 fn stopped_working(text: &Text) -> bool {
     const FAILED: [&str; 9] = ["not", "t", "no", "never", "stopped", "quit", "lost", "without", "sin"];
-    const DOES: [&str; 14] = [
+    const DOES: [&str; 16] = [
         "work", "cool", "heat", "ignit", "start", "turn", "kick", "light", "power", "hot", "flush", "prend", "calef",
-        "enfri",
+        "enfri", "run", "pump",
     ];
-    const THING: [&str; 13] = [
+    const THING: [&str; 14] = [
         "outlet",
         "plug",
         "light",
@@ -415,15 +440,15 @@ fn stopped_working(text: &Text) -> bool {
         "boiler",
         "heater",
         "electricity",
+        "pump",
     ];
     const GONE: [&str; 5] = ["dead", "out", "died", "quit", "gone"];
     let degraded = text.any(&["as well as", "as cool as", "as warm as", "as good as", "like it used to"]);
     let words: Vec<&str> = text.words().collect();
-    let within = |i: usize, n: usize| &words[i + 1..(i + 1 + n).min(words.len())];
-    let failing = words
-        .iter()
-        .enumerate()
-        .any(|(i, w)| FAILED.contains(w) && within(i, 3).iter().any(|next| DOES.iter().any(|d| next.starts_with(d))));
+    // "Won't stop running" is running too much, not stopping.
+    let does = |at: usize| DOES.iter().any(|d| words[at].starts_with(d)) && !matches!(words[at - 1], "stop" | "stops");
+    let failing =
+        words.iter().enumerate().any(|(i, w)| FAILED.contains(w) && (i + 1..=(i + 3).min(words.len() - 1)).any(does));
     let is_thing = |w: &str| THING.iter().any(|t| w == *t || w.strip_suffix('s') == Some(*t));
     // "Out" only as a state ("is out", "went out", "are all out"), not "come out to look".
     const OUT_AFTER: [&str; 11] =
@@ -543,6 +568,7 @@ fn kind_of_work(text: &Text, hazard: Option<Hazard>, price_list: &PriceList) -> 
         let words: Vec<&str> = offer.words.iter().map(String::as_str).collect();
         named.push(Named { key: &offer.key, score: score(text, &words, &offer.services) });
     }
+    read_as_meant(text, &mut named);
     named.retain(|kind| kind.score > 0);
     if price_list.is_empty() {
         return first.or_else(|| best(named.iter())).map(str::to_owned);
@@ -554,6 +580,17 @@ fn kind_of_work(text: &Text, hazard: Option<Hazard>, price_list: &PriceList) -> 
         }
     }
     let sold = || named.iter().filter(|kind| price_list.sells(kind.key));
+    // A shock, sparks or a hot outlet is the electrician's, whatever else the message names (a
+    // downed power line is the utility's).
+    if hazard == Some(Hazard::ElectricalFire) && !power_line_down(text) {
+        let electrical = sold().filter(|kind| trade_of(kind.key, price_list) == Some(Trade::Electrical));
+        if let Some(key) = best(electrical) {
+            return Some(key.to_owned());
+        }
+        if price_list.sells("electrical_repair") {
+            return Some("electrical_repair".to_owned());
+        }
+    }
     if let Some(key) = best(sold().filter(|kind| !FIRST_KINDS.contains(&kind.key))) {
         return Some(key.to_owned());
     }
@@ -564,6 +601,33 @@ fn kind_of_work(text: &Text, hazard: Option<Hazard>, price_list: &PriceList) -> 
         return Some(key.to_owned());
     }
     first.or_else(|| best(named.iter())).map(str::to_owned)
+}
+
+/// A kind the message names that it means as another when these words are there too: lights that
+/// dim when something starts are an electrical fault, not a fixture; a breaker box raised to 200 amps is an
+/// upgrade; an outlet at 240 volts or for a welder is a new circuit.
+const READ_AS: [(&str, &str, &[&str]); 3] = [
+    ("lighting", "electrical_repair", &["dim", "dims", "dimming", "brown out", "browns out"]),
+    ("panel_repair", "panel_upgrade", &["upgrade", "upgraded", "upgrading", "amp service", "bigger panel"]),
+    ("outlets_switches", "dedicated_circuit", &["240", "240v", "220", "220v", "volt", "volts", "welder", "kiln"]),
+];
+
+/// Adjusts what the words named ([`READ_AS`]); and a furnace or water heater that "never lights"
+/// fails to ignite: that is not lighting work.
+fn read_as_meant(text: &Text, named: &mut Vec<Named<'_>>) {
+    let score = |named: &[Named<'_>], key: &str| named.iter().find(|k| k.key == key).map_or(0, |k| k.score);
+    for (general, meant, cues) in READ_AS {
+        let general_score = score(named, general);
+        if general_score > 0 && text.any(cues) {
+            let meant_score = score(named, meant).max(general_score + 1);
+            named.retain(|k| k.key != general && k.key != meant);
+            named.push(Named { key: meant, score: meant_score });
+        }
+    }
+    let burns_fuel = text.any_stem(&["furnace", "pilot", "burner", "boiler", "fireplace", "heater", "stove", "oven"]);
+    if burns_fuel && near(text, &["never", "not", "t", "won", "fails", "failing"], &["light"], 2) {
+        named.retain(|k| k.key != "lighting");
+    }
 }
 
 /// The first seven kinds' rules, most specific first.
@@ -613,6 +677,10 @@ fn first_kinds(text: &Text, hazard: Option<Hazard>) -> Option<&'static str> {
             "seasonal check",
             "precision check",
         ]);
+    // "Get the AC serviced before summer": upkeep, unless something has stopped.
+    let upkeep = text.any(&["serviced", "servicing", "before summer", "before winter", "before the season"])
+        && !stopped_working(text);
+    let maintenance = maintenance || upkeep;
     let drain =
         text.any_stem(&["drain", "clog", "sewage", "sewer", "disposal"]) || text.any(&["backed up", "backing up"]);
     let leak = text.any_stem(&["leak", "drip", "burst", "pipe", "spigot", "faucet", "toilet"])
@@ -677,6 +745,16 @@ fn intent(text: &Text, hazard: Option<Hazard>, has_service: bool) -> Intent {
         "act now",
         "get funded",
         "returns",
+        "verify your account",
+        "confirm your account",
+        "lose access",
+        "mailbox",
+        "account will be",
+        "suspended",
+        "password",
+        "within 24 hours",
+        "security alert",
+        "storage is full",
     ]);
     if spam >= 2 {
         return Intent::Spam;
@@ -710,6 +788,20 @@ fn intent(text: &Text, hazard: Option<Hazard>, has_service: bool) -> Intent {
         "exclusive leads",
         "no contract",
         "reply yes",
+        "we help",
+        "google reviews",
+        "5 star",
+        "more reviews",
+        "demo",
+        "automated",
+        "software",
+        "free trial",
+        "grow your",
+        "your business",
+        "hvac companies",
+        "plumbing companies",
+        "electrical contractors",
+        "shops like yours",
     ]);
     if vendor >= 2 {
         return Intent::Vendor;
@@ -729,6 +821,17 @@ fn intent(text: &Text, hazard: Option<Hazard>, has_service: bool) -> Intent {
         "certified",
         "apprentices",
         "trade school",
+        "journeyman",
+        "you hiring",
+        "you guys hiring",
+        "looking for work",
+        "looking for a job",
+        "hire me",
+        "join your team",
+        "hiring plumbers",
+        "hiring electricians",
+        "hiring techs",
+        "hiring technicians",
     ]);
     if job >= 2 {
         return Intent::JobApplicant;
@@ -780,7 +883,12 @@ fn intent(text: &Text, hazard: Option<Hazard>, has_service: bool) -> Intent {
         && (stopped_working(text)
             || text.any_stem(&["leak", "broke", "trip"])
             || text.any(&["blowing warm", "not working", "not cooling", "no heat", "same problem"]));
-    if past_work && (unhappy || failed_again) {
+    // Being billed twice or asking for money back is about work already done and paid for.
+    // ("Is the deposit refundable?" or "an extra charge for weekends?" are questions, not these.)
+    let billing = text.any(&["refund", "refunded", "money back"])
+        || text.any_stem(&["overcharg", "overbill"])
+        || near(text, &["billed", "charged"], &["twice", "double"], 3);
+    if (past_work && (unhappy || failed_again)) || billing {
         return Intent::Complaint;
     }
     let other_trade = text.any_stem(&[
@@ -802,6 +910,9 @@ fn intent(text: &Text, hazard: Option<Hazard>, has_service: bool) -> Intent {
         "flooring",
         "concrete",
         "masonry",
+        "chimney",
+        "swept",
+        "sweep",
     ]) || text.any(&["wash the windows", "window cleaning", "skylight"]);
     // A leak from the roof, a skylight or a gutter is a roofer's, unless plumbing is named too.
     let plumbing_named = text.any_stem(&[
@@ -1128,6 +1239,34 @@ mod tests {
         assert_eq!(facts.other_work.as_deref(), Some("outlets_switches"));
         let one = read_for(&plumber, "Water heater is leaking, please come today. 62711");
         assert_eq!((one.urgency, one.other_work), (Some(Urgency::Urgent), None));
+    }
+
+    #[test]
+    fn a_word_is_read_for_what_the_message_means() {
+        let all: Vec<&str> = CATALOGUE.iter().map(|k| k.key).collect();
+        let kind = |body: &str| read_for(&all, body).service;
+        assert_eq!(kind("the lights dim whenever the fridge kicks on").as_deref(), Some("electrical_repair"));
+        assert_eq!(kind("breaker box is old, want it upgraded").as_deref(), Some("panel_upgrade"));
+        assert_eq!(kind("an outlet for my welder in the shed, 240 volts").as_deref(), Some("dedicated_circuit"));
+        assert_eq!(kind("the water heater pilot won't light").as_deref(), Some("water_heater"));
+        assert_eq!(kind("new lights in the kitchen").as_deref(), Some("lighting"));
+        // A shock from a tap is the electrician's, even for a shop that also does plumbing.
+        let shock = read_for(&all, "my son got a tingle from the bathtub faucet");
+        assert_eq!((shock.intent, shock.service.as_deref()), (Intent::SafetyEmergency, Some("electrical_repair")));
+        let downed = read_for(&all, "power line down across the driveway, sparking");
+        assert_eq!((downed.intent, downed.service), (Intent::SafetyEmergency, None));
+    }
+
+    #[test]
+    fn money_disputes_pitches_and_job_seekers_are_not_work() {
+        let read = |body: &str| read_for(PLUMBER_AND_HVAC, body);
+        let billed = read("You charged me twice for the drain cleaning, please refund one.");
+        assert_eq!((billed.intent, billed.service), (Intent::Complaint, None));
+        assert_ne!(read("Is the deposit refundable? Is there an extra charge on weekends?").intent, Intent::Complaint);
+        assert_eq!(read("we help hvac companies get more google reviews, quick demo?").intent, Intent::Vendor);
+        assert_eq!(read("you guys hiring? journeyman plumber, 6 yrs").intent, Intent::JobApplicant);
+        assert_eq!(read("verify your account within 24 hours or lose access").intent, Intent::Spam);
+        assert_eq!(read("can you sweep the chimney").intent, Intent::OtherTrade);
     }
 
     #[test]

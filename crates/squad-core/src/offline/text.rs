@@ -86,6 +86,63 @@ const SPELLINGS: &[(&str, &str)] = &[
     ("yrs", "years"),
 ];
 
+/// Trade words long and distinct enough that a word one letter off is a typo for them ("furnce",
+/// "thermostst", "electricain"). Short or common words are left alone: "heated" is not "heater".
+const TRADE_WORDS: &[&str] = &[
+    "furnace",
+    "thermostat",
+    "toilet",
+    "faucet",
+    "breaker",
+    "outlet",
+    "electrician",
+    "condenser",
+    "disposal",
+    "plumber",
+    "generator",
+    "compressor",
+    "circuit",
+    "ductwork",
+    "dishwasher",
+    "chandelier",
+];
+
+/// The trade word `word` misspells: one letter added, dropped, changed or two swapped, from exactly
+/// one of [`TRADE_WORDS`]. The word itself and its plural are not misspellings.
+fn misspelt(word: &str) -> Option<&'static str> {
+    if word.chars().count() < 5 || !word.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let mut meant = TRADE_WORDS
+        .iter()
+        .filter(|w| word != **w && word.strip_suffix('s') != Some(**w))
+        .filter(|w| one_edit_apart(word, w));
+    match (meant.next(), meant.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    }
+}
+
+/// Whether `a` becomes `b` by one insertion, deletion, substitution or swap of neighbours.
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let common_start = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a_rest, b_rest) = (&a[common_start..], &b[common_start..]);
+    match a.len().abs_diff(b.len()) {
+        0 => {
+            a_rest.len() >= 1
+                && (a_rest[1..] == b_rest[1..]
+                    || (a_rest.len() >= 2
+                        && a_rest[0] == b_rest[1]
+                        && a_rest[1] == b_rest[0]
+                        && a_rest[2..] == b_rest[2..]))
+        }
+        1 if a.len() > b.len() => a_rest[1..] == *b_rest,
+        1 => b_rest[1..] == *a_rest,
+        _ => false,
+    }
+}
+
 impl Text {
     pub(crate) fn new(raw: &str) -> Self {
         let lower = raw.to_lowercase();
@@ -104,7 +161,12 @@ impl Text {
         let mut spaced = String::with_capacity(lower.len() + 2);
         spaced.push(' ');
         for word in &words {
-            let meant = SPELLINGS.iter().find(|(written, _)| written == word).map_or(word.as_str(), |(_, meant)| meant);
+            let meant = SPELLINGS
+                .iter()
+                .find(|(written, _)| written == word)
+                .map(|(_, meant)| *meant)
+                .or_else(|| misspelt(word))
+                .unwrap_or(word.as_str());
             spaced.push_str(meant);
             spaced.push(' ');
         }
@@ -189,7 +251,13 @@ impl Text {
             let at = if matches!(words[i + 1], "is" | "s") { i + 2 } else { i + 1 };
             number(at).filter(|age| (1..=110).contains(age))
         });
-        years.chain(months).chain(named).collect()
+        // The writer's own: "I'm 79", "I am 84" — not "I'm 5 minutes away".
+        const NOT_AGES: [&str; 8] = ["minutes", "min", "miles", "mins", "degrees", "dollars", "percent", "%"];
+        let own = (0..words.len().saturating_sub(2))
+            .filter(|&i| words[i] == "i" && matches!(words[i + 1], "m" | "am"))
+            .filter(|&i| words.get(i + 3).is_none_or(|next| !NOT_AGES.contains(next)))
+            .filter_map(|i| number(i + 2).filter(|age| (18..=110).contains(age)));
+        years.chain(months).chain(named).chain(own).collect()
     }
 }
 
@@ -212,6 +280,8 @@ mod tests {
         assert_eq!(Text::new("a 2 month old, a 3 yr old and grandma (84)").ages(), vec![3, 0, 84]);
         assert!(Text::new("the furnace is 15 years old").ages().is_empty());
         assert_eq!(Text::new("my father is 92, mom's 87").ages(), vec![92, 87]);
+        assert_eq!(Text::new("It's just me here and I'm 79.").ages(), vec![79]);
+        assert!(Text::new("I'm 25 minutes away, I am 40 miles out").ages().is_empty());
     }
 
     #[test]
@@ -221,5 +291,20 @@ mod tests {
         assert!(t.has("please fix the water heater tomorrow"));
         assert!(t.has("furnace"));
         assert!(!Text::new("").has(""));
+        // One letter off a trade word is that word; real words and plurals are themselves.
+        let t = Text::new("furnce wont start, thermostst blank, call an electricain; the toilets, the heated floor");
+        assert!(t.has("furnace") && t.has("thermostat") && t.has("electrician"));
+        assert!(t.has("toilets") && t.has("heated floor"));
+    }
+
+    #[test]
+    fn one_edit_is_one_letter_added_dropped_changed_or_swapped() {
+        use super::one_edit_apart;
+        for (a, b) in [("furnce", "furnace"), ("furnacce", "furnace"), ("furnane", "furnace"), ("furnaec", "furnace")] {
+            assert!(one_edit_apart(a, b), "{a} {b}");
+        }
+        for (a, b) in [("furnace", "furnace"), ("frunaec", "furnace"), ("furn", "furnace"), ("heated", "outlet")] {
+            assert!(!one_edit_apart(a, b), "{a} {b}");
+        }
     }
 }
