@@ -36,6 +36,8 @@ pub struct ServerState {
     pub chat_streams: Arc<auth::streams::StreamSlots>,
     /// Where customers reach this server: the booking page's address is built on it.
     pub public_url: squad::link_tokens::PublicUrl,
+    /// Replies being written to chat visitors by this instance's worker.
+    pub live: Arc<squad::live::LiveText>,
 }
 
 impl ServerState {

@@ -210,16 +210,62 @@ struct Chat {
     person_joined: RwSignal<bool>,
     /// A problem to show above the box (a refused message, a lost connection).
     problem: RwSignal<Option<String>>,
+    /// The squad's reply while it is being written: its draft's id and the text so far.
+    writing: RwSignal<Option<(String, String)>>,
+    /// Drafts that ended (their message arrived, or they were discarded): late pieces are ignored.
+    ended: StoredValue<Vec<String>>,
+}
+
+/// A piece of a reply being written: `text` goes at character `at` of draft `draft`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatDelta {
+    pub draft: String,
+    pub at: usize,
+    pub text: String,
 }
 
 impl Chat {
-    /// Adds lines not shown yet (the stream may repeat one after a reconnect).
+    /// Adds lines not shown yet (the stream may repeat one after a reconnect). The squad's or a
+    /// person's line replaces the reply being written.
     fn add(&self, new: ChatLine) {
+        if new.from != "visitor" {
+            self.end_draft(None);
+        }
         self.lines.update(|lines| {
             if !lines.iter().any(|l| l.id == new.id) {
                 lines.push(new);
             }
         });
+    }
+
+    /// The reply being written grows by `delta` (only at its end: a piece already shown is not
+    /// shown twice).
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn write(&self, delta: ChatDelta) {
+        if self.ended.with_value(|ended| ended.contains(&delta.draft)) {
+            return;
+        }
+        self.writing.update(|writing| match writing {
+            Some((id, text)) if *id == delta.draft => {
+                let have = text.chars().count();
+                if delta.at <= have {
+                    text.extend(delta.text.chars().skip(have - delta.at));
+                }
+            }
+            _ if delta.at == 0 => *writing = Some((delta.draft, delta.text)),
+            _ => {}
+        });
+    }
+
+    /// The reply being written ends (`draft`, or whichever it is).
+    fn end_draft(&self, draft: Option<&str>) {
+        let ended = self.writing.try_update(|writing| match writing {
+            Some((id, _)) if draft.is_none_or(|d| d == id) => writing.take().map(|(id, _)| id),
+            _ => None,
+        });
+        if let Some(id) = ended.flatten() {
+            self.ended.update_value(|ended| ended.push(id));
+        }
     }
 }
 
@@ -232,6 +278,8 @@ fn ChatWindow(org: String, front: ChatFront) -> impl IntoView {
         status: RwSignal::new(None),
         person_joined: RwSignal::new(false),
         problem: RwSignal::new(None),
+        writing: RwSignal::new(None),
+        ended: StoredValue::new(Vec::new()),
     };
     let draft = RwSignal::new(String::new());
     let sending = RwSignal::new(false);
@@ -285,7 +333,14 @@ fn ChatWindow(org: String, front: ChatFront) -> impl IntoView {
                 <For each=move || chat.lines.get() key=|line| line.id.clone() let:line>
                     <ChatBubble line />
                 </For>
-                {move || chat.status.get().map(|status| view! {
+                {move || chat.writing.get().map(|(_, text)| view! {
+                    <li class="flex flex-col" data-testid="chat-draft">
+                        <p class="max-w-[85%] whitespace-pre-line rounded-2xl rounded-bl-sm bg-slate-100 px-3 py-2 text-sm">
+                            {text}<span class="ml-0.5 inline-block animate-pulse" aria-hidden="true">"▍"</span>
+                        </p>
+                    </li>
+                })}
+                {move || chat.status.get().filter(|_| chat.writing.with(Option::is_none)).map(|status| view! {
                     <li class="text-xs italic text-slate-500" data-testid="chat-status">{status}</li>
                 })}
             </ol>
@@ -346,7 +401,7 @@ mod browser {
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
 
-    use super::{start_chat, Chat, ChatLine};
+    use super::{start_chat, Chat, ChatDelta, ChatLine};
 
     #[derive(serde::Serialize, serde::Deserialize)]
     struct Envelope {
@@ -473,11 +528,29 @@ mod browser {
                 chat.person_joined.set(status.person_joined);
             }
         });
+        let on_delta = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            if let Some(delta) = event.data().as_string().and_then(|d| serde_json::from_str::<ChatDelta>(&d).ok()) {
+                chat.write(delta);
+            }
+        });
+        let on_discard = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            #[derive(serde::Deserialize)]
+            struct Discard {
+                draft: String,
+            }
+            if let Some(discard) = event.data().as_string().and_then(|d| serde_json::from_str::<Discard>(&d).ok()) {
+                chat.end_draft(Some(&discard.draft));
+            }
+        });
         let _ = source.add_event_listener_with_callback("line", on_line.as_ref().unchecked_ref());
         let _ = source.add_event_listener_with_callback("status", on_status.as_ref().unchecked_ref());
+        let _ = source.add_event_listener_with_callback("delta", on_delta.as_ref().unchecked_ref());
+        let _ = source.add_event_listener_with_callback("discard", on_discard.as_ref().unchecked_ref());
         // The source and its handlers live as long as the window.
         on_line.forget();
         on_status.forget();
+        on_delta.forget();
+        on_discard.forget();
         std::mem::forget(source);
     }
 }

@@ -60,8 +60,12 @@ test('a visitor on the shop\'s own site chats, gets the squad\'s answer, and a p
     await chat.getByTestId('chat-input').fill('Hi, this is Dana Reed. Our furnace stopped working this morning, no heat at all. We are at 12 Oak St, Springfield 62704.');
     await chat.getByTestId('chat-send').click();
     await expect(chat.locator('[data-from="visitor"]')).toHaveCount(1);
+    // The reply shows as it is written, then the sent message takes its place.
+    await expect(chat.getByTestId('chat-draft')).toBeVisible({ timeout: 30_000 });
+    await visitor.screenshot({ path: `${SHOTS}widget-writing.png` });
     const replies = chat.locator('[data-from="assistant"]');
     await expect(replies.first()).toBeVisible({ timeout: 30_000 });
+    await expect(chat.getByTestId('chat-draft')).toHaveCount(0);
     await visitor.screenshot({ path: `${SHOTS}widget-chat.png` });
 
     // The owner's board shows the conversation's lead, live.

@@ -43,7 +43,7 @@ fn peak_rss_kib() -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-fn percentile(sorted: &[i64], p: f64) -> i64 {
+pub(crate) fn percentile(sorted: &[i64], p: f64) -> i64 {
     if sorted.is_empty() {
         return 0;
     }
@@ -129,6 +129,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
         payments: Arc::new(squad::payments::HostedPayPage::new(public.clone(), squad::payments::DEFAULT_PAY_LINK_DAYS)),
         channel: Arc::new(squad::channels::RecordOnly),
         public_url: public.clone(),
+        live: Arc::default(),
     };
     let started = Instant::now();
     let tasks: Vec<_> = (0..workers)

@@ -42,7 +42,8 @@ enum Command {
         #[arg(long)]
         refreeze_holdout: bool,
     },
-    /// Push N leads through the whole pipeline on a fresh database and print throughput as JSON.
+    /// Push N leads through the whole pipeline on a fresh database and print throughput as JSON;
+    /// with --chats N, time N chat visitors' waits for the squad's reply to begin streaming.
     Bench {
         #[arg(long, default_value_t = 500)]
         leads: usize,
@@ -51,6 +52,9 @@ enum Command {
         /// A PostgreSQL server URL to bench on (a throwaway database is created); SQLite otherwise.
         #[arg(long)]
         postgres: Option<String>,
+        /// Measure time to the first streamed piece of a reply over N chats (SQLite, offline model).
+        #[arg(long)]
+        chats: Option<usize>,
     },
     /// Manage organisations.
     Org {
@@ -132,8 +136,12 @@ async fn main() -> ExitCode {
             },
             Err(err) => Err(err.into()),
         },
-        Command::Bench { leads, workers, postgres } => {
-            match server::bench::run(leads, workers, postgres.as_deref()).await {
+        Command::Bench { leads, workers, postgres, chats } => {
+            let report = match chats {
+                Some(chats) => server::chat_bench::run(&settings, chats).await,
+                None => server::bench::run(leads, workers, postgres.as_deref()).await,
+            };
+            match report {
                 Ok(report) => {
                     println!("{report:#}");
                     Ok(())

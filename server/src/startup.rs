@@ -67,10 +67,15 @@ pub fn model_catalog(settings: &Settings) -> anyhow::Result<squad::agents::Model
 
 /// The job worker for these settings, on the configured model provider.
 pub async fn build_worker(settings: &Settings, db: store::Db) -> anyhow::Result<Worker> {
-    worker_on(model_catalog(settings)?, settings, db).await
+    worker_on(model_catalog(settings)?, settings, db, Arc::default()).await
 }
 
-async fn worker_on(catalog: squad::agents::ModelCatalog, settings: &Settings, db: store::Db) -> anyhow::Result<Worker> {
+async fn worker_on(
+    catalog: squad::agents::ModelCatalog,
+    settings: &Settings,
+    db: store::Db,
+    live: Arc<squad::live::LiveText>,
+) -> anyhow::Result<Worker> {
     let model: Arc<dyn squad::model::Model> = if catalog.provider == "bedrock" {
         let config = &settings.bedrock;
         tracing::info!(model_id = %config.model_id, region = %config.region, "squad thinks with Bedrock");
@@ -87,6 +92,7 @@ async fn worker_on(catalog: squad::agents::ModelCatalog, settings: &Settings, db
         payments: Arc::new(settings.payments.pay_links()),
         channel: settings.channels.channel(),
         public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
+        live,
     })
 }
 
@@ -107,7 +113,7 @@ impl Application {
         let router = build_router(state.clone(), settings, settings.server.trusted_proxies()?);
         let worker = if settings.worker.enabled {
             Some(SupervisedWorker {
-                worker: worker_on(catalog, settings, state.db.clone()).await?,
+                worker: worker_on(catalog, settings, state.db.clone(), state.live.clone()).await?,
                 poll: Duration::from_millis(settings.worker.poll_ms),
                 first_backoff: Duration::from_millis(settings.worker.restart_backoff_ms),
             })
@@ -180,6 +186,7 @@ pub fn build_state(
             settings.server.limits.chat_streams_per_session,
         ),
         public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
+        live: Arc::default(),
     })
 }
 

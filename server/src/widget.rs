@@ -2,6 +2,7 @@
 //! rule that lets only the org's own sites show the widget's window.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::state::ServerState;
@@ -14,7 +15,10 @@ use axum::response::{IntoResponse, Response};
 use domain::WidgetSessionId;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
 use ops::widget::Widget;
+use squad::live::{Draft, DraftState, LiveText};
 use store::Db;
+use tokio::sync::watch;
+use tokio::time::Instant;
 
 const POLL: Duration = Duration::from_millis(300);
 
@@ -32,6 +36,14 @@ struct Status {
     person_joined: bool,
 }
 
+/// A piece of a reply being written: `text` goes at character `at` of draft `draft`.
+#[derive(Debug, serde::Serialize)]
+struct Delta<'a> {
+    draft: &'a str,
+    at: usize,
+    text: String,
+}
+
 struct Cursor {
     _slot: StreamSlot,
     db: Db,
@@ -42,6 +54,13 @@ struct Cursor {
     /// Everything up to this line id is shown; `None` sends the whole conversation.
     after: Option<String>,
     status: Option<Status>,
+    live: Arc<LiveText>,
+    /// The conversation's drafts, once it has a lead.
+    drafts: Option<watch::Receiver<Option<Draft>>>,
+    /// The draft the window shows, and how many of its characters it has.
+    shown: Option<(String, usize)>,
+    /// When the database is read next.
+    next_read: Instant,
 }
 
 fn refused(status: StatusCode, code: &'static str) -> Response {
@@ -50,7 +69,10 @@ fn refused(status: StatusCode, code: &'static str) -> Response {
 
 /// `GET /widget/{org}/events?token=…`: the session's new lines (`line`, id = the message id) and
 /// the squad's progress (`status`), read from the database every few hundred milliseconds so any
-/// server instance can serve it. A reconnect resumes after `Last-Event-ID`: nothing is sent twice.
+/// server instance can serve it; and, from the instance whose worker writes it, the reply being
+/// written (`delta`: `{draft, at, text}` pieces, then the `line` that replaces the draft, or
+/// `discard` when it will not be sent). A reconnect resumes after `Last-Event-ID` (deltas carry no
+/// id): nothing is sent twice.
 pub async fn events(
     State(state): State<ServerState>,
     Path(org): Path<String>,
@@ -75,12 +97,58 @@ pub async fn events(
         sent: HashSet::new(),
         after: resume.or(query.after),
         status: None,
+        live: state.live.clone(),
+        drafts: None,
+        shown: None,
+        next_read: Instant::now(),
     };
-    crate::api::polled(cursor, POLL, |mut cursor| async move {
-        let events = poll(&mut cursor).await;
-        (events, cursor)
-    })
-    .into_response()
+    crate::api::streamed(cursor, next).into_response()
+}
+
+/// Waits for the next read or a change to the draft, and says what is new. Drafts go first: a
+/// stored reply read after them is never followed by its own draft.
+async fn next(mut cursor: Cursor) -> (Vec<Event>, Cursor) {
+    match cursor.drafts.as_mut() {
+        Some(drafts) => {
+            tokio::select! {
+                () = tokio::time::sleep_until(cursor.next_read) => {}
+                changed = drafts.changed() => if changed.is_err() { cursor.drafts = None },
+            }
+        }
+        None => tokio::time::sleep_until(cursor.next_read).await,
+    }
+    let mut out = drafted(&mut cursor);
+    if Instant::now() >= cursor.next_read {
+        out.extend(poll(&mut cursor).await);
+        cursor.next_read = Instant::now() + POLL;
+    }
+    (out, cursor)
+}
+
+/// The window's draft brought up to date: the characters it lacks, or `discard`.
+fn drafted(cursor: &mut Cursor) -> Vec<Event> {
+    let Some(drafts) = cursor.drafts.as_mut() else { return vec![] };
+    let Some(draft) = drafts.borrow_and_update().clone() else { return vec![] };
+    let shown = cursor.shown.as_ref().filter(|(id, _)| *id == draft.id).map(|(_, n)| *n);
+    let event = match draft.state {
+        DraftState::Writing => {
+            let at = shown.unwrap_or(0);
+            let total = draft.text.chars().count();
+            cursor.shown = Some((draft.id.clone(), total.max(at)));
+            let text: String = draft.text.chars().skip(at).collect();
+            if text.is_empty() {
+                return vec![];
+            }
+            Event::default().event("delta").json_data(Delta { draft: &draft.id, at, text })
+        }
+        DraftState::Dropped if shown.is_some() => {
+            cursor.shown = None;
+            Event::default().event("discard").json_data(serde_json::json!({ "draft": draft.id }))
+        }
+        // Being sent or sent: the stored line takes its place.
+        DraftState::Sending | DraftState::Sent | DraftState::Dropped => return vec![],
+    };
+    event.into_iter().collect()
 }
 
 async fn poll(cursor: &mut Cursor) -> Vec<Event> {
@@ -91,6 +159,9 @@ async fn poll(cursor: &mut Cursor) -> Vec<Event> {
             return vec![];
         }
     };
+    if let (None, Some(lead)) = (&cursor.drafts, conversation.lead) {
+        cursor.drafts = Some(cursor.live.watch(lead));
+    }
     let mut out = Vec::new();
     // Lines up to the one the window last saw are already there.
     if let Some(after) = cursor.after.take() {

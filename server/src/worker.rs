@@ -25,6 +25,8 @@ pub struct Worker {
     pub channel: Arc<dyn squad::channels::Channel>,
     /// Where customers reach this server; the manage links in messages are built on it.
     pub public_url: squad::link_tokens::PublicUrl,
+    /// Replies being written to chat visitors, shared with this server's chat streams.
+    pub live: Arc<squad::live::LiveText>,
 }
 
 impl Worker {
@@ -38,6 +40,7 @@ impl Worker {
                     payments: self.payments.as_ref(),
                     models: &self.models,
                     limits: self.limits.clone(),
+                    live: Some(&self.live),
                 };
                 run_squad(&squad, job, payload).await.map(|status| format!("run {status}")).map_err(|err| {
                     let failure = if err.is_transient() { Failure::Transient } else { Failure::Permanent };

@@ -88,6 +88,8 @@ pub struct Line {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conversation {
     pub business: String,
+    /// The lead the conversation is on, once the visitor has written.
+    pub lead: Option<LeadId>,
     pub lines: Vec<Line>,
     /// A person at the shop has taken the conversation over: the squad is quiet until they hand
     /// it back.
@@ -129,7 +131,7 @@ pub async fn conversation(db: &Db, widget: &Widget, session: WidgetSessionId) ->
     let row = widgets::session(&mut tx, session).await?.ok_or(OpsError::NotFound)?;
     let business = orgs::current(&mut tx).await?.name;
     let conversation = match row.lead_id {
-        None => Conversation { business, lines: Vec::new(), person_joined: false, activity: None },
+        None => Conversation { business, lead: None, lines: Vec::new(), person_joined: false, activity: None },
         Some(lead_id) => {
             let lead = leads::get(&mut tx, lead_id).await?.ok_or(OpsError::NotFound)?;
             let lines = lines_of(&mut tx, lead_id).await?;
@@ -139,7 +141,7 @@ pub async fn conversation(db: &Db, widget: &Widget, session: WidgetSessionId) ->
                 }
                 _ => None,
             };
-            Conversation { business, lines, person_joined: lead.human_takeover, activity }
+            Conversation { business, lead: Some(lead_id), lines, person_joined: lead.human_takeover, activity }
         }
     };
     tx.commit().await?;

@@ -91,18 +91,35 @@ where
     F: Fn(C) -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = (Vec<Event>, C)> + Send,
 {
-    let opened = std::time::Instant::now();
-    let batches = stream::unfold((cursor, true), move |(cursor, first)| {
+    streamed((cursor, true), move |(cursor, first)| {
         let poll = poll.clone();
         async move {
-            if opened.elapsed() > MAX_CONNECTION {
-                return None;
-            }
             if !first {
                 tokio::time::sleep(every).await;
             }
             let (events, cursor) = poll(cursor).await;
-            Some((stream::iter(events.into_iter().map(Ok)), (cursor, false)))
+            (events, (cursor, false))
+        }
+    })
+}
+
+/// Server-sent events in batches from `next`, which waits until it has something to say (or its
+/// own timer runs out) and hands the cursor back. The connection ends after [`MAX_CONNECTION`].
+pub(crate) fn streamed<C, F, Fut>(cursor: C, next: F) -> Sse<impl Stream<Item = Result<Event, Infallible>>>
+where
+    C: Send + 'static,
+    F: Fn(C) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = (Vec<Event>, C)> + Send,
+{
+    let opened = std::time::Instant::now();
+    let batches = stream::unfold(cursor, move |cursor| {
+        let next = next.clone();
+        async move {
+            if opened.elapsed() > MAX_CONNECTION {
+                return None;
+            }
+            let (events, cursor) = next(cursor).await;
+            Some((stream::iter(events.into_iter().map(Ok)), cursor))
         }
     });
     Sse::new(batches.flatten()).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

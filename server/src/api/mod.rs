@@ -25,8 +25,8 @@ use axum::Router;
 
 pub use auth::{bearer, ApiAuth};
 pub use error::ApiError;
-pub(crate) use events::polled;
 pub use events::stream_events_for_session;
+pub(crate) use events::streamed;
 
 pub fn router() -> Router<ServerState> {
     Router::new()

@@ -30,6 +30,8 @@ pub struct TestApp {
     pub worker: server::supervisor::WorkerControl,
     /// What this test's workers delivered, as a provider received it.
     pub outbox: Arc<Outbox>,
+    /// Replies being written to chat visitors, shared by the served instance and [`TestApp::worker`].
+    pub live: Arc<squad::live::LiveText>,
     admin_url: String,
     _guard: Arc<DbGuard>,
 }
@@ -137,7 +139,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         ));
     }
 
-    let (address, db, worker) = serve(&server_settings(&url)).await;
+    let Served { address, db, worker, live } = serve(&server_settings(&url)).await;
     Some(TestApp {
         address,
         db,
@@ -145,6 +147,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         client: browser(),
         worker,
         outbox: Arc::default(),
+        live,
         admin_url,
         _guard: Arc::new(guard),
     })
@@ -161,14 +164,25 @@ fn server_settings(url: &str) -> Settings {
     settings
 }
 
-/// Builds and starts a server; its address, database and worker handle.
-async fn serve(settings: &Settings) -> (String, Db, server::supervisor::WorkerControl) {
+/// A started server as a test reaches it.
+struct Served {
+    address: String,
+    db: Db,
+    worker: server::supervisor::WorkerControl,
+    live: Arc<squad::live::LiveText>,
+}
+
+/// Builds and starts a server.
+async fn serve(settings: &Settings) -> Served {
     let application = Application::build(settings).await.expect("build application");
-    let address = format!("http://{}", application.local_addr().expect("local addr"));
-    let db = application.state().db.clone();
-    let worker = application.worker_control();
+    let served = Served {
+        address: format!("http://{}", application.local_addr().expect("local addr")),
+        db: application.state().db.clone(),
+        worker: application.worker_control(),
+        live: application.state().live.clone(),
+    };
     tokio::spawn(application.run_until_stopped());
-    (address, db, worker)
+    served
 }
 
 /// A browser's HTTP client: its own cookie jar, redirects not followed.
@@ -219,6 +233,7 @@ impl TestApp {
             client: browser(),
             worker: self.worker.clone(),
             outbox: self.outbox.clone(),
+            live: self.live.clone(),
             admin_url: self.admin_url.clone(),
             _guard: self._guard.clone(),
         }
@@ -229,8 +244,16 @@ impl TestApp {
     pub async fn serve_with(&self, change: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = server_settings(&self.admin_url);
         change(&mut settings);
-        let (address, db, worker) = serve(&settings).await;
-        TestApp { address, db, worker, client: browser(), admin_url: self.admin_url.clone(), ..self.new_browser() }
+        let Served { address, db, worker, live } = serve(&settings).await;
+        TestApp {
+            address,
+            db,
+            worker,
+            live,
+            client: browser(),
+            admin_url: self.admin_url.clone(),
+            ..self.new_browser()
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -347,6 +370,7 @@ impl TestApp {
             payments: std::sync::Arc::new(self.settings().payments.pay_links()),
             channel: self.outbox.clone(),
             public_url: squad::link_tokens::PublicUrl::new("http://127.0.0.1:3000"),
+            live: self.live.clone(),
         }
     }
 

@@ -15,6 +15,8 @@ on_both_backends!(
     a_visitor_chats_and_the_squads_reply_reaches_the_window,
     a_session_reads_and_continues_only_its_own_conversation,
     the_stream_sends_each_line_once_and_resumes_after_the_last_one_seen,
+    the_reply_streams_in_pieces_then_lands_once,
+    a_reply_that_is_not_sent_is_taken_back,
     when_a_person_takes_over_the_squad_says_nothing_more,
     bad_input_gets_a_clear_answer_and_changes_nothing,
     each_shop_has_only_its_own_widget,
@@ -182,6 +184,141 @@ async fn the_stream_sends_each_line_once_and_resumes_after_the_last_one_seen(app
     let (ids, raw) = read_stream(response, 1, Duration::from_millis(1500)).await;
     assert!(ids.is_empty(), "{raw}");
     assert!(raw.contains("event: status"), "{raw}");
+}
+
+/// One server-sent event: its name, data and id.
+#[derive(Debug)]
+struct Sse {
+    event: String,
+    data: Value,
+    id: Option<String>,
+}
+
+/// Reads a widget's event stream as the window does.
+struct Stream {
+    response: reqwest::Response,
+    raw: String,
+}
+
+impl Stream {
+    async fn open(app: &TestApp, org: &str, token: &str, last_seen: Option<&str>) -> Stream {
+        let mut request = app.client.get(app.url(&format!("/widget/{org}/events?token={token}")));
+        if let Some(id) = last_seen {
+            request = request.header("last-event-id", id);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        Stream { response, raw: String::new() }
+    }
+
+    fn events(&self) -> Vec<Sse> {
+        let complete = self.raw.rsplit_once("\n\n").map_or("", |(done, _)| done);
+        complete
+            .split("\n\n")
+            .filter_map(|block| {
+                let field = |name: &str| block.lines().find_map(|l| l.strip_prefix(name)).map(str::to_owned);
+                Some(Sse {
+                    event: field("event: ")?,
+                    data: serde_json::from_str(&field("data: ")?).unwrap(),
+                    id: field("id: "),
+                })
+            })
+            .collect()
+    }
+
+    /// Reads until `done` holds of what came, or `patience` runs out.
+    async fn until(&mut self, done: impl Fn(&[Sse]) -> bool, patience: Duration) -> Vec<Sse> {
+        let deadline = tokio::time::Instant::now() + patience;
+        while !done(&self.events()) {
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Ok(Ok(Some(bytes))) => self.raw.push_str(&String::from_utf8_lossy(&bytes)),
+                _ => break,
+            }
+        }
+        self.events()
+    }
+}
+
+fn squad_line(events: &[Sse]) -> Option<usize> {
+    events.iter().position(|e| e.event == "line" && e.data["from"] == "assistant")
+}
+
+async fn the_reply_streams_in_pieces_then_lands_once(app: TestApp) {
+    let (_, org) = published(&app).await;
+    let token = session(&app, &org).await;
+    send(&app, &org, &token, FURNACE).await;
+    let mut stream = Stream::open(&app, &org, &token, None).await;
+    // Once the visitor's own line is back, the stream follows the conversation.
+    stream.until(|events| events.iter().any(|e| e.event == "line"), Duration::from_secs(5)).await;
+    let worker = app.new_browser();
+    let worker = tokio::spawn(async move { worker.drain().await });
+    let events = stream.until(|events| squad_line(events).is_some(), Duration::from_secs(20)).await;
+    worker.await.unwrap();
+
+    let landed = squad_line(&events).expect("the squad's reply arrived");
+    let deltas: Vec<&Sse> = events[..landed].iter().filter(|e| e.event == "delta").collect();
+    assert!(deltas.len() >= 3, "the reply came in pieces before it landed: {events:?}");
+    let draft = &deltas[0].data["draft"];
+    assert!(deltas.iter().all(|d| d.data["draft"] == *draft && d.id.is_none()), "one draft, and no ids: {deltas:?}");
+    let mut written = String::new();
+    for delta in &deltas {
+        assert_eq!(delta.data["at"], written.chars().count(), "each piece continues the last");
+        written.push_str(delta.data["text"].as_str().unwrap());
+    }
+    assert_eq!(written.trim(), events[landed].data["body"].as_str().unwrap());
+    assert!(
+        events[landed..].iter().all(|e| !(e.event == "delta" && e.data["draft"] == *draft)),
+        "nothing of the draft after its line"
+    );
+
+    // A window that reconnects after the reply gets neither the draft nor the line again.
+    let seen = events[landed].id.clone().unwrap();
+    let mut again = Stream::open(&app, &org, &token, Some(&seen)).await;
+    let events = again.until(|events| events.iter().any(|e| e.event == "status"), Duration::from_secs(3)).await;
+    assert!(events.iter().all(|e| e.event != "delta" && e.id.as_deref() != Some(seen.as_str())), "{events:?}");
+}
+
+/// The offline model, but every reply it writes is longer than a reply may be: the tool refuses it.
+struct Rambling;
+
+#[async_trait::async_trait]
+impl squad::model::Model for Rambling {
+    fn provider(&self) -> &'static str {
+        "offline"
+    }
+
+    async fn converse(
+        &self,
+        request: &squad::model::ModelRequest,
+    ) -> Result<squad::model::ModelResponse, squad::model::ModelError> {
+        let mut response = squad::offline::OfflineModel.converse(request).await?;
+        for content in &mut response.content {
+            if let squad::model::Content::ToolUse { name, input, .. } = content {
+                if name == "send_reply" {
+                    input["text"] = Value::String("Hello ".repeat(400));
+                }
+            }
+        }
+        Ok(response)
+    }
+}
+
+async fn a_reply_that_is_not_sent_is_taken_back(app: TestApp) {
+    let (_, org) = published(&app).await;
+    let token = session(&app, &org).await;
+    send(&app, &org, &token, FURNACE).await;
+    let mut stream = Stream::open(&app, &org, &token, None).await;
+    stream.until(|events| events.iter().any(|e| e.event == "line"), Duration::from_secs(5)).await;
+    let worker = app.new_browser();
+    let worker = tokio::spawn(async move { worker.worker(std::sync::Arc::new(Rambling)).drain().await.unwrap() });
+    let events = stream.until(|events| events.iter().any(|e| e.event == "discard"), Duration::from_secs(20)).await;
+    worker.await.unwrap();
+    let drafted = events.iter().position(|e| e.event == "delta").expect("the reply was shown as it was written");
+    let taken_back = events.iter().position(|e| e.event == "discard").expect("and taken back");
+    assert!(drafted < taken_back);
+    assert_eq!(events[taken_back].data["draft"], events[drafted].data["draft"]);
+    let shown = lines(&app, &org, &token).await;
+    assert!(shown.iter().all(|l| !l["body"].as_str().unwrap().starts_with("Hello Hello")), "{shown:?}");
 }
 
 async fn when_a_person_takes_over_the_squad_says_nothing_more(app: TestApp) {

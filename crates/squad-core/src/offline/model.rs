@@ -12,7 +12,9 @@ use super::{read_inquiry, requested_visit, Inquiry};
 use crate::agents::Task;
 use crate::conversation::Opening;
 use crate::facts::{PreferredTime, VisitDay};
-use crate::model::{estimate_tokens, Content, Model, ModelError, ModelRequest, ModelResponse, Role, StopReason, Usage};
+use crate::model::{
+    estimate_tokens, Content, Model, ModelError, ModelRequest, ModelResponse, Role, StopReason, Usage, Watcher,
+};
 use crate::price_list::PriceList;
 use crate::tools::qualify::lacks_address;
 
@@ -112,7 +114,35 @@ impl Model for OfflineModel {
             model_id: None,
         })
     }
+
+    /// The rules compose each answer at once; a watched tool input is then told a few words at a
+    /// time, at about the pace a streaming model writes, so what watches it (a chat window) works
+    /// the same on either model.
+    async fn converse_watched(
+        &self,
+        request: &ModelRequest,
+        watcher: &dyn Watcher,
+    ) -> Result<ModelResponse, ModelError> {
+        let response = self.converse(request).await?;
+        for (id, name, input) in response.tool_uses() {
+            if !watcher.watches(name) {
+                continue;
+            }
+            let json = input.to_string();
+            let spaces = json.match_indices(' ').map(|(at, _)| at);
+            for cut in spaces.step_by(WORDS_A_PIECE).skip(1).chain([json.len()]) {
+                watcher.tool_input(id, name, &json[..cut]);
+                tokio::time::sleep(PIECE_PAUSE).await;
+            }
+        }
+        Ok(response)
+    }
 }
+
+/// How the offline model paces a watched answer: a piece of a few words every few tens of
+/// milliseconds (about 100 words a second).
+const WORDS_A_PIECE: usize = 3;
+const PIECE_PAUSE: std::time::Duration = std::time::Duration::from_millis(30);
 
 fn lead_response(opening: &Opening, price_list: &PriceList, seen: &Seen, turn: usize) -> Vec<Content> {
     if seen.count("qualify_lead") == 0 {

@@ -130,7 +130,7 @@ fn one_edit_apart(a: &str, b: &str) -> bool {
     let (a_rest, b_rest) = (&a[common_start..], &b[common_start..]);
     match a.len().abs_diff(b.len()) {
         0 => {
-            a_rest.len() >= 1
+            !a_rest.is_empty()
                 && (a_rest[1..] == b_rest[1..]
                     || (a_rest.len() >= 2
                         && a_rest[0] == b_rest[1]

@@ -81,6 +81,8 @@ pub struct Squad<'a> {
     /// Each agent's model and settings before the org's overrides.
     pub models: &'a agents::AgentModels,
     pub limits: Limits,
+    /// Where a chat visitor's replies are shown while they are written (`None`: nowhere).
+    pub live: Option<&'a crate::live::LiveText>,
 }
 
 /// Which agent starts a new run, and for what; `None` when the lead's stage is one only a person
@@ -107,6 +109,7 @@ fn route(payload: &RunSquad, stage: Stage) -> Option<(AgentName, Task)> {
 pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) -> Result<RunStatus, RunError> {
     let scope = job.scope();
     let run_id = payload.resume_run.as_deref().unwrap_or(job.id.as_str());
+    let _unsent = squad.live.map(|live| UnsentDrafts { live, lead: payload.lead_id });
     loop {
         let mut tx = TenantTx::begin(squad.db, &scope).await?;
         let lead = leads::get(&mut tx, payload.lead_id)
@@ -219,7 +222,12 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
         let settings = squad.models.for_turn(agent, &org.policies.models, |id| squad.limits.prices.has(id), hard_case);
         let request = build_request(agent, task, &steps, &conversation, contact, &memory, &price_list, settings);
         let started = Instant::now();
-        let response = match squad.model.converse(&request).await {
+        // A chat visitor watches the reply being written; nobody else waits on it.
+        let call = match squad.live.filter(|_| lead.channel == domain::pipeline::Channel::Chat) {
+            Some(live) => squad.model.converse_watched(&request, &live.watcher(lead.id)).await,
+            None => squad.model.converse(&request).await,
+        };
+        let response = match call {
             Ok(response) => response,
             // The same request would be refused again (validation, access, a content filter):
             // a person takes the lead instead of the job retrying it.
@@ -272,6 +280,18 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
         )
         .await?;
         tx.commit().await?;
+    }
+}
+
+/// However a run ends, a reply it was writing and did not send is not left on the visitor's screen.
+struct UnsentDrafts<'a> {
+    live: &'a crate::live::LiveText,
+    lead: domain::LeadId,
+}
+
+impl Drop for UnsentDrafts<'_> {
+    fn drop(&mut self) {
+        self.live.drop_unsent(self.lead);
     }
 }
 

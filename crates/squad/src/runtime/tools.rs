@@ -134,7 +134,13 @@ pub(super) async fn execute(
         },
     )
     .await?;
+    if let Some(live) = squad.live {
+        live.settle(lead.id, tool_use_id, !is_error);
+    }
     tx.commit().await?;
+    if let Some(live) = squad.live {
+        live.sent(lead.id, tool_use_id);
+    }
     Ok(Executed::Done)
 }
 
