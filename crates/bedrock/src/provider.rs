@@ -1,5 +1,6 @@
-//! The `bedrock` model provider: Converse for tool-using turns, ConverseStream for replies that
-//! stream to a customer, behind retries, a fallback model and a circuit breaker per model.
+//! The `bedrock` model provider: Converse for tool-using turns, ConverseStream when someone
+//! watches a reply being written (a chat visitor), behind retries, a fallback model and a circuit
+//! breaker per model.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -11,7 +12,7 @@ use aws_sdk_bedrockruntime::config::{BehaviorVersion, Region};
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::types::{ContentBlockDelta, ContentBlockStart, ConverseStreamOutput};
 use aws_sdk_bedrockruntime::Client;
-use squad_core::model::{Content, Model, ModelError, ModelRequest, ModelResponse, StopReason, Usage};
+use squad_core::model::{Content, Model, ModelError, ModelRequest, ModelResponse, StopReason, Usage, Watcher};
 
 use crate::convert::{self, ConverseParts};
 use crate::resilience::{classify, BreakerPolicy, CircuitBreaker, Failure, RetryPolicy};
@@ -243,22 +244,11 @@ impl BedrockModel {
         convert::response(&model, output.output(), output.stop_reason(), output.usage()).map_err(from_model_error)
     }
 
-    /// A reply streamed as it is written: `on_text` gets each piece of text as it arrives, and
-    /// the assembled answer is returned at the end. A stream cut short is an error (never a
-    /// shorter answer), and once text has reached the customer it is not retried.
-    pub async fn converse_stream(
-        &self,
-        request: &ModelRequest,
-        on_text: &(dyn Fn(&str) + Send + Sync),
-    ) -> Result<ModelResponse, ModelError> {
-        self.resilient(request, |model, parts| self.stream_once(model, parts, on_text)).await
-    }
-
     async fn stream_once(
         &self,
         model: String,
         parts: ConverseParts,
-        on_text: &(dyn Fn(&str) + Send + Sync),
+        watcher: &dyn Watcher,
     ) -> Result<ModelResponse, CallFailure> {
         let mut output = self
             .client
@@ -275,9 +265,7 @@ impl BedrockModel {
         loop {
             let event = output.stream.recv().await.map_err(|e| stream_failure(&e, assembly.streamed))?;
             let Some(event) = event else { break };
-            if let Some(text) = assembly.push(event) {
-                on_text(&text);
-            }
+            assembly.push(event, watcher);
         }
         assembly.finish(model)
     }
@@ -289,13 +277,13 @@ struct StreamAssembly {
     blocks: BTreeMap<i32, Partial>,
     stop: Option<aws_sdk_bedrockruntime::types::StopReason>,
     usage: Usage,
-    /// Text has been passed on to the customer.
+    /// Part of a watched tool input has been told (a customer may have seen it).
     streamed: bool,
 }
 
 impl StreamAssembly {
-    /// Folds one event in; returns the text to pass on, if the event carried some.
-    fn push(&mut self, event: ConverseStreamOutput) -> Option<String> {
+    /// Folds one event in, telling `watcher` a watched tool call's input so far.
+    fn push(&mut self, event: ConverseStreamOutput, watcher: &dyn Watcher) {
         match event {
             ConverseStreamOutput::ContentBlockStart(start) => {
                 if let Some(ContentBlockStart::ToolUse(tool)) = start.start() {
@@ -310,13 +298,13 @@ impl StreamAssembly {
             ConverseStreamOutput::ContentBlockDelta(delta) => {
                 let block = self.blocks.entry(delta.content_block_index());
                 match (delta.delta(), block.or_insert_with(|| Partial::Text(String::new()))) {
-                    (Some(ContentBlockDelta::Text(text)), Partial::Text(all)) => {
-                        all.push_str(text);
-                        self.streamed = true;
-                        return Some(text.clone());
-                    }
-                    (Some(ContentBlockDelta::ToolUse(tool)), Partial::Tool { input, .. }) => {
-                        input.push_str(tool.input())
+                    (Some(ContentBlockDelta::Text(text)), Partial::Text(all)) => all.push_str(text),
+                    (Some(ContentBlockDelta::ToolUse(tool)), Partial::Tool { id, name, input }) => {
+                        input.push_str(tool.input());
+                        if watcher.watches(name) {
+                            watcher.tool_input(id, name, input);
+                            self.streamed = true;
+                        }
                     }
                     _ => {}
                 }
@@ -325,7 +313,6 @@ impl StreamAssembly {
             ConverseStreamOutput::Metadata(meta) => self.usage = convert::usage(meta.usage()),
             _ => {}
         }
-        None
     }
 
     /// The whole answer. A stream that ended before the model's stop event is an error, never a
@@ -381,6 +368,21 @@ impl Model for BedrockModel {
         }
         Ok(response)
     }
+
+    /// Streamed with ConverseStream: a watched tool's input is told as its pieces arrive. A stream
+    /// cut short is an error (never a shorter answer), and once a piece has been told the call is
+    /// not retried here (the run's own retry starts a fresh draft).
+    async fn converse_watched(
+        &self,
+        request: &ModelRequest,
+        watcher: &dyn Watcher,
+    ) -> Result<ModelResponse, ModelError> {
+        let response = self.resilient(request, |model, parts| self.stream_once(model, parts, watcher)).await?;
+        if response.stop_reason == StopReason::MaxTokens {
+            tracing::warn!(model = ?response.model_id, "the answer was cut off at max tokens");
+        }
+        Ok(response)
+    }
 }
 
 #[cfg(test)]
@@ -407,10 +409,24 @@ mod tests {
         ConverseStreamOutput::MessageStop(MessageStopEvent::builder().stop_reason(reason).build().unwrap())
     }
 
+    /// Records what it is told of `send_reply`'s input.
+    #[derive(Default)]
+    struct Told(std::sync::Mutex<Vec<String>>);
+
+    impl Watcher for Told {
+        fn watches(&self, tool: &str) -> bool {
+            tool == "send_reply"
+        }
+
+        fn tool_input(&self, _: &str, _: &str, json_so_far: &str) {
+            self.0.lock().unwrap().push(json_so_far.to_owned());
+        }
+    }
+
     #[test]
     fn text_and_tool_input_are_assembled_from_their_pieces() {
         let mut assembly = StreamAssembly::default();
-        let mut passed_on = Vec::new();
+        let told = Told::default();
         let start = ToolUseBlockStart::builder().tool_use_id("t9").name("send_reply").build().unwrap();
         let tool_piece = |piece: &str| {
             ConverseStreamOutput::ContentBlockDelta(
@@ -436,9 +452,9 @@ mod tests {
             stop(WireStop::ToolUse),
         ];
         for event in events {
-            passed_on.extend(assembly.push(event));
+            assembly.push(event, &told);
         }
-        assert_eq!(passed_on, ["We can come ", "tomorrow at 8."]);
+        assert_eq!(*told.0.lock().unwrap(), ["{\"text\": \"See you", "{\"text\": \"See you then\"}"]);
         let response = assembly.finish("m".to_owned()).unwrap();
         assert_eq!(response.stop_reason, StopReason::ToolUse);
         assert_eq!(
@@ -457,17 +473,17 @@ mod tests {
     #[test]
     fn a_stream_cut_off_before_its_stop_event_is_an_error_not_a_short_answer() {
         let mut assembly = StreamAssembly::default();
-        assembly.push(text(0, "We can come tomor"));
+        assembly.push(text(0, "We can come tomor"), &Told::default());
         let err = assembly.finish("m".to_owned()).unwrap_err();
         assert_eq!(err.failure, Failure::Transient);
-        assert!(err.partial, "text already went out, so it must not be retried");
+        assert!(!err.partial, "nothing was told, so it may be retried");
     }
 
     #[test]
     fn a_truncated_stream_is_marked_as_such() {
         let mut assembly = StreamAssembly::default();
-        assembly.push(text(0, "We can come tomor"));
-        assembly.push(stop(WireStop::MaxTokens));
+        assembly.push(text(0, "We can come tomor"), &Told::default());
+        assembly.push(stop(WireStop::MaxTokens), &Told::default());
         assert_eq!(assembly.finish("m".to_owned()).unwrap().stop_reason, StopReason::MaxTokens);
     }
 }

@@ -11,7 +11,8 @@ use bedrock::resilience::{BreakerPolicy, RetryPolicy};
 use bedrock::{BedrockModel, BedrockSettings};
 use serde_json::{json, Value};
 use squad_core::model::{
-    Content, InferenceSettings, Message, Model, ModelError, ModelRequest, Role, StopReason, SystemBlock, ToolSpec,
+    partial_string_field, Content, InferenceSettings, Message, Model, ModelError, ModelRequest, Role, StopReason,
+    SystemBlock, ToolSpec, Watcher,
 };
 use squad_core::pricing::{Price, PriceTable};
 
@@ -97,7 +98,7 @@ async fn tool_use_and_text_come_back_as_the_squad_sees_them_with_usage_and_exact
 }
 
 #[tokio::test]
-async fn a_streamed_tool_call_is_assembled_from_its_deltas() {
+async fn a_streamed_reply_is_told_as_it_is_written_and_assembled_whole() {
     // aimock streams the tool's input in 7-character pieces, each its own event on the wire.
     let input =
         json!({ "text": "Thanks for getting in touch about Furnace repair! We're finding the first available time." });
@@ -108,18 +109,36 @@ async fn a_streamed_tool_call_is_assembled_from_its_deltas() {
     ]))
     .await;
     let model = peer.model(None, quick_retries(1), BreakerPolicy::default());
-    let texts = Mutex::new(Vec::<String>::new());
-    let on_text = |piece: &str| texts.lock().unwrap().push(piece.to_owned());
-    let response = model.converse_stream(&request("My furnace is out", &["send_reply"]), &on_text).await.unwrap();
+    let told = Told::default();
+    let response = model.converse_watched(&request("My furnace is out", &["send_reply"]), &told).await.unwrap();
     assert_eq!(response.stop_reason, StopReason::ToolUse);
     assert_eq!(
         response.content,
-        vec![Content::ToolUse { id: "reply-1".to_owned(), name: "send_reply".to_owned(), input }],
+        vec![Content::ToolUse { id: "reply-1".to_owned(), name: "send_reply".to_owned(), input: input.clone() }],
         "the input is whole again, not a prefix of it"
     );
     assert_eq!((response.usage.input_tokens, response.usage.output_tokens), (900, 40));
-    assert!(texts.lock().unwrap().is_empty(), "a tool call's input is not text for the customer");
+    // The reply's text was told as it grew, piece by piece, ending whole.
+    let told = told.0.into_inner().unwrap();
+    assert!(told.len() >= 10, "{told:?}");
+    let texts: Vec<String> = told.iter().filter_map(|json| partial_string_field(json, "text")).collect();
+    assert!(texts.windows(2).all(|pair| pair[1].starts_with(&pair[0])), "{texts:?}");
+    assert_eq!(texts.last().map(String::as_str), input["text"].as_str());
     assert_eq!(peer.calls_to(PRIMARY).await, 1);
+}
+
+/// Records each watched tool input as it was told.
+#[derive(Default)]
+struct Told(Mutex<Vec<String>>);
+
+impl Watcher for Told {
+    fn watches(&self, tool: &str) -> bool {
+        tool == "send_reply"
+    }
+
+    fn tool_input(&self, _: &str, _: &str, json_so_far: &str) {
+        self.0.lock().unwrap().push(json_so_far.to_owned());
+    }
 }
 
 // Streamed *text* is not exercised against aimock: aimock 1.43 opens every text block with a

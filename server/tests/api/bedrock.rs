@@ -30,6 +30,7 @@ on_both_backends!(
     the_demo_pipeline_runs_on_aimock_fixtures_with_model_ids_and_exact_costs,
     the_demo_pipeline_runs_on_bedrock_with_model_ids_cache_hits_and_costs,
     each_agent_uses_its_model_the_orgs_overrides_and_a_stronger_model_after_a_refused_tool_call,
+    a_chat_visitor_sees_the_reply_as_converse_stream_delivers_it,
 );
 
 const NOVA_LITE: &str = "amazon.nova-lite-v1:0";
@@ -56,6 +57,43 @@ async fn furnace_opening(app: &TestApp, org_id: &str, lead_id: &str) -> squad::t
     tx.commit().await.unwrap();
     let tomorrow = store::now_ms() + 86_400_000;
     openings.into_iter().find(|s| s.starts_at >= tomorrow).expect("an opening a day ahead")
+}
+
+async fn a_chat_visitor_sees_the_reply_as_converse_stream_delivers_it(app: TestApp) {
+    use crate::widget::{chat_lead, published, send, session, squad_line, streamed_then_landed, Stream, FURNACE};
+    test_credentials();
+    let (key, org) = published(&app).await;
+    let token = session(&app, &org).await;
+    send(&app, &org, &token, FURNACE).await;
+    let lead = chat_lead(&app, &key).await;
+    let slot = furnace_opening(&app, &org, &lead.to_string()).await;
+    let mut fixtures = pipeline_fixtures(&slot.technician_id, slot.starts_at);
+    // The turn that writes the reply comes over the wire in 7-character pieces.
+    for fixture in fixtures.as_array_mut().unwrap() {
+        if fixture["match"]["toolCallId"] == "lr-qualify" {
+            fixture["chunkSize"] = json!(7);
+        }
+    }
+    let peer = bedrock::aimock::Aimock::start(fixtures).await.unwrap();
+    let mut settings = app.settings();
+    settings.worker.model_provider = "bedrock".into();
+    settings.bedrock.endpoint_url = Some(peer.url.clone());
+    settings.bedrock.model_id = HAIKU.into();
+    settings.bedrock.fallback_model_id = None;
+    let mut worker = server::startup::build_worker(&settings, app.db.clone()).await.unwrap();
+    worker.live = app.live.clone();
+
+    let mut stream = Stream::open(&app, &org, &token, None).await;
+    stream.until(|events| events.iter().any(|e| e.event == "line"), std::time::Duration::from_secs(5)).await;
+    let working = tokio::spawn(async move { worker.drain().await.unwrap() });
+    let events = stream.until(|events| squad_line(events).is_some(), std::time::Duration::from_secs(30)).await;
+    working.await.unwrap();
+    // Told a piece at a time as they arrived (a provider that cannot stream tells it once, whole).
+    let landed = streamed_then_landed(&events, 5);
+    assert!(events[landed].data["body"]
+        .as_str()
+        .unwrap()
+        .starts_with("Thanks for getting in touch about your furnace!"));
 }
 
 async fn the_demo_pipeline_runs_on_aimock_fixtures_with_model_ids_and_exact_costs(app: TestApp) {

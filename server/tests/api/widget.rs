@@ -26,7 +26,7 @@ on_both_backends!(
 const SITE: &str = "https://www.springfield-heating.example";
 
 /// Publishes the demo shop's widget; returns (owner key, org id).
-async fn published(app: &TestApp) -> (String, String) {
+pub(crate) async fn published(app: &TestApp) -> (String, String) {
     let key = demo(app).await;
     let response = app
         .api(Method::PUT, "/api/v1/channels/widget", &key)
@@ -49,13 +49,13 @@ async fn start(app: &TestApp, org: &str, token: Option<&str>) -> (u16, Value) {
     post(app, "/api/widget/start", &form).await
 }
 
-async fn session(app: &TestApp, org: &str) -> String {
+pub(crate) async fn session(app: &TestApp, org: &str) -> String {
     let (status, started) = start(app, org, None).await;
     assert_eq!(status, 200, "{started}");
     started["token"].as_str().unwrap().to_owned()
 }
 
-async fn send(app: &TestApp, org: &str, token: &str, body: &str) -> (u16, Value) {
+pub(crate) async fn send(app: &TestApp, org: &str, token: &str, body: &str) -> (u16, Value) {
     post(app, "/api/widget/send", &[("org", org), ("token", token), ("body", body)]).await
 }
 
@@ -70,7 +70,8 @@ fn from(lines: &[Value], who: &str) -> usize {
     lines.iter().filter(|l| l["from"] == who).count()
 }
 
-const FURNACE: &str = "Hi, this is Dana Reed. Our furnace stopped working, no heat. 12 Oak St, Springfield 62704.";
+pub(crate) const FURNACE: &str =
+    "Hi, this is Dana Reed. Our furnace stopped working, no heat. 12 Oak St, Springfield 62704.";
 
 async fn a_visitor_chats_and_the_squads_reply_reaches_the_window(app: TestApp) {
     let (key, org) = published(&app).await;
@@ -104,7 +105,7 @@ async fn a_visitor_chats_and_the_squads_reply_reaches_the_window(app: TestApp) {
 }
 
 /// The id of the org's (one) chat lead, as the board lists it.
-async fn chat_lead(app: &TestApp, key: &str) -> domain::LeadId {
+pub(crate) async fn chat_lead(app: &TestApp, key: &str) -> domain::LeadId {
     let leads: Value = app.api_json("/api/v1/leads", key).await;
     let lead = leads.as_array().unwrap().iter().find(|l| l["channel"] == "chat").expect("a chat lead on the board");
     domain::LeadId::parse(lead["id"].as_str().unwrap()).unwrap()
@@ -188,20 +189,20 @@ async fn the_stream_sends_each_line_once_and_resumes_after_the_last_one_seen(app
 
 /// One server-sent event: its name, data and id.
 #[derive(Debug)]
-struct Sse {
-    event: String,
-    data: Value,
-    id: Option<String>,
+pub(crate) struct Sse {
+    pub(crate) event: String,
+    pub(crate) data: Value,
+    pub(crate) id: Option<String>,
 }
 
 /// Reads a widget's event stream as the window does.
-struct Stream {
+pub(crate) struct Stream {
     response: reqwest::Response,
     raw: String,
 }
 
 impl Stream {
-    async fn open(app: &TestApp, org: &str, token: &str, last_seen: Option<&str>) -> Stream {
+    pub(crate) async fn open(app: &TestApp, org: &str, token: &str, last_seen: Option<&str>) -> Stream {
         let mut request = app.client.get(app.url(&format!("/widget/{org}/events?token={token}")));
         if let Some(id) = last_seen {
             request = request.header("last-event-id", id);
@@ -227,7 +228,7 @@ impl Stream {
     }
 
     /// Reads until `done` holds of what came, or `patience` runs out.
-    async fn until(&mut self, done: impl Fn(&[Sse]) -> bool, patience: Duration) -> Vec<Sse> {
+    pub(crate) async fn until(&mut self, done: impl Fn(&[Sse]) -> bool, patience: Duration) -> Vec<Sse> {
         let deadline = tokio::time::Instant::now() + patience;
         while !done(&self.events()) {
             match tokio::time::timeout_at(deadline, self.response.chunk()).await {
@@ -239,8 +240,29 @@ impl Stream {
     }
 }
 
-fn squad_line(events: &[Sse]) -> Option<usize> {
+pub(crate) fn squad_line(events: &[Sse]) -> Option<usize> {
     events.iter().position(|e| e.event == "line" && e.data["from"] == "assistant")
+}
+
+/// Checks that the squad's first line came after at least `pieces` deltas of one draft that
+/// spell it out, each continuing the last, with nothing of the draft after it; its position.
+pub(crate) fn streamed_then_landed(events: &[Sse], pieces: usize) -> usize {
+    let landed = squad_line(events).expect("the squad's reply arrived");
+    let deltas: Vec<&Sse> = events[..landed].iter().filter(|e| e.event == "delta").collect();
+    assert!(deltas.len() >= pieces, "the reply came in pieces before it landed: {events:?}");
+    let draft = &deltas[0].data["draft"];
+    assert!(deltas.iter().all(|d| d.data["draft"] == *draft && d.id.is_none()), "one draft, and no ids: {deltas:?}");
+    let mut written = String::new();
+    for delta in &deltas {
+        assert_eq!(delta.data["at"], written.chars().count(), "each piece continues the last");
+        written.push_str(delta.data["text"].as_str().unwrap());
+    }
+    assert_eq!(written.trim(), events[landed].data["body"].as_str().unwrap());
+    assert!(
+        events[landed..].iter().all(|e| !(e.event == "delta" && e.data["draft"] == *draft)),
+        "nothing of the draft after its line"
+    );
+    landed
 }
 
 async fn the_reply_streams_in_pieces_then_lands_once(app: TestApp) {
@@ -255,21 +277,7 @@ async fn the_reply_streams_in_pieces_then_lands_once(app: TestApp) {
     let events = stream.until(|events| squad_line(events).is_some(), Duration::from_secs(20)).await;
     worker.await.unwrap();
 
-    let landed = squad_line(&events).expect("the squad's reply arrived");
-    let deltas: Vec<&Sse> = events[..landed].iter().filter(|e| e.event == "delta").collect();
-    assert!(deltas.len() >= 3, "the reply came in pieces before it landed: {events:?}");
-    let draft = &deltas[0].data["draft"];
-    assert!(deltas.iter().all(|d| d.data["draft"] == *draft && d.id.is_none()), "one draft, and no ids: {deltas:?}");
-    let mut written = String::new();
-    for delta in &deltas {
-        assert_eq!(delta.data["at"], written.chars().count(), "each piece continues the last");
-        written.push_str(delta.data["text"].as_str().unwrap());
-    }
-    assert_eq!(written.trim(), events[landed].data["body"].as_str().unwrap());
-    assert!(
-        events[landed..].iter().all(|e| !(e.event == "delta" && e.data["draft"] == *draft)),
-        "nothing of the draft after its line"
-    );
+    let landed = streamed_then_landed(&events, 3);
 
     // A window that reconnects after the reply gets neither the draft nor the line again.
     let seen = events[landed].id.clone().unwrap();
