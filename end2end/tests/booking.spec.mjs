@@ -2,16 +2,7 @@
 // one of the real openings and books it, and the booking is on the owner's board at once — with
 // the time the customer saw being the time stored. On a desktop and on a phone.
 import { test, expect } from '@playwright/test';
-import { SHOTS, demoShop, hydrated, linkDeliveredTo, logIn, noSidewaysScroll, uniqueEmail } from './helpers.mjs';
-
-/** A time as the page labels it, in the shop's zone: "10:00 AM CST". */
-function chicagoTime(ms) {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: 'America/Chicago', hour: 'numeric', minute: '2-digit', timeZoneName: 'short',
-  }).formatToParts(new Date(ms));
-  const part = (type) => parts.find((p) => p.type === type).value;
-  return `${part('hour')}:${part('minute')} ${part('dayPeriod')} ${part('timeZoneName')}`;
-}
+import { SHOTS, chicagoTime, demoShop, hydrated, linkDeliveredTo, logIn, noSidewaysScroll, uniqueEmail } from './helpers.mjs';
 
 test('the owner publishes the booking page and a customer books a visit that is on the board at once', async ({ page, browser, request }) => {
   test.skip(!process.env.OPSQUAD_E2E_BIN, 'needs the server binary from scripts/e2e');

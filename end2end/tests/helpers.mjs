@@ -10,6 +10,15 @@ export async function hydrated(page) {
   await expect(page.locator('#app')).toHaveAttribute('data-hydrated', 'true');
 }
 
+/** A time as the booking page labels it, in the demo shop's zone: "10:00 AM CST". */
+export function chicagoTime(ms) {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/Chicago', hour: 'numeric', minute: '2-digit', timeZoneName: 'short',
+  }).formatToParts(new Date(ms));
+  const part = (type) => parts.find((p) => p.type === type).value;
+  return `${part('hour')}:${part('minute')} ${part('dayPeriod')} ${part('timeZoneName')}`;
+}
+
 export function uniqueEmail(tag) {
   return `${tag}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
 }
@@ -49,11 +58,11 @@ export async function postInbound(request, key, data) {
   return (await response.json()).lead_id;
 }
 
-/** `opsquad demo` against the e2e database: the demo shop and a fresh API key. */
-export function demoShop() {
+/** `opsquad demo` against the e2e database (or the one at `db`): the demo shop and a fresh API key. */
+export function demoShop(db = process.env.OPSQUAD_E2E_DB) {
   const out = execFileSync(process.env.OPSQUAD_E2E_BIN, ['demo'], {
     cwd: '..',
-    env: { ...process.env, OPSQUAD_ENV: 'local', DATABASE_URL: `sqlite://${process.env.OPSQUAD_E2E_DB}`, RUST_LOG: 'error' },
+    env: { ...process.env, OPSQUAD_ENV: 'local', DATABASE_URL: `sqlite://${db}`, RUST_LOG: 'error' },
   }).toString();
   return JSON.parse(out.slice(out.indexOf('{')));
 }

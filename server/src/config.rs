@@ -197,6 +197,10 @@ pub struct ServerSettings {
     /// `OPSQUAD_SERVER__TRUSTED_PROXIES=10.0.0.0/8,192.0.2.1`.
     #[serde(default, deserialize_with = "list_or_commas")]
     pub trusted_proxies: Vec<String>,
+    /// Run the business clock from this moment (RFC 3339, e.g. `2026-03-06T15:00:00Z`) instead of
+    /// now: for end-to-end tests of dates. Refused in production.
+    #[serde(default)]
+    pub clock_start: Option<String>,
 }
 
 /// A list from a file, or one comma-separated string from an environment variable.
@@ -216,6 +220,18 @@ fn list_or_commas<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<V
 }
 
 impl ServerSettings {
+    /// The moment `clock_start` names, in Unix milliseconds.
+    pub fn clock_start_ms(&self) -> anyhow::Result<Option<i64>> {
+        self.clock_start
+            .as_deref()
+            .map(|at| {
+                chrono::DateTime::parse_from_rfc3339(at.trim())
+                    .map(|at| at.timestamp_millis())
+                    .map_err(|e| anyhow::anyhow!("server.clock_start `{at}` is not an RFC 3339 time: {e}"))
+            })
+            .transpose()
+    }
+
     pub fn trusted_proxies(&self) -> Result<crate::middleware::client_addr::TrustedProxies, SettingsError> {
         crate::middleware::client_addr::TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|entry| SettingsError::TrustedProxy(entry.to_owned()))
@@ -473,6 +489,11 @@ impl Settings {
         if self.payments.test_mode {
             return Err(SettingsError::UnsafeForProduction("payments.test_mode would let anyone mark invoices paid"));
         }
+        if self.server.clock_start.is_some() {
+            return Err(SettingsError::UnsafeForProduction(
+                "server.clock_start would run the business on a made-up date",
+            ));
+        }
         if !self.payments.public_url.starts_with("https://") {
             return Err(SettingsError::UnsafeForProduction("payments.public_url must be an https:// address"));
         }
@@ -556,6 +577,7 @@ mod tests {
                 site_root: "site".into(),
                 limits: RequestLimits::default(),
                 trusted_proxies: Vec::new(),
+                clock_start: None,
             },
             database: DatabaseSettings { url: SecretString::from("postgres://app@db/opsquad"), max_connections: 10 },
             auth: AuthSettings {
@@ -611,6 +633,18 @@ mod tests {
         let mut s = production();
         s.payments.public_url = "http://app.example.com".into();
         assert!(s.check_production().is_err());
+        let mut s = production();
+        s.server.clock_start = Some("2026-03-06T15:00:00Z".into());
+        assert!(s.check_production().is_err(), "a made-up date");
+    }
+
+    #[test]
+    fn a_set_clock_is_read_as_rfc_3339_and_a_bad_one_is_named() {
+        let mut s = production();
+        s.server.clock_start = Some("2026-03-06T09:00:00-06:00".into());
+        assert_eq!(s.server.clock_start_ms().unwrap(), Some(1_772_809_200_000));
+        s.server.clock_start = Some("March 6".into());
+        assert!(s.server.clock_start_ms().unwrap_err().to_string().contains("March 6"));
     }
 
     #[test]

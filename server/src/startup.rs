@@ -99,6 +99,10 @@ async fn worker_on(
 impl Application {
     /// Migrates the database, connects, and binds the listener (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        if let Some(start) = settings.server.clock_start_ms()? {
+            store::set_clock(start);
+            tracing::warn!(clock_start = ?settings.server.clock_start, "the business clock is set, not the real time");
+        }
         let url = settings.database.url.expose_secret();
         let options = DbOptions { max_connections: settings.database.max_connections, ..DbOptions::default() };
         let db = Db::open(url, &options).await.context("opening the database")?;

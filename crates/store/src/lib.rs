@@ -54,10 +54,25 @@ pub use operator::Operator;
 pub use tenant::{TenantScope, TenantTx};
 pub use worker_tx::WorkerTx;
 
-/// Milliseconds since the Unix epoch: the one timestamp representation both backends share.
-pub fn now_ms() -> i64 {
+/// How far this process's clock is set from the system's (see [`set_clock`]).
+static CLOCK_OFFSET_MS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+fn system_ms() -> i64 {
     let now = time::OffsetDateTime::now_utc();
     i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// Milliseconds since the Unix epoch: the one timestamp representation both backends share, and
+/// the clock every business rule reads.
+pub fn now_ms() -> i64 {
+    system_ms().saturating_add(CLOCK_OFFSET_MS.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+/// Sets this process's clock to read `start_ms` now and run on from there: how an end-to-end test
+/// books across a daylight-saving change on any day it runs. Production refuses it; credentials
+/// (sessions, tokens) keep the system's clock.
+pub fn set_clock(start_ms: i64) {
+    CLOCK_OFFSET_MS.store(start_ms.saturating_sub(system_ms()), std::sync::atomic::Ordering::Relaxed);
 }
 
 /// A new random, time-ordered id (UUID v7) as stored in the database.
