@@ -163,7 +163,7 @@ pub fn BookingPage() -> impl IntoView {
 }
 
 /// The openings grouped by their day, in order.
-fn by_day(openings: Vec<OpeningView>) -> Vec<(String, Vec<OpeningView>)> {
+pub(crate) fn by_day(openings: Vec<OpeningView>) -> Vec<(String, Vec<OpeningView>)> {
     let mut days: Vec<(String, Vec<OpeningView>)> = Vec::new();
     for opening in openings {
         match days.last_mut() {
@@ -321,7 +321,7 @@ fn Booking(view: BookingPageView, org: String) -> impl IntoView {
 const FIRST_DAYS: usize = 3;
 
 #[component]
-fn Openings(days: Vec<(String, Vec<OpeningView>)>, chosen: RwSignal<Option<OpeningView>>) -> impl IntoView {
+pub(crate) fn Openings(days: Vec<(String, Vec<OpeningView>)>, chosen: RwSignal<Option<OpeningView>>) -> impl IntoView {
     let all = RwSignal::new(false);
     let hidden = days.len().saturating_sub(FIRST_DAYS);
     view! {

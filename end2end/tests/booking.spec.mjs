@@ -67,6 +67,20 @@ test('the owner publishes the booking page and a customer books a visit that is 
   await customer.getByTestId('manage-link').click();
   await expect(customer.getByTestId('booking')).toContainText('Drain cleaning');
 
+  // The customer moves it to another opening from that page; the board has the new time.
+  await hydrated(customer);
+  await customer.getByRole('button', { name: 'See other times' }).click();
+  const other = customer.getByTestId('move').getByTestId('time').nth(1);
+  const movedTo = Number(await other.getAttribute('data-starts-at'));
+  await other.click();
+  await customer.screenshot({ path: `${SHOTS}manage-move.png`, fullPage: true });
+  await customer.getByTestId('move-confirm').click();
+  await expect(customer.getByTestId('done')).toContainText('Your booking is moved to');
+  await expect.poll(async () => {
+    const moved = await (await request.get(`/api/v1/leads/${lead.id}`, { headers: { Authorization: `Bearer ${shop.api_key}` } })).json();
+    return moved.appointments.filter((a) => a.status === 'scheduled' || a.status === 'confirmed').map((a) => a.starts_at);
+  }).toEqual([movedTo]);
+
   // The page on a phone.
   await customer.setViewportSize({ width: 375, height: 812 });
   await customer.goto(path);

@@ -166,15 +166,20 @@ pub async fn openings(db: &Db, page: &Page, service_id: &str) -> Result<Vec<Open
     let slots = page_slots(&mut tx, page, &service).await?;
     let zone = settings::get(&mut tx).await?.time_zone;
     tx.commit().await?;
+    Ok(labelled(&slots, &zone))
+}
+
+/// One opening per start time, in order, labelled in the shop's time zone.
+pub(crate) fn labelled(slots: &[Slot], zone: &domain::schedule::TimeZone) -> Vec<Opening> {
     let starts: std::collections::BTreeSet<i64> = slots.iter().map(|s| s.starts_at).collect();
-    Ok(starts
+    starts
         .into_iter()
         .map(|starts_at| Opening {
             starts_at,
             day: zone.format_local(starts_at, "%A, %B %-d").unwrap_or_default(),
             time: zone.format_local(starts_at, "%-I:%M %p %Z").unwrap_or_default(),
         })
-        .collect())
+        .collect()
 }
 
 async fn page_slots(tx: &mut TenantTx, page: &Page, service: &ServiceRow) -> Result<Vec<Slot>, OpsError> {

@@ -1,17 +1,21 @@
 //! Manage links: how a customer changes their booking when their message could not prove who they
 //! are. An unverified message that names a customer with a live booking starts a lead of its own;
 //! the booking can then only be changed through a private link sent to the contact on file — a
-//! link that works once, for a week, and opens that customer's booking and nothing else.
+//! link that works once (to cancel the booking, move it to another opening, or write to the
+//! shop), for a week, and opens that customer's booking and nothing else.
 
 use domain::inbound::SenderProof;
 use domain::pipeline::Channel;
 use serde_json::json;
 use squad::link_tokens::{looks_like_token, new_token, token_hash};
+use store::appointments::AppointmentRow;
 use store::customers::{self, CustomerRow};
 use store::leads::{self, NewMessage, PrivateLink};
 use store::manage_links::{self, ManageLink};
+use store::services::ServiceRow;
 use store::{audit, orgs, services, settings, Db, StoreError, TenantTx};
 
+use crate::booking_page::Opening;
 use crate::inbound::{self, Accepted, Inquiry};
 use crate::OpsError;
 
@@ -125,6 +129,94 @@ pub async fn cancel(db: &Db, link: &ManageLink) -> Result<(), OpsError> {
     tx.commit().await?;
     tracing::info!(org_id = %link.scope.org_id(), lead_id = %lead.id, "booking cancelled through a manage link");
     Ok(())
+}
+
+/// The booked appointment's service: what a new time must fit.
+async fn booked_service(tx: &mut TenantTx, appointment: &AppointmentRow) -> Result<ServiceRow, OpsError> {
+    let id = appointment.service_id.as_deref().and_then(|id| domain::ServiceId::parse(id).ok());
+    let service = match id {
+        Some(id) => services::get(tx, id).await?,
+        None => None,
+    };
+    service.ok_or_else(|| OpsError::conflict("This booking can't be moved online; write to us and we'll find a time."))
+}
+
+/// The times the booking may move to: the openings for its service over the next two weeks but
+/// its own time, as the booking page labels them. None without a booking.
+pub async fn openings(db: &Db, link: &ManageLink) -> Result<Vec<Opening>, OpsError> {
+    let mut tx = TenantTx::read(db, &link.scope).await?;
+    let Some(current) = squad::bookings::live(&mut tx, link.lead_id).await? else { return Ok(Vec::new()) };
+    let service = booked_service(&mut tx, &current).await?;
+    let mut slots = squad::bookings::openings(&mut tx, &service, link.lead_id).await?;
+    slots.retain(|s| s.starts_at != current.starts_at);
+    let zone = settings::get(&mut tx).await?.time_zone;
+    tx.commit().await?;
+    Ok(crate::booking_page::labelled(&slots, &zone))
+}
+
+/// The customer moves their booking to the opening at `starts_at` through the link, which is then
+/// used up: the Scheduler's own reschedule, a confirmation with a fresh link to the contact on
+/// file, and an audit entry for the owner. Returns the new time, as the customer reads it.
+pub async fn reschedule(db: &Db, link: &ManageLink, starts_at: i64) -> Result<String, OpsError> {
+    let mut tx = TenantTx::begin(db, &link.scope).await?;
+    if !manage_links::spend(&mut tx, &link.id).await? {
+        return Err(OpsError::NotFound);
+    }
+    let current = squad::bookings::live(&mut tx, link.lead_id)
+        .await?
+        .ok_or_else(|| OpsError::conflict("There is no booking left to move."))?;
+    let service = booked_service(&mut tx, &current).await?;
+    let taken = || OpsError::Conflict {
+        field: Some("starts_at".to_owned()),
+        message: "That time is no longer open. Pick another one.".to_owned(),
+    };
+    let slot = squad::bookings::openings(&mut tx, &service, link.lead_id)
+        .await?
+        .into_iter()
+        .find(|s| s.starts_at == starts_at)
+        .ok_or_else(taken)?;
+    let technician_id =
+        domain::TechnicianId::parse(&slot.technician_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let visit =
+        squad::bookings::Visit { service: &service, technician_id, starts_at, rule: squad::bookings::Rule::Opening };
+    let (placed, previous) = match squad::bookings::reschedule(&mut tx, link.lead_id, &visit).await {
+        Ok(done) => done,
+        Err(squad::bookings::BookingError::Store(e)) => return Err(e.into()),
+        Err(squad::bookings::BookingError::Taken | squad::bookings::BookingError::NotAnOpening) => return Err(taken()),
+        Err(other) => return Err(OpsError::conflict(other.to_string())),
+    };
+    let appointment = store::appointments::get(&mut tx, &placed.appointment_id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("the booking just moved is missing".into()))?;
+    let customer = customers::get(&mut tx, link.customer_id).await?.ok_or(OpsError::NotFound)?;
+    let channel = match (&customer.email, &customer.phone) {
+        (Some(_), _) => Some(Channel::Email),
+        (None, Some(_)) => Some(Channel::Sms),
+        (None, None) => None,
+    };
+    if let Some(channel) = channel {
+        let confirmation = squad::bookings::confirmation_text(&mut tx, &appointment).await?;
+        let fresh =
+            manage_links::insert(&mut tx, customer.id, link.lead_id, &token_hash(&new_token()), slot.ends_at).await?;
+        let business = orgs::current(&mut tx).await?.name;
+        let message = NewMessage {
+            subject: Some(format!("Your booking with {business} has moved")),
+            private_link: Some(PrivateLink::Manage { link_id: fresh }),
+            ..NewMessage::from_agent(
+                link.lead_id,
+                channel,
+                format!("{confirmation}\nTo change or cancel it, use your private link: {}", PrivateLink::MARKER),
+            )
+        };
+        leads::insert_message(&mut tx, &message).await?;
+    }
+    let entry = json!({ "link_id": link.id, "lead_id": link.lead_id, "from": previous, "to": placed.appointment_id,
+                        "starts_at": starts_at });
+    audit::record(&mut tx, "booking moved through a manage link", &entry).await?;
+    let zone = settings::get(&mut tx).await?.time_zone;
+    tx.commit().await?;
+    tracing::info!(org_id = %link.scope.org_id(), lead_id = %link.lead_id, "booking moved through a manage link");
+    Ok(squad::tools::invoice::format_visit(&zone, starts_at).unwrap_or_default())
 }
 
 /// The customer writes to the shop through the link (to ask for another time, say): a verified

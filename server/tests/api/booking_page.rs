@@ -11,6 +11,7 @@ use crate::squad::{demo, lead};
 on_both_backends!(
     a_customer_books_an_opening_on_the_published_page,
     a_double_submit_books_once,
+    the_manage_link_moves_the_booking_to_another_opening_once,
     bad_input_gets_a_clear_answer_and_changes_nothing,
     two_customers_racing_for_one_slot_exactly_one_wins,
     each_shop_publishes_only_its_own_page,
@@ -145,6 +146,62 @@ async fn a_customer_books_an_opening_on_the_published_page(app: TestApp) {
     assert_eq!(status, 200);
     assert_eq!(app.admin_count(LIVE).await, 0);
     assert!(openings(&app, &org, &tune_up).await.iter().any(|t| t["starts_at"].as_i64() == Some(first)));
+}
+
+async fn the_manage_link_moves_the_booking_to_another_opening_once(app: TestApp) {
+    let (key, org) = published(&app, json!({ "enabled": true })).await;
+    let view = page(&app, &org).await;
+    let tune_up = service_id(&view, "Heating & cooling tune-up");
+    let first = openings(&app, &org, &tune_up).await[0]["starts_at"].as_i64().unwrap();
+    let (_, booked) = confirm(&app, &form(&org, &tune_up, first, view["submission"].as_str().unwrap())).await;
+    let token = booked["manage_url"].as_str().unwrap().trim_start_matches("/manage/").to_owned();
+
+    // Another shop's link, or none, opens nothing here; the customer's own lists the other times.
+    let (status, _) = get(&app, "/api/manage/openings?token=not-a-real-link").await;
+    assert_eq!(status, 404);
+    let (status, times) = get(&app, &format!("/api/manage/openings?token={token}")).await;
+    assert_eq!(status, 200, "{times}");
+    let times = times.as_array().unwrap();
+    assert!(times.iter().all(|t| t["starts_at"].as_i64() != Some(first)), "not the time it already has");
+    let later = times.iter().rev().find(|t| t["time"].as_str().unwrap().starts_with("10:00")).unwrap();
+    let later_at = later["starts_at"].as_i64().unwrap();
+
+    // A time that is not an opening changes nothing and leaves the link usable.
+    let (status, answer) =
+        post(&app, "/api/manage/move", &[("token", &token), ("starts_at", &(later_at + 60_000).to_string())]).await;
+    assert_eq!((status, field(&answer)), (409, "starts_at"), "{answer}");
+    let (status, when) =
+        post(&app, "/api/manage/move", &[("token", &token), ("starts_at", &later_at.to_string())]).await;
+    assert_eq!(status, 200, "{when}");
+    assert!(when.as_str().unwrap().contains("10:00 AM"), "{when}");
+
+    // One live booking, at the new time; the customer is told, with a fresh link; the owner can see it.
+    assert_eq!(app.admin_count(LIVE).await, 1);
+    let leads: Value = app.api_json("/api/v1/leads", &key).await;
+    let card = leads.as_array().unwrap().iter().find(|l| l["channel"] == "booking_page").unwrap().clone();
+    let detail = lead(&app, &key, card["id"].as_str().unwrap()).await;
+    assert_eq!(detail["stage"], "booked");
+    let live: Vec<&Value> = detail["appointments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| matches!(a["status"].as_str(), Some("scheduled" | "confirmed")))
+        .collect();
+    assert_eq!(live.len(), 1);
+    assert_eq!(live[0]["starts_at"].as_i64(), Some(later_at));
+    assert_eq!(
+        app.admin_count("SELECT COUNT(*) FROM audit_log WHERE action = 'booking moved through a manage link'").await,
+        1
+    );
+    app.drain().await;
+    let told = app.outbox.delivered();
+    assert!(told
+        .iter()
+        .any(|m| m.to == "tom.ames@example.com" && m.body.contains("10:00 AM") && m.body.contains("/manage/")));
+
+    // The link worked once.
+    let (again, _) = post(&app, "/api/manage/move", &[("token", &token), ("starts_at", &first.to_string())]).await;
+    assert_eq!(again, 404);
 }
 
 async fn a_double_submit_books_once(app: TestApp) {
