@@ -95,8 +95,8 @@ pub struct Conversation {
     /// it back.
     pub person_joined: bool,
     /// What the squad is doing about the visitor's last message, in words for the window
-    /// ("Checking the schedule…"), while it works on it; `None` once it answered, when a person
-    /// has the conversation, or when nothing is happening.
+    /// ("Checking the schedule…"), or that the answer is slow in coming; `None` once it answered
+    /// or when a person has the conversation.
     pub activity: Option<String>,
 }
 
@@ -148,32 +148,43 @@ pub async fn conversation(db: &Db, widget: &Widget, session: WidgetSessionId) ->
     Ok(conversation)
 }
 
-/// How long after the visitor's last message the window keeps saying the squad is at work.
+/// Without a first step this long after the visitor wrote, the squad is not at work on it yet.
+const STARTED_WITHIN_MS: i64 = 20_000;
+/// How long the window says what the squad is doing before it says the answer is slow in coming.
 const WORKING_FOR_MS: i64 = 120_000;
+/// What the window says when no answer is coming soon: true whatever the cause (the message is
+/// stored, and the lead is on the owner's board).
+const SLOW: &str = "This is taking longer than usual. Your message is saved and the team can see it.";
 
-/// The squad's latest step since the visitor wrote (`since`), in words; `None` when that was long
-/// ago.
+/// What the squad is doing about the visitor's message of `since`, in words.
 async fn activity(tx: &mut TenantTx, lead: LeadId, since: i64) -> Result<Option<String>, StoreError> {
-    if store::now_ms() - since > WORKING_FOR_MS {
-        return Ok(None);
-    }
     let steps = leads::steps(tx, lead).await?;
     let latest = steps.iter().rev().take_while(|s| s.created_at >= since).find_map(|step| {
         squad::steps::StepPayload::read(&step.kind, &step.payload).ok().map(|p| (step.kind.clone(), p))
     });
-    let words = match latest {
-        Some((kind, _)) if kind == "escalation" => "Asking the team…",
-        Some((_, payload)) => match payload.tool_name() {
-            Some("check_availability") => "Checking the schedule…",
-            Some("book_appointment" | "reschedule") => "Booking your visit…",
-            Some("quote_price") => "Working out the price…",
-            Some("check_service_area") => "Checking that we serve your area…",
-            Some("lookup_customer" | "search_memory") => "Looking up your details…",
+    let doing = latest.map(|(kind, payload)| {
+        if kind == "escalation" { Some("escalation") } else { payload.tool_name() }.map(str::to_owned)
+    });
+    Ok(Some(activity_words(store::now_ms() - since, doing.as_ref().map(|d| d.as_deref())).to_owned()))
+}
+
+/// The words for `doing` (`None`: nothing yet; `Some(None)`: a step that is no tool call), `waited`
+/// milliseconds after the visitor wrote.
+fn activity_words(waited: i64, doing: Option<Option<&str>>) -> &'static str {
+    match doing {
+        None if waited > STARTED_WITHIN_MS => SLOW,
+        _ if waited > WORKING_FOR_MS => SLOW,
+        None | Some(None) => "Typing…",
+        Some(Some(step)) => match step {
+            "escalation" => "Asking the team…",
+            "check_availability" => "Checking the schedule…",
+            "book_appointment" | "reschedule" => "Booking your visit…",
+            "quote_price" => "Working out the price…",
+            "check_service_area" => "Checking that we serve your area…",
+            "lookup_customer" | "search_memory" => "Looking up your details…",
             _ => "Typing…",
         },
-        None => "Typing…",
-    };
-    Ok(Some(words.to_owned()))
+    }
 }
 
 async fn lines_of(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<Line>, StoreError> {
@@ -236,4 +247,20 @@ pub async fn send(db: &Db, widget: &Widget, session: WidgetSessionId, body: &str
     widgets::attach(&mut tx, session, lead.customer_id, lead.id).await?;
     tx.commit().await?;
     Ok(accepted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_says_what_the_squad_does_and_when_it_is_slow() {
+        assert_eq!(activity_words(1_000, None), "Typing…");
+        assert_eq!(activity_words(5_000, Some(Some("check_availability"))), "Checking the schedule…");
+        assert_eq!(activity_words(5_000, Some(Some("escalation"))), "Asking the team…");
+        // No step at all for a while (the worker is down or busy), or a run that stalled.
+        assert_eq!(activity_words(25_000, None), SLOW);
+        assert_eq!(activity_words(60_000, Some(Some("quote_price"))), "Working out the price…");
+        assert_eq!(activity_words(130_000, Some(None)), SLOW);
+    }
 }
