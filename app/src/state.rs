@@ -38,6 +38,8 @@ pub struct ServerState {
     pub public_url: squad::link_tokens::PublicUrl,
     /// Replies being written to chat visitors by this instance's worker.
     pub live: Arc<squad::live::LiveText>,
+    /// Tells this instance's worker that a request queued work a customer waits on.
+    pub bell: Arc<store::jobs::JobBell>,
 }
 
 impl ServerState {

@@ -130,6 +130,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
         channel: Arc::new(squad::channels::RecordOnly),
         public_url: public.clone(),
         live: Arc::default(),
+        bell: Arc::default(),
     };
     let started = Instant::now();
     let tasks: Vec<_> = (0..workers)

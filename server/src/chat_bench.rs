@@ -1,7 +1,9 @@
 //! `opsquad bench --chats N`: how soon a chat visitor sees the squad's reply begin. For each chat,
 //! the time from the visitor's message being accepted to the first `delta` on the window's event
 //! stream, on a served instance with its own worker and the offline model, over HTTP on a
-//! throwaway SQLite database. Chats run one after another, as separate visitors.
+//! throwaway SQLite database. Chats run one after another, as separate visitors, each once the
+//! squad has finished with the one before (the time a visitor waits when nobody is ahead of them;
+//! one worker runs one job at a time, so a visitor behind another waits for that run too).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -65,12 +67,15 @@ pub async fn run(settings: &Settings, chats: usize) -> Result<Value, CliError> {
             .map_err(|e| CliError::Other(anyhow::anyhow!("{e}")))?;
         let sent = Instant::now();
         ops::widget::send(&state.db, &widget, session, INQUIRIES[n % INQUIRIES.len()]).await.map_err(other)?;
+        // As the window's send does: the worker starts at once.
+        state.bell.ring();
         let path = format!("/widget/{org}/events?token={token}");
         match tokio::time::timeout(PATIENCE, first_delta(addr, &path)).await {
             Ok(Ok(true)) => firsts.push(i64::try_from(sent.elapsed().as_millis()).unwrap_or(i64::MAX)),
             Ok(Ok(false)) | Err(_) => missed += 1,
             Ok(Err(err)) => return Err(other(err)),
         }
+        idle(&state.db, &owner).await.map_err(other)?;
     }
     served.abort();
     firsts.sort_unstable();
@@ -86,6 +91,26 @@ pub async fn run(settings: &Settings, chats: usize) -> Result<Value, CliError> {
             "max": firsts.last().copied().unwrap_or(0),
         },
     }))
+}
+
+/// Waits until no job that is due is queued or running (reminders wait for their time).
+async fn idle(db: &store::Db, scope: &store::TenantScope) -> Result<(), store::StoreError> {
+    use domain::jobs::JobState;
+    let deadline = Instant::now() + PATIENCE;
+    while Instant::now() < deadline {
+        let mut tx = store::TenantTx::read(db, scope).await?;
+        let jobs = store::jobs::list(&mut tx, 1000).await?;
+        tx.commit().await?;
+        let now = store::now_ms();
+        let busy = jobs
+            .iter()
+            .any(|j| matches!(j.status, JobState::Running) || (j.status == JobState::Queued && j.run_at <= now));
+        if !busy {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
 }
 
 /// Opens the window's event stream and reads until the first piece of a reply (`true`), or the

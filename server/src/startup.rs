@@ -67,7 +67,7 @@ pub fn model_catalog(settings: &Settings) -> anyhow::Result<squad::agents::Model
 
 /// The job worker for these settings, on the configured model provider.
 pub async fn build_worker(settings: &Settings, db: store::Db) -> anyhow::Result<Worker> {
-    worker_on(model_catalog(settings)?, settings, db, Arc::default()).await
+    worker_on(model_catalog(settings)?, settings, db, Arc::default(), Arc::default()).await
 }
 
 async fn worker_on(
@@ -75,6 +75,7 @@ async fn worker_on(
     settings: &Settings,
     db: store::Db,
     live: Arc<squad::live::LiveText>,
+    bell: Arc<store::jobs::JobBell>,
 ) -> anyhow::Result<Worker> {
     let model: Arc<dyn squad::model::Model> = if catalog.provider == "bedrock" {
         let config = &settings.bedrock;
@@ -93,6 +94,7 @@ async fn worker_on(
         channel: settings.channels.channel(),
         public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
         live,
+        bell,
     })
 }
 
@@ -117,7 +119,7 @@ impl Application {
         let router = build_router(state.clone(), settings, settings.server.trusted_proxies()?);
         let worker = if settings.worker.enabled {
             Some(SupervisedWorker {
-                worker: worker_on(catalog, settings, state.db.clone(), state.live.clone()).await?,
+                worker: worker_on(catalog, settings, state.db.clone(), state.live.clone(), state.bell.clone()).await?,
                 poll: Duration::from_millis(settings.worker.poll_ms),
                 first_backoff: Duration::from_millis(settings.worker.restart_backoff_ms),
             })
@@ -191,6 +193,7 @@ pub fn build_state(
         ),
         public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
         live: Arc::default(),
+        bell: Arc::default(),
     })
 }
 

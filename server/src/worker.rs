@@ -27,6 +27,8 @@ pub struct Worker {
     pub public_url: squad::link_tokens::PublicUrl,
     /// Replies being written to chat visitors, shared with this server's chat streams.
     pub live: Arc<squad::live::LiveText>,
+    /// Rung by this server's requests when they queue work a customer waits on.
+    pub bell: Arc<store::jobs::JobBell>,
 }
 
 impl Worker {
@@ -107,7 +109,12 @@ impl Worker {
     pub async fn run(self, poll: Duration) {
         loop {
             match self.drain().await {
-                Ok(_) => tokio::time::sleep(poll).await,
+                Ok(_) => {
+                    tokio::select! {
+                        () = tokio::time::sleep(poll) => {}
+                        () = self.bell.rung() => {}
+                    }
+                }
                 Err(err) => {
                     tracing::error!(error = ?err, "the worker could not reach the job queue");
                     tokio::time::sleep(poll * 10).await;

@@ -12,6 +12,23 @@ use domain::{OrgId, Role};
 use crate::rows::{int, opt_text, stored, text, uuid};
 use crate::{new_id, now_ms, Backend, Db, StoreError, TenantScope, TenantTx, WorkerTx};
 
+/// Rung by a request that has just committed a job a customer waits on (a chat message, an
+/// inquiry), so this process's worker starts on it at once instead of at its next poll. Only a
+/// hint: a worker elsewhere still finds the job by polling.
+#[derive(Debug, Default)]
+pub struct JobBell(tokio::sync::Notify);
+
+impl JobBell {
+    pub fn ring(&self) {
+        self.0.notify_one();
+    }
+
+    /// Waits for a ring (one rung while nobody waited counts).
+    pub async fn rung(&self) {
+        self.0.notified().await;
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewJob {
     pub job: Job,

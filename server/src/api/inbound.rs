@@ -128,6 +128,7 @@ pub async fn post_inbound(
 ) -> Result<(StatusCode, Json<InboundAccepted>), ApiError> {
     let inquiry = validate(request, &headers)?;
     let accepted = inbound::accept(&state.db, &ctx.scope, &inquiry).await?;
+    state.bell.ring();
     tracing::info!(
         org_id = %ctx.scope.org_id(),
         lead_id = %accepted.lead_id,

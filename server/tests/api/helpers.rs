@@ -371,6 +371,7 @@ impl TestApp {
             channel: self.outbox.clone(),
             public_url: squad::link_tokens::PublicUrl::new("http://127.0.0.1:3000"),
             live: self.live.clone(),
+            bell: std::sync::Arc::default(),
         }
     }
 
