@@ -40,6 +40,8 @@ pub struct ServerState {
     pub live: Arc<squad::live::LiveText>,
     /// Tells this instance's worker that a request queued work a customer waits on.
     pub bell: Arc<store::jobs::JobBell>,
+    /// Wakes a chat visitor's open streams on this instance when they have just written.
+    pub doorbells: Arc<squad::live::Doorbells>,
 }
 
 impl ServerState {

@@ -165,6 +165,7 @@ pub async fn send_chat(org: String, token: String, body: String) -> Result<ChatL
             state.throttle.allow(Action::ChatMessageOrg, Subject::Named(&org)).map_err(UiError::rate_limited)?;
             let accepted = ops::widget::send(&state.db, &widget, id, &body).await?;
             state.bell.ring();
+            state.doorbells.ring(&id.to_string());
             Ok(ChatLine { id: accepted.message_id.to_string(), from: "visitor".into(), body: body.trim().to_owned() })
         }
         .await,

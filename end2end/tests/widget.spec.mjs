@@ -57,15 +57,27 @@ test('a visitor on the shop\'s own site chats, gets the squad\'s answer, and a p
     const chat = visitor.frameLocator('iframe[title="Chat"]');
     await expect(chat.getByTestId('chat-business')).toHaveText(/Springfield/);
     await expect(chat.getByTestId('chat-send')).toBeEnabled();
+    // Every state of the reply being written, as the window showed it (however brief).
+    const frame = visitor.frames().find((f) => f.url().includes('/widget/'));
+    await frame.evaluate(() => {
+      window.drafts = [];
+      new MutationObserver(() => {
+        const draft = document.querySelector('[data-testid="chat-draft"]');
+        const text = draft && draft.textContent.replace('▍', '').trim();
+        if (text && text !== window.drafts.at(-1)) window.drafts.push(text);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
     await chat.getByTestId('chat-input').fill('Hi, this is Dana Reed. Our furnace stopped working this morning, no heat at all. We are at 12 Oak St, Springfield 62704.');
     await chat.getByTestId('chat-send').click();
     await expect(chat.locator('[data-from="visitor"]')).toHaveCount(1);
-    // The reply shows as it is written, then the sent message takes its place.
-    await expect(chat.getByTestId('chat-draft')).toBeVisible({ timeout: 30_000 });
-    await visitor.screenshot({ path: `${SHOTS}widget-writing.png` });
+    // The reply showed as it was written, growing piece by piece, then the sent message took its place.
     const replies = chat.locator('[data-from="assistant"]');
     await expect(replies.first()).toBeVisible({ timeout: 30_000 });
     await expect(chat.getByTestId('chat-draft')).toHaveCount(0);
+    const drafts = await frame.evaluate(() => window.drafts);
+    expect(drafts.length).toBeGreaterThan(2);
+    for (let i = 1; i < drafts.length; i++) expect(drafts[i].startsWith(drafts[i - 1])).toBe(true);
+    expect((await replies.first().textContent()).trim().startsWith(drafts[0])).toBe(true);
     await visitor.screenshot({ path: `${SHOTS}widget-chat.png` });
 
     // The owner's board shows the conversation's lead, live.

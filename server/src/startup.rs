@@ -194,6 +194,7 @@ pub fn build_state(
         public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
         live: Arc::default(),
         bell: Arc::default(),
+        doorbells: Arc::default(),
     })
 }
 

@@ -61,6 +61,8 @@ struct Cursor {
     shown: Option<(String, usize)>,
     /// When the database is read next.
     next_read: Instant,
+    /// Rung when the visitor writes: read at once.
+    doorbell: Arc<tokio::sync::Notify>,
 }
 
 fn refused(status: StatusCode, code: &'static str) -> Response {
@@ -101,6 +103,7 @@ pub async fn events(
         drafts: None,
         shown: None,
         next_read: Instant::now(),
+        doorbell: state.doorbells.hang(&session.to_string()),
     };
     crate::api::streamed(cursor, next).into_response()
 }
@@ -108,14 +111,17 @@ pub async fn events(
 /// Waits for the next read or a change to the draft, and says what is new. Drafts go first: a
 /// stored reply read after them is never followed by its own draft.
 async fn next(mut cursor: Cursor) -> (Vec<Event>, Cursor) {
-    match cursor.drafts.as_mut() {
-        Some(drafts) => {
-            tokio::select! {
-                () = tokio::time::sleep_until(cursor.next_read) => {}
-                changed = drafts.changed() => if changed.is_err() { cursor.drafts = None },
-            }
+    let doorbell = cursor.doorbell.clone();
+    let draft_changed = async {
+        match cursor.drafts.as_mut() {
+            Some(drafts) => drafts.changed().await.is_ok(),
+            None => std::future::pending().await,
         }
-        None => tokio::time::sleep_until(cursor.next_read).await,
+    };
+    tokio::select! {
+        () = tokio::time::sleep_until(cursor.next_read) => {}
+        still_open = draft_changed => if !still_open { cursor.drafts = None },
+        () = doorbell.notified() => cursor.next_read = Instant::now(),
     }
     let mut out = drafted(&mut cursor);
     if Instant::now() >= cursor.next_read {

@@ -37,25 +37,32 @@ pub enum DraftState {
     Dropped,
 }
 
-/// The drafts of the leads someone is watching, one at a time per lead.
+/// The drafts being written, one at a time per lead, and the leads someone is watching.
 #[derive(Debug, Default)]
 pub struct LiveText {
     leads: Mutex<HashMap<LeadId, watch::Sender<Option<Draft>>>>,
+}
+
+/// Whether an entry is worth keeping: someone watches it, or a draft is still being written.
+fn in_use(sender: &watch::Sender<Option<Draft>>) -> bool {
+    sender.receiver_count() > 0 || sender.borrow().as_ref().is_some_and(|d| d.state == DraftState::Writing)
 }
 
 impl LiveText {
     /// Follows `lead`'s drafts from now on (one being written is seen whole, as it stands).
     pub fn watch(&self, lead: LeadId) -> watch::Receiver<Option<Draft>> {
         let mut leads = self.leads.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Nobody watches these any more, and nothing is being written to them.
-        leads.retain(|_, sender| {
-            sender.receiver_count() > 0 || sender.borrow().as_ref().is_some_and(|d| d.state == DraftState::Writing)
-        });
+        leads.retain(|_, sender| in_use(sender));
         leads.entry(lead).or_insert_with(|| watch::channel(None).0).subscribe()
     }
 
-    /// `text` is what draft `id` says so far. Unwatched leads are not tracked at all.
+    /// `text` is what draft `id` says so far; a window that starts watching mid-draft sees it.
     pub fn write(&self, lead: LeadId, id: &str, text: &str) {
+        self.leads
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(lead)
+            .or_insert_with(|| watch::channel(None).0);
         self.update(lead, |draft| {
             let stale =
                 draft.as_ref().is_some_and(|d| d.id == id && (d.state != DraftState::Writing || d.text == text));
@@ -94,15 +101,47 @@ impl LiveText {
     }
 
     fn update(&self, lead: LeadId, change: impl FnOnce(&mut Option<Draft>) -> bool) {
-        let leads = self.leads.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut leads = self.leads.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(sender) = leads.get(&lead) {
             sender.send_if_modified(change);
+            // A draft that ended with nobody watching is forgotten.
+            if !in_use(sender) {
+                leads.remove(&lead);
+            }
         }
     }
 
     /// What a streaming model call tells about `lead`'s replies.
     pub fn watcher(&self, lead: LeadId) -> LeadDrafts<'_> {
         LeadDrafts { live: self, lead }
+    }
+}
+
+/// One bell per open chat stream, by its session: the visitor's message rings it, so the stream
+/// finds the new lead (and follows its drafts) at once rather than at its next read.
+#[derive(Debug, Default)]
+pub struct Doorbells {
+    bells: Mutex<HashMap<String, std::sync::Weak<tokio::sync::Notify>>>,
+}
+
+impl Doorbells {
+    /// The bell of the stream for `session`; it rings while the stream holds it.
+    pub fn hang(&self, session: &str) -> std::sync::Arc<tokio::sync::Notify> {
+        let mut bells = self.bells.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        bells.retain(|_, bell| bell.strong_count() > 0);
+        if let Some(bell) = bells.get(session).and_then(std::sync::Weak::upgrade) {
+            return bell;
+        }
+        let bell = std::sync::Arc::new(tokio::sync::Notify::new());
+        bells.insert(session.to_owned(), std::sync::Arc::downgrade(&bell));
+        bell
+    }
+
+    pub fn ring(&self, session: &str) {
+        let bells = self.bells.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(bell) = bells.get(session).and_then(std::sync::Weak::upgrade) {
+            bell.notify_waiters();
+        }
     }
 }
 
@@ -162,13 +201,16 @@ mod tests {
     }
 
     #[test]
-    fn an_unsent_draft_is_dropped_and_an_unwatched_lead_is_not_tracked() {
+    fn a_late_watcher_sees_the_draft_as_it_stands_and_ended_drafts_are_forgotten() {
         let live = LiveText::default();
         let lead = lead(1);
-        live.write(lead, "t0", "nobody sees this");
+        live.write(lead, "t0", "nobody watched this");
+        live.settle(lead, "t0", true);
+        live.sent(lead, "t0");
+        assert!(live.leads.lock().unwrap().is_empty(), "sent with nobody watching: forgotten");
+        live.write(lead, "t1", "Hi the");
         let seen = live.watch(lead);
-        assert_eq!(*seen.borrow(), None);
-        live.write(lead, "t1", "Hi");
+        assert_eq!(seen.borrow().as_ref().map(|d| d.text.as_str()), Some("Hi the"));
         live.settle(lead, "t1", true);
         // Its message was never committed.
         live.drop_unsent(lead);
