@@ -160,7 +160,7 @@ fn Manage(
                 {move || if cancelled() {
                     view! { <p class="rounded-lg bg-emerald-50 p-4 font-medium text-emerald-800" role="status" data-testid="done">"Your booking is cancelled."</p> }.into_any()
                 } else if let Some(when) = moved() {
-                    view! { <p class="rounded-lg bg-emerald-50 p-4 font-medium text-emerald-800" role="status" data-testid="done">"Your booking is moved to " {when} ". We've sent the details to your contact on file."</p> }.into_any()
+                    view! { <p class="rounded-lg bg-emerald-50 p-4 font-medium text-emerald-800" role="status" data-testid="done">"Your booking is moved to " {when} "."</p> }.into_any()
                 } else if written() {
                     view! { <p class="rounded-lg bg-emerald-50 p-4 font-medium text-emerald-800" role="status" data-testid="done">"Thanks — your message was received."</p> }.into_any()
                 } else {

@@ -16,7 +16,7 @@ use squad::link_tokens::{new_token, token_hash};
 use squad::tools::availability::Slot;
 use squad::tools::service_area::check_service_area;
 use store::customers::{self, NewCustomer};
-use store::leads::{self, Author, Direction, NewMessage, PrivateLink};
+use store::leads::{self, Author, Direction, NewMessage};
 use store::services::{self, ServiceRow};
 use store::{audit, booking_pages, manage_links, orgs, settings, Db, TenantScope, TenantTx};
 
@@ -360,26 +360,13 @@ pub async fn book(db: &Db, page: &Page, request: &BookingRequest) -> Result<Book
     // is looking at, one in the confirmation sent to the contact they gave (minted on delivery).
     let token = new_token();
     manage_links::insert(&mut tx, customer.id, lead, &token_hash(&token), slot.ends_at).await?;
-    let emailed = manage_links::insert(&mut tx, customer.id, lead, &token_hash(&new_token()), slot.ends_at).await?;
     let appointment = store::appointments::get(&mut tx, &placed.appointment_id)
         .await?
         .ok_or_else(|| OpsError::Store(store::StoreError::Corrupt("the booking just made is missing".into())))?;
-    let confirmation = bookings::confirmation_text(&mut tx, &appointment).await?;
     let channel = if contact.email.is_some() { Channel::Email } else { Channel::Sms };
     let business = orgs::current(&mut tx).await?.name;
-    leads::insert_message(
-        &mut tx,
-        &NewMessage {
-            subject: Some(format!("Your booking with {business}")),
-            private_link: Some(PrivateLink::Manage { link_id: emailed }),
-            ..NewMessage::from_agent(
-                lead,
-                channel,
-                format!("{confirmation}\nTo change or cancel it, use your private link: {}", PrivateLink::MARKER),
-            )
-        },
-    )
-    .await?;
+    let subject = format!("Your booking with {business}");
+    crate::manage::confirm_with_link(&mut tx, customer.id, lead, channel, &appointment, &subject).await?;
     leads::mark_first_response(&mut tx, lead).await?;
     let entry = json!({
         "lead_id": lead,

@@ -35,11 +35,7 @@ pub(crate) async fn offer(tx: &mut TenantTx, customer: &CustomerRow) -> Result<(
     if manage_links::open_since(tx, customer.id, now - ONE_LINK_PER_MS).await? {
         return Ok(());
     }
-    let channel = match (&customer.email, &customer.phone) {
-        (Some(_), _) => Channel::Email,
-        (None, Some(_)) => Channel::Sms,
-        (None, None) => return Ok(()),
-    };
+    let Some(channel) = contact_channel(customer) else { return Ok(()) };
     // The link's token is minted when its message is delivered; until then the stored hash is of a
     // token nobody holds.
     let unusable = token_hash(&new_token());
@@ -60,6 +56,40 @@ pub(crate) async fn offer(tx: &mut TenantTx, customer: &CustomerRow) -> Result<(
     leads::insert_message(tx, &message).await?;
     let entry = json!({ "link_id": link_id, "customer_id": customer.id, "lead_id": lead.id, "channel": channel });
     audit::record(tx, "manage link queued for the contact on file", &entry).await?;
+    Ok(())
+}
+
+/// Where a message to `customer` goes: their email, else their phone; `None` with neither.
+fn contact_channel(customer: &CustomerRow) -> Option<Channel> {
+    match (&customer.email, &customer.phone) {
+        (Some(_), _) => Some(Channel::Email),
+        (None, Some(_)) => Some(Channel::Sms),
+        (None, None) => None,
+    }
+}
+
+/// Tells the customer their booking (`appointment`) on `channel`, with a private link of its own
+/// to change or cancel it — minted on delivery, working until the visit ends.
+pub(crate) async fn confirm_with_link(
+    tx: &mut TenantTx,
+    customer: domain::CustomerId,
+    lead: domain::LeadId,
+    channel: Channel,
+    appointment: &AppointmentRow,
+    subject: &str,
+) -> Result<(), StoreError> {
+    let link_id = manage_links::insert(tx, customer, lead, &token_hash(&new_token()), appointment.ends_at).await?;
+    let confirmation = squad::bookings::confirmation_text(tx, appointment).await?;
+    let message = NewMessage {
+        subject: Some(subject.to_owned()),
+        private_link: Some(PrivateLink::Manage { link_id }),
+        ..NewMessage::from_agent(
+            lead,
+            channel,
+            format!("{confirmation}\nTo change or cancel it, use your private link: {}", PrivateLink::MARKER),
+        )
+    };
+    leads::insert_message(tx, &message).await?;
     Ok(())
 }
 
@@ -189,26 +219,10 @@ pub async fn reschedule(db: &Db, link: &ManageLink, starts_at: i64) -> Result<St
         .await?
         .ok_or_else(|| StoreError::Corrupt("the booking just moved is missing".into()))?;
     let customer = customers::get(&mut tx, link.customer_id).await?.ok_or(OpsError::NotFound)?;
-    let channel = match (&customer.email, &customer.phone) {
-        (Some(_), _) => Some(Channel::Email),
-        (None, Some(_)) => Some(Channel::Sms),
-        (None, None) => None,
-    };
-    if let Some(channel) = channel {
-        let confirmation = squad::bookings::confirmation_text(&mut tx, &appointment).await?;
-        let fresh =
-            manage_links::insert(&mut tx, customer.id, link.lead_id, &token_hash(&new_token()), slot.ends_at).await?;
+    if let Some(channel) = contact_channel(&customer) {
         let business = orgs::current(&mut tx).await?.name;
-        let message = NewMessage {
-            subject: Some(format!("Your booking with {business} has moved")),
-            private_link: Some(PrivateLink::Manage { link_id: fresh }),
-            ..NewMessage::from_agent(
-                link.lead_id,
-                channel,
-                format!("{confirmation}\nTo change or cancel it, use your private link: {}", PrivateLink::MARKER),
-            )
-        };
-        leads::insert_message(&mut tx, &message).await?;
+        let subject = format!("Your booking with {business} has moved");
+        confirm_with_link(&mut tx, customer.id, link.lead_id, channel, &appointment, &subject).await?;
     }
     let entry = json!({ "link_id": link.id, "lead_id": link.lead_id, "from": previous, "to": placed.appointment_id,
                         "starts_at": starts_at });

@@ -60,11 +60,9 @@ async fn furnace_opening(app: &TestApp, org_id: &str, lead_id: &str) -> squad::t
 }
 
 async fn a_chat_visitor_sees_the_reply_as_converse_stream_delivers_it(app: TestApp) {
-    use crate::widget::{chat_lead, published, send, session, squad_line, streamed_then_landed, Stream, FURNACE};
+    use crate::widget::{chat_awaiting_the_squad, chat_lead, squad_line, streamed_then_landed};
     test_credentials();
-    let (key, org) = published(&app).await;
-    let token = session(&app, &org).await;
-    send(&app, &org, &token, FURNACE).await;
+    let (key, org, _, mut stream) = chat_awaiting_the_squad(&app).await;
     let lead = chat_lead(&app, &key).await;
     let slot = furnace_opening(&app, &org, &lead.to_string()).await;
     let mut fixtures = pipeline_fixtures(&slot.technician_id, slot.starts_at);
@@ -83,8 +81,6 @@ async fn a_chat_visitor_sees_the_reply_as_converse_stream_delivers_it(app: TestA
     let mut worker = server::startup::build_worker(&settings, app.db.clone()).await.unwrap();
     worker.live = app.live.clone();
 
-    let mut stream = Stream::open(&app, &org, &token, None).await;
-    stream.until(|events| events.iter().any(|e| e.event == "line"), std::time::Duration::from_secs(5)).await;
     let working = tokio::spawn(async move { worker.drain().await.unwrap() });
     let events = stream.until(|events| squad_line(events).is_some(), std::time::Duration::from_secs(30)).await;
     working.await.unwrap();

@@ -26,7 +26,7 @@ on_both_backends!(
 const SITE: &str = "https://www.springfield-heating.example";
 
 /// Publishes the demo shop's widget; returns (owner key, org id).
-pub(crate) async fn published(app: &TestApp) -> (String, String) {
+async fn published(app: &TestApp) -> (String, String) {
     let key = demo(app).await;
     let response = app
         .api(Method::PUT, "/api/v1/channels/widget", &key)
@@ -49,13 +49,13 @@ async fn start(app: &TestApp, org: &str, token: Option<&str>) -> (u16, Value) {
     post(app, "/api/widget/start", &form).await
 }
 
-pub(crate) async fn session(app: &TestApp, org: &str) -> String {
+async fn session(app: &TestApp, org: &str) -> String {
     let (status, started) = start(app, org, None).await;
     assert_eq!(status, 200, "{started}");
     started["token"].as_str().unwrap().to_owned()
 }
 
-pub(crate) async fn send(app: &TestApp, org: &str, token: &str, body: &str) -> (u16, Value) {
+async fn send(app: &TestApp, org: &str, token: &str, body: &str) -> (u16, Value) {
     post(app, "/api/widget/send", &[("org", org), ("token", token), ("body", body)]).await
 }
 
@@ -70,8 +70,7 @@ fn from(lines: &[Value], who: &str) -> usize {
     lines.iter().filter(|l| l["from"] == who).count()
 }
 
-pub(crate) const FURNACE: &str =
-    "Hi, this is Dana Reed. Our furnace stopped working, no heat. 12 Oak St, Springfield 62704.";
+const FURNACE: &str = "Hi, this is Dana Reed. Our furnace stopped working, no heat. 12 Oak St, Springfield 62704.";
 
 async fn a_visitor_chats_and_the_squads_reply_reaches_the_window(app: TestApp) {
     let (key, org) = published(&app).await;
@@ -202,7 +201,7 @@ pub(crate) struct Stream {
 }
 
 impl Stream {
-    pub(crate) async fn open(app: &TestApp, org: &str, token: &str, last_seen: Option<&str>) -> Stream {
+    async fn open(app: &TestApp, org: &str, token: &str, last_seen: Option<&str>) -> Stream {
         let mut request = app.client.get(app.url(&format!("/widget/{org}/events?token={token}")));
         if let Some(id) = last_seen {
             request = request.header("last-event-id", id);
@@ -240,6 +239,18 @@ impl Stream {
     }
 }
 
+/// A visitor's new chat (the FURNACE message sent) with its window's stream open and following the
+/// conversation: (owner key, org id, session token, stream).
+pub(crate) async fn chat_awaiting_the_squad(app: &TestApp) -> (String, String, String, Stream) {
+    let (key, org) = published(app).await;
+    let token = session(app, &org).await;
+    send(app, &org, &token, FURNACE).await;
+    let mut stream = Stream::open(app, &org, &token, None).await;
+    // Once the visitor's own line is back, the stream follows the conversation.
+    stream.until(|events| events.iter().any(|e| e.event == "line"), Duration::from_secs(5)).await;
+    (key, org, token, stream)
+}
+
 pub(crate) fn squad_line(events: &[Sse]) -> Option<usize> {
     events.iter().position(|e| e.event == "line" && e.data["from"] == "assistant")
 }
@@ -266,12 +277,7 @@ pub(crate) fn streamed_then_landed(events: &[Sse], pieces: usize) -> usize {
 }
 
 async fn the_reply_streams_in_pieces_then_lands_once(app: TestApp) {
-    let (_, org) = published(&app).await;
-    let token = session(&app, &org).await;
-    send(&app, &org, &token, FURNACE).await;
-    let mut stream = Stream::open(&app, &org, &token, None).await;
-    // Once the visitor's own line is back, the stream follows the conversation.
-    stream.until(|events| events.iter().any(|e| e.event == "line"), Duration::from_secs(5)).await;
+    let (_, org, token, mut stream) = chat_awaiting_the_squad(&app).await;
     let worker = app.new_browser();
     let worker = tokio::spawn(async move { worker.drain().await });
     let events = stream.until(|events| squad_line(events).is_some(), Duration::from_secs(20)).await;
@@ -312,11 +318,7 @@ impl squad::model::Model for Rambling {
 }
 
 async fn a_reply_that_is_not_sent_is_taken_back(app: TestApp) {
-    let (_, org) = published(&app).await;
-    let token = session(&app, &org).await;
-    send(&app, &org, &token, FURNACE).await;
-    let mut stream = Stream::open(&app, &org, &token, None).await;
-    stream.until(|events| events.iter().any(|e| e.event == "line"), Duration::from_secs(5)).await;
+    let (_, org, token, mut stream) = chat_awaiting_the_squad(&app).await;
     let worker = app.new_browser();
     let worker = tokio::spawn(async move { worker.worker(std::sync::Arc::new(Rambling)).drain().await.unwrap() });
     let events = stream.until(|events| events.iter().any(|e| e.event == "discard"), Duration::from_secs(20)).await;
