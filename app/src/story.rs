@@ -27,6 +27,7 @@ pub fn tool_words(tool: &str) -> String {
         "handoff_to_agent" => "pass the lead on",
         "check_availability" => "look for openings",
         "book_appointment" => "book the appointment",
+        "offer_times" => "offer the customer times to pick from",
         "reschedule" => "move the appointment",
         "cancel" => "cancel the appointment",
         "send_confirmation" => "confirm with the customer",
@@ -88,6 +89,13 @@ pub fn tool_story(tool: &str, output: &Value, is_error: bool, technician: &dyn F
             Some(n) => format!("Found {n} opening{}.", if n == 1 { "" } else { "s" }),
         },
         "book_appointment" => format!("Booked {}.", booked_with()),
+        "offer_times" => {
+            let times: Vec<String> = output["offered"]
+                .as_array()
+                .map(|o| o.iter().filter_map(|t| t["local_start"].as_str()).map(visit).collect())
+                .unwrap_or_default();
+            format!("Offered the customer {} in the chat, to book with a tap.", times.join("; "))
+        }
         "reschedule" => format!("Moved the appointment to {}.", booked_with()),
         "cancel" => "Cancelled the appointment.".to_owned(),
         "send_confirmation" => "Sent the customer a confirmation.".to_owned(),

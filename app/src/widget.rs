@@ -29,6 +29,16 @@ pub struct ChatLine {
     /// `visitor`, `assistant` or `person`.
     pub from: String,
     pub body: String,
+    /// Times this line offers; the visitor books one with a tap.
+    #[serde(default)]
+    pub choices: Vec<ChatChoice>,
+}
+
+/// An offered time, as its button shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatChoice {
+    pub id: String,
+    pub label: String,
 }
 
 /// A session (new or resumed) and its conversation so far.
@@ -87,6 +97,7 @@ pub fn chat_line(line: ops::widget::Line) -> ChatLine {
         }
         .to_owned(),
         body: line.body,
+        choices: line.choices.into_iter().map(|c| ChatChoice { id: c.id.to_string(), label: c.label }).collect(),
     }
 }
 
@@ -166,7 +177,38 @@ pub async fn send_chat(org: String, token: String, body: String) -> Result<ChatL
             let accepted = ops::widget::send(&state.db, &widget, id, &body).await?;
             state.bell.ring();
             state.doorbells.ring(&id.to_string());
-            Ok(ChatLine { id: accepted.message_id.to_string(), from: "visitor".into(), body: body.trim().to_owned() })
+            Ok(ChatLine {
+                id: accepted.message_id.to_string(),
+                from: "visitor".into(),
+                body: body.trim().to_owned(),
+                choices: Vec::new(),
+            })
+        }
+        .await,
+    )
+}
+
+/// The visitor taps an offered time: it is booked and confirmed in the chat (or, if someone else
+/// just took it, the next times are offered there). Answers with the visitor's own line.
+#[server(prefix = "/api", endpoint = "widget/choose")]
+pub async fn choose_time(org: String, token: String, offer: String) -> Result<ChatLine, UiError> {
+    use auth::throttle::{Action, Subject};
+
+    use crate::state::{client_ip, respond, server_state};
+
+    respond(
+        async move {
+            let state = server_state()?;
+            let widget = ops::widget::open(&state.db, &org).await?;
+            let id = session::verify(&state, &widget, &token).await.ok_or_else(session::expired)?;
+            state
+                .throttle
+                .allow(Action::ChatMessage, Subject::Address(client_ip().await?))
+                .map_err(UiError::rate_limited)?;
+            state.throttle.allow(Action::ChatMessageOrg, Subject::Named(&org)).map_err(UiError::rate_limited)?;
+            let line = ops::widget::choose(&state.db, &widget, id, &offer).await?;
+            state.doorbells.ring(&id.to_string());
+            Ok(chat_line(line))
         }
         .await,
     )
@@ -287,6 +329,16 @@ fn ChatWindow(org: String, front: ChatFront) -> impl IntoView {
     let sending = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| browser::open(chat));
+    // The newest line, the reply being written and the times offered stay in view.
+    let list = NodeRef::<leptos::html::Ol>::new();
+    Effect::new(move |_| {
+        chat.lines.track();
+        chat.writing.track();
+        chat.status.track();
+        if let Some(list) = list.get() {
+            request_animation_frame(move || list.set_scroll_top(list.scroll_height()));
+        }
+    });
     let send = move |_| {
         let body = draft.get_untracked();
         if body.trim().is_empty() || sending.get_untracked() {
@@ -330,11 +382,12 @@ fn ChatWindow(org: String, front: ChatFront) -> impl IntoView {
                 <button type="button" class="rounded px-2 py-1 text-xl leading-none hover:bg-white/20" aria-label="Close the chat"
                     data-testid="chat-close" on:click=move |_| close_frame()>"×"</button>
             </header>
-            <ol class="flex-1 space-y-2 overflow-y-auto p-3" data-testid="chat-lines" aria-live="polite">
+            <ol node_ref=list class="flex-1 space-y-2 overflow-y-auto p-3" data-testid="chat-lines" aria-live="polite">
                 <li class="max-w-[85%] rounded-2xl rounded-bl-sm bg-slate-100 px-3 py-2 text-sm">{greeting}</li>
                 <For each=move || chat.lines.get() key=|line| line.id.clone() let:line>
                     <ChatBubble line />
                 </For>
+                {move || offered_times(chat)}
                 {move || chat.writing.get().map(|(_, text)| view! {
                     <li class="flex flex-col" data-testid="chat-draft">
                         <p class="max-w-[85%] whitespace-pre-line rounded-2xl rounded-bl-sm bg-slate-100 px-3 py-2 text-sm">
@@ -368,6 +421,46 @@ fn ChatWindow(org: String, front: ChatFront) -> impl IntoView {
             </form>
         </div>
     }
+}
+
+/// The times the newest line offers, as buttons; gone once anything follows it.
+fn offered_times(chat: Chat) -> Option<impl IntoView> {
+    let choices = chat.lines.with(|lines| lines.last().map(|l| l.choices.clone())).unwrap_or_default();
+    if choices.is_empty() || chat.person_joined.get() {
+        return None;
+    }
+    let picking = RwSignal::new(false);
+    let pick = move |offer: String| {
+        let Some(token) = chat.token.get_untracked() else { return };
+        if picking.get_untracked() {
+            return;
+        }
+        picking.set(true);
+        chat.problem.set(None);
+        leptos::task::spawn_local(async move {
+            match choose_time(chat.org.get_value(), token, offer).await {
+                Ok(line) => {
+                    chat.add(line);
+                    chat.status.set(Some("Booking your visit…".into()));
+                }
+                Err(e) => chat.problem.set(Some(e.to_string())),
+            }
+            picking.set(false);
+        });
+    };
+    Some(view! {
+        <li class="flex flex-wrap gap-2" data-testid="chat-times">
+            {choices.into_iter().map(|choice| {
+                let id = choice.id.clone();
+                view! {
+                    <button type="button" data-testid="chat-time"
+                        class="min-h-11 rounded-full border border-[var(--accent)] px-3 py-1.5 text-sm font-medium text-[var(--accent)] hover:bg-slate-50 disabled:opacity-60"
+                        disabled=move || picking.get()
+                        on:click=move |_| pick(id.clone())>{choice.label}</button>
+                }
+            }).collect_view()}
+        </li>
+    })
 }
 
 #[component]

@@ -1,6 +1,7 @@
 // The chat widget: the owner turns it on in Settings for their own site; a page on that site (a
 // different origin, 127.0.0.2) pastes the snippet; a visitor chats there and gets the squad's
-// reply; the lead is on the owner's board at once; the owner takes over and the squad goes quiet
+// reply; the lead is on the owner's board at once; the visitor books one of the times offered as
+// buttons and the board moves it to Booked; the owner takes over and the squad goes quiet
 // while the visitor sees that a person joined. A reload resumes the conversation.
 import { test, expect } from '@playwright/test';
 import { createServer } from 'node:http';
@@ -15,7 +16,7 @@ async function freePort() {
   return port;
 }
 
-test('a visitor on the shop\'s own site chats, gets the squad\'s answer, and a person takes over', async ({ page, browser }) => {
+test('a visitor on the shop\'s own site chats, gets the squad\'s answer, books an offered time, and a person takes over', async ({ page, browser }) => {
   test.skip(!process.env.OPSQUAD_E2E_BIN, 'needs the server binary from scripts/e2e');
   test.setTimeout(120_000);
   const shop = demoShop();
@@ -83,16 +84,39 @@ test('a visitor on the shop\'s own site chats, gets the squad\'s answer, and a p
     // The owner's board shows the conversation's lead, live.
     await expect(page.getByText('Dana Reed').first()).toBeVisible({ timeout: 15_000 });
 
+    // The Scheduler offers times as buttons; the visitor taps one and is booked for exactly that time.
+    const times = chat.getByTestId('chat-time');
+    await expect(times.first()).toBeVisible({ timeout: 30_000 });
+    expect(await times.count()).toBeGreaterThan(1);
+    await expect(times.last()).toBeInViewport({ ratio: 1 });
+    await visitor.screenshot({ path: `${SHOTS}widget-times.png` });
+    const picked = (await times.nth(1).textContent()).trim();
+    await times.nth(1).click();
+    await expect(chat.locator('[data-from="visitor"]').nth(1)).toHaveText(picked);
+    const confirmation = chat.locator('[data-from="assistant"]').last();
+    await expect(confirmation).toContainText("You're booked for", { timeout: 15_000 });
+    await expect(times).toHaveCount(0);
+    // The window follows the conversation: the newest line is in view.
+    await expect(confirmation).toBeInViewport({ ratio: 1 });
+    // "Thu, Dec 3 · 10:00 AM CST" on the button; "Thursday, December 3 at 10:00 AM" in the confirmation.
+    const [, day, time] = picked.match(/^\w+, (\w+ \d+) · (\d+:\d+ [AP]M)/);
+    const said = await confirmation.textContent();
+    expect(said).toContain(` at ${time}`);
+    expect(said).toContain(day.split(' ')[1]);
+    await visitor.screenshot({ path: `${SHOTS}widget-booked.png` });
+    // The board moves the lead to Booked, live.
+    await expect(page.locator('[data-stage="booked"]').getByText('Dana Reed')).toBeVisible({ timeout: 15_000 });
+
     // A reload on the site resumes the same conversation.
     await visitor.reload();
     await visitor.getByRole('button', { name: 'Chat with us' }).click();
-    await expect(chat.locator('[data-from="visitor"]')).toHaveCount(1);
+    await expect(chat.locator('[data-from="visitor"]')).toHaveCount(2);
     await expect(replies.first()).toBeVisible();
     // So does a second tab on the same site.
     const tab = await visitor.context().newPage();
     await tab.goto(origin);
     await tab.getByRole('button', { name: 'Chat with us' }).click();
-    await expect(tab.frameLocator('iframe[title="Chat"]').locator('[data-from="visitor"]')).toHaveCount(1);
+    await expect(tab.frameLocator('iframe[title="Chat"]').locator('[data-from="visitor"]')).toHaveCount(2);
     await tab.close();
 
     // The owner takes over and answers; the visitor sees a person joined, and the squad says nothing more.
@@ -102,13 +126,13 @@ test('a visitor on the shop\'s own site chats, gets the squad\'s answer, and a p
     await page.getByRole('button', { name: 'Take over' }).click();
     await expect(page.getByText("You're handling this conversation.")).toBeVisible();
     await expect(chat.getByTestId('person-joined')).toBeVisible({ timeout: 15_000 });
-    await page.getByLabel('Your reply to the customer').fill('Hi Dana, this is Sam from the shop. I can send Ana at 2pm today.');
+    await page.getByLabel('Your reply to the customer').fill('Hi Dana, this is Sam from the shop. Ana will call you when she is on her way.');
     await page.getByRole('button', { name: 'Send reply' }).click();
     await expect(chat.locator('[data-from="person"]')).toContainText('Sam from the shop', { timeout: 15_000 });
     const assistantLines = await replies.count();
-    await chat.getByTestId('chat-input').fill('2pm is great, thank you!');
+    await chat.getByTestId('chat-input').fill('Great, thank you!');
     await chat.getByTestId('chat-send').click();
-    await expect(chat.locator('[data-from="visitor"]')).toHaveCount(2);
+    await expect(chat.locator('[data-from="visitor"]')).toHaveCount(3);
     // Long enough for the squad's run to have answered if it were going to.
     await visitor.waitForTimeout(6_000);
     await expect(replies).toHaveCount(assistantLines);

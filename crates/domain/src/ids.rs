@@ -63,6 +63,11 @@ uuid_id!(LeadId, "lead");
 uuid_id!(MessageId, "message");
 uuid_id!(TechnicianId, "technician");
 uuid_id!(
+    /// One time the Scheduler offered in a chat, which the visitor can tap to book.
+    TimeOfferId,
+    "offered time"
+);
+uuid_id!(
     /// A chat widget visitor's conversation: the credential a widget token names.
     WidgetSessionId,
     "chat session"

@@ -28,7 +28,8 @@ pub mod work;
 
 pub use email::{Email, EmailError};
 pub use ids::{
-    ApiKeyId, CustomerId, IdError, LeadId, MessageId, OrgId, ServiceId, TechnicianId, UserId, WidgetSessionId,
+    ApiKeyId, CustomerId, IdError, LeadId, MessageId, OrgId, ServiceId, TechnicianId, TimeOfferId, UserId,
+    WidgetSessionId,
 };
 pub use names::{NameError, OrgName, PersonName};
 pub use password::{Password, PasswordError, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};

@@ -8,10 +8,13 @@
 
 use domain::inbound::{SenderProof, WrittenContact};
 use domain::pipeline::Channel;
+use domain::schedule::TimeZone;
 use domain::widget::{WidgetSettings, MESSAGE_MAX_CHARS};
-use domain::{LeadId, MessageId, OrgId, PersonName, WidgetSessionId};
+use domain::{LeadId, MessageId, OrgId, PersonName, TimeOfferId, WidgetSessionId};
 use serde_json::json;
-use store::{audit, customers, leads, orgs, widgets, Db, StoreError, TenantScope, TenantTx};
+use squad::chat_offers::Picked;
+use store::leads::{Author, Direction, LeadRow, NewMessage};
+use store::{audit, customers, leads, orgs, settings, time_offers, widgets, Db, StoreError, TenantScope, TenantTx};
 
 use crate::inbound::{self, Accepted, Inquiry};
 use crate::permissions::{require, Operation};
@@ -82,6 +85,17 @@ pub struct Line {
     pub speaker: Speaker,
     pub body: String,
     pub created_at: i64,
+    /// The times this line offers, to book with a tap; empty once the visitor is booked or a
+    /// person has the conversation.
+    pub choices: Vec<Choice>,
+}
+
+/// A time offered in the chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub id: TimeOfferId,
+    /// "Thu, Dec 3 · 10:00 AM CST", in the shop's time zone.
+    pub label: String,
 }
 
 /// A session's conversation as the widget shows it.
@@ -134,7 +148,7 @@ pub async fn conversation(db: &Db, widget: &Widget, session: WidgetSessionId) ->
         None => Conversation { business, lead: None, lines: Vec::new(), person_joined: false, activity: None },
         Some(lead_id) => {
             let lead = leads::get(&mut tx, lead_id).await?.ok_or(OpsError::NotFound)?;
-            let lines = lines_of(&mut tx, lead_id).await?;
+            let lines = lines_of(&mut tx, &lead).await?;
             let activity = match lines.last() {
                 Some(last) if last.speaker == Speaker::Visitor && !lead.human_takeover => {
                     activity(&mut tx, lead_id, last.created_at).await?
@@ -187,8 +201,11 @@ fn activity_words(waited: i64, doing: Option<Option<&str>>) -> &'static str {
     }
 }
 
-async fn lines_of(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<Line>, StoreError> {
-    Ok(leads::messages(tx, lead)
+async fn lines_of(tx: &mut TenantTx, lead: &LeadRow) -> Result<Vec<Line>, StoreError> {
+    let open = !lead.human_takeover && squad::bookings::live(tx, lead.id).await?.is_none();
+    let offers = if open { time_offers::for_lead(tx, lead.id).await? } else { Vec::new() };
+    let zone = settings::get(tx).await?.time_zone;
+    Ok(leads::messages(tx, lead.id)
         .await?
         .into_iter()
         .filter(|m| m.channel == Channel::Chat.as_str())
@@ -198,11 +215,73 @@ async fn lines_of(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<Line>, StoreErr
                 (_, "human") => Speaker::Person,
                 _ => Speaker::Assistant,
             },
+            choices: offers
+                .iter()
+                .filter(|o| o.message_id == m.id)
+                .map(|o| Choice { id: o.id, label: time_label(&zone, o.starts_at) })
+                .collect(),
             id: m.id,
             body: m.body,
             created_at: m.created_at,
         })
         .collect())
+}
+
+/// "Thu, Dec 3 · 10:00 AM CST": the zone's abbreviation on that date, so a time across a
+/// daylight-saving change says which side it is on.
+fn time_label(zone: &TimeZone, at: i64) -> String {
+    zone.format_local(at, "%a, %b %-d · %-I:%M %p %Z").unwrap_or_default()
+}
+
+/// The visitor tapped the offered time `offer`: their pick joins the conversation as their line,
+/// and the time is booked and confirmed in the chat — or, when someone else took it first, the
+/// next times are offered. Returns the visitor's line.
+pub async fn choose(db: &Db, widget: &Widget, session: WidgetSessionId, offer: &str) -> Result<Line, OpsError> {
+    let offer = TimeOfferId::parse(offer).map_err(|_| OpsError::NotFound)?;
+    let mut tx = TenantTx::begin(db, &widget.scope).await?;
+    let row = widgets::session(&mut tx, session).await?.ok_or(OpsError::NotFound)?;
+    let lead_id = row.lead_id.ok_or(OpsError::NotFound)?;
+    let offer = time_offers::get(&mut tx, lead_id, offer).await?.ok_or(OpsError::NotFound)?;
+    let lead = leads::get(&mut tx, lead_id).await?.ok_or(OpsError::NotFound)?;
+    if lead.human_takeover {
+        return Err(OpsError::conflict("A person from the team has this conversation now. Write to them here."));
+    }
+    if let Some(current) = squad::bookings::live(&mut tx, lead_id).await? {
+        let zone = settings::get(&mut tx).await?.time_zone;
+        let when = squad::tools::invoice::format_visit(&zone, current.starts_at).unwrap_or_default();
+        return Err(OpsError::conflict(format!("You're already booked for {when}. Write here to change it.")));
+    }
+    let zone = settings::get(&mut tx).await?.time_zone;
+    let picked = NewMessage {
+        direction: Direction::Inbound,
+        author: Author::Customer,
+        sender_proof: SenderProof::WidgetSession,
+        ..NewMessage::from_agent(lead_id, Channel::Chat, time_label(&zone, offer.starts_at))
+    };
+    let picked_id = leads::insert_message(&mut tx, &picked).await?;
+    let outcome = match squad::chat_offers::take(&mut tx, &lead, &offer).await {
+        Ok(outcome) => outcome,
+        Err(squad::bookings::BookingError::Store(e)) => return Err(e.into()),
+        Err(other) => {
+            return Err(OpsError::conflict(format!("That time can't be booked: {other}. Write here instead.")))
+        }
+    };
+    let entry = match &outcome {
+        Picked::Booked(appointment) => {
+            json!({ "lead_id": lead_id, "offer_id": offer.id, "appointment_id": appointment.id,
+                                               "starts_at": appointment.starts_at })
+        }
+        Picked::Gone { reoffered } => json!({ "lead_id": lead_id, "offer_id": offer.id, "taken": true,
+                                              "reoffered": reoffered }),
+    };
+    let what = match outcome {
+        Picked::Booked(_) => "booked from the chat by tapping an offered time",
+        Picked::Gone { .. } => "offered time was taken before the visitor tapped it",
+    };
+    audit::record(&mut tx, what, &entry).await?;
+    let line = lines_of(&mut tx, &lead).await?.into_iter().find(|l| l.id == picked_id);
+    tx.commit().await?;
+    line.ok_or_else(|| OpsError::Store(StoreError::Corrupt("the visitor's pick is missing".into())))
 }
 
 /// A visitor's message: the session's first starts its customer and lead (the session proves no

@@ -263,6 +263,12 @@ pub fn tools(agent: AgentName, price_list: &PriceList) -> Vec<ToolSpec> {
             ),
             tool("book_appointment", "Book one of the openings check_availability returned.", slot_input()),
             tool(
+                "offer_times",
+                "In a live chat only: show the customer up to four of the openings check_availability returned, as buttons; they book by tapping one (or write to ask for another time).",
+                json!({ "type": "object", "required": ["slots"], "additionalProperties": false,
+                        "properties": { "slots": { "type": "array", "minItems": 1, "maxItems": 4, "items": slot_input() } } }),
+            ),
+            tool(
                 "reschedule",
                 "Move the lead's booked appointment to another opening check_availability returned.",
                 slot_input(),
@@ -311,7 +317,7 @@ mod tests {
         let p = prompt(AgentName::LeadResponse);
         assert_eq!(p.version, "lead_response/v5");
         assert!(p.text.contains("UNTRUSTED"));
-        assert_eq!(prompt(AgentName::Scheduler).version, "scheduler/v3");
+        assert_eq!(prompt(AgentName::Scheduler).version, "scheduler/v4");
         assert_eq!(prompt(AgentName::Invoice).version, "invoice/v2");
     }
 
@@ -346,7 +352,15 @@ mod tests {
             ),
             (
                 AgentName::Scheduler,
-                &["check_availability", "book_appointment", "reschedule", "cancel", "send_confirmation", "escalate"][..],
+                &[
+                    "check_availability",
+                    "book_appointment",
+                    "offer_times",
+                    "reschedule",
+                    "cancel",
+                    "send_confirmation",
+                    "escalate",
+                ][..],
             ),
             (
                 AgentName::Invoice,

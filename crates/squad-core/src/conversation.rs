@@ -24,6 +24,8 @@ pub struct Contact {
 
 const TASK: &str = "Task:";
 const CONTACT: &str = "Contact on file:";
+const CONVERSATION: &str = "Conversation:";
+const LIVE_CHAT: &str = "live chat";
 const MEMORY: &str = "Memory:";
 const HANDOFF: &str = "Handoff context:";
 const SEPARATOR: &str = "\n---\n";
@@ -52,6 +54,8 @@ const NOTES_SOURCE: &str = "squad notes";
 pub struct Opening {
     pub task: Task,
     pub contact: Contact,
+    /// The conversation is in the chat widget's window, where the customer can tap what is offered.
+    pub live_chat: bool,
     pub messages: Vec<CustomerMessage>,
     /// Code-computed facts from the handoff (service, urgency, score); never model-written text.
     pub handoff: Option<Value>,
@@ -67,6 +71,9 @@ impl Opening {
             yes(self.contact.has_phone),
             yes(self.contact.has_email)
         ));
+        if self.live_chat {
+            trusted.push_str(&format!("\n{CONVERSATION} {LIVE_CHAT}"));
+        }
         if let Some(context) = &self.handoff {
             trusted.push_str(&format!("\n{HANDOFF} {context}"));
         }
@@ -112,6 +119,8 @@ impl Opening {
                     } else if let Some(rest) = line.strip_prefix(CONTACT) {
                         opening.contact.has_phone = rest.contains("phone=yes");
                         opening.contact.has_email = rest.contains("email=yes");
+                    } else if let Some(rest) = line.strip_prefix(CONVERSATION) {
+                        opening.live_chat = rest.trim() == LIVE_CHAT;
                     } else if let Some(rest) = line.strip_prefix(HANDOFF) {
                         opening.handoff = serde_json::from_str(rest.trim()).ok();
                     } else if let Some(rest) = line.strip_prefix(MEMORY) {
@@ -175,6 +184,7 @@ mod tests {
         let written = Opening {
             task: Task::CustomerFollowUp,
             contact: Contact { has_phone: true, has_email: false },
+            live_chat: true,
             messages,
             handoff: Some(context),
             memory,

@@ -284,6 +284,7 @@ fn first_turn(case: &EvalCase, ctx: &OrgContext, settings: InferenceSettings) ->
     let opening = Opening {
         task: Task::Inquiry,
         contact: Contact { has_phone: case.from.phone.is_some(), has_email: case.from.email.is_some() },
+        live_chat: false,
         messages: vec![CustomerMessage {
             subject: case.subject.clone(),
             address: case.address.clone(),

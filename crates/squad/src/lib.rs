@@ -8,6 +8,7 @@ pub use squad_core::{agents, conversation, demo, eval, facts, model, offline, pr
 
 pub mod bookings;
 pub mod channels;
+pub mod chat_offers;
 pub mod link_tokens;
 pub mod live;
 pub mod payments;

@@ -43,6 +43,7 @@ pub mod sessions;
 pub mod settings;
 pub mod side_effects;
 pub mod technicians;
+pub mod time_offers;
 pub mod users;
 pub mod widgets;
 pub mod work_kinds;

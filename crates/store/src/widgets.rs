@@ -132,3 +132,15 @@ pub async fn attach(
     .await?;
     Ok(())
 }
+
+/// Whether the lead's conversation is a chat widget session's: the customer can be shown things
+/// to tap in the window.
+pub async fn lead_has_session(tx: &mut TenantTx, lead: LeadId) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM widget_sessions WHERE org_id = $1 AND lead_id = $2")
+        .bind(&org)
+        .bind(lead.to_string())
+        .fetch_one(tx.conn())
+        .await?;
+    Ok(int(&row, "n")? > 0)
+}

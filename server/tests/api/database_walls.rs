@@ -205,6 +205,7 @@ async fn every_policy_and_its_commands_are_listed() {
         "shop_work_kinds",
         "side_effects",
         "technicians",
+        "time_offers",
         "usage",
         "users",
         "widget_sessions",

@@ -96,7 +96,7 @@ async fn a_realistic_inquiry_is_qualified_answered_and_booked_without_a_human(ap
     let calls: Vec<&Value> = steps.iter().filter(|s| s["kind"] == "model_call").collect();
     assert!(calls.iter().all(|s| s["prompt_version"].is_string() && s["input_tokens"].as_i64().unwrap() > 0));
     assert_eq!(calls[0]["prompt_version"], "lead_response/v5");
-    assert_eq!(calls.last().unwrap()["prompt_version"], "scheduler/v3");
+    assert_eq!(calls.last().unwrap()["prompt_version"], "scheduler/v4");
     assert!(steps.iter().any(|s| s["kind"] == "handoff" && s["agent"] == "lead_response"));
 
     // The booking: a qualified technician, inside business hours in Chicago.
@@ -704,7 +704,7 @@ async fn the_owner_reads_a_leads_timeline_and_only_their_own(app: TestApp) {
         steps.iter().filter(|s| s["kind"] == "tool call").filter_map(|s| s["title"].as_str()).collect();
     assert!(titles.starts_with(&["qualify_lead", "send_reply"]), "{titles:?}");
     assert!(steps.iter().any(|s| s["kind"] == "handoff" && s["title"] == "handoff_to_agent"));
-    assert!(steps.iter().any(|s| s["prompt_version"] == "scheduler/v3"));
+    assert!(steps.iter().any(|s| s["prompt_version"] == "scheduler/v4"));
     assert!(timeline["appointments"][0].as_str().unwrap().ends_with("scheduled"));
     assert_eq!(timeline["messages"].as_array().unwrap().len(), 3, "the inquiry, the reply, the confirmation");
 

@@ -17,6 +17,8 @@ on_both_backends!(
     the_stream_sends_each_line_once_and_resumes_after_the_last_one_seen,
     the_reply_streams_in_pieces_then_lands_once,
     a_reply_that_is_not_sent_is_taken_back,
+    the_visitor_books_an_offered_time_with_a_tap,
+    a_time_taken_meanwhile_is_not_booked_twice_and_the_next_ones_are_offered,
     when_a_person_takes_over_the_squad_says_nothing_more,
     bad_input_gets_a_clear_answer_and_changes_nothing,
     each_shop_has_only_its_own_widget,
@@ -329,6 +331,118 @@ async fn a_reply_that_is_not_sent_is_taken_back(app: TestApp) {
     assert_eq!(events[taken_back].data["draft"], events[drafted].data["draft"]);
     let shown = lines(&app, &org, &token).await;
     assert!(shown.iter().all(|l| !l["body"].as_str().unwrap().starts_with("Hello Hello")), "{shown:?}");
+}
+
+async fn choose(app: &TestApp, org: &str, token: &str, offer: &str) -> (u16, Value) {
+    post(app, "/api/widget/choose", &[("org", org), ("token", token), ("offer", offer)]).await
+}
+
+/// The times the newest line offers: (offer id, label).
+fn offered(lines: &[Value]) -> Vec<(String, String)> {
+    let Some(last) = lines.last() else { return Vec::new() };
+    last["choices"]
+        .as_array()
+        .map(|c| c.iter().map(|c| (c["id"].as_str().unwrap().into(), c["label"].as_str().unwrap().into())).collect())
+        .unwrap_or_default()
+}
+
+async fn the_visitor_books_an_offered_time_with_a_tap(app: TestApp) {
+    let (key, org) = published(&app).await;
+    let token = session(&app, &org).await;
+    send(&app, &org, &token, FURNACE).await;
+    app.drain().await;
+
+    // In a chat the Scheduler offers times rather than booking one the visitor never saw.
+    let shown = lines(&app, &org, &token).await;
+    let times = offered(&shown);
+    assert_eq!(times.len(), 3, "{shown:#?}");
+    assert!(times.iter().all(|(_, label)| label.contains(" AM ") || label.contains(" PM ")), "{times:?}");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM appointments").await, 0, "nothing booked before the tap");
+    let lead = chat_lead(&app, &key).await;
+    let board: Value = app.api_json(&format!("/api/v1/leads/{lead}"), &key).await;
+    assert_eq!(board["waiting_on"], "customer", "{board}");
+
+    let (pick, label) = &times[1];
+    let (status, line) = choose(&app, &org, &token, pick).await;
+    assert_eq!(status, 200, "{line}");
+    assert_eq!((line["from"].as_str(), line["body"].as_str()), (Some("visitor"), Some(label.as_str())));
+    let offered_at = app.admin_count(&format!("SELECT starts_at FROM time_offers WHERE id = '{pick}'")).await;
+    assert_eq!(
+        app.admin_count(&format!(
+            "SELECT COUNT(*) FROM appointments WHERE starts_at = {offered_at} AND status = 'scheduled'"
+        ))
+        .await,
+        1,
+        "the time tapped is the time booked"
+    );
+    let after = lines(&app, &org, &token).await;
+    let confirmation = after.last().unwrap();
+    assert_eq!(confirmation["from"], "assistant");
+    assert!(confirmation["body"].as_str().unwrap().starts_with("You're booked for"), "{confirmation}");
+    assert!(after.iter().all(|l| l["choices"].as_array().unwrap().is_empty()), "no time is offered once booked");
+    let board: Value = app.api_json(&format!("/api/v1/leads/{lead}"), &key).await;
+    assert_eq!(board["stage"], "booked", "{board}");
+    assert!(app.admin_count("SELECT COUNT(*) FROM jobs WHERE kind = 'send_reminder'").await >= 1, "reminders queued");
+
+    // A second tap (another button, a double click) books nothing more.
+    let (status, answer) = choose(&app, &org, &token, &times[0].0).await;
+    assert_eq!(status, 409, "{answer}");
+    assert!(answer.to_string().contains("already booked"), "{answer}");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM appointments").await, 1);
+
+    // Another visitor cannot use this conversation's offers, nor can the other shop's widget.
+    let stranger = session(&app, &org).await;
+    send(&app, &org, &stranger, "Do you do furnace repair? 62704").await;
+    assert_eq!(choose(&app, &org, &stranger, &times[2].0).await.0, 404);
+    assert_eq!(choose(&app, &org, &token, "not-an-offer").await.0, 404);
+    let other = app.create_org("Other Plumbing").await;
+    let response = app
+        .api(Method::PUT, "/api/v1/channels/widget", &other.api_key)
+        .await
+        .json(&json!({ "enabled": true, "allowed_origins": ["https://other.example"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let other_org = other.id.to_string();
+    let other_token = session(&app, &other_org).await;
+    assert_eq!(choose(&app, &other_org, &other_token, &times[2].0).await.0, 404);
+    assert_eq!(choose(&app, &other_org, &token, &times[2].0).await.0, 409, "a session is its own shop's");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM appointments").await, 1);
+}
+
+async fn a_time_taken_meanwhile_is_not_booked_twice_and_the_next_ones_are_offered(app: TestApp) {
+    let (_, org) = published(&app).await;
+    // Three visitors are offered the same first time; two technicians do furnace work.
+    let mut visitors = Vec::new();
+    for _ in 0..3 {
+        let token = session(&app, &org).await;
+        send(&app, &org, &token, FURNACE).await;
+        visitors.push(token);
+    }
+    app.drain().await;
+    let mut outcomes = Vec::new();
+    let mut first_time = None;
+    for token in &visitors {
+        let times = offered(&lines(&app, &org, token).await);
+        let (pick, label) = times.first().cloned().expect("times offered");
+        assert_eq!(*first_time.get_or_insert(label.clone()), label, "the same first time for everyone");
+        let (status, answer) = choose(&app, &org, token, &pick).await;
+        assert_eq!(status, 200, "{answer}");
+        outcomes.push(lines(&app, &org, token).await);
+    }
+    let booked = |shown: &Vec<Value>| shown.last().unwrap()["body"].as_str().unwrap().starts_with("You're booked");
+    assert!(booked(&outcomes[0]) && booked(&outcomes[1]), "one booking per free technician");
+    let last = outcomes[2].last().unwrap();
+    assert!(last["body"].as_str().unwrap().contains("just taken"), "{last}");
+    let next = offered(&outcomes[2]);
+    assert!(!next.is_empty() && next.iter().all(|(_, l)| Some(l) != first_time.as_ref()), "{next:?}");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM appointments").await, 2);
+    assert_eq!(
+        app.admin_count("SELECT COUNT(DISTINCT technician_id) FROM appointments").await,
+        2,
+        "never two bookings for one technician at once"
+    );
 }
 
 async fn when_a_person_takes_over_the_squad_says_nothing_more(app: TestApp) {

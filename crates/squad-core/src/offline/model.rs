@@ -360,7 +360,20 @@ fn scheduler(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
     if checks == 0 || (booking_failed && seen.count("book_appointment") == checks && checks < 5) {
         return vec![call(turn, "check_availability", availability_input(day, preference.as_deref()))];
     }
+    if seen.succeeded("offer_times") {
+        return vec![];
+    }
     match seen.last("check_availability") {
+        Some((result, false)) if opening.live_chat && seen.count("offer_times") == 0 => {
+            match offered(result, preference.as_deref()) {
+                slots if slots.is_empty() => vec![call(
+                    turn,
+                    "escalate",
+                    json!({ "kind": "no_availability", "reason": result["why_none"].as_str().unwrap_or("No opening in the next two weeks for this service.") }),
+                )],
+                slots => vec![call(turn, "offer_times", json!({ "slots": slots }))],
+            }
+        }
         Some((result, false)) => match pick_slot(result, preference.as_deref()) {
             Some(slot) => vec![call(
                 turn,
@@ -388,6 +401,22 @@ fn pick_slot<'a>(availability: &'a Value, preference: Option<&str>) -> Option<&'
         .find(|s| preference.is_none_or(|p| suits(s["local_start"].as_str().unwrap_or_default(), p)))
         .or_else(|| slots.first())
         .copied()
+}
+
+/// Up to three openings to show a chat visitor, at different times: those that suit the
+/// preference first, in the order the availability check gave them.
+fn offered(availability: &Value, preference: Option<&str>) -> Vec<Value> {
+    let Some(slots) = availability["slots"].as_array() else { return Vec::new() };
+    let fits = |s: &&Value| preference.is_none_or(|p| suits(s["local_start"].as_str().unwrap_or_default(), p));
+    let mut order: Vec<&Value> = slots.iter().filter(fits).collect();
+    order.extend(slots.iter().filter(|s| !fits(s)));
+    let mut starts = std::collections::HashSet::new();
+    order
+        .into_iter()
+        .filter(|s| starts.insert(s["starts_at"].as_i64()))
+        .take(3)
+        .map(|s| json!({ "technician_id": s["technician_id"], "starts_at": s["starts_at"] }))
+        .collect()
 }
 
 /// Why scheduling stopped, from the tool that refused (a lead without a recognised service, a
@@ -501,5 +530,27 @@ fn invoice(seen: &Seen, turn: usize) -> Vec<Content> {
                 json!({ "kind": "invoice_failed", "reason": "The job could not be priced from the price list." }),
             )]
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chat_is_offered_three_distinct_times_those_that_suit_first() {
+        let slot =
+            |tech: &str, at: i64, local: &str| json!({ "technician_id": tech, "starts_at": at, "local_start": local });
+        let availability = json!({ "slots": [
+            slot("ana", 1, "2026-12-03T08:00"),
+            slot("chris", 1, "2026-12-03T08:00"),
+            slot("ana", 2, "2026-12-03T13:00"),
+            slot("ana", 3, "2026-12-03T14:00"),
+            slot("ana", 4, "2026-12-04T09:00"),
+        ] });
+        let starts = |offer: Vec<Value>| offer.iter().map(|s| s["starts_at"].as_i64().unwrap()).collect::<Vec<_>>();
+        assert_eq!(starts(offered(&availability, None)), [1, 2, 3], "one button per time");
+        assert_eq!(starts(offered(&availability, Some("afternoons"))), [2, 3, 1], "afternoons first");
+        assert!(offered(&json!({ "slots": [] }), None).is_empty());
     }
 }

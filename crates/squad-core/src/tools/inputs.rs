@@ -48,6 +48,7 @@ tool_inputs! {
     HandoffToAgent(HandoffInput) = "handoff_to_agent",
     CheckAvailability(AvailabilityInput) = "check_availability",
     BookAppointment(SlotInput) = "book_appointment",
+    OfferTimes(OfferInput) = "offer_times",
     Reschedule(SlotInput) = "reschedule",
     Cancel(CancelInput) = "cancel",
     SendConfirmation(NoInput) = "send_confirmation",
@@ -111,6 +112,13 @@ pub struct SlotInput {
     #[serde(default)]
     pub technician_id: String,
     pub starts_at: i64,
+}
+
+/// Openings shown to a chat visitor as buttons, in the order given.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OfferInput {
+    #[serde(default)]
+    pub slots: Vec<SlotInput>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -126,6 +126,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
         let contact = store::customers::get(&mut tx, lead.customer_id)
             .await?
             .map_or(Contact::default(), |c| Contact { has_phone: c.phone.is_some(), has_email: c.email.is_some() });
+        let live_chat = store::widgets::lead_has_session(&mut tx, lead.id).await?;
         let spent_today = runs::spent_on(&mut tx, &utc_day()).await?;
         let org = store::settings::get(&mut tx).await?;
         let price_list = price_list(&mut tx).await?;
@@ -220,7 +221,8 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
             .take_while(|s| !matches!(s.payload, StepPayload::ModelCall(_)))
             .any(|s| s.payload.as_tool().is_some_and(|t| t.is_error));
         let settings = squad.models.for_turn(agent, &org.policies.models, |id| squad.limits.prices.has(id), hard_case);
-        let request = build_request(agent, task, &steps, &conversation, contact, &memory, &price_list, settings);
+        let request =
+            build_request(agent, task, &steps, &conversation, contact, live_chat, &memory, &price_list, settings);
         let started = Instant::now();
         // A chat visitor watches the reply being written; nobody else waits on it.
         let call = match squad.live.filter(|_| lead.channel == domain::pipeline::Channel::Chat) {
@@ -335,6 +337,7 @@ fn build_request(
     steps: &[RecordedStep],
     conversation: &[store::leads::MessageRow],
     contact: Contact,
+    live_chat: bool,
     memory: &Remembered,
     price_list: &PriceList,
     settings: InferenceSettings,
@@ -355,7 +358,8 @@ fn build_request(
     let mut notes: Vec<String> =
         reason.as_ref().and_then(Value::as_str).map(|r| format!("handoff reason: {r}")).into_iter().collect();
     notes.extend(memory.notes.iter().cloned());
-    let opening = Opening { task, contact, messages: customer, handoff, memory: memory.facts.clone(), notes };
+    let opening =
+        Opening { task, contact, live_chat, messages: customer, handoff, memory: memory.facts.clone(), notes };
     let mut messages = vec![opening.to_message()];
     for step in steps.iter().filter(|s| s.agent == agent.as_str()) {
         if let StepPayload::ModelCall(call) = &step.payload {
@@ -408,6 +412,8 @@ async fn end_of_turn(
         (AgentName::Scheduler, _) if succeeded("book_appointment") || succeeded("reschedule") => {
             RunStatus::WaitingCompletion
         }
+        // The visitor books by tapping a time; the run's part is done.
+        (AgentName::Scheduler, _) if succeeded("offer_times") => RunStatus::Done,
         (AgentName::Invoice, Task::PaymentFollowUp) if succeeded("check_payment") => RunStatus::Done,
         (AgentName::Invoice, _) if succeeded("send_invoice") => RunStatus::WaitingCustomer,
         (AgentName::Scheduler | AgentName::Invoice, _) => RunStatus::Escalated,

@@ -20,8 +20,8 @@ use crate::facts::{InquiryFacts, PreferredTime, VisitDay};
 use crate::steps::{ApprovalAsked, StepPayload, ToolStep};
 use crate::tools::availability::Slot;
 use crate::tools::inputs::{
-    CancelInput, EscalateInput, HandoffInput, InvoiceInput, PreferenceInput, SearchInput, SendInvoiceInput, SlotInput,
-    ToolInput,
+    CancelInput, EscalateInput, HandoffInput, InvoiceInput, OfferInput, PreferenceInput, SearchInput, SendInvoiceInput,
+    SlotInput, ToolInput,
 };
 use crate::tools::invoice::{bill, format_date, format_money, BillInput};
 use crate::tools::qualify::{lacks_address, qualify_lead, Escalation, OrgContext};
@@ -396,6 +396,7 @@ async fn run_tool(squad: &Squad<'_>, tx: &mut TenantTx, run_id: &str, tool: &Too
                        "slots": offered.into_iter().take(10).collect::<Vec<_>>() }))
         }
         ToolInput::BookAppointment(slot) => book(tx, lead, slot, call.approved).await,
+        ToolInput::OfferTimes(input) => offer_times(tx, lead, input).await,
         ToolInput::Reschedule(slot) => reschedule(tx, lead, slot, call.approved).await,
         ToolInput::Cancel(input) => cancel(tx, lead, input).await,
         ToolInput::SendConfirmation(_) => confirm(tx, lead).await,
@@ -690,6 +691,40 @@ async fn book(tx: &mut TenantTx, lead: &LeadRow, input: &SlotInput, approved: bo
         "technician_id": placed.slot.technician_id,
         "reminders_minutes_before": placed.reminders_minutes_before,
     }))
+}
+
+/// Shows a chat visitor up to four openings as buttons on one line of their chat; they book by
+/// tapping one (`crate::chat_offers::take`). Only openings, only in a chat, only before a booking.
+async fn offer_times(tx: &mut TenantTx, lead: &LeadRow, input: &OfferInput) -> ToolResult {
+    use crate::chat_offers::MAX_OFFERED;
+    if !store::widgets::lead_has_session(tx, lead.id).await? {
+        return Err(ToolError::Refused("times can be offered as buttons only in a live chat; book an opening".into()));
+    }
+    if booked(tx, lead).await?.is_some() {
+        return Err(ToolError::Refused("the lead is already booked; reschedule to move it".into()));
+    }
+    if input.slots.is_empty() || input.slots.len() > MAX_OFFERED {
+        return Err(ToolError::Refused(format!("offer 1 to {MAX_OFFERED} openings")));
+    }
+    let (slots, service) = openings(tx, lead).await?;
+    let mut offered: Vec<&Slot> = Vec::new();
+    for wanted in &input.slots {
+        let slot = slots
+            .iter()
+            .find(|s| s.technician_id == wanted.technician_id && s.starts_at == wanted.starts_at)
+            .ok_or_else(|| ToolError::Refused(format!("{} is not one of the current openings", wanted.starts_at)))?;
+        if !offered.iter().any(|o| o.starts_at == slot.starts_at) {
+            offered.push(slot);
+        }
+    }
+    let text = format!(
+        "Here are the first times we can come for {}. Tap the one that suits you, or tell me another day or time.",
+        service.name
+    );
+    let message_id = crate::chat_offers::offer(tx, lead, &offered, text.clone()).await?;
+    let offered: Vec<Value> =
+        offered.iter().map(|s| json!({ "starts_at": s.starts_at, "local_start": s.local_start })).collect();
+    Ok(json!({ "message_id": message_id, "text": text, "offered": offered }))
 }
 
 /// Moves the lead's booking: the old appointment is cancelled (its reminders then skip) and the
