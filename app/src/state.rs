@@ -42,6 +42,8 @@ pub struct ServerState {
     pub bell: Arc<store::jobs::JobBell>,
     /// Wakes a chat visitor's open streams on this instance when they have just written.
     pub doorbells: Arc<squad::live::Doorbells>,
+    /// Seals the shop's credentials (mailbox passwords, tokens) before they are stored.
+    pub secrets: Arc<integrations::secrets::Keyring>,
 }
 
 impl ServerState {

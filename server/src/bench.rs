@@ -128,6 +128,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
         limits: squad::runtime::Limits::default(),
         payments: Arc::new(squad::payments::HostedPayPage::new(public.clone(), squad::payments::DEFAULT_PAY_LINK_DAYS)),
         channel: Arc::new(squad::channels::RecordOnly),
+        own_channels: Arc::new(squad::channels::NoOwnChannels),
         public_url: public.clone(),
         live: Arc::default(),
         bell: Arc::default(),

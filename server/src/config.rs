@@ -29,6 +29,18 @@ pub struct Settings {
     pub bedrock: BedrockConfig,
     #[serde(default)]
     pub channels: ChannelsSettings,
+    #[serde(default)]
+    pub secrets: SecretsSettings,
+}
+
+/// The keys the shop's credentials are sealed with (`secrets.key`, or `OPSQUAD_SECRETS__KEY`):
+/// `id:base64,id:base64` with 32-byte keys, newest first. Older keys still open what they sealed;
+/// the newest seals. Production refuses to start without one, or with a development key.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsSettings {
+    #[serde(default)]
+    pub key: Option<SecretString>,
 }
 
 /// How outbound messages leave. No email or SMS provider can be connected yet, so a message is
@@ -393,6 +405,12 @@ pub enum SettingsError {
     PayLinkDays(u32),
     #[error("server.trusted_proxies: `{0}` is neither an IP address nor a CIDR block like 10.0.0.0/8")]
     TrustedProxy(String),
+    #[error("invalid secrets.key: {0}")]
+    Secrets(#[from] integrations::secrets::SecretsError),
+    #[error(
+        "secrets.key is not set: the shop's credentials could not be sealed. Generate one with `opsquad secrets-key`"
+    )]
+    NoSecretsKey,
     #[error("refusing to start in production: {0}")]
     UnsafeForProduction(&'static str),
     #[error(
@@ -432,6 +450,7 @@ impl Settings {
             .try_deserialize()?;
         settings.check_production()?;
         settings.check_exposure()?;
+        settings.secrets()?;
         if !(1..=365).contains(&settings.payments.pay_link_days) {
             return Err(SettingsError::PayLinkDays(settings.payments.pay_link_days));
         }
@@ -494,10 +513,25 @@ impl Settings {
                 "server.clock_start would run the business on a made-up date",
             ));
         }
+        match &self.secrets.key {
+            None => return Err(SettingsError::UnsafeForProduction("OPSQUAD_SECRETS__KEY is not set")),
+            Some(spec) if spec.expose_secret().split(',').any(|entry| entry.trim_start().starts_with("dev")) => {
+                return Err(SettingsError::UnsafeForProduction("a development secrets key is configured"));
+            }
+            Some(spec) => {
+                integrations::secrets::Keyring::parse(spec)?;
+            }
+        }
         if !self.payments.public_url.starts_with("https://") {
             return Err(SettingsError::UnsafeForProduction("payments.public_url must be an https:// address"));
         }
         Ok(())
+    }
+
+    /// The keyring the shop's credentials are sealed with.
+    pub fn secrets(&self) -> Result<integrations::secrets::Keyring, SettingsError> {
+        let spec = self.secrets.key.as_ref().ok_or(SettingsError::NoSecretsKey)?;
+        Ok(integrations::secrets::Keyring::parse(spec)?)
     }
 
     pub fn key_ring(&self) -> Result<KeyRing, SettingsError> {
@@ -622,6 +656,9 @@ mod tests {
                 hard_case_model_id: None,
             },
             channels: ChannelsSettings::default(),
+            secrets: SecretsSettings {
+                key: Some(SecretString::from("k1:q83vEjRlGuG8b8Yqn4y2V0DqgbB7rzsxgwyeLUObqpI=".to_owned())),
+            },
         }
     }
 
@@ -728,6 +765,14 @@ mod tests {
         let mut s = production();
         s.auth.secure_cookie = false;
         assert!(matches!(s.check_production(), Err(SettingsError::UnsafeForProduction(_))));
+        // The key that seals the shops' credentials: required, real, and well formed.
+        let mut s = production();
+        s.secrets.key = None;
+        assert!(matches!(s.check_production(), Err(SettingsError::UnsafeForProduction(_))));
+        s.secrets.key = Some(SecretString::from("dev-local:q83vEjRlGuG8b8Yqn4y2V0DqgbB7rzsxgwyeLUObqpI=".to_owned()));
+        assert!(matches!(s.check_production(), Err(SettingsError::UnsafeForProduction(_))));
+        s.secrets.key = Some(SecretString::from("k1:short".to_owned()));
+        assert!(matches!(s.check_production(), Err(SettingsError::Secrets(_))));
     }
 
     #[test]

@@ -56,6 +56,13 @@ enum Command {
         #[arg(long)]
         chats: Option<usize>,
     },
+    /// Print a new random key for `secrets.key` (OPSQUAD_SECRETS__KEY), which seals the shops'
+    /// credentials. To rotate, put the new key first and keep the old ones after it.
+    SecretsKey {
+        /// The key's id, recorded beside everything it seals.
+        #[arg(long, default_value = "k1")]
+        id: String,
+    },
     /// Manage organisations.
     Org {
         #[command(subcommand)]
@@ -106,6 +113,11 @@ enum OrgCommand {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    // Needs no configuration: it is how a production configuration gets its key.
+    if let Some(Command::SecretsKey { id }) = &args.command {
+        println!("{}", integrations::secrets::Keyring::new_entry(id));
+        return ExitCode::SUCCESS;
+    }
     let settings = match Settings::load(&args.config_dir) {
         Ok(settings) => settings,
         Err(err) => {
@@ -167,6 +179,7 @@ async fn main() -> ExitCode {
                 Err(err) => Err(err.into()),
             }
         }
+        Command::SecretsKey { .. } => Ok(()),
         Command::Migrate => cli::migrate(&settings).await.map(|()| eprintln!("opsquad: migrations applied")),
         Command::Key { command: KeyCommand::Create { org, scope, role, name } } => {
             cli::create_key(&settings, &org, &scope, &role, &name)

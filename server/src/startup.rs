@@ -92,6 +92,7 @@ async fn worker_on(
         limits,
         payments: Arc::new(settings.payments.pay_links()),
         channel: settings.channels.channel(),
+        own_channels: Arc::new(ops::integrations::Mailroom::new(Arc::new(settings.secrets()?))),
         public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
         live,
         bell,
@@ -195,6 +196,7 @@ pub fn build_state(
         live: Arc::default(),
         bell: Arc::default(),
         doorbells: Arc::default(),
+        secrets: Arc::new(settings.secrets()?),
     })
 }
 

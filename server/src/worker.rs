@@ -23,6 +23,8 @@ pub struct Worker {
     pub payments: Arc<dyn squad::payments::PaymentLinks>,
     /// Where outbound messages go (record-only until email and SMS are connected).
     pub channel: Arc<dyn squad::channels::Channel>,
+    /// The shops' own accounts (a connected mailbox), used instead of `channel` where connected.
+    pub own_channels: Arc<dyn squad::channels::OwnChannels>,
     /// Where customers reach this server; the manage links in messages are built on it.
     pub public_url: squad::link_tokens::PublicUrl,
     /// Replies being written to chat visitors, shared with this server's chat streams.
@@ -59,6 +61,7 @@ impl Worker {
                     &self.db,
                     &job.scope(),
                     self.channel.as_ref(),
+                    self.own_channels.as_ref(),
                     self.payments.as_ref(),
                     &self.public_url,
                     payload,

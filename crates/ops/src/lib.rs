@@ -15,6 +15,7 @@ pub mod customers;
 mod error;
 pub mod escalations;
 pub mod inbound;
+pub mod integrations;
 pub mod invoices;
 pub mod manage;
 pub mod memory;

@@ -5,9 +5,10 @@
 //! keyed by the message id: a retried job never sends twice, and an attempt that crashed mid-call
 //! retries with the same key so the provider can deduplicate it.
 //!
-//! Real email and SMS adapters (Gmail, SMTP, Twilio) come with the integrations. Until then the
-//! channel is [`RecordOnly`]: the message is recorded and marked delivered to nobody, honestly; or,
-//! for local development, [`Folder`], which writes what would be sent to files.
+//! A shop that connected its own account for a channel (its mailbox) sends through it
+//! ([`OwnChannels`]). Otherwise the channel is [`RecordOnly`]: the message is recorded and marked
+//! delivered to nobody, honestly; or, for local development, [`Folder`], which writes what would
+//! be sent to files.
 
 use async_trait::async_trait;
 use serde_json::{json, Value};
@@ -44,6 +45,35 @@ pub trait Channel: Send + Sync {
 
     /// Sends one message. `idempotency_key` is stable across retries of the same message.
     async fn deliver(&self, message: &Outbound, idempotency_key: &str) -> Result<Value, DeliveryError>;
+}
+
+/// The shop's own accounts a message may leave through (its mailbox, later its SMS number).
+#[async_trait]
+pub trait OwnChannels: Send + Sync {
+    /// The channel the org connected for `channel` ("email"), ready to send; `None` when it
+    /// connected none, and the server's default channel is used.
+    async fn for_org(
+        &self,
+        tx: &mut TenantTx,
+        scope: &TenantScope,
+        channel: &str,
+    ) -> Result<Option<std::sync::Arc<dyn Channel>>, StoreError>;
+}
+
+/// No shop has connected anything (benchmarks, and tests of the default channel).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoOwnChannels;
+
+#[async_trait]
+impl OwnChannels for NoOwnChannels {
+    async fn for_org(
+        &self,
+        _: &mut TenantTx,
+        _: &TenantScope,
+        _: &str,
+    ) -> Result<Option<std::sync::Arc<dyn Channel>>, StoreError> {
+        Ok(None)
+    }
 }
 
 /// The built-in channel while no email or SMS provider is connected: it sends nothing and says so.
@@ -124,6 +154,7 @@ pub async fn deliver_message(
     db: &Db,
     scope: &TenantScope,
     channel: &dyn Channel,
+    own: &dyn OwnChannels,
     payments: &dyn PaymentLinks,
     public_url: &PublicUrl,
     job: &domain::jobs::DeliverMessage,
@@ -156,8 +187,17 @@ pub async fn deliver_message(
         tx.commit().await?;
         return Ok(Delivered::NoAddress);
     };
-    let mut outbound =
-        Outbound { channel: message.channel.clone(), to, subject: message.subject.clone(), body: message.body };
+    // A reply by email answers the customer's own subject.
+    let subject = match (&message.subject, message.channel.as_str()) {
+        (None, "email") => leads::messages(&mut tx, lead_id)
+            .await?
+            .into_iter()
+            .rev()
+            .find_map(|m| m.subject.filter(|_| m.direction == "inbound"))
+            .map(|s| if s.to_lowercase().starts_with("re:") { s } else { format!("Re: {s}") }),
+        (subject, _) => subject.clone(),
+    };
+    let mut outbound = Outbound { channel: message.channel.clone(), to, subject, body: message.body };
     // The ledger's request is the stored message: the same on every attempt, whatever link it gets.
     let request_hash = hex::encode(Sha256::digest(
         format!(
@@ -186,9 +226,11 @@ pub async fn deliver_message(
         };
         outbound.body = outbound.body.replace(PrivateLink::MARKER, &url);
     }
+    let connected = own.for_org(&mut tx, scope, &outbound.channel).await?;
     tx.commit().await?;
 
-    let result = channel.deliver(&outbound, &key).await;
+    let through = connected.as_deref().unwrap_or(channel);
+    let result = through.deliver(&outbound, &key).await;
     let mut tx = TenantTx::begin(db, scope).await?;
     match &result {
         Ok(response) => side_effects::finish(&mut tx, &key, true, response).await?,
@@ -197,6 +239,11 @@ pub async fn deliver_message(
         }
         // A transient failure leaves the entry `started`; the job retries with the same key.
         Err(DeliveryError::Transient(_)) => {}
+    }
+    // The owner sees on the connection whether the shop's own account is working.
+    if let Some(connected) = &connected {
+        let error = result.as_ref().err().map(ToString::to_string);
+        store::integrations::set_health(&mut tx, connected.name(), error.as_deref()).await?;
     }
     tx.commit().await?;
     result?;

@@ -27,6 +27,7 @@ pub mod booking_pages;
 pub mod customers;
 pub mod escalations;
 pub mod events;
+pub mod integrations;
 pub mod invitations;
 pub mod invoices;
 pub mod jobs;

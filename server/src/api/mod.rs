@@ -11,6 +11,7 @@ mod error;
 mod escalations;
 mod events;
 mod inbound;
+mod integrations;
 mod invoices;
 mod json;
 mod leads;
@@ -45,6 +46,8 @@ pub fn router() -> Router<ServerState> {
         .route("/escalations/{id}/decision", post(escalations::decide))
         .route("/events", get(events::stream_events))
         .route("/inbound", post(inbound::post_inbound))
+        .route("/integrations", get(integrations::list_integrations))
+        .route("/integrations/email", axum::routing::put(integrations::put_email).delete(integrations::delete_email))
         .route("/invoices/{id}", get(invoices::get_invoice))
         .route("/invoices/{id}/payments", post(invoices::record))
         .route("/invoices/{id}/pay-link", post(invoices::share_pay_link))

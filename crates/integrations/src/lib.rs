@@ -1,0 +1,6 @@
+//! The shop's own accounts, reached from the server only: a mailbox over IMAP and SMTP, and the
+//! sealing of every credential at rest ([`secrets`]). Nothing here touches the database; the
+//! callers store what [`secrets::Keyring::seal`] returns and nothing else.
+
+pub mod mail;
+pub mod secrets;

@@ -1,0 +1,288 @@
+//! A shop's mailbox over the standard protocols: IMAP to read what arrives, SMTP to send. This
+//! module checks that a mailbox's settings work and sends letters; the connection's settings
+//! come from the caller, already opened from their sealed form.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls as SmtpTls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+
+/// How long connecting, logging in or one exchange may take.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How the connection to a mail server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tls {
+    /// Plain text: only for a server on this machine.
+    None,
+    /// Plain, then upgraded (IMAP 143, SMTP 587).
+    Starttls,
+    /// Encrypted from the first byte (IMAP 993, SMTP 465).
+    Tls,
+}
+
+/// One server of a mailbox: where, how secured, and whose account.
+#[derive(Debug, Clone)]
+pub struct Server {
+    pub host: String,
+    pub port: u16,
+    pub tls: Tls,
+    pub username: String,
+    pub password: SecretString,
+}
+
+impl Server {
+    /// Whether the server is on this machine (where plain text cannot be overheard).
+    pub fn is_local(&self) -> bool {
+        let host = self.host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.to_canonical().is_loopback())
+    }
+}
+
+/// Why a mailbox could not be used, in words for the owner.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailError {
+    #[error("could not reach {0}")]
+    Unreachable(String),
+    #[error("could not set up a secure connection with {0}")]
+    Tls(String),
+    #[error("the server refused the username or password ({0})")]
+    Login(String),
+    #[error("the server answered in a way we did not expect: {0}")]
+    Protocol(String),
+    /// The server would not take the letter, and will not later (a refused address).
+    #[error("the server refused the message: {0}")]
+    Refused(String),
+}
+
+impl MailError {
+    /// Worth trying again later.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unreachable(_) | Self::Protocol(_))
+    }
+}
+
+/// Any stream IMAP can run over.
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Stream for T {}
+
+fn tls_connector() -> Result<tokio_rustls::TlsConnector, MailError> {
+    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+    for cert in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(cert);
+    }
+    let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(
+        tokio_rustls::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| MailError::Tls(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
+}
+
+async fn secure(host: &str, tcp: TcpStream) -> Result<Box<dyn Stream>, MailError> {
+    let name = tokio_rustls::rustls::pki_types::ServerName::try_from(host.to_owned())
+        .map_err(|_| MailError::Tls(format!("{host} is not a valid server name")))?;
+    let tls = tokio::time::timeout(TIMEOUT, tls_connector()?.connect(name, tcp))
+        .await
+        .map_err(|_| MailError::Tls(format!("{host}: timed out")))?
+        .map_err(|e| MailError::Tls(format!("{host}: {e}")))?;
+    Ok(Box::new(tls))
+}
+
+pub type Imap = async_imap::Session<Box<dyn Stream>>;
+
+/// Connects and logs in to the IMAP server.
+pub async fn imap_session(server: &Server) -> Result<Imap, MailError> {
+    let at = format!("{}:{}", server.host, server.port);
+    let tcp = tokio::time::timeout(TIMEOUT, TcpStream::connect((server.host.as_str(), server.port)))
+        .await
+        .map_err(|_| MailError::Unreachable(format!("{at} (no answer)")))?
+        .map_err(|e| MailError::Unreachable(format!("{at} ({e})")))?;
+    let protocol = |e: async_imap::error::Error| MailError::Protocol(format!("{at}: {e}"));
+    let client = match server.tls {
+        Tls::Tls => {
+            let mut client = async_imap::Client::new(secure(&server.host, tcp).await?);
+            greeting(&mut client, &at).await?;
+            client
+        }
+        Tls::None => {
+            let mut client = async_imap::Client::new(Box::new(tcp) as Box<dyn Stream>);
+            greeting(&mut client, &at).await?;
+            client
+        }
+        Tls::Starttls => {
+            let mut plain = async_imap::Client::new(tcp);
+            greeting(&mut plain, &at).await?;
+            plain.run_command_and_check_ok("STARTTLS", None).await.map_err(protocol)?;
+            async_imap::Client::new(secure(&server.host, plain.into_inner()).await?)
+        }
+    };
+    let login = client.login(&server.username, server.password.expose_secret());
+    match tokio::time::timeout(TIMEOUT, login).await {
+        Err(_) => Err(MailError::Unreachable(format!("{at} (no answer to the login)"))),
+        Ok(Ok(session)) => Ok(session),
+        Ok(Err((async_imap::error::Error::No(why) | async_imap::error::Error::Bad(why), _))) => {
+            Err(MailError::Login(format!("IMAP {at}: {}", why.trim())))
+        }
+        Ok(Err((e, _))) => Err(protocol(e)),
+    }
+}
+
+async fn greeting<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug>(
+    client: &mut async_imap::Client<T>,
+    at: &str,
+) -> Result<(), MailError> {
+    match tokio::time::timeout(TIMEOUT, client.read_response()).await {
+        Ok(Ok(Some(_))) => Ok(()),
+        Ok(Ok(None)) => Err(MailError::Protocol(format!("{at} closed the connection"))),
+        Ok(Err(e)) => Err(MailError::Unreachable(format!("{at} ({e})"))),
+        Err(_) => Err(MailError::Unreachable(format!("{at} (no greeting)"))),
+    }
+}
+
+/// Logs in to the IMAP server and opens the inbox, then leaves.
+pub async fn check_imap(server: &Server) -> Result<(), MailError> {
+    let mut session = imap_session(server).await?;
+    let at = format!("{}:{}", server.host, server.port);
+    tokio::time::timeout(TIMEOUT, session.select("INBOX"))
+        .await
+        .map_err(|_| MailError::Unreachable(format!("{at} (no answer)")))?
+        .map_err(|e| MailError::Protocol(format!("{at}: the inbox could not be opened: {e}")))?;
+    let _ = session.logout().await;
+    Ok(())
+}
+
+fn smtp(server: &Server) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
+    let tls = || TlsParameters::new(server.host.clone()).map_err(|e| MailError::Tls(format!("{}: {e}", server.host)));
+    let security = match server.tls {
+        Tls::None => SmtpTls::None,
+        Tls::Starttls => SmtpTls::Required(tls()?),
+        Tls::Tls => SmtpTls::Wrapper(tls()?),
+    };
+    Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server.host)
+        .port(server.port)
+        .tls(security)
+        .credentials(Credentials::new(server.username.clone(), server.password.expose_secret().to_owned()))
+        .timeout(Some(TIMEOUT))
+        .build())
+}
+
+fn smtp_error(server: &Server, e: &lettre::transport::smtp::Error) -> MailError {
+    let at = format!("SMTP {}:{}", server.host, server.port);
+    let code = e.status().map(|c| c.to_string());
+    match code.as_deref() {
+        Some("535" | "534" | "530" | "538") => MailError::Login(format!("{at}: {e}")),
+        _ if e.is_permanent() => MailError::Refused(format!("{at}: {e}")),
+        _ if e.is_tls() => MailError::Tls(format!("{at}: {e}")),
+        _ if e.is_transient() => MailError::Protocol(format!("{at}: {e}")),
+        _ => MailError::Unreachable(format!("{at}: {e}")),
+    }
+}
+
+/// Connects to the SMTP server and logs in, then leaves.
+pub async fn check_smtp(server: &Server) -> Result<(), MailError> {
+    match smtp(server)?.test_connection().await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(MailError::Unreachable(format!("SMTP {}:{}", server.host, server.port))),
+        Err(e) => Err(smtp_error(server, &e)),
+    }
+}
+
+/// One letter to send: plain text, with a simple HTML copy; threaded when it answers another.
+#[derive(Debug, Clone)]
+pub struct Letter {
+    /// The shop's name and address.
+    pub from_name: String,
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    /// The `Message-ID` this letter answers, and the thread before it.
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+}
+
+/// Sends `letter` through the SMTP server; returns the `Message-ID` it went out with.
+pub async fn send(server: &Server, letter: &Letter) -> Result<String, MailError> {
+    let address = |text: &str| {
+        text.parse::<lettre::Address>().map_err(|e| MailError::Refused(format!("the address {text} is not valid: {e}")))
+    };
+    let from = Mailbox::new(Some(letter.from_name.clone()), address(&letter.from)?);
+    let to = Mailbox::new(None, address(&letter.to)?);
+    let domain = from.email.domain().to_owned();
+    let message_id = format!("<{}@{domain}>", uuid_like());
+    let mut builder = lettre::Message::builder()
+        .from(from)
+        .to(to)
+        .subject(letter.subject.clone())
+        .message_id(Some(message_id.clone()));
+    if let Some(parent) = &letter.in_reply_to {
+        builder = builder.in_reply_to(parent.clone());
+    }
+    if !letter.references.is_empty() {
+        builder = builder.references(letter.references.join(" "));
+    }
+    let html = format!("<!doctype html><html><body><p>{}</p></body></html>", html_paragraphs(&letter.text));
+    let message = builder
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(letter.text.clone()))
+                .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html)),
+        )
+        .map_err(|e| MailError::Refused(format!("the message could not be built: {e}")))?;
+    smtp(server)?.send(message).await.map_err(|e| smtp_error(server, &e))?;
+    Ok(message_id)
+}
+
+/// Text as HTML paragraphs, every character escaped.
+fn html_paragraphs(text: &str) -> String {
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;");
+    escaped.split("\n\n").collect::<Vec<_>>().join("</p><p>").replace('\n', "<br>")
+}
+
+fn uuid_like() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_copies_escape_customer_text() {
+        assert_eq!(html_paragraphs("a <b>\n\n\"c\" & d\ne"), "a &lt;b&gt;</p><p>&quot;c&quot; &amp; d<br>e");
+    }
+
+    #[test]
+    fn only_a_server_on_this_machine_counts_as_local() {
+        let server = |host: &str| Server {
+            host: host.into(),
+            port: 143,
+            tls: Tls::None,
+            username: "u".into(),
+            password: SecretString::from("p".to_owned()),
+        };
+        assert!(server("127.0.0.1").is_local() && server("localhost").is_local() && server("[::1]").is_local());
+        assert!(!server("imap.example.com").is_local() && !server("10.0.0.2").is_local());
+    }
+}

@@ -1,0 +1,167 @@
+//! Connecting a shop's mailbox over IMAP and SMTP, against real servers (pymap and aiosmtpd):
+//! both are tried before anything is stored, a wrong setting is named, the passwords are stored
+//! only sealed, and each shop sees and changes only its own connection.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+use crate::mail_peers::{MailPeers, PASSWORD};
+use crate::on_both_backends;
+
+on_both_backends!(
+    an_owner_connects_a_mailbox_and_only_ciphertext_is_stored,
+    a_wrong_setting_is_named_and_nothing_is_stored,
+    each_shop_sees_and_changes_only_its_own_connection,
+    the_squads_reply_leaves_through_the_shops_own_mailbox,
+);
+
+const SHOP: &str = "shop@springfield-heating.example";
+
+async fn put(app: &TestApp, key: &str, body: &Value) -> (u16, Value) {
+    let response = app.api(Method::PUT, "/api/v1/integrations/email", key).await.json(body).send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    assert!(!text.contains(PASSWORD), "no answer carries a password: {text}");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn an_owner_connects_a_mailbox_and_only_ciphertext_is_stored(app: TestApp) {
+    let peers = MailPeers::start().await;
+    let org = app.create_org("Springfield Heating").await;
+    let (status, connected) = put(&app, &org.api_key, &peers.connection(SHOP)).await;
+    assert_eq!(status, 200, "{connected}");
+    assert_eq!((connected["provider"].as_str(), connected["status"].as_str()), (Some("imap_smtp"), Some("connected")));
+    assert_eq!(connected["account"], SHOP);
+    assert_eq!(
+        connected["settings"]["imap"],
+        json!({ "host": "127.0.0.1", "port": peers.imap_port, "tls": "none", "username": "demouser" })
+    );
+
+    let listed: Value = app.api_json("/api/v1/integrations", &org.api_key).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert!(!listed.to_string().contains(PASSWORD));
+
+    // The database holds only the sealed text, bound to this org; the audit log names the account.
+    let sealed_rows = app
+        .admin_count(&format!(
+            "SELECT COUNT(*) FROM integrations WHERE credentials_sealed LIKE 'v1.dev-test.%'
+             AND credentials_sealed NOT LIKE '%{PASSWORD}%' AND org_id = '{}'",
+            org.id
+        ))
+        .await;
+    assert_eq!(sealed_rows, 1);
+    assert_eq!(app.admin_count(&format!("SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%{PASSWORD}%'")).await, 0);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM audit_log WHERE action = 'email connected'").await, 1);
+
+    // It opens with the server's keys, and with other keys fails loudly rather than quietly.
+    let scope = store::Operator::new("test").act_for(org.id, None, domain::Role::Owner);
+    let keys = app.settings().secrets().unwrap();
+    let mut tx = store::TenantTx::read(&app.db, &scope).await.unwrap();
+    let mailbox = ops::integrations::mailbox(&mut tx, &scope, &keys).await.unwrap().unwrap();
+    assert_eq!((mailbox.address.as_str(), mailbox.smtp.port), (SHOP, peers.smtp_port));
+    let wrong =
+        integrations::secrets::Keyring::parse(&integrations::secrets::Keyring::new_entry("dev-test").into()).unwrap();
+    let err = ops::integrations::mailbox(&mut tx, &scope, &wrong).await.unwrap_err();
+    assert!(err.to_string().contains("does not open") || format!("{err:?}").contains("does not open"), "{err:?}");
+}
+
+async fn a_wrong_setting_is_named_and_nothing_is_stored(app: TestApp) {
+    let peers = MailPeers::start().await;
+    let org = app.create_org("Springfield Heating").await;
+    let good = peers.connection(SHOP);
+    let with = |path: &[&str], value: Value| {
+        let mut body = good.clone();
+        let mut at = &mut body;
+        for key in &path[..path.len() - 1] {
+            at = &mut at[*key];
+        }
+        at[path[path.len() - 1]] = value;
+        body
+    };
+    for (body, field, says) in [
+        (with(&["imap", "password"], json!("wrong")), "imap", "refused the username or password"),
+        (with(&["smtp", "password"], json!("wrong")), "smtp", "refused the username or password"),
+        (with(&["imap", "port"], json!(1)), "imap", "could not reach"),
+        (with(&["smtp", "host"], json!("mail.example.com")), "smtp.tls", "STARTTLS or TLS"),
+        (with(&["address"], json!("not an address")), "address", "email address"),
+        (with(&["kind"], json!("pop3")), "kind", "imap_smtp"),
+    ] {
+        let (status, answer) = put(&app, &org.api_key, &body).await;
+        assert_eq!(status, 422, "{body}: {answer}");
+        assert_eq!(answer["error"]["field"], field, "{answer}");
+        assert!(answer["error"]["message"].as_str().unwrap().contains(says), "{answer}");
+    }
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM integrations").await, 0, "nothing was stored");
+}
+
+async fn each_shop_sees_and_changes_only_its_own_connection(app: TestApp) {
+    let peers = MailPeers::start().await;
+    let first = app.create_org("Springfield Heating").await;
+    let second = app.create_org("Other Plumbing").await;
+    let (status, _) = put(&app, &first.api_key, &peers.connection(SHOP)).await;
+    assert_eq!(status, 200);
+    let theirs: Value = app.api_json("/api/v1/integrations", &second.api_key).await;
+    assert_eq!(theirs, json!([]));
+    let delete = |key: String| {
+        let app = &app;
+        async move {
+            app.api(Method::DELETE, "/api/v1/integrations/email", &key).await.send().await.unwrap().status().as_u16()
+        }
+    };
+    assert_eq!(delete(second.api_key.clone()).await, 404, "the other shop has nothing to disconnect");
+    let staff = app.api_key_with_role(&first, domain::Role::Staff).await;
+    assert_eq!(put(&app, &staff, &peers.connection(SHOP)).await.0, 403, "only the owner connects accounts");
+    assert_eq!(delete(staff).await, 403);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM integrations").await, 1);
+    assert_eq!(delete(first.api_key.clone()).await, 204);
+    let mine: Value = app.api_json("/api/v1/integrations", &first.api_key).await;
+    assert_eq!(mine, json!([]));
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM integrations").await, 0, "the credentials are gone");
+}
+
+async fn the_squads_reply_leaves_through_the_shops_own_mailbox(app: TestApp) {
+    let peers = MailPeers::start().await;
+    let key = crate::squad::demo(&app).await;
+    let (status, _) = put(&app, &key, &peers.connection(SHOP)).await;
+    assert_eq!(status, 200);
+    let inquiry = json!({ "channel": "email", "from": { "name": "Dana Reed", "email": "dana@example.com" },
+        "subject": "No heat", "body": "Our furnace stopped working, no heat. 12 Oak St, Springfield 62704." });
+    crate::squad::inbound(&app, &key, inquiry).await;
+    app.drain().await;
+
+    let sent = peers.received();
+    assert!(!sent.is_empty(), "the SMTP server received the squad's messages");
+    let first = &sent[0];
+    assert!(first.contains("To: dana@example.com"), "{first}");
+    assert!(first.contains("From: ") && first.contains(" <shop@springfield-heating.example>"), "{first}");
+    assert!(first.contains("Subject: Re: No heat"), "the reply answers the customer's subject: {first}");
+    assert!(first.contains("Content-Type: multipart/alternative"), "a text and an HTML copy: {first}");
+    assert!(first.contains("Reply to this email to reach us."), "{first}");
+    // The ledger says it left through the mailbox, and the connection is healthy.
+    let through_mailbox = app
+        .admin_count("SELECT COUNT(*) FROM side_effects WHERE kind = 'message' AND status = 'done' AND response LIKE '%imap_smtp%'")
+        .await;
+    assert_eq!(usize::try_from(through_mailbox).unwrap(), sent.len());
+    let listed: Value = app.api_json("/api/v1/integrations", &key).await;
+    assert_eq!((listed[0]["status"].as_str(), listed[0]["last_error"].as_str()), (Some("connected"), None));
+    assert!(listed[0]["checked_at"].as_i64().is_some());
+
+    // With the mail server gone, a message waits to be retried, and the owner sees why.
+    drop(peers);
+    crate::squad::inbound(
+        &app,
+        &key,
+        json!({ "channel": "email", "from": { "email": "pat@example.com" },
+        "body": "Can someone look at my water heater? 62704" }),
+    )
+    .await;
+    app.drain().await;
+    let listed: Value = app.api_json("/api/v1/integrations", &key).await;
+    assert_eq!(listed[0]["status"], "error", "{listed}");
+    assert!(listed[0]["last_error"].as_str().unwrap().contains("could not reach"), "{listed}");
+    assert!(
+        app.admin_count("SELECT COUNT(*) FROM jobs WHERE kind = 'deliver_message' AND status = 'queued'").await >= 1,
+        "not dropped: queued to try again"
+    );
+}

@@ -1,0 +1,92 @@
+//! Real mail servers on 127.0.0.1 for the email tests, installed by `scripts/setup` in their own
+//! virtualenv: pymap (an IMAP server, in memory, user `demouser` / `demopass`) and aiosmtpd (an
+//! SMTP server that wants the same login and keeps what it is sent in a Maildir). Each test starts
+//! its own pair on free ports; they stop when dropped.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+
+pub const USER: &str = "demouser";
+pub const PASSWORD: &str = "demopass";
+
+pub struct MailPeers {
+    pub imap_port: u16,
+    pub smtp_port: u16,
+    /// Where the SMTP server keeps what it was sent.
+    pub maildir: tempfile::TempDir,
+    _imap: Child,
+    _smtp: Child,
+}
+
+fn tool(name: &str) -> PathBuf {
+    let home = std::env::var("OPSQUAD_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/opsquad"));
+    let path = home.join("mailpeers/bin").join(name);
+    assert!(path.exists(), "{} is missing: run scripts/setup (it installs the mail test servers)", path.display());
+    path
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn answers(port: u16) -> bool {
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+impl MailPeers {
+    pub async fn start() -> Self {
+        let (imap_port, smtp_port) = (free_port(), free_port());
+        let imap = Command::new(tool("pymap"))
+            .args(["--no-service", "admin", "--host", "127.0.0.1", "--port", &imap_port.to_string(), "dict"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let maildir = tempfile::tempdir().unwrap();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/smtp_peer.py");
+        let smtp = Command::new(tool("python"))
+            .arg(script)
+            .args([&smtp_port.to_string(), USER, PASSWORD])
+            .arg(maildir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        assert!(answers(imap_port).await, "pymap did not answer on {imap_port}");
+        assert!(answers(smtp_port).await, "the SMTP peer did not answer on {smtp_port}");
+        Self { imap_port, smtp_port, maildir, _imap: imap, _smtp: smtp }
+    }
+
+    /// Every message the SMTP server was sent, as raw text, oldest first.
+    pub fn received(&self) -> Vec<String> {
+        let mut files: Vec<std::path::PathBuf> = ["new", "cur"]
+            .iter()
+            .filter_map(|d| std::fs::read_dir(self.maildir.path().join(d)).ok())
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+    }
+
+    /// The settings an owner would type for these servers.
+    pub fn connection(&self, address: &str) -> serde_json::Value {
+        let server = |port: u16| serde_json::json!({ "host": "127.0.0.1", "port": port, "tls": "none", "username": USER, "password": PASSWORD });
+        serde_json::json!({ "kind": "imap_smtp", "address": address, "imap": server(self.imap_port),
+                            "smtp": server(self.smtp_port) })
+    }
+}
