@@ -6,3 +6,5 @@ ALTER TABLE integrations ADD CONSTRAINT integrations_provider_check
     CHECK (provider IN ('gmail', 'google_calendar', 'stripe', 'twilio', 'smtp', 'imap_smtp'));
 ALTER TABLE integrations ADD COLUMN last_error TEXT;
 ALTER TABLE integrations ADD COLUMN checked_at BIGINT;
+-- Where the squad stands in the mailbox (JSON: the IMAP UIDVALIDITY and the last UID taken in).
+ALTER TABLE integrations ADD COLUMN cursor TEXT;

@@ -13,7 +13,9 @@ CREATE TABLE integrations_new (
     created_at          BIGINT NOT NULL,
     updated_at          BIGINT NOT NULL,
     last_error          TEXT,
-    checked_at          BIGINT
+    checked_at          BIGINT,
+    -- Where the squad stands in the mailbox (JSON: the IMAP UIDVALIDITY and the last UID taken in).
+    cursor              TEXT
 );
 INSERT INTO integrations_new (id, org_id, provider, status, account_label, credentials_sealed, config, created_at, updated_at)
     SELECT id, org_id, provider, status, account_label, credentials_sealed, config, created_at, updated_at FROM integrations;

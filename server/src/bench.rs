@@ -129,6 +129,11 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
         payments: Arc::new(squad::payments::HostedPayPage::new(public.clone(), squad::payments::DEFAULT_PAY_LINK_DAYS)),
         channel: Arc::new(squad::channels::RecordOnly),
         own_channels: Arc::new(squad::channels::NoOwnChannels),
+        // Nothing is connected in a benchmark: a key of its own that seals nothing.
+        secrets: Arc::new(
+            integrations::secrets::Keyring::parse(&integrations::secrets::Keyring::new_entry("bench").into())
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        ),
         public_url: public.clone(),
         live: Arc::default(),
         bell: Arc::default(),

@@ -93,6 +93,7 @@ async fn worker_on(
         payments: Arc::new(settings.payments.pay_links()),
         channel: settings.channels.channel(),
         own_channels: Arc::new(ops::integrations::Mailroom::new(Arc::new(settings.secrets()?))),
+        secrets: Arc::new(settings.secrets()?),
         public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
         live,
         bell,

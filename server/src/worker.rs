@@ -25,6 +25,8 @@ pub struct Worker {
     pub channel: Arc<dyn squad::channels::Channel>,
     /// The shops' own accounts (a connected mailbox), used instead of `channel` where connected.
     pub own_channels: Arc<dyn squad::channels::OwnChannels>,
+    /// Opens the shops' sealed credentials (to read a connected mailbox).
+    pub secrets: Arc<integrations::secrets::Keyring>,
     /// Where customers reach this server; the manage links in messages are built on it.
     pub public_url: squad::link_tokens::PublicUrl,
     /// Replies being written to chat visitors, shared with this server's chat streams.
@@ -80,6 +82,12 @@ impl Worker {
                     (failure, err.to_string())
                 })
             }
+            Job::CheckMailbox(_) => ops::mail_inbox::check(&self.db, &job.scope(), &self.secrets)
+                .await
+                .map(|checked| {
+                    format!("mailbox checked: {} taken in, {} passed over", checked.taken, checked.passed_over)
+                })
+                .map_err(|err| (Failure::Transient, format!("{err:?}"))),
         };
         match outcome {
             Ok(what) => {

@@ -16,6 +16,8 @@ pub enum Job {
     SendReminder(SendReminder),
     /// Send one recorded outbound message through its channel.
     DeliverMessage(DeliverMessage),
+    /// Take in the mail that reached the org's connected mailbox; the next check is queued after.
+    CheckMailbox(CheckMailbox),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +57,10 @@ pub struct SendReminder {
 pub struct DeliverMessage {
     pub message_id: MessageId,
 }
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckMailbox {}
 
 text_enum!(
     /// Where a queued job stands. `dead` jobs used up their attempts or can never succeed.

@@ -2,5 +2,6 @@
 //! sealing of every credential at rest ([`secrets`]). Nothing here touches the database; the
 //! callers store what [`secrets::Keyring::seal`] returns and nothing else.
 
+pub mod inbox;
 pub mod mail;
 pub mod secrets;

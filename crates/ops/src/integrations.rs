@@ -46,7 +46,7 @@ pub struct ServerShown {
     pub username: String,
 }
 
-const PROVIDER: &str = "imap_smtp";
+pub(crate) const PROVIDER: &str = "imap_smtp";
 
 /// What the sealed text holds.
 #[derive(Serialize, Deserialize)]
@@ -130,6 +130,9 @@ pub async fn connect_email(
     };
     mail::check_imap(&imap).await.map_err(|e| failed("imap", &e))?;
     mail::check_smtp(&smtp).await.map_err(|e| failed("smtp", &e))?;
+    // Mail that arrives from now on is the squad's; what was already there is the shop's.
+    let start = ::integrations::inbox::cursor_now(&imap).await.map_err(|e| failed("imap", &e))?;
+    let cursor = json!(start).to_string();
 
     let passwords =
         Passwords { imap: imap.password.expose_secret().to_owned(), smtp: smtp.password.expose_secret().to_owned() };
@@ -137,8 +140,15 @@ pub async fn connect_email(
     let sealed = keys.seal(&context(scope, PROVIDER), &plain).map_err(corrupt)?;
     let config = json!({ "imap": shown(&imap), "smtp": shown(&smtp) });
     let mut tx = TenantTx::begin(db, scope).await?;
-    let new = NewConnection { provider: PROVIDER, account: address.as_str(), config: &config, sealed: &sealed };
+    let new = NewConnection {
+        provider: PROVIDER,
+        account: address.as_str(),
+        config: &config,
+        sealed: &sealed,
+        cursor: Some(&cursor),
+    };
     connections::put_email(&mut tx, &new).await?;
+    crate::mail_inbox::queue_check(&mut tx, store::now_ms()).await?;
     let entry =
         json!({ "provider": PROVIDER, "address": address.as_str(), "imap": config["imap"], "smtp": config["smtp"] });
     audit::record(&mut tx, "email connected", &entry).await?;
@@ -256,8 +266,8 @@ impl Channel for SmtpChannel {
             to: message.to.clone(),
             subject: message.subject.clone().unwrap_or_else(|| format!("Your message to {}", self.business)),
             text: format!("{}\n\n--\n{} · Reply to this email to reach us.", message.body, self.business),
-            in_reply_to: None,
-            references: Vec::new(),
+            in_reply_to: message.in_reply_to.clone(),
+            references: message.in_reply_to.iter().cloned().collect(),
         };
         match mail::send(&self.mailbox.smtp, &letter).await {
             Ok(message_id) => Ok(json!({ "provider": PROVIDER, "sent": true, "message_id": message_id })),

@@ -17,6 +17,7 @@ pub mod escalations;
 pub mod inbound;
 pub mod integrations;
 pub mod invoices;
+pub mod mail_inbox;
 pub mod manage;
 pub mod memory;
 pub mod payments;

@@ -27,6 +27,10 @@ pub struct Outbound {
     pub to: String,
     pub subject: Option<String>,
     pub body: String,
+    /// The provider's id of the customer's message this answers (an email's `Message-ID`), so
+    /// the reply lands in the same thread.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<String>,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -197,7 +201,13 @@ pub async fn deliver_message(
             .map(|s| if s.to_lowercase().starts_with("re:") { s } else { format!("Re: {s}") }),
         (subject, _) => subject.clone(),
     };
-    let mut outbound = Outbound { channel: message.channel.clone(), to, subject, body: message.body };
+    let in_reply_to = match message.channel.as_str() {
+        "email" => leads::newest_inbound_external_id(&mut tx, lead_id, domain::pipeline::Channel::Email)
+            .await?
+            .filter(|id| id.starts_with('<')),
+        _ => None,
+    };
+    let mut outbound = Outbound { channel: message.channel.clone(), to, subject, body: message.body, in_reply_to };
     // The ledger's request is the stored message: the same on every attempt, whatever link it gets.
     let request_hash = hex::encode(Sha256::digest(
         format!(
@@ -233,7 +243,13 @@ pub async fn deliver_message(
     let result = through.deliver(&outbound, &key).await;
     let mut tx = TenantTx::begin(db, scope).await?;
     match &result {
-        Ok(response) => side_effects::finish(&mut tx, &key, true, response).await?,
+        Ok(response) => {
+            side_effects::finish(&mut tx, &key, true, response).await?;
+            // A reply naming this message in its thread headers is matched to it.
+            if let Some(sent_as) = response["message_id"].as_str() {
+                leads::set_external_id(&mut tx, id, sent_as).await?;
+            }
+        }
         Err(DeliveryError::Permanent(reason)) => {
             side_effects::finish(&mut tx, &key, false, &json!({ "error": reason })).await?;
         }

@@ -73,6 +73,8 @@ pub struct NewConnection<'a> {
     pub account: &'a str,
     pub config: &'a Value,
     pub sealed: &'a str,
+    /// Where the squad starts reading the mailbox.
+    pub cursor: Option<&'a str>,
 }
 
 /// Connects the org's email through `new`, replacing any email connection it had (of any
@@ -86,8 +88,8 @@ pub async fn put_email(tx: &mut TenantTx, new: &NewConnection<'_>) -> Result<(),
         .await?;
     sqlx::query(
         "INSERT INTO integrations (id, org_id, provider, status, account_label, credentials_sealed, config,
-                                   created_at, updated_at, checked_at)
-         VALUES ($1, $2, $3, 'connected', $4, $5, $6, $7, $7, $7)",
+                                   created_at, updated_at, checked_at, cursor)
+         VALUES ($1, $2, $3, 'connected', $4, $5, $6, $7, $7, $7, $8)",
     )
     .bind(new_id().to_string())
     .bind(&org)
@@ -96,6 +98,7 @@ pub async fn put_email(tx: &mut TenantTx, new: &NewConnection<'_>) -> Result<(),
     .bind(new.sealed)
     .bind(new.config.to_string())
     .bind(now)
+    .bind(new.cursor)
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -126,5 +129,31 @@ pub async fn set_health(tx: &mut TenantTx, provider: &str, error: Option<&str>) 
     .bind(now_ms())
     .execute(tx.conn())
     .await?;
+    Ok(())
+}
+
+/// Where the squad stands in the org's mailbox (what `set_cursor` stored), if anywhere.
+pub async fn cursor(tx: &mut TenantTx, provider: &str) -> Result<Option<String>, StoreError> {
+    let org = tx.org().to_owned();
+    let row = sqlx::query("SELECT cursor FROM integrations WHERE org_id = $1 AND provider = $2")
+        .bind(&org)
+        .bind(provider)
+        .fetch_optional(tx.conn())
+        .await?;
+    Ok(match row {
+        Some(row) => opt_text(&row, "cursor")?,
+        None => None,
+    })
+}
+
+/// Moves the squad's place in the org's mailbox on, in the transaction that took the mail in.
+pub async fn set_cursor(tx: &mut TenantTx, provider: &str, cursor: &str) -> Result<(), StoreError> {
+    let org = tx.org().to_owned();
+    sqlx::query("UPDATE integrations SET cursor = $3 WHERE org_id = $1 AND provider = $2")
+        .bind(&org)
+        .bind(provider)
+        .bind(cursor)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }

@@ -243,6 +243,18 @@ pub async fn list(tx: &mut TenantTx, limit: i64) -> Result<Vec<JobRow>, StoreErr
         .collect()
 }
 
+/// Whether the org has a job of `kind` waiting to run (a recurring check queues its next only
+/// when none is).
+pub async fn is_queued(tx: &mut TenantTx, kind: &str) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE org_id = $1 AND kind = $2 AND status = 'queued'")
+        .bind(&org)
+        .bind(kind)
+        .fetch_one(tx.conn())
+        .await?;
+    Ok(crate::rows::int(&row, "n")? > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::backoff_ms;

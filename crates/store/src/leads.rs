@@ -496,3 +496,40 @@ pub async fn steps(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<StepRow>, Stor
         })
         .collect()
 }
+
+/// Records the id a provider gave an outbound message it accepted (an email's `Message-ID`), so
+/// a reply that names it can be matched to its thread.
+pub async fn set_external_id(tx: &mut TenantTx, message: MessageId, external_id: &str) -> Result<(), StoreError> {
+    let org = tx.org().to_owned();
+    sqlx::query("UPDATE messages SET external_id = $3 WHERE org_id = $1 AND id = $2 AND external_id IS NULL")
+        .bind(&org)
+        .bind(message.to_string())
+        .bind(external_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The provider's id of the customer's newest message on `channel` that has one (an email's
+/// `Message-ID`): what a reply on that channel answers.
+pub async fn newest_inbound_external_id(
+    tx: &mut TenantTx,
+    lead: LeadId,
+    channel: Channel,
+) -> Result<Option<String>, StoreError> {
+    let org = tx.org().to_owned();
+    let row = sqlx::query(
+        "SELECT external_id FROM messages
+         WHERE org_id = $1 AND lead_id = $2 AND channel = $3 AND direction = 'inbound' AND external_id IS NOT NULL
+         ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(&org)
+    .bind(lead.to_string())
+    .bind(channel.as_str())
+    .fetch_optional(tx.conn())
+    .await?;
+    Ok(match row {
+        Some(row) => crate::rows::opt_text(&row, "external_id")?,
+        None => None,
+    })
+}

@@ -330,6 +330,20 @@ impl TestApp {
         }
     }
 
+    /// One text value, read past every wall.
+    pub async fn admin_text(&self, sql: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.admin_url).await.expect("sqlite admin");
+                sqlx::query_scalar::<_, String>(sql).fetch_one(&mut conn).await.expect("admin text")
+            }
+            Backend::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.admin_url).await.expect("pg admin");
+                sqlx::query_scalar::<_, String>(sql).fetch_one(&mut conn).await.expect("admin text")
+            }
+        }
+    }
+
     pub async fn admin_count(&self, sql: &str) -> i64 {
         match self.backend {
             Backend::Sqlite => {
@@ -372,6 +386,7 @@ impl TestApp {
             own_channels: std::sync::Arc::new(ops::integrations::Mailroom::new(std::sync::Arc::new(
                 self.settings().secrets().expect("the test secrets key"),
             ))),
+            secrets: std::sync::Arc::new(self.settings().secrets().expect("the test secrets key")),
             public_url: squad::link_tokens::PublicUrl::new("http://127.0.0.1:3000"),
             live: self.live.clone(),
             bell: std::sync::Arc::default(),

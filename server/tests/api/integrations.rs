@@ -14,6 +14,7 @@ on_both_backends!(
     a_wrong_setting_is_named_and_nothing_is_stored,
     each_shop_sees_and_changes_only_its_own_connection,
     the_squads_reply_leaves_through_the_shops_own_mailbox,
+    an_email_gets_a_reply_in_its_thread_and_an_answer_continues_the_lead,
 );
 
 const SHOP: &str = "shop@springfield-heating.example";
@@ -164,4 +165,63 @@ async fn the_squads_reply_leaves_through_the_shops_own_mailbox(app: TestApp) {
         app.admin_count("SELECT COUNT(*) FROM jobs WHERE kind = 'deliver_message' AND status = 'queued'").await >= 1,
         "not dropped: queued to try again"
     );
+}
+
+/// Runs the mailbox's next check now (it is queued a few seconds ahead), then everything it queued.
+async fn check_mailbox_now(app: &TestApp) {
+    app.admin_execute("UPDATE jobs SET run_at = 0 WHERE kind = 'check_mailbox' AND status = 'queued'").await;
+    app.drain().await;
+}
+
+fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+    raw.lines().find_map(|l| l.strip_prefix(&format!("{name}: ")))
+}
+
+async fn an_email_gets_a_reply_in_its_thread_and_an_answer_continues_the_lead(app: TestApp) {
+    let peers = MailPeers::start().await;
+    let key = crate::squad::demo(&app).await;
+    peers.deliver("From: Earlier <old@example.com>\nSubject: Already here\nMessage-ID: <old1@example.com>\n\nThis was in the inbox before the shop connected it.\n").await;
+    let (status, _) = put(&app, &key, &peers.connection(SHOP)).await;
+    assert_eq!(status, 200);
+    let at_connection = app.admin_text("SELECT cursor FROM integrations").await;
+
+    // A customer's email lands in the shop's mailbox; the squad answers it in the same thread.
+    peers.deliver("From: Dana Reed <dana@example.com>\nTo: shop@springfield-heating.example\nSubject: No heat\n\
+Message-ID: <c1@example.com>\n\nOur furnace stopped working, no heat. 12 Oak St, Springfield 62704.\n\nDana\n-- \nDana Reed, Springfield\n").await;
+    check_mailbox_now(&app).await;
+    let leads: Value = app.api_json("/api/v1/leads", &key).await;
+    let leads = leads.as_array().unwrap();
+    assert_eq!(leads.len(), 1, "only mail that arrived after connecting is the squad's: {leads:?}");
+    assert_eq!(leads[0]["channel"], "email");
+    let sent = peers.received();
+    let reply = sent.first().expect("the squad's reply reached the SMTP server");
+    assert_eq!(header(reply, "To"), Some("dana@example.com"), "{reply}");
+    assert_eq!(header(reply, "In-Reply-To"), Some("<c1@example.com>"), "{reply}");
+    assert_eq!(header(reply, "Subject"), Some("Re: No heat"), "{reply}");
+    let squad_id = header(reply, "Message-ID").unwrap().to_owned();
+
+    // Dana answers in that thread: the same lead goes on, and the thread proves it is Dana.
+    peers.deliver(&format!("From: Dana Reed <dana@example.com>\nSubject: Re: No heat\nMessage-ID: <c2@example.com>\n\
+In-Reply-To: {squad_id}\nReferences: <c1@example.com> {squad_id}\n\nThanks! Is there a charge for the visit?\n\n> earlier text\n")).await;
+    // An out-of-office reply and a newsletter start nothing.
+    peers.deliver("From: Pat <pat@example.com>\nSubject: Out of office\nAuto-Submitted: auto-replied\nMessage-ID: <a1@example.com>\n\nAway.\n").await;
+    peers.deliver("From: News <news@example.com>\nSubject: Deals\nList-Id: <deals.example.com>\nMessage-ID: <n1@example.com>\n\nDeals.\n").await;
+    check_mailbox_now(&app).await;
+    let leads: Value = app.api_json("/api/v1/leads", &key).await;
+    assert_eq!(leads.as_array().unwrap().len(), 1, "{leads}");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM messages WHERE sender_proof = 'email_thread'").await, 1);
+    let kept = app
+        .admin_count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound' AND body LIKE '%earlier text%'")
+        .await;
+    assert_eq!(kept, 0, "the quoted history is cut from what the squad reads");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM audit_log WHERE action = 'automatic email passed over'").await, 2);
+
+    // Checking again (a restart, a second check) reads nothing twice.
+    let inbound = "SELECT COUNT(*) FROM messages WHERE direction = 'inbound'";
+    let before = app.admin_count(inbound).await;
+    check_mailbox_now(&app).await;
+    // As if the squad's place had been lost right after connecting: everything since is read again.
+    app.admin_execute(&format!("UPDATE integrations SET cursor = '{at_connection}'")).await;
+    check_mailbox_now(&app).await;
+    assert_eq!(app.admin_count(inbound).await, before, "every letter read again was recognised by its Message-ID");
 }

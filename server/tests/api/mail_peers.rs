@@ -83,6 +83,20 @@ impl MailPeers {
         files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
     }
 
+    /// Delivers `raw` into the mailbox, as the outside world's mail would arrive.
+    pub async fn deliver(&self, raw: &str) {
+        let server = integrations::mail::Server {
+            host: "127.0.0.1".into(),
+            port: self.imap_port,
+            tls: integrations::mail::Tls::None,
+            username: USER.into(),
+            password: PASSWORD.to_owned().into(),
+        };
+        let mut session = integrations::mail::imap_session(&server).await.unwrap();
+        session.append("INBOX", None, None, raw.replace('\n', "\r\n")).await.unwrap();
+        let _ = session.logout().await;
+    }
+
     /// The settings an owner would type for these servers.
     pub fn connection(&self, address: &str) -> serde_json::Value {
         let server = |port: u16| serde_json::json!({ "host": "127.0.0.1", "port": port, "tls": "none", "username": USER, "password": PASSWORD });

@@ -1,0 +1,211 @@
+//! Taking in what reaches a shop's connected mailbox. A `check_mailbox` job reads the mail that
+//! arrived since the squad's place in the inbox (the IMAP UID it last took), and each letter in
+//! its own transaction enters the same inbound path as every channel, moving that place on with
+//! it: a crash or restart re-reads at most the letter in hand, and its Message-ID makes the
+//! second reading a no-op. Automatic mail (out-of-office replies, lists, bounces) and the shop's
+//! own letters never start a conversation. A reply that names one of the squad's own emails in
+//! its thread headers, from the customer that email went to, is verified by that thread.
+
+use ::integrations::inbox::{self, Cursor, Found};
+use ::integrations::secrets::Keyring;
+use domain::inbound::SenderProof;
+use domain::jobs::{CheckMailbox, Job};
+use domain::pipeline::Channel;
+use domain::{Email, PersonName};
+use serde_json::json;
+use store::integrations as connections;
+use store::jobs::{self, NewJob};
+use store::{audit, customers, leads, Db, StoreError, TenantScope, TenantTx};
+
+use crate::inbound::{self, Inquiry};
+use crate::integrations::{mailbox, Mailbox, PROVIDER};
+use crate::OpsError;
+
+/// How often a connected mailbox is looked at.
+pub const CHECK_EVERY_MS: i64 = 20_000;
+/// The most letters one check takes in; the rest wait for the next.
+const PER_CHECK: usize = 50;
+
+/// What one check did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Checked {
+    /// Letters that entered the inbound path.
+    pub taken: usize,
+    /// Automatic mail and the shop's own, passed over.
+    pub passed_over: usize,
+}
+
+/// Queues the mailbox's next check (`at`, Unix ms) in the caller's transaction, unless one is
+/// already waiting: one chain of checks per mailbox, however often it is reconnected.
+pub(crate) async fn queue_check(tx: &mut TenantTx, at: i64) -> Result<(), StoreError> {
+    if jobs::is_queued(tx, "check_mailbox").await? {
+        return Ok(());
+    }
+    jobs::enqueue(
+        tx,
+        &NewJob {
+            job: Job::CheckMailbox(CheckMailbox {}),
+            run_at: Some(at),
+            max_attempts: 5,
+            idempotency_key: format!("check-mailbox:{at}"),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A `check_mailbox` job: takes in what is new, records how the mailbox fared, and queues the
+/// next check while the mailbox stays connected.
+pub async fn check(db: &Db, scope: &TenantScope, keys: &Keyring) -> Result<Checked, OpsError> {
+    let mut tx = TenantTx::read(db, scope).await?;
+    let Some(mailbox) = mailbox(&mut tx, scope, keys).await? else {
+        // Disconnected: the chain of checks ends here.
+        return Ok(Checked::default());
+    };
+    let cursor = connections::cursor(&mut tx, PROVIDER).await?.and_then(|c| serde_json::from_str::<Cursor>(&c).ok());
+    tx.commit().await?;
+    let outcome = take_in(db, scope, &mailbox, cursor).await;
+    let mut tx = TenantTx::begin(db, scope).await?;
+    let error = match &outcome {
+        Ok(_) => None,
+        Err(TakeInError::Mail(e)) => Some(format!("Reading mail: {e}")),
+        Err(TakeInError::Ops(_)) => None,
+    };
+    if !matches!(outcome, Err(TakeInError::Ops(_))) {
+        connections::set_health(&mut tx, PROVIDER, error.as_deref()).await?;
+    }
+    queue_check(&mut tx, store::now_ms() + CHECK_EVERY_MS).await?;
+    tx.commit().await?;
+    match outcome {
+        Ok(checked) => Ok(checked),
+        // The next check tries again; the owner sees the error on the connection.
+        Err(TakeInError::Mail(e)) => {
+            tracing::warn!(org_id = %scope.org_id(), error = %e, "the mailbox could not be read");
+            Ok(Checked::default())
+        }
+        Err(TakeInError::Ops(e)) => Err(e),
+    }
+}
+
+enum TakeInError {
+    Mail(::integrations::mail::MailError),
+    Ops(OpsError),
+}
+
+impl From<OpsError> for TakeInError {
+    fn from(e: OpsError) -> Self {
+        Self::Ops(e)
+    }
+}
+
+impl From<StoreError> for TakeInError {
+    fn from(e: StoreError) -> Self {
+        Self::Ops(e.into())
+    }
+}
+
+async fn take_in(
+    db: &Db,
+    scope: &TenantScope,
+    mailbox: &Mailbox,
+    cursor: Option<Cursor>,
+) -> Result<Checked, TakeInError> {
+    let cursor = match cursor {
+        Some(cursor) => cursor,
+        None => {
+            let now = inbox::cursor_now(&mailbox.imap).await.map_err(TakeInError::Mail)?;
+            save_cursor(db, scope, now).await?;
+            return Ok(Checked::default());
+        }
+    };
+    let letters = match inbox::fetch_after(&mailbox.imap, cursor, PER_CHECK).await.map_err(TakeInError::Mail)? {
+        Found::New(letters) => letters,
+        Found::Renumbered { now } => {
+            tracing::warn!(org_id = %scope.org_id(), "the mail server renumbered the inbox; reading on from now");
+            save_cursor(db, scope, now).await?;
+            return Ok(Checked::default());
+        }
+    };
+    let mut checked = Checked::default();
+    for fetched in letters {
+        let mut tx = TenantTx::begin(db, scope).await?;
+        let next = Cursor { uid_validity: cursor.uid_validity, last_uid: fetched.uid };
+        if take_one(&mut tx, mailbox, &fetched).await? {
+            checked.taken += 1;
+        } else {
+            checked.passed_over += 1;
+        }
+        connections::set_cursor(&mut tx, PROVIDER, &json!(next).to_string()).await?;
+        tx.commit().await?;
+    }
+    Ok(checked)
+}
+
+async fn save_cursor(db: &Db, scope: &TenantScope, cursor: Cursor) -> Result<(), StoreError> {
+    let mut tx = TenantTx::begin(db, scope).await?;
+    connections::set_cursor(&mut tx, PROVIDER, &json!(cursor).to_string()).await?;
+    tx.commit().await
+}
+
+/// One letter into the inbound path; `false` when it was passed over.
+async fn take_one(tx: &mut TenantTx, mailbox: &Mailbox, fetched: &inbox::Fetched) -> Result<bool, OpsError> {
+    let Some(letter) = inbox::read(&fetched.raw) else {
+        tracing::warn!(uid = fetched.uid, "a letter in the inbox could not be read; passed over");
+        return Ok(false);
+    };
+    let from = letter.from_address.as_deref().and_then(|a| Email::parse(a).ok());
+    let own = Email::parse(&mailbox.address).ok();
+    let ours = matches!((&from, &own), (Some(f), Some(o)) if f.canonical() == o.canonical());
+    if let Some(kind) = letter.automatic {
+        let entry = json!({ "uid": fetched.uid, "message_id": letter.message_id, "kind": format!("{kind:?}") });
+        audit::record(tx, "automatic email passed over", &entry).await?;
+        return Ok(false);
+    }
+    let Some(from) = from.filter(|_| !ours) else { return Ok(false) };
+    // A reply in a thread the squad started, from the customer it wrote to, proves the sender.
+    let mut known = None;
+    for id in letter.in_reply_to.iter().chain(&letter.references) {
+        if let Some((lead, _)) = leads::find_by_external_id(tx, Channel::Email, id).await? {
+            let Some(lead) = leads::get(tx, lead).await? else { continue };
+            let Some(customer) = customers::get(tx, lead.customer_id).await? else { continue };
+            let same = customer
+                .email
+                .as_deref()
+                .and_then(|e| Email::parse(e).ok())
+                .is_some_and(|e| e.canonical() == from.canonical());
+            if same {
+                known = Some(customer);
+                break;
+            }
+        }
+    }
+    let mut body = letter.text.clone();
+    if !letter.attachments.is_empty() {
+        body.push_str(&format!("\n\n[Attached: {}]", letter.attachments.join(", ")));
+    }
+    if body.trim().is_empty() {
+        body = "(The email had no text.)".to_owned();
+    }
+    let external_id = letter.message_id.clone().unwrap_or_else(|| format!("imap:{}", fetched.uid));
+    let inquiry = match &known {
+        Some(customer) => Inquiry {
+            subject: letter.subject.clone(),
+            external_id: Some(external_id),
+            ..Inquiry::from_known_customer(customer, Channel::Email, SenderProof::EmailThread, body)?
+        },
+        None => Inquiry {
+            channel: Channel::Email,
+            name: letter.from_name.as_deref().and_then(|n| PersonName::parse(n).ok()),
+            email: Some(from),
+            phone: None,
+            subject: letter.subject.clone(),
+            body,
+            address: None,
+            external_id: Some(external_id),
+            proof: SenderProof::None,
+            known_customer: None,
+        },
+    };
+    inbound::accept_in(tx, &inquiry).await?;
+    Ok(true)
+}
