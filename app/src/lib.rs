@@ -16,6 +16,7 @@ pub mod calendar;
 mod components;
 pub mod customers;
 pub mod dashboard;
+pub mod email_settings;
 pub mod error;
 pub mod invoices;
 mod landing;

@@ -82,9 +82,9 @@ fn Wizard(setup: SetupView, refresh: Callback<()>) -> impl IntoView {
             <Continue label="Continue" go=go.clone() to=next />
         }.into_any(),
         "integrations" => view! {
-            <Intro text="Connect your mailbox, calendar and payments so the squad can write from your address, see your technicians' calendars and take card payments." />
-            <Integrations />
-            <Continue label="Skip for now" go=go.clone() to=next />
+            <Intro text="Connect your shop's mailbox so the squad answers the inquiries sent to it, from your own address." />
+            <Integrations on_saved=refresh />
+            <Continue label="Continue" go=go.clone() to=next />
         }.into_any(),
         _ => view! {
             <Intro text="Send a sample inquiry and watch it go from New to Booked on your live pipeline. It comes from a sample customer, so no real customer is contacted." />
@@ -141,52 +141,29 @@ fn Progress(index: usize) -> impl IntoView {
 }
 
 #[component]
-fn Integrations() -> impl IntoView {
-    let items: [(&str, &str, [&str; 3]); 3] = [
-        (
-            "Gmail",
-            "Replies go out from your own address, and inquiries sent to it reach the squad.",
-            [
-                "Sign in with the Google account that receives your inquiries.",
-                "Allow Opsquad to read and send mail for that address.",
-                "Choose the label the squad watches (Inbox by default).",
-            ],
-        ),
-        (
-            "Google Calendar",
-            "The Scheduler sees your technicians' existing appointments and adds new ones.",
-            [
-                "Sign in with the Google account that owns the calendars.",
-                "Pick each technician's calendar.",
-                "New bookings appear there with the customer's details.",
-            ],
-        ),
-        (
-            "Stripe",
-            "Invoices carry a card payment link; payments mark them paid automatically.",
-            [
-                "Sign in to Stripe or create an account.",
-                "Approve Opsquad as a connected application.",
-                "Payments go straight to your Stripe balance.",
-            ],
-        ),
+fn Integrations(on_saved: Callback<()>) -> impl IntoView {
+    let later: [(&str, &str); 2] = [
+        ("Google Calendar", "The Scheduler will see your technicians' existing appointments and add new ones."),
+        ("Stripe", "Invoices will carry a card payment link, and payments will mark them paid."),
     ];
     view! {
-        <div class="grid gap-3 sm:grid-cols-3">
-            {items.into_iter().map(|(name, why, steps)| view! {
+        <article class="rounded-xl border border-slate-200 p-4" aria-label="Email">
+            <h2 class="font-semibold">"Email"</h2>
+            <p class="mb-3 mt-1 text-sm text-slate-600">"Inquiries sent to your shop's address reach the squad, and replies go out from it."</p>
+            <crate::email_settings::EmailSection on_saved />
+        </article>
+        <div class="grid gap-3 sm:grid-cols-2">
+            {later.into_iter().map(|(name, why)| view! {
                 <article class="rounded-xl border border-slate-200 p-4">
                     <div class="flex items-center justify-between gap-2">
                         <h2 class="font-semibold">{name}</h2>
-                        <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs text-slate-600">"Not connected"</span>
+                        <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs text-slate-600">"Not available yet"</span>
                     </div>
                     <p class="mt-1 text-sm text-slate-600">{why}</p>
-                    <ol class="mt-2 list-decimal space-y-1 pl-5 text-xs text-slate-600">
-                        {steps.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
-                    </ol>
                 </article>
             }).collect_view()}
         </div>
-        <p class="text-xs text-slate-500">"Connecting is not available in this version yet. Until then replies are recorded on each lead, bookings live in Opsquad and invoices use Opsquad's own pay page. You can come back to this from Settings."</p>
+        <p class="text-xs text-slate-500">"Until then bookings live in Opsquad and invoices use Opsquad's own pay page. You can connect or change your email later in Settings."</p>
     }
 }
 

@@ -99,3 +99,45 @@ export async function linkDeliveredTo(to, page) {
   }, { timeout: 20_000 }).toBe(true);
   return new URL(found[0]).pathname;
 }
+
+/** A free TCP port on 127.0.0.1. */
+async function freePort() {
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/**
+ * A real IMAP server (pymap, user demouser / demopass) and SMTP server (aiosmtpd, same login) on
+ * 127.0.0.1, installed by scripts/setup: the shop's mailbox in the email journeys. Call stop().
+ */
+export async function startMailPeers() {
+  const { spawn } = await import('node:child_process');
+  const { homedir } = await import('node:os');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const home = process.env.OPSQUAD_HOME ?? join(homedir(), '.cache/opsquad');
+  const bin = (name) => join(home, 'mailpeers/bin', name);
+  const [imapPort, smtpPort] = [await freePort(), await freePort()];
+  const maildir = mkdtempSync(join(tmpdir(), 'opsquad-mail-'));
+  const imap = spawn(bin('pymap'), ['--no-service', 'admin', '--host', '127.0.0.1', '--port', String(imapPort), 'dict'], { stdio: 'ignore' });
+  const script = new URL('../../server/tests/peers/smtp_peer.py', import.meta.url).pathname;
+  const smtp = spawn(bin('python'), [script, String(smtpPort), 'demouser', 'demopass', maildir], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const { connect } = await import('node:net');
+  const answers = (port) => new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
+    socket.on('error', () => resolve(false));
+  });
+  for (const port of [imapPort, smtpPort]) {
+    let up = false;
+    for (let i = 0; i < 100 && !up; i++) {
+      up = await answers(port);
+      if (!up) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!up) throw new Error(`the mail test server on ${port} did not start: run scripts/setup`);
+  }
+  return { imapPort, smtpPort, maildir, stop: () => { imap.kill(); smtp.kill(); } };
+}

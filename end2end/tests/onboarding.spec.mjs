@@ -1,7 +1,7 @@
 // The whole first day of a new owner: sign up, finish the wizard, watch the test inquiry go from
 // New to Booked live, open its timeline, approve a pending escalation and see the run continue.
 import { test, expect } from '@playwright/test';
-import { SHOTS, hydrated, noSidewaysScroll, signUp, uniqueEmail } from './helpers.mjs';
+import { SHOTS, hydrated, noSidewaysScroll, signUp, startMailPeers, uniqueEmail } from './helpers.mjs';
 
 const column = (page, stage) => page.locator(`[data-stage="${stage}"]`);
 
@@ -59,10 +59,39 @@ test('a new owner sets up, watches the test inquiry get booked live, and approve
   await expect(page.getByTestId('technicians')).toContainText('Sam Ortiz');
   await page.getByRole('button', { name: 'Continue' }).click();
 
-  // Connections can be skipped and returned to.
+  // Connections: the shop's mailbox, tried against real IMAP and SMTP servers before it is kept.
   await expect(page.getByTestId('wizard-step')).toHaveText('Connections');
   await expect(page.getByText('Google Calendar')).toBeVisible();
-  await page.getByRole('button', { name: 'Skip for now' }).click();
+  const mail = await startMailPeers();
+  try {
+    const incoming = page.getByRole('group', { name: 'Incoming mail (IMAP)' });
+    const outgoing = page.getByRole('group', { name: 'Outgoing mail (SMTP)' });
+    await page.getByLabel("Your shop's email address").fill('office@prairieheat.example');
+    await incoming.getByLabel('Server').fill('127.0.0.1');
+    await incoming.getByLabel('Port').fill(String(mail.imapPort));
+    await incoming.getByLabel('Security').selectOption('none');
+    await incoming.getByLabel('User name').fill('demouser');
+    await incoming.getByLabel('Password').fill('not the password');
+    await outgoing.getByLabel('Server').fill('127.0.0.1');
+    await outgoing.getByLabel('Port').fill(String(mail.smtpPort));
+    await outgoing.getByLabel('Security').selectOption('none');
+    await page.getByRole('button', { name: 'Test and connect' }).click();
+    // A wrong password is named, for the server that refused it; nothing is kept.
+    await expect(page.getByTestId('email-failed')).toContainText('IMAP (incoming mail): the server refused the username or password');
+    await page.screenshot({ path: `${SHOTS}wizard-email-refused.png`, fullPage: true });
+    await incoming.getByLabel('Password').fill('demopass');
+    await page.getByRole('button', { name: 'Test and connect' }).click();
+    await expect(page.getByTestId('email-connected')).toContainText('Connected as office@prairieheat.example');
+    await expect(page.getByTestId('email-connected')).not.toContainText('demopass');
+    await page.screenshot({ path: `${SHOTS}wizard-email-connected.png`, fullPage: true });
+    await page.setViewportSize({ width: 375, height: 800 });
+    await noSidewaysScroll(page);
+    await page.screenshot({ path: `${SHOTS}wizard-email-phone.png`, fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 720 });
+  } finally {
+    mail.stop();
+  }
+  await page.getByRole('button', { name: 'Continue' }).click();
 
   // The test inquiry appears on the live board and moves to Booked without a reload.
   await expect(page.getByTestId('wizard-step')).toHaveText('Test inquiry');

@@ -134,10 +134,22 @@ pub async fn imap_session(server: &Server) -> Result<Imap, MailError> {
         Err(_) => Err(MailError::Unreachable(format!("{at} (no answer to the login)"))),
         Ok(Ok(session)) => Ok(session),
         Ok(Err((async_imap::error::Error::No(why) | async_imap::error::Error::Bad(why), _))) => {
-            Err(MailError::Login(format!("IMAP {at}: {}", why.trim())))
+            Err(MailError::Login(format!("{at} said: {}", server_said(&why))))
         }
         Ok(Err((e, _))) => Err(protocol(e)),
     }
+}
+
+/// The human part of an IMAP refusal: `code: None, info: Some("[AUTHENTICATIONFAILED] Invalid
+/// credentials.")` reads "Invalid credentials."
+fn server_said(why: &str) -> String {
+    let info =
+        why.split_once("info: Some(\"").map_or(why, |(_, rest)| rest.trim_end_matches(")").trim_end_matches('"'));
+    let info = match info.strip_prefix('[') {
+        Some(rest) => rest.split_once(']').map_or(rest, |(_, text)| text),
+        None => info,
+    };
+    info.trim().to_owned()
 }
 
 async fn greeting<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug>(
@@ -267,6 +279,13 @@ fn uuid_like() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_imap_refusal_reads_as_the_server_said_it() {
+        let why = r#"code: None, info: Some("[AUTHENTICATIONFAILED] Invalid authentication credentials.")"#;
+        assert_eq!(server_said(why), "Invalid authentication credentials.");
+        assert_eq!(server_said("Login failed"), "Login failed");
+    }
 
     #[test]
     fn html_copies_escape_customer_text() {
