@@ -134,6 +134,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
             integrations::secrets::Keyring::parse(&integrations::secrets::Keyring::new_entry("bench").into())
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
         ),
+        mail_watchers: Arc::default(),
         public_url: public.clone(),
         live: Arc::default(),
         bell: Arc::default(),

@@ -94,6 +94,7 @@ async fn worker_on(
         channel: settings.channels.channel(),
         own_channels: Arc::new(ops::integrations::Mailroom::new(Arc::new(settings.secrets()?))),
         secrets: Arc::new(settings.secrets()?),
+        mail_watchers: Arc::default(),
         public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
         live,
         bell,

@@ -27,6 +27,8 @@ pub struct Worker {
     pub own_channels: Arc<dyn squad::channels::OwnChannels>,
     /// Opens the shops' sealed credentials (to read a connected mailbox).
     pub secrets: Arc<integrations::secrets::Keyring>,
+    /// IDLE watchers on the inboxes this worker checks.
+    pub mail_watchers: Arc<crate::mail_watch::MailWatchers>,
     /// Where customers reach this server; the manage links in messages are built on it.
     pub public_url: squad::link_tokens::PublicUrl,
     /// Replies being written to chat visitors, shared with this server's chat streams.
@@ -82,12 +84,15 @@ impl Worker {
                     (failure, err.to_string())
                 })
             }
-            Job::CheckMailbox(_) => ops::mail_inbox::check(&self.db, &job.scope(), &self.secrets)
-                .await
-                .map(|checked| {
-                    format!("mailbox checked: {} taken in, {} passed over", checked.taken, checked.passed_over)
-                })
-                .map_err(|err| (Failure::Transient, format!("{err:?}"))),
+            Job::CheckMailbox(_) => match ops::mail_inbox::check(&self.db, &job.scope(), &self.secrets).await {
+                Ok(checked) => {
+                    if let Some(imap) = checked.imap {
+                        self.mail_watchers.ensure(&self.db, &job.scope(), imap, self.bell.clone());
+                    }
+                    Ok(format!("mailbox checked: {} taken in, {} passed over", checked.taken, checked.passed_over))
+                }
+                Err(err) => Err((Failure::Transient, format!("{err:?}"))),
+            },
         };
         match outcome {
             Ok(what) => {

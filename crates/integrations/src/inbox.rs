@@ -82,6 +82,24 @@ pub async fn fetch_after(server: &Server, cursor: Cursor, limit: usize) -> Resul
     Ok(Found::New(fetched))
 }
 
+/// Waits on the inbox (IMAP IDLE) until the server reports a change — new mail — or `max`
+/// passes: `true` for a change. Servers without IDLE answer with an error; the caller then relies
+/// on its regular checks.
+pub async fn wait_for_mail(server: &Server, max: std::time::Duration) -> Result<bool, MailError> {
+    let protocol = |e: async_imap::error::Error| MailError::Protocol(format!("{}: {e}", at(server)));
+    let mut session = imap_session(server).await?;
+    session.select("INBOX").await.map_err(protocol)?;
+    let mut idle = session.idle();
+    idle.init().await.map_err(protocol)?;
+    let (wait, _interrupt) = idle.wait_with_timeout(max);
+    let answer = wait.await.map_err(protocol)?;
+    let changed = matches!(answer, async_imap::extensions::idle::IdleResponse::NewData(_));
+    if let Ok(mut session) = idle.done().await {
+        let _ = session.logout().await;
+    }
+    Ok(changed)
+}
+
 /// Why a message is not a person writing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Automatic {

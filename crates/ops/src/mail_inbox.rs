@@ -21,18 +21,30 @@ use crate::inbound::{self, Inquiry};
 use crate::integrations::{mailbox, Mailbox, PROVIDER};
 use crate::OpsError;
 
-/// How often a connected mailbox is looked at.
-pub const CHECK_EVERY_MS: i64 = 20_000;
+/// How often a connected mailbox is looked at when no watcher reports new mail sooner.
+pub const CHECK_EVERY_MS: i64 = 30_000;
 /// The most letters one check takes in; the rest wait for the next.
 const PER_CHECK: usize = 50;
 
 /// What one check did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone)]
 pub struct Checked {
     /// Letters that entered the inbound path.
     pub taken: usize,
     /// Automatic mail and the shop's own, passed over.
     pub passed_over: usize,
+    /// The mailbox's incoming server while it stays connected, for a watcher to wait on.
+    pub imap: Option<::integrations::mail::Server>,
+}
+
+/// New mail is waiting (a watcher on the inbox saw it): the queued check runs now. `false` when
+/// no check is queued — the mailbox was disconnected and its watcher should stop.
+pub async fn wake(db: &Db, scope: &TenantScope) -> Result<bool, OpsError> {
+    let mut tx = TenantTx::begin(db, scope).await?;
+    let queued = jobs::is_queued(&mut tx, "check_mailbox").await?;
+    jobs::make_due(&mut tx, "check_mailbox").await?;
+    tx.commit().await?;
+    Ok(queued)
 }
 
 /// Queues the mailbox's next check (`at`, Unix ms) in the caller's transaction, unless one is
@@ -77,11 +89,11 @@ pub async fn check(db: &Db, scope: &TenantScope, keys: &Keyring) -> Result<Check
     queue_check(&mut tx, store::now_ms() + CHECK_EVERY_MS).await?;
     tx.commit().await?;
     match outcome {
-        Ok(checked) => Ok(checked),
+        Ok(checked) => Ok(Checked { imap: Some(mailbox.imap.clone()), ..checked }),
         // The next check tries again; the owner sees the error on the connection.
         Err(TakeInError::Mail(e)) => {
             tracing::warn!(org_id = %scope.org_id(), error = %e, "the mailbox could not be read");
-            Ok(Checked::default())
+            Ok(Checked { imap: Some(mailbox.imap.clone()), ..Checked::default() })
         }
         Err(TakeInError::Ops(e)) => Err(e),
     }

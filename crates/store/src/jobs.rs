@@ -255,6 +255,22 @@ pub async fn is_queued(tx: &mut TenantTx, kind: &str) -> Result<bool, StoreError
     Ok(crate::rows::int(&row, "n")? > 0)
 }
 
+/// Brings the org's queued job of `kind` forward to now (something it waits for happened);
+/// whether there was one.
+pub async fn make_due(tx: &mut TenantTx, kind: &str) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE jobs SET run_at = $3 WHERE org_id = $1 AND kind = $2 AND status = 'queued' AND run_at > $3",
+    )
+    .bind(&org)
+    .bind(kind)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::backoff_ms;

@@ -387,6 +387,7 @@ impl TestApp {
                 self.settings().secrets().expect("the test secrets key"),
             ))),
             secrets: std::sync::Arc::new(self.settings().secrets().expect("the test secrets key")),
+            mail_watchers: std::sync::Arc::default(),
             public_url: squad::link_tokens::PublicUrl::new("http://127.0.0.1:3000"),
             live: self.live.clone(),
             bell: std::sync::Arc::default(),

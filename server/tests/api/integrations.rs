@@ -15,6 +15,7 @@ on_both_backends!(
     each_shop_sees_and_changes_only_its_own_connection,
     the_squads_reply_leaves_through_the_shops_own_mailbox,
     an_email_gets_a_reply_in_its_thread_and_an_answer_continues_the_lead,
+    new_mail_is_taken_in_at_once_while_the_inbox_is_watched,
 );
 
 const SHOP: &str = "shop@springfield-heating.example";
@@ -224,4 +225,32 @@ In-Reply-To: {squad_id}\nReferences: <c1@example.com> {squad_id}\n\nThanks! Is t
     app.admin_execute(&format!("UPDATE integrations SET cursor = '{at_connection}'")).await;
     check_mailbox_now(&app).await;
     assert_eq!(app.admin_count(inbound).await, before, "every letter read again was recognised by its Message-ID");
+}
+
+async fn new_mail_is_taken_in_at_once_while_the_inbox_is_watched(app: TestApp) {
+    let peers = MailPeers::start().await;
+    let key = crate::squad::demo(&app).await;
+    assert_eq!(put(&app, &key, &peers.connection(SHOP)).await.0, 200);
+    // One worker throughout, as `serve` runs it: its first check starts an IDLE watcher.
+    let worker = app.worker(std::sync::Arc::new(squad::offline::OfflineModel));
+    worker.drain().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    peers
+        .deliver(
+            "From: Dana Reed <dana@example.com>\nSubject: No heat\nMessage-ID: <w1@example.com>\n\n\
+Furnace is out, no heat. 12 Oak St, Springfield 62704.\n",
+        )
+        .await;
+    // The regular check is 30 s away; the watcher brings it forward as soon as the mail lands.
+    let started = std::time::Instant::now();
+    loop {
+        worker.drain().await.unwrap();
+        let leads: Value = app.api_json("/api/v1/leads", &key).await;
+        if !leads.as_array().unwrap().is_empty() {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(15), "the new mail was not taken in");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!peers.received().is_empty(), "and answered");
 }
