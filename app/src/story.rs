@@ -98,7 +98,8 @@ pub fn tool_story(tool: &str, output: &Value, is_error: bool, technician: &dyn F
         }
         "reschedule" => format!("Moved the appointment to {}.", booked_with()),
         "cancel" => "Cancelled the appointment.".to_owned(),
-        "send_confirmation" => "Sent the customer a confirmation.".to_owned(),
+        // Whether it left the building is on the message itself (the conversation says so).
+        "send_confirmation" => "Wrote the customer a confirmation.".to_owned(),
         "save_preference" => {
             format!(
                 "Remembered that the customer prefers {}.",
@@ -108,7 +109,7 @@ pub fn tool_story(tool: &str, output: &Value, is_error: bool, technician: &dyn F
         "lookup_customer" => "Looked up the customer record.".to_owned(),
         "quote_price" => "Looked up the price on your price list.".to_owned(),
         "generate_invoice" => "Drew up the invoice.".to_owned(),
-        "send_invoice" => "Sent the invoice.".to_owned(),
+        "send_invoice" => "Wrote the invoice to the customer.".to_owned(),
         "check_payment" => "Checked the payment.".to_owned(),
         "send_payment_reminder" => "Reminded the customer to pay.".to_owned(),
         "search_memory" => "Searched what the squad remembers.".to_owned(),

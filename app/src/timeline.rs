@@ -20,6 +20,37 @@ pub struct TimelineMessage {
     pub body: String,
     pub recipient: Option<String>,
     pub at: String,
+    /// How far an outbound message got, in words ("Sent from your mailbox", "Not sent: …").
+    pub delivery: Option<Delivery>,
+}
+
+/// What became of an outbound message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// `sent`, `recorded`, `waiting` or `failed`.
+    pub state: String,
+    pub words: String,
+}
+
+/// The ledger's entry for a message (`None`: not attempted yet) in the owner's words.
+#[cfg(feature = "ssr")]
+fn delivery_of(entry: Option<&(String, Option<String>)>) -> Delivery {
+    let state = |state: &str, words: String| Delivery { state: state.to_owned(), words };
+    let Some((status, response)) = entry else { return state("waiting", "Waiting to be sent".to_owned()) };
+    let response: serde_json::Value =
+        response.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();
+    match (status.as_str(), response["provider"].as_str(), response["sent"].as_bool()) {
+        ("done", Some("chat"), _) => state("sent", "Shown in the chat".to_owned()),
+        ("done", Some("imap_smtp"), Some(true)) => state("sent", "Sent from your mailbox".to_owned()),
+        ("done", _, Some(true)) => state("sent", "Sent".to_owned()),
+        ("done", Some("folder"), _) => state("recorded", "Not sent: written to the local outbox".to_owned()),
+        ("done", _, _) => state("recorded", "Not sent: no mailbox or SMS number is connected".to_owned()),
+        ("failed", _, _) => state(
+            "failed",
+            format!("Not delivered: {}", response["error"].as_str().unwrap_or("the provider refused it")),
+        ),
+        _ => state("waiting", "Sending… (retrying)".to_owned()),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,6 +188,7 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
             let customer = customers::get(&mut tx, lead.customer_id).await.map_err(internal)?;
             let org = settings::get(&mut tx).await.map_err(internal)?;
             let messages = leads::messages(&mut tx, lead_id).await.map_err(internal)?;
+            let deliveries = leads::deliveries(&mut tx, lead_id).await.map_err(internal)?;
             let steps = leads::steps(&mut tx, lead_id).await.map_err(internal)?;
             let crew = technicians::list(&mut tx).await.map_err(internal)?;
             let booked = appointments::for_lead(&mut tx, lead_id).await.map_err(internal)?;
@@ -197,6 +229,7 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
                 messages: messages
                     .into_iter()
                     .map(|m| TimelineMessage {
+                        delivery: (m.direction == "outbound").then(|| delivery_of(deliveries.get(&m.id))),
                         author: m.author,
                         channel: domain::pipeline::Channel::parse(&m.channel)
                             .map_or(m.channel.clone(), |c| c.describe().to_owned()),
@@ -345,6 +378,15 @@ fn Timeline(lead: LeadTimeline) -> impl IntoView {
                                 </p>
                                 {m.subject.clone().map(|s| view! { <p class="mt-1 font-medium">{s}</p> })}
                                 <p class="mt-1 whitespace-pre-line break-words">{m.body.clone()}</p>
+                                {m.delivery.clone().map(|d| {
+                                    let tone = match d.state.as_str() {
+                                        "sent" => "text-emerald-700",
+                                        "failed" => "text-rose-700 font-medium",
+                                        "waiting" => "text-amber-700",
+                                        _ => "text-slate-500",
+                                    };
+                                    view! { <p class=format!("mt-1 text-xs {tone}") data-testid="delivery" data-state=d.state.clone()>{d.words}</p> }
+                                })}
                             </li>
                         }
                     }).collect_view()}

@@ -31,6 +31,9 @@ test("the owner opens a lead's timeline from the dashboard", async ({ page, requ
   await expect(page.getByTestId('steps').getByText(/Booked \w{3} \w{3} \d+, \d+:\d\d [AP]M with /).first()).toBeVisible();
   await expect(page.getByTestId('steps').getByText('qualify_lead').first()).toBeHidden();
   await expect(page.getByTestId('conversation').getByText("You're booked for")).toBeVisible();
+  // Each message says how far it got: here no mailbox is connected, so nothing claims it was sent.
+  await expect(page.getByTestId('delivery').first()).toHaveText(/^(Not sent: written to the local outbox|Waiting to be sent)$/);
+  await expect(page.getByTestId('conversation')).not.toContainText('Sent from your mailbox');
   const qualified = page.getByTestId('steps').locator('li', { hasText: 'Qualified the lead' });
   await qualified.getByText('Details').click();
   await expect(qualified.locator('pre').first()).toBeVisible();

@@ -69,6 +69,7 @@ impl Worker {
                     self.payments.as_ref(),
                     &self.public_url,
                     payload,
+                    job.attempts >= job.max_attempts,
                 )
                 .await
                 .map(|outcome| format!("delivery {outcome:?}"))

@@ -154,6 +154,7 @@ pub enum Delivered {
 /// Delivers one recorded outbound message, at most once per message id. A private link the
 /// message carries is minted now, in place of the stored placeholder, so its token exists only in
 /// what leaves the building; a retried attempt mints a new one in place of the last.
+#[allow(clippy::too_many_arguments)]
 pub async fn deliver_message(
     db: &Db,
     scope: &TenantScope,
@@ -162,6 +163,7 @@ pub async fn deliver_message(
     payments: &dyn PaymentLinks,
     public_url: &PublicUrl,
     job: &domain::jobs::DeliverMessage,
+    final_attempt: bool,
 ) -> Result<Delivered, DeliverError> {
     let id = job.message_id;
     let key = format!("message:{id}");
@@ -240,8 +242,34 @@ pub async fn deliver_message(
     tx.commit().await?;
 
     let through = connected.as_deref().unwrap_or(channel);
-    let result = through.deliver(&outbound, &key).await;
+    let result = match through.deliver(&outbound, &key).await {
+        // Out of retries: as final as a refusal.
+        Err(DeliveryError::Transient(reason)) if final_attempt => {
+            Err(DeliveryError::Permanent(format!("{reason} (gave up after every retry)")))
+        }
+        other => other,
+    };
     let mut tx = TenantTx::begin(db, scope).await?;
+    // A message that will never arrive is the owner's to handle: they are told which and why.
+    if let Err(DeliveryError::Permanent(reason)) = &result {
+        let what = format!(
+            "The {} to {} could not be delivered: {reason}. Reach the customer another way.",
+            if outbound.channel == "sms" { "text message" } else { "email" },
+            outbound.to
+        );
+        store::escalations::insert(
+            &mut tx,
+            &store::escalations::NewEscalation {
+                lead_id,
+                run_id: None,
+                kind: "delivery_failed",
+                reason: &what,
+                proposed_action: json!({ "message_id": id }),
+            },
+        )
+        .await?;
+        leads::set_waiting_on(&mut tx, lead_id, domain::pipeline::WaitingOn::Owner).await?;
+    }
     match &result {
         Ok(response) => {
             side_effects::finish(&mut tx, &key, true, response).await?;

@@ -533,3 +533,30 @@ pub async fn newest_inbound_external_id(
         None => None,
     })
 }
+
+/// How far each of the lead's outbound messages got: its delivery ledger entry's status (`done`,
+/// `failed`, `started`) and the provider's answer, by message; a message without an entry is
+/// still waiting to be sent.
+pub async fn deliveries(
+    tx: &mut TenantTx,
+    lead: LeadId,
+) -> Result<std::collections::HashMap<MessageId, (String, Option<String>)>, StoreError> {
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(
+        "SELECT m.id AS id, s.status AS status, s.response AS response FROM messages m
+         JOIN side_effects s ON s.org_id = m.org_id AND s.idempotency_key = 'message:' || m.id
+         WHERE m.org_id = $1 AND m.lead_id = $2 AND m.direction = 'outbound'",
+    )
+    .bind(&org)
+    .bind(lead.to_string())
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                MessageId::from_uuid(crate::rows::uuid(row, "id")?),
+                (crate::rows::text(row, "status")?, crate::rows::opt_text(row, "response")?),
+            ))
+        })
+        .collect()
+}

@@ -166,6 +166,22 @@ async fn the_squads_reply_leaves_through_the_shops_own_mailbox(app: TestApp) {
         app.admin_count("SELECT COUNT(*) FROM jobs WHERE kind = 'deliver_message' AND status = 'queued'").await >= 1,
         "not dropped: queued to try again"
     );
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM escalations").await, 0, "a retry is not yet the owner's problem");
+
+    // Out of retries, the message is not quietly lost: the owner is told which and why.
+    app.admin_execute(
+        "UPDATE jobs SET attempts = max_attempts - 1, run_at = 0 WHERE kind = 'deliver_message' AND status = 'queued'",
+    )
+    .await;
+    app.drain().await;
+    let waiting = app
+        .admin_count(
+            "SELECT COUNT(*) FROM escalations WHERE kind = 'delivery_failed' AND status = 'pending'
+             AND reason LIKE '%pat@example.com%'",
+        )
+        .await;
+    assert!(waiting >= 1, "the owner has the undelivered email to handle");
+    assert!(app.admin_count("SELECT COUNT(*) FROM side_effects WHERE status = 'failed'").await >= 1);
 }
 
 /// Runs the mailbox's next check now (it is queued a few seconds ahead), then everything it queued.
