@@ -6,7 +6,7 @@
 //! own letters never start a conversation. A reply that names one of the squad's own emails in
 //! its thread headers, from the customer that email went to, is verified by that thread.
 
-use ::integrations::inbox::{self, Cursor, Found};
+use ::integrations::inbox::{self, Automatic, Cursor, Found};
 use ::integrations::secrets::Keyring;
 use domain::inbound::SenderProof;
 use domain::jobs::{CheckMailbox, Job};
@@ -168,6 +168,9 @@ async fn take_one(tx: &mut TenantTx, mailbox: &Mailbox, fetched: &inbox::Fetched
     let from = letter.from_address.as_deref().and_then(|a| Email::parse(a).ok());
     let own = Email::parse(&mailbox.address).ok();
     let ours = matches!((&from, &own), (Some(f), Some(o)) if f.canonical() == o.canonical());
+    if letter.automatic == Some(Automatic::Bounce) {
+        returned(tx, &fetched.raw, letter.message_id.as_deref()).await?;
+    }
     if let Some(kind) = letter.automatic {
         let entry = json!({ "uid": fetched.uid, "message_id": letter.message_id, "kind": format!("{kind:?}") });
         audit::record(tx, "automatic email passed over", &entry).await?;
@@ -220,4 +223,35 @@ async fn take_one(tx: &mut TenantTx, mailbox: &Mailbox, fetched: &inbox::Fetched
     };
     inbound::accept_in(tx, &inquiry).await?;
     Ok(true)
+}
+
+/// A bounce names the letter that came back in the headers it quotes: when that is one of the
+/// squad's, it is marked not delivered and the owner is told, with the receiving server's reason.
+async fn returned(tx: &mut TenantTx, raw: &[u8], own_id: Option<&str>) -> Result<(), StoreError> {
+    let text = String::from_utf8_lossy(raw);
+    let field = |name: &str| {
+        text.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim().eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
+        })
+    };
+    // The receiving server's words, bounded: a bounce is outside text like any other.
+    let why: String = field("Diagnostic-Code")
+        .or_else(|| field("Status"))
+        .unwrap_or_else(|| "no reason given".to_owned())
+        .chars()
+        .take(200)
+        .collect();
+    let quoted = text.lines().filter_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim().eq_ignore_ascii_case("Message-ID").then(|| value.trim().to_owned())
+    });
+    for id in quoted.filter(|id| Some(id.as_str()) != own_id) {
+        if let Some((_, message)) = leads::find_by_external_id(tx, Channel::Email, &id).await? {
+            if squad::channels::returned(tx, message, &why).await? {
+                tracing::info!(%message, "an email the squad sent came back");
+            }
+        }
+    }
+    Ok(())
 }

@@ -250,25 +250,8 @@ pub async fn deliver_message(
         other => other,
     };
     let mut tx = TenantTx::begin(db, scope).await?;
-    // A message that will never arrive is the owner's to handle: they are told which and why.
     if let Err(DeliveryError::Permanent(reason)) = &result {
-        let what = format!(
-            "The {} to {} could not be delivered: {reason}. Reach the customer another way.",
-            if outbound.channel == "sms" { "text message" } else { "email" },
-            outbound.to
-        );
-        store::escalations::insert(
-            &mut tx,
-            &store::escalations::NewEscalation {
-                lead_id,
-                run_id: None,
-                kind: "delivery_failed",
-                reason: &what,
-                proposed_action: json!({ "message_id": id }),
-            },
-        )
-        .await?;
-        leads::set_waiting_on(&mut tx, lead_id, domain::pipeline::WaitingOn::Owner).await?;
+        hand_to_owner(&mut tx, lead_id, id, &outbound.channel, &outbound.to, reason).await?;
     }
     match &result {
         Ok(response) => {
@@ -292,4 +275,52 @@ pub async fn deliver_message(
     tx.commit().await?;
     result?;
     Ok(Delivered::Sent)
+}
+
+/// A message that will never arrive is the owner's to handle: an escalation names it, the address
+/// and why, and the lead waits on them.
+async fn hand_to_owner(
+    tx: &mut TenantTx,
+    lead: domain::LeadId,
+    message: domain::MessageId,
+    channel: &str,
+    to: &str,
+    why: &str,
+) -> Result<(), StoreError> {
+    let what = format!(
+        "The {} to {to} could not be delivered: {why}. Reach the customer another way.",
+        if channel == "sms" { "text message" } else { "email" }
+    );
+    store::escalations::insert(
+        tx,
+        &store::escalations::NewEscalation {
+            lead_id: lead,
+            run_id: None,
+            kind: "delivery_failed",
+            reason: &what,
+            proposed_action: json!({ "message_id": message }),
+        },
+    )
+    .await?;
+    leads::set_waiting_on(tx, lead, domain::pipeline::WaitingOn::Owner).await
+}
+
+/// A message the provider had accepted came back (a bounce): its ledger entry says it was not
+/// delivered, and the owner is told. `false` when `message` is not one of the shop's own.
+pub async fn returned(tx: &mut TenantTx, message: domain::MessageId, why: &str) -> Result<bool, StoreError> {
+    let Some((lead, row)) = leads::message(tx, message).await? else { return Ok(false) };
+    if row.direction != "outbound" {
+        return Ok(false);
+    }
+    let key = format!("message:{message}");
+    side_effects::finish(tx, &key, false, &json!({ "error": format!("returned: {why}") })).await?;
+    let to = match row.recipient {
+        Some(to) => to,
+        None => match leads::get(tx, lead).await? {
+            Some(l) => customers::get(tx, l.customer_id).await?.and_then(|c| c.email).unwrap_or_default(),
+            None => String::new(),
+        },
+    };
+    hand_to_owner(tx, lead, message, &row.channel, &to, &format!("it came back ({why})")).await?;
+    Ok(true)
 }

@@ -233,6 +233,33 @@ In-Reply-To: {squad_id}\nReferences: <c1@example.com> {squad_id}\n\nThanks! Is t
     assert_eq!(kept, 0, "the quoted history is cut from what the squad reads");
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM audit_log WHERE action = 'automatic email passed over'").await, 2);
 
+    // The squad's first reply comes back undelivered: it is marked so, and the owner is told why.
+    peers
+        .deliver(&format!(
+            "From: MAILER-DAEMON@mx.example.com\nSubject: Undelivered Mail Returned to Sender\n\
+Message-ID: <bounce1@mx.example.com>\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\nContent-Type: text/plain\n\n\
+Your message could not be delivered.\n--b\nContent-Type: message/delivery-status\n\nStatus: 5.1.1\n\
+Diagnostic-Code: smtp; 550 5.1.1 No such user\n--b\nContent-Type: message/rfc822-headers\n\n\
+Message-ID: {squad_id}\nSubject: Re: No heat\n--b--\n"
+        ))
+        .await;
+    check_mailbox_now(&app).await;
+    assert_eq!(
+        app.admin_count(
+            "SELECT COUNT(*) FROM escalations WHERE kind = 'delivery_failed' AND reason LIKE '%550 5.1.1 No such user%'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.admin_count("SELECT COUNT(*) FROM side_effects WHERE status = 'failed' AND response LIKE '%returned%'")
+            .await,
+        1
+    );
+    let leads: Value = app.api_json("/api/v1/leads", &key).await;
+    assert_eq!(leads.as_array().unwrap().len(), 1, "a bounce starts nothing");
+
     // Checking again (a restart, a second check) reads nothing twice.
     let inbound = "SELECT COUNT(*) FROM messages WHERE direction = 'inbound'";
     let before = app.admin_count(inbound).await;
