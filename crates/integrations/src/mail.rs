@@ -226,6 +226,25 @@ pub struct Letter {
     pub references: Vec<String>,
 }
 
+/// `Auto-Submitted: auto-replied` (RFC 3834): the squad's letters are written by a machine, so
+/// other machines (out-of-office responders) do not answer them and start a loop.
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl lettre::message::header::Header for AutoSubmitted {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), "auto-replied".to_owned())
+    }
+}
+
 /// Sends `letter` through the SMTP server; returns the `Message-ID` it went out with.
 pub async fn send(server: &Server, letter: &Letter) -> Result<String, MailError> {
     let address = |text: &str| {
@@ -239,7 +258,8 @@ pub async fn send(server: &Server, letter: &Letter) -> Result<String, MailError>
         .from(from)
         .to(to)
         .subject(letter.subject.clone())
-        .message_id(Some(message_id.clone()));
+        .message_id(Some(message_id.clone()))
+        .header(AutoSubmitted);
     if let Some(parent) = &letter.in_reply_to {
         builder = builder.in_reply_to(parent.clone());
     }

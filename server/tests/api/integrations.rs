@@ -140,6 +140,7 @@ async fn the_squads_reply_leaves_through_the_shops_own_mailbox(app: TestApp) {
     assert!(first.contains("Subject: Re: No heat"), "the reply answers the customer's subject: {first}");
     assert!(first.contains("Content-Type: multipart/alternative"), "a text and an HTML copy: {first}");
     assert!(first.contains("Reply to this email to reach us."), "{first}");
+    assert!(first.contains("Auto-Submitted: auto-replied"), "no out-of-office loops: {first}");
     // The ledger says it left through the mailbox, and the connection is healthy.
     let through_mailbox = app
         .admin_count("SELECT COUNT(*) FROM side_effects WHERE kind = 'message' AND status = 'done' AND response LIKE '%imap_smtp%'")
