@@ -529,8 +529,16 @@ impl Settings {
     }
 
     /// The keyring the shop's credentials are sealed with.
+    /// Outside production a configuration without a key (an operator's own `local.toml`, say)
+    /// gets a fixed development key, the same on every start; production refuses to start without
+    /// a real one.
     pub fn secrets(&self) -> Result<integrations::secrets::Keyring, SettingsError> {
-        let spec = self.secrets.key.as_ref().ok_or(SettingsError::NoSecretsKey)?;
+        let development = SecretString::from(DEVELOPMENT_SECRETS_KEY.to_owned());
+        let spec = match (&self.secrets.key, self.environment) {
+            (Some(spec), _) => spec,
+            (None, Environment::Production) => return Err(SettingsError::NoSecretsKey),
+            (None, _) => &development,
+        };
         Ok(integrations::secrets::Keyring::parse(spec)?)
     }
 
@@ -541,6 +549,9 @@ impl Settings {
         }
     }
 }
+
+/// Seals credentials in a `local` or `test` configuration that names no key of its own.
+const DEVELOPMENT_SECRETS_KEY: &str = "dev-builtin:T3BzcXVhZCBkZXZlbG9wbWVudCBzZWNyZXRzIGtleSE=";
 
 /// The committed development keys: their ids start with `dev` and their secrets say so.
 fn is_development_key(kid: &str, secret: &SecretString) -> bool {
@@ -780,6 +791,16 @@ mod tests {
         let printed = format!("{:?}", production());
         assert!(!printed.contains("Jx8vQ2mL7pR4"));
         assert!(!printed.contains("app@db"));
+    }
+
+    #[test]
+    fn outside_production_a_missing_secrets_key_is_the_development_one() {
+        let mut s = production();
+        s.environment = Environment::Local;
+        s.secrets.key = None;
+        assert!(s.secrets().unwrap().newest().starts_with("dev"));
+        s.environment = Environment::Production;
+        assert!(matches!(s.secrets(), Err(SettingsError::NoSecretsKey)));
     }
 
     #[test]
