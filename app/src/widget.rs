@@ -79,6 +79,19 @@ pub mod session {
         ops::widget::has_session(&state.db, widget, session).await.ok()?.then_some(session)
     }
 
+    /// The widget of `org` and the session `token` names, for a visitor who writes or taps:
+    /// within the per-address and per-shop message limits.
+    pub async fn writing(state: &ServerState, org: &str, token: &str) -> Result<(Widget, WidgetSessionId), UiError> {
+        use auth::throttle::{Action, Subject};
+
+        let widget = ops::widget::open(&state.db, org).await?;
+        let id = verify(state, &widget, token).await.ok_or_else(expired)?;
+        let address = crate::state::client_ip().await?;
+        state.throttle.allow(Action::ChatMessage, Subject::Address(address)).map_err(UiError::rate_limited)?;
+        state.throttle.allow(Action::ChatMessageOrg, Subject::Named(org)).map_err(UiError::rate_limited)?;
+        Ok((widget, id))
+    }
+
     pub fn expired() -> UiError {
         UiError::Conflict { field: "session".into(), message: "This chat has expired. Start a new one.".into() }
     }
@@ -160,20 +173,12 @@ pub async fn start_chat(org: String, token: Option<String>) -> Result<ChatStart,
 /// The visitor's message; the reply arrives over the event stream.
 #[server(prefix = "/api", endpoint = "widget/send")]
 pub async fn send_chat(org: String, token: String, body: String) -> Result<ChatLine, UiError> {
-    use auth::throttle::{Action, Subject};
-
-    use crate::state::{client_ip, respond, server_state};
+    use crate::state::{respond, server_state};
 
     respond(
         async move {
             let state = server_state()?;
-            let widget = ops::widget::open(&state.db, &org).await?;
-            let id = session::verify(&state, &widget, &token).await.ok_or_else(session::expired)?;
-            state
-                .throttle
-                .allow(Action::ChatMessage, Subject::Address(client_ip().await?))
-                .map_err(UiError::rate_limited)?;
-            state.throttle.allow(Action::ChatMessageOrg, Subject::Named(&org)).map_err(UiError::rate_limited)?;
+            let (widget, id) = session::writing(&state, &org, &token).await?;
             let accepted = ops::widget::send(&state.db, &widget, id, &body).await?;
             state.bell.ring();
             state.doorbells.ring(&id.to_string());
@@ -192,20 +197,12 @@ pub async fn send_chat(org: String, token: String, body: String) -> Result<ChatL
 /// just took it, the next times are offered there). Answers with the visitor's own line.
 #[server(prefix = "/api", endpoint = "widget/choose")]
 pub async fn choose_time(org: String, token: String, offer: String) -> Result<ChatLine, UiError> {
-    use auth::throttle::{Action, Subject};
-
-    use crate::state::{client_ip, respond, server_state};
+    use crate::state::{respond, server_state};
 
     respond(
         async move {
             let state = server_state()?;
-            let widget = ops::widget::open(&state.db, &org).await?;
-            let id = session::verify(&state, &widget, &token).await.ok_or_else(session::expired)?;
-            state
-                .throttle
-                .allow(Action::ChatMessage, Subject::Address(client_ip().await?))
-                .map_err(UiError::rate_limited)?;
-            state.throttle.allow(Action::ChatMessageOrg, Subject::Named(&org)).map_err(UiError::rate_limited)?;
+            let (widget, id) = session::writing(&state, &org, &token).await?;
             let line = ops::widget::choose(&state.db, &widget, id, &offer).await?;
             state.doorbells.ring(&id.to_string());
             Ok(chat_line(line))

@@ -92,6 +92,7 @@ impl Worker {
                     }
                     Ok(format!("mailbox checked: {} taken in, {} passed over", checked.taken, checked.passed_over))
                 }
+                // Retried with backoff: a failed check queues no next one, its retry is the next.
                 Err(err) => Err((Failure::Transient, format!("{err:?}"))),
             },
         };

@@ -8,7 +8,7 @@ use futures::TryStreamExt;
 use mail_parser::{MessageParser, MimeHeaders};
 use serde::{Deserialize, Serialize};
 
-use crate::mail::{imap_session, MailError, Server};
+use crate::mail::{open_inbox, MailError, Server};
 
 /// Where the squad stands in an inbox: the mailbox's UIDVALIDITY and the last UID it took in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,10 +38,10 @@ fn at(server: &Server) -> String {
     format!("IMAP {}:{}", server.host, server.port)
 }
 
-/// The inbox as it stands now: mail that arrives after this is the squad's to read.
+/// The inbox as it stands now: mail that arrives after this is the squad's to read. Also
+/// proves that the login works and the inbox opens.
 pub async fn cursor_now(server: &Server) -> Result<Cursor, MailError> {
-    let mut session = imap_session(server).await?;
-    let inbox = session.select("INBOX").await.map_err(|e| MailError::Protocol(format!("{}: {e}", at(server))))?;
+    let (mut session, inbox) = open_inbox(server).await?;
     let _ = session.logout().await;
     Ok(Cursor {
         uid_validity: inbox.uid_validity.unwrap_or(0),
@@ -53,8 +53,7 @@ pub async fn cursor_now(server: &Server) -> Result<Cursor, MailError> {
 /// marking them seen: the shop's own mail program still shows them as new.
 pub async fn fetch_after(server: &Server, cursor: Cursor, limit: usize) -> Result<Found, MailError> {
     let protocol = |e: async_imap::error::Error| MailError::Protocol(format!("{}: {e}", at(server)));
-    let mut session = imap_session(server).await?;
-    let inbox = session.select("INBOX").await.map_err(protocol)?;
+    let (mut session, inbox) = open_inbox(server).await?;
     let validity = inbox.uid_validity.unwrap_or(0);
     if validity != cursor.uid_validity {
         let now = Cursor { uid_validity: validity, last_uid: inbox.uid_next.unwrap_or(1).saturating_sub(1) };
@@ -87,8 +86,7 @@ pub async fn fetch_after(server: &Server, cursor: Cursor, limit: usize) -> Resul
 /// on its regular checks.
 pub async fn wait_for_mail(server: &Server, max: std::time::Duration) -> Result<bool, MailError> {
     let protocol = |e: async_imap::error::Error| MailError::Protocol(format!("{}: {e}", at(server)));
-    let mut session = imap_session(server).await?;
-    session.select("INBOX").await.map_err(protocol)?;
+    let (session, _) = open_inbox(server).await?;
     let mut idle = session.idle();
     idle.init().await.map_err(protocol)?;
     let (wait, _interrupt) = idle.wait_with_timeout(max);

@@ -164,16 +164,15 @@ async fn greeting<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug>(
     }
 }
 
-/// Logs in to the IMAP server and opens the inbox, then leaves.
-pub async fn check_imap(server: &Server) -> Result<(), MailError> {
+/// Logs in to the IMAP server and opens the inbox.
+pub async fn open_inbox(server: &Server) -> Result<(Imap, async_imap::types::Mailbox), MailError> {
     let mut session = imap_session(server).await?;
     let at = format!("{}:{}", server.host, server.port);
-    tokio::time::timeout(TIMEOUT, session.select("INBOX"))
+    let inbox = tokio::time::timeout(TIMEOUT, session.select("INBOX"))
         .await
         .map_err(|_| MailError::Unreachable(format!("{at} (no answer)")))?
         .map_err(|e| MailError::Protocol(format!("{at}: the inbox could not be opened: {e}")))?;
-    let _ = session.logout().await;
-    Ok(())
+    Ok((session, inbox))
 }
 
 fn smtp(server: &Server) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {

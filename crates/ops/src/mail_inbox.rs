@@ -58,7 +58,9 @@ pub(crate) async fn queue_check(tx: &mut TenantTx, at: i64) -> Result<(), StoreE
         &NewJob {
             job: Job::CheckMailbox(CheckMailbox {}),
             run_at: Some(at),
-            max_attempts: 5,
+            // A check that fails (the database is away) retries with backoff for hours: it is the
+            // chain that keeps the mailbox read.
+            max_attempts: 20,
             idempotency_key: format!("check-mailbox:{at}"),
         },
     )
@@ -78,25 +80,23 @@ pub async fn check(db: &Db, scope: &TenantScope, keys: &Keyring) -> Result<Check
     tx.commit().await?;
     let outcome = take_in(db, scope, &mailbox, cursor).await;
     let mut tx = TenantTx::begin(db, scope).await?;
-    let error = match &outcome {
-        Ok(_) => None,
-        Err(TakeInError::Mail(e)) => Some(format!("Reading mail: {e}")),
-        Err(TakeInError::Ops(_)) => None,
-    };
-    if !matches!(outcome, Err(TakeInError::Ops(_))) {
-        connections::set_health(&mut tx, PROVIDER, error.as_deref()).await?;
-    }
-    queue_check(&mut tx, store::now_ms() + CHECK_EVERY_MS).await?;
-    tx.commit().await?;
-    match outcome {
-        Ok(checked) => Ok(Checked { imap: Some(mailbox.imap.clone()), ..checked }),
-        // The next check tries again; the owner sees the error on the connection.
+    // The owner sees on the connection whether the mailbox could be read; the next check tries again.
+    let checked = match outcome {
+        Ok(checked) => {
+            connections::set_health(&mut tx, PROVIDER, None).await?;
+            checked
+        }
         Err(TakeInError::Mail(e)) => {
             tracing::warn!(org_id = %scope.org_id(), error = %e, "the mailbox could not be read");
-            Ok(Checked { imap: Some(mailbox.imap.clone()), ..Checked::default() })
+            connections::set_health(&mut tx, PROVIDER, Some(&format!("Reading mail: {e}"))).await?;
+            Checked::default()
         }
-        Err(TakeInError::Ops(e)) => Err(e),
-    }
+        // The job's own retry is the next check.
+        Err(TakeInError::Ops(e)) => return Err(e),
+    };
+    queue_check(&mut tx, store::now_ms() + CHECK_EVERY_MS).await?;
+    tx.commit().await?;
+    Ok(Checked { imap: Some(mailbox.imap.clone()), ..checked })
 }
 
 enum TakeInError {

@@ -246,17 +246,17 @@ pub async fn choose(db: &Db, widget: &Widget, session: WidgetSessionId, offer: &
     if lead.human_takeover {
         return Err(OpsError::conflict("A person from the team has this conversation now. Write to them here."));
     }
+    let zone = settings::get(&mut tx).await?.time_zone;
     if let Some(current) = squad::bookings::live(&mut tx, lead_id).await? {
-        let zone = settings::get(&mut tx).await?.time_zone;
         let when = squad::tools::invoice::format_visit(&zone, current.starts_at).unwrap_or_default();
         return Err(OpsError::conflict(format!("You're already booked for {when}. Write here to change it.")));
     }
-    let zone = settings::get(&mut tx).await?.time_zone;
+    let label = time_label(&zone, offer.starts_at);
     let picked = NewMessage {
         direction: Direction::Inbound,
         author: Author::Customer,
         sender_proof: SenderProof::WidgetSession,
-        ..NewMessage::from_agent(lead_id, Channel::Chat, time_label(&zone, offer.starts_at))
+        ..NewMessage::from_agent(lead_id, Channel::Chat, label.clone())
     };
     let picked_id = leads::insert_message(&mut tx, &picked).await?;
     let outcome = match squad::chat_offers::take(&mut tx, &lead, &offer).await {
@@ -266,22 +266,20 @@ pub async fn choose(db: &Db, widget: &Widget, session: WidgetSessionId, offer: &
             return Err(OpsError::conflict(format!("That time can't be booked: {other}. Write here instead.")))
         }
     };
-    let entry = match &outcome {
-        Picked::Booked(appointment) => {
+    let (what, entry) = match &outcome {
+        Picked::Booked(appointment) => (
+            "booked from the chat by tapping an offered time",
             json!({ "lead_id": lead_id, "offer_id": offer.id, "appointment_id": appointment.id,
-                                               "starts_at": appointment.starts_at })
-        }
-        Picked::Gone { reoffered } => json!({ "lead_id": lead_id, "offer_id": offer.id, "taken": true,
-                                              "reoffered": reoffered }),
-    };
-    let what = match outcome {
-        Picked::Booked(_) => "booked from the chat by tapping an offered time",
-        Picked::Gone { .. } => "offered time was taken before the visitor tapped it",
+                    "starts_at": appointment.starts_at }),
+        ),
+        Picked::Gone { reoffered } => (
+            "offered time was taken before the visitor tapped it",
+            json!({ "lead_id": lead_id, "offer_id": offer.id, "taken": true, "reoffered": reoffered }),
+        ),
     };
     audit::record(&mut tx, what, &entry).await?;
-    let line = lines_of(&mut tx, &lead).await?.into_iter().find(|l| l.id == picked_id);
     tx.commit().await?;
-    line.ok_or_else(|| OpsError::Store(StoreError::Corrupt("the visitor's pick is missing".into())))
+    Ok(Line { id: picked_id, speaker: Speaker::Visitor, body: label, created_at: store::now_ms(), choices: Vec::new() })
 }
 
 /// A visitor's message: the session's first starts its customer and lead (the session proves no

@@ -193,21 +193,15 @@ pub async fn deliver_message(
         tx.commit().await?;
         return Ok(Delivered::NoAddress);
     };
-    // A reply by email answers the customer's own subject.
-    let subject = match (&message.subject, message.channel.as_str()) {
-        (None, "email") => leads::messages(&mut tx, lead_id)
-            .await?
-            .into_iter()
-            .rev()
-            .find_map(|m| m.subject.filter(|_| m.direction == "inbound"))
-            .map(|s| if s.to_lowercase().starts_with("re:") { s } else { format!("Re: {s}") }),
-        (subject, _) => subject.clone(),
-    };
-    let in_reply_to = match message.channel.as_str() {
-        "email" => leads::newest_inbound_external_id(&mut tx, lead_id, domain::pipeline::Channel::Email)
-            .await?
-            .filter(|id| id.starts_with('<')),
-        _ => None,
+    // A reply by email answers the customer's newest email, in its thread and under its subject.
+    let (subject, in_reply_to) = match message.channel.as_str() {
+        "email" => {
+            let (theirs, thread) =
+                leads::newest_inbound(&mut tx, lead_id, domain::pipeline::Channel::Email).await?.unwrap_or_default();
+            let reply = |s: String| if s.to_lowercase().starts_with("re:") { s } else { format!("Re: {s}") };
+            (message.subject.clone().or(theirs.map(reply)), thread.filter(|id| id.starts_with('<')))
+        }
+        _ => (message.subject.clone(), None),
     };
     let mut outbound = Outbound { channel: message.channel.clone(), to, subject, body: message.body, in_reply_to };
     // The ledger's request is the stored message: the same on every attempt, whatever link it gets.

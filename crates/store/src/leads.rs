@@ -510,17 +510,17 @@ pub async fn set_external_id(tx: &mut TenantTx, message: MessageId, external_id:
     Ok(())
 }
 
-/// The provider's id of the customer's newest message on `channel` that has one (an email's
-/// `Message-ID`): what a reply on that channel answers.
-pub async fn newest_inbound_external_id(
+/// The customer's newest message on `channel`: its subject and the provider's id for it (an
+/// email's `Message-ID`) — what a reply on that channel answers.
+pub async fn newest_inbound(
     tx: &mut TenantTx,
     lead: LeadId,
     channel: Channel,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<(Option<String>, Option<String>)>, StoreError> {
     let org = tx.org().to_owned();
     let row = sqlx::query(
-        "SELECT external_id FROM messages
-         WHERE org_id = $1 AND lead_id = $2 AND channel = $3 AND direction = 'inbound' AND external_id IS NOT NULL
+        "SELECT subject, external_id FROM messages
+         WHERE org_id = $1 AND lead_id = $2 AND channel = $3 AND direction = 'inbound'
          ORDER BY created_at DESC, id DESC LIMIT 1",
     )
     .bind(&org)
@@ -528,10 +528,8 @@ pub async fn newest_inbound_external_id(
     .bind(channel.as_str())
     .fetch_optional(tx.conn())
     .await?;
-    Ok(match row {
-        Some(row) => crate::rows::opt_text(&row, "external_id")?,
-        None => None,
-    })
+    row.map(|row| Ok((crate::rows::opt_text(&row, "subject")?, crate::rows::opt_text(&row, "external_id")?)))
+        .transpose()
 }
 
 /// How far each of the lead's outbound messages got: its delivery ledger entry's status (`done`,
