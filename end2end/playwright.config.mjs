@@ -40,6 +40,15 @@ export default defineConfig({
       // Every journey polls the API as one demo shop; lift its hourly API allowance for the run.
       OPSQUAD_SERVER__LIMITS__API_CALLS_PER_HOUR_PER_ORG: '1000000',
       OPSQUAD_SERVER__LIMITS__API_CALLS_PER_HOUR_PER_KEY: '1000000',
+      // Opsquad's own mail (the link confirming a sign-up's address) reaches a real SMTP server.
+      ...(process.env.OPSQUAD_E2E_ACCOUNT_MAIL_PORT ? {
+        OPSQUAD_ACCOUNT_MAIL__FROM: 'no-reply@opsquad.test',
+        OPSQUAD_ACCOUNT_MAIL__SMTP_HOST: '127.0.0.1',
+        OPSQUAD_ACCOUNT_MAIL__SMTP_PORT: process.env.OPSQUAD_E2E_ACCOUNT_MAIL_PORT,
+        OPSQUAD_ACCOUNT_MAIL__SMTP_TLS: 'none',
+        OPSQUAD_ACCOUNT_MAIL__SMTP_USERNAME: 'demouser',
+        OPSQUAD_ACCOUNT_MAIL__SMTP_PASSWORD: 'demopass',
+      } : {}),
       RUST_LOG: 'warn',
     },
   } : undefined,

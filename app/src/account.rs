@@ -48,7 +48,7 @@ pub async fn sign_up(business_name: String, your_name: String, email: String, pa
             else {
                 return Err(internal("a sign-up field passed its check without a value"));
             };
-            let input = accounts::SignUp { org_name, owner_name, email, password };
+            let input = accounts::SignUp { org_name, owner_name, email, password, email_confirmed: false };
             let created = accounts::sign_up(&state.db, input, None).await.map_err(|e| match e {
                 AccountError::EmailTaken => UiError::Conflict {
                     field: "email".into(),
@@ -58,6 +58,15 @@ pub async fn sign_up(business_name: String, your_name: String, email: String, pa
             })?;
             tracing::info!(org_id = %created.org.id, user_id = %created.owner_id, "organisation signed up");
             start_session(auth::SessionAuth { org_id: created.org.id, user_id: created.owner_id }).await?;
+            if state.account_mail.can_send() {
+                // Whatever happens is kept and shown on the dashboard, which offers to send again.
+                let scope = created.owner_scope();
+                let mail = &state.account_mail;
+                if let Err(e) = ops::account::send_email_confirmation(&state.db, &scope, mail, &state.public_url).await
+                {
+                    tracing::warn!(org_id = %created.org.id, error = %e, "no confirmation link after sign-up");
+                }
+            }
             leptos_axum::redirect("/app/setup");
             Ok(())
         }

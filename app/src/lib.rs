@@ -14,6 +14,7 @@ pub mod booking_page;
 pub mod booking_settings;
 pub mod calendar;
 mod components;
+pub mod confirm_email;
 pub mod customers;
 pub mod dashboard;
 pub mod email_settings;
@@ -96,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("app/usage") view=usage::UsagePage />
                     <Route path=path!("app/accuracy") view=accuracy::AccuracyPage />
                     <Route path=path!("invite/:token") view=team::InvitePage />
+                    <Route path=path!("confirm-email/:token") view=confirm_email::ConfirmEmailPage />
                     <Route path=path!("app/setup") view=wizard::WizardPage />
                     <Route path=path!("app/leads/:id") view=timeline::LeadPage />
                     <Route path=path!("pay/:token") view=pay::PayPage />

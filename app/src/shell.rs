@@ -98,6 +98,7 @@ pub fn AppPage(children: Children) -> impl IntoView {
             })}
         </Transition>
         <LiveAlerts alerts />
+        <crate::confirm_email::ConfirmEmailReminder />
         {children()}
     }
 }

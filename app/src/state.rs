@@ -44,6 +44,8 @@ pub struct ServerState {
     pub doorbells: Arc<squad::live::Doorbells>,
     /// Seals the shop's credentials (mailbox passwords, tokens) before they are stored.
     pub secrets: Arc<integrations::secrets::Keyring>,
+    /// Opsquad's own mail to the people who use it (address confirmation).
+    pub account_mail: Arc<ops::account_mail::AccountMail>,
 }
 
 impl ServerState {

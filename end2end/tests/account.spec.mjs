@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { SHOTS, hydrated, noSidewaysScroll, signUp, uniqueEmail } from './helpers.mjs';
+import { SHOTS, accountMailTo, hydrated, noSidewaysScroll, signUp, uniqueEmail } from './helpers.mjs';
 
 test('landing page renders and hydrates', async ({ page }) => {
   const errors = [];
@@ -123,6 +123,52 @@ test('the dashboard fits a 375 px phone screen', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'Welcome, Ari' })).toBeVisible();
   await noSidewaysScroll(page);
   await page.screenshot({ path: `${SHOTS}dashboard-phone.png`, fullPage: true });
+});
+
+test('a new owner confirms their email address from the link in their inbox', async ({ page }) => {
+  const email = uniqueEmail('confirm');
+  await signUp(page, { business: 'Live Wire Electric', name: 'Jo Park', email, password: 'a long enough password' });
+  const reminder = page.getByTestId('confirm-email');
+  await expect(reminder).toContainText(`we sent a link to ${email}`);
+  await page.screenshot({ path: `${SHOTS}confirm-email-reminder.png` });
+
+  let letter;
+  await expect.poll(() => { [letter] = accountMailTo(email); return Boolean(letter); }, { timeout: 10_000 }).toBe(true);
+  expect(letter).toContain('Auto-Submitted: auto-generated');
+  const link = letter.replace(/=\r?\n/g, '').match(/https?:\/\/\S+\/confirm-email\/[\w-]{43}/)[0];
+
+  // The link opens a page that asks for one click (a mail scanner opening the link confirms nothing).
+  const other = await page.context().browser().newPage();
+  await other.goto(new URL(link).pathname);
+  await hydrated(other);
+  await other.getByRole('button', { name: 'Confirm my email address' }).click();
+  await expect(other.getByTestId('email-confirmed')).toBeVisible();
+  await other.setViewportSize({ width: 375, height: 700 });
+  await noSidewaysScroll(other);
+  await other.screenshot({ path: `${SHOTS}confirm-email-done-phone.png` });
+  await other.reload();
+  await hydrated(other);
+  await other.getByRole('button', { name: 'Confirm my email address' }).click();
+  await expect(other.getByTestId('confirm-unusable')).toBeVisible();
+  await other.close();
+
+  await page.reload();
+  await expect(page.getByTestId('org-name')).toHaveText('Live Wire Electric');
+  await expect(reminder).toHaveCount(0);
+});
+
+test('the email reminder fits a phone and sends a fresh link', async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 812 });
+  const email = uniqueEmail('resend');
+  await signUp(page, { business: 'Pocket Sparks', name: 'Ren', email, password: 'phone sized password' });
+  const reminder = page.getByTestId('confirm-email');
+  await expect(reminder).toContainText(email);
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: `${SHOTS}confirm-email-reminder-phone.png` });
+  // Too soon for another: the reminder says why instead of sending a flood.
+  await reminder.getByRole('button', { name: 'Send a new link' }).click();
+  await expect(reminder.getByRole('alert')).toContainText('less than a minute ago');
+  expect(accountMailTo(email)).toHaveLength(1);
 });
 
 test('unknown pages get a friendly 404', async ({ page }) => {

@@ -89,6 +89,18 @@ export function deliveredTo(to) {
   return names.map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8'))).filter((m) => m.to === to);
 }
 
+/** Opsquad's own mail to `to` (sign-up confirmation), raw, as the SMTP server kept it (scripts/e2e). */
+export function accountMailTo(to) {
+  const dir = process.env.OPSQUAD_E2E_ACCOUNT_MAIL_DIR;
+  const letters = [];
+  for (const sub of ['new', 'cur']) {
+    let names = [];
+    try { names = readdirSync(join(dir, sub)); } catch { continue; }
+    letters.push(...names.map((name) => readFileSync(join(dir, sub, name), 'utf8')));
+  }
+  return letters.filter((raw) => raw.includes(`To: ${to}`));
+}
+
 /** Waits until a message delivered to `to` has a link to `page` (`manage`, `pay`); its path. */
 export async function linkDeliveredTo(to, page) {
   const pattern = new RegExp(`https?://\\S+/${page}/[\\w-]+`);

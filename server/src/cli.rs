@@ -39,7 +39,7 @@ pub async fn create_org(
     let url = settings.database.url.expose_secret();
     let db = Db::open(url, &DbOptions::default()).await.map_err(anyhow::Error::from)?;
     let key = auth::api_key::generate("Created by opsquad org create");
-    let input = SignUp { org_name, owner_name: None, email: email.clone(), password };
+    let input = SignUp { org_name, owner_name: None, email: email.clone(), password, email_confirmed: true };
     let created = accounts::sign_up(&db, input, Some(&key)).await.map_err(|e| match e {
         accounts::AccountError::EmailTaken => CliError::EmailTaken(email.to_string()),
         other => CliError::Other(other.into()),

@@ -31,6 +31,63 @@ pub struct Settings {
     pub channels: ChannelsSettings,
     #[serde(default)]
     pub secrets: SecretsSettings,
+    #[serde(default)]
+    pub account_mail: AccountMailSettings,
+}
+
+/// Opsquad's own mail to the people who use it (confirming a sign-up's address), through the
+/// operator's SMTP server — never a shop's mailbox. Without `smtp_host` nothing can be sent, and
+/// the dashboard says so instead of pretending.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountMailSettings {
+    /// The address mail comes from, e.g. `no-reply@opsquad.example.com`.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// The name beside it ("Opsquad" when unset).
+    #[serde(default)]
+    pub from_name: Option<String>,
+    #[serde(default)]
+    pub smtp_host: Option<String>,
+    /// 587 with `starttls` (the default), 465 with `tls`.
+    #[serde(default)]
+    pub smtp_port: Option<u16>,
+    #[serde(default)]
+    pub smtp_tls: Option<integrations::mail::Tls>,
+    /// Blank for a relay that takes mail without logging in.
+    #[serde(default)]
+    pub smtp_username: Option<String>,
+    #[serde(default)]
+    pub smtp_password: Option<SecretString>,
+}
+
+impl AccountMailSettings {
+    pub fn sender(&self) -> Result<ops::account_mail::AccountMail, SettingsError> {
+        use integrations::mail::{Server, Tls};
+        use ops::account_mail::AccountMail;
+
+        let invalid = |why: &str| SettingsError::AccountMail(why.to_owned());
+        let Some(host) = self.smtp_host.as_deref().map(str::trim).filter(|h| !h.is_empty()) else {
+            return Ok(AccountMail::Off);
+        };
+        let from = self.from.as_deref().map(str::trim).unwrap_or_default();
+        if !integrations::mail::is_address(from) {
+            return Err(invalid("`from` must be the address mail comes from, like no-reply@example.com"));
+        }
+        let tls = self.smtp_tls.unwrap_or(Tls::Starttls);
+        let server = Server {
+            host: host.to_owned(),
+            port: self.smtp_port.unwrap_or(if tls == Tls::Tls { 465 } else { 587 }),
+            tls,
+            username: self.smtp_username.clone().unwrap_or_default(),
+            password: self.smtp_password.clone().unwrap_or_else(|| SecretString::from(String::new())),
+        };
+        if tls == Tls::None && !server.is_local() {
+            return Err(invalid("smtp_tls = \"none\" is allowed only for a mail server on this machine"));
+        }
+        let from_name = self.from_name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "Opsquad".into());
+        Ok(AccountMail::Smtp { server, from_name, from: from.to_owned() })
+    }
 }
 
 /// The keys the shop's credentials are sealed with (`secrets.key`, or `OPSQUAD_SECRETS__KEY`):
@@ -411,6 +468,8 @@ pub enum SettingsError {
         "secrets.key is not set: the shop's credentials could not be sealed. Generate one with `opsquad secrets-key`"
     )]
     NoSecretsKey,
+    #[error("invalid account_mail settings: {0}")]
+    AccountMail(String),
     #[error("refusing to start in production: {0}")]
     UnsafeForProduction(&'static str),
     #[error(
@@ -451,6 +510,7 @@ impl Settings {
         settings.check_production()?;
         settings.check_exposure()?;
         settings.secrets()?;
+        settings.account_mail.sender()?;
         if !(1..=365).contains(&settings.payments.pay_link_days) {
             return Err(SettingsError::PayLinkDays(settings.payments.pay_link_days));
         }
@@ -670,6 +730,7 @@ mod tests {
             secrets: SecretsSettings {
                 key: Some(SecretString::from("k1:q83vEjRlGuG8b8Yqn4y2V0DqgbB7rzsxgwyeLUObqpI=".to_owned())),
             },
+            account_mail: AccountMailSettings::default(),
         }
     }
 

@@ -87,6 +87,7 @@ pub async fn seed(db: &Db) -> Result<DemoCredentials, CliError> {
         owner_name: domain::PersonName::parse("Demo Owner").ok(),
         email: email.clone(),
         password: parsed.clone(),
+        email_confirmed: true,
     };
 
     let scope = match accounts::sign_up(db, input, Some(&key)).await {

@@ -199,6 +199,7 @@ pub fn build_state(
         bell: Arc::default(),
         doorbells: Arc::default(),
         secrets: Arc::new(settings.secrets()?),
+        account_mail: Arc::new(settings.account_mail.sender()?),
     })
 }
 

@@ -25,6 +25,9 @@ pub struct SignUp {
     pub owner_name: Option<PersonName>,
     pub email: Email,
     pub password: Password,
+    /// The operator vouches for the address (the CLI, the demo); a person signing up does not,
+    /// and confirms it through a link.
+    pub email_confirmed: bool,
 }
 
 /// Creates an org and its owner; with `api_key`, also that key, atomically.
@@ -35,6 +38,7 @@ pub async fn sign_up(db: &Db, input: SignUp, api_key: Option<&GeneratedKey>) -> 
         owner_email: input.email,
         owner_name: input.owner_name,
         password_hash,
+        owner_email_confirmed: input.email_confirmed,
         initial_api_key: api_key.map(|k| k.record.clone()),
     };
     orgs::create_with_owner(db, new).await.map_err(|e| match e {

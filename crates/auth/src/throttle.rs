@@ -23,7 +23,7 @@ pub enum Action {
     SignUp,
     /// A sign-up for one email address, from anywhere.
     SignUpEmail,
-    /// An invitation acceptance from one client address.
+    /// An invitation acceptance, or an email-confirmation link opened, from one client address.
     AcceptInvite,
     /// An acceptance of one invitation, from anywhere.
     AcceptInviteToken,

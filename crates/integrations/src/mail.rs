@@ -182,12 +182,13 @@ fn smtp(server: &Server) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError
         Tls::Starttls => SmtpTls::Required(tls()?),
         Tls::Tls => SmtpTls::Wrapper(tls()?),
     };
-    Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server.host)
-        .port(server.port)
-        .tls(security)
-        .credentials(Credentials::new(server.username.clone(), server.password.expose_secret().to_owned()))
-        .timeout(Some(TIMEOUT))
-        .build())
+    let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server.host).port(server.port).tls(security);
+    // A relay that takes mail without logging in (Opsquad's own, on a private network) has no username.
+    let builder = match server.username.as_str() {
+        "" => builder,
+        name => builder.credentials(Credentials::new(name.to_owned(), server.password.expose_secret().to_owned())),
+    };
+    Ok(builder.timeout(Some(TIMEOUT)).build())
 }
 
 fn smtp_error(server: &Server, e: &lettre::transport::smtp::Error) -> MailError {
@@ -223,25 +224,43 @@ pub struct Letter {
     /// The `Message-ID` this letter answers, and the thread before it.
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
+    pub written: Written,
 }
 
-/// `Auto-Submitted: auto-replied` (RFC 3834): the squad's letters are written by a machine, so
-/// other machines (out-of-office responders) do not answer them and start a loop.
+/// Why a machine wrote the letter, for its `Auto-Submitted` header (RFC 3834): other machines
+/// (out-of-office responders) do not answer such letters, so no loop starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// An answer to someone's message: the squad's replies.
+    InReply,
+    /// A notice of the system's own: account mail, alerts to the owner.
+    Notice,
+}
+
 #[derive(Clone)]
-struct AutoSubmitted;
+struct AutoSubmitted(Written);
 
 impl lettre::message::header::Header for AutoSubmitted {
     fn name() -> lettre::message::header::HeaderName {
         lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted")
     }
 
-    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self)
+    fn parse(value: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(if value.trim() == "auto-replied" { Written::InReply } else { Written::Notice }))
     }
 
     fn display(&self) -> lettre::message::header::HeaderValue {
-        lettre::message::header::HeaderValue::new(Self::name(), "auto-replied".to_owned())
+        let value = match self.0 {
+            Written::InReply => "auto-replied",
+            Written::Notice => "auto-generated",
+        };
+        lettre::message::header::HeaderValue::new(Self::name(), value.to_owned())
     }
+}
+
+/// Whether `text` is an email address a letter can be sent to or from.
+pub fn is_address(text: &str) -> bool {
+    text.parse::<lettre::Address>().is_ok()
 }
 
 /// Sends `letter` through the SMTP server; returns the `Message-ID` it went out with.
@@ -258,7 +277,7 @@ pub async fn send(server: &Server, letter: &Letter) -> Result<String, MailError>
         .to(to)
         .subject(letter.subject.clone())
         .message_id(Some(message_id.clone()))
-        .header(AutoSubmitted);
+        .header(AutoSubmitted(letter.written));
     if let Some(parent) = &letter.in_reply_to {
         builder = builder.in_reply_to(parent.clone());
     }

@@ -1,10 +1,13 @@
-//! A signed-in person's own account: the name they go by and their password. Changing the
-//! password ends every session of theirs; the caller starts a fresh one for the browser in hand.
+//! A signed-in person's own account: the name they go by, their password, and confirming their
+//! email address. Changing the password ends every session of theirs; the caller starts a fresh
+//! one for the browser in hand.
 
 use domain::{Password, PersonName, UserId};
 use serde_json::json;
-use store::{audit, sessions, users, Db, TenantScope, TenantTx};
+use squad::link_tokens::{self, PublicUrl};
+use store::{audit, email_confirmations, orgs, sessions, users, AuthTx, Db, TenantScope, TenantTx};
 
+use crate::account_mail::{AccountMail, AccountMailError, Notice};
 use crate::OpsError;
 
 /// The person behind the scope; an API key has no account to change.
@@ -48,5 +51,87 @@ pub async fn change_password(db: &Db, scope: &TenantScope, current: &str, new: &
     audit::record(&mut tx, "password changed", &json!({ "user_id": user })).await?;
     tx.commit().await?;
     tracing::info!(org_id = %scope.org_id(), user_id = %user, "password changed; sessions ended");
+    Ok(())
+}
+
+/// The person's address and whether it is confirmed.
+pub async fn email_status(db: &Db, scope: &TenantScope) -> Result<email_confirmations::EmailStatus, OpsError> {
+    let user = person(scope)?;
+    let mut tx = TenantTx::read(db, scope).await?;
+    let status = email_confirmations::status(&mut tx, user).await?.ok_or(OpsError::NotFound)?;
+    tx.commit().await?;
+    Ok(status)
+}
+
+/// How long a person waits between two confirmation links, so a button held down is not a flood.
+const RESEND_AFTER_MS: i64 = 60 * 1000;
+
+/// Sends the person a link that confirms their address is theirs. Until they open it, Opsquad
+/// sends that address nothing else. The outcome (sent, or why not) is kept for the dashboard.
+pub async fn send_email_confirmation(
+    db: &Db,
+    scope: &TenantScope,
+    mail: &AccountMail,
+    site: &PublicUrl,
+) -> Result<email_confirmations::EmailStatus, OpsError> {
+    let user = person(scope)?;
+    if !mail.can_send() {
+        return Err(OpsError::Conflict { field: None, message: AccountMailError::NotSetUp.to_string() });
+    }
+    let token = link_tokens::new_token();
+    let hash = link_tokens::token_hash(&token);
+    let mut tx = TenantTx::begin(db, scope).await?;
+    let status = email_confirmations::status(&mut tx, user).await?.ok_or(OpsError::NotFound)?;
+    if status.confirmed_at.is_some() {
+        return Err(OpsError::Conflict { field: None, message: "your email address is already confirmed".into() });
+    }
+    if status.last_link.as_ref().is_some_and(|l| l.created_at + RESEND_AFTER_MS > store::now_ms()) {
+        return Err(OpsError::Conflict {
+            field: None,
+            message: "a link was sent less than a minute ago; check your inbox and spam folder".into(),
+        });
+    }
+    let business = orgs::current(&mut tx).await?.name;
+    let name = users::get(&mut tx, user).await?.and_then(|u| u.name);
+    email_confirmations::create(&mut tx, user, &status.email, &hash).await?;
+    tx.commit().await?;
+
+    let notice = Notice {
+        to: status.email.clone(),
+        subject: "Confirm your email address for Opsquad".into(),
+        text: confirmation_text(name.as_deref(), &business, &site.link("confirm-email", &token)),
+    };
+    let sent = mail.send(&notice).await;
+    if let Err(e) = &sent {
+        tracing::warn!(org_id = %scope.org_id(), user_id = %user, error = %e, "confirmation email not sent");
+    }
+    let mut tx = TenantTx::begin(db, scope).await?;
+    email_confirmations::record_sending(&mut tx, &hash, sent.as_ref().err().map(ToString::to_string).as_deref())
+        .await?;
+    let status = email_confirmations::status(&mut tx, user).await?.ok_or(OpsError::NotFound)?;
+    tx.commit().await?;
+    Ok(status)
+}
+
+fn confirmation_text(name: Option<&str>, business: &str, link: &str) -> String {
+    let hello = name.map_or_else(|| "Hello,".to_owned(), |n| format!("Hello {n},"));
+    format!(
+        "{hello}\n\nThis address was given for the Opsquad account of {business}. Open this link to confirm \
+         it is yours:\n\n{link}\n\nThe link works for 48 hours. If you did not sign up, ignore this email: \
+         Opsquad sends nothing else to an address until it is confirmed.\n\nThe Opsquad team"
+    )
+}
+
+/// Opens a confirmation link: the address it was sent to becomes confirmed. A link that is
+/// unknown, used, replaced by a newer one or expired is `NotFound`.
+pub async fn confirm_email(db: &Db, token: &str) -> Result<(), OpsError> {
+    if !link_tokens::looks_like_token(token) {
+        return Err(OpsError::NotFound);
+    }
+    let mut tx = AuthTx::begin(db).await?;
+    let confirmed = email_confirmations::confirm(&mut tx, &link_tokens::token_hash(token)).await?;
+    tx.commit().await?;
+    let confirmed = confirmed.ok_or(OpsError::NotFound)?;
+    tracing::info!(org_id = %confirmed.org_id, user_id = %confirmed.user_id, "email address confirmed");
     Ok(())
 }

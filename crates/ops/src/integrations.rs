@@ -267,6 +267,7 @@ impl Channel for SmtpChannel {
             text: format!("{}\n\n--\n{} · Reply to this email to reach us.", message.body, self.business),
             in_reply_to: message.in_reply_to.clone(),
             references: message.in_reply_to.iter().cloned().collect(),
+            written: mail::Written::InReply,
         };
         match mail::send(&self.mailbox.smtp, &letter).await {
             Ok(message_id) => Ok(json!({ "provider": PROVIDER, "sent": true, "message_id": message_id })),

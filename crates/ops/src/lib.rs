@@ -5,6 +5,7 @@
 //! thin adapters over these functions: parse, call, map the error.
 
 pub mod account;
+pub mod account_mail;
 pub mod api_keys;
 pub mod appointments;
 pub mod audit;

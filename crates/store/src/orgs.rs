@@ -22,6 +22,9 @@ pub struct NewOrgWithOwner {
     pub owner_email: Email,
     pub owner_name: Option<PersonName>,
     pub password_hash: String,
+    /// The operator vouches for the address (the CLI, the demo); a person signing up confirms it
+    /// by opening a link sent to it.
+    pub owner_email_confirmed: bool,
     /// An API key to create in the same transaction (the operator CLI prints it once).
     pub initial_api_key: Option<api_keys::NewApiKey>,
 }
@@ -71,8 +74,8 @@ pub async fn create_with_owner(db: &Db, new: NewOrgWithOwner) -> Result<CreatedO
         .await
         .map_err(StoreError::from)?;
     let inserted = sqlx::query(
-        "INSERT INTO users (id, org_id, email, name, password_hash, role, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO users (id, org_id, email, name, password_hash, role, created_at, email_confirmed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(owner_id.to_string())
     .bind(&org)
@@ -81,6 +84,7 @@ pub async fn create_with_owner(db: &Db, new: NewOrgWithOwner) -> Result<CreatedO
     .bind(&new.password_hash)
     .bind(Role::Owner.as_str())
     .bind(now)
+    .bind(new.owner_email_confirmed.then_some(now))
     .execute(tx.conn())
     .await;
     match inserted.map_err(StoreError::from) {

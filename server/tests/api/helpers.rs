@@ -278,6 +278,7 @@ impl TestApp {
             owner_name: Some(PersonName::parse("Test Owner").expect("name")),
             email: Email::parse(&owner_email).expect("email"),
             password: Password::parse(&password).expect("password"),
+            email_confirmed: true,
         };
         let created = accounts::sign_up(&self.db, input, Some(&key)).await.expect("sign up");
         Org { id: created.org.id, api_key: key.plaintext, owner_email, password }

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod account_email;
 mod api_auth;
 mod atomic;
 mod audit;
