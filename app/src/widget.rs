@@ -47,6 +47,35 @@ pub struct ChatStart {
     pub token: String,
     pub lines: Vec<ChatLine>,
     pub person_joined: bool,
+    pub contact: Option<ChatContact>,
+}
+
+/// How the visitor can be reached after leaving the page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatContact {
+    /// The email address or number they left.
+    pub contact: String,
+    /// Replies written while they are away also go there by email.
+    pub emailed: bool,
+}
+
+impl ChatContact {
+    /// What the window says about it: only what will really happen.
+    pub fn words(&self) -> String {
+        let contact = &self.contact;
+        if self.emailed {
+            format!("If you leave this page, we'll email our replies to {contact}. You can answer there.")
+        } else if contact.contains('@') {
+            format!("The team has your email, {contact}, to reach you if you leave this page.")
+        } else {
+            format!("The team has your number, {contact}, to call you back if you leave this page.")
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn chat_contact(left: ops::widget::LeftContact) -> ChatContact {
+    ChatContact { contact: left.contact, emailed: left.emailed }
 }
 
 #[cfg(feature = "ssr")]
@@ -164,6 +193,7 @@ pub async fn start_chat(org: String, token: Option<String>) -> Result<ChatStart,
                 token: session::issue(&state, &widget, id)?,
                 lines: conversation.lines.into_iter().map(chat_line).collect(),
                 person_joined: conversation.person_joined,
+                contact: conversation.contact.map(chat_contact),
             })
         }
         .await,
@@ -206,6 +236,22 @@ pub async fn choose_time(org: String, token: String, offer: String) -> Result<Ch
             let line = ops::widget::choose(&state.db, &widget, id, &offer).await?;
             state.doorbells.ring(&id.to_string());
             Ok(chat_line(line))
+        }
+        .await,
+    )
+}
+
+/// The visitor leaves an email address or phone number, so the conversation can go on after they
+/// leave the page.
+#[server(prefix = "/api", endpoint = "widget/contact")]
+pub async fn leave_contact(org: String, token: String, contact: String) -> Result<ChatContact, UiError> {
+    use crate::state::{respond, server_state};
+
+    respond(
+        async move {
+            let state = server_state()?;
+            let (widget, id) = session::writing(&state, &org, &token).await?;
+            Ok(chat_contact(ops::widget::leave_contact(&state.db, &widget, id, &contact).await?))
         }
         .await,
     )
@@ -255,6 +301,8 @@ struct Chat {
     writing: RwSignal<Option<(String, String)>>,
     /// Drafts that ended (their message arrived, or they were discarded): late pieces are ignored.
     ended: StoredValue<Vec<String>>,
+    /// How the visitor can be reached after leaving, once they said.
+    contact: RwSignal<Option<ChatContact>>,
 }
 
 /// A piece of a reply being written: `text` goes at character `at` of draft `draft`.
@@ -321,6 +369,7 @@ fn ChatWindow(org: String, front: ChatFront) -> impl IntoView {
         problem: RwSignal::new(None),
         writing: RwSignal::new(None),
         ended: StoredValue::new(Vec::new()),
+        contact: RwSignal::new(None),
     };
     let draft = RwSignal::new(String::new());
     let sending = RwSignal::new(false);
@@ -399,6 +448,7 @@ fn ChatWindow(org: String, front: ChatFront) -> impl IntoView {
             {move || chat.problem.get().map(|p| view! {
                 <p class="mx-3 mb-2 rounded bg-rose-50 px-3 py-2 text-sm text-rose-700" role="alert">{p}</p>
             })}
+            <ReachMeLater chat />
             <form class="flex gap-2 border-t border-slate-200 p-3" on:submit=move |ev| { ev.prevent_default(); send(()); }>
                 <label for="chat-input" class="sr-only">"Your message"</label>
                 <textarea id="chat-input" rows="1" maxlength="2000" data-testid="chat-input"
@@ -417,6 +467,70 @@ fn ChatWindow(org: String, front: ChatFront) -> impl IntoView {
                     disabled=move || sending.get() || chat.token.get().is_none()>"Send"</button>
             </form>
         </div>
+    }
+}
+
+/// Once the visitor has written, a way to leave an email address or number for later; what was
+/// left, and what will be done with it, afterwards.
+#[component]
+fn ReachMeLater(chat: Chat) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let value = RwSignal::new(String::new());
+    let saving = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
+    let save = move || {
+        let Some(token) = chat.token.get_untracked() else { return };
+        if saving.get_untracked() {
+            return;
+        }
+        saving.set(true);
+        problem.set(None);
+        leptos::task::spawn_local(async move {
+            match leave_contact(chat.org.get_value(), token, value.get_untracked()).await {
+                Ok(left) => {
+                    chat.contact.set(Some(left));
+                    open.set(false);
+                }
+                Err(e) => problem.set(Some(e.to_string())),
+            }
+            saving.set(false);
+        });
+    };
+    let has_written = move || chat.lines.with(|lines| lines.iter().any(|l| l.from == "visitor"));
+    move || {
+        if !has_written() {
+            return None;
+        }
+        Some(if open.get() {
+            view! {
+                <form class="mx-3 mb-2 space-y-1.5 rounded-lg bg-slate-50 p-2 text-sm" data-testid="chat-contact-form"
+                    on:submit=move |ev| { ev.prevent_default(); save(); }>
+                    <label for="chat-contact" class="block text-slate-700">"Your email or phone number"</label>
+                    <div class="flex gap-2">
+                        <input id="chat-contact" type="text" inputmode="email" autocomplete="email" maxlength="254"
+                            data-testid="chat-contact"
+                            class="min-h-11 min-w-0 flex-1 rounded-lg border border-slate-300 px-3 py-2 text-base focus:border-slate-500 focus:outline-none"
+                            prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+                        <button type="submit" data-testid="chat-contact-save"
+                            class="rounded-lg bg-[var(--accent)] px-3 font-semibold text-white disabled:opacity-60"
+                            disabled=move || saving.get()>"Save"</button>
+                    </div>
+                    {move || problem.get().map(|p| view! { <p class="text-rose-700" role="alert">{p}</p> })}
+                </form>
+            }
+            .into_any()
+        } else {
+            let said = chat.contact.get().map(|c| c.words());
+            let label = if said.is_some() { "Change" } else { "Leave your email or number so we can reach you later" };
+            view! {
+                <p class="mx-3 mb-2 text-xs text-slate-600" data-testid="chat-contact-note">
+                    {said.map(|s| view! { <span data-testid="chat-contact-left">{s}" "</span> })}
+                    <button type="button" class="font-medium text-[var(--accent)] underline" data-testid="chat-contact-open"
+                        on:click=move |_| open.set(true)>{label}</button>
+                </p>
+            }
+            .into_any()
+        })
     }
 }
 
@@ -585,6 +699,7 @@ mod browser {
                     let after = start.lines.last().map(|l| l.id.clone());
                     chat.lines.set(start.lines);
                     chat.person_joined.set(start.person_joined);
+                    chat.contact.set(start.contact);
                     chat.token.set(Some(start.token.clone()));
                     follow(chat, &org, &start.token, after.as_deref());
                 }

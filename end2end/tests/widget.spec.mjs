@@ -107,10 +107,23 @@ test('a visitor on the shop\'s own site chats, gets the squad\'s answer, books a
     // The board moves the lead to Booked, live.
     await expect(page.locator('[data-stage="booked"]').getByText('Dana Reed')).toBeVisible({ timeout: 15_000 });
 
+    // The visitor leaves an email so the shop can reach them after they close the page. This shop
+    // has no mailbox connected, so the window promises only what is true: the team has it.
+    await chat.getByTestId('chat-contact-open').click();
+    await chat.getByTestId('chat-contact').fill('not an address');
+    await chat.getByTestId('chat-contact-save').click();
+    await expect(chat.getByTestId('chat-contact-form').getByRole('alert')).toContainText('phone number');
+    await chat.getByTestId('chat-contact').fill('dana.reed@example.com');
+    await chat.getByTestId('chat-contact-save').click();
+    await expect(chat.getByTestId('chat-contact-left'))
+      .toHaveText('The team has your email, dana.reed@example.com, to reach you if you leave this page.');
+    await visitor.screenshot({ path: `${SHOTS}widget-contact.png` });
+
     // A reload on the site resumes the same conversation.
     await visitor.reload();
     await visitor.getByRole('button', { name: 'Chat with us' }).click();
     await expect(chat.locator('[data-from="visitor"]')).toHaveCount(2);
+    await expect(chat.getByTestId('chat-contact-left')).toContainText('dana.reed@example.com');
     await expect(replies.first()).toBeVisible();
     // So does a second tab on the same site.
     const tab = await visitor.context().newPage();

@@ -21,6 +21,9 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 const POLL: Duration = Duration::from_millis(300);
+/// How often an open window tells the server the visitor is still on the page (well inside
+/// `store::widgets::AWAY_AFTER_MS`, after which replies also go by email).
+const CHECK_IN: Duration = Duration::from_secs(10);
 
 #[derive(serde::Deserialize)]
 pub struct StreamQuery {
@@ -61,6 +64,8 @@ struct Cursor {
     shown: Option<(String, usize)>,
     /// When the database is read next.
     next_read: Instant,
+    /// When the window next says the visitor is still here.
+    next_check_in: Instant,
     /// Rung when the visitor writes: read at once.
     doorbell: Arc<tokio::sync::Notify>,
 }
@@ -103,6 +108,7 @@ pub async fn events(
         drafts: None,
         shown: None,
         next_read: Instant::now(),
+        next_check_in: Instant::now(),
         doorbell: state.doorbells.hang(&session.to_string()),
     };
     crate::api::streamed(cursor, next).into_response()
@@ -158,6 +164,12 @@ fn drafted(cursor: &mut Cursor) -> Vec<Event> {
 }
 
 async fn poll(cursor: &mut Cursor) -> Vec<Event> {
+    if Instant::now() >= cursor.next_check_in {
+        match ops::widget::visitor_here(&cursor.db, &cursor.widget, cursor.session).await {
+            Ok(()) => cursor.next_check_in = Instant::now() + CHECK_IN,
+            Err(err) => tracing::warn!(error = ?err, "chat stream could not note the visitor; retrying"),
+        }
+    }
     let conversation = match ops::widget::conversation(&cursor.db, &cursor.widget, cursor.session).await {
         Ok(found) => found,
         Err(err) => {

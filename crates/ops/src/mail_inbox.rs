@@ -178,9 +178,12 @@ async fn take_one(tx: &mut TenantTx, mailbox: &Mailbox, fetched: &inbox::Fetched
     }
     let Some(from) = from.filter(|_| !ours) else { return Ok(false) };
     // A reply in a thread the squad started, from the customer it wrote to, proves the sender.
+    // The squad's letter may have been an email, or a chat reply emailed to a visitor who left.
     let mut known = None;
-    for id in letter.in_reply_to.iter().chain(&letter.references) {
-        if let Some((lead, _)) = leads::find_by_external_id(tx, Channel::Email, id).await? {
+    let threads =
+        letter.in_reply_to.iter().chain(&letter.references).flat_map(|id| [(Channel::Email, id), (Channel::Chat, id)]);
+    for (channel, id) in threads {
+        if let Some((lead, _)) = leads::find_by_external_id(tx, channel, id).await? {
             let Some(lead) = leads::get(tx, lead).await? else { continue };
             let Some(customer) = customers::get(tx, lead.customer_id).await? else { continue };
             let same = customer

@@ -10,7 +10,7 @@ use domain::inbound::{SenderProof, WrittenContact};
 use domain::pipeline::Channel;
 use domain::schedule::TimeZone;
 use domain::widget::{WidgetSettings, MESSAGE_MAX_CHARS};
-use domain::{LeadId, MessageId, OrgId, PersonName, TimeOfferId, WidgetSessionId};
+use domain::{Email, LeadId, MessageId, OrgId, PersonName, TimeOfferId, WidgetSessionId};
 use serde_json::json;
 use squad::chat_offers::Picked;
 use store::leads::{Author, Direction, LeadRow, NewMessage};
@@ -112,6 +112,8 @@ pub struct Conversation {
     /// ("Checking the schedule…"), or that the answer is slow in coming; `None` once it answered
     /// or when a person has the conversation.
     pub activity: Option<String>,
+    /// How the visitor can be reached after leaving the page, once they said.
+    pub contact: Option<LeftContact>,
 }
 
 /// The business's name, as the window's header shows it.
@@ -145,7 +147,14 @@ pub async fn conversation(db: &Db, widget: &Widget, session: WidgetSessionId) ->
     let row = widgets::session(&mut tx, session).await?.ok_or(OpsError::NotFound)?;
     let business = orgs::current(&mut tx).await?.name;
     let conversation = match row.lead_id {
-        None => Conversation { business, lead: None, lines: Vec::new(), person_joined: false, activity: None },
+        None => Conversation {
+            business,
+            lead: None,
+            lines: Vec::new(),
+            person_joined: false,
+            activity: None,
+            contact: None,
+        },
         Some(lead_id) => {
             let lead = leads::get(&mut tx, lead_id).await?.ok_or(OpsError::NotFound)?;
             let lines = lines_of(&mut tx, &lead).await?;
@@ -155,7 +164,16 @@ pub async fn conversation(db: &Db, widget: &Widget, session: WidgetSessionId) ->
                 }
                 _ => None,
             };
-            Conversation { business, lead: Some(lead_id), lines, person_joined: lead.human_takeover, activity }
+            let customer = customers::get(&mut tx, lead.customer_id).await?;
+            let contact = match customer.map(|c| (c.email, c.phone)) {
+                Some((Some(email), _)) => {
+                    let emailed = store::integrations::email(&mut tx).await?.is_some();
+                    Some(LeftContact { contact: email, emailed })
+                }
+                Some((None, Some(phone))) => Some(LeftContact { contact: phone, emailed: false }),
+                _ => None,
+            };
+            Conversation { business, lead: Some(lead_id), lines, person_joined: lead.human_takeover, activity, contact }
         }
     };
     tx.commit().await?;
@@ -280,6 +298,63 @@ pub async fn choose(db: &Db, widget: &Widget, session: WidgetSessionId, offer: &
     audit::record(&mut tx, what, &entry).await?;
     tx.commit().await?;
     Ok(Line { id: picked_id, speaker: Speaker::Visitor, body: label, created_at: store::now_ms(), choices: Vec::new() })
+}
+
+/// How a visitor who leaves the page can still be reached, in the window's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftContact {
+    /// The email address or phone number the visitor left.
+    pub contact: String,
+    /// Replies written while the visitor is away from the page also go to this address by email
+    /// (an email address, and the shop has its mailbox connected).
+    pub emailed: bool,
+}
+
+/// The visitor leaves an email address or phone number so the conversation can go on after they
+/// leave the page. It is stored on the session's own customer (a widget proves no contact, so it
+/// never joins the customer who already has it) and replaces what they left before.
+pub async fn leave_contact(
+    db: &Db,
+    widget: &Widget,
+    session: WidgetSessionId,
+    contact: &str,
+) -> Result<LeftContact, OpsError> {
+    let contact = contact.trim();
+    let (email, phone) = if contact.contains('@') {
+        (Some(Email::parse(contact).map_err(|e| OpsError::validation("contact", e))?), None)
+    } else {
+        let phone = domain::catalog::parse_phone(contact)
+            .map_err(|_| OpsError::validation("contact", "Enter an email address or a phone number."))?;
+        (None, Some(phone))
+    };
+    let mut tx = TenantTx::begin(db, &widget.scope).await?;
+    let row = widgets::session(&mut tx, session).await?.ok_or(OpsError::NotFound)?;
+    let Some(customer) = row.customer_id else {
+        return Err(OpsError::Conflict {
+            field: Some("contact".into()),
+            message: "Write your question first; then leave your email or number.".into(),
+        });
+    };
+    let patch = customers::CustomerPatch {
+        email: email.clone().map(Some),
+        phone: phone.clone().map(Some),
+        ..Default::default()
+    };
+    customers::update(&mut tx, customer, &patch).await?.ok_or(OpsError::NotFound)?;
+    let emailed = email.is_some() && store::integrations::email(&mut tx).await?.is_some();
+    let left = email.map(String::from).or(phone).unwrap_or_default();
+    let entry = json!({ "customer_id": customer, "contact": if emailed { "email" } else { "kept" } });
+    audit::record(&mut tx, "chat visitor left a way to reach them", &entry).await?;
+    tx.commit().await?;
+    Ok(LeftContact { contact: left, emailed })
+}
+
+/// The visitor has the window open: replies reach them there.
+pub async fn visitor_here(db: &Db, widget: &Widget, session: WidgetSessionId) -> Result<(), OpsError> {
+    let mut tx = TenantTx::begin(db, &widget.scope).await?;
+    widgets::touch(&mut tx, session).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A visitor's message: the session's first starts its customer and lead (the session proves no

@@ -172,21 +172,43 @@ pub async fn deliver_message(
         return Err(DeliverError::Payload(format!("message {id} does not exist")));
     };
     let lead = leads::get(&mut tx, lead_id).await?.ok_or_else(|| DeliverError::Payload("the lead is gone".into()))?;
-    // A chat reply reaches the customer in the chat itself: their widget window shows the
-    // conversation's messages (live while it is open, on their return otherwise).
-    if message.channel == domain::pipeline::Channel::Chat.as_str() && message.recipient.is_none() {
-        let delivered = match side_effects::begin(&mut tx, &key, "message", "chat").await? {
-            Entry::New | Entry::Started => {
-                side_effects::finish(&mut tx, &key, true, &json!({ "provider": "chat", "sent": true })).await?;
-                Delivered::Sent
-            }
-            Entry::Done(_) | Entry::Failed(_) => Delivered::AlreadyDone,
-        };
-        tx.commit().await?;
-        return Ok(delivered);
-    }
     let customer = customers::get(&mut tx, lead.customer_id).await?;
-    let on_file = customer.and_then(|c| if message.channel == "sms" { c.phone } else { c.email.or(c.phone) });
+    // A chat reply reaches the customer in the chat itself: their widget window shows the
+    // conversation's messages (live while it is open, on their return otherwise). When they have
+    // left the page after leaving an email address, it also goes there through the shop's
+    // mailbox (never only recorded: without a mailbox the chat is all there is).
+    let mut channel_name = message.channel.clone();
+    let mut on_file = customer.as_ref().and_then(|c| match message.channel.as_str() {
+        "sms" => c.phone.clone(),
+        _ => c.email.clone().or(c.phone.clone()),
+    });
+    if message.channel == domain::pipeline::Channel::Chat.as_str() && message.recipient.is_none() {
+        let email = customer.as_ref().and_then(|c| c.email.clone());
+        let email_channel = domain::pipeline::Channel::Email.as_str();
+        // A retry does what the first attempt set out to do.
+        let by_email = match side_effects::claimed_request(&mut tx, &key).await?.as_deref() {
+            Some("chat") => false,
+            Some(_) => true,
+            None => {
+                email.is_some()
+                    && store::widgets::visitor_away(&mut tx, lead_id).await?
+                    && own.for_org(&mut tx, scope, email_channel).await?.is_some()
+            }
+        };
+        if !by_email {
+            let delivered = match side_effects::begin(&mut tx, &key, "message", "chat").await? {
+                Entry::New | Entry::Started => {
+                    side_effects::finish(&mut tx, &key, true, &json!({ "provider": "chat", "sent": true })).await?;
+                    Delivered::Sent
+                }
+                Entry::Done(_) | Entry::Failed(_) => Delivered::AlreadyDone,
+            };
+            tx.commit().await?;
+            return Ok(delivered);
+        }
+        channel_name = email_channel.to_owned();
+        on_file = email;
+    }
     let Some(to) = message.recipient.clone().or(on_file) else {
         let _ = side_effects::begin(&mut tx, &key, "message", "no-address").await?;
         side_effects::finish(&mut tx, &key, false, &json!({ "error": "no address on file for this channel" })).await?;
@@ -194,7 +216,7 @@ pub async fn deliver_message(
         return Ok(Delivered::NoAddress);
     };
     // A reply by email answers the customer's newest email, in its thread and under its subject.
-    let (subject, in_reply_to) = match message.channel.as_str() {
+    let (subject, in_reply_to) = match channel_name.as_str() {
         "email" => {
             let (theirs, thread) =
                 leads::newest_inbound(&mut tx, lead_id, domain::pipeline::Channel::Email).await?.unwrap_or_default();
@@ -203,7 +225,7 @@ pub async fn deliver_message(
         }
         _ => (message.subject.clone(), None),
     };
-    let mut outbound = Outbound { channel: message.channel.clone(), to, subject, body: message.body, in_reply_to };
+    let mut outbound = Outbound { channel: channel_name, to, subject, body: message.body, in_reply_to };
     // The ledger's request is the stored message: the same on every attempt, whatever link it gets.
     let request_hash = hex::encode(Sha256::digest(
         format!(

@@ -18,6 +18,18 @@ pub enum Entry {
     Failed(Value),
 }
 
+/// The request an earlier attempt claimed `key` for, if any: a retry keeps the first attempt's
+/// decision about what to do.
+pub async fn claimed_request(tx: &mut TenantTx, key: &str) -> Result<Option<String>, StoreError> {
+    let org = tx.org().to_owned();
+    let row = sqlx::query("SELECT request_hash FROM side_effects WHERE org_id = $1 AND idempotency_key = $2")
+        .bind(&org)
+        .bind(key)
+        .fetch_optional(tx.conn())
+        .await?;
+    row.map(|r| text(&r, "request_hash")).transpose()
+}
+
 /// Claims `key` for a side effect of `kind` described by `request_hash`. The same key with a
 /// different request is a bug in the caller and refused.
 pub async fn begin(tx: &mut TenantTx, key: &str, kind: &str, request_hash: &str) -> Result<Entry, StoreError> {

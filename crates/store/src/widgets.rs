@@ -5,7 +5,7 @@ use domain::widget::WidgetSettings;
 use domain::{CustomerId, LeadId, OrgId, WidgetSessionId};
 use sqlx::any::AnyRow;
 
-use crate::rows::{int, opt_uuid, text, uuid};
+use crate::rows::{int, opt_int, opt_uuid, text, uuid};
 use crate::{new_id, now_ms, Db, StoreError, TenantScope, TenantTx};
 
 fn from_row(row: &AnyRow) -> Result<WidgetSettings, StoreError> {
@@ -143,4 +143,32 @@ pub async fn lead_has_session(tx: &mut TenantTx, lead: LeadId) -> Result<bool, S
         .fetch_one(tx.conn())
         .await?;
     Ok(int(&row, "n")? > 0)
+}
+
+/// The visitor has the window open now.
+pub async fn touch(tx: &mut TenantTx, id: WidgetSessionId) -> Result<(), StoreError> {
+    let org = tx.org().to_owned();
+    sqlx::query("UPDATE widget_sessions SET last_seen_at = $3 WHERE org_id = $1 AND id = $2")
+        .bind(&org)
+        .bind(id.to_string())
+        .bind(now_ms())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// How long after the window last checked in the visitor counts as gone from the page. The
+/// window checks in several times a minute while it is open.
+pub const AWAY_AFTER_MS: i64 = 45_000;
+
+/// Whether the lead's chat visitor has left the page: no window of theirs has checked in for
+/// [`AWAY_AFTER_MS`]. `false` for a lead that is no chat.
+pub async fn visitor_away(tx: &mut TenantTx, lead: LeadId) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let row = sqlx::query("SELECT MAX(last_seen_at) AS seen FROM widget_sessions WHERE org_id = $1 AND lead_id = $2")
+        .bind(&org)
+        .bind(lead.to_string())
+        .fetch_one(tx.conn())
+        .await?;
+    Ok(opt_int(&row, "seen")?.is_some_and(|seen| seen + AWAY_AFTER_MS < now_ms()))
 }

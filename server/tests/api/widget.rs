@@ -23,6 +23,8 @@ on_both_backends!(
     bad_input_gets_a_clear_answer_and_changes_nothing,
     each_shop_has_only_its_own_widget,
     chats_from_one_address_are_throttled,
+    a_visitor_who_leaves_an_email_gets_later_replies_there_and_can_answer,
+    without_a_mailbox_a_left_contact_is_kept_for_the_team_and_nothing_is_emailed,
 );
 
 const SITE: &str = "https://www.springfield-heating.example";
@@ -588,4 +590,103 @@ async fn chats_from_one_address_are_throttled(app: TestApp) {
     let board = limited.api(Method::GET, "/api/v1/events", &key).await.send().await.unwrap();
     assert_eq!(board.status(), 200, "the owner's stream is not crowded out");
     drop(held);
+}
+
+async fn leave(app: &TestApp, org: &str, token: &str, contact: &str) -> (u16, Value) {
+    post(app, "/api/widget/contact", &[("org", org), ("token", token), ("contact", contact)]).await
+}
+
+fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+    raw.lines().find_map(|l| l.strip_prefix(&format!("{name}: ")))
+}
+
+async fn a_visitor_who_leaves_an_email_gets_later_replies_there_and_can_answer(app: TestApp) {
+    let peers = crate::mail_peers::MailPeers::start().await;
+    let (key, org) = published(&app).await;
+    let connected = app
+        .api(Method::PUT, "/api/v1/integrations/email", &key)
+        .await
+        .json(&peers.connection("shop@springfield-heating.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(connected.status(), 200);
+    // Someone else is already a customer with the address the visitor will type.
+    let earlier = json!({ "channel": "email", "from": { "name": "Dana Reed", "email": "dana@example.com" },
+                          "body": "Please service my water heater next month." });
+    inbound(&app, &key, earlier).await;
+    app.drain().await;
+    let sent_before = peers.received().len();
+
+    let token = session(&app, &org).await;
+    let (status, early) = leave(&app, &org, &token, "dana@example.com").await;
+    assert_eq!((status, field(&early)), (409, "contact"), "nothing to continue yet: {early}");
+    send(&app, &org, &token, FURNACE).await;
+    assert_eq!(leave(&app, &org, &token, "not an address").await.0, 422);
+    let (status, left) = leave(&app, &org, &token, "Dana@Example.com").await;
+    assert_eq!(status, 200, "{left}");
+    assert_eq!((left["contact"].as_str(), left["emailed"].as_bool()), (Some("Dana@example.com"), Some(true)));
+    let (_, resumed) = start(&app, &org, Some(&token)).await;
+    assert_eq!(resumed["contact"], left, "a reload shows what was left");
+    assert_eq!(
+        app.admin_count("SELECT COUNT(*) FROM customers WHERE LOWER(email) = 'dana@example.com'").await,
+        2,
+        "the visitor's own customer holds it; the widget proves nothing, so nobody is joined"
+    );
+
+    // While the window is open, replies are in the chat only.
+    app.drain().await;
+    assert_eq!(peers.received().len(), sent_before, "nothing emailed while the visitor is on the page");
+
+    // The visitor leaves; later a person at the shop answers in the chat. It goes by email too.
+    app.admin_execute("UPDATE widget_sessions SET last_seen_at = last_seen_at - 60000").await;
+    let org_id = domain::OrgId::parse(&org).unwrap();
+    let owner = store::Operator::new("test").act_for(org_id, None, domain::Role::Owner);
+    let lead = chat_lead(&app, &key).await;
+    ops::conversations::set_takeover(&app.db, &owner, lead, true).await.unwrap();
+    ops::conversations::reply(&app.db, &owner, lead, "Hi Dana, Sam here. We can come at 2pm tomorrow.").await.unwrap();
+    app.drain().await;
+    let sent = peers.received();
+    assert_eq!(sent.len(), sent_before + 1, "one letter");
+    let letter = sent.last().unwrap();
+    assert_eq!(header(letter, "To"), Some("Dana@example.com"), "{letter}");
+    assert!(letter.contains("Sam here"), "{letter}");
+    assert_eq!(lines(&app, &org, &token).await.last().unwrap()["from"], "person", "and it is in the chat");
+
+    // Dana answers the letter: the thread proves it is her, and the same conversation goes on.
+    let ours = header(letter, "Message-ID").unwrap().to_owned();
+    peers
+        .deliver(&format!(
+            "From: Dana Reed <dana@example.com>\nSubject: Re: Your message\nMessage-ID: <d2@example.com>\n\
+             In-Reply-To: {ours}\nReferences: {ours}\n\n2pm is perfect, thanks!\n"
+        ))
+        .await;
+    app.admin_execute("UPDATE jobs SET run_at = 0 WHERE kind = 'check_mailbox' AND status = 'queued'").await;
+    app.drain().await;
+    let answer = app
+        .admin_text("SELECT lead_id FROM messages WHERE sender_proof = 'email_thread' AND body LIKE '%2pm is perfect%'")
+        .await;
+    assert_eq!(answer, lead.to_string(), "the emailed answer continues the chat's lead");
+}
+
+async fn without_a_mailbox_a_left_contact_is_kept_for_the_team_and_nothing_is_emailed(app: TestApp) {
+    let (key, org) = published(&app).await;
+    let token = session(&app, &org).await;
+    send(&app, &org, &token, FURNACE).await;
+    let (status, left) = leave(&app, &org, &token, "dana@example.com").await;
+    assert_eq!((status, left["emailed"].as_bool()), (200, Some(false)), "{left}");
+    let (status, left) = leave(&app, &org, &token, "(217) 555-0142").await;
+    assert_eq!((status, left["contact"].as_str()), (200, Some("(217) 555-0142")), "{left}");
+
+    app.admin_execute("UPDATE widget_sessions SET last_seen_at = last_seen_at - 60000").await;
+    app.drain().await;
+    let org_id = domain::OrgId::parse(&org).unwrap();
+    let owner = store::Operator::new("test").act_for(org_id, None, domain::Role::Owner);
+    let lead = chat_lead(&app, &key).await;
+    ops::conversations::reply(&app.db, &owner, lead, "Hi Dana, Sam here.").await.unwrap();
+    app.drain().await;
+    let not_chat =
+        app.admin_count("SELECT COUNT(*) FROM side_effects WHERE kind = 'message' AND request_hash <> 'chat'").await;
+    assert_eq!(not_chat, 0, "every reply stayed in the chat: nothing was claimed sent elsewhere");
+    assert!(app.outbox.delivered().is_empty(), "no message went anywhere but the chat");
 }
