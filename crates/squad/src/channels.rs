@@ -178,6 +178,8 @@ pub async fn deliver_message(
     // left the page after leaving an email address, it also goes there through the shop's
     // mailbox (never only recorded: without a mailbox the chat is all there is).
     let mut channel_name = message.channel.clone();
+    // A chat line's buttons, in words, for a letter.
+    let mut offered_times = None;
     let mut on_file = customer.as_ref().and_then(|c| match message.channel.as_str() {
         "sms" => c.phone.clone(),
         _ => c.email.clone().or(c.phone.clone()),
@@ -208,6 +210,7 @@ pub async fn deliver_message(
         }
         channel_name = email_channel.to_owned();
         on_file = email;
+        offered_times = crate::chat_offers::in_words(&mut tx, lead_id, id).await?;
     }
     let Some(to) = message.recipient.clone().or(on_file) else {
         let _ = side_effects::begin(&mut tx, &key, "message", "no-address").await?;
@@ -240,6 +243,9 @@ pub async fn deliver_message(
     match side_effects::begin(&mut tx, &key, "message", &request_hash).await? {
         Entry::Done(_) | Entry::Failed(_) => return Ok(Delivered::AlreadyDone),
         Entry::New | Entry::Started => {}
+    }
+    if let Some(times) = offered_times {
+        outbound.body = format!("{}\n\n{times}", outbound.body);
     }
     if let Some(link) = &message.private_link {
         let url = match link {

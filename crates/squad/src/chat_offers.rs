@@ -3,7 +3,7 @@
 //! taken by someone else in between is never booked twice: the visitor is offered the next ones.
 
 use domain::pipeline::{Channel, WaitingOn};
-use domain::{MessageId, TechnicianId};
+use domain::{LeadId, MessageId, TechnicianId};
 use store::appointments::AppointmentRow;
 use store::leads::{self, LeadRow, NewMessage};
 use store::services::{self, ServiceRow};
@@ -31,6 +31,29 @@ pub async fn offer(tx: &mut TenantTx, lead: &LeadRow, slots: &[&Slot], text: Str
     time_offers::insert(tx, lead.id, message_id, &times).await?;
     leads::set_waiting_on(tx, lead.id, WaitingOn::Customer).await?;
     Ok(message_id)
+}
+
+/// A chat line's offered times in words, for a letter that carries the line to a visitor who left
+/// the page (a letter has no buttons); `None` when the line offers none.
+pub async fn in_words(tx: &mut TenantTx, lead: LeadId, line: MessageId) -> Result<Option<String>, StoreError> {
+    let offered: Vec<i64> = time_offers::for_lead(tx, lead)
+        .await?
+        .into_iter()
+        .filter(|o| o.message_id == line)
+        .map(|o| o.starts_at)
+        .collect();
+    if offered.is_empty() {
+        return Ok(None);
+    }
+    let zone = store::settings::get(tx).await?.time_zone;
+    let times: Vec<String> = offered
+        .iter()
+        .map(|at| format!("- {}", zone.format_local(*at, "%A, %B %-d at %-I:%M %p %Z").unwrap_or_default()))
+        .collect();
+    Ok(Some(format!(
+        "The times we offered:\n{}\n\nReply with the one that suits you, or open the chat on our website to pick it there.",
+        times.join("\n")
+    )))
 }
 
 /// The first `n` openings that start at different times.

@@ -25,6 +25,7 @@ on_both_backends!(
     chats_from_one_address_are_throttled,
     a_visitor_who_leaves_an_email_gets_later_replies_there_and_can_answer,
     without_a_mailbox_a_left_contact_is_kept_for_the_team_and_nothing_is_emailed,
+    a_visitor_who_left_gets_the_offered_times_in_words,
 );
 
 const SITE: &str = "https://www.springfield-heating.example";
@@ -689,4 +690,27 @@ async fn without_a_mailbox_a_left_contact_is_kept_for_the_team_and_nothing_is_em
         app.admin_count("SELECT COUNT(*) FROM side_effects WHERE kind = 'message' AND request_hash <> 'chat'").await;
     assert_eq!(not_chat, 0, "every reply stayed in the chat: nothing was claimed sent elsewhere");
     assert!(app.outbox.delivered().is_empty(), "no message went anywhere but the chat");
+}
+
+async fn a_visitor_who_left_gets_the_offered_times_in_words(app: TestApp) {
+    let peers = crate::mail_peers::MailPeers::start().await;
+    let (key, org) = published(&app).await;
+    let mailbox = peers.connection("shop@springfield-heating.example");
+    let connected = app.api(Method::PUT, "/api/v1/integrations/email", &key).await.json(&mailbox).send().await.unwrap();
+    assert_eq!(connected.status(), 200);
+    let token = session(&app, &org).await;
+    send(&app, &org, &token, FURNACE).await;
+    assert_eq!(leave(&app, &org, &token, "dana@example.com").await.0, 200);
+    // The visitor closes the page before the squad answers.
+    app.admin_execute("UPDATE widget_sessions SET last_seen_at = last_seen_at - 60000").await;
+    app.drain().await;
+
+    let shown = lines(&app, &org, &token).await;
+    let times = offered(&shown);
+    assert!(!times.is_empty(), "times are offered in the chat: {shown:#?}");
+    let letters = peers.received();
+    let offer = letters.iter().find(|l| l.contains("The times we offered:")).expect("the offer went by email");
+    let unfolded = offer.replace("=\r\n", "").replace("=\n", "");
+    assert!(unfolded.contains("Reply with the one that suits you"), "{unfolded}");
+    assert_eq!(unfolded.matches("\n- ").count(), times.len(), "each offered time, in words: {unfolded}");
 }
