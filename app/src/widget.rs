@@ -327,6 +327,12 @@ impl Chat {
         });
     }
 
+    /// Whether the visitor's line is still the newest: the answer may already have come over the
+    /// stream before the request that sent the line returned, and then there is nothing to wait for.
+    fn awaits_answer(&self) -> bool {
+        self.lines.with_untracked(|lines| lines.last().is_some_and(|l| l.from == "visitor"))
+    }
+
     /// The reply being written grows by `delta` (only at its end: a piece already shown is not
     /// shown twice).
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -399,7 +405,7 @@ fn ChatWindow(org: String, front: ChatFront) -> impl IntoView {
                     chat.add(line);
                     draft.set(String::new());
                     // The squad starts on it at once; a person answers in their own time.
-                    if !chat.person_joined.get_untracked() {
+                    if !chat.person_joined.get_untracked() && chat.awaits_answer() {
                         chat.status.set(Some("Typing…".into()));
                     }
                 }
@@ -552,7 +558,9 @@ fn offered_times(chat: Chat) -> Option<impl IntoView> {
             match choose_time(chat.org.get_value(), token, offer).await {
                 Ok(line) => {
                     chat.add(line);
-                    chat.status.set(Some("Booking your visit…".into()));
+                    if chat.awaits_answer() {
+                        chat.status.set(Some("Booking your visit…".into()));
+                    }
                 }
                 Err(e) => chat.problem.set(Some(e.to_string())),
             }

@@ -1,4 +1,5 @@
-//! "Your account" on the settings page: the name you go by and your password.
+//! "Your account" on the settings page: the name you go by, your password, and (for an owner)
+//! whether a lead that needs you is emailed to you at once.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,10 @@ use crate::error::UiError;
 pub struct AccountView {
     pub name: String,
     pub email: String,
+    /// Owners are emailed when a lead needs them; `None` for staff, who are not.
+    pub email_alerts: Option<bool>,
+    /// Alerts go only to a confirmed address.
+    pub email_confirmed: bool,
 }
 
 #[server(prefix = "/api", endpoint = "account", input = leptos::server_fn::codec::GetUrl)]
@@ -25,8 +30,19 @@ pub async fn get_account() -> Result<AccountView, UiError> {
             let user_id = ctx.scope.user_id().ok_or(UiError::Unauthenticated)?;
             let mut tx = TenantTx::read(&state.db, &ctx.scope).await.map_err(internal)?;
             let user = users::get(&mut tx, user_id).await.map_err(internal)?.ok_or(UiError::Unauthenticated)?;
+            let email_alerts = if ops::Operation::ReceiveOwnerAlerts.allows(user.role) {
+                Some(users::email_alerts(&mut tx, user_id).await.map_err(internal)?)
+            } else {
+                None
+            };
+            let status = store::email_confirmations::status(&mut tx, user_id).await.map_err(internal)?;
             tx.commit().await.map_err(internal)?;
-            Ok(AccountView { name: user.name.unwrap_or_default(), email: user.email })
+            Ok(AccountView {
+                name: user.name.unwrap_or_default(),
+                email: user.email,
+                email_alerts,
+                email_confirmed: status.is_some_and(|s| s.confirmed_at.is_some()),
+            })
         }
         .await,
     )
@@ -40,6 +56,20 @@ pub async fn save_your_name(name: String) -> Result<(), UiError> {
         async move {
             let (db, scope) = caller()?;
             Ok(ops::account::rename(&db, &scope, &name).await?)
+        }
+        .await,
+    )
+}
+
+/// Turns the alert emails on or off for the signed-in owner.
+#[server(prefix = "/api", endpoint = "account/alerts")]
+pub async fn set_email_alerts(on: bool) -> Result<(), UiError> {
+    use crate::state::{caller, respond};
+
+    respond(
+        async move {
+            let (db, scope) = caller()?;
+            Ok(ops::account::set_email_alerts(&db, &scope, on).await?)
         }
         .await,
     )
@@ -102,6 +132,7 @@ pub fn YourAccount() -> impl IntoView {
                             <div class="pb-7"><button type="submit" class=button disabled=move || rename.pending().get()>"Save name"</button></div>
                         </ActionForm>
                         {move || (rename.value().get() == Some(Ok(()))).then(|| view! { <p class="text-sm text-emerald-700" role="status">"Name saved."</p> })}
+                        {me.email_alerts.map(|on| view! { <AlertEmails on confirmed=me.email_confirmed /> })}
                     }.into_any())
                 })}
             </Transition>
@@ -113,5 +144,40 @@ pub fn YourAccount() -> impl IntoView {
                 <button type="submit" class=button disabled=move || password.pending().get()>"Change password"</button>
             </ActionForm>
         </section>
+    }
+}
+
+/// The owner's switch for alert emails, saved as it is flipped.
+#[component]
+fn AlertEmails(on: bool, confirmed: bool) -> impl IntoView {
+    let save = ServerAction::<SetEmailAlerts>::new();
+    let checked = RwSignal::new(on);
+    let note = move || match save.value().get() {
+        Some(Err(e)) => Some(view! { <p class="text-sm text-rose-700" role="alert">{e.to_string()}</p> }.into_any()),
+        Some(Ok(())) => Some(view! { <p class="text-sm text-emerald-700" role="status">"Saved."</p> }.into_any()),
+        None => None,
+    };
+    view! {
+        <div class="mt-4 border-t border-slate-100 pt-4">
+            <label class="flex items-start gap-2 text-sm">
+                <input type="checkbox" class="mt-0.5 h-4 w-4" data-testid="alert-emails" prop:checked=move || checked.get()
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        checked.set(on);
+                        save.dispatch(SetEmailAlerts { on });
+                    } />
+                <span>
+                    <span class="font-medium">"Email me when a lead needs me"</span>
+                    <span class="block text-slate-600">
+                        {if confirmed {
+                            "A safety emergency, an approval or anything the squad hands to a person, at once."
+                        } else {
+                            "Once your email address is confirmed (see the reminder at the top of the page): nothing is sent to it before."
+                        }}
+                    </span>
+                </span>
+            </label>
+            {note}
+        </div>
     }
 }

@@ -155,6 +155,18 @@ test('a new owner confirms their email address from the link in their inbox', as
   await page.reload();
   await expect(page.getByTestId('org-name')).toHaveText('Live Wire Electric');
   await expect(reminder).toHaveCount(0);
+
+  // A confirmed owner is emailed when a lead needs them, and can turn that off in Settings.
+  await page.goto('/app/settings');
+  await hydrated(page);
+  const alerts = page.getByTestId('alert-emails');
+  await expect(alerts).toBeChecked();
+  await alerts.uncheck();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  await page.getByRole('region', { name: 'Your account' }).screenshot({ path: `${SHOTS}account-alerts.png` });
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('alert-emails')).not.toBeChecked();
 });
 
 test('the email reminder fits a phone and sends a fresh link', async ({ page }) => {

@@ -138,6 +138,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
         public_url: public.clone(),
         live: Arc::default(),
         bell: Arc::default(),
+        account_mail: Arc::new(ops::account_mail::AccountMail::Off),
     };
     let started = Instant::now();
     let tasks: Vec<_> = (0..workers)

@@ -98,6 +98,7 @@ async fn worker_on(
         public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
         live,
         bell,
+        account_mail: Arc::new(settings.account_mail.sender()?),
     })
 }
 

@@ -35,6 +35,8 @@ pub struct Worker {
     pub live: Arc<squad::live::LiveText>,
     /// Rung by this server's requests when they queue work a customer waits on.
     pub bell: Arc<store::jobs::JobBell>,
+    /// Opsquad's own mail (alerts to the owners).
+    pub account_mail: Arc<ops::account_mail::AccountMail>,
 }
 
 impl Worker {
@@ -95,6 +97,14 @@ impl Worker {
                 // Retried with backoff: a failed check queues no next one, its retry is the next.
                 Err(err) => Err((Failure::Transient, format!("{err:?}"))),
             },
+            Job::AlertOwners(payload) => {
+                let (scope, mail) = (job.scope(), self.account_mail.as_ref());
+                match ops::owner_alerts::alert(&self.db, &scope, mail, &self.public_url, &payload.escalation_id).await {
+                    Ok(ops::owner_alerts::Alerted::Sent(n)) => Ok(format!("{n} owners alerted by email")),
+                    Ok(ops::owner_alerts::Alerted::Nobody(why)) => Ok(format!("no alert email: {why}")),
+                    Err(err) => Err((Failure::Transient, err.to_string())),
+                }
+            }
         };
         match outcome {
             Ok(what) => {

@@ -18,6 +18,8 @@ pub enum Job {
     DeliverMessage(DeliverMessage),
     /// Take in the mail that reached the org's connected mailbox; the next check is queued after.
     CheckMailbox(CheckMailbox),
+    /// Tell the org's owners by email that a lead needs them (an escalation was raised).
+    AlertOwners(AlertOwners),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +63,12 @@ pub struct DeliverMessage {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckMailbox {}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertOwners {
+    pub escalation_id: String,
+}
 
 text_enum!(
     /// Where a queued job stands. `dead` jobs used up their attempts or can never succeed.

@@ -54,6 +54,24 @@ pub async fn change_password(db: &Db, scope: &TenantScope, current: &str, new: &
     Ok(())
 }
 
+/// Turns the owner's alert emails (a lead that needs them) on or off.
+pub async fn set_email_alerts(db: &Db, scope: &TenantScope, on: bool) -> Result<(), OpsError> {
+    let user = person(scope)?;
+    crate::permissions::require(scope, crate::Operation::ReceiveOwnerAlerts)?;
+    let mut tx = TenantTx::begin(db, scope).await?;
+    if !users::set_email_alerts(&mut tx, user, on).await? {
+        return Err(OpsError::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        if on { "alert emails turned on" } else { "alert emails turned off" },
+        &json!({ "user_id": user }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The person's address and whether it is confirmed.
 pub async fn email_status(db: &Db, scope: &TenantScope) -> Result<email_confirmations::EmailStatus, OpsError> {
     let user = person(scope)?;

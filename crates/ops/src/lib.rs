@@ -21,6 +21,7 @@ pub mod invoices;
 pub mod mail_inbox;
 pub mod manage;
 pub mod memory;
+pub mod owner_alerts;
 pub mod payments;
 pub mod permissions;
 pub mod settings;

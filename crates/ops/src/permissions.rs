@@ -50,12 +50,14 @@ pub enum Operation {
     /// Turn the booking page (and chat widget) on or off and choose what they offer.
     ManageChannels,
     ReadAuditLog,
+    /// Be emailed at once when a lead needs a person (and turn those emails on or off).
+    ReceiveOwnerAlerts,
     /// Read the pipeline, customers, invoices, escalations, settings and live events.
     ReadRecords,
 }
 
 impl Operation {
-    pub const ALL: [Self; 27] = [
+    pub const ALL: [Self; 28] = [
         Self::ChangeBusinessDetails,
         Self::ChangeBudgets,
         Self::ChangeInvoiceThreshold,
@@ -82,6 +84,7 @@ impl Operation {
         Self::ManageIntegrations,
         Self::ManageChannels,
         Self::ReadAuditLog,
+        Self::ReceiveOwnerAlerts,
         Self::ReadRecords,
     ];
 
@@ -99,7 +102,8 @@ impl Operation {
             | Self::ManageApiKeys
             | Self::ManageIntegrations
             | Self::ManageChannels
-            | Self::ReadAuditLog => Role::Owner,
+            | Self::ReadAuditLog
+            | Self::ReceiveOwnerAlerts => Role::Owner,
             Self::ChangeBusinessDetails
             | Self::EditPriceList
             | Self::EditTechnicians
@@ -172,6 +176,7 @@ mod tests {
                 Operation::ManageIntegrations,
                 Operation::ManageChannels,
                 Operation::ReadAuditLog,
+                Operation::ReceiveOwnerAlerts,
             ]
         );
     }

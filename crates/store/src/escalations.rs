@@ -45,6 +45,10 @@ pub async fn insert(tx: &mut TenantTx, new: &NewEscalation<'_>) -> Result<String
     .bind(policy.as_str())
     .execute(tx.conn())
     .await?;
+    // The owners hear of it at once, by email, whatever raised it.
+    let alert = domain::jobs::Job::AlertOwners(domain::jobs::AlertOwners { escalation_id: id.clone() });
+    let job = crate::jobs::NewJob { job: alert, run_at: None, max_attempts: 8, idempotency_key: format!("alert:{id}") };
+    crate::jobs::enqueue(tx, &job).await?;
     Ok(id)
 }
 

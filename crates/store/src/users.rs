@@ -5,7 +5,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 
 use crate::rows::{int, opt_int, opt_text, text, uuid};
-use crate::{AuthTx, StoreError, TenantTx};
+use crate::{now_ms, AuthTx, StoreError, TenantTx};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UserRow {
@@ -147,4 +147,60 @@ pub async fn disable(tx: &mut TenantTx, user_id: UserId) -> Result<bool, StoreEr
         .execute(tx.conn())
         .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// Who may be emailed when a lead needs a person: the org's active members whose address is
+/// confirmed and who have not turned the emails off (the caller keeps those whose role receives
+/// them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRecipient {
+    pub user_id: UserId,
+    pub email: String,
+    pub name: Option<String>,
+    pub role: Role,
+}
+
+pub async fn alert_recipients(tx: &mut TenantTx) -> Result<Vec<AlertRecipient>, StoreError> {
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(
+        "SELECT id, email, name, role FROM users
+         WHERE org_id = $1 AND disabled_at IS NULL AND email_confirmed_at IS NOT NULL
+           AND email_alerts_off_at IS NULL
+         ORDER BY created_at, id",
+    )
+    .bind(&org)
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(AlertRecipient {
+                user_id: UserId::from_uuid(uuid(row, "id")?),
+                email: text(row, "email")?,
+                name: opt_text(row, "name")?,
+                role: Role::parse(&text(row, "role")?).map_err(StoreError::corrupt)?,
+            })
+        })
+        .collect()
+}
+
+/// Whether the person gets alert emails.
+pub async fn email_alerts(tx: &mut TenantTx, user_id: UserId) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let row = sqlx::query("SELECT email_alerts_off_at FROM users WHERE org_id = $1 AND id = $2")
+        .bind(&org)
+        .bind(user_id.to_string())
+        .fetch_one(tx.conn())
+        .await?;
+    Ok(opt_int(&row, "email_alerts_off_at")?.is_none())
+}
+
+pub async fn set_email_alerts(tx: &mut TenantTx, user_id: UserId, on: bool) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let done = sqlx::query("UPDATE users SET email_alerts_off_at = $3 WHERE org_id = $1 AND id = $2")
+        .bind(&org)
+        .bind(user_id.to_string())
+        .bind((!on).then(now_ms))
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -14,7 +14,7 @@ on_both_backends!(
     a_refused_link_is_shown_and_only_the_newest_link_works,
 );
 
-fn account_mail(port: u16) -> server::config::AccountMailSettings {
+pub(crate) fn account_mail(port: u16) -> server::config::AccountMailSettings {
     server::config::AccountMailSettings {
         from: Some("no-reply@opsquad.test".into()),
         from_name: None,

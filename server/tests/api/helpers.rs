@@ -392,6 +392,7 @@ impl TestApp {
             public_url: squad::link_tokens::PublicUrl::new("http://127.0.0.1:3000"),
             live: self.live.clone(),
             bell: std::sync::Arc::default(),
+            account_mail: std::sync::Arc::new(self.settings().account_mail.sender().expect("account mail settings")),
         }
     }
 

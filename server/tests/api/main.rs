@@ -28,6 +28,7 @@ mod limits;
 mod mail_peers;
 mod models;
 mod ops;
+mod owner_alerts;
 mod owner_jobs;
 mod pages;
 mod payments;

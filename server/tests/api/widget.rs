@@ -554,6 +554,9 @@ async fn each_shop_has_only_its_own_widget(app: TestApp) {
     send(&app, &org, &token, FURNACE).await;
     let (status, answer) = send(&app, &other_org, &token, "hello").await;
     assert_eq!((status, field(&answer)), (409, "session"));
+    let (status, answer) = leave(&app, &other_org, &token, "dana@example.com").await;
+    assert_eq!((status, field(&answer)), (409, "session"));
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM customers WHERE email IS NOT NULL").await, 0);
     let (_, resumed) = start(&app, &other_org, Some(&token)).await;
     assert_ne!(resumed["token"], token);
     assert_eq!(resumed["lines"], json!([]), "a fresh session, not the other shop's conversation");
