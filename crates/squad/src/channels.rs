@@ -11,6 +11,7 @@
 //! be sent to files.
 
 use async_trait::async_trait;
+use domain::pipeline::Channel as Door;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use store::leads::PrivateLink;
@@ -218,6 +219,15 @@ pub async fn deliver_message(
         tx.commit().await?;
         return Ok(Delivered::NoAddress);
     };
+    // A customer who wrote through a web form, an integration or the booking page and gave an email
+    // address is answered by email when the shop's mailbox is connected (else as before: recorded).
+    let by_mail = [Door::Form, Door::Api, Door::BookingPage].map(Door::as_str);
+    if by_mail.contains(&channel_name.as_str())
+        && to.contains('@')
+        && own.for_org(&mut tx, scope, Door::Email.as_str()).await?.is_some()
+    {
+        channel_name = Door::Email.as_str().to_owned();
+    }
     // A reply by email answers the customer's newest email, in its thread and under its subject.
     let (subject, in_reply_to) = match channel_name.as_str() {
         "email" => {

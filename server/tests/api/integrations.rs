@@ -16,6 +16,7 @@ on_both_backends!(
     the_squads_reply_leaves_through_the_shops_own_mailbox,
     an_email_gets_a_reply_in_its_thread_and_an_answer_continues_the_lead,
     new_mail_is_taken_in_at_once_while_the_inbox_is_watched,
+    a_web_form_customer_is_answered_by_email_through_the_mailbox,
 );
 
 const SHOP: &str = "shop@springfield-heating.example";
@@ -297,4 +298,34 @@ Furnace is out, no heat. 12 Oak St, Springfield 62704.\n",
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(!peers.received().is_empty(), "and answered");
+}
+
+async fn a_web_form_customer_is_answered_by_email_through_the_mailbox(app: TestApp) {
+    let peers = MailPeers::start().await;
+    let key = crate::squad::demo(&app).await;
+    // Before the mailbox is connected a form's reply is only recorded, never claimed sent.
+    let form = |email: &str| {
+        json!({ "channel": "form", "from": { "name": "Dana Reed", "email": email },
+                "body": "Our furnace stopped working, no heat. 12 Oak St, Springfield 62704." })
+    };
+    crate::squad::inbound(&app, &key, form("early@example.com")).await;
+    app.drain().await;
+    assert!(peers.received().is_empty());
+    let recorded = app.admin_count("SELECT COUNT(*) FROM side_effects WHERE response LIKE '%imap_smtp%'").await;
+    assert_eq!(recorded, 0);
+
+    assert_eq!(put(&app, &key, &peers.connection(SHOP)).await.0, 200);
+    crate::squad::inbound(&app, &key, form("dana@example.com")).await;
+    app.drain().await;
+    let sent = peers.received();
+    let first = sent.first().expect("the reply left through the shop's mailbox");
+    assert!(first.contains("To: dana@example.com"), "{first}");
+    assert!(first.contains(" <shop@springfield-heating.example>"), "{first}");
+    assert!(first.contains("Subject: Your message to Springfield Comfort & Plumbing"), "{first}");
+    // A customer who left only a phone number cannot be emailed: their reply is recorded as before.
+    let by_phone = json!({ "channel": "form", "from": { "name": "Pat", "phone": "217-555-0199" },
+                           "body": "Water heater leaking. 62704" });
+    crate::squad::inbound(&app, &key, by_phone).await;
+    app.drain().await;
+    assert!(peers.received().iter().all(|l| !l.contains("217-555-0199")));
 }
