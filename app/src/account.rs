@@ -168,6 +168,9 @@ pub fn LogInPage() -> impl IntoView {
                 <ErrorBanner error=general_error(action) />
                 <SubmitButton label="Log in" busy_label="Logging in…" pending=action.pending() />
             </ActionForm>
+            <p class="mt-4 text-center text-sm">
+                <A href="/forgot-password" attr:class="font-medium text-indigo-700 hover:text-indigo-500">"Forgot your password?"</A>
+            </p>
             <p class="mt-6 text-center text-sm text-slate-600">
                 "New to Opsquad? "
                 <A href="/signup" attr:class="font-medium text-indigo-700 hover:text-indigo-500">"Create an account"</A>

@@ -24,6 +24,7 @@ mod landing;
 pub mod live;
 pub mod manage;
 mod not_found;
+pub mod password_reset;
 pub mod pay;
 pub mod settings;
 pub mod setup;
@@ -84,6 +85,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=landing::LandingPage />
                     <Route path=path!("signup") view=account::SignUpPage />
                     <Route path=path!("login") view=account::LogInPage />
+                    <Route path=path!("forgot-password") view=password_reset::ForgotPasswordPage />
+                    <Route path=path!("reset-password/:token") view=password_reset::ResetPasswordPage />
                     <Route path=path!("app") view=dashboard::DashboardPage />
                     <Route path=path!("app/board") view=board::BoardPage />
                     <Route path=path!("app/approvals") view=approvals::ApprovalsPage />

@@ -167,6 +167,35 @@ test('a new owner confirms their email address from the link in their inbox', as
   await page.reload();
   await hydrated(page);
   await expect(page.getByTestId('alert-emails')).not.toBeChecked();
+
+  // Forgot the password: a link to the confirmed address sets a new one.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await expect(page).toHaveURL(/\/forgot-password$/);
+  await hydrated(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Email me a link' }).click();
+  await expect(page.getByTestId('reset-requested')).toBeVisible();
+  let reset;
+  await expect.poll(() => {
+    reset = accountMailTo(email).find((raw) => raw.includes('/reset-password/'));
+    return Boolean(reset);
+  }, { timeout: 10_000 }).toBe(true);
+  const resetLink = reset.replace(/=\r?\n/g, '').match(/https?:\/\/\S+\/reset-password\/[\w-]{43}/)[0];
+  await page.goto(new URL(resetLink).pathname);
+  await hydrated(page);
+  await page.getByLabel('New password', { exact: true }).fill('an even longer new password');
+  await page.getByRole('button', { name: 'Save the new password' }).click();
+  await expect(page.getByTestId('password-reset')).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}password-reset.png` });
+  await page.getByRole('link', { name: 'Log in' }).last().click();
+  await hydrated(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill('an even longer new password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(/\/app$/);
 });
 
 test('the email reminder fits a phone and sends a fresh link', async ({ page }) => {

@@ -19,11 +19,12 @@ pub enum Action {
     LogIn,
     /// A failed log-in to one account, from anywhere.
     FailedLogIn,
-    /// A sign-up from one client address.
+    /// A sign-up, or a request for a password-reset link, from one client address.
     SignUp,
-    /// A sign-up for one email address, from anywhere.
+    /// A sign-up, or a request for a password-reset link, for one email address, from anywhere.
     SignUpEmail,
-    /// An invitation acceptance, or an email-confirmation link opened, from one client address.
+    /// An invitation acceptance, or an email-confirmation or password-reset link used, from one
+    /// client address.
     AcceptInvite,
     /// An acceptance of one invitation, from anywhere.
     AcceptInviteToken,

@@ -153,3 +153,61 @@ pub async fn confirm_email(db: &Db, token: &str) -> Result<(), OpsError> {
     tracing::info!(org_id = %confirmed.org_id, user_id = %confirmed.user_id, "email address confirmed");
     Ok(())
 }
+
+/// Sends a link that sets a new password to `email`, when it is the confirmed address of an
+/// active member; the caller answers the same either way, so the form tells no one whether an
+/// address has an account.
+pub async fn request_password_reset(
+    db: &Db,
+    mail: &AccountMail,
+    site: &PublicUrl,
+    email: &str,
+) -> Result<(), OpsError> {
+    if !mail.can_send() {
+        return Err(OpsError::Conflict {
+            field: None,
+            message:
+                "this Opsquad cannot send email, so it cannot reset passwords by email; ask the person who runs it"
+                    .into(),
+        });
+    }
+    let email = domain::Email::parse(email).map_err(|e| OpsError::validation("email", e))?;
+    let token = link_tokens::new_token();
+    let Some(found) = store::password_resets::create(db, &email, &link_tokens::token_hash(&token)).await? else {
+        return Ok(());
+    };
+    let hello = found.name.as_deref().map_or_else(|| "Hello,".to_owned(), |n| format!("Hello {n},"));
+    let notice = Notice {
+        to: found.email.clone(),
+        subject: "Reset your Opsquad password".into(),
+        text: format!(
+            "{hello}\n\nSomeone asked to reset the password of your Opsquad account. Open this link within \
+             the hour to choose a new one:\n\n{}\n\nIf it was not you, ignore this email: your password stays \
+             as it is.\n\nThe Opsquad team",
+            site.link("reset-password", &token)
+        ),
+    };
+    if let Err(e) = mail.send(&notice).await {
+        tracing::warn!(org_id = %found.org_id, user_id = %found.user_id, error = %e, "password reset email not sent");
+        return Err(OpsError::Conflict {
+            field: None,
+            message: "we couldn't send the email just now; try again in a few minutes".into(),
+        });
+    }
+    tracing::info!(org_id = %found.org_id, user_id = %found.user_id, "password reset link sent");
+    Ok(())
+}
+
+/// Uses a reset link once: the new password replaces the old and every session of the person's
+/// ends. A link that is unknown, used, replaced or expired is `NotFound`.
+pub async fn reset_password(db: &Db, token: &str, new_password: &str) -> Result<(), OpsError> {
+    let password = Password::parse(new_password).map_err(|e| OpsError::validation("password", e))?;
+    if !link_tokens::looks_like_token(token) {
+        return Err(OpsError::NotFound);
+    }
+    let hash = auth::password::hash(&password).await.map_err(|e| store::StoreError::Corrupt(e.to_string()))?;
+    let (org_id, user_id) =
+        store::password_resets::reset(db, &link_tokens::token_hash(token), &hash).await?.ok_or(OpsError::NotFound)?;
+    tracing::info!(%org_id, %user_id, "password reset by email; sessions ended");
+    Ok(())
+}

@@ -36,6 +36,7 @@ pub mod leads;
 pub mod manage_links;
 pub mod memories;
 pub mod orgs;
+pub mod password_resets;
 pub mod pay_links;
 pub mod payments;
 pub mod reports;

@@ -12,6 +12,8 @@ on_both_backends!(
     a_sign_up_confirms_its_address_through_the_emailed_link,
     without_a_mail_server_no_link_is_claimed_sent,
     a_refused_link_is_shown_and_only_the_newest_link_works,
+    a_forgotten_password_is_reset_through_a_link_to_the_confirmed_address,
+    without_a_mail_server_or_a_confirmed_address_no_reset_link_goes_out,
 );
 
 pub(crate) fn account_mail(port: u16) -> server::config::AccountMailSettings {
@@ -39,8 +41,12 @@ async fn sign_up(app: &TestApp, email: &str) {
 
 /// The confirmation link in a raw message (quoted-printable soft breaks undone).
 fn link_in(raw: &str) -> String {
+    token_after(raw, "/confirm-email/")
+}
+
+fn token_after(raw: &str, page: &str) -> String {
     let unfolded = raw.replace("=\r\n", "").replace("=\n", "");
-    let start = unfolded.find("/confirm-email/").expect("a confirmation link") + "/confirm-email/".len();
+    let start = unfolded.find(page).expect("a link") + page.len();
     unfolded[start..start + 43].to_owned()
 }
 
@@ -123,4 +129,58 @@ async fn a_refused_link_is_shown_and_only_the_newest_link_works(app: TestApp) {
     assert_eq!(get(&mended, "/api/account/email").await.1["confirmed"], false);
     assert_eq!(post(&mended, "/api/auth/confirm-email", &[("token", tokens[1].as_str())]).await.0, 200);
     assert_eq!(get(&mended, "/api/account/email").await.1["confirmed"], true);
+}
+
+async fn a_forgotten_password_is_reset_through_a_link_to_the_confirmed_address(app: TestApp) {
+    let peers = MailPeers::start().await;
+    let app = app.serve_with(|s| s.account_mail = account_mail(peers.smtp_port)).await;
+    let org = app.create_org("Acme Heating").await;
+    let signed_in = app.new_browser();
+    assert!(signed_in.log_in(&org.owner_email, &org.password).await.status().is_success());
+
+    // The same answer for an address with an account and one without; only the first gets a letter.
+    let stranger = app.new_browser();
+    assert_eq!(post(&stranger, "/api/auth/forgot-password", &[("email", "nobody@example.com")]).await.0, 200);
+    assert!(peers.received().is_empty());
+    let shouted = org.owner_email.to_uppercase();
+    assert_eq!(post(&stranger, "/api/auth/forgot-password", &[("email", shouted.as_str())]).await.0, 200);
+    let letters = peers.received();
+    assert_eq!(letters.len(), 1);
+    assert!(
+        letters[0].contains(&format!("To: {}", org.owner_email)) && letters[0].contains("Reset your Opsquad password")
+    );
+    let token = token_after(&letters[0], "/reset-password/");
+    let stored = app.admin_text("SELECT token_hash FROM password_resets").await;
+    assert!(!stored.contains(&token), "only the link's hash is kept");
+
+    let short = post(&stranger, "/api/auth/reset-password", &[("token", token.as_str()), ("password", "short")]).await;
+    assert_eq!((short.0, crate::helpers::field(&short.1)), (422, "password"), "{}", short.1);
+    let new = "a brand new password";
+    let done = post(&stranger, "/api/auth/reset-password", &[("token", token.as_str()), ("password", new)]).await;
+    assert_eq!(done.0, 200, "{}", done.1);
+    assert_eq!(app.log_in(&org.owner_email, &org.password).await.status(), 401, "the old password is gone");
+    assert!(app.log_in(&org.owner_email, new).await.status().is_success());
+    assert_eq!(get(&signed_in, "/api/account").await.0, 401, "every earlier session ended");
+    let again =
+        post(&stranger, "/api/auth/reset-password", &[("token", token.as_str()), ("password", "yet another password")])
+            .await;
+    assert_eq!(again.0, 404, "a link works once");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM audit_log WHERE action = 'password reset by email'").await, 1);
+}
+
+async fn without_a_mail_server_or_a_confirmed_address_no_reset_link_goes_out(app: TestApp) {
+    let org = app.create_org("Acme Heating").await;
+    let refused = post(&app, "/api/auth/forgot-password", &[("email", org.owner_email.as_str())]).await;
+    assert_eq!(refused.0, 409, "{}", refused.1);
+    assert!(refused.1["message"].as_str().unwrap_or_default().contains("cannot reset passwords"), "{}", refused.1);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM password_resets").await, 0);
+
+    let peers = MailPeers::start().await;
+    let mailing = app.serve_with(|s| s.account_mail = account_mail(peers.smtp_port)).await;
+    app.admin_execute("UPDATE users SET email_confirmed_at = NULL").await;
+    assert_eq!(post(&mailing, "/api/auth/forgot-password", &[("email", org.owner_email.as_str())]).await.0, 200);
+    assert!(peers.received().is_empty(), "an unconfirmed address receives nothing");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM password_resets").await, 0);
+    let bad = post(&mailing, "/api/auth/forgot-password", &[("email", "not an address")]).await;
+    assert_eq!((bad.0, crate::helpers::field(&bad.1)), (422, "email"));
 }
