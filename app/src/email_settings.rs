@@ -109,7 +109,7 @@ pub async fn connect_email(
                     password: smtp_password.into(),
                 },
             };
-            ops::integrations::connect_email(&state.db, &state.secrets, &ctx.scope, input).await?;
+            ops::integrations::connect_email(&state.db, &state.secrets, state.mail_reach, &ctx.scope, input).await?;
             Ok(())
         }
         .await,

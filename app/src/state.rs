@@ -46,6 +46,8 @@ pub struct ServerState {
     pub secrets: Arc<integrations::secrets::Keyring>,
     /// Opsquad's own mail to the people who use it (address confirmation).
     pub account_mail: Arc<ops::account_mail::AccountMail>,
+    /// Which mail servers a shop's mailbox settings may name.
+    pub mail_reach: integrations::mail::Reach,
 }
 
 impl ServerState {

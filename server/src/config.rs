@@ -100,17 +100,29 @@ pub struct SecretsSettings {
     pub key: Option<SecretString>,
 }
 
-/// How outbound messages leave. No email or SMS provider can be connected yet, so a message is
-/// only recorded — or, for local development, written to a folder.
+/// How outbound messages leave when the shop has no account of its own connected for them (a
+/// mailbox; SMS is still to come): only recorded, or, for local development, written to a folder.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelsSettings {
     /// Write each outbound message, exactly as it would be sent, as a JSON file in this folder.
     #[serde(default)]
     pub outbox_dir: Option<String>,
+    /// Let a shop's mailbox settings name a server on this machine or a private network. Off in
+    /// production: a shop could otherwise make Opsquad probe the network it runs in.
+    #[serde(default)]
+    pub private_mail_servers: bool,
 }
 
 impl ChannelsSettings {
+    pub fn mail_reach(&self) -> integrations::mail::Reach {
+        if self.private_mail_servers {
+            integrations::mail::Reach::Anywhere
+        } else {
+            integrations::mail::Reach::Internet
+        }
+    }
+
     pub fn channel(&self) -> std::sync::Arc<dyn squad::channels::Channel> {
         match self.outbox_dir.as_deref().map(str::trim) {
             Some(dir) if !dir.is_empty() => {

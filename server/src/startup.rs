@@ -201,6 +201,7 @@ pub fn build_state(
         doorbells: Arc::default(),
         secrets: Arc::new(settings.secrets()?),
         account_mail: Arc::new(settings.account_mail.sender()?),
+        mail_reach: settings.channels.mail_reach(),
     })
 }
 

@@ -63,6 +63,72 @@ pub enum MailError {
     /// The server would not take the letter, and will not later (a refused address).
     #[error("the server refused the message: {0}")]
     Refused(String),
+    #[error("{0} is an address on a private network; Opsquad connects only to mail servers on the internet")]
+    PrivateAddress(String),
+}
+
+/// Which mail servers a shop's connection may reach. A shop types the host, so without a rule it
+/// could make the server probe its own private network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Only addresses on the public internet (production).
+    Internet,
+    /// Anything, this machine and private networks included (development and tests, whose mail
+    /// servers run on 127.0.0.1).
+    Anywhere,
+}
+
+impl Reach {
+    /// Refuses a server whose name leads to any address off the public internet.
+    pub async fn check(self, server: &Server) -> Result<(), MailError> {
+        if self == Self::Anywhere {
+            return Ok(());
+        }
+        let at = format!("{}:{}", server.host, server.port);
+        let addresses = tokio::net::lookup_host((server.host.as_str(), server.port))
+            .await
+            .map_err(|e| MailError::Unreachable(format!("{at}: {e}")))?;
+        for address in addresses {
+            if !is_public(address.ip()) {
+                let ip = address.ip().to_string();
+                let named =
+                    if server.host.trim_matches(['[', ']']) == ip { ip } else { format!("{} ({ip})", server.host) };
+                return Err(MailError::PrivateAddress(named));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `ip` is on the public internet: not this machine, a private or shared network,
+/// link-local (cloud metadata lives there), multicast, documentation or otherwise reserved.
+fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (b == 18 || b == 19))
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+        }
+    }
 }
 
 impl MailError {
@@ -328,6 +394,44 @@ mod tests {
     #[test]
     fn html_copies_escape_customer_text() {
         assert_eq!(html_paragraphs("a <b>\n\n\"c\" & d\ne"), "a &lt;b&gt;</p><p>&quot;c&quot; &amp; d<br>e");
+    }
+
+    #[test]
+    fn only_internet_addresses_count_as_public() {
+        let public = |ip: &str| is_public(ip.parse().unwrap());
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+            "2001:db8::1",
+            "224.0.0.1",
+        ] {
+            assert!(!public(private), "{private}");
+        }
+        for internet in ["1.1.1.1", "142.250.72.109", "2606:4700::1111"] {
+            assert!(public(internet), "{internet}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_shop_cannot_point_its_mailbox_at_this_machine_unless_allowed() {
+        let server = Server {
+            host: "localhost".into(),
+            port: 993,
+            tls: Tls::Tls,
+            username: "u".into(),
+            password: SecretString::from("p".to_owned()),
+        };
+        assert!(matches!(Reach::Internet.check(&server).await, Err(MailError::PrivateAddress(_))));
+        assert!(Reach::Anywhere.check(&server).await.is_ok());
     }
 
     #[test]

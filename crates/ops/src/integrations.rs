@@ -110,6 +110,7 @@ fn failed(field: &str, err: &MailError) -> OpsError {
 pub async fn connect_email(
     db: &Db,
     keys: &Keyring,
+    reach: mail::Reach,
     scope: &TenantScope,
     input: EmailConnection,
 ) -> Result<Connection, OpsError> {
@@ -128,6 +129,8 @@ pub async fn connect_email(
     let (Ok(address), Some(imap), Some(smtp)) = (address, imap, smtp) else {
         return Err(OpsError::validation("kind", "The connection's settings are incomplete."));
     };
+    reach.check(&imap).await.map_err(|e| failed("imap", &e))?;
+    reach.check(&smtp).await.map_err(|e| failed("smtp", &e))?;
     // Mail that arrives from now on is the squad's; what was already there is the shop's.
     let start = ::integrations::inbox::cursor_now(&imap).await.map_err(|e| failed("imap", &e))?;
     mail::check_smtp(&smtp).await.map_err(|e| failed("smtp", &e))?;

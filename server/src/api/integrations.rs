@@ -59,7 +59,8 @@ pub async fn put_email(
     ApiAuth(ctx): ApiAuth,
     ApiJson(body): ApiJson<EmailConnection>,
 ) -> Result<Json<Integration>, ApiError> {
-    let stored = ops::integrations::connect_email(&state.db, &state.secrets, &ctx.scope, body).await?;
+    let stored =
+        ops::integrations::connect_email(&state.db, &state.secrets, state.mail_reach, &ctx.scope, body).await?;
     Ok(Json(stored.into()))
 }
 

@@ -17,6 +17,7 @@ on_both_backends!(
     an_email_gets_a_reply_in_its_thread_and_an_answer_continues_the_lead,
     new_mail_is_taken_in_at_once_while_the_inbox_is_watched,
     a_web_form_customer_is_answered_by_email_through_the_mailbox,
+    a_mailbox_on_a_private_network_is_refused_unless_allowed,
 );
 
 const SHOP: &str = "shop@springfield-heating.example";
@@ -328,4 +329,22 @@ async fn a_web_form_customer_is_answered_by_email_through_the_mailbox(app: TestA
     crate::squad::inbound(&app, &key, by_phone).await;
     app.drain().await;
     assert!(peers.received().iter().all(|l| !l.contains("217-555-0199")));
+}
+
+async fn a_mailbox_on_a_private_network_is_refused_unless_allowed(app: TestApp) {
+    let peers = MailPeers::start().await;
+    let org = app.create_org("Acme Heating").await;
+    // Production's rule: a shop cannot point Opsquad at this machine or its private network.
+    let strict = app.serve_with(|s| s.channels.private_mail_servers = false).await;
+    let (status, refused) = put(&strict, &org.api_key, &peers.connection(SHOP)).await;
+    assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("imap")), "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("private network"), "{refused}");
+    let mut inside = peers.connection(SHOP);
+    inside["imap"]["host"] = json!("imap.example.com");
+    inside["smtp"]["host"] = json!("169.254.169.254");
+    let (status, refused) = put(&strict, &org.api_key, &inside).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM integrations").await, 0, "nothing stored");
+    // This test setup allows it (its mail servers run here).
+    assert_eq!(put(&app, &org.api_key, &peers.connection(SHOP)).await.0, 200);
 }
