@@ -141,7 +141,7 @@ fn reminder_words(e: &EmailView) -> (String, Option<&'static str>) {
         ),
         (None, true) => (
             format!(
-                "Confirm your email address: we sent a link to {email}. Until it's confirmed, Opsquad sends nothing else there."
+                "Confirm your email address: we sent a link to {email}. Until it's confirmed, you get no alerts there."
             ),
             Some("Send a new link"),
         ),

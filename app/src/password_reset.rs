@@ -59,7 +59,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
             {move || if matches!(action.value().get(), Some(Ok(()))) {
                 view! {
                     <p class="text-sm text-slate-700" role="status" data-testid="reset-requested">
-                        "If an Opsquad account uses this address and the address is confirmed, a link is on its way. It works for one hour. Check your spam folder too."
+                        "If an Opsquad account uses this address, a link is on its way. It works for one hour. Check your spam folder too."
                     </p>
                 }.into_any()
             } else {

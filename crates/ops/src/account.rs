@@ -136,7 +136,7 @@ fn confirmation_text(name: Option<&str>, business: &str, link: &str) -> String {
     format!(
         "{hello}\n\nThis address was given for the Opsquad account of {business}. Open this link to confirm \
          it is yours:\n\n{link}\n\nThe link works for 48 hours. If you did not sign up, ignore this email: \
-         Opsquad sends nothing else to an address until it is confirmed.\n\nThe Opsquad team"
+         until the address is confirmed, Opsquad sends it no alerts.\n\nThe Opsquad team"
     )
 }
 
@@ -154,9 +154,9 @@ pub async fn confirm_email(db: &Db, token: &str) -> Result<(), OpsError> {
     Ok(())
 }
 
-/// Sends a link that sets a new password to `email`, when it is the confirmed address of an
-/// active member; the caller answers the same either way, so the form tells no one whether an
-/// address has an account.
+/// Sends a link that sets a new password to `email`, when it is the address of an active member;
+/// the caller answers the same either way, so the form tells no one whether an address has an
+/// account.
 pub async fn request_password_reset(
     db: &Db,
     mail: &AccountMail,

@@ -1,4 +1,4 @@
-//! Resetting a forgotten password through a link emailed to the account's confirmed address. Both
+//! Resetting a forgotten password through a link emailed to the account's address. Both
 //! asking for a link and using it happen before any tenant is known, so they go through
 //! [`AuthTx`]; what they write, they write inside the person's org.
 
@@ -19,13 +19,13 @@ pub struct ResetFor {
     pub name: Option<String>,
 }
 
-/// Records a link for the active member whose confirmed address is `email`; earlier unused links
-/// stop working. `None` when no such member exists (nothing is written).
+/// Records a link for the active member whose address is `email`; earlier unused links stop
+/// working. `None` when no such member exists (nothing is written).
 pub async fn create(db: &Db, email: &Email, token_hash: &str) -> Result<Option<ResetFor>, StoreError> {
     let mut tx = AuthTx::begin(db).await?;
     let Some(user) = sqlx::query(
         "SELECT id, org_id, email, name FROM users
-         WHERE email = $1 AND disabled_at IS NULL AND email_confirmed_at IS NOT NULL",
+         WHERE email = $1 AND disabled_at IS NULL",
     )
     .bind(email.canonical())
     .fetch_optional(tx.conn())
@@ -62,8 +62,9 @@ pub async fn create(db: &Db, email: &Email, token_hash: &str) -> Result<Option<R
     Ok(Some(found))
 }
 
-/// Uses the link behind `token_hash` once: the person's password becomes `password_hash` and
-/// every session of theirs ends. `None` when the link is unknown, used, replaced or expired, or
+/// Uses the link behind `token_hash` once: the person's password becomes `password_hash`, every
+/// session of theirs ends, and their address counts as confirmed (the link proved it is theirs,
+/// which lets the address's real owner take back an account someone else opened with it). `None` when the link is unknown, used, replaced or expired, or
 /// the person was removed.
 pub async fn reset(db: &Db, token_hash: &str, password_hash: &str) -> Result<Option<(OrgId, UserId)>, StoreError> {
     let now = now_ms();
@@ -84,13 +85,16 @@ pub async fn reset(db: &Db, token_hash: &str, password_hash: &str) -> Result<Opt
     let user_id = UserId::from_uuid(uuid(&used, "user_id")?);
     let (org, user) = (org_id.to_string(), user_id.to_string());
     tx.enter_org(&org).await?;
-    let changed =
-        sqlx::query("UPDATE users SET password_hash = $3 WHERE org_id = $1 AND id = $2 AND disabled_at IS NULL")
-            .bind(&org)
-            .bind(&user)
-            .bind(password_hash)
-            .execute(tx.conn())
-            .await?;
+    let changed = sqlx::query(
+        "UPDATE users SET password_hash = $3, email_confirmed_at = COALESCE(email_confirmed_at, $4)
+             WHERE org_id = $1 AND id = $2 AND disabled_at IS NULL",
+    )
+    .bind(&org)
+    .bind(&user)
+    .bind(password_hash)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
     if changed.rows_affected() != 1 {
         tx.commit().await?;
         return Ok(None);
