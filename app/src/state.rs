@@ -44,7 +44,7 @@ pub struct ServerState {
     pub doorbells: Arc<squad::live::Doorbells>,
     /// Seals the shop's credentials (mailbox passwords, tokens) before they are stored.
     pub secrets: Arc<integrations::secrets::Keyring>,
-    /// Opsquad's own mail to the people who use it (address confirmation).
+    /// Opsquad's own mail to the people who use it (address confirmation, password resets).
     pub account_mail: Arc<ops::account_mail::AccountMail>,
     /// Which mail servers a shop's mailbox settings may name.
     pub mail_reach: integrations::mail::Reach,

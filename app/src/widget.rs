@@ -193,7 +193,7 @@ pub async fn start_chat(org: String, token: Option<String>) -> Result<ChatStart,
                 token: session::issue(&state, &widget, id)?,
                 lines: conversation.lines.into_iter().map(chat_line).collect(),
                 person_joined: conversation.person_joined,
-                contact: conversation.contact.map(chat_contact),
+                contact: ops::widget::left_contact(&state.db, &widget, id).await?.map(chat_contact),
             })
         }
         .await,

@@ -7,7 +7,7 @@ use serde_json::json;
 use squad::link_tokens::{self, PublicUrl};
 use store::{audit, email_confirmations, orgs, sessions, users, AuthTx, Db, TenantScope, TenantTx};
 
-use crate::account_mail::{AccountMail, AccountMailError, Notice};
+use crate::account_mail::{greeting, AccountMail, AccountMailError, Notice};
 use crate::OpsError;
 
 /// The person behind the scope; an API key has no account to change.
@@ -84,8 +84,8 @@ pub async fn email_status(db: &Db, scope: &TenantScope) -> Result<email_confirma
 /// How long a person waits between two confirmation links, so a button held down is not a flood.
 const RESEND_AFTER_MS: i64 = 60 * 1000;
 
-/// Sends the person a link that confirms their address is theirs. Until they open it, Opsquad
-/// sends that address nothing else. The outcome (sent, or why not) is kept for the dashboard.
+/// Sends the person a link that confirms their address is theirs. Until they open it, that address
+/// gets no alerts. The outcome (sent, or why not) is kept for the dashboard.
 pub async fn send_email_confirmation(
     db: &Db,
     scope: &TenantScope,
@@ -124,15 +124,15 @@ pub async fn send_email_confirmation(
         tracing::warn!(org_id = %scope.org_id(), user_id = %user, error = %e, "confirmation email not sent");
     }
     let mut tx = TenantTx::begin(db, scope).await?;
-    email_confirmations::record_sending(&mut tx, &hash, sent.as_ref().err().map(ToString::to_string).as_deref())
-        .await?;
+    let why = sent.as_ref().err().map(AccountMailError::for_people);
+    email_confirmations::record_sending(&mut tx, &hash, why.as_deref()).await?;
     let status = email_confirmations::status(&mut tx, user).await?.ok_or(OpsError::NotFound)?;
     tx.commit().await?;
     Ok(status)
 }
 
 fn confirmation_text(name: Option<&str>, business: &str, link: &str) -> String {
-    let hello = name.map_or_else(|| "Hello,".to_owned(), |n| format!("Hello {n},"));
+    let hello = greeting(name);
     format!(
         "{hello}\n\nThis address was given for the Opsquad account of {business}. Open this link to confirm \
          it is yours:\n\n{link}\n\nThe link works for 48 hours. If you did not sign up, ignore this email: \
@@ -176,7 +176,7 @@ pub async fn request_password_reset(
     let Some(found) = store::password_resets::create(db, &email, &link_tokens::token_hash(&token)).await? else {
         return Ok(());
     };
-    let hello = found.name.as_deref().map_or_else(|| "Hello,".to_owned(), |n| format!("Hello {n},"));
+    let hello = greeting(found.name.as_deref());
     let notice = Notice {
         to: found.email.clone(),
         subject: "Reset your Opsquad password".into(),

@@ -1,5 +1,5 @@
-//! Opsquad's own mail to the people who use it (address confirmation; later password resets and
-//! owner alerts), sent through the operator's mail server, never through a shop's mailbox.
+//! Opsquad's own mail to the people who use it (address confirmation, password resets, alerts to
+//! owners), sent through the operator's mail server, never through a shop's mailbox.
 
 use integrations::mail::{self, Letter, MailError, Server, Written};
 
@@ -26,6 +26,23 @@ pub struct Notice {
     pub to: String,
     pub subject: String,
     pub text: String,
+}
+
+/// A letter's first line: "Hello Dana," or "Hello,".
+pub fn greeting(name: Option<&str>) -> String {
+    name.map_or_else(|| "Hello,".to_owned(), |n| format!("Hello {n},"))
+}
+
+impl AccountMailError {
+    /// Why a letter did not leave, in words for the person it was for. The server's own answer
+    /// (hosts, codes) is for the operator's log, not the dashboard.
+    pub fn for_people(&self) -> String {
+        match self {
+            Self::NotSetUp => self.to_string(),
+            Self::Mail(MailError::Refused(_)) => "Opsquad's mail server refused the address".into(),
+            Self::Mail(_) => "Opsquad could not reach its mail server just now".into(),
+        }
+    }
 }
 
 impl AccountMail {

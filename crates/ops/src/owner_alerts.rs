@@ -74,7 +74,7 @@ pub async fn alert(
             Entry::New | Entry::Started => {}
         }
         tx.commit().await?;
-        let hello = owner.name.as_deref().map_or_else(|| "Hello,".to_owned(), |n| format!("Hello {n},"));
+        let hello = crate::account_mail::greeting(owner.name.as_deref());
         let notice = Notice {
             to: owner.email.clone(),
             subject: format!("{business}: {customer} needs you ({headline})"),

@@ -112,8 +112,6 @@ pub struct Conversation {
     /// ("Checking the schedule…"), or that the answer is slow in coming; `None` once it answered
     /// or when a person has the conversation.
     pub activity: Option<String>,
-    /// How the visitor can be reached after leaving the page, once they said.
-    pub contact: Option<LeftContact>,
 }
 
 /// The business's name, as the window's header shows it.
@@ -147,14 +145,7 @@ pub async fn conversation(db: &Db, widget: &Widget, session: WidgetSessionId) ->
     let row = widgets::session(&mut tx, session).await?.ok_or(OpsError::NotFound)?;
     let business = orgs::current(&mut tx).await?.name;
     let conversation = match row.lead_id {
-        None => Conversation {
-            business,
-            lead: None,
-            lines: Vec::new(),
-            person_joined: false,
-            activity: None,
-            contact: None,
-        },
+        None => Conversation { business, lead: None, lines: Vec::new(), person_joined: false, activity: None },
         Some(lead_id) => {
             let lead = leads::get(&mut tx, lead_id).await?.ok_or(OpsError::NotFound)?;
             let lines = lines_of(&mut tx, &lead).await?;
@@ -164,16 +155,7 @@ pub async fn conversation(db: &Db, widget: &Widget, session: WidgetSessionId) ->
                 }
                 _ => None,
             };
-            let customer = customers::get(&mut tx, lead.customer_id).await?;
-            let contact = match customer.map(|c| (c.email, c.phone)) {
-                Some((Some(email), _)) => {
-                    let emailed = store::integrations::email(&mut tx).await?.is_some();
-                    Some(LeftContact { contact: email, emailed })
-                }
-                Some((None, Some(phone))) => Some(LeftContact { contact: phone, emailed: false }),
-                _ => None,
-            };
-            Conversation { business, lead: Some(lead_id), lines, person_joined: lead.human_takeover, activity, contact }
+            Conversation { business, lead: Some(lead_id), lines, person_joined: lead.human_takeover, activity }
         }
     };
     tx.commit().await?;
@@ -347,6 +329,26 @@ pub async fn leave_contact(
     audit::record(&mut tx, "chat visitor left a way to reach them", &entry).await?;
     tx.commit().await?;
     Ok(LeftContact { contact: left, emailed })
+}
+
+/// What the visitor left to be reached by after leaving the page, if anything (read when the
+/// window opens; the event stream does not repeat it).
+pub async fn left_contact(db: &Db, widget: &Widget, session: WidgetSessionId) -> Result<Option<LeftContact>, OpsError> {
+    let mut tx = TenantTx::read(db, &widget.scope).await?;
+    let row = widgets::session(&mut tx, session).await?.ok_or(OpsError::NotFound)?;
+    let customer = match row.customer_id {
+        Some(id) => customers::get(&mut tx, id).await?,
+        None => None,
+    };
+    let left = match customer.map(|c| (c.email, c.phone)) {
+        Some((Some(email), _)) => {
+            Some(LeftContact { contact: email, emailed: store::integrations::email(&mut tx).await?.is_some() })
+        }
+        Some((None, Some(phone))) => Some(LeftContact { contact: phone, emailed: false }),
+        _ => None,
+    };
+    tx.commit().await?;
+    Ok(left)
 }
 
 /// The visitor has the window open: replies reach them there.

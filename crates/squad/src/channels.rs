@@ -179,23 +179,25 @@ pub async fn deliver_message(
     // left the page after leaving an email address, it also goes there through the shop's
     // mailbox (never only recorded: without a mailbox the chat is all there is).
     let mut channel_name = message.channel.clone();
+    // The shop's mailbox, once opened to decide that a message goes by email.
+    let mut mailbox: Option<std::sync::Arc<dyn Channel>> = None;
     // A chat line's buttons, in words, for a letter.
     let mut offered_times = None;
     let mut on_file = customer.as_ref().and_then(|c| match message.channel.as_str() {
         "sms" => c.phone.clone(),
         _ => c.email.clone().or(c.phone.clone()),
     });
-    if message.channel == domain::pipeline::Channel::Chat.as_str() && message.recipient.is_none() {
+    if message.channel == Door::Chat.as_str() && message.recipient.is_none() {
         let email = customer.as_ref().and_then(|c| c.email.clone());
-        let email_channel = domain::pipeline::Channel::Email.as_str();
         // A retry does what the first attempt set out to do.
         let by_email = match side_effects::claimed_request(&mut tx, &key).await?.as_deref() {
             Some("chat") => false,
             Some(_) => true,
             None => {
-                email.is_some()
-                    && store::widgets::visitor_away(&mut tx, lead_id).await?
-                    && own.for_org(&mut tx, scope, email_channel).await?.is_some()
+                if email.is_some() && store::widgets::visitor_away(&mut tx, lead_id).await? {
+                    mailbox = own.for_org(&mut tx, scope, Door::Email.as_str()).await?;
+                }
+                mailbox.is_some()
             }
         };
         if !by_email {
@@ -209,7 +211,7 @@ pub async fn deliver_message(
             tx.commit().await?;
             return Ok(delivered);
         }
-        channel_name = email_channel.to_owned();
+        channel_name = Door::Email.as_str().to_owned();
         on_file = email;
         offered_times = crate::chat_offers::in_words(&mut tx, lead_id, id).await?;
     }
@@ -222,17 +224,16 @@ pub async fn deliver_message(
     // A customer who wrote through a web form, an integration or the booking page and gave an email
     // address is answered by email when the shop's mailbox is connected (else as before: recorded).
     let by_mail = [Door::Form, Door::Api, Door::BookingPage].map(Door::as_str);
-    if by_mail.contains(&channel_name.as_str())
-        && to.contains('@')
-        && own.for_org(&mut tx, scope, Door::Email.as_str()).await?.is_some()
-    {
-        channel_name = Door::Email.as_str().to_owned();
+    if by_mail.contains(&channel_name.as_str()) && to.contains('@') {
+        mailbox = own.for_org(&mut tx, scope, Door::Email.as_str()).await?;
+        if mailbox.is_some() {
+            channel_name = Door::Email.as_str().to_owned();
+        }
     }
     // A reply by email answers the customer's newest email, in its thread and under its subject.
     let (subject, in_reply_to) = match channel_name.as_str() {
         "email" => {
-            let (theirs, thread) =
-                leads::newest_inbound(&mut tx, lead_id, domain::pipeline::Channel::Email).await?.unwrap_or_default();
+            let (theirs, thread) = leads::newest_inbound(&mut tx, lead_id, Door::Email).await?.unwrap_or_default();
             let reply = |s: String| if s.to_lowercase().starts_with("re:") { s } else { format!("Re: {s}") };
             (message.subject.clone().or(theirs.map(reply)), thread.filter(|id| id.starts_with('<')))
         }
@@ -270,7 +271,10 @@ pub async fn deliver_message(
         };
         outbound.body = outbound.body.replace(PrivateLink::MARKER, &url);
     }
-    let connected = own.for_org(&mut tx, scope, &outbound.channel).await?;
+    let connected = match mailbox {
+        Some(opened) => Some(opened),
+        None => own.for_org(&mut tx, scope, &outbound.channel).await?,
+    };
     tx.commit().await?;
 
     let through = connected.as_deref().unwrap_or(channel);
