@@ -11,9 +11,14 @@ use crate::error::UiError;
 use crate::setup_forms::{failed, general, when_saved};
 use crate::shell::or_error;
 
+/// Where the server leaves what became of a Gmail sign-in, for this page to show once.
+pub const GMAIL_OUTCOME_KEY: &str = "gmail_outcome";
+
 /// A connected mailbox as the owner sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailboxView {
+    /// `imap_smtp` or `gmail`.
+    pub provider: String,
     pub address: String,
     /// `connected` or `error`.
     pub status: String,
@@ -26,6 +31,17 @@ pub struct MailboxView {
 pub struct EmailView {
     pub mailbox: Option<MailboxView>,
     pub can_change: bool,
+    /// Whether this Opsquad can connect Gmail by signing in with Google.
+    pub gmail_available: bool,
+    /// What became of the owner's last Gmail sign-in, shown once.
+    pub gmail_outcome: Option<GmailOutcome>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GmailOutcome {
+    /// The address connected, or what went wrong.
+    pub connected: Option<String>,
+    pub problem: Option<String>,
 }
 
 #[server(prefix = "/api", endpoint = "settings/email", input = leptos::server_fn::codec::GetUrl)]
@@ -39,7 +55,8 @@ pub async fn get_email() -> Result<EmailView, UiError> {
             let server = |c: &serde_json::Value| {
                 format!("{}:{}", c["host"].as_str().unwrap_or_default(), c["port"].as_u64().unwrap_or_default())
             };
-            let mailbox = all.into_iter().find(|c| c.provider == "imap_smtp").map(|c| MailboxView {
+            let mailbox = all.into_iter().find(|c| c.provider == "imap_smtp" || c.provider == "gmail").map(|c| MailboxView {
+                provider: c.provider.clone(),
                 address: c.account.clone().unwrap_or_default(),
                 status: c.status.clone(),
                 last_error: c.last_error.clone(),
@@ -47,7 +64,17 @@ pub async fn get_email() -> Result<EmailView, UiError> {
                 smtp: server(&c.config["smtp"]),
             });
             let can_change = ops::permissions::require(&ctx.scope, ops::Operation::ManageIntegrations).is_ok();
-            Ok(EmailView { mailbox, can_change })
+            let session = leptos_axum::extract::<tower_sessions::Session>().await.map_err(crate::state::internal)?;
+            let gmail_outcome = session
+                .remove::<serde_json::Value>(GMAIL_OUTCOME_KEY)
+                .await
+                .map_err(crate::state::internal)?
+                .map(|v| GmailOutcome {
+                    connected: v["connected"].as_str().map(str::to_owned),
+                    problem: v["problem"].as_str().map(str::to_owned),
+                });
+            let gmail_available = state.google.is_some();
+            Ok(EmailView { mailbox, can_change, gmail_available, gmail_outcome })
         }
         .await,
     )
@@ -130,8 +157,9 @@ pub async fn disconnect_email() -> Result<(), UiError> {
     )
 }
 
+/// `from` names the page, so a Gmail sign-in returns to it: `setup` or `settings`.
 #[component]
-pub fn EmailSection(on_saved: Callback<()>) -> impl IntoView {
+pub fn EmailSection(on_saved: Callback<()>, from: &'static str) -> impl IntoView {
     let version = RwSignal::new(0_u32);
     let current = Resource::new(move || version.get(), |_| get_email());
     let saved = Callback::new(move |()| {
@@ -141,10 +169,17 @@ pub fn EmailSection(on_saved: Callback<()>) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                or_error(current.await, move |view| match view.mailbox {
-                    Some(mailbox) => view! { <Connected mailbox can_change=view.can_change on_saved=saved /> }.into_any(),
-                    None if view.can_change => view! { <ConnectForm on_saved=saved /> }.into_any(),
-                    None => view! { <p class="text-sm text-slate-500">"No mailbox is connected. Only the owner can connect one."</p> }.into_any(),
+                or_error(current.await, move |view| {
+                    let outcome = view.gmail_outcome.clone().map(|o| view! { <Outcome outcome=o /> });
+                    let body = match view.mailbox {
+                        Some(mailbox) => view! { <Connected mailbox can_change=view.can_change on_saved=saved /> }.into_any(),
+                        None if view.can_change => view! {
+                            {view.gmail_available.then(|| view! { <GmailButton from /> })}
+                            <ConnectForm on_saved=saved />
+                        }.into_any(),
+                        None => view! { <p class="text-sm text-slate-500">"No mailbox is connected. Only the owner can connect one."</p> }.into_any(),
+                    };
+                    view! { {outcome} {body} }.into_any()
                 })
             })}
         </Transition>
@@ -164,7 +199,11 @@ fn Connected(mailbox: MailboxView, can_change: bool, on_saved: Callback<()>) -> 
                 </span>
                 "Connected as " <strong class="break-all">{mailbox.address.clone()}</strong>
             </p>
-            <p class="text-xs text-slate-500 break-all">{format!("Incoming {} · outgoing {}", mailbox.imap, mailbox.smtp)}</p>
+            <p class="text-xs text-slate-500 break-all">{if mailbox.provider == "gmail" {
+                "Through Gmail: Opsquad may read and send mail, nothing more. You can withdraw that in your Google account.".to_owned()
+            } else {
+                format!("Incoming {} · outgoing {}", mailbox.imap, mailbox.smtp)
+            }}</p>
             {mailbox.last_error.clone().map(|e| view! { <p class="rounded-lg bg-rose-50 px-3 py-2 text-sm text-rose-700" role="alert">{e}</p> })}
             <p class="text-sm text-slate-600">"The squad reads new mail to this address and answers from it, in the same thread. Mail that was already there stays yours."</p>
             {can_change.then(|| view! {
@@ -173,6 +212,39 @@ fn Connected(mailbox: MailboxView, can_change: bool, on_saved: Callback<()>) -> 
                 </ActionForm>
             })}
             <ErrorBanner error=failed(disconnect) />
+        </div>
+    }
+}
+
+/// What became of the owner's Gmail sign-in.
+#[component]
+fn Outcome(outcome: GmailOutcome) -> impl IntoView {
+    match (outcome.connected, outcome.problem) {
+        (Some(address), _) => view! {
+            <p class="mb-3 rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800" role="status" data-testid="gmail-outcome">
+                {format!("Gmail is connected: the squad now reads and answers mail to {address}.")}
+            </p>
+        }.into_any(),
+        (None, problem) => view! {
+            <p class="mb-3 rounded-lg bg-rose-50 px-3 py-2 text-sm text-rose-700" role="alert" data-testid="gmail-outcome">
+                {problem.unwrap_or_else(|| "Gmail was not connected.".into())}
+            </p>
+        }.into_any(),
+    }
+}
+
+/// Connects Gmail by signing in with Google: no passwords typed here.
+#[component]
+fn GmailButton(from: &'static str) -> impl IntoView {
+    view! {
+        <div class="mb-4 space-y-2 rounded-xl border border-slate-200 p-3">
+            <p class="text-sm text-slate-600">"Use Gmail or Google Workspace? Sign in with Google and allow Opsquad to read and send your shop's mail."</p>
+            // A full page load: the server sends the browser on to Google.
+            <a rel="external" href=format!("/app/integrations/gmail/connect?from={from}") data-testid="connect-gmail"
+                class="inline-block rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white shadow-sm hover:bg-indigo-500">
+                "Connect Gmail"
+            </a>
+            <p class="text-xs text-slate-500">"Any other provider: enter its settings below."</p>
         </div>
     }
 }

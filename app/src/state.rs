@@ -48,6 +48,10 @@ pub struct ServerState {
     pub account_mail: Arc<ops::account_mail::AccountMail>,
     /// Which mail servers a shop's mailbox settings may name.
     pub mail_reach: integrations::mail::Reach,
+    /// Google's services, when this Opsquad lets shops connect Gmail.
+    pub google: Option<Arc<integrations::gmail::Google>>,
+    /// Checks Gmail's push notifications against Google's signing keys.
+    pub gmail_push: Arc<integrations::gmail::PushVerifier>,
 }
 
 impl ServerState {

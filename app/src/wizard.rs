@@ -150,7 +150,7 @@ fn Integrations(on_saved: Callback<()>) -> impl IntoView {
         <article class="rounded-xl border border-slate-200 p-4" aria-label="Email">
             <h2 class="font-semibold">"Email"</h2>
             <p class="mb-3 mt-1 text-sm text-slate-600">"Inquiries sent to your shop's address reach the squad, and replies go out from it."</p>
-            <crate::email_settings::EmailSection on_saved />
+            <crate::email_settings::EmailSection on_saved from="setup" />
         </article>
         <div class="grid gap-3 sm:grid-cols-2">
             {later.into_iter().map(|(name, why)| view! {

@@ -130,10 +130,13 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
         channel: Arc::new(squad::channels::RecordOnly),
         own_channels: Arc::new(squad::channels::NoOwnChannels),
         // Nothing is connected in a benchmark: a key of its own that seals nothing.
-        secrets: Arc::new(
-            integrations::secrets::Keyring::parse(&integrations::secrets::Keyring::new_entry("bench").into())
-                .map_err(|e| anyhow::anyhow!("{e}"))?,
-        ),
+        mail_access: ops::integrations::MailAccess {
+            keys: Arc::new(
+                integrations::secrets::Keyring::parse(&integrations::secrets::Keyring::new_entry("bench").into())
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+            ),
+            google: None,
+        },
         mail_watchers: Arc::default(),
         public_url: public.clone(),
         live: Arc::default(),

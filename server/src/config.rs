@@ -33,6 +33,63 @@ pub struct Settings {
     pub secrets: SecretsSettings,
     #[serde(default)]
     pub account_mail: AccountMailSettings,
+    #[serde(default)]
+    pub gmail: GmailSettings,
+}
+
+/// Opsquad's Google app, which shops sign in to when they connect Gmail. Without `client_id`
+/// the dashboard offers only IMAP and SMTP. The endpoints default to Google's own; tests point
+/// them at a local peer.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GmailSettings {
+    #[serde(default)]
+    pub client_id: Option<String>,
+    #[serde(default)]
+    pub client_secret: Option<SecretString>,
+    #[serde(default)]
+    pub auth_url: Option<String>,
+    #[serde(default)]
+    pub token_url: Option<String>,
+    #[serde(default)]
+    pub api_base: Option<String>,
+    #[serde(default)]
+    pub jwks_url: Option<String>,
+    /// The Pub/Sub topic Gmail publishes changes to (`projects/p/topics/t`); without it new mail
+    /// is read by the regular checks only.
+    #[serde(default)]
+    pub pubsub_topic: Option<String>,
+    /// The service account the push subscription signs its tokens as, when it must be that one.
+    #[serde(default)]
+    pub push_service_account: Option<String>,
+}
+
+impl GmailSettings {
+    /// Google's services for connecting Gmail, when this Opsquad has a Google app; push tokens
+    /// must name `public_url`'s `/webhooks/gmail` as their audience.
+    pub fn google(&self, public_url: &str) -> Result<Option<integrations::gmail::Google>, SettingsError> {
+        let Some(client_id) = self.client_id.as_deref().map(str::trim).filter(|c| !c.is_empty()) else {
+            return Ok(None);
+        };
+        let Some(client_secret) = self.client_secret.clone() else {
+            return Err(SettingsError::Gmail("client_secret is required with client_id".into()));
+        };
+        let or = |value: &Option<String>, default: &str| {
+            value.as_deref().map(str::trim).filter(|v| !v.is_empty()).unwrap_or(default).to_owned()
+        };
+        let filled = |value: &Option<String>| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        Ok(Some(integrations::gmail::Google {
+            client_id: client_id.to_owned(),
+            client_secret,
+            auth_url: or(&self.auth_url, "https://accounts.google.com/o/oauth2/v2/auth"),
+            token_url: or(&self.token_url, "https://oauth2.googleapis.com/token"),
+            api_base: or(&self.api_base, "https://gmail.googleapis.com"),
+            jwks_url: or(&self.jwks_url, "https://www.googleapis.com/oauth2/v3/certs"),
+            push_audience: format!("{}/webhooks/gmail", public_url.trim_end_matches('/')),
+            push_account: filled(&self.push_service_account),
+            topic: filled(&self.pubsub_topic),
+        }))
+    }
 }
 
 /// Opsquad's own mail to the people who use it (confirming a sign-up's address), through the
@@ -482,6 +539,8 @@ pub enum SettingsError {
     NoSecretsKey,
     #[error("invalid account_mail settings: {0}")]
     AccountMail(String),
+    #[error("invalid gmail settings: {0}")]
+    Gmail(String),
     #[error("refusing to start in production: {0}")]
     UnsafeForProduction(&'static str),
     #[error(

@@ -7,6 +7,7 @@ pub mod chat_bench;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod gmail;
 pub mod listener;
 pub mod mail_watch;
 pub mod metrics;

@@ -65,6 +65,15 @@ pub fn model_catalog(settings: &Settings) -> anyhow::Result<squad::agents::Model
     })
 }
 
+/// What reading and sending a shop's own email needs: the keys that open its credentials, and
+/// Google's services when this Opsquad is set up for Gmail.
+pub fn mail_access(settings: &Settings) -> anyhow::Result<ops::integrations::MailAccess> {
+    Ok(ops::integrations::MailAccess {
+        keys: Arc::new(settings.secrets()?),
+        google: settings.gmail.google(&settings.payments.public_url)?.map(Arc::new),
+    })
+}
+
 /// The job worker for these settings, on the configured model provider.
 pub async fn build_worker(settings: &Settings, db: store::Db) -> anyhow::Result<Worker> {
     worker_on(model_catalog(settings)?, settings, db, Arc::default(), Arc::default()).await
@@ -92,8 +101,8 @@ async fn worker_on(
         limits,
         payments: Arc::new(settings.payments.pay_links()),
         channel: settings.channels.channel(),
-        own_channels: Arc::new(ops::integrations::Mailroom::new(Arc::new(settings.secrets()?))),
-        secrets: Arc::new(settings.secrets()?),
+        own_channels: Arc::new(ops::integrations::Mailroom::new(mail_access(settings)?)),
+        mail_access: mail_access(settings)?,
         mail_watchers: Arc::default(),
         public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
         live,
@@ -202,6 +211,8 @@ pub fn build_state(
         secrets: Arc::new(settings.secrets()?),
         account_mail: Arc::new(settings.account_mail.sender()?),
         mail_reach: settings.channels.mail_reach(),
+        google: settings.gmail.google(&settings.payments.public_url)?.map(Arc::new),
+        gmail_push: Arc::default(),
     })
 }
 
@@ -222,6 +233,8 @@ pub fn build_router(state: ServerState, settings: &Settings, proxies: TrustedPro
             move || app::shell(options.clone())
         })
         .route("/app/events", get(api::stream_events_for_session))
+        .route("/app/integrations/gmail/connect", get(crate::gmail::connect))
+        .route("/app/integrations/gmail/callback", get(crate::gmail::callback))
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(app::shell))
         .layer(mw::from_fn_with_state(state.clone(), session_auth::resolve))
         .layer(sessions)
@@ -248,6 +261,7 @@ pub fn build_router(state: ServerState, settings: &Settings, proxies: TrustedPro
         .nest("/api/v1", api::router())
         .merge(site)
         .route("/widget/{org}/events", get(crate::widget::events))
+        .route("/webhooks/gmail", axum::routing::post(crate::gmail::push))
         .layer(mw::from_fn_with_state(proxies, client_addr::resolve))
         .layer(mw::from_fn_with_state(settings.server.limits, request_limits::enforce))
         .layer(mw::from_fn(security_headers::apply))

@@ -25,8 +25,8 @@ pub struct Worker {
     pub channel: Arc<dyn squad::channels::Channel>,
     /// The shops' own accounts (a connected mailbox), used instead of `channel` where connected.
     pub own_channels: Arc<dyn squad::channels::OwnChannels>,
-    /// Opens the shops' sealed credentials (to read a connected mailbox).
-    pub secrets: Arc<integrations::secrets::Keyring>,
+    /// Opens the shops' sealed credentials and reaches Google (to read a connected mailbox).
+    pub mail_access: ops::integrations::MailAccess,
     /// IDLE watchers on the inboxes this worker checks.
     pub mail_watchers: Arc<crate::mail_watch::MailWatchers>,
     /// Where customers reach this server; the manage links in messages are built on it.
@@ -87,7 +87,7 @@ impl Worker {
                     (failure, err.to_string())
                 })
             }
-            Job::CheckMailbox(_) => match ops::mail_inbox::check(&self.db, &job.scope(), &self.secrets).await {
+            Job::CheckMailbox(_) => match ops::mail_inbox::check(&self.db, &job.scope(), &self.mail_access).await {
                 Ok(checked) => {
                     if let Some(imap) = checked.imap {
                         self.mail_watchers.ensure(&self.db, &job.scope(), imap, self.bell.clone());

@@ -331,6 +331,14 @@ pub fn is_address(text: &str) -> bool {
 
 /// Sends `letter` through the SMTP server; returns the `Message-ID` it went out with.
 pub async fn send(server: &Server, letter: &Letter) -> Result<String, MailError> {
+    let (message, message_id) = compose(letter)?;
+    smtp(server)?.send(message).await.map_err(|e| smtp_error(server, &e))?;
+    Ok(message_id)
+}
+
+/// `letter` as a whole message, its headers built by the mail library (so nothing a customer
+/// wrote can add one), with the `Message-ID` it carries.
+pub fn compose(letter: &Letter) -> Result<(lettre::Message, String), MailError> {
     let address = |text: &str| {
         text.parse::<lettre::Address>().map_err(|e| MailError::Refused(format!("the address {text} is not valid: {e}")))
     };
@@ -358,8 +366,7 @@ pub async fn send(server: &Server, letter: &Letter) -> Result<String, MailError>
                 .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html)),
         )
         .map_err(|e| MailError::Refused(format!("the message could not be built: {e}")))?;
-    smtp(server)?.send(message).await.map_err(|e| smtp_error(server, &e))?;
-    Ok(message_id)
+    Ok((message, message_id))
 }
 
 /// Text as HTML paragraphs, every character escaped.

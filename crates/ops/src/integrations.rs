@@ -1,4 +1,5 @@
-//! Connecting the shop's own accounts. Today: its mailbox over IMAP and SMTP. Both servers are
+//! Connecting the shop's own accounts. Today: its mailbox over IMAP and SMTP (Gmail, which
+//! connects by signing in with Google, is in [`crate::gmail`]). Both servers are
 //! tried with the owner's settings before anything is stored; the passwords are then sealed
 //! under the server's keyring, bound to the org, and never shown or logged again.
 
@@ -55,12 +56,12 @@ struct Passwords {
     smtp: String,
 }
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 
 /// Where a connection's secrets are bound: they open only for this org and provider.
-fn context(scope: &TenantScope, provider: &str) -> String {
+pub(crate) fn context(scope: &TenantScope, provider: &str) -> String {
     format!("{}/{provider}", scope.org_id())
 }
 
@@ -160,7 +161,7 @@ pub async fn connect_email(
     Ok(stored)
 }
 
-async fn email_of(tx: &mut TenantTx) -> Result<Option<Connection>, StoreError> {
+pub(crate) async fn email_of(tx: &mut TenantTx) -> Result<Option<Connection>, StoreError> {
     Ok(connections::email(tx).await?.map(|(connection, _)| connection))
 }
 
@@ -221,14 +222,60 @@ pub async fn mailbox(tx: &mut TenantTx, scope: &TenantScope, keys: &Keyring) -> 
     }))
 }
 
+/// A shop's connected email, opened for use: its own servers, or its Gmail.
+#[derive(Debug, Clone)]
+pub enum Connected {
+    Servers(Mailbox),
+    Gmail(crate::gmail::GmailAccount),
+}
+
+impl Connected {
+    pub fn address(&self) -> &str {
+        match self {
+            Self::Servers(mailbox) => &mailbox.address,
+            Self::Gmail(account) => &account.address,
+        }
+    }
+
+    pub fn provider(&self) -> &'static str {
+        match self {
+            Self::Servers(_) => PROVIDER,
+            Self::Gmail(_) => crate::gmail::PROVIDER,
+        }
+    }
+}
+
+/// The shop's connected email of either kind, its credentials opened; `None` when it has none.
+pub async fn connected(
+    tx: &mut TenantTx,
+    scope: &TenantScope,
+    keys: &Keyring,
+) -> Result<Option<Connected>, StoreError> {
+    let Some((connection, sealed)) = connections::email(tx).await? else { return Ok(None) };
+    if connection.provider == crate::gmail::PROVIDER {
+        let tokens = crate::gmail::open(keys, scope, &sealed)?;
+        let address = connection.account.clone().unwrap_or_default();
+        return Ok(Some(Connected::Gmail(crate::gmail::GmailAccount { address, tokens })));
+    }
+    Ok(mailbox(tx, scope, keys).await?.map(Connected::Servers))
+}
+
+/// What a shop's email is sent with: the keys its credentials open with, and Google's services
+/// when this Opsquad is set up for Gmail.
+#[derive(Clone)]
+pub struct MailAccess {
+    pub keys: std::sync::Arc<Keyring>,
+    pub google: Option<std::sync::Arc<::integrations::gmail::Google>>,
+}
+
 /// Sends an org's email through its own mailbox, when it connected one.
 pub struct Mailroom {
-    keys: std::sync::Arc<Keyring>,
+    access: MailAccess,
 }
 
 impl Mailroom {
-    pub fn new(keys: std::sync::Arc<Keyring>) -> Self {
-        Self { keys }
+    pub fn new(access: MailAccess) -> Self {
+        Self { access }
     }
 }
 
@@ -243,9 +290,31 @@ impl OwnChannels for Mailroom {
         if channel != domain::pipeline::Channel::Email.as_str() {
             return Ok(None);
         }
-        let Some(mailbox) = mailbox(tx, scope, &self.keys).await? else { return Ok(None) };
+        let Some(connected) = connected(tx, scope, &self.access.keys).await? else { return Ok(None) };
         let business = store::orgs::current(tx).await?.name;
-        Ok(Some(std::sync::Arc::new(SmtpChannel { mailbox, business })))
+        Ok(Some(match connected {
+            Connected::Servers(mailbox) => std::sync::Arc::new(SmtpChannel { mailbox, business }),
+            Connected::Gmail(account) => {
+                // A Gmail connection on an Opsquad no longer set up for Gmail cannot send; the
+                // message waits on the server's default channel instead of being lost.
+                let Some(google) = self.access.google.clone() else { return Ok(None) };
+                std::sync::Arc::new(crate::gmail::GmailChannel::new(google, account, business))
+            }
+        }))
+    }
+}
+
+/// The letter a message to a customer goes out as, from the shop's address and in its name.
+pub(crate) fn letter_for(message: &Outbound, from: &str, business: &str) -> mail::Letter {
+    mail::Letter {
+        from_name: business.to_owned(),
+        from: from.to_owned(),
+        to: message.to.clone(),
+        subject: message.subject.clone().unwrap_or_else(|| format!("Your message to {business}")),
+        text: format!("{}\n\n--\n{business} · Reply to this email to reach us.", message.body),
+        in_reply_to: message.in_reply_to.clone(),
+        references: message.in_reply_to.iter().cloned().collect(),
+        written: mail::Written::InReply,
     }
 }
 
@@ -262,16 +331,7 @@ impl Channel for SmtpChannel {
     }
 
     async fn deliver(&self, message: &Outbound, _idempotency_key: &str) -> Result<serde_json::Value, DeliveryError> {
-        let letter = mail::Letter {
-            from_name: self.business.clone(),
-            from: self.mailbox.address.clone(),
-            to: message.to.clone(),
-            subject: message.subject.clone().unwrap_or_else(|| format!("Your message to {}", self.business)),
-            text: format!("{}\n\n--\n{} · Reply to this email to reach us.", message.body, self.business),
-            in_reply_to: message.in_reply_to.clone(),
-            references: message.in_reply_to.iter().cloned().collect(),
-            written: mail::Written::InReply,
-        };
+        let letter = letter_for(message, &self.mailbox.address, &self.business);
         match mail::send(&self.mailbox.smtp, &letter).await {
             Ok(message_id) => Ok(json!({ "provider": PROVIDER, "sent": true, "message_id": message_id })),
             Err(e @ MailError::Refused(_)) => Err(DeliveryError::Permanent(e.to_string())),

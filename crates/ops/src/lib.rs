@@ -15,6 +15,7 @@ pub mod conversations;
 pub mod customers;
 mod error;
 pub mod escalations;
+pub mod gmail;
 pub mod inbound;
 pub mod integrations;
 pub mod invoices;

@@ -1,5 +1,6 @@
 //! Taking in what reaches a shop's connected mailbox. A `check_mailbox` job reads the mail that
-//! arrived since the squad's place in the inbox (the IMAP UID it last took), and each letter in
+//! arrived since the squad's place in the inbox (the IMAP UID it last took, or Gmail's history
+//! id — see [`crate::gmail`]), and each letter in
 //! its own transaction enters the same inbound path as every channel, moving that place on with
 //! it: a crash or restart re-reads at most the letter in hand, and its Message-ID makes the
 //! second reading a no-op. Automatic mail (out-of-office replies, lists, bounces) and the shop's
@@ -7,7 +8,6 @@
 //! its thread headers, from the customer that email went to, is verified by that thread.
 
 use ::integrations::inbox::{self, Automatic, Cursor, Found};
-use ::integrations::secrets::Keyring;
 use domain::inbound::SenderProof;
 use domain::jobs::{CheckMailbox, Job};
 use domain::pipeline::Channel;
@@ -18,13 +18,13 @@ use store::jobs::{self, NewJob};
 use store::{audit, customers, leads, Db, StoreError, TenantScope, TenantTx};
 
 use crate::inbound::{self, Inquiry};
-use crate::integrations::{mailbox, Mailbox, PROVIDER};
+use crate::integrations::{connected, Connected, MailAccess, Mailbox};
 use crate::OpsError;
 
 /// How often a connected mailbox is looked at when no watcher reports new mail sooner.
 pub const CHECK_EVERY_MS: i64 = 30_000;
 /// The most letters one check takes in; the rest wait for the next.
-const PER_CHECK: usize = 50;
+pub(crate) const PER_CHECK: usize = 50;
 
 /// What one check did.
 #[derive(Debug, Default, Clone)]
@@ -35,6 +35,8 @@ pub struct Checked {
     pub passed_over: usize,
     /// The mailbox's incoming server while it stays connected, for a watcher to wait on.
     pub imap: Option<::integrations::mail::Server>,
+    /// The mailbox was read, but something the owner should know went wrong on the way.
+    pub warning: Option<String>,
 }
 
 /// New mail is waiting (a watcher on the inbox saw it): the queued check runs now. `false` when
@@ -70,38 +72,68 @@ pub(crate) async fn queue_check(tx: &mut TenantTx, at: i64) -> Result<(), StoreE
 
 /// A `check_mailbox` job: takes in what is new, records how the mailbox fared, and queues the
 /// next check while the mailbox stays connected.
-pub async fn check(db: &Db, scope: &TenantScope, keys: &Keyring) -> Result<Checked, OpsError> {
+pub async fn check(db: &Db, scope: &TenantScope, access: &MailAccess) -> Result<Checked, OpsError> {
     let mut tx = TenantTx::read(db, scope).await?;
-    let Some(mailbox) = mailbox(&mut tx, scope, keys).await? else {
+    let Some(connection) = connected(&mut tx, scope, &access.keys).await? else {
         // Disconnected: the chain of checks ends here.
         return Ok(Checked::default());
     };
-    let cursor = connections::cursor(&mut tx, PROVIDER).await?.and_then(|c| serde_json::from_str::<Cursor>(&c).ok());
+    let provider = connection.provider();
+    let cursor = connections::cursor(&mut tx, provider).await?;
     tx.commit().await?;
-    let outcome = take_in(db, scope, &mailbox, cursor).await;
-    let mut tx = TenantTx::begin(db, scope).await?;
-    // The owner sees on the connection whether the mailbox could be read; the next check tries again.
-    let checked = match outcome {
-        Ok(checked) => {
-            connections::set_health(&mut tx, PROVIDER, None).await?;
-            checked
+    let outcome = match &connection {
+        Connected::Servers(mailbox) => {
+            take_in(db, scope, mailbox, cursor.and_then(|c| serde_json::from_str::<Cursor>(&c).ok())).await
         }
-        Err(TakeInError::Mail(e)) => {
-            tracing::warn!(org_id = %scope.org_id(), error = %e, "the mailbox could not be read");
-            connections::set_health(&mut tx, PROVIDER, Some(&format!("Reading mail: {e}"))).await?;
-            Checked::default()
+        Connected::Gmail(account) => match &access.google {
+            Some(google) => crate::gmail::take_in(db, scope, &access.keys, google, account, cursor).await,
+            None => Err(TakeInError::Mail {
+                words: "this Opsquad is no longer set up for Gmail; ask its operator, or connect the mailbox over IMAP and SMTP".into(),
+                broken: false,
+            }),
+        },
+    };
+    let mut tx = TenantTx::begin(db, scope).await?;
+    // The owner sees on the connection whether the mailbox could be read; the next check tries
+    // again, unless the mailbox's owner withdrew the access (only connecting again mends that).
+    let (checked, again) = match outcome {
+        Ok(checked) => {
+            connections::set_health(&mut tx, provider, checked.warning.as_deref()).await?;
+            (checked, true)
+        }
+        Err(TakeInError::Mail { words, broken }) => {
+            tracing::warn!(org_id = %scope.org_id(), error = %words, broken, "the mailbox could not be read");
+            connections::set_health(&mut tx, provider, Some(&format!("Reading mail: {words}"))).await?;
+            if broken {
+                audit::record(&mut tx, "email connection broken", &json!({ "provider": provider, "why": words })).await?;
+            }
+            (Checked::default(), !broken)
         }
         // The job's own retry is the next check.
         Err(TakeInError::Ops(e)) => return Err(e),
     };
-    queue_check(&mut tx, store::now_ms() + CHECK_EVERY_MS).await?;
+    if again {
+        queue_check(&mut tx, store::now_ms() + CHECK_EVERY_MS).await?;
+    }
     tx.commit().await?;
-    Ok(Checked { imap: Some(mailbox.imap.clone()), ..checked })
+    let imap = match connection {
+        Connected::Servers(mailbox) => Some(mailbox.imap),
+        Connected::Gmail(_) => None,
+    };
+    Ok(Checked { imap, ..checked })
 }
 
-enum TakeInError {
-    Mail(::integrations::mail::MailError),
+pub(crate) enum TakeInError {
+    /// The mailbox could not be read, in words for the owner; `broken` when only connecting it
+    /// again can mend that.
+    Mail { words: String, broken: bool },
     Ops(OpsError),
+}
+
+impl From<::integrations::mail::MailError> for TakeInError {
+    fn from(e: ::integrations::mail::MailError) -> Self {
+        Self::Mail { words: e.to_string(), broken: false }
+    }
 }
 
 impl From<OpsError> for TakeInError {
@@ -125,12 +157,12 @@ async fn take_in(
     let cursor = match cursor {
         Some(cursor) => cursor,
         None => {
-            let now = inbox::cursor_now(&mailbox.imap).await.map_err(TakeInError::Mail)?;
+            let now = inbox::cursor_now(&mailbox.imap).await?;
             save_cursor(db, scope, now).await?;
             return Ok(Checked::default());
         }
     };
-    let letters = match inbox::fetch_after(&mailbox.imap, cursor, PER_CHECK).await.map_err(TakeInError::Mail)? {
+    let letters = match inbox::fetch_after(&mailbox.imap, cursor, PER_CHECK).await? {
         Found::New(letters) => letters,
         Found::Renumbered { now } => {
             tracing::warn!(org_id = %scope.org_id(), "the mail server renumbered the inbox; reading on from now");
@@ -142,12 +174,12 @@ async fn take_in(
     for fetched in letters {
         let mut tx = TenantTx::begin(db, scope).await?;
         let next = Cursor { uid_validity: cursor.uid_validity, last_uid: fetched.uid };
-        if take_one(&mut tx, mailbox, &fetched).await? {
+        if take_one(&mut tx, &mailbox.address, &fetched.raw, &format!("imap:{}", fetched.uid)).await? {
             checked.taken += 1;
         } else {
             checked.passed_over += 1;
         }
-        connections::set_cursor(&mut tx, PROVIDER, &json!(next).to_string()).await?;
+        connections::set_cursor(&mut tx, crate::integrations::PROVIDER, &json!(next).to_string()).await?;
         tx.commit().await?;
     }
     Ok(checked)
@@ -155,24 +187,25 @@ async fn take_in(
 
 async fn save_cursor(db: &Db, scope: &TenantScope, cursor: Cursor) -> Result<(), StoreError> {
     let mut tx = TenantTx::begin(db, scope).await?;
-    connections::set_cursor(&mut tx, PROVIDER, &json!(cursor).to_string()).await?;
+    connections::set_cursor(&mut tx, crate::integrations::PROVIDER, &json!(cursor).to_string()).await?;
     tx.commit().await
 }
 
-/// One letter into the inbound path; `false` when it was passed over.
-async fn take_one(tx: &mut TenantTx, mailbox: &Mailbox, fetched: &inbox::Fetched) -> Result<bool, OpsError> {
-    let Some(letter) = inbox::read(&fetched.raw) else {
-        tracing::warn!(uid = fetched.uid, "a letter in the inbox could not be read; passed over");
+/// One letter (its raw bytes) that reached the shop's `own` address into the inbound path;
+/// `false` when it was passed over. `fallback_id` names it when it has no `Message-ID`.
+pub(crate) async fn take_one(tx: &mut TenantTx, own: &str, raw: &[u8], fallback_id: &str) -> Result<bool, OpsError> {
+    let Some(letter) = inbox::read(raw) else {
+        tracing::warn!(id = fallback_id, "a letter in the inbox could not be read; passed over");
         return Ok(false);
     };
     let from = letter.from_address.as_deref().and_then(|a| Email::parse(a).ok());
-    let own = Email::parse(&mailbox.address).ok();
+    let own = Email::parse(own).ok();
     let ours = matches!((&from, &own), (Some(f), Some(o)) if f.canonical() == o.canonical());
     if letter.automatic == Some(Automatic::Bounce) {
-        returned(tx, &fetched.raw, letter.message_id.as_deref()).await?;
+        returned(tx, raw, letter.message_id.as_deref()).await?;
     }
     if let Some(kind) = letter.automatic {
-        let entry = json!({ "uid": fetched.uid, "message_id": letter.message_id, "kind": format!("{kind:?}") });
+        let entry = json!({ "id": fallback_id, "message_id": letter.message_id, "kind": format!("{kind:?}") });
         audit::record(tx, "automatic email passed over", &entry).await?;
         return Ok(false);
     }
@@ -204,7 +237,7 @@ async fn take_one(tx: &mut TenantTx, mailbox: &Mailbox, fetched: &inbox::Fetched
     if body.trim().is_empty() {
         body = "(The email had no text.)".to_owned();
     }
-    let external_id = letter.message_id.clone().unwrap_or_else(|| format!("imap:{}", fetched.uid));
+    let external_id = letter.message_id.clone().unwrap_or_else(|| fallback_id.to_owned());
     let inquiry = match &known {
         Some(customer) => Inquiry {
             subject: letter.subject.clone(),

@@ -6,7 +6,7 @@ use serde_json::Value;
 use sqlx::any::AnyRow;
 
 use crate::rows::{int, opt_int, opt_text, text};
-use crate::{new_id, now_ms, StoreError, TenantTx};
+use crate::{new_id, now_ms, Db, StoreError, TenantScope, TenantTx};
 
 /// A connection as the dashboard may show it: no credentials.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,4 +156,41 @@ pub async fn set_cursor(tx: &mut TenantTx, provider: &str, cursor: &str) -> Resu
         .execute(tx.conn())
         .await?;
     Ok(())
+}
+
+/// Replaces the connection's sealed credentials (renewed tokens), in the caller's transaction.
+pub async fn set_credentials(tx: &mut TenantTx, provider: &str, sealed: &str) -> Result<(), StoreError> {
+    let org = tx.org().to_owned();
+    sqlx::query(
+        "UPDATE integrations SET credentials_sealed = $3, updated_at = $4
+         WHERE org_id = $1 AND provider = $2 AND status <> 'disconnected'",
+    )
+    .bind(&org)
+    .bind(provider)
+    .bind(sealed)
+    .bind(now_ms())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The push door: every org whose connected Gmail is `address`, with a scope to act for it
+/// (Google's notification names only the mailbox; what may be done for the org is the caller's
+/// operation's to decide).
+pub async fn gmail_orgs(db: &Db, address: &str) -> Result<Vec<TenantScope>, StoreError> {
+    let mut tx = db.begin_door("app.gmail_push_lookup").await?;
+    let rows = sqlx::query(
+        "SELECT org_id FROM integrations
+         WHERE provider = 'gmail' AND status <> 'disconnected' AND lower(account_label) = lower($1)",
+    )
+    .bind(address)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|row| {
+            let org = domain::OrgId::parse(&text(row, "org_id")?).map_err(StoreError::corrupt)?;
+            Ok(TenantScope::from_verified_credential(org, None, domain::Role::Staff))
+        })
+        .collect()
 }
