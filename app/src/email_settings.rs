@@ -55,24 +55,24 @@ pub async fn get_email() -> Result<EmailView, UiError> {
             let server = |c: &serde_json::Value| {
                 format!("{}:{}", c["host"].as_str().unwrap_or_default(), c["port"].as_u64().unwrap_or_default())
             };
-            let mailbox = all.into_iter().find(|c| c.provider == "imap_smtp" || c.provider == "gmail").map(|c| MailboxView {
-                provider: c.provider.clone(),
-                address: c.account.clone().unwrap_or_default(),
-                status: c.status.clone(),
-                last_error: c.last_error.clone(),
-                imap: server(&c.config["imap"]),
-                smtp: server(&c.config["smtp"]),
-            });
+            let mailbox =
+                all.into_iter().find(|c| c.provider == "imap_smtp" || c.provider == "gmail").map(|c| MailboxView {
+                    provider: c.provider.clone(),
+                    address: c.account.clone().unwrap_or_default(),
+                    status: c.status.clone(),
+                    last_error: c.last_error.clone(),
+                    imap: server(&c.config["imap"]),
+                    smtp: server(&c.config["smtp"]),
+                });
             let can_change = ops::permissions::require(&ctx.scope, ops::Operation::ManageIntegrations).is_ok();
             let session = leptos_axum::extract::<tower_sessions::Session>().await.map_err(crate::state::internal)?;
-            let gmail_outcome = session
-                .remove::<serde_json::Value>(GMAIL_OUTCOME_KEY)
-                .await
-                .map_err(crate::state::internal)?
-                .map(|v| GmailOutcome {
-                    connected: v["connected"].as_str().map(str::to_owned),
-                    problem: v["problem"].as_str().map(str::to_owned),
-                });
+            let gmail_outcome =
+                session.remove::<serde_json::Value>(GMAIL_OUTCOME_KEY).await.map_err(crate::state::internal)?.map(
+                    |v| GmailOutcome {
+                        connected: v["connected"].as_str().map(str::to_owned),
+                        problem: v["problem"].as_str().map(str::to_owned),
+                    },
+                );
             let gmail_available = state.google.is_some();
             Ok(EmailView { mailbox, can_change, gmail_available, gmail_outcome })
         }

@@ -77,7 +77,8 @@ impl GmailSettings {
         let or = |value: &Option<String>, default: &str| {
             value.as_deref().map(str::trim).filter(|v| !v.is_empty()).unwrap_or(default).to_owned()
         };
-        let filled = |value: &Option<String>| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        let filled =
+            |value: &Option<String>| value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
         Ok(Some(integrations::gmail::Google {
             client_id: client_id.to_owned(),
             client_secret,
@@ -802,6 +803,7 @@ mod tests {
                 key: Some(SecretString::from("k1:q83vEjRlGuG8b8Yqn4y2V0DqgbB7rzsxgwyeLUObqpI=".to_owned())),
             },
             account_mail: AccountMailSettings::default(),
+            gmail: GmailSettings::default(),
         }
     }
 

@@ -119,8 +119,11 @@ pub async fn callback(
     // One answer per sign-in: whatever comes back, the sign-in in progress is used up.
     let sign_in: Option<SignIn> = session.remove(SIGN_IN_KEY).await.ok().flatten();
     let Some(sign_in) = sign_in else {
-        tell(&session, Err("That Gmail sign-in was not started here, or was already used; connect Gmail again.".into()))
-            .await;
+        tell(
+            &session,
+            Err("That Gmail sign-in was not started here, or was already used; connect Gmail again.".into()),
+        )
+        .await;
         return Redirect::to(back_to(None)).into_response();
     };
     let back = sign_in.back_to.clone();

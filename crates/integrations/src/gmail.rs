@@ -226,7 +226,9 @@ impl Google {
             )
             .await?;
         let refresh_token = answer.refresh_token.clone().ok_or_else(|| {
-            GmailError::Refused("Google gave no refresh token; remove Opsquad's access in your Google account and connect again".into())
+            GmailError::Refused(
+                "Google gave no refresh token; remove Opsquad's access in your Google account and connect again".into(),
+            )
         })?;
         Ok(Tokens {
             access_token: answer.access_token,

@@ -105,7 +105,8 @@ pub async fn check(db: &Db, scope: &TenantScope, access: &MailAccess) -> Result<
             tracing::warn!(org_id = %scope.org_id(), error = %words, broken, "the mailbox could not be read");
             connections::set_health(&mut tx, provider, Some(&format!("Reading mail: {words}"))).await?;
             if broken {
-                audit::record(&mut tx, "email connection broken", &json!({ "provider": provider, "why": words })).await?;
+                audit::record(&mut tx, "email connection broken", &json!({ "provider": provider, "why": words }))
+                    .await?;
             }
             (Checked::default(), !broken)
         }
@@ -126,7 +127,10 @@ pub async fn check(db: &Db, scope: &TenantScope, access: &MailAccess) -> Result<
 pub(crate) enum TakeInError {
     /// The mailbox could not be read, in words for the owner; `broken` when only connecting it
     /// again can mend that.
-    Mail { words: String, broken: bool },
+    Mail {
+        words: String,
+        broken: bool,
+    },
     Ops(OpsError),
 }
 

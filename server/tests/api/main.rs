@@ -20,6 +20,7 @@ mod database_walls;
 mod delivery;
 mod edits;
 mod escalations;
+mod gmail;
 mod identity;
 mod inbound;
 mod integrations;
