@@ -172,9 +172,11 @@ async fn read_history(
         if cursor.watched_at.is_none_or(|at| store::now_ms() - at > WATCH_EVERY_MS) {
             match mailbox.watch(topic).await {
                 Ok(()) => cursor.watched_at = Some(store::now_ms()),
-                Err(e) => checked.warning = Some(format!(
+                Err(e) => {
+                    checked.warning = Some(format!(
                     "Gmail could not be asked to report new mail at once ({e}); it is read every 30 seconds instead"
-                )),
+                ))
+                }
             }
         }
     }

@@ -156,6 +156,93 @@ impl Opening {
     }
 }
 
+/// The newest customer messages an agent reads in full.
+pub const FULL_MESSAGES: usize = 6;
+/// The most characters of one customer message an agent reads.
+pub const MESSAGE_CHARS: usize = 2_000;
+/// The most characters the summary of the earlier messages takes.
+pub const SUMMARY_CHARS: usize = 800;
+/// How much of the first message (usually the original request) the summary quotes.
+const FIRST_CHARS: usize = 300;
+/// How much of each other earlier message the summary quotes.
+const LINE_CHARS: usize = 100;
+
+/// What was left out of what an agent reads, so the owner can see it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Shortened {
+    /// Earlier messages shown only as a summary.
+    pub summarized: usize,
+    /// Messages cut to [`MESSAGE_CHARS`].
+    pub cut: usize,
+    pub total: usize,
+}
+
+impl Shortened {
+    /// In words, for the timeline: "read the 34 earliest of 40 customer messages as a summary".
+    pub fn describe(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.summarized > 0 {
+            parts.push(format!(
+                "read the {} earliest of {} customer messages as a short summary and the newest {} in full",
+                self.summarized,
+                self.total,
+                self.total - self.summarized
+            ));
+        }
+        if self.cut > 0 {
+            let many = if self.cut == 1 { "message" } else { "messages" };
+            parts.push(format!("read only the first {MESSAGE_CHARS} characters of {} long {many}", self.cut));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+/// The customer's messages as an agent reads them, however long the thread: the newest
+/// [`FULL_MESSAGES`] (each at most [`MESSAGE_CHARS`]), after one summary of the earlier ones that
+/// quotes the first request and the start of each later message up to [`SUMMARY_CHARS`]. What was
+/// left out is counted for the timeline.
+pub fn bounded_thread(mut all: Vec<CustomerMessage>) -> (Vec<CustomerMessage>, Shortened) {
+    let mut shortened = Shortened { total: all.len(), ..Shortened::default() };
+    let earlier: Vec<CustomerMessage> = all.drain(..all.len().saturating_sub(FULL_MESSAGES)).collect();
+    for message in &mut all {
+        if let Some((cut, _)) = message.body.char_indices().nth(MESSAGE_CHARS) {
+            message.body = format!("{}… [the rest of this message was not read]", &message.body[..cut]);
+            shortened.cut += 1;
+        }
+    }
+    if earlier.is_empty() {
+        return (all, shortened);
+    }
+    shortened.summarized = earlier.len();
+    let mut summary = String::new();
+    for (i, message) in earlier.iter().enumerate() {
+        let line = one_line(&message.body, if i == 0 { FIRST_CHARS } else { LINE_CHARS });
+        let line = if i == 0 { format!("First message: {line}") } else { format!("- {line}") };
+        if summary.chars().count() + line.chars().count() + 1 > SUMMARY_CHARS {
+            summary.push_str(&format!("\n(and {} more earlier messages)", earlier.len() - i));
+            break;
+        }
+        summary.push_str(&line);
+        summary.push('\n');
+    }
+    let first = CustomerMessage {
+        subject: Some(format!("Summary of the {} earlier messages", earlier.len())),
+        address: earlier.iter().rev().find_map(|m| m.address.clone()),
+        body: summary.trim_end().to_owned(),
+    };
+    all.insert(0, first);
+    (all, shortened)
+}
+
+/// `text` on one line, at most `chars` characters.
+fn one_line(text: &str, chars: usize) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(chars) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
 /// One line of at most [`NOTE_CHARS`] characters.
 fn bounded(note: &str) -> String {
     let line = note.replace(['\n', '\r'], " ");
@@ -191,6 +278,66 @@ mod tests {
             notes: vec!["handoff reason: wants a morning visit".into(), "issue: gate sticks".into()],
         };
         assert_eq!(Opening::read(&written.to_message()), written);
+    }
+
+    fn thread(n: usize) -> Vec<CustomerMessage> {
+        (0..n)
+            .map(|i| CustomerMessage {
+                subject: Some("Re: No heat".into()),
+                address: None,
+                body: format!("Message {i}: the furnace still makes a rattling noise in the morning. ").repeat(6),
+            })
+            .collect()
+    }
+
+    fn tokens(messages: Vec<CustomerMessage>) -> u64 {
+        let opening = Opening { messages, ..Opening::default() };
+        let text: String = opening
+            .to_message()
+            .content
+            .iter()
+            .map(|c| match c {
+                Content::Text { text } => text.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        crate::model::estimate_tokens(&text)
+    }
+
+    #[test]
+    fn what_an_agent_reads_stays_flat_as_a_thread_grows() {
+        let short = tokens(bounded_thread(thread(2)).0);
+        let at = |n| tokens(bounded_thread(thread(n)).0);
+        let (ten, twenty, forty) = (at(10), at(20), at(40));
+        // Past the newest six, a longer thread adds nothing but a bounded summary.
+        let bound = short * 3 + u64::try_from(SUMMARY_CHARS / 4).unwrap();
+        assert!(forty <= bound, "40 messages: {forty} tokens, bound {bound} (2 messages: {short})");
+        // Once the summary is full, another twenty messages cost nothing at all.
+        assert_eq!(forty, twenty, "{ten} {twenty} {forty}");
+        assert!(forty - ten <= u64::try_from(SUMMARY_CHARS / 4).unwrap(), "{ten} {twenty} {forty}");
+        // Unbounded, forty messages would cost twenty times two.
+        assert!(tokens(thread(40)) > forty * 3);
+    }
+
+    #[test]
+    fn a_summary_keeps_the_first_request_and_says_what_it_left_out() {
+        let mut messages = thread(40);
+        messages[0].body = "No heat since Sunday. 12 Oak St, Springfield 62704.".into();
+        messages[39].body = "x".repeat(MESSAGE_CHARS + 50);
+        let (read, shortened) = bounded_thread(messages);
+        assert_eq!(read.len(), FULL_MESSAGES + 1);
+        assert!(read[0].body.starts_with("First message: No heat since Sunday. 12 Oak St"), "{}", read[0].body);
+        assert!(read[0].body.chars().count() <= SUMMARY_CHARS + 40, "{}", read[0].body);
+        assert!(read[0].body.contains("more earlier messages"), "{}", read[0].body);
+        assert!(read[6].body.ends_with("[the rest of this message was not read]"));
+        assert_eq!(shortened, Shortened { summarized: 34, cut: 1, total: 40 });
+        assert_eq!(
+            shortened.describe().unwrap(),
+            "read the 34 earliest of 40 customer messages as a short summary and the newest 6 in full; \
+             read only the first 2000 characters of 1 long message"
+        );
+        let (read, shortened) = bounded_thread(thread(3));
+        assert_eq!((read.len(), shortened.describe()), (3, None));
     }
 
     #[test]

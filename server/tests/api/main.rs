@@ -39,6 +39,7 @@ mod sessions;
 mod squad;
 mod streams;
 mod team;
+mod threads;
 mod throttling;
 mod trades;
 mod widget;

@@ -24,7 +24,7 @@ use store::runs::{self, NewStep, RunUpdate};
 use store::{escalations, now_ms, Db, StoreError, TenantScope, TenantTx};
 
 use crate::agents::{self, AgentName, Task};
-use crate::conversation::{Contact, CustomerMessage, Opening};
+use crate::conversation::{bounded_thread, Contact, CustomerMessage, Opening, Shortened};
 use crate::model::{Content, InferenceSettings, Message, Model, ModelError, ModelRequest, Role, StopReason};
 use crate::price_list::PriceList;
 use crate::steps::{read_steps, EscalationCause, ModelCall, Note, RecordedStep, RunEscalated, StepPayload};
@@ -221,8 +221,25 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
             .take_while(|s| !matches!(s.payload, StepPayload::ModelCall(_)))
             .any(|s| s.payload.as_tool().is_some_and(|t| t.is_error));
         let settings = squad.models.for_turn(agent, &org.policies.models, |id| squad.limits.prices.has(id), hard_case);
-        let request =
+        let (request, shortened) =
             build_request(agent, task, &steps, &conversation, contact, live_chat, &memory, &price_list, settings);
+        // What the agent does not read in full is on the timeline, once per agent and run.
+        if let Some(words) = shortened.describe() {
+            let note = format!("{} {words}", agent.as_str());
+            let recorded = mine.iter().any(|s| matches!(&s.payload, StepPayload::Note(n) if n.note == note));
+            if !recorded {
+                let step = StepPayload::Note(Note { note, tools: Vec::new() });
+                let mut tx = TenantTx::begin(squad.db, &scope).await?;
+                let new = NewStep {
+                    kind: step.kind(),
+                    agent: agent.as_str(),
+                    payload: step.to_value(),
+                    ..NewStep::default()
+                };
+                runs::append_step(&mut tx, run_id, &new).await?;
+                tx.commit().await?;
+            }
+        }
         let started = Instant::now();
         // A chat visitor watches the reply being written; nobody else waits on it.
         let call = match squad.live.filter(|_| lead.channel == domain::pipeline::Channel::Chat) {
@@ -341,12 +358,13 @@ fn build_request(
     memory: &Remembered,
     price_list: &PriceList,
     settings: InferenceSettings,
-) -> ModelRequest {
+) -> (ModelRequest, Shortened) {
     let customer: Vec<CustomerMessage> = conversation
         .iter()
         .filter(|m| m.author == "customer")
         .map(|m| CustomerMessage { subject: m.subject.clone(), address: None, body: m.body.clone() })
         .collect();
+    let (customer, shortened) = bounded_thread(customer);
     let mut handoff = steps
         .iter()
         .rev()
@@ -381,12 +399,13 @@ fn build_request(
             }
         }
     }
-    ModelRequest {
+    let request = ModelRequest {
         system: agents::system(agent, price_list),
         messages,
         tools: agents::tools(agent, price_list),
         settings,
-    }
+    };
+    (request, shortened)
 }
 
 async fn end_of_turn(
