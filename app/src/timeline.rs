@@ -18,6 +18,8 @@ pub struct TimelineMessage {
     pub channel: String,
     pub subject: Option<String>,
     pub body: String,
+    /// The whole email as it arrived, when the squad read it without its quoted history.
+    pub original: Option<String>,
     pub recipient: Option<String>,
     pub at: String,
     /// How far an outbound message got, in words ("Sent from your mailbox", "Not sent: …").
@@ -235,6 +237,7 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
                             .map_or(m.channel.clone(), |c| c.describe().to_owned()),
                         subject: m.subject,
                         body: m.body,
+                        original: m.original_body,
                         recipient: m.recipient,
                         at: at(m.created_at),
                     })
@@ -378,6 +381,12 @@ fn Timeline(lead: LeadTimeline) -> impl IntoView {
                                 </p>
                                 {m.subject.clone().map(|s| view! { <p class="mt-1 font-medium">{s}</p> })}
                                 <p class="mt-1 whitespace-pre-line break-words">{m.body.clone()}</p>
+                                {m.original.clone().map(|whole| view! {
+                                    <details class="mt-1 text-xs text-slate-500" data-testid="whole-email">
+                                        <summary class="cursor-pointer">"The whole email (the squad read it without the quoted earlier messages and signature)"</summary>
+                                        <p class="mt-1 whitespace-pre-line break-words">{whole}</p>
+                                    </details>
+                                })}
                                 {m.delivery.clone().map(|d| {
                                     let tone = match d.state.as_str() {
                                         "sent" => "text-emerald-700",

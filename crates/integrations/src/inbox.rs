@@ -121,8 +121,8 @@ pub struct Letter {
     pub references: Vec<String>,
     /// What the sender wrote, without the quoted history and signature.
     pub text: String,
-    /// Whether anything was cut from the text.
-    pub trimmed: bool,
+    /// The whole text as it arrived, when anything was cut from it for `text`.
+    pub whole: Option<String>,
     pub attachments: Vec<String>,
     pub automatic: Option<Automatic>,
 }
@@ -169,6 +169,7 @@ pub fn read(raw: &[u8]) -> Option<Letter> {
     };
     let body = message.body_text(0).map(|b| b.into_owned()).unwrap_or_default();
     let (text, trimmed) = own_words(&body);
+    let whole = trimmed.then(|| body.trim().to_owned());
     Some(Letter {
         message_id: message.message_id().map(|id| format!("<{}>", id.trim_matches(|c| c == '<' || c == '>'))),
         from_name: from.and_then(|a| a.name()).map(str::to_owned),
@@ -177,7 +178,7 @@ pub fn read(raw: &[u8]) -> Option<Letter> {
         in_reply_to: ids(message.in_reply_to()),
         references: ids(message.references()),
         text,
-        trimmed,
+        whole,
         attachments: message.attachments().filter_map(|a| a.attachment_name().map(str::to_owned)).collect(),
         automatic,
     })
@@ -219,7 +220,9 @@ Tuesday morning works.\r\nDana\r\n-- \r\nDana Reed | 217-555-0100\r\n\r\nOn Mon,
         assert_eq!(letter.message_id.as_deref(), Some("<r1@example.com>"));
         assert_eq!(letter.in_reply_to, ["<s1@shop.example>"]);
         assert_eq!(letter.references, ["<a0@example.com>", "<s1@shop.example>"]);
-        assert_eq!((letter.text.as_str(), letter.trimmed), ("Tuesday morning works.\nDana", true));
+        assert_eq!(letter.text, "Tuesday morning works.\nDana");
+        let whole = letter.whole.as_deref().unwrap();
+        assert!(whole.contains("Dana Reed | 217-555-0100") && whole.contains("> Here are times"), "{whole}");
         assert_eq!(letter.automatic, None);
     }
 

@@ -261,7 +261,10 @@ pub(crate) async fn take_one(tx: &mut TenantTx, own: &str, raw: &[u8], fallback_
             known_customer: None,
         },
     };
-    inbound::accept_in(tx, &inquiry).await?;
+    let accepted = inbound::accept_in(tx, &inquiry).await?;
+    if let (Some(whole), false) = (&letter.whole, accepted.replayed) {
+        leads::keep_original(tx, accepted.message_id, whole).await?;
+    }
     Ok(true)
 }
 

@@ -328,6 +328,10 @@ pub struct MessageRow {
     pub sender_proof: SenderProof,
     #[serde(skip)]
     pub private_link: Option<PrivateLink>,
+    /// The whole text as it arrived, when what the squad reads (`body`) was shortened from it (an
+    /// email's quoted history and signature).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_body: Option<String>,
     pub created_at: i64,
 }
 
@@ -405,8 +409,9 @@ pub async fn insert_message(tx: &mut TenantTx, new: &NewMessage) -> Result<Messa
 pub async fn message(tx: &mut TenantTx, id: MessageId) -> Result<Option<(LeadId, MessageRow)>, StoreError> {
     let org = tx.org().to_owned();
     let row = sqlx::query(
-        "SELECT id, lead_id, direction, channel, author, subject, body, recipient, sender_proof, private_link, created_at FROM messages
-         WHERE org_id = $1 AND id = $2",
+        "SELECT id, lead_id, direction, channel, author, subject, body, recipient, sender_proof, private_link,
+                original_body, created_at
+         FROM messages WHERE org_id = $1 AND id = $2",
     )
     .bind(&org)
     .bind(id.to_string())
@@ -426,16 +431,31 @@ fn message_from_row(row: &sqlx::any::AnyRow) -> Result<MessageRow, StoreError> {
         recipient: opt_text(row, "recipient")?,
         sender_proof: stored(row, "sender_proof", SenderProof::parse)?,
         private_link: opt_text(row, "private_link")?.as_deref().map(PrivateLink::from_stored).transpose()?,
+        original_body: opt_text(row, "original_body")?,
         created_at: int(row, "created_at")?,
     })
+}
+
+/// Keeps the whole text an inbound message arrived with, beside the shortened `body` the squad
+/// reads.
+pub async fn keep_original(tx: &mut TenantTx, message: MessageId, original: &str) -> Result<(), StoreError> {
+    let org = tx.org().to_owned();
+    sqlx::query("UPDATE messages SET original_body = $3 WHERE org_id = $1 AND id = $2")
+        .bind(&org)
+        .bind(message.to_string())
+        .bind(original)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
 }
 
 /// The conversation, oldest first.
 pub async fn messages(tx: &mut TenantTx, lead: LeadId) -> Result<Vec<MessageRow>, StoreError> {
     let org = tx.org().to_owned();
     let rows = sqlx::query(
-        "SELECT id, direction, channel, author, subject, body, recipient, sender_proof, private_link, created_at FROM messages
-         WHERE org_id = $1 AND lead_id = $2 ORDER BY created_at, id",
+        "SELECT id, direction, channel, author, subject, body, recipient, sender_proof, private_link, original_body,
+                created_at
+         FROM messages WHERE org_id = $1 AND lead_id = $2 ORDER BY created_at, id",
     )
     .bind(&org)
     .bind(lead.to_string())

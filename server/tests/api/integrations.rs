@@ -234,6 +234,15 @@ In-Reply-To: {squad_id}\nReferences: <c1@example.com> {squad_id}\n\nThanks! Is t
         .admin_count("SELECT COUNT(*) FROM messages WHERE direction = 'inbound' AND body LIKE '%earlier text%'")
         .await;
     assert_eq!(kept, 0, "the quoted history is cut from what the squad reads");
+    let whole = app
+        .admin_count(
+            "SELECT COUNT(*) FROM messages WHERE direction = 'inbound' AND original_body LIKE '%> earlier text%'",
+        )
+        .await;
+    assert_eq!(whole, 1, "and kept in the record beside it");
+    let record: Value = app.api_json(&format!("/api/v1/leads/{}", leads[0]["id"].as_str().unwrap()), &key).await;
+    let shown = record["messages"].as_array().unwrap().iter().filter(|m| m["original_body"].is_string()).count();
+    assert_eq!(shown, 2, "the lead shows both emails whose signature or quotes were cut: {record}");
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM audit_log WHERE action = 'automatic email passed over'").await, 2);
 
     // The squad's first reply comes back undelivered: it is marked so, and the owner is told why.
