@@ -546,8 +546,8 @@ mod tests {
     #[test]
     fn the_challenge_is_the_verifiers_sha256() {
         // RFC 7636, appendix B.
-        let pkce = Pkce::from_verifier("dBjftJeZ4CVP-mJ92IZdFMbgWTBCwgcUuGe2Ec4D3u8".into());
-        assert_eq!(pkce.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGwSxbjBSY");
+        let pkce = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
+        assert_eq!(pkce.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
         let fresh = Pkce::new();
         assert!(fresh.verifier.len() >= 43 && fresh.verifier != Pkce::new().verifier);
     }
