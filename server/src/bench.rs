@@ -136,6 +136,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
                     .map_err(|e| anyhow::anyhow!("{e}"))?,
             ),
             google: None,
+            reach: integrations::mail::Reach::Anywhere,
         },
         mail_watchers: Arc::default(),
         public_url: public.clone(),

@@ -139,6 +139,8 @@ impl AccountMailSettings {
             tls,
             username: self.smtp_username.clone().unwrap_or_default(),
             password: self.smtp_password.clone().unwrap_or_else(|| SecretString::from(String::new())),
+            // The operator's own relay, which may well be on its private network.
+            reach: integrations::mail::Reach::Anywhere,
         };
         if tls == Tls::None && !server.is_local() {
             return Err(invalid("smtp_tls = \"none\" is allowed only for a mail server on this machine"));

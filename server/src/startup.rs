@@ -71,6 +71,7 @@ pub fn mail_access(settings: &Settings) -> anyhow::Result<ops::integrations::Mai
     Ok(ops::integrations::MailAccess {
         keys: Arc::new(settings.secrets()?),
         google: settings.gmail.google(&settings.payments.public_url)?.map(Arc::new),
+        reach: settings.channels.mail_reach(),
     })
 }
 

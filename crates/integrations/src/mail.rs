@@ -38,6 +38,9 @@ pub struct Server {
     pub tls: Tls,
     pub username: String,
     pub password: SecretString,
+    /// Which addresses the server's name may lead to, checked at every connection (a name that
+    /// was public when the owner saved it may not lead inside later).
+    pub reach: Reach,
 }
 
 impl Server {
@@ -78,26 +81,26 @@ pub enum Reach {
     Anywhere,
 }
 
-impl Reach {
-    /// Refuses a server whose name leads to any address off the public internet.
-    pub async fn check(self, server: &Server) -> Result<(), MailError> {
-        if self == Self::Anywhere {
-            return Ok(());
-        }
-        let at = format!("{}:{}", server.host, server.port);
-        let addresses = tokio::net::lookup_host((server.host.as_str(), server.port))
+/// Looks the server's name up and refuses it when any address it leads to is out of its reach;
+/// the address to connect to. Connecting to that address, not the name again, leaves no moment
+/// for the name to change in between.
+pub async fn resolve(server: &Server) -> Result<std::net::SocketAddr, MailError> {
+    let at = format!("{}:{}", server.host, server.port);
+    let host = server.host.trim_start_matches('[').trim_end_matches(']');
+    let addresses: Vec<std::net::SocketAddr> =
+        tokio::time::timeout(TIMEOUT, tokio::net::lookup_host((host, server.port)))
             .await
-            .map_err(|e| MailError::Unreachable(format!("{at}: {e}")))?;
-        for address in addresses {
-            if !is_public(address.ip()) {
-                let ip = address.ip().to_string();
-                let named =
-                    if server.host.trim_matches(['[', ']']) == ip { ip } else { format!("{} ({ip})", server.host) };
-                return Err(MailError::PrivateAddress(named));
-            }
+            .map_err(|_| MailError::Unreachable(format!("{at} (the name did not resolve in time)")))?
+            .map_err(|e| MailError::Unreachable(format!("{at} ({e})")))?
+            .collect();
+    if server.reach == Reach::Internet {
+        if let Some(inside) = addresses.iter().find(|a| !is_public(a.ip())) {
+            let ip = inside.ip().to_string();
+            let named = if host == ip { ip } else { format!("{} ({ip})", server.host) };
+            return Err(MailError::PrivateAddress(named));
         }
-        Ok(())
     }
+    addresses.into_iter().next().ok_or_else(|| MailError::Unreachable(format!("{at} (the name has no address)")))
 }
 
 /// Whether `ip` is on the public internet: not this machine, a private or shared network,
@@ -172,7 +175,8 @@ pub type Imap = async_imap::Session<Box<dyn Stream>>;
 /// Connects and logs in to the IMAP server.
 pub async fn imap_session(server: &Server) -> Result<Imap, MailError> {
     let at = format!("{}:{}", server.host, server.port);
-    let tcp = tokio::time::timeout(TIMEOUT, TcpStream::connect((server.host.as_str(), server.port)))
+    let address = resolve(server).await?;
+    let tcp = tokio::time::timeout(TIMEOUT, TcpStream::connect(address))
         .await
         .map_err(|_| MailError::Unreachable(format!("{at} (no answer)")))?
         .map_err(|e| MailError::Unreachable(format!("{at} ({e})")))?;
@@ -241,14 +245,17 @@ pub async fn open_inbox(server: &Server) -> Result<(Imap, async_imap::types::Mai
     Ok((session, inbox))
 }
 
-fn smtp(server: &Server) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
+/// A transport to the server's resolved `address` (its certificate still checked against its name).
+fn smtp(server: &Server, address: std::net::SocketAddr) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
     let tls = || TlsParameters::new(server.host.clone()).map_err(|e| MailError::Tls(format!("{}: {e}", server.host)));
     let security = match server.tls {
         Tls::None => SmtpTls::None,
         Tls::Starttls => SmtpTls::Required(tls()?),
         Tls::Tls => SmtpTls::Wrapper(tls()?),
     };
-    let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&server.host).port(server.port).tls(security);
+    let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(address.ip().to_string())
+        .port(address.port())
+        .tls(security);
     // A relay that takes mail without logging in (Opsquad's own, on a private network) has no username.
     let builder = match server.username.as_str() {
         "" => builder,
@@ -271,7 +278,7 @@ fn smtp_error(server: &Server, e: &lettre::transport::smtp::Error) -> MailError 
 
 /// Connects to the SMTP server and logs in, then leaves.
 pub async fn check_smtp(server: &Server) -> Result<(), MailError> {
-    match smtp(server)?.test_connection().await {
+    match smtp(server, resolve(server).await?)?.test_connection().await {
         Ok(true) => Ok(()),
         Ok(false) => Err(MailError::Unreachable(format!("SMTP {}:{}", server.host, server.port))),
         Err(e) => Err(smtp_error(server, &e)),
@@ -332,7 +339,7 @@ pub fn is_address(text: &str) -> bool {
 /// Sends `letter` through the SMTP server; returns the `Message-ID` it went out with.
 pub async fn send(server: &Server, letter: &Letter) -> Result<String, MailError> {
     let (message, message_id) = compose(letter)?;
-    smtp(server)?.send(message).await.map_err(|e| smtp_error(server, &e))?;
+    smtp(server, resolve(server).await?)?.send(message).await.map_err(|e| smtp_error(server, &e))?;
     Ok(message_id)
 }
 
@@ -430,15 +437,19 @@ mod tests {
 
     #[tokio::test]
     async fn a_shop_cannot_point_its_mailbox_at_this_machine_unless_allowed() {
-        let server = Server {
+        let server = |reach| Server {
             host: "localhost".into(),
             port: 993,
             tls: Tls::Tls,
             username: "u".into(),
             password: SecretString::from("p".to_owned()),
+            reach,
         };
-        assert!(matches!(Reach::Internet.check(&server).await, Err(MailError::PrivateAddress(_))));
-        assert!(Reach::Anywhere.check(&server).await.is_ok());
+        assert!(matches!(resolve(&server(Reach::Internet)).await, Err(MailError::PrivateAddress(_))));
+        assert!(resolve(&server(Reach::Anywhere)).await.is_ok_and(|a| a.ip().is_loopback()));
+        // Refused at every connection, not only when the settings were saved.
+        assert!(matches!(imap_session(&server(Reach::Internet)).await, Err(MailError::PrivateAddress(_))));
+        assert!(matches!(check_smtp(&server(Reach::Internet)).await, Err(MailError::PrivateAddress(_))));
     }
 
     #[test]
@@ -449,6 +460,7 @@ mod tests {
             tls: Tls::None,
             username: "u".into(),
             password: SecretString::from("p".to_owned()),
+            reach: Reach::Anywhere,
         };
         assert!(server("127.0.0.1").is_local() && server("localhost").is_local() && server("[::1]").is_local());
         assert!(!server("imap.example.com").is_local() && !server("10.0.0.2").is_local());

@@ -65,7 +65,12 @@ pub(crate) fn context(scope: &TenantScope, provider: &str) -> String {
     format!("{}/{provider}", scope.org_id())
 }
 
-fn checked(field: &str, input: &ServerSettings, problems: &mut Vec<(String, String)>) -> Option<Server> {
+fn checked(
+    field: &str,
+    input: &ServerSettings,
+    reach: mail::Reach,
+    problems: &mut Vec<(String, String)>,
+) -> Option<Server> {
     let host = input.host.trim();
     let mut wrong: Vec<(&str, &str)> = Vec::new();
     if host.is_empty() || host.len() > 253 || host.chars().any(|c| c.is_whitespace() || c == '/' || c == '@') {
@@ -87,6 +92,7 @@ fn checked(field: &str, input: &ServerSettings, problems: &mut Vec<(String, Stri
         tls: input.tls,
         username: input.username.trim().to_owned(),
         password: input.password.clone(),
+        reach,
     };
     if wrong.is_empty() && server.tls == Tls::None && !server.is_local() {
         wrong.push(("tls", "Choose STARTTLS or TLS: without it the password would cross the internet unencrypted."));
@@ -124,14 +130,13 @@ pub async fn connect_email(
     if let Err(e) = &address {
         problems.push(("address".to_owned(), format!("The shop's email address: {e}.")));
     }
-    let imap = checked("imap", &input.imap, &mut problems);
-    let smtp = checked("smtp", &input.smtp, &mut problems);
+    let imap = checked("imap", &input.imap, reach, &mut problems);
+    let smtp = checked("smtp", &input.smtp, reach, &mut problems);
     OpsError::from_problems(problems)?;
     let (Ok(address), Some(imap), Some(smtp)) = (address, imap, smtp) else {
         return Err(OpsError::validation("kind", "The connection's settings are incomplete."));
     };
-    reach.check(&imap).await.map_err(|e| failed("imap", &e))?;
-    reach.check(&smtp).await.map_err(|e| failed("smtp", &e))?;
+    // Both refuse a server out of `reach` before connecting.
     // Mail that arrives from now on is the squad's; what was already there is the shop's.
     let start = ::integrations::inbox::cursor_now(&imap).await.map_err(|e| failed("imap", &e))?;
     mail::check_smtp(&smtp).await.map_err(|e| failed("smtp", &e))?;
@@ -196,13 +201,17 @@ pub struct Mailbox {
 
 /// The shop's connected mailbox, its passwords opened; `None` when it has none. A stored secret
 /// that does not open (a wrong or missing key) is an error, never a silent `None`.
-pub async fn mailbox(tx: &mut TenantTx, scope: &TenantScope, keys: &Keyring) -> Result<Option<Mailbox>, StoreError> {
+pub async fn mailbox(
+    tx: &mut TenantTx,
+    scope: &TenantScope,
+    access: &MailAccess,
+) -> Result<Option<Mailbox>, StoreError> {
     let Some((connection, sealed)) = connections::email(tx).await? else { return Ok(None) };
     if connection.provider != PROVIDER {
         return Ok(None);
     }
     let plain =
-        keys.open(&context(scope, PROVIDER), &sealed).map_err(|e| corrupt(format!("email credentials: {e}")))?;
+        access.keys.open(&context(scope, PROVIDER), &sealed).map_err(|e| corrupt(format!("email credentials: {e}")))?;
     let passwords: Passwords =
         serde_json::from_slice(&plain).map_err(|e| corrupt(format!("email credentials: {e}")))?;
     let server = |shown: &serde_json::Value, password: String| -> Result<Server, StoreError> {
@@ -213,6 +222,7 @@ pub async fn mailbox(tx: &mut TenantTx, scope: &TenantScope, keys: &Keyring) -> 
             tls: shown.tls,
             username: shown.username,
             password: SecretString::from(password),
+            reach: access.reach,
         })
     };
     Ok(Some(Mailbox {
@@ -249,15 +259,15 @@ impl Connected {
 pub async fn connected(
     tx: &mut TenantTx,
     scope: &TenantScope,
-    keys: &Keyring,
+    access: &MailAccess,
 ) -> Result<Option<Connected>, StoreError> {
     let Some((connection, sealed)) = connections::email(tx).await? else { return Ok(None) };
     if connection.provider == crate::gmail::PROVIDER {
-        let tokens = crate::gmail::open(keys, scope, &sealed)?;
+        let tokens = crate::gmail::open(&access.keys, scope, &sealed)?;
         let address = connection.account.clone().unwrap_or_default();
         return Ok(Some(Connected::Gmail(crate::gmail::GmailAccount { address, tokens })));
     }
-    Ok(mailbox(tx, scope, keys).await?.map(Connected::Servers))
+    Ok(mailbox(tx, scope, access).await?.map(Connected::Servers))
 }
 
 /// What a shop's email is sent with: the keys its credentials open with, and Google's services
@@ -266,6 +276,8 @@ pub async fn connected(
 pub struct MailAccess {
     pub keys: std::sync::Arc<Keyring>,
     pub google: Option<std::sync::Arc<::integrations::gmail::Google>>,
+    /// Which mail servers a shop's settings may lead to, checked at every connection.
+    pub reach: mail::Reach,
 }
 
 /// Sends an org's email through its own mailbox, when it connected one.
@@ -290,7 +302,7 @@ impl OwnChannels for Mailroom {
         if channel != domain::pipeline::Channel::Email.as_str() {
             return Ok(None);
         }
-        let Some(connected) = connected(tx, scope, &self.access.keys).await? else { return Ok(None) };
+        let Some(connected) = connected(tx, scope, &self.access).await? else { return Ok(None) };
         let business = store::orgs::current(tx).await?.name;
         Ok(Some(match connected {
             Connected::Servers(mailbox) => std::sync::Arc::new(SmtpChannel { mailbox, business }),

@@ -74,7 +74,7 @@ pub(crate) async fn queue_check(tx: &mut TenantTx, at: i64) -> Result<(), StoreE
 /// next check while the mailbox stays connected.
 pub async fn check(db: &Db, scope: &TenantScope, access: &MailAccess) -> Result<Checked, OpsError> {
     let mut tx = TenantTx::read(db, scope).await?;
-    let Some(connection) = connected(&mut tx, scope, &access.keys).await? else {
+    let Some(connection) = connected(&mut tx, scope, access).await? else {
         // Disconnected: the chain of checks ends here.
         return Ok(Checked::default());
     };

@@ -60,12 +60,13 @@ async fn an_owner_connects_a_mailbox_and_only_ciphertext_is_stored(app: TestApp)
 
     // It opens with the server's keys, and with other keys fails loudly rather than quietly.
     let scope = store::Operator::new("test").act_for(org.id, None, domain::Role::Owner);
-    let keys = app.settings().secrets().unwrap();
+    let access = server::startup::mail_access(&app.settings()).unwrap();
     let mut tx = store::TenantTx::read(&app.db, &scope).await.unwrap();
-    let mailbox = ops::integrations::mailbox(&mut tx, &scope, &keys).await.unwrap().unwrap();
+    let mailbox = ops::integrations::mailbox(&mut tx, &scope, &access).await.unwrap().unwrap();
     assert_eq!((mailbox.address.as_str(), mailbox.smtp.port), (SHOP, peers.smtp_port));
     let wrong =
         integrations::secrets::Keyring::parse(&integrations::secrets::Keyring::new_entry("dev-test").into()).unwrap();
+    let wrong = ops::integrations::MailAccess { keys: std::sync::Arc::new(wrong), ..access };
     let err = ops::integrations::mailbox(&mut tx, &scope, &wrong).await.unwrap_err();
     assert!(err.to_string().contains("does not open") || format!("{err:?}").contains("does not open"), "{err:?}");
 }
@@ -356,4 +357,20 @@ async fn a_mailbox_on_a_private_network_is_refused_unless_allowed(app: TestApp) 
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM integrations").await, 0, "nothing stored");
     // This test setup allows it (its mail servers run here).
     assert_eq!(put(&app, &org.api_key, &peers.connection(SHOP)).await.0, 200);
+
+    // A name that led to the internet when it was saved and leads inside now (DNS rebinding) is
+    // refused when the squad connects, and the owner sees why.
+    let mut settings = app.settings();
+    settings.channels.private_mail_servers = false;
+    let strict_access = server::startup::mail_access(&settings).unwrap();
+    let strict_worker = server::worker::Worker {
+        own_channels: std::sync::Arc::new(ops::integrations::Mailroom::new(strict_access.clone())),
+        mail_access: strict_access,
+        ..app.worker(std::sync::Arc::new(squad::offline::OfflineModel))
+    };
+    app.admin_execute("UPDATE jobs SET run_at = 0 WHERE kind = 'check_mailbox' AND status = 'queued'").await;
+    strict_worker.drain().await.unwrap();
+    let listed: Value = app.api_json("/api/v1/integrations", &org.api_key).await;
+    assert_eq!(listed[0]["status"], "error", "{listed}");
+    assert!(listed[0]["last_error"].as_str().unwrap().contains("private network"), "{listed}");
 }

@@ -91,6 +91,7 @@ impl MailPeers {
             tls: integrations::mail::Tls::None,
             username: USER.into(),
             password: PASSWORD.to_owned().into(),
+            reach: integrations::mail::Reach::Anywhere,
         };
         let mut session = integrations::mail::imap_session(&server).await.unwrap();
         session.append("INBOX", None, None, raw.replace('\n', "\r\n")).await.unwrap();
