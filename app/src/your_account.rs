@@ -170,7 +170,7 @@ fn AlertEmails(on: bool, confirmed: bool) -> impl IntoView {
                     <span class="font-medium">"Email me when a lead needs me"</span>
                     <span class="block text-slate-600">
                         {if confirmed {
-                            "A safety emergency, an approval or anything the squad hands to a person, at once."
+                            "A safety emergency, an approval or anything the squad hands to a person, at once; and each morning, a summary of the day."
                         } else {
                             "Once your email address is confirmed (see the reminder at the top of the page): nothing is sent to it before."
                         }}

@@ -158,7 +158,7 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let sweeper = tokio::spawn(sweep_expired_sessions(self.state.db.clone()));
+        let sweeper = tokio::spawn(housekeeping(self.state.db.clone()));
         let health = self.state.worker.clone();
         let control = self.worker_control.clone();
         let worker = self
@@ -285,8 +285,9 @@ pub fn build_router(state: ServerState, settings: &Settings, proxies: TrustedPro
         .with_state(state)
 }
 
-/// Hourly housekeeping: expired sessions (already refused on load) and memory past its retention.
-async fn sweep_expired_sessions(db: store::Db) {
+/// Hourly housekeeping: expired sessions (already refused on load), the daily owner summaries'
+/// chains, and memory past its retention.
+async fn housekeeping(db: store::Db) {
     let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
     loop {
         every_hour.tick().await;
@@ -300,6 +301,11 @@ async fn sweep_expired_sessions(db: store::Db) {
             Ok(0) => {}
             Ok(deleted) => tracing::info!(deleted, "expired sessions removed"),
             Err(err) => tracing::warn!(error = ?err, "could not remove expired sessions"),
+        }
+        match ops::owner_summary::schedule(&db).await {
+            Ok(0) => {}
+            Ok(started) => tracing::info!(started, "daily owner summaries scheduled"),
+            Err(err) => tracing::warn!(error = ?err, "could not schedule the daily owner summaries"),
         }
         match store::memories::sweep_expired(&db).await {
             Ok(0) => {}

@@ -97,6 +97,15 @@ impl Worker {
                 // Retried with backoff: a failed check queues no next one, its retry is the next.
                 Err(err) => Err((Failure::Transient, format!("{err:?}"))),
             },
+            Job::OwnerSummary(payload) => {
+                let (scope, mail) = (job.scope(), self.account_mail.as_ref());
+                match ops::owner_summary::send(&self.db, &scope, mail, &self.public_url, &payload.day).await {
+                    Ok(ops::owner_summary::Summarized::Sent(n)) => Ok(format!("morning summary emailed to {n} owners")),
+                    Ok(ops::owner_summary::Summarized::Quiet) => Ok("a quiet day: no summary".into()),
+                    Ok(ops::owner_summary::Summarized::Nobody(why)) => Ok(format!("no summary email: {why}")),
+                    Err(err) => Err((Failure::Transient, err.to_string())),
+                }
+            }
             Job::AlertOwners(payload) => {
                 let (scope, mail) = (job.scope(), self.account_mail.as_ref());
                 match ops::owner_alerts::alert(&self.db, &scope, mail, &self.public_url, &payload.escalation_id).await {

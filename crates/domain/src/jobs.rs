@@ -20,6 +20,9 @@ pub enum Job {
     CheckMailbox(CheckMailbox),
     /// Tell the org's owners by email that a lead needs them (an escalation was raised).
     AlertOwners(AlertOwners),
+    /// Email the org's owners what happened in the last day and what waits for them; the next
+    /// day's is queued after.
+    OwnerSummary(OwnerSummary),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +71,13 @@ pub struct CheckMailbox {}
 #[serde(deny_unknown_fields)]
 pub struct AlertOwners {
     pub escalation_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwnerSummary {
+    /// The shop's local date the summary is for (`YYYY-MM-DD`), sent that morning.
+    pub day: String,
 }
 
 text_enum!(

@@ -50,6 +50,27 @@ impl TimeZone {
         &self.0
     }
 
+    /// The next time after `after_ms` that the clocks here read `hour`:00, with that local date
+    /// (`YYYY-MM-DD`). A day whose `hour`:00 the clocks skip (spring forward) uses the hour after.
+    pub fn next_at_hour(&self, after_ms: i64, hour: u32) -> (String, i64) {
+        use chrono::TimeZone as _;
+        let tz = self.tz();
+        let now = tz
+            .timestamp_millis_opt(after_ms)
+            .single()
+            .map_or_else(|| chrono::DateTime::<chrono::Utc>::UNIX_EPOCH.naive_utc(), |t| t.naive_local());
+        let mut day = now.date();
+        loop {
+            let at = day
+                .and_hms_opt(hour, 0, 0)
+                .and_then(|local| self.instant(local).or_else(|| self.instant(local + chrono::Duration::hours(1))));
+            if let Some(at) = at.filter(|at| *at > after_ms) {
+                return (day.format("%Y-%m-%d").to_string(), at);
+            }
+            day = day.succ_opt().unwrap_or(day);
+        }
+    }
+
     /// The Unix-ms instant a wall-clock time names in this zone: the earlier one when the clocks
     /// fall back and it happens twice, `None` when the clocks spring forward over it.
     pub fn instant(&self, local: chrono::NaiveDateTime) -> Option<i64> {
@@ -264,6 +285,20 @@ pub fn parse_date(value: &str) -> Result<NaiveDate, ScheduleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_seven_oclock_is_local_and_survives_the_clocks_changing() {
+        let zone = TimeZone::parse("America/Chicago").unwrap();
+        let ms = |text: &str| chrono::DateTime::parse_from_rfc3339(text).unwrap().timestamp_millis();
+        // 06:00 in Chicago (CST, UTC-6): today at 07:00.
+        assert_eq!(zone.next_at_hour(ms("2026-12-02T12:00:00Z"), 7), ("2026-12-02".into(), ms("2026-12-02T13:00:00Z")));
+        // 07:00 exactly has passed: tomorrow.
+        assert_eq!(zone.next_at_hour(ms("2026-12-02T13:00:00Z"), 7), ("2026-12-03".into(), ms("2026-12-03T13:00:00Z")));
+        // Across the spring change (CST to CDT, UTC-5), still 07:00 on the wall.
+        assert_eq!(zone.next_at_hour(ms("2027-03-14T02:00:00Z"), 7), ("2027-03-14".into(), ms("2027-03-14T12:00:00Z")));
+        // An hour the clocks skip: 02:00 on the change day becomes 03:00.
+        assert_eq!(zone.next_at_hour(ms("2027-03-14T06:00:00Z"), 2), ("2027-03-14".into(), ms("2027-03-14T08:00:00Z")));
+    }
 
     #[test]
     fn weekday_keys_match_their_json() {

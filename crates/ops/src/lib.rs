@@ -23,6 +23,7 @@ pub mod mail_inbox;
 pub mod manage;
 pub mod memory;
 pub mod owner_alerts;
+pub mod owner_summary;
 pub mod payments;
 pub mod permissions;
 pub mod settings;

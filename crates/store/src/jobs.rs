@@ -255,6 +255,27 @@ pub async fn is_queued(tx: &mut TenantTx, kind: &str) -> Result<bool, StoreError
     Ok(crate::rows::int(&row, "n")? > 0)
 }
 
+/// The worker's door: every org with no job of `kind` queued or running (a daily chain that
+/// has not started yet, or was broken), each with a scope to act for it.
+pub async fn orgs_without(db: &Db, kind: &str) -> Result<Vec<TenantScope>, StoreError> {
+    let mut tx = WorkerTx::begin(db).await?;
+    let rows = sqlx::query(
+        "SELECT o.id FROM orgs o WHERE NOT EXISTS
+           (SELECT 1 FROM jobs j WHERE j.org_id = o.id AND j.kind = $1 AND j.status IN ('queued', 'running'))
+         ORDER BY o.id",
+    )
+    .bind(kind)
+    .fetch_all(tx.conn())
+    .await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|row| {
+            let org = OrgId::parse(&text(row, "id")?).map_err(StoreError::corrupt)?;
+            Ok(TenantScope::from_verified_credential(org, None, Role::Owner))
+        })
+        .collect()
+}
+
 /// Brings the org's queued job of `kind` forward to now (something it waits for happened);
 /// whether there was one.
 pub async fn make_due(tx: &mut TenantTx, kind: &str) -> Result<bool, StoreError> {

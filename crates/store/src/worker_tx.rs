@@ -3,8 +3,9 @@ use sqlx::{Any, Transaction};
 use crate::{Db, StoreError};
 
 /// The worker's cross-tenant transaction: claiming jobs, finding escalations past their timeout,
-/// sweeping memory past its retention. On PostgreSQL it sets `app.worker`, which only the `jobs`,
-/// `escalations` and `memories` policies honour. (`IMMEDIATE` on SQLite, see `Db::begin`.)
+/// sweeping memory past its retention, finding orgs whose daily summary is not queued. On
+/// PostgreSQL it sets `app.worker`, which only the `jobs`, `escalations`, `memories` and `orgs`
+/// (read-only) policies honour. (`IMMEDIATE` on SQLite, see `Db::begin`.)
 pub struct WorkerTx {
     tx: Transaction<'static, Any>,
 }

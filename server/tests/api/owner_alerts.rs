@@ -1,7 +1,8 @@
 //! Alerts to the owner by email (issue 17): an escalation emails each owner whose address is
 //! confirmed at once, through Opsquad's own mail server (a real SMTP peer here), once however often
 //! the job runs; nothing goes to an unconfirmed address, to an owner who turned it off, or
-//! anywhere when no mail server is set up.
+//! anywhere when no mail server is set up. Each morning each shop's owners get a summary of the
+//! day, once, and a shop with nothing to report gets none.
 
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use crate::squad::{demo, inbound};
 on_both_backends!(
     a_safety_emergency_emails_the_owner_once_with_a_link_to_the_lead,
     an_owner_who_turned_alerts_off_or_is_unconfirmed_gets_nothing,
+    each_shop_gets_its_own_morning_summary_once,
 );
 
 const GAS: &str = "I smell gas near my furnace in the basement, like rotten eggs. 62704";
@@ -91,4 +93,52 @@ async fn an_owner_who_turned_alerts_off_or_is_unconfirmed_gets_nothing(app: Test
         domain::Role::Staff,
     );
     assert!(matches!(ops::account::set_email_alerts(&app.db, &staff, true).await, Err(ops::OpsError::Forbidden)));
+}
+
+async fn each_shop_gets_its_own_morning_summary_once(app: TestApp) {
+    let peers = MailPeers::start().await;
+    let shop = app.demo().await;
+    let quiet = app.create_org("Quiet Plumbing").await;
+    app.admin_execute("UPDATE users SET email_confirmed_at = 1").await;
+    let leak = json!({ "channel": "email", "from": { "name": "Pat Lee", "email": "pat@example.com" },
+        "subject": "Water heater", "body": "Our water heater drips a little. Could someone look at it this week? 62704" });
+    inbound(&app, &shop.api_key, leak).await;
+    let worker = mailing_worker(&app, &peers);
+    worker.drain().await.unwrap();
+    let before = peers.received().len();
+
+    // Housekeeping starts each shop's chain, once, for the coming 7:00 in the shop's time zone.
+    assert_eq!(ops::owner_summary::schedule(&app.db).await.unwrap(), 2);
+    assert_eq!(ops::owner_summary::schedule(&app.db).await.unwrap(), 0, "one chain per shop");
+    let due = |org: String| {
+        let app = &app;
+        async move {
+            app.admin_count(&format!(
+                "SELECT COUNT(*) FROM jobs WHERE kind = 'owner_summary' AND status = 'queued' AND org_id = '{org}'
+                 AND run_at > {}",
+                store::now_ms()
+            ))
+            .await
+        }
+    };
+    assert_eq!((due(shop.org_id.clone()).await, due(quiet.id.to_string()).await), (1, 1));
+
+    // The morning comes: the busy shop's owner hears about their day; the quiet shop gets nothing.
+    app.admin_execute("UPDATE jobs SET run_at = 0 WHERE kind = 'owner_summary'").await;
+    worker.drain().await.unwrap();
+    let letters = peers.received();
+    assert_eq!(letters.len(), before + 1, "one summary, for the shop that had a day");
+    let letter = letters[before].replace("=\r\n", "").replace("=\n", "");
+    assert!(letter.contains(&format!("To: {}", shop.owner_email)), "{letter}");
+    assert!(letter.contains("your morning summary"), "{letter}");
+    assert!(letter.contains("1 new inquiry (email: 1)"), "{letter}");
+    assert!(letter.contains("/app"), "{letter}");
+    assert!(!letter.contains(&quiet.owner_email), "{letter}");
+    // Tomorrow's is queued for each shop, and a repeated run sends nothing twice.
+    assert_eq!((due(shop.org_id.clone()).await, due(quiet.id.to_string()).await), (1, 1));
+    app.admin_execute("UPDATE jobs SET status = 'queued', run_at = 0 WHERE kind = 'owner_summary' AND status = 'done'")
+        .await;
+    worker.drain().await.unwrap();
+    assert_eq!(peers.received().len(), before + 1);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM audit_log WHERE action = 'owner summary emailed'").await, 1);
 }
