@@ -49,6 +49,15 @@ export default defineConfig({
         OPSQUAD_ACCOUNT_MAIL__SMTP_USERNAME: 'demouser',
         OPSQUAD_ACCOUNT_MAIL__SMTP_PASSWORD: 'demopass',
       } : {}),
+      // Shops may connect Gmail: Google's sign-in and Gmail's API are a local peer.
+      ...(process.env.OPSQUAD_E2E_GOOGLE_PORT ? {
+        OPSQUAD_GMAIL__CLIENT_ID: 'opsquad-e2e.apps.example',
+        OPSQUAD_GMAIL__CLIENT_SECRET: 'opsquad-e2e-secret',
+        OPSQUAD_GMAIL__AUTH_URL: `http://127.0.0.1:${process.env.OPSQUAD_E2E_GOOGLE_PORT}/o/oauth2/v2/auth`,
+        OPSQUAD_GMAIL__TOKEN_URL: `http://127.0.0.1:${process.env.OPSQUAD_E2E_GOOGLE_PORT}/token`,
+        OPSQUAD_GMAIL__API_BASE: `http://127.0.0.1:${process.env.OPSQUAD_E2E_GOOGLE_PORT}/gw/gmail.googleapis.com`,
+        OPSQUAD_GMAIL__JWKS_URL: `http://127.0.0.1:${process.env.OPSQUAD_E2E_GOOGLE_PORT}/oauth2/v3/certs`,
+      } : {}),
       RUST_LOG: 'warn',
     },
   } : undefined,

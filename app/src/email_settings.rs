@@ -11,8 +11,11 @@ use crate::error::UiError;
 use crate::setup_forms::{failed, general, when_saved};
 use crate::shell::or_error;
 
-/// Where the server leaves what became of a Gmail sign-in, for this page to show once.
+/// Where the server leaves what became of a Gmail sign-in, for this page to show.
 pub const GMAIL_OUTCOME_KEY: &str = "gmail_outcome";
+/// How long after the sign-in its outcome is shown.
+#[cfg(feature = "ssr")]
+const GMAIL_OUTCOME_SHOWN_MS: i64 = 2 * 60 * 1000;
 
 /// A connected mailbox as the owner sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +36,7 @@ pub struct EmailView {
     pub can_change: bool,
     /// Whether this Opsquad can connect Gmail by signing in with Google.
     pub gmail_available: bool,
-    /// What became of the owner's last Gmail sign-in, shown once.
+    /// What became of the owner's Gmail sign-in, shown just after it.
     pub gmail_outcome: Option<GmailOutcome>,
 }
 
@@ -65,14 +68,17 @@ pub async fn get_email() -> Result<EmailView, UiError> {
                     smtp: server(&c.config["smtp"]),
                 });
             let can_change = ops::permissions::require(&ctx.scope, ops::Operation::ManageIntegrations).is_ok();
+            // Shown for a short while after the owner comes back from Google (the page may load
+            // it more than once as it renders), then no more.
             let session = leptos_axum::extract::<tower_sessions::Session>().await.map_err(crate::state::internal)?;
-            let gmail_outcome =
-                session.remove::<serde_json::Value>(GMAIL_OUTCOME_KEY).await.map_err(crate::state::internal)?.map(
-                    |v| GmailOutcome {
-                        connected: v["connected"].as_str().map(str::to_owned),
-                        problem: v["problem"].as_str().map(str::to_owned),
-                    },
-                );
+            let outcome: Option<serde_json::Value> =
+                session.get(GMAIL_OUTCOME_KEY).await.map_err(crate::state::internal)?;
+            let gmail_outcome = outcome
+                .filter(|v| store::now_ms() - v["at"].as_i64().unwrap_or(0) < GMAIL_OUTCOME_SHOWN_MS)
+                .map(|v| GmailOutcome {
+                    connected: v["connected"].as_str().map(str::to_owned),
+                    problem: v["problem"].as_str().map(str::to_owned),
+                });
             let gmail_available = state.google.is_some();
             Ok(EmailView { mailbox, can_change, gmail_available, gmail_outcome })
         }
@@ -199,7 +205,7 @@ fn Connected(mailbox: MailboxView, can_change: bool, on_saved: Callback<()>) -> 
                 </span>
                 "Connected as " <strong class="break-all">{mailbox.address.clone()}</strong>
             </p>
-            <p class="text-xs text-slate-500 break-all">{if mailbox.provider == "gmail" {
+            <p class="text-xs text-slate-500 break-words">{if mailbox.provider == "gmail" {
                 "Through Gmail: Opsquad may read and send mail, nothing more. You can withdraw that in your Google account.".to_owned()
             } else {
                 format!("Incoming {} · outgoing {}", mailbox.imap, mailbox.smtp)

@@ -56,9 +56,10 @@ fn redirect_uri(state: &ServerState) -> String {
 pub use app::email_settings::GMAIL_OUTCOME_KEY as OUTCOME_KEY;
 
 async fn tell(session: &Session, outcome: Result<String, String>) {
+    let at = store::now_ms();
     let value = match outcome {
-        Ok(address) => json!({ "connected": address }),
-        Err(problem) => json!({ "problem": problem }),
+        Ok(address) => json!({ "connected": address, "at": at }),
+        Err(problem) => json!({ "problem": problem, "at": at }),
     };
     if let Err(e) = session.insert(OUTCOME_KEY, value).await {
         tracing::warn!(error = %e, "could not keep the Gmail sign-in's outcome in the session");
