@@ -172,6 +172,10 @@ pub struct ChannelsSettings {
     /// production: a shop could otherwise make Opsquad probe the network it runs in.
     #[serde(default)]
     pub private_mail_servers: bool,
+    /// A PEM file of certificate authorities a shop's mail servers may also be signed by, besides
+    /// the system's (an operator's own; the tests' mail servers).
+    #[serde(default)]
+    pub mail_ca_file: Option<String>,
 }
 
 impl ChannelsSettings {

@@ -122,6 +122,10 @@ impl Application {
         let url = settings.database.url.expose_secret();
         let options = DbOptions { max_connections: settings.database.max_connections, ..DbOptions::default() };
         let db = Db::open(url, &options).await.context("opening the database")?;
+        if let Some(file) = settings.channels.mail_ca_file.as_deref().filter(|f| !f.trim().is_empty()) {
+            let pem = std::fs::read(file).with_context(|| format!("reading channels.mail_ca_file {file}"))?;
+            integrations::mail::trust_also(&pem).context("channels.mail_ca_file")?;
+        }
         let listener = TcpListener::bind(settings.server.addr)
             .await
             .with_context(|| format!("binding {}", settings.server.addr))?;

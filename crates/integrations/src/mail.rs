@@ -8,12 +8,14 @@ use std::time::Duration;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls as SmtpTls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls as SmtpTls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::CertificateDer;
 
 /// How long connecting, logging in or one exchange may take.
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -141,13 +143,35 @@ impl MailError {
     }
 }
 
+/// Certificate authorities trusted besides the system's, from the operator's configuration.
+static TRUSTED_TOO: std::sync::OnceLock<Vec<CertificateDer<'static>>> = std::sync::OnceLock::new();
+
+/// Also trusts the certificate authorities in `pem` (an operator's own, for mail servers signed
+/// by it), for every connection from now on. Set once, at start: other roots later are refused.
+pub fn trust_also(pem: &[u8]) -> Result<(), MailError> {
+    let unreadable = |why: String| MailError::Tls(format!("the extra certificate authorities: {why}"));
+    let roots: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(pem).collect::<Result<_, _>>().map_err(|e| unreadable(e.to_string()))?;
+    if roots.is_empty() {
+        return Err(unreadable("the file holds no certificate".into()));
+    }
+    if *TRUSTED_TOO.get_or_init(|| roots.clone()) != roots {
+        return Err(unreadable("other certificate authorities are trusted already".into()));
+    }
+    Ok(())
+}
+
+fn trusted_too() -> &'static [CertificateDer<'static>] {
+    TRUSTED_TOO.get().map_or(&[], Vec::as_slice)
+}
+
 /// Any stream IMAP can run over.
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Stream for T {}
 
 fn tls_connector() -> Result<tokio_rustls::TlsConnector, MailError> {
     let mut roots = tokio_rustls::rustls::RootCertStore::empty();
-    for cert in rustls_native_certs::load_native_certs().certs {
+    for cert in rustls_native_certs::load_native_certs().certs.into_iter().chain(trusted_too().iter().cloned()) {
         let _ = roots.add(cert);
     }
     let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(
@@ -247,7 +271,14 @@ pub async fn open_inbox(server: &Server) -> Result<(Imap, async_imap::types::Mai
 
 /// A transport to the server's resolved `address` (its certificate still checked against its name).
 fn smtp(server: &Server, address: std::net::SocketAddr) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailError> {
-    let tls = || TlsParameters::new(server.host.clone()).map_err(|e| MailError::Tls(format!("{}: {e}", server.host)));
+    let tls = || {
+        let failed = |e: lettre::transport::smtp::Error| MailError::Tls(format!("{}: {e}", server.host));
+        let mut builder = TlsParameters::builder(server.host.clone());
+        for root in trusted_too() {
+            builder = builder.add_root_certificate(Certificate::from_der(root.to_vec()).map_err(failed)?);
+        }
+        builder.build_rustls().map_err(failed)
+    };
     let security = match server.tls {
         Tls::None => SmtpTls::None,
         Tls::Starttls => SmtpTls::Required(tls()?),
@@ -264,13 +295,31 @@ fn smtp(server: &Server, address: std::net::SocketAddr) -> Result<AsyncSmtpTrans
     Ok(builder.timeout(Some(TIMEOUT)).build())
 }
 
+/// Whether the TLS layer refused the connection (a certificate it does not trust, say), however
+/// deep in the error's causes it says so.
+fn refused_by_tls(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(error) = cause {
+        if error.is::<tokio_rustls::rustls::Error>() {
+            return true;
+        }
+        if let Some(inner) = error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            if inner.is::<tokio_rustls::rustls::Error>() {
+                return true;
+            }
+        }
+        cause = error.source();
+    }
+    false
+}
+
 fn smtp_error(server: &Server, e: &lettre::transport::smtp::Error) -> MailError {
     let at = format!("SMTP {}:{}", server.host, server.port);
     let code = e.status().map(|c| c.to_string());
     match code.as_deref() {
         Some("535" | "534" | "530" | "538") => MailError::Login(format!("{at}: {e}")),
         _ if e.is_permanent() => MailError::Refused(format!("{at}: {e}")),
-        _ if e.is_tls() => MailError::Tls(format!("{at}: {e}")),
+        _ if e.is_tls() || refused_by_tls(e) => MailError::Tls(format!("{at}: {e}")),
         _ if e.is_transient() => MailError::Protocol(format!("{at}: {e}")),
         _ => MailError::Unreachable(format!("{at}: {e}")),
     }

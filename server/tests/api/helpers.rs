@@ -161,6 +161,9 @@ fn server_settings(url: &str) -> Settings {
     settings.database.max_connections = 5;
     settings.server.addr = "127.0.0.1:0".parse().expect("addr");
     settings.auth.jwt_keys = Some(secrecy::SecretString::from(format!("{TEST_KID}:{TEST_SECRET}")));
+    // The test mail servers' certificates are signed by the tests' own authority.
+    settings.channels.mail_ca_file =
+        Some(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mail_tls/ca.pem").into());
     settings
 }
 

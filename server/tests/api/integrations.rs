@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::TestApp;
-use crate::mail_peers::{MailPeers, PASSWORD};
+use crate::mail_peers::{MailPeers, Secured, PASSWORD};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -18,6 +18,7 @@ on_both_backends!(
     new_mail_is_taken_in_at_once_while_the_inbox_is_watched,
     a_web_form_customer_is_answered_by_email_through_the_mailbox,
     a_mailbox_on_a_private_network_is_refused_unless_allowed,
+    encrypted_mail_servers_are_reached_and_an_unknown_certificate_is_refused,
 );
 
 const SHOP: &str = "shop@springfield-heating.example";
@@ -373,4 +374,44 @@ async fn a_mailbox_on_a_private_network_is_refused_unless_allowed(app: TestApp) 
     let listed: Value = app.api_json("/api/v1/integrations", &org.api_key).await;
     assert_eq!(listed[0]["status"], "error", "{listed}");
     assert!(listed[0]["last_error"].as_str().unwrap().contains("private network"), "{listed}");
+}
+
+async fn encrypted_mail_servers_are_reached_and_an_unknown_certificate_is_refused(app: TestApp) {
+    let key = crate::squad::demo(&app).await;
+    let secured = |mut body: Value, smtp: &str| {
+        body["imap"]["tls"] = json!("starttls");
+        body["smtp"]["tls"] = json!(smtp);
+        body
+    };
+    // IMAP upgraded with STARTTLS, SMTP likewise: connected, and the squad's reply goes out.
+    let starttls = MailPeers::start_secured(Secured::With { smtp: "starttls", trusted: true }).await;
+    let (status, answer) = put(&app, &key, &secured(starttls.connection(SHOP), "starttls")).await;
+    assert_eq!(status, 200, "{answer}");
+    let inquiry = json!({ "channel": "email", "from": { "name": "Dana Reed", "email": "dana@example.com" },
+        "subject": "No heat", "body": "Our furnace stopped working, no heat. 12 Oak St, Springfield 62704." });
+    crate::squad::inbound(&app, &key, inquiry).await;
+    app.drain().await;
+    assert!(!starttls.received().is_empty(), "the reply crossed an encrypted SMTP connection");
+
+    // SMTP encrypted from the first byte (port 465's way).
+    let wrapped = MailPeers::start_secured(Secured::With { smtp: "tls", trusted: true }).await;
+    let (status, answer) = put(&app, &key, &secured(wrapped.connection(SHOP), "tls")).await;
+    assert_eq!(status, 200, "{answer}");
+
+    // Asking for plain text where the server insists on encryption is refused, and named.
+    let (status, answer) = put(&app, &key, &secured(starttls.connection(SHOP), "none")).await;
+    assert_eq!((status, answer["error"]["field"].as_str()), (422, Some("smtp")), "{answer}");
+
+    // A certificate nobody vouches for is refused before any password is sent.
+    let stranger = MailPeers::start_secured(Secured::With { smtp: "tls", trusted: false }).await;
+    let (status, answer) = put(&app, &key, &secured(stranger.connection(SHOP), "tls")).await;
+    assert_eq!((status, answer["error"]["field"].as_str()), (422, Some("imap")), "{answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("secure connection"), "{answer}");
+    let mut only_smtp = secured(stranger.connection(SHOP), "tls");
+    only_smtp["imap"] = secured(starttls.connection(SHOP), "tls")["imap"].clone();
+    let (status, answer) = put(&app, &key, &only_smtp).await;
+    assert_eq!((status, answer["error"]["field"].as_str()), (422, Some("smtp")), "{answer}");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("secure connection"), "{answer}");
+    let listed: Value = app.api_json("/api/v1/integrations", &key).await;
+    assert_eq!(listed[0]["settings"]["smtp"]["port"], json!(wrapped.smtp_port), "the refused settings were not kept");
 }

@@ -44,11 +44,40 @@ pub(crate) async fn answers(port: u16) -> bool {
     false
 }
 
+/// How the peers secure their connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secured {
+    /// Plain text.
+    Not,
+    /// IMAP offers STARTTLS; SMTP requires STARTTLS (`"starttls"`) or speaks TLS from the first
+    /// byte (`"tls"`); with a certificate the tests' authority signed, or (`trusted: false`) one
+    /// nobody vouches for.
+    With { smtp: &'static str, trusted: bool },
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/mail_tls/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
 impl MailPeers {
     pub async fn start() -> Self {
+        Self::start_secured(Secured::Not).await
+    }
+
+    pub async fn start_secured(secured: Secured) -> Self {
         let (imap_port, smtp_port) = (free_port(), free_port());
+        let (cert, key) = match secured {
+            Secured::With { trusted: false, .. } => (fixture("stranger.pem"), fixture("stranger.key")),
+            _ => (fixture("server.pem"), fixture("server.key")),
+        };
+        let mut imap_args = vec!["--no-service".to_owned(), "admin".into(), "--host".into(), "127.0.0.1".into()];
+        imap_args.extend(["--port".to_owned(), imap_port.to_string()]);
+        if secured != Secured::Not {
+            imap_args.extend(["--cert".to_owned(), cert.clone(), "--key".into(), key.clone()]);
+        }
+        imap_args.push("dict".into());
         let imap = Command::new(tool("pymap"))
-            .args(["--no-service", "admin", "--host", "127.0.0.1", "--port", &imap_port.to_string(), "dict"])
+            .args(&imap_args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -60,6 +89,10 @@ impl MailPeers {
             .arg(script)
             .args([&smtp_port.to_string(), USER, PASSWORD])
             .arg(maildir.path())
+            .args(match secured {
+                Secured::With { smtp, .. } => vec![smtp.to_owned(), cert, key],
+                Secured::Not => Vec::new(),
+            })
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
