@@ -125,6 +125,26 @@ pub struct Letter {
     pub whole: Option<String>,
     pub attachments: Vec<String>,
     pub automatic: Option<Automatic>,
+    /// The receiving server that reports the sender's domain passed DMARC for the From address
+    /// (its authserv-id, e.g. `mx.google.com`), from the topmost Authentication-Results header:
+    /// the receiving server adds its own above anything the sender wrote. Trust it only for the
+    /// mailbox's own server.
+    pub dmarc_pass_by: Option<String>,
+}
+
+/// The authserv-id of `results` (an Authentication-Results value) when it reports `dmarc=pass`
+/// for `from`'s domain.
+fn dmarc_pass(results: &str, from: Option<&str>) -> Option<String> {
+    let unfolded = results.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (authserv, clauses) = unfolded.split_once(';')?;
+    let domain = from?.rsplit_once('@')?.1.to_ascii_lowercase();
+    let aligned = format!("header.from={domain}");
+    let passed = clauses.split(';').any(|clause| {
+        let clause = clause.trim().to_ascii_lowercase();
+        clause.starts_with("dmarc=pass") && clause.split_whitespace().any(|t| t == aligned)
+    });
+    // `mx.google.com` or `mx.example.com 1; …` (a version after the id).
+    passed.then(|| authserv.split_whitespace().next().unwrap_or_default().to_ascii_lowercase())
 }
 
 fn ids(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
@@ -170,6 +190,14 @@ pub fn read(raw: &[u8]) -> Option<Letter> {
     let body = message.body_text(0).map(|b| b.into_owned()).unwrap_or_default();
     let (text, trimmed) = own_words(&body);
     let whole = trimmed.then(|| body.trim().to_owned());
+    // The first in the message: mail-parser's `header_raw` would give the last.
+    let topmost_results = message
+        .headers()
+        .iter()
+        .find(|h| h.name.as_str().eq_ignore_ascii_case("Authentication-Results"))
+        .and_then(|h| raw.get(h.offset_start as usize..h.offset_end as usize))
+        .and_then(|value| std::str::from_utf8(value).ok());
+    let dmarc_pass_by = topmost_results.and_then(|r| dmarc_pass(r, from_address.as_deref()));
     Some(Letter {
         message_id: message.message_id().map(|id| format!("<{}>", id.trim_matches(|c| c == '<' || c == '>'))),
         from_name: from.and_then(|a| a.name()).map(str::to_owned),
@@ -181,6 +209,7 @@ pub fn read(raw: &[u8]) -> Option<Letter> {
         whole,
         attachments: message.attachments().filter_map(|a| a.attachment_name().map(str::to_owned)).collect(),
         automatic,
+        dmarc_pass_by,
     })
 }
 
@@ -224,6 +253,26 @@ Tuesday morning works.\r\nDana\r\n-- \r\nDana Reed | 217-555-0100\r\n\r\nOn Mon,
         let whole = letter.whole.as_deref().unwrap();
         assert!(whole.contains("Dana Reed | 217-555-0100") && whole.contains("> Here are times"), "{whole}");
         assert_eq!(letter.automatic, None);
+    }
+
+    #[test]
+    fn only_the_topmost_dmarc_pass_for_the_senders_domain_counts() {
+        let with = |headers: &str| {
+            read(format!("{headers}From: Dana <dana@example.com>\r\nSubject: Hi\r\n\r\nbody\r\n").as_bytes())
+                .unwrap()
+                .dmarc_pass_by
+        };
+        let gmail = "Authentication-Results: mx.google.com;\r\n       dkim=pass header.i=@example.com;\r\n       \
+                     spf=pass smtp.mailfrom=dana@example.com;\r\n       dmarc=pass (p=REJECT) header.from=example.com\r\n";
+        assert_eq!(with(gmail).as_deref(), Some("mx.google.com"));
+        // Failed, or passed for another domain than the From address's: not the sender's proof.
+        assert_eq!(with("Authentication-Results: mx.google.com; dmarc=fail header.from=example.com\r\n"), None);
+        assert_eq!(with("Authentication-Results: mx.google.com; dmarc=pass header.from=evil.example\r\n"), None);
+        // A pass the sender wrote lower down, under the receiving server's own verdict, is ignored.
+        let forged = "Authentication-Results: mx.google.com; dmarc=none header.from=example.com\r\n\
+                      Received: from evil.example\r\nAuthentication-Results: mx.google.com; dmarc=pass header.from=example.com\r\n";
+        assert_eq!(with(forged), None);
+        assert_eq!(with(""), None);
     }
 
     #[test]

@@ -22,6 +22,8 @@ use crate::permissions::{require, Operation};
 use crate::OpsError;
 
 pub(crate) const PROVIDER: &str = "gmail";
+/// The server that receives Gmail's mail and writes its Authentication-Results.
+const GMAIL_AUTHSERV: &str = "mx.google.com";
 /// How often the push subscription is renewed (Gmail ends a watch after seven days).
 const WATCH_EVERY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -201,7 +203,7 @@ async fn read_history(
         let raw = mailbox.raw(&added.id).await.map_err(unreadable)?;
         let mut tx = TenantTx::begin(db, scope).await?;
         let fallback_id = format!("gmail:{}", added.id);
-        if mail_inbox::take_one(&mut tx, &account.address, &raw, &fallback_id).await? {
+        if mail_inbox::take_one(&mut tx, &account.address, Some(GMAIL_AUTHSERV), &raw, &fallback_id).await? {
             checked.taken += 1;
         } else {
             checked.passed_over += 1;
