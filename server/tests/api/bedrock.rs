@@ -70,6 +70,9 @@ async fn a_chat_visitor_sees_the_reply_as_converse_stream_delivers_it(app: TestA
     for fixture in fixtures.as_array_mut().unwrap() {
         if fixture["match"]["toolCallId"] == "lr-qualify" {
             fixture["chunkSize"] = json!(7);
+            // A pause between pieces, as a model has: on a loaded machine the stream could
+            // otherwise find the whole reply written before it looked once.
+            fixture["latency"] = json!(30);
         }
     }
     let peer = bedrock::aimock::Aimock::start(fixtures).await.unwrap();
