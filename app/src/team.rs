@@ -41,6 +41,8 @@ pub struct TeamView {
 pub struct NewInvitation {
     pub email: String,
     pub path: String,
+    /// Whether the link was emailed to the invitee as well.
+    pub emailed: bool,
 }
 
 #[server(prefix = "/api", endpoint = "team", input = leptos::server_fn::codec::GetUrl)]
@@ -89,9 +91,14 @@ pub async fn invite_member(email: String) -> Result<NewInvitation, UiError> {
     respond(
         async move {
             let email = domain::Email::parse(&email).map_err(|e| UiError::validation("email", e))?;
+            let state = crate::state::server_state()?;
             let (db, scope) = caller()?;
-            let invited = ops::team::invite(&db, &scope, &email).await?;
-            Ok(NewInvitation { email: invited.invitation.email, path: format!("/invite/{}", invited.token) })
+            let invited = ops::team::invite(&db, &scope, &email, &state.account_mail, &state.public_url).await?;
+            Ok(NewInvitation {
+                email: invited.invitation.email,
+                path: format!("/invite/{}", invited.token),
+                emailed: invited.emailed,
+            })
         }
         .await,
     )
@@ -317,7 +324,11 @@ fn InviteLink(created: NewInvitation) -> impl IntoView {
     let link = full_link(&created.path);
     view! {
         <div class="mt-3 rounded-lg bg-emerald-50 p-3 text-sm text-emerald-900" role="status" data-testid="invite-link">
-            <p>"Send this link to "<span class="font-medium">{created.email}</span>". It is shown only now."</p>
+            {if created.emailed {
+                view! { <p>"We emailed this link to "<span class="font-medium">{created.email}</span>". You can also pass it on yourself; it is shown only now."</p> }.into_any()
+            } else {
+                view! { <p>"Send this link to "<span class="font-medium">{created.email}</span>". It is shown only now."</p> }.into_any()
+            }}
             <input type="text" readonly class="mt-2 block w-full rounded-md border border-emerald-200 bg-white px-2 py-1 font-mono text-xs" value=link aria-label="Invite link" />
         </div>
     }

@@ -2,7 +2,7 @@
 // cannot change what only the owner may, removal ends their access; the approval rules save; the
 // usage page draws the shop's numbers.
 import { test, expect } from '@playwright/test';
-import { SHOTS, demoShop, hydrated, leadWhen, logIn, noSidewaysScroll, postInbound, signUp, uniqueEmail } from './helpers.mjs';
+import { SHOTS, accountMailTo, demoShop, hydrated, leadWhen, logIn, noSidewaysScroll, postInbound, signUp, uniqueEmail } from './helpers.mjs';
 
 test('the owner invites staff by link, the member joins, and removal ends their access', async ({ page, browser }) => {
   const owner = { business: 'Team Heating', name: 'Robin', email: uniqueEmail('team-owner'), password: 'team owner password' };
@@ -21,6 +21,9 @@ test('the owner invites staff by link, the member joins, and removal ends their 
   await invite.getByRole('button', { name: 'Create invite link' }).click();
   const link = await page.getByLabel('Invite link').inputValue();
   expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/invite\/[A-Za-z0-9_-]{43}$/);
+  // Opsquad's mail server emailed the same link to the invitee, and the page says so.
+  await expect(page.getByTestId('invite-link')).toContainText(`We emailed this link to ${staffEmail}`);
+  await expect.poll(() => accountMailTo(staffEmail).some((raw) => raw.replace(/=\r?\n/g, '').includes(link))).toBe(true);
   await expect(page.getByTestId('invitations')).toContainText(staffEmail);
   await page.screenshot({ path: `${SHOTS}team.png`, fullPage: true });
 

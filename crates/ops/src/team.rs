@@ -1,10 +1,15 @@
-//! Who works in the org: the owner invites staff by a one-time link and removes members.
+//! Who works in the org: the owner invites staff by a one-time link (emailed to them through
+//! Opsquad's own mail server when it has one, and shown to the owner either way) and removes
+//! members.
 
 use domain::{Email, Role, UserId};
 use serde_json::json;
 use store::invitations::{self, PendingInvitation};
 use store::{audit, sessions, users, Db, TenantScope, TenantTx};
 
+use squad::link_tokens::PublicUrl;
+
+use crate::account_mail::{AccountMail, Notice};
 use crate::permissions::{require, Operation};
 use crate::OpsError;
 
@@ -13,9 +18,19 @@ use crate::OpsError;
 pub struct Invited {
     pub invitation: PendingInvitation,
     pub token: String,
+    /// Whether the link was emailed to the invitee (no mail server, or one that refused it: the
+    /// owner passes the link on instead).
+    pub emailed: bool,
 }
 
-pub async fn invite(db: &Db, scope: &TenantScope, email: &Email) -> Result<Invited, OpsError> {
+/// Invites `email` to join as staff, and emails them the link when `mail` can.
+pub async fn invite(
+    db: &Db,
+    scope: &TenantScope,
+    email: &Email,
+    mail: &AccountMail,
+    site: &PublicUrl,
+) -> Result<Invited, OpsError> {
     require(scope, Operation::ManageTeam)?;
     let mut tx = TenantTx::begin(db, scope).await?;
     if users::find_active_by_email(&mut tx, email).await?.is_some() {
@@ -25,8 +40,35 @@ pub async fn invite(db: &Db, scope: &TenantScope, email: &Email) -> Result<Invit
     let invitation = invitations::create(&mut tx, email, &token_hash).await?;
     let entry = json!({ "email": invitation.email, "role": "staff" });
     audit::record(&mut tx, &format!("invited {}", invitation.email), &entry).await?;
+    let business = store::orgs::current(&mut tx).await?.name;
+    let inviter = match scope.user_id() {
+        Some(id) => users::get(&mut tx, id).await?.and_then(|u| u.name),
+        None => None,
+    };
     tx.commit().await?;
-    Ok(Invited { invitation, token })
+    let emailed = mail.can_send()
+        && {
+            let who = inviter.unwrap_or_else(|| format!("The owner of {business}"));
+            let notice = Notice {
+            to: invitation.email.clone(),
+            subject: format!("{business} invites you to its team on Opsquad"),
+            text: format!(
+                "Hello,\n\n{who} invited you to join {business} on Opsquad, where the shop's leads, jobs and \
+                 invoices are run.\n\nOpen this link to choose a password and join (it works once, for {} days):\n{}\n\n\
+                 If you did not expect this, ignore this email: nothing happens without the link.",
+                store::invitations::VALID_FOR_MS / (24 * 60 * 60 * 1000),
+                site.link("invite", &token)
+            ),
+        };
+            match mail.send(&notice).await {
+                Ok(()) => true,
+                Err(err) => {
+                    tracing::warn!(org_id = %scope.org_id(), error = %err, "the invitation could not be emailed");
+                    false
+                }
+            }
+        };
+    Ok(Invited { invitation, token, emailed })
 }
 
 pub async fn revoke_invitation(db: &Db, scope: &TenantScope, id: &str) -> Result<(), OpsError> {

@@ -1,6 +1,7 @@
 //! The team page's server functions: the owner invites staff by link, the invitee joins with a
 //! password, staff cannot manage the team or the approval rules, removal ends the member's access
-//! at once — and another org can neither see nor touch any of it. Also the usage report.
+//! at once — and another org can neither see nor touch any of it. The invitation's link is emailed
+//! to the invitee when Opsquad has a mail server. Also the usage report.
 
 use serde_json::{json, Value};
 
@@ -10,6 +11,7 @@ use crate::squad::{furnace, inbound};
 
 on_both_backends!(
     the_owner_invites_staff_who_join_by_link,
+    an_invitation_is_emailed_to_the_invitee_when_a_mail_server_is_set_up,
     staff_cannot_manage_the_team_or_the_approval_rules,
     a_removed_member_loses_access_at_once_and_can_be_invited_back,
     invitations_can_be_withdrawn_and_another_org_cannot_touch_the_team,
@@ -254,4 +256,31 @@ async fn the_usage_report_counts_leads_costs_and_budgets_per_org(app: TestApp) {
     assert_eq!(theirs["totals"]["leads"], 0);
     assert_eq!(theirs["totals"]["cost_per_lead_micros"], Value::Null);
     assert_eq!(theirs["budgets"]["spent_today_micros"], 0);
+}
+
+async fn an_invitation_is_emailed_to_the_invitee_when_a_mail_server_is_set_up(app: TestApp) {
+    let org = app.create_org("Mailed Invites Electric").await;
+    // Without a mail server the owner is told to pass the link on; nothing claims it was emailed.
+    app.log_in(&org.owner_email, &org.password).await;
+    let (status, body) = post(&app, "/api/team/invite", &[("email", "first@example.com")]).await;
+    assert_eq!((status, body["emailed"].as_bool()), (200, Some(false)), "{body}");
+
+    let peers = crate::mail_peers::MailPeers::start().await;
+    let mailing = app.serve_with(|s| s.account_mail = crate::account_email::account_mail(peers.smtp_port)).await;
+    mailing.log_in(&org.owner_email, &org.password).await;
+    let (status, body) = post(&mailing, "/api/team/invite", &[("email", "sam@example.com")]).await;
+    assert_eq!((status, body["emailed"].as_bool()), (200, Some(true)), "{body}");
+    let letters = peers.received();
+    assert_eq!(letters.len(), 1);
+    let letter = letters[0].replace("=\r\n", "").replace("=\n", "");
+    assert!(letter.contains("To: sam@example.com"), "{letter}");
+    assert!(letter.contains("Mailed Invites Electric invites you to its team on Opsquad"), "{letter}");
+    let path = body["path"].as_str().unwrap();
+    assert!(letter.contains(path), "the email carries the link the owner sees: {letter}");
+    // The emailed link works: Sam joins with it.
+    let token = path.strip_prefix("/invite/").unwrap();
+    let sam = crate::team::join(&mailing, token, "Sam", "a long staff password").await;
+    let (status, me) = get(&sam, "/api/team").await;
+    assert_eq!(status, 200, "{me}");
+    assert!(me["members"].as_array().unwrap().iter().any(|m| m["email"] == "sam@example.com" && m["is_you"] == true));
 }
