@@ -54,6 +54,9 @@ pub async fn get_email() -> Result<EmailView, UiError> {
     respond(
         async move {
             let (ctx, state) = (auth_ctx()?, server_state()?);
+            // Read before anything awaits: while the page renders on the server, the request's
+            // parts are in reach only until then.
+            let session = leptos_axum::extract::<tower_sessions::Session>().await.map_err(crate::state::internal)?;
             let all = ops::integrations::list(&state.db, &ctx.scope).await?;
             let server = |c: &serde_json::Value| {
                 format!("{}:{}", c["host"].as_str().unwrap_or_default(), c["port"].as_u64().unwrap_or_default())
@@ -70,7 +73,6 @@ pub async fn get_email() -> Result<EmailView, UiError> {
             let can_change = ops::permissions::require(&ctx.scope, ops::Operation::ManageIntegrations).is_ok();
             // Shown for a short while after the owner comes back from Google (the page may load
             // it more than once as it renders), then no more.
-            let session = leptos_axum::extract::<tower_sessions::Session>().await.map_err(crate::state::internal)?;
             let outcome: Option<serde_json::Value> =
                 session.get(GMAIL_OUTCOME_KEY).await.map_err(crate::state::internal)?;
             let gmail_outcome = outcome
