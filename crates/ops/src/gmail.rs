@@ -16,7 +16,7 @@ use squad::channels::{Channel, DeliveryError, Outbound};
 use store::integrations::{self as connections, Connection, NewConnection};
 use store::{audit, Db, StoreError, TenantScope, TenantTx};
 
-use crate::integrations::{context, corrupt, email_of, letter_for};
+use crate::integrations::{context, corrupt, keep_email, letter_for};
 use crate::mail_inbox::{self, Checked, TakeInError};
 use crate::permissions::{require, Operation};
 use crate::OpsError;
@@ -82,7 +82,6 @@ pub async fn connect(
     let sealed = seal(keys, scope, mailbox.tokens().0)?;
     let cursor = json!(Cursor { history_id: profile.history_id, watched_at: None }).to_string();
     let config = json!({ "scopes": gmail::SCOPES });
-    let mut tx = TenantTx::begin(db, scope).await?;
     let new = NewConnection {
         provider: PROVIDER,
         account: address.as_str(),
@@ -90,13 +89,7 @@ pub async fn connect(
         sealed: &sealed,
         cursor: Some(&cursor),
     };
-    connections::put_email(&mut tx, &new).await?;
-    mail_inbox::queue_check(&mut tx, store::now_ms()).await?;
-    audit::record(&mut tx, "email connected", &json!({ "provider": PROVIDER, "address": address.as_str() })).await?;
-    let stored = email_of(&mut tx).await?.ok_or_else(|| corrupt("the connection just stored is missing"))?;
-    tx.commit().await?;
-    tracing::info!(org_id = %scope.org_id(), provider = PROVIDER, "email connected");
-    Ok(stored)
+    keep_email(db, scope, &new, &json!({ "provider": PROVIDER, "address": address.as_str() })).await
 }
 
 /// Gmail reported a change in `address` (a verified push): the queued check of every shop

@@ -147,7 +147,6 @@ pub async fn connect_email(
     let plain = serde_json::to_vec(&passwords).map_err(corrupt)?;
     let sealed = keys.seal(&context(scope, PROVIDER), &plain).map_err(corrupt)?;
     let config = json!({ "imap": shown(&imap), "smtp": shown(&smtp) });
-    let mut tx = TenantTx::begin(db, scope).await?;
     let new = NewConnection {
         provider: PROVIDER,
         account: address.as_str(),
@@ -155,14 +154,26 @@ pub async fn connect_email(
         sealed: &sealed,
         cursor: Some(&cursor),
     };
-    connections::put_email(&mut tx, &new).await?;
-    crate::mail_inbox::queue_check(&mut tx, store::now_ms()).await?;
     let entry =
         json!({ "provider": PROVIDER, "address": address.as_str(), "imap": config["imap"], "smtp": config["smtp"] });
-    audit::record(&mut tx, "email connected", &entry).await?;
+    keep_email(db, scope, &new, &entry).await
+}
+
+/// Keeps `new` as the shop's one email connection (replacing any other), queues its first mailbox
+/// check and audits `entry`, in one transaction; the connection as stored.
+pub(crate) async fn keep_email(
+    db: &Db,
+    scope: &TenantScope,
+    new: &NewConnection<'_>,
+    entry: &serde_json::Value,
+) -> Result<Connection, OpsError> {
+    let mut tx = TenantTx::begin(db, scope).await?;
+    connections::put_email(&mut tx, new).await?;
+    crate::mail_inbox::queue_check(&mut tx, store::now_ms()).await?;
+    audit::record(&mut tx, "email connected", entry).await?;
     let stored = email_of(&mut tx).await?.ok_or_else(|| corrupt("the connection just stored is missing"))?;
     tx.commit().await?;
-    tracing::info!(org_id = %scope.org_id(), provider = PROVIDER, "email connected");
+    tracing::info!(org_id = %scope.org_id(), provider = new.provider, "email connected");
     Ok(stored)
 }
 

@@ -7,6 +7,7 @@ use domain::LeadId;
 use serde_json::json;
 use squad::link_tokens::PublicUrl;
 use store::side_effects::{self, Entry};
+use store::users::AlertRecipient;
 use store::{audit, escalations, leads, orgs, users, Db, StoreError, TenantScope, TenantTx};
 
 use crate::account_mail::{AccountMail, AccountMailError, Notice};
@@ -65,34 +66,65 @@ pub async fn alert(
 
     let (headline, why) = words(&escalation.kind, &escalation.reason);
     let link = site.at(&format!("app/leads/{lead_id}"));
+    let letter = |owner: &AlertRecipient| Notice {
+        to: owner.email.clone(),
+        subject: format!("{business}: {customer} needs you ({headline})"),
+        text: format!(
+            "{}\n\n{customer} needs you: {headline}.\n\n{why}\n\nOpen the lead to act on it:\n{link}\n\n\
+             You get this email because you own {business} on Opsquad. To stop these emails, turn off \
+             \"Email me when a lead needs me\" in Settings, under Your account.",
+            crate::account_mail::greeting(owner.name.as_deref())
+        ),
+    };
+    let once = Once {
+        key: &format!("alert:{escalation_id}"),
+        kind: "owner_alert",
+        audit: "owner alerted by email",
+        detail: &json!({ "escalation_id": escalation_id, "lead_id": lead_id }),
+    };
+    Ok(Alerted::Sent(email_each_once(db, scope, mail, &recipients, &once, letter).await?))
+}
+
+/// One letter to each of several owners, and how the ledger and the audit log know it.
+pub(crate) struct Once<'a> {
+    /// Each owner's letter is remembered as `{key}:{user id}`.
+    pub key: &'a str,
+    /// The side effect's kind in the ledger.
+    pub kind: &'a str,
+    /// The audit log's action for each letter, and what it records besides the owner.
+    pub audit: &'a str,
+    pub detail: &'a serde_json::Value,
+}
+
+/// Emails each of `recipients` the letter `letter` writes for them, once however often this
+/// runs: the side-effect ledger remembers each letter sent. How many were sent now.
+pub(crate) async fn email_each_once(
+    db: &Db,
+    scope: &TenantScope,
+    mail: &AccountMail,
+    recipients: &[AlertRecipient],
+    once: &Once<'_>,
+    letter: impl Fn(&AlertRecipient) -> Notice,
+) -> Result<usize, AlertError> {
     let mut sent = 0;
     for owner in recipients {
-        let key = format!("alert:{escalation_id}:{}", owner.user_id);
+        let key = format!("{}:{}", once.key, owner.user_id);
         let mut tx = TenantTx::begin(db, scope).await?;
-        match side_effects::begin(&mut tx, &key, "owner_alert", "email").await? {
+        match side_effects::begin(&mut tx, &key, once.kind, "email").await? {
             Entry::Done(_) | Entry::Failed(_) => continue,
             Entry::New | Entry::Started => {}
         }
         tx.commit().await?;
-        let hello = crate::account_mail::greeting(owner.name.as_deref());
-        let notice = Notice {
-            to: owner.email.clone(),
-            subject: format!("{business}: {customer} needs you ({headline})"),
-            text: format!(
-                "{hello}\n\n{customer} needs you: {headline}.\n\n{why}\n\nOpen the lead to act on it:\n{link}\n\n\
-                 You get this email because you own {business} on Opsquad. To stop these emails, turn off \
-                 \"Email me when a lead needs me\" in Settings, under Your account."
-            ),
-        };
-        mail.send(&notice).await?;
+        mail.send(&letter(owner)).await?;
         let mut tx = TenantTx::begin(db, scope).await?;
         side_effects::finish(&mut tx, &key, true, &json!({ "to": owner.email })).await?;
-        let entry = json!({ "escalation_id": escalation_id, "lead_id": lead_id, "user_id": owner.user_id });
-        audit::record(&mut tx, "owner alerted by email", &entry).await?;
+        let mut entry = once.detail.clone();
+        entry["user_id"] = json!(owner.user_id);
+        audit::record(&mut tx, once.audit, &entry).await?;
         tx.commit().await?;
         sent += 1;
     }
-    Ok(Alerted::Sent(sent))
+    Ok(sent)
 }
 
 /// The alert's headline for `kind`, and the reason as the letter quotes it.

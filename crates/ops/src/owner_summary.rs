@@ -10,11 +10,10 @@ use domain::squad::EscalationStatus;
 use serde_json::json;
 use squad::link_tokens::PublicUrl;
 use store::jobs::{self, NewJob};
-use store::side_effects::{self, Entry};
-use store::{audit, escalations, integrations, orgs, reports, users, Db, StoreError, TenantScope, TenantTx};
+use store::{escalations, integrations, orgs, reports, users, Db, StoreError, TenantScope, TenantTx};
 
 use crate::account_mail::{AccountMail, Notice};
-use crate::owner_alerts::AlertError;
+use crate::owner_alerts::{email_each_once, AlertError, Once};
 
 /// The hour of the shop's morning the summary is sent.
 pub const SEND_AT_HOUR: u32 = 7;
@@ -176,29 +175,18 @@ pub async fn send(
         return Ok(Summarized::Nobody("no owner has a confirmed address with alerts on"));
     }
     let link = site.at("app");
-    let mut sent = 0;
-    for owner in recipients {
-        let key = format!("summary:{day}:{}", owner.user_id);
-        let mut tx = TenantTx::begin(db, scope).await?;
-        match side_effects::begin(&mut tx, &key, "owner_summary", "email").await? {
-            Entry::Done(_) | Entry::Failed(_) => continue,
-            Entry::New | Entry::Started => {}
-        }
-        tx.commit().await?;
-        let hello = crate::account_mail::greeting(owner.name.as_deref());
-        let notice = Notice {
-            to: owner.email.clone(),
-            subject: format!("{business}: your morning summary"),
-            text: counted.letter(&business, &hello, &link),
-        };
-        mail.send(&notice).await?;
-        let mut tx = TenantTx::begin(db, scope).await?;
-        side_effects::finish(&mut tx, &key, true, &json!({ "to": owner.email })).await?;
-        audit::record(&mut tx, "owner summary emailed", &json!({ "day": day, "user_id": owner.user_id })).await?;
-        tx.commit().await?;
-        sent += 1;
-    }
-    Ok(Summarized::Sent(sent))
+    let letter = |owner: &store::users::AlertRecipient| Notice {
+        to: owner.email.clone(),
+        subject: format!("{business}: your morning summary"),
+        text: counted.letter(&business, &crate::account_mail::greeting(owner.name.as_deref()), &link),
+    };
+    let once = Once {
+        key: &format!("summary:{day}"),
+        kind: "owner_summary",
+        audit: "owner summary emailed",
+        detail: &json!({ "day": day }),
+    };
+    Ok(Summarized::Sent(email_each_once(db, scope, mail, &recipients, &once, letter).await?))
 }
 
 #[cfg(test)]
