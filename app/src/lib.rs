@@ -34,6 +34,7 @@ pub mod shell;
 pub mod state;
 #[cfg(feature = "ssr")]
 mod story;
+pub mod stripe_settings;
 pub mod team;
 pub mod timeline;
 pub mod usage;

@@ -2,14 +2,16 @@
 //! the only credential (256 random bits; the database keeps its hash), and it shows one invoice
 //! while that invoice takes payments (and for a day after it is paid) until the link expires.
 //!
-//! Card payments arrive with the Stripe integration. Until then the page says how to pay the
-//! business directly — and, in test mode only, records a test payment so the whole pipeline can be
-//! tried end to end.
+//! Where the shop has connected Stripe, "Pay by card" posts to `/pay/{token}/card`, which sends
+//! the customer to a Stripe Checkout page for the balance; Stripe sends them back here with
+//! `?card=done`, and the page checks every few seconds until Stripe's confirmation has marked the
+//! invoice paid. Without Stripe the page says how to pay the business directly — and, in test mode
+//! only, records a test payment so the whole pipeline can be tried end to end.
 
 use domain::billing::InvoiceStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
 use crate::components::LinkProblem;
@@ -34,6 +36,8 @@ pub struct PayView {
     pub balance: String,
     pub due: Option<String>,
     pub test_mode: bool,
+    /// The business takes card payments through its Stripe account.
+    pub card: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -51,6 +55,7 @@ mod server {
         let business = orgs::current(&mut tx).await.map_err(internal)?.name;
         let org = settings::get(&mut tx).await.map_err(internal)?;
         let paid = payments::paid_cents(&mut tx, &invoice.id).await.map_err(internal)?;
+        let card = state.stripe.is_some() && ops::stripe::takes_cards(&mut tx).await.map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         let money = |c: i64| squad::tools::invoice::format_money(c, &invoice.currency);
         let due = invoice.due_at.and_then(|ms| squad::tools::invoice::format_date(&org.time_zone, ms));
@@ -69,6 +74,7 @@ mod server {
             balance: money(invoice.total_cents - paid),
             due,
             test_mode: state.payments_test_mode,
+            card,
         })
     }
 }
@@ -100,15 +106,40 @@ pub async fn pay_test(token: String) -> Result<(), UiError> {
 pub fn PayPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
+    let query = use_query_map();
+    let card = move || query.read().get("card");
     let pay = ServerAction::<PayTest>::new();
-    let invoice = Resource::new(move || (token(), pay.version().get()), |(token, _)| get_pay_page(token));
+    // Back from Stripe, the page looks again every few seconds until the payment is confirmed.
+    let tick = RwSignal::new(0_u32);
+    let settled = RwSignal::new(false);
+    Effect::new(move |_| {
+        if card().as_deref() == Some("done") {
+            if let Ok(handle) = set_interval_with_handle(
+                move || {
+                    if !settled.get_untracked() {
+                        tick.update(|t| *t += 1);
+                    }
+                },
+                std::time::Duration::from_secs(2),
+            ) {
+                on_cleanup(move || handle.clear());
+            }
+        }
+    });
+    let invoice =
+        Resource::new(move || (token(), pay.version().get(), tick.get()), |(token, _, _)| get_pay_page(token));
     view! {
         <Title text="Pay your invoice" />
         <main class="min-h-screen bg-slate-50 px-4 py-10">
             <Suspense fallback=|| view! { <p class="text-center text-slate-500">"Loading your invoice…"</p> }>
                 {move || Suspend::new(async move {
                     match invoice.await {
-                        Ok(view) => view! { <Invoice view pay token=token() /> }.into_any(),
+                        Ok(view) => {
+                            if view.status == InvoiceStatus::Paid {
+                                settled.set(true);
+                            }
+                            view! { <Invoice view pay token=token() card=card() /> }.into_any()
+                        }
                         Err(error) => view! {
                             <LinkProblem
                                 error
@@ -124,7 +155,7 @@ pub fn PayPage() -> impl IntoView {
 }
 
 #[component]
-fn Invoice(view: PayView, pay: ServerAction<PayTest>, token: String) -> impl IntoView {
+fn Invoice(view: PayView, pay: ServerAction<PayTest>, token: String, card: Option<String>) -> impl IntoView {
     let paid = view.status == InvoiceStatus::Paid;
     let failed = move || pay.value().get().and_then(Result::err).map(|e| e.to_string());
     view! {
@@ -164,6 +195,28 @@ fn Invoice(view: PayView, pay: ServerAction<PayTest>, token: String) -> impl Int
                 {if paid {
                     view! {
                         <p class="rounded-lg bg-emerald-50 p-4 text-center font-medium text-emerald-800" data-testid="paid">"Paid in full — thank you!"</p>
+                    }.into_any()
+                } else if card.as_deref() == Some("done") {
+                    view! {
+                        <p class="rounded-lg bg-indigo-50 p-4 text-center text-sm font-medium text-indigo-900" role="status" data-testid="confirming">
+                            "Thank you! Stripe is confirming your card payment. This page updates by itself in a few seconds."
+                        </p>
+                    }.into_any()
+                } else if view.card {
+                    let problem = match card.as_deref() {
+                        Some("failed") => Some("We couldn't reach the card payment service just now. Please try again in a minute."),
+                        Some("unavailable") => Some("Card payment isn't available for this invoice right now. Please reply to your invoice message."),
+                        _ => None,
+                    };
+                    view! {
+                        {problem.map(|p| view! { <p class="mb-3 rounded-lg bg-rose-50 p-3 text-sm text-rose-700" role="alert">{p}</p> })}
+                        // A plain form: the server answers with a redirect to Stripe's payment page.
+                        <form method="post" action=format!("/pay/{token}/card")>
+                            <button type="submit" data-testid="pay-by-card" class="w-full rounded-lg bg-indigo-600 px-4 py-3 font-semibold text-white hover:bg-indigo-500">
+                                "Pay " {view.balance.clone()} " by card"
+                            </button>
+                        </form>
+                        <p class="mt-2 text-center text-xs text-slate-500">"You'll pay on Stripe's secure page. " {view.business.clone()} " never sees your card number."</p>
                     }.into_any()
                 } else if view.test_mode {
                     view! {

@@ -68,6 +68,9 @@ fn Sections(setup: SetupView, refresh: Callback<()>) -> impl IntoView {
         <Section title="Email" intro="Your shop's mailbox: the squad reads inquiries sent to it and replies from your own address.">
             <crate::email_settings::EmailSection on_saved=refresh from="settings" />
         </Section>
+        <Section title="Card payments" intro="Your Stripe account: customers pay invoices by card, straight into it.">
+            <crate::stripe_settings::StripeSection on_saved=refresh from="settings" />
+        </Section>
         <Section title="Booking page" intro="A page where customers pick one of your open times and book it themselves.">
             <crate::booking_settings::BookingPageSection on_saved=refresh />
         </Section>

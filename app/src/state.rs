@@ -52,6 +52,10 @@ pub struct ServerState {
     pub google: Option<Arc<integrations::gmail::Google>>,
     /// Checks Gmail's push notifications against Google's signing keys.
     pub gmail_push: Arc<integrations::gmail::PushVerifier>,
+    /// The Stripe platform shops take card payments through, when this Opsquad has one.
+    pub stripe: Option<Arc<integrations::stripe::Stripe>>,
+    /// The Stripe webhook endpoint's signing secrets (several while one is rotated out).
+    pub stripe_webhook_secrets: Arc<integrations::stripe::WebhookSecrets>,
 }
 
 impl ServerState {

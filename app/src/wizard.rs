@@ -142,15 +142,18 @@ fn Progress(index: usize) -> impl IntoView {
 
 #[component]
 fn Integrations(on_saved: Callback<()>) -> impl IntoView {
-    let later: [(&str, &str); 2] = [
-        ("Google Calendar", "The Scheduler will see your technicians' existing appointments and add new ones."),
-        ("Stripe", "Invoices will carry a card payment link, and payments will mark them paid."),
-    ];
+    let later: [(&str, &str); 1] =
+        [("Google Calendar", "The Scheduler will see your technicians' existing appointments and add new ones.")];
     view! {
         <article class="rounded-xl border border-slate-200 p-4" aria-label="Email">
             <h2 class="font-semibold">"Email"</h2>
             <p class="mb-3 mt-1 text-sm text-slate-600">"Inquiries sent to your shop's address reach the squad, and replies go out from it."</p>
             <crate::email_settings::EmailSection on_saved from="setup" />
+        </article>
+        <article class="rounded-xl border border-slate-200 p-4" aria-label="Card payments">
+            <h2 class="font-semibold">"Card payments"</h2>
+            <p class="mb-3 mt-1 text-sm text-slate-600">"Customers pay invoices by card through Stripe, straight into your own Stripe account."</p>
+            <crate::stripe_settings::StripeSection on_saved from="setup" />
         </article>
         <div class="grid gap-3 sm:grid-cols-2">
             {later.into_iter().map(|(name, why)| view! {

@@ -143,6 +143,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
         live: Arc::default(),
         bell: Arc::default(),
         account_mail: Arc::new(ops::account_mail::AccountMail::Off),
+        stripe: None,
     };
     let started = Instant::now();
     let tasks: Vec<_> = (0..workers)

@@ -35,6 +35,64 @@ pub struct Settings {
     pub account_mail: AccountMailSettings,
     #[serde(default)]
     pub gmail: GmailSettings,
+    #[serde(default)]
+    pub stripe: StripeSettings,
+}
+
+/// Opsquad's Stripe Connect platform, through which shops connect their own Stripe accounts.
+/// Without `secret_key` the pay page offers no card payment. The endpoints default to Stripe's
+/// own; tests point them at a local peer.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StripeSettings {
+    /// The platform's secret key (`sk_…`); set it through `OPSQUAD_STRIPE__SECRET_KEY`.
+    #[serde(default)]
+    pub secret_key: Option<SecretString>,
+    /// The platform's Connect client id (`ca_…`).
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// The webhook endpoint's signing secrets (`whsec_…`): more than one while one is rotated out.
+    #[serde(default)]
+    pub webhook_secrets: Vec<SecretString>,
+    #[serde(default)]
+    pub api_base: Option<String>,
+    #[serde(default)]
+    pub connect_base: Option<String>,
+    #[serde(default)]
+    pub dashboard_base: Option<String>,
+}
+
+impl StripeSettings {
+    /// The Stripe platform, when this Opsquad has one.
+    pub fn stripe(&self) -> Result<Option<integrations::stripe::Stripe>, SettingsError> {
+        use secrecy::ExposeSecret;
+        let Some(secret_key) = self.secret_key.clone().filter(|k| !k.expose_secret().trim().is_empty()) else {
+            return Ok(None);
+        };
+        let client_id = self.client_id.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        let Some(client_id) = client_id else {
+            return Err(SettingsError::Stripe("client_id (the platform's ca_… id) is required with secret_key".into()));
+        };
+        if self.webhook_secrets.iter().all(|s| s.expose_secret().trim().is_empty()) {
+            return Err(SettingsError::Stripe(
+                "webhook_secrets is required with secret_key: without it no payment would ever be marked paid".into(),
+            ));
+        }
+        let test_key = secret_key.expose_secret().starts_with("sk_test_");
+        let or = |value: &Option<String>, default: &str| {
+            value.as_deref().map(str::trim).filter(|v| !v.is_empty()).unwrap_or(default).to_owned()
+        };
+        let dashboard = if test_key { "https://dashboard.stripe.com/test/" } else { "https://dashboard.stripe.com/" };
+        integrations::stripe::Stripe::new(integrations::stripe::StripeSettings {
+            secret_key,
+            client_id: client_id.to_owned(),
+            api_base: or(&self.api_base, "https://api.stripe.com/"),
+            connect_base: or(&self.connect_base, "https://connect.stripe.com/"),
+            dashboard_base: or(&self.dashboard_base, dashboard),
+        })
+        .map(Some)
+        .map_err(|e| SettingsError::Stripe(e.to_string()))
+    }
 }
 
 /// Opsquad's Google app, which shops sign in to when they connect Gmail. Without `client_id`
@@ -548,6 +606,8 @@ pub enum SettingsError {
     AccountMail(String),
     #[error("invalid gmail settings: {0}")]
     Gmail(String),
+    #[error("invalid stripe settings: {0}")]
+    Stripe(String),
     #[error("refusing to start in production: {0}")]
     UnsafeForProduction(&'static str),
     #[error(
@@ -810,6 +870,7 @@ mod tests {
             },
             account_mail: AccountMailSettings::default(),
             gmail: GmailSettings::default(),
+            stripe: StripeSettings::default(),
         }
     }
 

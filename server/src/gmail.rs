@@ -37,11 +37,11 @@ struct SignIn {
 #[derive(Deserialize)]
 pub struct ConnectQuery {
     #[serde(default)]
-    from: Option<String>,
+    pub(crate) from: Option<String>,
 }
 
 /// The dashboard page an owner started from: the setup wizard or Settings.
-fn back_to(from: Option<&str>) -> &'static str {
+pub(crate) fn back_to(from: Option<&str>) -> &'static str {
     match from {
         Some("setup") => "/app/setup",
         _ => "/app/settings",
@@ -107,7 +107,7 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -205,6 +205,6 @@ pub async fn push(State(state): State<ServerState>, headers: HeaderMap, body: By
     }
 }
 
-fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({ "error": { "code": code, "field": null, "message": message } }))).into_response()
 }

@@ -13,6 +13,7 @@ pub mod mail_watch;
 pub mod metrics;
 pub mod middleware;
 pub mod startup;
+pub mod stripe;
 pub mod supervisor;
 pub mod telemetry;
 pub mod widget;

@@ -109,6 +109,7 @@ async fn worker_on(
         live,
         bell,
         account_mail: Arc::new(settings.account_mail.sender()?),
+        stripe: settings.stripe.stripe()?.map(Arc::new),
     })
 }
 
@@ -218,6 +219,10 @@ pub fn build_state(
         mail_reach: settings.channels.mail_reach(),
         google: settings.gmail.google(&settings.payments.public_url)?.map(Arc::new),
         gmail_push: Arc::default(),
+        stripe: settings.stripe.stripe()?.map(Arc::new),
+        stripe_webhook_secrets: Arc::new(integrations::stripe::WebhookSecrets::new(
+            settings.stripe.webhook_secrets.clone(),
+        )),
     })
 }
 
@@ -240,6 +245,9 @@ pub fn build_router(state: ServerState, settings: &Settings, proxies: TrustedPro
         .route("/app/events", get(api::stream_events_for_session))
         .route("/app/integrations/gmail/connect", get(crate::gmail::connect))
         .route("/app/integrations/gmail/callback", get(crate::gmail::callback))
+        .route("/app/integrations/stripe/connect", get(crate::stripe::connect))
+        .route("/app/integrations/stripe/callback", get(crate::stripe::callback))
+        .route("/pay/{token}/card", axum::routing::post(crate::stripe::pay_by_card))
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(app::shell))
         .layer(mw::from_fn_with_state(state.clone(), session_auth::resolve))
         .layer(sessions)
@@ -267,6 +275,7 @@ pub fn build_router(state: ServerState, settings: &Settings, proxies: TrustedPro
         .merge(site)
         .route("/widget/{org}/events", get(crate::widget::events))
         .route("/webhooks/gmail", axum::routing::post(crate::gmail::push))
+        .route("/webhooks/stripe", axum::routing::post(crate::stripe::webhook))
         .layer(mw::from_fn_with_state(proxies, client_addr::resolve))
         .layer(mw::from_fn_with_state(settings.server.limits, request_limits::enforce))
         .layer(mw::from_fn(security_headers::apply))
@@ -310,6 +319,11 @@ async fn housekeeping(db: store::Db) {
             Ok(0) => {}
             Ok(started) => tracing::info!(started, "daily owner summaries scheduled"),
             Err(err) => tracing::warn!(error = ?err, "could not schedule the daily owner summaries"),
+        }
+        match ops::stripe::schedule(&db).await {
+            Ok(0) => {}
+            Ok(started) => tracing::info!(started, "Stripe reconciliation restarted"),
+            Err(err) => tracing::warn!(error = ?err, "could not schedule Stripe reconciliation"),
         }
         match store::memories::sweep_expired(&db).await {
             Ok(0) => {}

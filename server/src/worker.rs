@@ -37,6 +37,8 @@ pub struct Worker {
     pub bell: Arc<store::jobs::JobBell>,
     /// Opsquad's own mail (alerts to the owners).
     pub account_mail: Arc<ops::account_mail::AccountMail>,
+    /// The Stripe platform shops take card payments through, when this Opsquad has one.
+    pub stripe: Option<Arc<integrations::stripe::Stripe>>,
 }
 
 impl Worker {
@@ -106,6 +108,19 @@ impl Worker {
                     Err(err) => Err((Failure::Transient, err.to_string())),
                 }
             }
+            Job::StripeEvent(payload) => ops::stripe::process(&self.db, &job.scope(), &payload.event_id)
+                .await
+                .map_err(|err| (Failure::Transient, format!("{err:?}"))),
+            Job::ReconcileStripe(_) => match self.stripe.as_deref() {
+                Some(stripe) => match ops::stripe::reconcile(&self.db, stripe, &job.scope()).await {
+                    Ok(found) => Ok(format!(
+                        "Stripe reconciled: {} sessions asked about, {} payments repaired, {} expired",
+                        found.asked, found.repaired, found.expired
+                    )),
+                    Err(err) => Err((Failure::Transient, format!("{err:?}"))),
+                },
+                None => Ok("this Opsquad has no Stripe platform: nothing to reconcile".into()),
+            },
             Job::AlertOwners(payload) => {
                 let (scope, mail) = (job.scope(), self.account_mail.as_ref());
                 match ops::owner_alerts::alert(&self.db, &scope, mail, &self.public_url, &payload.escalation_id).await {

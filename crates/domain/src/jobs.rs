@@ -23,6 +23,11 @@ pub enum Job {
     /// Email the org's owners what happened in the last day and what waits for them; the next
     /// day's is queued after.
     OwnerSummary(OwnerSummary),
+    /// Act on a Stripe webhook event stored in `inbound_events`.
+    StripeEvent(StripeEvent),
+    /// Ask Stripe how the org's open Checkout Sessions stand and repair what a lost webhook left;
+    /// the next one is queued after.
+    ReconcileStripe(ReconcileStripe),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +84,16 @@ pub struct OwnerSummary {
     /// The shop's local date the summary is for (`YYYY-MM-DD`), sent that morning.
     pub day: String,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StripeEvent {
+    pub event_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcileStripe {}
 
 text_enum!(
     /// Where a queued job stands. `dead` jobs used up their attempts or can never succeed.

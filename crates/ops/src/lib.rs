@@ -28,6 +28,7 @@ pub mod payments;
 pub mod permissions;
 pub mod settings;
 pub mod setup;
+pub mod stripe;
 pub mod team;
 pub mod widget;
 

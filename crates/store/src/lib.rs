@@ -45,6 +45,7 @@ pub mod services;
 pub mod sessions;
 pub mod settings;
 pub mod side_effects;
+pub mod stripe;
 pub mod technicians;
 pub mod time_offers;
 pub mod users;

@@ -396,6 +396,7 @@ impl TestApp {
             live: self.live.clone(),
             bell: std::sync::Arc::default(),
             account_mail: std::sync::Arc::new(self.settings().account_mail.sender().expect("account mail settings")),
+            stripe: self.settings().stripe.stripe().expect("the test Stripe settings").map(std::sync::Arc::new),
         }
     }
 
