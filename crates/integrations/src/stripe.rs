@@ -210,6 +210,9 @@ impl Stripe {
         settings.api_base = with_slash(&settings.api_base);
         settings.connect_base = with_slash(&settings.connect_base);
         settings.dashboard_base = with_slash(&settings.dashboard_base);
+        // async-stripe's HTTPS connector asks rustls for the process's crypto provider; with more
+        // than one compiled in, none is chosen until someone installs one (an error if already set).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let api = stripe::ClientBuilder::new(settings.secret_key.expose_secret())
             .url(settings.api_base.clone())
             .timeout(TIMEOUT)

@@ -35,16 +35,18 @@ fn refused(err: &StripeError) -> OpsError {
 }
 
 async fn queue_reconcile(tx: &mut TenantTx, after_ms: i64) -> Result<(), store::StoreError> {
+    // One pending reconciliation per org: a second start (connecting again, housekeeping) adds none.
+    if jobs::is_queued(tx, "reconcile_stripe").await? {
+        return Ok(());
+    }
     let at = store::now_ms() + after_ms;
-    // One pending reconciliation per org and quarter hour: a retry or a second start adds none.
-    let slot = at / RECONCILE_EVERY_MS;
     jobs::enqueue(
         tx,
         &NewJob {
             job: Job::ReconcileStripe(ReconcileStripe {}),
             run_at: Some(at),
             max_attempts: 5,
-            idempotency_key: format!("stripe-reconcile:{slot}"),
+            idempotency_key: format!("stripe-reconcile:{at}"),
         },
     )
     .await?;

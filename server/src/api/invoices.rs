@@ -24,11 +24,12 @@ pub async fn get_invoice(
     let mut tx = TenantTx::read(&state.db, &ctx.scope).await?;
     let invoice = invoices::get(&mut tx, &id).await?.ok_or(ApiError::NotFound)?;
     let paid = payments::for_invoice(&mut tx, &id).await?;
+    let cards = ops::stripe::card_payments(&mut tx, state.stripe.as_deref(), &id).await?;
     tx.commit().await?;
     let paid_cents: i64 = paid.iter().map(|p| p.amount_cents).sum();
     Ok(Json(json!({
         "invoice": invoice, "payments": paid, "paid_cents": paid_cents,
-        "balance_cents": invoice.total_cents - paid_cents,
+        "balance_cents": invoice.total_cents - paid_cents, "card_payments": cards,
     })))
 }
 

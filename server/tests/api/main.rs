@@ -38,6 +38,7 @@ mod scripted;
 mod sessions;
 mod squad;
 mod streams;
+mod stripe;
 mod team;
 mod threads;
 mod throttling;

@@ -107,6 +107,11 @@ def deliver_forever():
                 time.sleep(0.5)
 
 
+async def form_of(request):
+    """A form-encoded body, as Stripe's API and a browser's form post send it."""
+    return dict(urllib.parse.parse_qsl((await request.body()).decode(), keep_blank_values=True))
+
+
 def platform_key(request):
     given = request.headers.get("authorization", "")
     return given in (f"Bearer {secret_key}",)
@@ -146,7 +151,7 @@ def authorize(request: Request):
 
 @app.post("/oauth/authorize/answer")
 async def authorize_answer(request: Request):
-    form = await request.form()
+    form = await form_of(request)
     state = form.get("state", "")
     with lock:
         redirect_uri = sign_ins.pop(state, None)
@@ -165,7 +170,7 @@ async def authorize_answer(request: Request):
 
 @app.post("/oauth/token")
 async def token(request: Request):
-    form = await request.form()
+    form = await form_of(request)
     with lock:
         calls.append({"kind": "token", "grant_type": form.get("grant_type"), "platform_key": platform_key(request)})
         if not platform_key(request):
@@ -189,7 +194,7 @@ def deauthorize_account(account):
 
 @app.post("/oauth/deauthorize")
 async def deauthorize(request: Request):
-    form = await request.form()
+    form = await form_of(request)
     account = form.get("stripe_user_id", "")
     with lock:
         calls.append({"kind": "deauthorize", "account": account, "platform_key": platform_key(request)})
@@ -237,7 +242,7 @@ def public(session):
 
 @app.post("/v1/checkout/sessions")
 async def create_session(request: Request):
-    form = dict(await request.form())
+    form = await form_of(request)
     key = request.headers.get("idempotency-key")
     fingerprint = json.dumps(sorted(form.items()))
     with lock:
@@ -348,7 +353,7 @@ def checkout_page(sid: str, declined: int = 0):
 
 @app.post("/c/pay/{sid}")
 async def checkout_pay(sid: str, request: Request):
-    form = await request.form()
+    form = await form_of(request)
     card = "".join(ch for ch in form.get("card", "") if ch.isdigit())
     with lock:
         entry = sessions.get(sid)
