@@ -58,6 +58,14 @@ export default defineConfig({
         OPSQUAD_GMAIL__API_BASE: `http://127.0.0.1:${process.env.OPSQUAD_E2E_GOOGLE_PORT}/gw/gmail.googleapis.com`,
         OPSQUAD_GMAIL__JWKS_URL: `http://127.0.0.1:${process.env.OPSQUAD_E2E_GOOGLE_PORT}/oauth2/v3/certs`,
       } : {}),
+      // Shops may take cards through their own Stripe account: Stripe is a local peer too.
+      ...(process.env.OPSQUAD_E2E_STRIPE_PORT ? {
+        OPSQUAD_STRIPE__SECRET_KEY: 'sk_test_opsquad_e2e',
+        OPSQUAD_STRIPE__CLIENT_ID: 'ca_opsquad_e2e',
+        OPSQUAD_STRIPE__WEBHOOK_SECRETS: 'whsec_opsquad_e2e',
+        OPSQUAD_STRIPE__API_BASE: `http://127.0.0.1:${process.env.OPSQUAD_E2E_STRIPE_PORT}/`,
+        OPSQUAD_STRIPE__CONNECT_BASE: `http://127.0.0.1:${process.env.OPSQUAD_E2E_STRIPE_PORT}/`,
+      } : {}),
       RUST_LOG: 'warn',
     },
   } : undefined,

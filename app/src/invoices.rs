@@ -123,6 +123,18 @@ pub struct PaymentLine {
     pub amount: String,
     pub method: String,
     pub reference: String,
+    /// A card payment taken through the shop's Stripe account.
+    pub stripe: Option<StripeLine>,
+}
+
+/// What Stripe says about a card payment, and where the owner opens it in their Stripe dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StripeLine {
+    pub dashboard_url: String,
+    /// "$50.00 refunded", when any was.
+    pub refunded: Option<String>,
+    /// The dispute's state in words, when the customer disputed the charge.
+    pub dispute: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +180,8 @@ pub async fn get_invoice(id: String) -> Result<InvoiceView, UiError> {
             let lead_id = domain::LeadId::parse(&invoice.lead_id).map_err(internal)?;
             let customer = leads::get(&mut tx, lead_id).await.map_err(internal)?.map(|l| l.customer_name);
             let paid_rows = payments::for_invoice(&mut tx, &invoice.id).await.map_err(internal)?;
+            let cards =
+                ops::stripe::card_payments(&mut tx, state.stripe.as_deref(), &invoice.id).await.map_err(internal)?;
             let send_approval = if invoice.status == domain::billing::InvoiceStatus::Draft {
                 ops::invoices::send_approval(&mut tx, lead_id).await.map_err(internal)?.map(|e| e.id)
             } else {
@@ -203,6 +217,14 @@ pub async fn get_invoice(id: String) -> Result<InvoiceView, UiError> {
                         amount: money(p.amount_cents),
                         method: p.method.replace('_', " "),
                         reference: p.reference.clone(),
+                        stripe: cards.iter().find(|c| p.provider == "stripe" && c.payment_intent == p.reference).map(
+                            |c| StripeLine {
+                                dashboard_url: c.dashboard_url.clone(),
+                                refunded: (c.refunded_cents > 0)
+                                    .then(|| format!("{} refunded", money(c.refunded_cents))),
+                                dispute: c.dispute_status.as_deref().map(dispute_in_words),
+                            },
+                        ),
                     })
                     .collect(),
                 payable: invoice.status == domain::billing::InvoiceStatus::Sent,
@@ -220,6 +242,18 @@ pub async fn get_invoice(id: String) -> Result<InvoiceView, UiError> {
         }
         .await,
     )
+}
+
+/// A Stripe dispute's status as the owner reads it.
+#[cfg(feature = "ssr")]
+fn dispute_in_words(status: &str) -> String {
+    match status {
+        "warning_needs_response" | "needs_response" => "Disputed: Stripe needs your evidence".to_owned(),
+        "warning_under_review" | "under_review" => "Disputed: under review by the card issuer".to_owned(),
+        "won" | "warning_closed" => "Dispute closed in your favor".to_owned(),
+        "lost" => "Dispute lost: the money went back to the customer".to_owned(),
+        other => format!("Disputed ({})", other.replace('_', " ")),
+    }
 }
 
 /// Thousandths as a quantity: "1", "1.5", "0.25".
@@ -441,7 +475,7 @@ fn InvoiceDetail(
             } else {
                 view! {
                     <ul class="mt-2 space-y-1 text-sm" data-testid="payments">
-                        {invoice.payments.iter().map(|p| view! { <li>{format!("{} · {} · {} · {}", p.when, p.amount, p.method, p.reference)}</li> }).collect_view()}
+                        {invoice.payments.iter().map(|p| view! { <PaymentItem payment=p.clone() /> }).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -523,6 +557,23 @@ fn InvoiceDetail(
     }
 }
 
+/// One payment on the invoice; a card payment links to the shop's Stripe dashboard.
+#[component]
+fn PaymentItem(payment: PaymentLine) -> impl IntoView {
+    let PaymentLine { when, amount, method, reference, stripe } = payment;
+    view! {
+        <li class="break-words">
+            {format!("{when} · {amount} · {method}")}
+            {(!reference.is_empty()).then(|| view! { " · " <span class="break-all font-mono text-xs">{reference}</span> })}
+            {stripe.map(|s| view! {
+                " · " <a href=s.dashboard_url rel="external noopener" target="_blank" class="text-indigo-700 hover:underline" data-testid="stripe-dashboard-link">"Open in Stripe"</a>
+                {s.refunded.map(|r| view! { <span class="ml-2 rounded-full bg-amber-100 px-2 py-0.5 text-xs text-amber-800">{r}</span> })}
+                {s.dispute.map(|d| view! { <span class="ml-2 rounded-full bg-rose-100 px-2 py-0.5 text-xs text-rose-800" role="status">{d}</span> })}
+            })}
+        </li>
+    }
+}
+
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     #[test]
@@ -530,5 +581,12 @@ mod tests {
         assert_eq!(super::trim_quantity(1000), "1");
         assert_eq!(super::trim_quantity(1500), "1.5");
         assert_eq!(super::trim_quantity(250), "0.25");
+    }
+
+    #[test]
+    fn dispute_states_read_as_words() {
+        assert_eq!(super::dispute_in_words("needs_response"), "Disputed: Stripe needs your evidence");
+        assert_eq!(super::dispute_in_words("lost"), "Dispute lost: the money went back to the customer");
+        assert_eq!(super::dispute_in_words("charge_refunded"), "Disputed (charge refunded)");
     }
 }

@@ -30,6 +30,7 @@ pub mod settings;
 pub mod setup;
 mod setup_forms;
 pub mod shell;
+pub mod sms_settings;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]

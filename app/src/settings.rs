@@ -68,6 +68,9 @@ fn Sections(setup: SetupView, refresh: Callback<()>) -> impl IntoView {
         <Section title="Email" intro="Your shop's mailbox: the squad reads inquiries sent to it and replies from your own address.">
             <crate::email_settings::EmailSection on_saved=refresh from="settings" />
         </Section>
+        <Section title="Text messages" intro="Your Twilio number: customers text it and the squad answers, confirms and reminds by text.">
+            <crate::sms_settings::TextingSection on_saved=refresh />
+        </Section>
         <Section title="Card payments" intro="Your Stripe account: customers pay invoices by card, straight into it.">
             <crate::stripe_settings::StripeSection on_saved=refresh from="settings" />
         </Section>

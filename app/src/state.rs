@@ -56,6 +56,8 @@ pub struct ServerState {
     pub stripe: Option<Arc<integrations::stripe::Stripe>>,
     /// The Stripe webhook endpoint's signing secrets (several while one is rotated out).
     pub stripe_webhook_secrets: Arc<integrations::stripe::WebhookSecrets>,
+    /// Texting through each shop's own Twilio account.
+    pub texting: Arc<ops::texts::Texting>,
 }
 
 impl ServerState {

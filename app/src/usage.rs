@@ -54,6 +54,15 @@ pub struct Totals {
     pub costliest_lead_micros: i64,
 }
 
+/// Money customers paid in the window, as the owner reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collected {
+    /// "$1,240.00"
+    pub total: String,
+    /// "$900.00 by card through Stripe", when any was.
+    pub note: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Budgets {
     pub spent_today_micros: i64,
@@ -68,6 +77,7 @@ pub struct Budgets {
 pub struct UsageReport {
     pub days: Vec<DayPoint>,
     pub totals: Totals,
+    pub collected: Collected,
     pub funnel: Vec<FunnelStep>,
     pub channels: Vec<ChannelRow>,
     pub budgets: Budgets,
@@ -199,6 +209,18 @@ mod backend {
         (0..DAYS).rev().map(|back| today - Duration::days(back as i64)).collect()
     }
 
+    pub fn collected(c: &store::reports::Collected, currency: &str) -> super::Collected {
+        let money = |cents: i64| squad::tools::invoice::format_money(cents, currency);
+        let mut notes = Vec::new();
+        if c.card_cents > 0 {
+            notes.push(format!("{} by card through Stripe", money(c.card_cents)));
+        }
+        if c.refunded_cents > 0 {
+            notes.push(format!("{} refunded since", money(c.refunded_cents)));
+        }
+        super::Collected { total: money(c.total_cents), note: (!notes.is_empty()).then(|| notes.join(", ")) }
+    }
+
     pub fn label(date: NaiveDate) -> String {
         format!("{} {}", date.format("%b"), date.day())
     }
@@ -245,6 +267,7 @@ pub async fn get_usage() -> Result<UsageReport, UiError> {
             let spent_today = runs::spent_on(&mut tx, &today).await.map_err(internal)?;
             let month_start = format!("{}-{:02}-01", utc_now.year(), utc_now.month());
             let month_spent = reports::spent_since(&mut tx, &month_start).await.map_err(internal)?;
+            let collected = reports::collected_since(&mut tx, start).await.map_err(internal)?;
             tx.commit().await.map_err(internal)?;
 
             let points: Vec<LeadPoint> = facts.iter().map(|f| backend::point(f, &s.time_zone, &days)).collect();
@@ -256,6 +279,7 @@ pub async fn get_usage() -> Result<UsageReport, UiError> {
             Ok(UsageReport {
                 days: series,
                 totals,
+                collected: backend::collected(&collected, &s.currency),
                 funnel,
                 channels,
                 budgets: Budgets {
@@ -306,7 +330,7 @@ fn Tile(label: &'static str, value: String, #[prop(optional)] note: Option<Strin
 
 #[component]
 fn Report(report: UsageReport) -> impl IntoView {
-    let UsageReport { days, totals, funnel, channels, budgets } = report;
+    let UsageReport { days, totals, collected, funnel, channels, budgets } = report;
     let labels: Vec<String> = days.iter().map(|d| d.label.clone()).collect();
     let leads: Vec<Bar> = days
         .iter()
@@ -330,11 +354,12 @@ fn Report(report: UsageReport) -> impl IntoView {
                 <p class="mt-1 text-sm text-slate-600">"Send a test inquiry from the "<a class="text-indigo-700 underline" href="/app/board">"pipeline"</a>", or connect your email and booking form, and the numbers appear here."</p>
             </div>
         })}
-        <div class="grid grid-cols-2 gap-3 md:grid-cols-4">
+        <div class="grid grid-cols-2 gap-3 md:grid-cols-3 lg:grid-cols-5">
             <Tile label="Leads" value=totals.leads.to_string() note=format!("{} booked", totals.booked) />
             <Tile label="First response" value=response_text note="median, inquiry to first reply".to_owned() />
             <Tile label="Cost per lead" value=per_lead note=format!("{} in total", dollars(totals.spent_micros)) />
             <Tile label="Cost per booked job" value=per_job />
+            <Tile label="Money collected" value=collected.total note=collected.note.unwrap_or_else(|| "payments recorded in these 14 days".to_owned()) />
         </div>
         <div class="grid gap-4 md:grid-cols-2">
             <Chart title="Leads per day" bars=leads labels=labels.clone() color="fill-indigo-500" />

@@ -150,6 +150,11 @@ fn Integrations(on_saved: Callback<()>) -> impl IntoView {
             <p class="mb-3 mt-1 text-sm text-slate-600">"Inquiries sent to your shop's address reach the squad, and replies go out from it."</p>
             <crate::email_settings::EmailSection on_saved from="setup" />
         </article>
+        <article class="rounded-xl border border-slate-200 p-4" aria-label="Text messages">
+            <h2 class="font-semibold">"Text messages"</h2>
+            <p class="mb-3 mt-1 text-sm text-slate-600">"Customers text your Twilio number and the squad answers, confirms bookings and sends reminders by text."</p>
+            <crate::sms_settings::TextingSection on_saved />
+        </article>
         <article class="rounded-xl border border-slate-200 p-4" aria-label="Card payments">
             <h2 class="font-semibold">"Card payments"</h2>
             <p class="mb-3 mt-1 text-sm text-slate-600">"Customers pay invoices by card through Stripe, straight into your own Stripe account."</p>
@@ -166,7 +171,7 @@ fn Integrations(on_saved: Callback<()>) -> impl IntoView {
                 </article>
             }).collect_view()}
         </div>
-        <p class="text-xs text-slate-500">"Until then bookings live in Opsquad and invoices use Opsquad's own pay page. You can connect or change your email later in Settings."</p>
+        <p class="text-xs text-slate-500">"Until a calendar can be connected, bookings live in Opsquad. You can connect or change your email and Stripe later in Settings."</p>
     }
 }
 

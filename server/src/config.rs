@@ -37,6 +37,25 @@ pub struct Settings {
     pub gmail: GmailSettings,
     #[serde(default)]
     pub stripe: StripeSettings,
+    #[serde(default)]
+    pub twilio: TwilioSettings,
+}
+
+/// Where Twilio's REST API is. Each shop connects its own Twilio account; tests point this at a
+/// local peer.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TwilioSettings {
+    #[serde(default)]
+    pub api_base: Option<String>,
+}
+
+impl TwilioSettings {
+    pub fn twilio(&self) -> Result<integrations::twilio::Twilio, SettingsError> {
+        let base =
+            self.api_base.as_deref().map(str::trim).filter(|b| !b.is_empty()).unwrap_or("https://api.twilio.com/");
+        integrations::twilio::Twilio::new(base).map_err(|e| SettingsError::Twilio(e.to_string()))
+    }
 }
 
 /// Opsquad's Stripe Connect platform, through which shops connect their own Stripe accounts.
@@ -52,7 +71,8 @@ pub struct StripeSettings {
     #[serde(default)]
     pub client_id: Option<String>,
     /// The webhook endpoint's signing secrets (`whsec_…`): more than one while one is rotated out.
-    #[serde(default)]
+    /// From the environment, comma-separated: `OPSQUAD_STRIPE__WEBHOOK_SECRETS=whsec_new,whsec_old`.
+    #[serde(default, deserialize_with = "secrets_or_commas")]
     pub webhook_secrets: Vec<SecretString>,
     #[serde(default)]
     pub api_base: Option<String>,
@@ -422,6 +442,11 @@ fn list_or_commas<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<V
     })
 }
 
+/// Like [`list_or_commas`], for secrets.
+fn secrets_or_commas<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<SecretString>, D::Error> {
+    Ok(list_or_commas(deserializer)?.into_iter().map(SecretString::from).collect())
+}
+
 impl ServerSettings {
     /// The moment `clock_start` names, in Unix milliseconds.
     pub fn clock_start_ms(&self) -> anyhow::Result<Option<i64>> {
@@ -608,6 +633,8 @@ pub enum SettingsError {
     Gmail(String),
     #[error("invalid stripe settings: {0}")]
     Stripe(String),
+    #[error("invalid twilio settings: {0}")]
+    Twilio(String),
     #[error("refusing to start in production: {0}")]
     UnsafeForProduction(&'static str),
     #[error(
@@ -871,6 +898,7 @@ mod tests {
             account_mail: AccountMailSettings::default(),
             gmail: GmailSettings::default(),
             stripe: StripeSettings::default(),
+            twilio: TwilioSettings::default(),
         }
     }
 
@@ -1032,6 +1060,26 @@ mod tests {
         write(r#"["10.0.0.0/8", "proxy.internal"]"#);
         let refused = Settings::load_for(dir.path(), "test").unwrap_err().to_string();
         assert!(refused.contains("`proxy.internal` is neither an IP address nor a CIDR block"), "{refused}");
+    }
+
+    #[test]
+    fn webhook_secrets_are_a_list_or_one_comma_separated_string() {
+        use secrecy::ExposeSecret;
+        let dir = tempfile::tempdir().unwrap();
+        let write = |secrets: &str| {
+            let file = format!(
+                "environment = \"test\"\n[server]\naddr = \"127.0.0.1:0\"\n[stripe]\nwebhook_secrets = {secrets}\n"
+            );
+            std::fs::write(dir.path().join("test.toml"), file).unwrap();
+        };
+        let read = || -> Vec<String> {
+            let s = Settings::load_for(dir.path(), "test").unwrap();
+            s.stripe.webhook_secrets.iter().map(|k| k.expose_secret().to_owned()).collect()
+        };
+        write(r#"["whsec_new", "whsec_old"]"#);
+        assert_eq!(read(), ["whsec_new", "whsec_old"]);
+        write(r#""whsec_new, whsec_old""#);
+        assert_eq!(read(), ["whsec_new", "whsec_old"], "as the environment gives it");
     }
 
     #[test]

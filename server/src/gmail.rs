@@ -56,13 +56,19 @@ fn redirect_uri(state: &ServerState) -> String {
 pub use app::email_settings::GMAIL_OUTCOME_KEY as OUTCOME_KEY;
 
 async fn tell(session: &Session, outcome: Result<String, String>) {
+    tell_outcome(session, OUTCOME_KEY, outcome).await;
+}
+
+/// Leaves what became of a sign-in with another service (`Ok(account)` or the problem, in words)
+/// under `key` in the owner's session, for the page they return to.
+pub(crate) async fn tell_outcome(session: &Session, key: &str, outcome: Result<String, String>) {
     let at = store::now_ms();
     let value = match outcome {
-        Ok(address) => json!({ "connected": address, "at": at }),
+        Ok(account) => json!({ "connected": account, "at": at }),
         Err(problem) => json!({ "problem": problem, "at": at }),
     };
-    if let Err(e) = session.insert(OUTCOME_KEY, value).await {
-        tracing::warn!(error = %e, "could not keep the Gmail sign-in's outcome in the session");
+    if let Err(e) = session.insert(key, value).await {
+        tracing::warn!(error = %e, key, "could not keep a sign-in's outcome in the session");
     }
 }
 

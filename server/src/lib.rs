@@ -16,5 +16,6 @@ pub mod startup;
 pub mod stripe;
 pub mod supervisor;
 pub mod telemetry;
+pub mod texts;
 pub mod widget;
 pub mod worker;

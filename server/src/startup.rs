@@ -75,6 +75,23 @@ pub fn mail_access(settings: &Settings) -> anyhow::Result<ops::integrations::Mai
     })
 }
 
+/// Texting through each shop's own Twilio account, with the keys its credentials open with.
+pub fn texting(settings: &Settings) -> anyhow::Result<ops::texts::Texting> {
+    Ok(ops::texts::Texting {
+        twilio: Arc::new(settings.twilio.twilio()?),
+        keys: Arc::new(settings.secrets()?),
+        public_url: settings.payments.public_url.clone(),
+    })
+}
+
+/// The shop's own accounts messages leave through: its mailbox, and its Twilio number for texts.
+pub fn own_channels(settings: &Settings) -> anyhow::Result<Arc<dyn squad::channels::OwnChannels>> {
+    Ok(Arc::new(ops::integrations::ShopChannels::new(
+        ops::integrations::Mailroom::new(mail_access(settings)?),
+        texting(settings)?,
+    )))
+}
+
 /// The job worker for these settings, on the configured model provider.
 pub async fn build_worker(settings: &Settings, db: store::Db) -> anyhow::Result<Worker> {
     worker_on(model_catalog(settings)?, settings, db, Arc::default(), Arc::default()).await
@@ -102,7 +119,7 @@ async fn worker_on(
         limits,
         payments: Arc::new(settings.payments.pay_links()),
         channel: settings.channels.channel(),
-        own_channels: Arc::new(ops::integrations::Mailroom::new(mail_access(settings)?)),
+        own_channels: own_channels(settings)?,
         mail_access: mail_access(settings)?,
         mail_watchers: Arc::default(),
         public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
@@ -223,6 +240,7 @@ pub fn build_state(
         stripe_webhook_secrets: Arc::new(integrations::stripe::WebhookSecrets::new(
             settings.stripe.webhook_secrets.clone(),
         )),
+        texting: Arc::new(texting(settings)?),
     })
 }
 
@@ -276,6 +294,8 @@ pub fn build_router(state: ServerState, settings: &Settings, proxies: TrustedPro
         .route("/widget/{org}/events", get(crate::widget::events))
         .route("/webhooks/gmail", axum::routing::post(crate::gmail::push))
         .route("/webhooks/stripe", axum::routing::post(crate::stripe::webhook))
+        .route("/webhooks/twilio/sms", axum::routing::post(crate::texts::sms))
+        .route("/webhooks/twilio/status", axum::routing::post(crate::texts::status))
         .layer(mw::from_fn_with_state(proxies, client_addr::resolve))
         .layer(mw::from_fn_with_state(settings.server.limits, request_limits::enforce))
         .layer(mw::from_fn(security_headers::apply))

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tower_sessions::Session;
 
-use crate::gmail::{back_to, refuse, same, ConnectQuery};
+use crate::gmail::{back_to, refuse, same, tell_outcome, ConnectQuery};
 
 /// Where the sign-in in progress is kept in the owner's session.
 const SIGN_IN_KEY: &str = "stripe_sign_in";
@@ -41,14 +41,7 @@ fn redirect_uri(state: &ServerState) -> String {
 }
 
 async fn tell(session: &Session, outcome: Result<String, String>) {
-    let at = store::now_ms();
-    let value = match outcome {
-        Ok(account) => json!({ "connected": account, "at": at }),
-        Err(problem) => json!({ "problem": problem, "at": at }),
-    };
-    if let Err(e) = session.insert(app::stripe_settings::STRIPE_OUTCOME_KEY, value).await {
-        tracing::warn!(error = %e, "could not keep the Stripe sign-in's outcome in the session");
-    }
+    tell_outcome(session, app::stripe_settings::STRIPE_OUTCOME_KEY, outcome).await;
 }
 
 pub async fn connect(

@@ -196,6 +196,24 @@ pub fn parse_phone(raw: &str) -> Result<String, FieldError> {
     Ok(raw.to_owned())
 }
 
+/// A phone number in E.164 (`+12175550142`), from how people and carriers write it. Ten digits
+/// (or eleven starting with 1) are a North American number; anything else must carry its `+`.
+pub fn e164(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if raw.is_empty() || !raw.chars().all(|c| c.is_ascii_digit() || " +-.()".contains(c)) {
+        return None;
+    }
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    let international = raw.starts_with('+');
+    let number = match digits.len() {
+        10 if !international => format!("+1{digits}"),
+        11 if !international && digits.starts_with('1') => format!("+{digits}"),
+        8..=15 if international => format!("+{digits}"),
+        _ => return None,
+    };
+    (!number.starts_with("+0")).then_some(number)
+}
+
 /// Where the business works: listed ZIP codes and/or a radius around a ZIP.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -325,6 +343,17 @@ mod tests {
             "daily_budget_micros": 20000000
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn numbers_are_written_in_e164() {
+        assert_eq!(e164("(217) 555-0142").as_deref(), Some("+12175550142"));
+        assert_eq!(e164("1-217-555-0142").as_deref(), Some("+12175550142"));
+        assert_eq!(e164("+44 20 7946 0958").as_deref(), Some("+442079460958"));
+        assert_eq!(e164("+12175550142").as_deref(), Some("+12175550142"));
+        assert_eq!(e164("555-0142"), None, "too short to dial from anywhere");
+        assert_eq!(e164("217 555 0142 ext 3"), None);
+        assert_eq!(e164(""), None);
     }
 
     #[test]

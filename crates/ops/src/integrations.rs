@@ -327,6 +327,34 @@ impl OwnChannels for Mailroom {
     }
 }
 
+/// Every account of the shop a message may leave through: its mailbox, and its Twilio number.
+pub struct ShopChannels {
+    mail: Mailroom,
+    texts: crate::texts::Texting,
+}
+
+impl ShopChannels {
+    pub fn new(mail: Mailroom, texts: crate::texts::Texting) -> Self {
+        Self { mail, texts }
+    }
+}
+
+#[async_trait::async_trait]
+impl OwnChannels for ShopChannels {
+    async fn for_org(
+        &self,
+        tx: &mut TenantTx,
+        scope: &TenantScope,
+        channel: &str,
+    ) -> Result<Option<std::sync::Arc<dyn Channel>>, StoreError> {
+        if channel == domain::pipeline::Channel::Sms.as_str() {
+            self.texts.for_org(tx, scope, channel).await
+        } else {
+            self.mail.for_org(tx, scope, channel).await
+        }
+    }
+}
+
 /// The letter a message to a customer goes out as, from the shop's address and in its name.
 pub(crate) fn letter_for(message: &Outbound, from: &str, business: &str) -> mail::Letter {
     mail::Letter {

@@ -30,6 +30,7 @@ pub mod settings;
 pub mod setup;
 pub mod stripe;
 pub mod team;
+pub mod texts;
 pub mod widget;
 
 pub use error::OpsError;

@@ -319,6 +319,7 @@ async fn settle(tx: &mut TenantTx, facts: &PaymentFacts) -> Result<String, OpsEr
     let money = |cents: i64| squad::tools::invoice::format_money(cents, &invoice.currency);
     let pi = facts.payment_intent.as_str();
     let mut said = Vec::new();
+    let mut booked = facts.booked_at.is_some();
 
     if facts.amount_cents > 0 && facts.booked_at.is_none() && facts.problem.is_none() {
         let currency = facts.currency.as_deref().unwrap_or_default();
@@ -338,6 +339,7 @@ async fn settle(tx: &mut TenantTx, facts: &PaymentFacts) -> Result<String, OpsEr
         match outcome {
             Ok(outcome) => {
                 kept::mark(tx, pi, &Done { booked: true, ..Done::default() }).await?;
+                booked = true;
                 let entry = json!({
                     "invoice_id": invoice.id, "number": invoice.number, "amount_cents": facts.amount_cents,
                     "payment_intent": pi, "settled": outcome.settled,
@@ -366,7 +368,6 @@ async fn settle(tx: &mut TenantTx, facts: &PaymentFacts) -> Result<String, OpsEr
         }
     }
 
-    let booked = facts.booked_at.is_some() || said.iter().any(|s| s.starts_with("payment booked"));
     if booked && facts.refunded_cents > facts.told_refunded_cents {
         let entry = json!({
             "invoice_id": invoice.id, "number": invoice.number, "payment_intent": pi,

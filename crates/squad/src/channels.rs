@@ -150,6 +150,8 @@ pub enum Delivered {
     AlreadyDone,
     /// Nowhere to send it (no address on file for the channel); recorded as failed.
     NoAddress,
+    /// The customer texted STOP to the shop's number: nothing more is texted to it.
+    OptedOut,
 }
 
 /// Delivers one recorded outbound message, at most once per message id. A private link the
@@ -255,6 +257,15 @@ pub async fn deliver_message(
         Entry::Done(_) | Entry::Failed(_) => return Ok(Delivered::AlreadyDone),
         Entry::New | Entry::Started => {}
     }
+    if outbound.channel == Door::Sms.as_str() {
+        let number = domain::catalog::e164(&outbound.to).unwrap_or_else(|| outbound.to.clone());
+        if store::texts::opted_out(&mut tx, &number).await? {
+            let said = json!({ "error": format!("not sent: {number} texted STOP to the shop's number") });
+            side_effects::finish(&mut tx, &key, false, &said).await?;
+            tx.commit().await?;
+            return Ok(Delivered::OptedOut);
+        }
+    }
     if let Some(times) = offered_times {
         outbound.body = format!("{}\n\n{times}", outbound.body);
     }
@@ -292,6 +303,7 @@ pub async fn deliver_message(
     match &result {
         Ok(response) => {
             side_effects::finish(&mut tx, &key, true, response).await?;
+            keep_text(&mut tx, id, response).await?;
             // A reply naming this message in its thread headers is matched to it.
             if let Some(sent_as) = response["message_id"].as_str() {
                 leads::set_external_id(&mut tx, id, sent_as).await?;
@@ -311,6 +323,26 @@ pub async fn deliver_message(
     tx.commit().await?;
     result?;
     Ok(Delivered::Sent)
+}
+
+/// A text the provider accepted (its response names the text's id), kept for the status
+/// reports that follow it.
+async fn keep_text(tx: &mut TenantTx, message: domain::MessageId, response: &Value) -> Result<(), StoreError> {
+    let (Some(sid), Some(to)) = (response["text_sid"].as_str(), response["to"].as_str()) else { return Ok(()) };
+    store::texts::keep(
+        tx,
+        &store::texts::TextRow {
+            sid: sid.to_owned(),
+            message_id: Some(message.to_string()),
+            to_number: to.to_owned(),
+            status: response["status"].as_str().unwrap_or("queued").to_owned(),
+            segments: response["segments"].as_i64(),
+            price_micros: None,
+            error_code: None,
+            updated_at: store::now_ms(),
+        },
+    )
+    .await
 }
 
 /// A message that will never arrive is the owner's to handle: an escalation names it, the address

@@ -47,6 +47,7 @@ pub mod settings;
 pub mod side_effects;
 pub mod stripe;
 pub mod technicians;
+pub mod texts;
 pub mod time_offers;
 pub mod users;
 pub mod widgets;

@@ -78,3 +78,35 @@ pub async fn spent_since(tx: &mut TenantTx, first_day: &str) -> Result<i64, Stor
     .await?;
     int(&row, "spent")
 }
+
+/// Money customers paid since `since_ms` (test-mode payments left out), in the shop's cents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Collected {
+    pub total_cents: i64,
+    /// Of it, by card through the shop's Stripe account.
+    pub card_cents: i64,
+    /// Given back since, as Stripe reported refunds of those card payments.
+    pub refunded_cents: i64,
+}
+
+pub async fn collected_since(tx: &mut TenantTx, since_ms: i64) -> Result<Collected, StoreError> {
+    let org = tx.org().to_owned();
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(p.amount_cents), 0) AS BIGINT) AS total,
+                CAST(COALESCE(SUM(CASE WHEN p.provider = 'stripe' THEN p.amount_cents ELSE 0 END), 0) AS BIGINT) AS card,
+                CAST(COALESCE(SUM(s.refunded_cents), 0) AS BIGINT) AS refunded
+         FROM payments p
+         LEFT JOIN stripe_payments s
+           ON s.org_id = p.org_id AND p.provider = 'stripe' AND s.payment_intent = p.reference
+         WHERE p.org_id = $1 AND p.created_at >= $2 AND p.method <> 'test'",
+    )
+    .bind(&org)
+    .bind(since_ms)
+    .fetch_one(tx.conn())
+    .await?;
+    Ok(Collected {
+        total_cents: int(&row, "total")?,
+        card_cents: int(&row, "card")?,
+        refunded_cents: int(&row, "refunded")?,
+    })
+}

@@ -69,3 +69,37 @@ pub async fn delete_email(State(state): State<ServerState>, ApiAuth(ctx): ApiAut
     ops::integrations::disconnect_email(&state.db, &ctx.scope).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `PUT /api/v1/integrations/sms` (owner only): tries the Twilio account and number, then stores
+/// the connection.
+pub async fn put_sms(
+    State(state): State<ServerState>,
+    ApiAuth(ctx): ApiAuth,
+    ApiJson(body): ApiJson<ops::texts::SmsConnection>,
+) -> Result<Json<Integration>, ApiError> {
+    let stored = ops::texts::connect(&state.db, &state.texting, &ctx.scope, body).await?;
+    Ok(Json(stored.into()))
+}
+
+/// `DELETE /api/v1/integrations/sms` (owner only): disconnects and forgets the Auth Token.
+pub async fn delete_sms(State(state): State<ServerState>, ApiAuth(ctx): ApiAuth) -> Result<StatusCode, ApiError> {
+    ops::texts::disconnect(&state.db, &ctx.scope).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestText {
+    /// The mobile number to text.
+    to: String,
+}
+
+/// `POST /api/v1/integrations/sms/test` (owner only): one test text, now.
+pub async fn test_sms(
+    State(state): State<ServerState>,
+    ApiAuth(ctx): ApiAuth,
+    ApiJson(body): ApiJson<TestText>,
+) -> Result<Json<Value>, ApiError> {
+    let said = ops::texts::send_test(&state.db, &state.texting, &ctx.scope, &body.to).await?;
+    Ok(Json(serde_json::json!({ "sent": true, "outcome": said })))
+}

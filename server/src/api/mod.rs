@@ -48,6 +48,8 @@ pub fn router() -> Router<ServerState> {
         .route("/inbound", post(inbound::post_inbound))
         .route("/integrations", get(integrations::list_integrations))
         .route("/integrations/email", axum::routing::put(integrations::put_email).delete(integrations::delete_email))
+        .route("/integrations/sms", axum::routing::put(integrations::put_sms).delete(integrations::delete_sms))
+        .route("/integrations/sms/test", axum::routing::post(integrations::test_sms))
         .route("/invoices/{id}", get(invoices::get_invoice))
         .route("/invoices/{id}/payments", post(invoices::record))
         .route("/invoices/{id}/pay-link", post(invoices::share_pay_link))

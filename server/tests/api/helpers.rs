@@ -387,9 +387,7 @@ impl TestApp {
             limits: squad::runtime::Limits::default(),
             payments: std::sync::Arc::new(self.settings().payments.pay_links()),
             channel: self.outbox.clone(),
-            own_channels: std::sync::Arc::new(ops::integrations::Mailroom::new(
-                server::startup::mail_access(&self.settings()).expect("the test mail settings"),
-            )),
+            own_channels: server::startup::own_channels(&self.settings()).expect("the test channel settings"),
             mail_access: server::startup::mail_access(&self.settings()).expect("the test mail settings"),
             mail_watchers: std::sync::Arc::default(),
             public_url: squad::link_tokens::PublicUrl::new("http://127.0.0.1:3000"),

@@ -40,6 +40,7 @@ mod squad;
 mod streams;
 mod stripe;
 mod team;
+mod texts;
 mod threads;
 mod throttling;
 mod trades;

@@ -264,6 +264,15 @@ async fn an_owner_connects_stripe_and_the_customer_pays_by_card(app: TestApp) {
     assert_eq!(paid["card_payments"][0]["dashboard_url"], format!("https://dashboard.stripe.com/test/payments/{pi}"));
     let after = lead(&app, &demo.api_key, &lead_id).await;
     assert_eq!(after["stage"], "paid", "{after}");
+    // The owner's invoice page links the card payment to their Stripe dashboard; usage counts the money.
+    let (_, view) = get(&app, &format!("/api/invoices/view?id={invoice_id}")).await;
+    let lines = view["payments"].as_array().unwrap();
+    let card = lines.iter().find(|p| p["reference"] == pi.as_str()).unwrap();
+    assert_eq!(card["stripe"]["dashboard_url"], format!("https://dashboard.stripe.com/test/payments/{pi}"));
+    assert!(lines.iter().any(|p| p["method"] == "cash" && p["stripe"].is_null()), "{view}");
+    let (_, usage) = get(&app, "/api/usage").await;
+    assert_eq!(usage["collected"]["total"], "$349.00", "{usage}");
+    assert_eq!(usage["collected"]["note"], "$300.00 by card through Stripe", "{usage}");
     let html = app.client.get(app.url(&format!("/pay/{token}?card=done"))).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Paid in full"), "the customer's page shows it: {html}");
 
@@ -289,8 +298,7 @@ async fn webhooks_are_verified_stored_once_and_read_in_any_order(app: TestApp) {
 
     let demo = app.demo().await;
     let app = app.serve_with(|s| s.stripe = peer.settings()).await;
-    let account =
-        connect(&app, &peer, &demo.owner_email, &demo.password, None).await["account"].as_str().unwrap().to_owned();
+    connect(&app, &peer, &demo.owner_email, &demo.password, None).await;
     let (_, invoice_id, token) = invoiced(&app, &demo.api_key, "order@example.com").await;
 
     // Another shop here has its own Stripe account; an event on it naming this shop's invoice
@@ -362,6 +370,15 @@ async fn webhooks_are_verified_stored_once_and_read_in_any_order(app: TestApp) {
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM payments WHERE provider = 'stripe'").await, 1);
     assert_eq!(paid["card_payments"][0]["refunded_cents"], 5_000, "{paid}");
     assert_eq!(paid["card_payments"][0]["dispute_status"], "needs_response");
+    let (_, view) = get(&app, &format!("/api/invoices/view?id={invoice_id}")).await;
+    let stripe = &view["payments"][0]["stripe"];
+    assert_eq!(
+        (stripe["refunded"].as_str(), stripe["dispute"].as_str()),
+        (Some("$50.00 refunded"), Some("Disputed: Stripe needs your evidence")),
+        "{view}"
+    );
+    let (_, usage) = get(&app, "/api/usage").await;
+    assert_eq!(usage["collected"]["note"], "$349.00 by card through Stripe, $50.00 refunded since", "{usage}");
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM audit_log WHERE action LIKE '%refunded through Stripe'").await, 1);
     assert_eq!(
         app.admin_count("SELECT COUNT(*) FROM escalations WHERE kind = 'payment_dispute' AND status = 'pending'").await,
@@ -372,7 +389,6 @@ async fn webhooks_are_verified_stored_once_and_read_in_any_order(app: TestApp) {
         1,
         "the owner is emailed"
     );
-    let _ = account;
 }
 
 async fn reconciliation_books_a_payment_whose_webhook_was_lost(app: TestApp) {
