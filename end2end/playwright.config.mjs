@@ -66,6 +66,10 @@ export default defineConfig({
         OPSQUAD_STRIPE__API_BASE: `http://127.0.0.1:${process.env.OPSQUAD_E2E_STRIPE_PORT}/`,
         OPSQUAD_STRIPE__CONNECT_BASE: `http://127.0.0.1:${process.env.OPSQUAD_E2E_STRIPE_PORT}/`,
       } : {}),
+      // Shops text through their own Twilio account: Twilio is a local peer.
+      ...(process.env.OPSQUAD_E2E_TWILIO_PORT ? {
+        OPSQUAD_TWILIO__API_BASE: `http://127.0.0.1:${process.env.OPSQUAD_E2E_TWILIO_PORT}/`,
+      } : {}),
       RUST_LOG: 'warn',
     },
   } : undefined,

@@ -2,7 +2,7 @@
 //! the only credential (256 random bits; the database keeps its hash), and it shows one invoice
 //! while that invoice takes payments (and for a day after it is paid) until the link expires.
 //!
-//! Where the shop has connected Stripe, "Pay by card" posts to `/pay/{token}/card`, which sends
+//! Where the shop has connected Stripe, "Pay by card" links to `/pay/{token}/card`, which sends
 //! the customer to a Stripe Checkout page for the balance; Stripe sends them back here with
 //! `?card=done`, and the page checks every few seconds until Stripe's confirmation has marked the
 //! invoice paid. Without Stripe the page says how to pay the business directly — and, in test mode
@@ -210,12 +210,10 @@ fn Invoice(view: PayView, pay: ServerAction<PayTest>, token: String, card: Optio
                     };
                     view! {
                         {problem.map(|p| view! { <p class="mb-3 rounded-lg bg-rose-50 p-3 text-sm text-rose-700" role="alert">{p}</p> })}
-                        // A plain form: the server answers with a redirect to Stripe's payment page.
-                        <form method="post" action=format!("/pay/{token}/card")>
-                            <button type="submit" data-testid="pay-by-card" class="w-full rounded-lg bg-indigo-600 px-4 py-3 font-semibold text-white hover:bg-indigo-500">
-                                "Pay " {view.balance.clone()} " by card"
-                            </button>
-                        </form>
+                        // A full page load: the server answers with a redirect to Stripe's payment page.
+                        <a rel="external" href=format!("/pay/{token}/card") data-testid="pay-by-card" class="block w-full rounded-lg bg-indigo-600 px-4 py-3 text-center font-semibold text-white hover:bg-indigo-500">
+                            "Pay " {view.balance.clone()} " by card"
+                        </a>
                         <p class="mt-2 text-center text-xs text-slate-500">"You'll pay on Stripe's secure page. " {view.business.clone()} " never sees your card number."</p>
                     }.into_any()
                 } else if view.test_mode {

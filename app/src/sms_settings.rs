@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::components::{ErrorBanner, FieldError};
 use crate::error::UiError;
-use crate::setup_forms::{failed, when_saved};
+use crate::setup_forms::{failed, general, when_saved};
 use crate::shell::or_error;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,9 +15,14 @@ pub struct TextingView {
     /// The shop's Twilio number, when connected.
     pub number: Option<String>,
     pub account_name: Option<String>,
+    /// Where calls to the number ring.
+    pub forward_calls_to: Option<String>,
     pub healthy: bool,
     pub last_error: Option<String>,
     pub can_change: bool,
+    /// Where Twilio sends the number's texts and calls (this server's public address).
+    pub sms_webhook: String,
+    pub voice_webhook: String,
 }
 
 #[server(prefix = "/api", endpoint = "settings/sms", input = leptos::server_fn::codec::GetUrl)]
@@ -35,8 +40,13 @@ pub async fn get_texting() -> Result<TextingView, UiError> {
                 healthy: connection.as_ref().is_some_and(|c| c.status == "connected"),
                 last_error: connection.as_ref().and_then(|c| c.last_error.clone()),
                 account_name: connection.as_ref().and_then(|c| c.config["account_name"].as_str().map(str::to_owned)),
+                forward_calls_to: connection
+                    .as_ref()
+                    .and_then(|c| c.config["forward_calls_to"].as_str().map(str::to_owned)),
                 number: connection.and_then(|c| c.account),
                 can_change: ops::permissions::require(&ctx.scope, ops::Operation::ManageIntegrations).is_ok(),
+                sms_webhook: state.public_url.at("webhooks/twilio/sms"),
+                voice_webhook: state.public_url.at("webhooks/twilio/voice"),
             })
         }
         .await,
@@ -44,13 +54,20 @@ pub async fn get_texting() -> Result<TextingView, UiError> {
 }
 
 #[server(prefix = "/api", endpoint = "settings/sms/connect")]
-pub async fn connect_texting(account_sid: String, auth_token: String, number: String) -> Result<(), UiError> {
+pub async fn connect_texting(
+    account_sid: String,
+    auth_token: String,
+    number: String,
+    forward_calls_to: String,
+) -> Result<(), UiError> {
     use crate::state::{auth_ctx, respond, server_state};
 
     respond(
         async move {
             let (ctx, state) = (auth_ctx()?, server_state()?);
-            let input = ops::texts::SmsConnection { account_sid, auth_token: auth_token.into(), number };
+            let forward_calls_to = Some(forward_calls_to).filter(|f| !f.trim().is_empty());
+            let input =
+                ops::texts::SmsConnection { account_sid, auth_token: auth_token.into(), number, forward_calls_to };
             ops::texts::connect(&state.db, &state.texting, &ctx.scope, input).await?;
             Ok(())
         }
@@ -123,7 +140,14 @@ fn Connected(view: TextingView, number: String, on_saved: Callback<()>) -> impl 
             </p>
             {view.last_error.clone().map(|e| view! { <p class="rounded-lg bg-rose-50 px-3 py-2 text-sm text-rose-700" role="alert">{e}</p> })}
             <p class="text-sm text-slate-600">"Customers who text this number reach the squad, and it answers by text: replies, booking confirmations and reminders. Anyone who texts STOP gets nothing more until they text START."</p>
-            <p class="text-xs text-slate-500">"In Twilio, set this number's \"A message comes in\" webhook to this Opsquad's /webhooks/twilio/sms address (HTTP POST)."</p>
+            <p class="text-sm text-slate-600">{match view.forward_calls_to.clone() {
+                Some(phone) => format!("Calls ring {phone}; a call nobody picks up is texted back at once and opens a lead."),
+                None => "Callers hear a short message and are texted back at once; each call opens a lead.".to_owned(),
+            }}</p>
+            <p class="text-xs text-slate-500 break-words">
+                "In Twilio, under this number's settings, set \"A message comes in\" to " <code class="break-all">{view.sms_webhook.clone()}</code>
+                " and \"A call comes in\" to " <code class="break-all">{view.voice_webhook.clone()}</code> " (both HTTP POST)."
+            </p>
             {view.can_change.then(|| view! {
                 <ActionForm action=test attr:class="flex flex-col gap-2 sm:flex-row sm:items-end">
                     <label class="block flex-1 text-sm font-medium text-slate-700">"Send a test text to"
@@ -150,13 +174,7 @@ fn ConnectForm(on_saved: Callback<()>) -> impl IntoView {
     when_saved(connect, on_saved);
     let error = failed(connect);
     let field = move |name: &'static str| Signal::derive(move || error.get().and_then(|e| e.for_field(name)));
-    let general = Signal::derive(move || {
-        error.get().filter(|e| {
-            e.for_field("account_sid").is_none()
-                && e.for_field("auth_token").is_none()
-                && e.for_field("number").is_none()
-        })
-    });
+    let general = general(error);
     let input = "mt-1 w-full rounded-lg border border-slate-300 px-3 py-2";
     view! {
         <ActionForm action=connect attr:class="space-y-3" attr:data-testid="sms-form">
@@ -173,9 +191,14 @@ fn ConnectForm(on_saved: Callback<()>) -> impl IntoView {
                 <input class=input type="tel" name="number" placeholder="+1 217 555 0100" />
                 <FieldError id="sms-number-error".to_owned() error=field("number") />
             </label>
+            <label class="block text-sm font-medium text-slate-700">"Ring this phone when customers call (optional)"
+                <input class=input type="tel" name="forward_calls_to" autocomplete="tel" placeholder="Your mobile number" />
+                <span class="mt-1 block text-xs font-normal text-slate-500">"A call nobody picks up gets a text straight back, and a lead opens on your board."</span>
+                <FieldError id="sms-forward-error".to_owned() error=field("forward_calls_to") />
+            </label>
             <ErrorBanner error=general />
             <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white shadow-sm hover:bg-indigo-500 disabled:opacity-60" disabled=move || connect.pending().get()>
-                {move || if connect.pending().get() { "Checking with Twilio…" } else { "Check and connect" }}
+                {move || if connect.pending().get() { "Checking with Twilio…" } else { "Connect texting" }}
             </button>
         </ActionForm>
     }

@@ -44,6 +44,7 @@ fn delivery_of(entry: Option<&(String, Option<String>)>) -> Delivery {
     match (status.as_str(), response["provider"].as_str(), response["sent"].as_bool()) {
         ("done", Some("chat"), _) => state("sent", "Shown in the chat".to_owned()),
         ("done", Some("imap_smtp"), Some(true)) => state("sent", "Sent from your mailbox".to_owned()),
+        ("done", Some("twilio"), Some(true)) => state("sent", "Texted from your Twilio number".to_owned()),
         ("done", _, Some(true)) => state("sent", "Sent".to_owned()),
         ("done", Some("folder"), _) => state("recorded", "Not sent: written to the local outbox".to_owned()),
         ("done", _, _) => state("recorded", "Not sent: no mailbox or SMS number is connected".to_owned()),

@@ -171,7 +171,7 @@ fn Integrations(on_saved: Callback<()>) -> impl IntoView {
                 </article>
             }).collect_view()}
         </div>
-        <p class="text-xs text-slate-500">"Until a calendar can be connected, bookings live in Opsquad. You can connect or change your email and Stripe later in Settings."</p>
+        <p class="text-xs text-slate-500">"Until a calendar can be connected, bookings live in Opsquad. You can connect or change your email, texting and Stripe later in Settings."</p>
     }
 }
 

@@ -4,7 +4,7 @@
 // "Paid in full" when Stripe's confirmation lands, and the owner sees the payment with a link to
 // their Stripe dashboard and the money on the usage page.
 import { test, expect } from '@playwright/test';
-import { SHOTS, demoShop, hydrated, leadWhen, logIn, noSidewaysScroll, uniqueEmail } from './helpers.mjs';
+import { SHOTS, demoShop, hydrated, leadWhen, linkDeliveredTo, logIn, noSidewaysScroll, uniqueEmail } from './helpers.mjs';
 
 test.skip(!process.env.OPSQUAD_E2E_STRIPE_PORT, 'the Stripe peer is started by scripts/e2e');
 
@@ -35,11 +35,12 @@ test('an owner connects Stripe and a customer pays the invoice by card', async (
   await cards.screenshot({ path: `${SHOTS}settings-stripe-phone.png` });
   await page.setViewportSize({ width: 1280, height: 800 });
 
-  // A job is booked, done and billed; the shop passes on a pay link.
+  // A job is booked, done and billed; the invoice goes to the customer with its pay link.
+  const email = uniqueEmail('card');
   const inbound = await request.post('/api/v1/inbound', {
     headers: auth,
     data: {
-      channel: 'email', from: { name: 'Jordan Reyes', email: uniqueEmail('card') }, subject: 'No heat',
+      channel: 'email', from: { name: 'Jordan Reyes', email }, subject: 'No heat',
       body: 'Our furnace stopped working last night and the house is 55 degrees. Can someone come today? 1420 Walnut St, Springfield IL 62704',
     },
   });
@@ -49,9 +50,7 @@ test('an owner connects Stripe and a customer pays the invoice by card', async (
   expect((await request.post(`/api/v1/appointments/${booked.appointments[0].id}/complete`, { headers: auth })).status()).toBe(200);
   const invoiced = await leadWhen(request, shop.api_key, id, (l) => l.stage === 'invoiced');
   const invoiceId = invoiced.invoices[0].id;
-  const shared = await request.post(`/api/v1/invoices/${invoiceId}/pay-link`, { headers: auth });
-  expect(shared.status()).toBe(201);
-  const link = new URL((await shared.json()).url).pathname;
+  const link = await linkDeliveredTo(email, 'pay');
 
   // The customer, in their own browser, pays on Stripe's page; a declined card is said so there.
   const customer = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -83,7 +82,11 @@ test('an owner connects Stripe and a customer pays the invoice by card', async (
   await customer.screenshot({ path: `${SHOTS}pay-page-card-paid-phone.png`, fullPage: true });
   await customer.close();
 
-  // The owner sees the card payment, its Stripe id and where to open it in Stripe.
+  // The owner's board shows it paid; the invoice shows the card payment, its Stripe id and where
+  // to open it in Stripe.
+  await page.goto('/app/board');
+  await hydrated(page);
+  await expect(page.locator('[data-stage="paid"]').getByText('Jordan Reyes')).toBeVisible();
   await page.goto(`/app/invoices/${invoiceId}`);
   await hydrated(page);
   const payments = page.getByTestId('payments');

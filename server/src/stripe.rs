@@ -3,7 +3,7 @@
 //!
 //! `GET /app/integrations/stripe/connect` sends a signed-in owner to Stripe with a fresh `state`
 //! kept in their session; `GET /app/integrations/stripe/callback` accepts Stripe's answer only
-//! with that state, once, within ten minutes. `POST /pay/{token}/card` sends the customer holding
+//! with that state, once, within ten minutes. `GET /pay/{token}/card` sends the customer holding
 //! a pay link to a Checkout Session for the invoice's balance. `POST /webhooks/stripe` checks the
 //! signature over the raw body before reading it, stores the event once and leaves the rest to a
 //! job, so Stripe gets its answer at once and a slow database never loses an event.
@@ -140,8 +140,10 @@ async fn finish(state: &ServerState, ctx: &AuthCtx, sign_in: &SignIn, query: &Ca
     }
 }
 
-/// `POST /pay/{token}/card`: off to Stripe's page for the invoice's balance (303), or back to the
-/// pay page saying why not.
+/// `GET /pay/{token}/card`: off to Stripe's page for the invoice's balance (303), or back to the
+/// pay page saying why not. A link, not a form: the pages' CSP (`form-action 'self'`) rightly
+/// stops a form's redirect to another site, and a repeated visit is harmless, since it reuses the
+/// open Checkout Session (or asks Stripe again under the same idempotency key).
 pub async fn pay_by_card(State(state): State<ServerState>, Path(token): Path<String>) -> Response {
     let back = |why: &str| Redirect::to(&format!("/pay/{token}?card={why}")).into_response();
     let Some(stripe) = state.stripe.as_deref() else { return back("unavailable") };

@@ -1,6 +1,7 @@
 //! Twilio's webhooks for a shop's number. `POST /webhooks/twilio/sms` takes a customer's text and
 //! answers in TwiML (a keyword's reply, or nothing: the squad answers by its own job);
-//! `POST /webhooks/twilio/status` takes a sent text's progress. Each is signed with the Auth
+//! `POST /webhooks/twilio/status` takes a sent text's progress; `POST /webhooks/twilio/voice` rings
+//! the owner's phone and `POST /webhooks/twilio/voice/done` texts back a caller nobody answered. Each is signed with the Auth
 //! Token of the Twilio account that connected the number, over the public URL Twilio called.
 
 use app::state::ServerState;
@@ -24,7 +25,11 @@ fn webhook(state: &ServerState, uri: &OriginalUri, headers: &HeaderMap, body: &B
 }
 
 fn twiml(reply: Option<&str>) -> Response {
-    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], ops::texts::twiml(reply)).into_response()
+    xml(ops::texts::twiml(reply))
+}
+
+fn xml(twiml: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], twiml).into_response()
 }
 
 /// What a refused webhook gets: 403 for a signature that does not check out, 404 for a number no
@@ -70,5 +75,34 @@ pub async fn status(State(state): State<ServerState>, uri: OriginalUri, headers:
             StatusCode::NO_CONTENT.into_response()
         }
         Err(err) => refused(&err, "text status"),
+    }
+}
+
+/// `POST /webhooks/twilio/voice`.
+pub async fn voice(State(state): State<ServerState>, uri: OriginalUri, headers: HeaderMap, body: Bytes) -> Response {
+    let hook = webhook(&state, &uri, &headers, &body);
+    match ops::texts::call(&state.db, &state.texting, &hook).await {
+        Ok(answer) => {
+            state.bell.ring();
+            xml(answer)
+        }
+        Err(err) => refused(&err, "call"),
+    }
+}
+
+/// `POST /webhooks/twilio/voice/done`.
+pub async fn voice_done(
+    State(state): State<ServerState>,
+    uri: OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let hook = webhook(&state, &uri, &headers, &body);
+    match ops::texts::call_done(&state.db, &state.texting, &hook).await {
+        Ok(answer) => {
+            state.bell.ring();
+            xml(answer)
+        }
+        Err(err) => refused(&err, "call outcome"),
     }
 }

@@ -12,6 +12,8 @@ text_enum!(
         Api => "api",
         /// The customer booked a slot themselves on the shop's booking page.
         BookingPage => "booking_page",
+        /// The customer called the shop's number and nobody answered: they were texted back.
+        Call => "call",
     }
 );
 
@@ -20,6 +22,15 @@ impl Channel {
     /// leads are made by the booking page alone, so a lead on it always means a real booking.
     pub const fn reportable(self) -> bool {
         !matches!(self, Self::BookingPage)
+    }
+
+    /// How a customer who came in through this channel is answered: a missed call by text, every
+    /// other channel in kind.
+    pub const fn answered_by(self) -> Self {
+        match self {
+            Self::Call => Self::Sms,
+            other => other,
+        }
     }
 
     /// In a shop owner's words, for the timeline.
@@ -31,6 +42,7 @@ impl Channel {
             Self::Form => "web form",
             Self::Api => "your integration",
             Self::BookingPage => "booking page",
+            Self::Call => "missed call",
         }
     }
 }

@@ -151,6 +151,16 @@ fn one_line(subject: &str) -> String {
 /// [`accept`] inside the caller's transaction, for doors that vouch for the sender themselves
 /// (a manage link).
 pub(crate) async fn accept_in(tx: &mut TenantTx, inquiry: &Inquiry) -> Result<Accepted, OpsError> {
+    take(tx, inquiry, true).await
+}
+
+/// [`accept_in`] without putting the squad to work: the door answers itself (a missed call's
+/// text-back), and the squad runs when the customer writes.
+pub(crate) async fn record_in(tx: &mut TenantTx, inquiry: &Inquiry) -> Result<Accepted, OpsError> {
+    take(tx, inquiry, false).await
+}
+
+async fn take(tx: &mut TenantTx, inquiry: &Inquiry, run_squad: bool) -> Result<Accepted, OpsError> {
     if let Some(replay) = replay_of(tx, inquiry).await? {
         return Ok(replay);
     }
@@ -188,16 +198,18 @@ pub(crate) async fn accept_in(tx: &mut TenantTx, inquiry: &Inquiry) -> Result<Ac
     )
     .await?;
     leads::touch(tx, lead_id).await?;
-    jobs::enqueue(
-        tx,
-        &NewJob {
-            job: Job::RunSquad(RunSquad { message_id: Some(message_id), ..RunSquad::for_lead(lead_id) }),
-            run_at: None,
-            max_attempts: 8,
-            idempotency_key: format!("inbound:{message_id}"),
-        },
-    )
-    .await?;
+    if run_squad {
+        jobs::enqueue(
+            tx,
+            &NewJob {
+                job: Job::RunSquad(RunSquad { message_id: Some(message_id), ..RunSquad::for_lead(lead_id) }),
+                run_at: None,
+                max_attempts: 8,
+                idempotency_key: format!("inbound:{message_id}"),
+            },
+        )
+        .await?;
+    }
     let entry = json!({
         "lead_id": lead_id,
         "message_id": message_id,

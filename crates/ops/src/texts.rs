@@ -33,6 +33,10 @@ pub struct SmsConnection {
     pub auth_token: SecretString,
     /// One of the account's phone numbers, as the shop writes it.
     pub number: String,
+    /// Where calls to that number ring (the owner's phone); unanswered ones are texted back.
+    /// Without it every call is answered with a short message and texted back.
+    #[serde(default)]
+    pub forward_calls_to: Option<String>,
 }
 
 /// Twilio, and what a shop's texts need from this server: the keys their credentials open with
@@ -66,6 +70,8 @@ pub struct Opened {
     pub account: TwilioAccount,
     /// The shop's number, E.164.
     pub number: String,
+    /// Where calls to it ring.
+    pub forward_calls_to: Option<String>,
 }
 
 fn account_sid_ok(sid: &str) -> bool {
@@ -109,6 +115,19 @@ pub async fn connect(
     if number.is_none() {
         problems.push(("number".to_owned(), "Give the Twilio number customers text, like +1 217 555 0100.".to_owned()));
     }
+    let forward = input.forward_calls_to.as_deref().map(str::trim).filter(|f| !f.is_empty());
+    let forward_to = forward.map(domain::catalog::e164);
+    if matches!(forward_to, Some(None)) {
+        problems.push((
+            "forward_calls_to".to_owned(),
+            "Give the phone calls should ring, like +1 217 555 0199, or leave it empty.".to_owned(),
+        ));
+    }
+    let forward_to = forward_to.flatten();
+    if forward_to.is_some() && forward_to == number {
+        problems
+            .push(("forward_calls_to".to_owned(), "Calls cannot be forwarded to the Twilio number itself.".to_owned()));
+    }
     OpsError::from_problems(problems)?;
     let Some(number) = number else { return Err(OpsError::validation("number", "The number is missing.")) };
     let account = TwilioAccount { account_sid: account_sid.clone(), auth_token: SecretString::from(token.clone()) };
@@ -124,7 +143,7 @@ pub async fn connect(
         ));
     }
     let sealed = texting.keys.seal(&context(scope, PROVIDER), token.as_bytes()).map_err(corrupt)?;
-    let config = json!({ "account_sid": account_sid, "account_name": name });
+    let config = json!({ "account_sid": account_sid, "account_name": name, "forward_calls_to": forward_to });
     let new = NewConnection { provider: PROVIDER, account: &number, config: &config, sealed: &sealed, cursor: None };
     let mut tx = TenantTx::begin(db, scope).await?;
     texts::put_connection(&mut tx, &new).await?;
@@ -159,7 +178,8 @@ pub async fn opened(tx: &mut TenantTx, scope: &TenantScope, keys: &Keyring) -> R
     let account_sid = connection.config["account_sid"].as_str().unwrap_or_default().to_owned();
     Ok(Some(Opened {
         account: TwilioAccount { account_sid, auth_token: SecretString::from(token) },
-        number: connection.account.unwrap_or_default(),
+        number: connection.account.clone().unwrap_or_default(),
+        forward_calls_to: connection.config["forward_calls_to"].as_str().map(str::to_owned),
     }))
 }
 
@@ -179,7 +199,7 @@ pub async fn send_test(db: &Db, texting: &Texting, scope: &TenantScope, to: &str
     let sent = texting.twilio.send(&opened.account, &Sender::Number(opened.number.clone()), &text).await;
     let mut tx = TenantTx::begin(db, scope).await?;
     let said = match &sent {
-        Ok(status) => format!("Twilio took the test text to {to} (status: {}).", status.status),
+        Ok(_) => format!("Twilio took the test text to {to}; it should arrive within a minute."),
         Err(e) => format!("The test text to {to} was not sent: {e}."),
     };
     audit::record(&mut tx, "test text", &json!({ "to": to, "sent": sent.is_ok(), "outcome": said })).await?;
@@ -498,6 +518,106 @@ async fn by_email_instead(
     )
     .await?;
     Ok(())
+}
+
+/// `POST /webhooks/twilio/voice`: someone is calling the shop's number. The call rings the
+/// owner's phone, and Twilio reports how that went to `/webhooks/twilio/voice/done`; with no
+/// phone to ring, the caller hears a short message and is texted back at once. TwiML to answer.
+pub async fn call(db: &Db, texting: &Texting, hook: &Webhook) -> Result<String, WebhookError> {
+    let (scope, opened) = signed_by_owner(db, &texting.keys, hook, hook.field("To")).await?;
+    let business = business_of(db, &scope).await?;
+    match &opened.forward_calls_to {
+        Some(phone) => {
+            let done = format!("{}/webhooks/twilio/voice/done", texting.public_url.trim_end_matches('/'));
+            Ok(format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Dial action=\"{}\" method=\"POST\" timeout=\"20\" answerOnBridge=\"true\"><Number>{}</Number></Dial></Response>",
+                xml_escape(&done),
+                xml_escape(phone)
+            ))
+        }
+        None => {
+            missed(db, &scope, hook).await?;
+            Ok(say(&format!("Thanks for calling {business}. We can't pick up right now, so we're texting you; reply to the text and we'll take it from there.")))
+        }
+    }
+}
+
+/// `POST /webhooks/twilio/voice/done`: how the forwarded call went. One nobody answered (busy,
+/// no answer, failed) is texted back. TwiML to finish the call.
+pub async fn call_done(db: &Db, texting: &Texting, hook: &Webhook) -> Result<String, WebhookError> {
+    let (scope, _) = signed_by_owner(db, &texting.keys, hook, hook.field("To")).await?;
+    let outcome = hook.field("DialCallStatus").unwrap_or_default();
+    if outcome == "completed" || outcome == "answered" {
+        return Ok(twiml(None));
+    }
+    let business = business_of(db, &scope).await?;
+    missed(db, &scope, hook).await?;
+    Ok(say(&format!(
+        "Sorry we missed you at {business}. We're sending you a text now; reply to it and we'll get right back to you."
+    )))
+}
+
+async fn business_of(db: &Db, scope: &TenantScope) -> Result<String, StoreError> {
+    let mut tx = TenantTx::read(db, scope).await?;
+    let name = store::orgs::current(&mut tx).await?.name;
+    tx.commit().await?;
+    Ok(name)
+}
+
+/// A call nobody took: a lead opens on the board (channel `call`) and the caller is texted back,
+/// once per call. Caller ID can be forged, so the number proves nothing about who called: the
+/// lead is kept apart from any customer on file, and only their texted reply is vouched for.
+async fn missed(db: &Db, scope: &TenantScope, hook: &Webhook) -> Result<(), WebhookError> {
+    let call_sid =
+        hook.field("CallSid").filter(|s| !s.is_empty()).ok_or_else(|| WebhookError::Malformed("no CallSid".into()))?;
+    let Some(from) = hook.field("From").and_then(domain::catalog::e164) else {
+        // A withheld number ("anonymous"): there is nobody to text.
+        return Ok(());
+    };
+    let payload = json!(hook.fields.iter().cloned().collect::<std::collections::BTreeMap<_, _>>()).to_string();
+    let mut tx = TenantTx::begin(db, scope).await?;
+    if !texts::receive(&mut tx, call_sid, &payload).await? {
+        tx.commit().await?;
+        return Ok(());
+    }
+    let business = store::orgs::current(&mut tx).await?.name;
+    let inquiry = crate::inbound::Inquiry {
+        channel: Door::Call,
+        name: None,
+        email: None,
+        phone: Some(from.clone()),
+        subject: None,
+        body: format!("Called {business} and nobody answered; no message was left."),
+        address: None,
+        external_id: Some(call_sid.to_owned()),
+        proof: SenderProof::None,
+        known_customer: None,
+    };
+    let accepted = crate::inbound::record_in(&mut tx, &inquiry).await?;
+    let texted = !texts::opted_out(&mut tx, &from).await?;
+    if texted {
+        leads::insert_message(
+            &mut tx,
+            &NewMessage {
+                recipient: Some(from.clone()),
+                ..NewMessage::from_agent(
+                    accepted.lead_id,
+                    Door::Call,
+                    format!("Hi, this is {business}. Sorry we missed your call! What can we help you with? Reply here and we'll get right on it."),
+                )
+            },
+        )
+        .await?;
+    }
+    let entry = json!({ "lead_id": accepted.lead_id, "from": from, "call_sid": call_sid, "texted_back": texted });
+    audit::record(&mut tx, "missed call", &entry).await?;
+    texts::received_done(&mut tx, call_sid, "missed call").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn say(words: &str) -> String {
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say>{}</Say></Response>", xml_escape(words))
 }
 
 /// Twilio's answer to a webhook: TwiML, with the text to send straight back, if any.

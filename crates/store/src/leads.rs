@@ -300,11 +300,13 @@ impl PrivateLink {
 
 impl NewMessage {
     /// A message from the squad to the lead's customer, on the lead's channel, to the address on file.
+    /// The squad's message on a lead that came in through `channel`, sent the way that channel is
+    /// answered (a missed call by text).
     pub fn from_agent(lead_id: LeadId, channel: Channel, body: String) -> Self {
         Self {
             lead_id,
             direction: Direction::Outbound,
-            channel,
+            channel: channel.answered_by(),
             author: Author::Agent,
             subject: None,
             body,

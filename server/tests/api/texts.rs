@@ -22,6 +22,7 @@ on_both_backends!(
     stop_ends_every_text_and_start_brings_them_back,
     a_text_that_is_not_delivered_goes_by_email_instead,
     webhooks_not_signed_by_the_shops_account_change_nothing,
+    a_missed_call_is_texted_back_and_opens_a_lead,
 );
 
 const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
@@ -337,4 +338,61 @@ async fn webhooks_not_signed_by_the_shops_account_change_nothing(app: TestApp) {
     assert_eq!(send(Some(good), owned).await, StatusCode::OK);
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM leads").await, 1);
     drop(peer);
+}
+
+async fn a_missed_call_is_texted_back_and_opens_a_lead(app: TestApp) {
+    let demo = app.demo().await;
+    let (app, peer) = served(&app).await;
+    let key = demo.api_key.as_str();
+    let (status, connected) = connect(&app, key, with("forward_calls_to", "217-555-0199")).await;
+    assert_eq!(status, StatusCode::OK, "{connected}");
+    assert_eq!(connected["settings"]["forward_calls_to"], "+12175550199");
+
+    // A call the owner picks up is just a call.
+    let answered = peer.post("/peer/call", json!({ "from": "+12175550150", "answer": "completed" })).await;
+    assert_eq!(answered["rang"], "+12175550199", "{answered}");
+    assert_eq!(answered["done"]["status"], 200);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM leads").await, 0);
+
+    // One nobody picks up: the caller hears why, is texted within the same request's work, and a
+    // lead opens on the board.
+    let caller = "+12175550151";
+    let missed = peer.post("/peer/call", json!({ "from": caller, "answer": "no-answer", "sid": "CAmissed" })).await;
+    assert_eq!(missed["done"]["status"], 200, "{missed}");
+    assert!(missed["done"]["body"].as_str().unwrap().contains("<Say>Sorry we missed you"), "{missed}");
+    drain(&app, &peer).await;
+    let texted = peer.sent_to(caller).await;
+    assert_eq!(texted.len(), 1, "{texted:?}");
+    assert!(texted[0].contains("Sorry we missed your call! What can we help you with?"), "{texted:?}");
+    let leads: Value = app.api_json("/api/v1/leads", key).await;
+    let id = leads.as_array().unwrap()[0]["id"].as_str().unwrap().to_owned();
+    let found = lead(&app, key, &id).await;
+    assert_eq!(found["channel"], "call", "{found}");
+    // Twilio asking again about the same call texts nobody twice.
+    peer.post("/peer/call", json!({ "from": caller, "answer": "no-answer", "sid": "CAmissed" })).await;
+    drain(&app, &peer).await;
+    assert_eq!(peer.sent_to(caller).await.len(), 1);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM leads").await, 1);
+
+    // The caller texts back: the same lead goes on, and the squad answers by text.
+    peer.text(caller, "Hi yes, my furnace is making a loud banging noise. Can someone come this week? 62704").await;
+    drain(&app, &peer).await;
+    let after = lead(&app, key, &id).await;
+    let inbound: Vec<&Value> =
+        after["messages"].as_array().unwrap().iter().filter(|m| m["direction"] == "inbound").collect();
+    assert_eq!(inbound.len(), 2, "the call and the text are one lead: {after}");
+    assert!(peer.sent_to(caller).await.len() > 1, "the squad answered by text");
+    assert!(
+        after["messages"].as_array().unwrap().iter().filter(|m| m["author"] == "agent").all(|m| m["channel"] == "sms"),
+        "{after}"
+    );
+
+    // With no phone to ring, every caller hears a short message and is texted back.
+    assert_eq!(connect(&app, key, connection()).await.0, StatusCode::OK);
+    let unrung = peer.post("/peer/call", json!({ "from": "+12175550152" })).await;
+    assert!(unrung["voice"]["body"].as_str().unwrap().contains("<Say>Thanks for calling"), "{unrung}");
+    assert!(unrung["done"].is_null(), "nothing rang: {unrung}");
+    drain(&app, &peer).await;
+    assert_eq!(peer.sent_to("+12175550152").await.len(), 1);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM leads WHERE channel = 'call'").await, 2);
 }

@@ -12,6 +12,8 @@
   Token).
 - A customer's text to the shop's number: POST /peer/text {"from", "body"} delivers it, signed, to
   the SMS webhook URL and answers with what that returned (status and body, TwiML).
+- A customer's call: POST /peer/call {"from", "answer"} calls the voice webhook and follows its
+  TwiML (a <Dial> rings; its action URL then hears the DialCallStatus given as `answer`).
 - A proxy in front of the app: /peer/forward {"public", "actual"} sends what is addressed to the
   app's public URL to where it really listens, signed with the public URL as Twilio would.
 
@@ -23,6 +25,7 @@ usage: python twilio_peer.py PORT ACCOUNT_SID AUTH_TOKEN NUMBER [SMS_WEBHOOK_URL
 
 import base64
 import hashlib
+import re
 import hmac
 import secrets
 import sys
@@ -221,6 +224,27 @@ def set_forward(body: dict = Body(...)):
     with lock:
         forward[body["public"].rstrip("/")] = body["actual"].rstrip("/")
     return {"ok": True}
+
+
+@app.post("/peer/call")
+def customer_calls(body: dict = Body(...)):
+    """A customer calls the shop's number: the voice webhook's TwiML is followed as Twilio would
+    (a <Dial> rings, then its action URL hears how it went: `answer` is the DialCallStatus)."""
+    csid = body.get("sid") or "CA" + secrets.token_hex(16)
+    fields = {"AccountSid": account_sid, "ApiVersion": "2010-04-01", "CallSid": csid, "CallStatus": "ringing",
+              "Called": number, "Caller": body["from"], "Direction": "inbound", "From": body["from"],
+              "FromCountry": "US", "To": number, "ToCountry": "US"}
+    voice_url = body.get("url") or sms_webhook.rsplit("/", 1)[0] + "/voice"
+    status, twiml = post_form(voice_url, fields)
+    answer = {"voice": {"status": status, "body": twiml}, "done": None, "sid": csid}
+    dial = re.search(r'<Dial[^>]*action="([^"]+)"[^>]*>\s*<Number>([^<]+)</Number>', twiml)
+    if status == 200 and dial:
+        answer["rang"] = dial.group(2)
+        done = dict(fields, CallStatus="completed" if body.get("answer") == "completed" else "in-progress",
+                    DialCallStatus=body.get("answer", "no-answer"), DialCallDuration="0")
+        done_status, done_twiml = post_form(dial.group(1).replace("&amp;", "&"), done)
+        answer["done"] = {"status": done_status, "body": done_twiml}
+    return answer
 
 
 @app.post("/peer/undeliverable")
