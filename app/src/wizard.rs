@@ -82,7 +82,7 @@ fn Wizard(setup: SetupView, refresh: Callback<()>) -> impl IntoView {
             <Continue label="Continue" go=go.clone() to=next />
         }.into_any(),
         "integrations" => view! {
-            <Intro text="Connect your shop's mailbox so the squad answers the inquiries sent to it, from your own address." />
+            <Intro text="Connect your shop's mailbox, texting number and Stripe account, so the squad answers customers from your own address and number and takes card payments into your account." />
             <Integrations on_saved=refresh />
             <Continue label="Continue" go=go.clone() to=next />
         }.into_any(),

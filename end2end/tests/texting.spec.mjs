@@ -46,7 +46,7 @@ test('an owner connects Twilio, and customers who text or call get answers by te
   await page.setViewportSize({ width: 1280, height: 800 });
 
   // A customer texts the shop's number; the squad answers by text and the lead is on the board.
-  const customer = '+12175550142';
+  const customer = '+12175550161';
   const sent = await (await request.post(`${twilio}/peer/text`, {
     data: { from: customer, body: 'Hi, our AC stopped cooling this morning and it is 90 degrees inside. Can someone come today? 1420 Walnut St, Springfield IL 62704' },
   })).json();

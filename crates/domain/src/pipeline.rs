@@ -19,9 +19,10 @@ text_enum!(
 
 impl Channel {
     /// Whether an integration may report an inbound message on this channel. The booking page's
-    /// leads are made by the booking page alone, so a lead on it always means a real booking.
+    /// leads are made by the booking page alone, so a lead on it always means a real booking; a
+    /// missed call's only by the shop's phone number, which also texts the caller back.
     pub const fn reportable(self) -> bool {
-        !matches!(self, Self::BookingPage)
+        !matches!(self, Self::BookingPage | Self::Call)
     }
 
     /// How a customer who came in through this channel is answered: a missed call by text, every
