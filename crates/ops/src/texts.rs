@@ -124,12 +124,14 @@ pub async fn connect(
         ));
     }
     let forward_to = forward_to.flatten();
-    if forward_to.is_some() && forward_to == number {
-        problems
-            .push(("forward_calls_to".to_owned(), "Calls cannot be forwarded to the Twilio number itself.".to_owned()));
-    }
     OpsError::from_problems(problems)?;
     let Some(number) = number else { return Err(OpsError::validation("number", "The number is missing.")) };
+    if forward_to.as_deref() == Some(number.as_str()) {
+        return Err(OpsError::conflict_on(
+            "forward_calls_to",
+            "Calls cannot be forwarded to the Twilio number itself.",
+        ));
+    }
     let account = TwilioAccount { account_sid: account_sid.clone(), auth_token: SecretString::from(token.clone()) };
 
     let name = texting.twilio.account_name(&account).await.map_err(|e| refused(&e))?;
