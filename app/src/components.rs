@@ -221,3 +221,13 @@ mod tests {
         assert_eq!(format_date(-86_400_000), "1969-12-31");
     }
 }
+
+/// Whether one of the shop's connections (mailbox, texting number, Stripe) works.
+#[component]
+pub fn HealthBadge(healthy: bool) -> impl IntoView {
+    if healthy {
+        view! { <span class="rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800">"Connected"</span> }
+    } else {
+        view! { <span class="rounded-full bg-rose-100 px-2 py-0.5 text-xs font-medium text-rose-800">"Not working"</span> }
+    }
+}

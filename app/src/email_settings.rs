@@ -202,9 +202,7 @@ fn Connected(mailbox: MailboxView, can_change: bool, on_saved: Callback<()>) -> 
     view! {
         <div class="space-y-2" data-testid="email-connected">
             <p class="flex flex-wrap items-center gap-2 text-sm">
-                <span class=if healthy { "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800" } else { "rounded-full bg-rose-100 px-2 py-0.5 text-xs font-medium text-rose-800" }>
-                    {if healthy { "Connected" } else { "Not working" }}
-                </span>
+                <crate::components::HealthBadge healthy=healthy />
                 "Connected as " <strong class="break-all">{mailbox.address.clone()}</strong>
             </p>
             <p class="text-xs text-slate-500 break-words">{if mailbox.provider == "gmail" {

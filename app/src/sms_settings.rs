@@ -132,9 +132,7 @@ fn Connected(view: TextingView, number: String, on_saved: Callback<()>) -> impl 
     view! {
         <div class="space-y-3" data-testid="sms-connected">
             <p class="flex flex-wrap items-center gap-2 text-sm">
-                <span class=if view.healthy { "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800" } else { "rounded-full bg-rose-100 px-2 py-0.5 text-xs font-medium text-rose-800" }>
-                    {if view.healthy { "Connected" } else { "Not working" }}
-                </span>
+                <crate::components::HealthBadge healthy=view.healthy />
                 "Texting from " <strong class="break-all">{number}</strong>
                 {view.account_name.clone().map(|name| view! { <span class="text-xs text-slate-500 break-all">{format!("(Twilio account: {name})")}</span> })}
             </p>

@@ -120,9 +120,7 @@ fn Connected(view: StripeView, on_saved: Callback<()>) -> impl IntoView {
     view! {
         <div class="space-y-2" data-testid="stripe-connected">
             <p class="flex flex-wrap items-center gap-2 text-sm">
-                <span class=if view.healthy { "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800" } else { "rounded-full bg-rose-100 px-2 py-0.5 text-xs font-medium text-rose-800" }>
-                    {if view.healthy { "Connected" } else { "Not working" }}
-                </span>
+                <crate::components::HealthBadge healthy=view.healthy />
                 "Stripe account " <strong class="break-all">{account}</strong>
                 {(!view.livemode).then(|| view! { <span class="rounded-full bg-amber-100 px-2 py-0.5 text-xs text-amber-800">"Test mode"</span> })}
             </p>

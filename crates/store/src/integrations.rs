@@ -51,13 +51,22 @@ pub async fn list(tx: &mut TenantTx) -> Result<Vec<Connection>, StoreError> {
     rows.iter().map(from_row).collect()
 }
 
+/// The providers a shop's email goes through; it has at most one of them.
+const EMAIL: &str = "'imap_smtp', 'gmail'";
+
 /// The org's email connection with its sealed credentials, if it has one that is not
 /// disconnected.
 pub async fn email(tx: &mut TenantTx) -> Result<Option<(Connection, String)>, StoreError> {
+    sealed(tx, EMAIL).await
+}
+
+/// The org's connection through one of `providers` (quoted SQL literals, from this crate only)
+/// with its sealed credentials, if it has one that is not disconnected.
+pub(crate) async fn sealed(tx: &mut TenantTx, providers: &str) -> Result<Option<(Connection, String)>, StoreError> {
     let org = tx.org().to_owned();
     let row = sqlx::query(&format!(
         "SELECT {COLUMNS}, credentials_sealed FROM integrations
-         WHERE org_id = $1 AND provider IN ('imap_smtp', 'gmail') AND status <> 'disconnected'
+         WHERE org_id = $1 AND provider IN ({providers}) AND status <> 'disconnected'
            AND credentials_sealed IS NOT NULL"
     ))
     .bind(&org)
@@ -80,12 +89,15 @@ pub struct NewConnection<'a> {
 /// Connects the org's email through `new`, replacing any email connection it had (of any
 /// provider): a shop sends and receives through one mailbox.
 pub async fn put_email(tx: &mut TenantTx, new: &NewConnection<'_>) -> Result<(), StoreError> {
+    replace(tx, EMAIL, new).await
+}
+
+/// Stores `new` in place of the org's connection through any of `providers` (quoted SQL
+/// literals, from this crate only).
+pub(crate) async fn replace(tx: &mut TenantTx, providers: &str, new: &NewConnection<'_>) -> Result<(), StoreError> {
     let org = tx.org().to_owned();
     let now = now_ms();
-    sqlx::query("DELETE FROM integrations WHERE org_id = $1 AND provider IN ('imap_smtp', 'gmail')")
-        .bind(&org)
-        .execute(tx.conn())
-        .await?;
+    remove(tx, providers).await?;
     sqlx::query(
         "INSERT INTO integrations (id, org_id, provider, status, account_label, credentials_sealed, config,
                                    created_at, updated_at, checked_at, cursor)
@@ -106,8 +118,14 @@ pub async fn put_email(tx: &mut TenantTx, new: &NewConnection<'_>) -> Result<(),
 
 /// Forgets the org's email connection and its credentials; whether there was one.
 pub async fn delete_email(tx: &mut TenantTx) -> Result<bool, StoreError> {
+    remove(tx, EMAIL).await
+}
+
+/// Forgets the org's connection through any of `providers` (quoted SQL literals, from this crate
+/// only); whether there was one.
+pub(crate) async fn remove(tx: &mut TenantTx, providers: &str) -> Result<bool, StoreError> {
     let org = tx.org().to_owned();
-    let done = sqlx::query("DELETE FROM integrations WHERE org_id = $1 AND provider IN ('imap_smtp', 'gmail')")
+    let done = sqlx::query(&format!("DELETE FROM integrations WHERE org_id = $1 AND provider IN ({providers})"))
         .bind(&org)
         .execute(tx.conn())
         .await?;

@@ -6,51 +6,26 @@ use sqlx::any::AnyRow;
 
 use crate::integrations::{Connection, NewConnection};
 use crate::rows::{int, opt_int, opt_text, text};
-use crate::{new_id, now_ms, Db, StoreError, TenantScope, TenantTx};
+use crate::{now_ms, Db, StoreError, TenantScope, TenantTx};
 
 pub const PROVIDER: &str = "twilio";
 
+/// `PROVIDER` as the shared connection queries name it.
+const TWILIO: &str = "'twilio'";
+
 /// The org's Twilio connection with its sealed credentials, if it has one.
 pub async fn connection(tx: &mut TenantTx) -> Result<Option<(Connection, String)>, StoreError> {
-    let org = tx.org().to_owned();
-    let found = crate::integrations::list(tx).await?.into_iter().find(|c| c.provider == PROVIDER);
-    let Some(connection) = found else { return Ok(None) };
-    let row = sqlx::query("SELECT credentials_sealed FROM integrations WHERE org_id = $1 AND provider = 'twilio'")
-        .bind(&org)
-        .fetch_one(tx.conn())
-        .await?;
-    Ok(opt_text(&row, "credentials_sealed")?.map(|sealed| (connection, sealed)))
+    crate::integrations::sealed(tx, TWILIO).await
 }
 
 /// Connects the org's texting through `new`, replacing any Twilio connection it had.
 pub async fn put_connection(tx: &mut TenantTx, new: &NewConnection<'_>) -> Result<(), StoreError> {
-    let org = tx.org().to_owned();
-    let now = now_ms();
-    delete_connection(tx).await?;
-    sqlx::query(
-        "INSERT INTO integrations (id, org_id, provider, status, account_label, credentials_sealed, config,
-                                   created_at, updated_at, checked_at)
-         VALUES ($1, $2, 'twilio', 'connected', $3, $4, $5, $6, $6, $6)",
-    )
-    .bind(new_id().to_string())
-    .bind(&org)
-    .bind(new.account)
-    .bind(new.sealed)
-    .bind(new.config.to_string())
-    .bind(now)
-    .execute(tx.conn())
-    .await?;
-    Ok(())
+    crate::integrations::replace(tx, TWILIO, new).await
 }
 
 /// Forgets the org's Twilio connection and its credentials; whether there was one.
 pub async fn delete_connection(tx: &mut TenantTx) -> Result<bool, StoreError> {
-    let org = tx.org().to_owned();
-    let done = sqlx::query("DELETE FROM integrations WHERE org_id = $1 AND provider = 'twilio'")
-        .bind(&org)
-        .execute(tx.conn())
-        .await?;
-    Ok(done.rows_affected() > 0)
+    crate::integrations::remove(tx, TWILIO).await
 }
 
 /// The org that connected the number `to` (E.164), acting as the texting door: the one party
@@ -75,16 +50,16 @@ pub async fn org_of_number(db: &Db, number: &str) -> Result<Option<TenantScope>,
 /// `phone` texted STOP: nothing more is sent to it. Whether it was opted in until now.
 pub async fn opt_out(tx: &mut TenantTx, phone: &str) -> Result<bool, StoreError> {
     let org = tx.org().to_owned();
-    if opted_out(tx, phone).await? {
-        return Ok(false);
-    }
-    sqlx::query("INSERT INTO sms_opt_outs (org_id, phone, opted_out_at) VALUES ($1, $2, $3)")
-        .bind(&org)
-        .bind(phone)
-        .bind(now_ms())
-        .execute(tx.conn())
-        .await?;
-    Ok(true)
+    let done = sqlx::query(
+        "INSERT INTO sms_opt_outs (org_id, phone, opted_out_at) VALUES ($1, $2, $3)
+         ON CONFLICT (org_id, phone) DO NOTHING",
+    )
+    .bind(&org)
+    .bind(phone)
+    .bind(now_ms())
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// `phone` texted START: texts may go to it again. Whether it was opted out until now.
