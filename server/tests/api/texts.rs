@@ -301,6 +301,21 @@ async fn webhooks_not_signed_by_the_shops_account_change_nothing(app: TestApp) {
     assert_eq!(theirs, json!([]));
     let removed = app.api(Method::DELETE, "/api/v1/integrations/sms", &other.api_key).await.send().await.unwrap();
     assert_eq!(removed.status(), StatusCode::NOT_FOUND);
+    let tested = app
+        .api(Method::POST, "/api/v1/integrations/sms/test", &other.api_key)
+        .await
+        .json(&json!({ "to": "+12175550177" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tested.status(), StatusCode::NOT_FOUND, "no text leaves through another shop's number");
+    assert!(app.log_in(&other.owner_email, &other.password).await.status().is_success());
+    let (status, shown) = crate::helpers::get(&app, "/api/settings/sms").await;
+    assert_eq!((status, &shown["number"]), (200, &Value::Null), "the other owner's settings show none: {shown}");
+    let (status, _) = crate::helpers::post(&app, "/api/settings/sms/disconnect", &[]).await;
+    assert_eq!(status, 404);
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM integrations WHERE provider = 'twilio'").await, 1);
+    assert!(peer.sent().await.is_empty());
 
     let fields = [
         ("AccountSid", ACCOUNT_SID),
