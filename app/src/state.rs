@@ -58,6 +58,8 @@ pub struct ServerState {
     pub stripe_webhook_secrets: Arc<integrations::stripe::WebhookSecrets>,
     /// Texting through each shop's own Twilio account.
     pub texting: Arc<ops::texts::Texting>,
+    /// Technicians' own calendars.
+    pub calendars: Arc<ops::calendars::CalendarAccess>,
 }
 
 impl ServerState {

@@ -144,6 +144,17 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
         bell: Arc::default(),
         account_mail: Arc::new(ops::account_mail::AccountMail::Off),
         stripe: None,
+        calendars: Arc::new(ops::calendars::CalendarAccess {
+            caldav: Arc::new(
+                integrations::calendar::caldav::CalDav::new(integrations::mail::Reach::Internet)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+            ),
+            keys: Arc::new(
+                integrations::secrets::Keyring::parse(&integrations::secrets::Keyring::new_entry("bench").into())
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+            ),
+            public_url: public.clone(),
+        }),
     };
     let started = Instant::now();
     let tasks: Vec<_> = (0..workers)

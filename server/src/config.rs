@@ -39,6 +39,28 @@ pub struct Settings {
     pub stripe: StripeSettings,
     #[serde(default)]
     pub twilio: TwilioSettings,
+    #[serde(default)]
+    pub calendars: CalendarSettings,
+}
+
+/// Technicians' own calendars. A shop types its calendar's address: only public HTTPS servers are
+/// reached unless `private_servers` (development and tests, whose calendar server runs on
+/// 127.0.0.1 over plain HTTP).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSettings {
+    #[serde(default)]
+    pub private_servers: bool,
+}
+
+impl CalendarSettings {
+    pub fn reach(&self) -> integrations::mail::Reach {
+        if self.private_servers {
+            integrations::mail::Reach::Anywhere
+        } else {
+            integrations::mail::Reach::Internet
+        }
+    }
 }
 
 /// Where Twilio's REST API is. Each shop connects its own Twilio account; tests point this at a
@@ -899,6 +921,7 @@ mod tests {
             gmail: GmailSettings::default(),
             stripe: StripeSettings::default(),
             twilio: TwilioSettings::default(),
+            calendars: CalendarSettings::default(),
         }
     }
 

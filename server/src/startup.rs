@@ -84,6 +84,17 @@ pub fn texting(settings: &Settings) -> anyhow::Result<ops::texts::Texting> {
     })
 }
 
+/// Technicians' own calendars over CalDAV, with the keys their passwords open with.
+pub fn calendar_access(settings: &Settings) -> anyhow::Result<ops::calendars::CalendarAccess> {
+    let caldav = integrations::calendar::caldav::CalDav::new(settings.calendars.reach())
+        .map_err(|e| anyhow::anyhow!("calendar client: {e}"))?;
+    Ok(ops::calendars::CalendarAccess {
+        caldav: Arc::new(caldav),
+        keys: Arc::new(settings.secrets()?),
+        public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
+    })
+}
+
 /// The shop's own accounts messages leave through: its mailbox, and its Twilio number for texts.
 pub fn own_channels(settings: &Settings) -> anyhow::Result<Arc<dyn squad::channels::OwnChannels>> {
     Ok(Arc::new(ops::integrations::ShopChannels::new(
@@ -127,6 +138,7 @@ async fn worker_on(
         bell,
         account_mail: Arc::new(settings.account_mail.sender()?),
         stripe: settings.stripe.stripe()?.map(Arc::new),
+        calendars: Arc::new(calendar_access(settings)?),
     })
 }
 
@@ -241,6 +253,7 @@ pub fn build_state(
             settings.stripe.webhook_secrets.clone(),
         )),
         texting: Arc::new(texting(settings)?),
+        calendars: Arc::new(calendar_access(settings)?),
     })
 }
 

@@ -39,6 +39,8 @@ pub struct Worker {
     pub account_mail: Arc<ops::account_mail::AccountMail>,
     /// The Stripe platform shops take card payments through, when this Opsquad has one.
     pub stripe: Option<Arc<integrations::stripe::Stripe>>,
+    /// Technicians' own calendars: read before openings are offered, written as visits are booked.
+    pub calendars: Arc<ops::calendars::CalendarAccess>,
 }
 
 impl Worker {
@@ -53,6 +55,7 @@ impl Worker {
                     models: &self.models,
                     limits: self.limits.clone(),
                     live: Some(&self.live),
+                    calendars: self.calendars.as_ref(),
                 };
                 run_squad(&squad, job, payload).await.map(|status| format!("run {status}")).map_err(|err| {
                     let failure = if err.is_transient() { Failure::Transient } else { Failure::Permanent };
@@ -120,6 +123,25 @@ impl Worker {
                     Err(err) => Err((Failure::Transient, format!("{err:?}"))),
                 },
                 None => Ok("this Opsquad has no Stripe platform: nothing to reconcile".into()),
+            },
+            Job::SyncCalendarEvent(payload) => {
+                use ops::calendars::{sync_event, CalendarSyncError, Synced};
+                match sync_event(&self.db, &job.scope(), &self.calendars, &payload.appointment_id).await {
+                    Ok(Synced::Written) => Ok("visit written into the technician's calendar".into()),
+                    Ok(Synced::Deleted) => Ok("visit taken out of the technician's calendar".into()),
+                    Ok(Synced::Nothing(why)) => Ok(format!("calendar untouched: {why}")),
+                    Ok(Synced::Refused(why)) => Ok(format!("the calendar refused (the owner was told): {why}")),
+                    Err(err @ (CalendarSyncError::Store(_) | CalendarSyncError::Calendar(_))) => {
+                        Err((Failure::Transient, err.to_string()))
+                    }
+                }
+            }
+            Job::CheckCalendars(_) => match ops::calendars::check(&self.db, &job.scope(), &self.calendars).await {
+                Ok(checked) => Ok(format!(
+                    "{} calendars read; {} visits found deleted from them",
+                    checked.calendars, checked.missing
+                )),
+                Err(err) => Err((Failure::Transient, err.to_string())),
             },
             Job::AlertOwners(payload) => {
                 let (scope, mail) = (job.scope(), self.account_mail.as_ref());

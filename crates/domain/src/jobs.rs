@@ -28,6 +28,11 @@ pub enum Job {
     /// Ask Stripe how the org's open Checkout Sessions stand and repair what a lost webhook left;
     /// the next one is queued after.
     ReconcileStripe(ReconcileStripe),
+    /// Write a booked appointment into its technician's calendar, or take a cancelled one out.
+    SyncCalendarEvent(SyncCalendarEvent),
+    /// Read the org's technicians' calendars again and check that the visits written into them are
+    /// still there; the next check is queued after.
+    CheckCalendars(CheckCalendars),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +99,16 @@ pub struct StripeEvent {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReconcileStripe {}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncCalendarEvent {
+    pub appointment_id: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckCalendars {}
 
 text_enum!(
     /// Where a queued job stands. `dead` jobs used up their attempts or can never succeed.

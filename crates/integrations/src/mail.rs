@@ -107,7 +107,7 @@ pub async fn resolve(server: &Server) -> Result<std::net::SocketAddr, MailError>
 
 /// Whether `ip` is on the public internet: not this machine, a private or shared network,
 /// link-local (cloud metadata lives there), multicast, documentation or otherwise reserved.
-fn is_public(ip: std::net::IpAddr) -> bool {
+pub(crate) fn is_public(ip: std::net::IpAddr) -> bool {
     use std::net::IpAddr;
     match ip.to_canonical() {
         IpAddr::V4(v4) => {

@@ -10,6 +10,7 @@ pub mod api_keys;
 pub mod appointments;
 pub mod audit;
 pub mod booking_page;
+pub mod calendars;
 pub mod catalog;
 pub mod conversations;
 pub mod customers;

@@ -2,7 +2,7 @@
 //! a customer's manage link find openings, book, move and cancel through these functions, so a
 //! booking always gets its reminders and a cancellation always closes the lead and is remembered.
 
-use domain::jobs::{Job, SendReminder};
+use domain::jobs::{Job, SendReminder, SyncCalendarEvent};
 use domain::pipeline::{Stage, WaitingOn};
 use domain::{LeadId, TechnicianId};
 use store::appointments::{self, AppointmentRow};
@@ -10,7 +10,7 @@ use store::jobs;
 use store::leads::{self, LeadRow};
 use store::memories::{self, Layer, NewMemory};
 use store::services::ServiceRow;
-use store::{settings, technicians, StoreError, TenantTx};
+use store::{calendars, settings, technicians, StoreError, TenantTx};
 
 use crate::tools::availability::{check_availability, AvailabilityQuery, Slot, Technician};
 
@@ -26,6 +26,7 @@ pub async fn cancel(tx: &mut TenantTx, lead: &LeadRow, reason: &str) -> Result<O
     if !appointments::cancel(tx, &current.id).await? {
         return Ok(None);
     }
+    sync_calendar(tx, &current.id, "cancelled").await?;
     leads::set_stage(tx, lead.id, Stage::Disqualified, WaitingOn::None).await?;
     memories::remember(
         tx,
@@ -117,7 +118,8 @@ pub struct Placed {
 }
 
 /// The openings for `service` over the next two weeks, every live booking but `except_lead`'s
-/// counting as busy: what the Scheduler may offer and book, and what the owner is offered.
+/// and everything on the technicians' own calendars counting as busy: what the Scheduler may
+/// offer and book, and what the owner is offered.
 pub async fn openings(tx: &mut TenantTx, service: &ServiceRow, except_lead: LeadId) -> Result<Vec<Slot>, StoreError> {
     openings_within(tx, service, Some(except_lead), Window::standard(store::now_ms())).await
 }
@@ -130,19 +132,22 @@ pub async fn openings_within(
     window: Window,
 ) -> Result<Vec<Slot>, StoreError> {
     let org = settings::get(tx).await?;
-    let busy = appointments::busy_since(tx, store::now_ms(), except_lead).await?;
+    let now = store::now_ms();
+    let busy = appointments::busy_since(tx, now, except_lead).await?;
+    let own_calendars = calendars::list(tx).await?;
     let crew: Vec<Technician> = technicians::list(tx)
         .await?
         .into_iter()
         .filter(|t| t.active)
         .map(|t| {
             let id = t.id.to_string();
-            Technician {
-                busy: busy.iter().filter(|(tech, _, _)| *tech == id).map(|(_, s, e)| (*s, *e)).collect(),
-                id,
-                skills: t.skills,
-                working_hours: t.working_hours,
-            }
+            let mut busy: Vec<(i64, i64)> =
+                busy.iter().filter(|(tech, _, _)| *tech == id).map(|(_, s, e)| (*s, *e)).collect();
+            // With a calendar, only as far as it was read, and only while that is recent.
+            let calendar = own_calendars.iter().find(|c| c.technician_id == id);
+            let known_until = calendar.map(|c| c.known_until(now, crate::calendars::RELY_MS).unwrap_or(now));
+            busy.extend(calendar.map(|c| c.busy.iter().copied()).into_iter().flatten());
+            Technician { busy, id, skills: t.skills, working_hours: t.working_hours, known_until }
         })
         .collect();
     Ok(check_availability(&AvailabilityQuery {
@@ -179,6 +184,7 @@ pub async fn reschedule(tx: &mut TenantTx, lead: LeadId, visit: &Visit<'_>) -> R
         return Err(BookingError::SameTime);
     }
     appointments::cancel(tx, &current.id).await?;
+    sync_calendar(tx, &current.id, "cancelled").await?;
     let placed = place(tx, lead, visit).await?;
     Ok((placed, current.id))
 }
@@ -228,7 +234,33 @@ async fn place(tx: &mut TenantTx, lead: LeadId, visit: &Visit<'_>) -> Result<Pla
         Err(other) => return Err(other.into()),
     };
     let reminders_minutes_before = schedule_reminders(tx, &appointment_id, slot.starts_at).await?;
+    sync_calendar(tx, &appointment_id, "booked").await?;
     Ok(Placed { appointment_id, slot, reminders_minutes_before })
+}
+
+/// Queues writing the appointment's booking (`what`: "booked") or cancellation into its
+/// technician's calendar, in the caller's transaction, when they have a calendar or the visit is
+/// already in one.
+async fn sync_calendar(tx: &mut TenantTx, appointment_id: &str, what: &str) -> Result<(), StoreError> {
+    let Some(appointment) = appointments::get(tx, appointment_id).await? else { return Ok(()) };
+    let has_calendar = match TechnicianId::parse(&appointment.technician_id) {
+        Ok(technician) => calendars::sealed(tx, technician).await?.is_some(),
+        Err(_) => false,
+    };
+    if !has_calendar && calendars::event(tx, appointment_id).await?.is_none() {
+        return Ok(());
+    }
+    jobs::enqueue(
+        tx,
+        &jobs::NewJob {
+            job: Job::SyncCalendarEvent(SyncCalendarEvent { appointment_id: appointment_id.to_owned() }),
+            run_at: None,
+            max_attempts: 8,
+            idempotency_key: format!("calendar:{appointment_id}:{what}"),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Queues the org's reminders (24 h and 1 h before by default) as jobs in the booking's own

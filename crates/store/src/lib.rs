@@ -24,6 +24,7 @@ pub mod api_keys;
 pub mod appointments;
 pub mod audit;
 pub mod booking_pages;
+pub mod calendars;
 pub mod customers;
 pub mod email_confirmations;
 pub mod escalations;

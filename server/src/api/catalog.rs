@@ -33,7 +33,7 @@ fn service_id(raw: &str) -> Result<ServiceId, ApiError> {
     ServiceId::parse(raw).map_err(|_| ApiError::NotFound)
 }
 
-fn technician_id(raw: &str) -> Result<TechnicianId, ApiError> {
+pub(super) fn technician_id(raw: &str) -> Result<TechnicianId, ApiError> {
     TechnicianId::parse(raw).map_err(|_| ApiError::NotFound)
 }
 

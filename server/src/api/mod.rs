@@ -4,6 +4,7 @@
 mod appointments;
 mod audit;
 mod auth;
+mod calendars;
 mod catalog;
 mod channels;
 mod customers;
@@ -69,6 +70,11 @@ pub fn router() -> Router<ServerState> {
             "/technicians/{id}",
             get(catalog::get_technician).put(catalog::replace_technician).delete(catalog::delete_technician),
         )
+        .route(
+            "/technicians/{id}/calendar",
+            get(calendars::get_calendar).put(calendars::put_calendar).delete(calendars::delete_calendar),
+        )
+        .route("/calendars", get(calendars::list_calendars))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::NotFound })
 }

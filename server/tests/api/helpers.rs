@@ -395,6 +395,9 @@ impl TestApp {
             bell: std::sync::Arc::default(),
             account_mail: std::sync::Arc::new(self.settings().account_mail.sender().expect("account mail settings")),
             stripe: self.settings().stripe.stripe().expect("the test Stripe settings").map(std::sync::Arc::new),
+            calendars: std::sync::Arc::new(
+                server::startup::calendar_access(&self.settings()).expect("the test calendar settings"),
+            ),
         }
     }
 

@@ -12,6 +12,7 @@ mod bedrock;
 mod binary;
 mod booking_page;
 mod boundaries;
+mod calendars;
 mod catalog;
 mod cli;
 mod customers;

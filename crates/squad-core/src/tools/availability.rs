@@ -18,8 +18,11 @@ pub struct Technician {
     pub skills: Vec<String>,
     /// `None`: the business's hours.
     pub working_hours: Option<WeeklyHours>,
-    /// Existing appointments, `[start, end)` in Unix ms.
+    /// Existing appointments and the busy times of their own calendar, `[start, end)` in Unix ms.
     pub busy: Vec<(i64, i64)>,
+    /// Until when `busy` is known to be complete: their calendar was read that far. `None`: no
+    /// calendar, the appointments are all there is. Nothing ending later is offered.
+    pub known_until: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -115,7 +118,8 @@ pub fn check_availability(q: &AvailabilityQuery<'_>) -> Vec<Slot> {
                                 .busy
                                 .iter()
                                 .all(|(b_start, b_end)| !(starts_at < b_end + buffer && *b_start - buffer < ends_at));
-                            (starts_at >= q.not_before && ends_at <= q.until && clear).then(|| Slot {
+                            let known = tech.known_until.is_none_or(|until| ends_at <= until);
+                            (starts_at >= q.not_before && ends_at <= q.until && clear && known).then(|| Slot {
                                 starts_at,
                                 ends_at,
                                 technician_id: tech.id.clone(),
@@ -164,6 +168,7 @@ mod tests {
             skills: skills.iter().map(|s| (*s).to_owned()).collect(),
             working_hours: None,
             busy: vec![],
+            known_until: None,
         }
     }
 
@@ -256,5 +261,25 @@ mod tests {
             "10:30 local is the floor; the grid's next start is 11:00"
         );
         assert_eq!((slots[0].technician_id.as_str(), slots[1].technician_id.as_str()), ("ana", "ben"));
+    }
+
+    #[test]
+    fn a_calendar_read_only_so_far_offers_nothing_beyond_it() {
+        let business = hours("08:00", "12:00", &weekdays());
+        let mut ana = tech("ana", &[]);
+        // Her calendar was read until Wednesday 10:00 local (CST); Ben has no calendar.
+        ana.known_until = Some(utc("2026-11-04 16:00"));
+        let techs = [ana, tech("ben", &[])];
+        let mut q = query(&business, &techs, "2026-11-04 00:00", "2026-11-06 00:00");
+        q.duration_minutes = 60;
+        let anas: Vec<_> =
+            check_availability(&q).into_iter().filter(|s| s.technician_id == "ana").map(|s| s.local_start).collect();
+        assert_eq!(
+            anas,
+            ["2026-11-04T08:00", "2026-11-04T09:00"],
+            "a visit must end by the time her calendar is known"
+        );
+        let bens = check_availability(&q).into_iter().filter(|s| s.technician_id == "ben").count();
+        assert_eq!(bens, 8, "Ben's four hours on each of two days");
     }
 }

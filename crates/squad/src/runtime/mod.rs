@@ -83,6 +83,8 @@ pub struct Squad<'a> {
     pub limits: Limits,
     /// Where a chat visitor's replies are shown while they are written (`None`: nowhere).
     pub live: Option<&'a crate::live::LiveText>,
+    /// Reads technicians' calendars before openings are offered or a booking is committed.
+    pub calendars: &'a dyn crate::calendars::Calendars,
 }
 
 /// Which agent starts a new run, and for what; `None` when the lead's stage is one only a person

@@ -57,6 +57,10 @@ pub(super) async fn execute(
     input: &Value,
 ) -> Result<Executed, RunError> {
     let started = std::time::Instant::now();
+    // Calendars are read before the transaction, which then takes what they said from their rows.
+    if let Some(freshness) = calendar_freshness(name, input) {
+        squad.calendars.refresh(squad.db, scope, freshness).await?;
+    }
     let mut tx = TenantTx::begin(squad.db, scope).await?;
     let tool = if agents::holds(agent, name) {
         ToolInput::parse(name, input).map_err(ToolError::Refused)
@@ -142,6 +146,22 @@ pub(super) async fn execute(
         live.sent(lead.id, tool_use_id);
     }
     Ok(Executed::Done)
+}
+
+/// How fresh technicians' calendars must be for the tool `name`: recent before openings are
+/// offered, read again for the chosen technician right before a booking is committed.
+fn calendar_freshness(name: &str, input: &Value) -> Option<crate::calendars::Freshness> {
+    use crate::calendars::Freshness;
+    match name {
+        "check_availability" | "offer_times" => Some(Freshness::Recent),
+        "book_appointment" | "reschedule" => Some(
+            input["technician_id"]
+                .as_str()
+                .and_then(|id| TechnicianId::parse(id).ok())
+                .map_or(Freshness::Recent, Freshness::Now),
+        ),
+        _ => None,
+    }
 }
 
 /// Whether a tool call ran or the run parked waiting for a person.
@@ -613,12 +633,31 @@ async fn handoff(
     Ok(json!({ "to": AgentName::Scheduler.as_str(), "context": context }))
 }
 
-/// Why a service has no opening, in the owner's words: nobody on the crew does that work, or
-/// everyone who does is busy (or it falls outside the hours) for the next two weeks.
+/// Why a service has no opening, in the owner's words: nobody on the crew does that work, a
+/// calendar could not be read, or everyone who does it is busy (or it falls outside the hours)
+/// for the next two weeks.
 async fn why_no_opening(tx: &mut TenantTx, service: &services::ServiceRow) -> Result<String, StoreError> {
     let crew = technicians::list(tx).await?;
-    let skilled = crew.iter().filter(|t| t.active).any(|t| service.skill.as_ref().is_none_or(|k| t.skills.contains(k)));
-    Ok(if skilled {
+    let skilled: Vec<_> =
+        crew.iter().filter(|t| t.active && service.skill.as_ref().is_none_or(|k| t.skills.contains(k))).collect();
+    if skilled.is_empty() {
+        return Ok(format!(
+            "Nobody on your crew is set up to do {}: give an active technician that kind of work in their skills.",
+            service.name
+        ));
+    }
+    let now = store::now_ms();
+    let unread: Vec<String> = store::calendars::list(tx)
+        .await?
+        .into_iter()
+        .filter(|c| c.known_until(now, crate::calendars::RELY_MS).is_none())
+        .filter_map(|c| {
+            let who = skilled.iter().find(|t| t.id.to_string() == c.technician_id)?;
+            let why = c.last_error.unwrap_or_else(|| "it has not been read lately".into());
+            Some(format!("{}'s calendar could not be read ({why})", who.name))
+        })
+        .collect();
+    Ok(if unread.is_empty() {
         format!(
             "No opening for {} in the next two weeks: everyone who does this work is booked, or the time falls outside \
              your hours and holidays.",
@@ -626,8 +665,10 @@ async fn why_no_opening(tx: &mut TenantTx, service: &services::ServiceRow) -> Re
         )
     } else {
         format!(
-            "Nobody on your crew is set up to do {}: give an active technician that kind of work in their skills.",
-            service.name
+            "No opening for {} that we can confirm: {}, so their times are not offered until it can be. Book by hand \
+             once you know when they are free.",
+            service.name,
+            unread.join("; ")
         )
     })
 }

@@ -1,0 +1,43 @@
+//! Technicians' own calendars as the openings engine sees them. What a calendar says is read
+//! outside any transaction (by a [`Calendars`] reader, in `ops`) and kept on its row; openings
+//! then take it from there. A calendar that is not known, fresh and healthy offers nothing of its
+//! technician's time: the squad never books over what it cannot see.
+
+use async_trait::async_trait;
+use domain::TechnicianId;
+use store::{Db, StoreError, TenantScope};
+
+/// A calendar read longer ago than this is read again before openings are offered from it.
+pub const REFRESH_MS: i64 = 5 * 60_000;
+/// A calendar read longer ago than this is not relied on at all (its reader has been failing or
+/// has not run): its technician's time is offered again once it is read.
+pub const RELY_MS: i64 = 10 * 60_000;
+/// How far ahead a calendar is read: beyond every window openings are searched in.
+pub const READ_AHEAD_MS: i64 = 62 * 86_400_000;
+
+/// How recent what a calendar said must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// Every calendar of the org, read within [`REFRESH_MS`]: before openings are offered.
+    Recent,
+    /// This technician's, read again now: right before a booking for them is committed.
+    Now(TechnicianId),
+}
+
+/// Reads technicians' calendars and keeps what they say on their rows. A calendar that cannot be
+/// read is marked so (and then offers nothing); only the database failing is an error.
+#[async_trait]
+pub trait Calendars: Send + Sync {
+    async fn refresh(&self, db: &Db, scope: &TenantScope, freshness: Freshness) -> Result<(), StoreError>;
+}
+
+/// No calendar is ever read (benchmarks, and tests without calendars).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoCalendars;
+
+#[async_trait]
+impl Calendars for NoCalendars {
+    async fn refresh(&self, _: &Db, _: &TenantScope, _: Freshness) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
