@@ -114,6 +114,8 @@ pub async fn get_job_openings(lead_id: String, service_id: String) -> Result<Vec
             let ctx = auth_ctx()?;
             let state = server_state()?;
             let lead = domain::LeadId::parse(&lead_id).map_err(|_| UiError::NotFound)?;
+            use squad::calendars::{Calendars, Freshness};
+            state.calendars.refresh(&state.db, &ctx.scope, Freshness::Recent).await.map_err(internal)?;
             let mut tx = TenantTx::read(&state.db, &ctx.scope).await.map_err(internal)?;
             leads::get(&mut tx, lead).await.map_err(internal)?.ok_or(UiError::NotFound)?;
             let Ok(service) = domain::ServiceId::parse(&service_id) else { return Ok(Vec::new()) };

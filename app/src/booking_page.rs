@@ -76,7 +76,7 @@ pub async fn get_booking_openings(org: String, service_id: String) -> Result<Vec
         async move {
             let state = server_state()?;
             let page = ops::booking_page::open(&state.db, &org).await?;
-            let openings = ops::booking_page::openings(&state.db, &page, &service_id).await?;
+            let openings = ops::booking_page::openings(&state.db, state.calendars.as_ref(), &page, &service_id).await?;
             Ok(openings.into_iter().map(|o| OpeningView { starts_at: o.starts_at, day: o.day, time: o.time }).collect())
         }
         .await,
@@ -125,7 +125,7 @@ pub async fn book_visit(
                 note,
                 submission,
             };
-            let booked = ops::booking_page::book(&state.db, &page, &request).await?;
+            let booked = ops::booking_page::book(&state.db, state.calendars.as_ref(), &page, &request).await?;
             Ok(BookedView {
                 when: booked.when,
                 service: booked.service,

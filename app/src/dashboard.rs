@@ -167,7 +167,7 @@ fn Dashboard(view: DashboardView) -> impl IntoView {
                                     <li>{format!("{} active technician(s)", view.technicians)}</li>
                                     <li>{format!("{} team member(s)", view.team_size)}</li>
                                 </ul>
-                                <p class="mt-3 text-xs text-slate-500">"Replies are recorded on each lead; email, text and calendar connections come with the integrations."</p>
+                                <p class="mt-3 text-xs text-slate-500">"Email, texting, card payments and technicians' calendars are connected in Settings."</p>
                             </div>
                         }.into_any()
                     } else {
@@ -179,7 +179,7 @@ fn Dashboard(view: DashboardView) -> impl IntoView {
                                     <li>"Service area (ZIP codes)"</li>
                                     <li>"Services and prices"</li>
                                     <li>"Technicians and their skills"</li>
-                                    <li>"Connect Gmail, Google Calendar and Stripe"</li>
+                                    <li>"Connect email, texting, Stripe and technicians' calendars"</li>
                                 </ol>
                                 <A href="/app/setup" attr:class="mt-3 inline-block rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-500">"Open the set-up wizard"</A>
                             </div>

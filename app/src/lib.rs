@@ -13,6 +13,7 @@ pub mod booking;
 pub mod booking_page;
 pub mod booking_settings;
 pub mod calendar;
+pub mod calendar_settings;
 mod components;
 pub mod confirm_email;
 pub mod customers;

@@ -67,7 +67,7 @@ pub async fn get_move_openings(token: String) -> Result<Vec<OpeningView>, UiErro
         async move {
             let state = server_state()?;
             let link = ops::manage::resolve(&state.db, &token).await?;
-            let openings = ops::manage::openings(&state.db, &link).await?;
+            let openings = ops::manage::openings(&state.db, state.calendars.as_ref(), &link).await?;
             Ok(openings.into_iter().map(|o| OpeningView { starts_at: o.starts_at, day: o.day, time: o.time }).collect())
         }
         .await,
@@ -83,7 +83,7 @@ pub async fn move_booking(token: String, starts_at: i64) -> Result<String, UiErr
         async move {
             let state = server_state()?;
             let link = ops::manage::resolve(&state.db, &token).await?;
-            Ok(ops::manage::reschedule(&state.db, &link, starts_at).await?)
+            Ok(ops::manage::reschedule(&state.db, state.calendars.as_ref(), &link, starts_at).await?)
         }
         .await,
     )

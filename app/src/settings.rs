@@ -65,6 +65,9 @@ fn Sections(setup: SetupView, refresh: Callback<()>) -> impl IntoView {
         <Section title="Technicians" intro="Who can be booked, and for which skills.">
             <TechniciansForm setup=technicians on_saved=refresh />
         </Section>
+        <Section title="Technicians' calendars" intro="The calendar each technician already uses: what is on it is never offered, and every visit booked for them is added to it.">
+            <crate::calendar_settings::CalendarsSection on_saved=refresh />
+        </Section>
         <Section title="Email" intro="Your shop's mailbox: the squad reads inquiries sent to it and replies from your own address.">
             <crate::email_settings::EmailSection on_saved=refresh from="settings" />
         </Section>

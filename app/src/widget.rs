@@ -233,7 +233,7 @@ pub async fn choose_time(org: String, token: String, offer: String) -> Result<Ch
         async move {
             let state = server_state()?;
             let (widget, id) = session::writing(&state, &org, &token).await?;
-            let line = ops::widget::choose(&state.db, &widget, id, &offer).await?;
+            let line = ops::widget::choose(&state.db, state.calendars.as_ref(), &widget, id, &offer).await?;
             state.doorbells.ring(&id.to_string());
             Ok(chat_line(line))
         }

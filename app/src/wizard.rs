@@ -142,8 +142,6 @@ fn Progress(index: usize) -> impl IntoView {
 
 #[component]
 fn Integrations(on_saved: Callback<()>) -> impl IntoView {
-    let later: [(&str, &str); 1] =
-        [("Google Calendar", "The Scheduler will see your technicians' existing appointments and add new ones.")];
     view! {
         <article class="rounded-xl border border-slate-200 p-4" aria-label="Email">
             <h2 class="font-semibold">"Email"</h2>
@@ -160,18 +158,12 @@ fn Integrations(on_saved: Callback<()>) -> impl IntoView {
             <p class="mb-3 mt-1 text-sm text-slate-600">"Customers pay invoices by card through Stripe, straight into your own Stripe account."</p>
             <crate::stripe_settings::StripeSection on_saved from="setup" />
         </article>
-        <div class="grid gap-3 sm:grid-cols-2">
-            {later.into_iter().map(|(name, why)| view! {
-                <article class="rounded-xl border border-slate-200 p-4">
-                    <div class="flex items-center justify-between gap-2">
-                        <h2 class="font-semibold">{name}</h2>
-                        <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs text-slate-600">"Not available yet"</span>
-                    </div>
-                    <p class="mt-1 text-sm text-slate-600">{why}</p>
-                </article>
-            }).collect_view()}
-        </div>
-        <p class="text-xs text-slate-500">"Until a calendar can be connected, bookings live in Opsquad. You can connect or change your email, texting and Stripe later in Settings."</p>
+        <article class="rounded-xl border border-slate-200 p-4" aria-label="Technicians' calendars">
+            <h2 class="font-semibold">"Technicians' calendars"</h2>
+            <p class="mb-3 mt-1 text-sm text-slate-600">"The Scheduler never offers a time a technician has something on in their own calendar, and adds every visit booked for them to it."</p>
+            <crate::calendar_settings::CalendarsSection on_saved />
+        </article>
+        <p class="text-xs text-slate-500">"Without a calendar, a technician's bookings live in Opsquad only. You can connect or change email, texting, Stripe and calendars later in Settings."</p>
     }
 }
 

@@ -12,6 +12,7 @@ use domain::pipeline::Channel;
 use domain::{Email, LeadId, OrgId, PersonName, ServiceId, TechnicianId};
 use serde_json::json;
 use squad::bookings::{self, BookingError, Rule, Visit, Window};
+use squad::calendars::{Calendars, Freshness};
 use squad::link_tokens::{new_token, token_hash};
 use squad::tools::availability::Slot;
 use squad::tools::service_area::check_service_area;
@@ -160,7 +161,13 @@ pub struct Opening {
 }
 
 /// The openings for one of the page's services, within the page's notice and reach.
-pub async fn openings(db: &Db, page: &Page, service_id: &str) -> Result<Vec<Opening>, OpsError> {
+pub async fn openings(
+    db: &Db,
+    calendars: &dyn Calendars,
+    page: &Page,
+    service_id: &str,
+) -> Result<Vec<Opening>, OpsError> {
+    calendars.refresh(db, &page.scope, Freshness::Recent).await?;
     let mut tx = TenantTx::read(db, &page.scope).await?;
     let service = offered_service(&mut tx, &page.settings, service_id).await?;
     let slots = page_slots(&mut tx, page, &service).await?;
@@ -274,12 +281,18 @@ fn check_contact(request: &BookingRequest, page_area: &domain::catalog::ServiceA
 
 /// Books one of the page's openings for a new customer and lead, all in one transaction; the
 /// same submission again answers with the booking it made.
-pub async fn book(db: &Db, page: &Page, request: &BookingRequest) -> Result<Booked, OpsError> {
+pub async fn book(
+    db: &Db,
+    calendars: &dyn Calendars,
+    page: &Page,
+    request: &BookingRequest,
+) -> Result<Booked, OpsError> {
     let submission = request.submission.trim();
     let well_formed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
     if submission.is_empty() || submission.len() > SUBMISSION_MAX_CHARS || !submission.chars().all(well_formed) {
         return Err(OpsError::validation("submission", "The form is out of date: reload the page and try again."));
     }
+    calendars.refresh(db, &page.scope, Freshness::AllNow).await?;
     let mut tx = TenantTx::begin(db, &page.scope).await?;
     if let Some(done) = replay(&mut tx, submission).await? {
         tx.commit().await?;

@@ -268,6 +268,7 @@ impl Calendars for CalendarAccess {
             let Ok(technician) = TechnicianId::parse(&row.technician_id) else { continue };
             let due = match freshness {
                 Freshness::Now(only) => only == technician,
+                Freshness::AllNow => true,
                 Freshness::Recent => row.status != "connected" || row.read_at.is_none_or(|at| now - at > REFRESH_MS),
             };
             if due {

@@ -7,6 +7,7 @@
 use domain::inbound::SenderProof;
 use domain::pipeline::Channel;
 use serde_json::json;
+use squad::calendars::{Calendars, Freshness};
 use squad::link_tokens::{looks_like_token, new_token, token_hash};
 use store::appointments::AppointmentRow;
 use store::customers::{self, CustomerRow};
@@ -173,7 +174,8 @@ async fn booked_service(tx: &mut TenantTx, appointment: &AppointmentRow) -> Resu
 
 /// The times the booking may move to: the openings for its service over the next two weeks but
 /// its own time, as the booking page labels them. None without a booking.
-pub async fn openings(db: &Db, link: &ManageLink) -> Result<Vec<Opening>, OpsError> {
+pub async fn openings(db: &Db, calendars: &dyn Calendars, link: &ManageLink) -> Result<Vec<Opening>, OpsError> {
+    calendars.refresh(db, &link.scope, Freshness::Recent).await?;
     let mut tx = TenantTx::read(db, &link.scope).await?;
     let Some(current) = squad::bookings::live(&mut tx, link.lead_id).await? else { return Ok(Vec::new()) };
     let service = booked_service(&mut tx, &current).await?;
@@ -187,7 +189,13 @@ pub async fn openings(db: &Db, link: &ManageLink) -> Result<Vec<Opening>, OpsErr
 /// The customer moves their booking to the opening at `starts_at` through the link, which is then
 /// used up: the Scheduler's own reschedule, a confirmation with a fresh link to the contact on
 /// file, and an audit entry for the owner. Returns the new time, as the customer reads it.
-pub async fn reschedule(db: &Db, link: &ManageLink, starts_at: i64) -> Result<String, OpsError> {
+pub async fn reschedule(
+    db: &Db,
+    calendars: &dyn Calendars,
+    link: &ManageLink,
+    starts_at: i64,
+) -> Result<String, OpsError> {
+    calendars.refresh(db, &link.scope, Freshness::AllNow).await?;
     let mut tx = TenantTx::begin(db, &link.scope).await?;
     if !manage_links::spend(&mut tx, &link.id).await? {
         return Err(OpsError::NotFound);

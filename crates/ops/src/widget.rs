@@ -12,6 +12,7 @@ use domain::schedule::TimeZone;
 use domain::widget::{WidgetSettings, MESSAGE_MAX_CHARS};
 use domain::{Email, LeadId, MessageId, OrgId, PersonName, TimeOfferId, WidgetSessionId};
 use serde_json::json;
+use squad::calendars::{Calendars, Freshness};
 use squad::chat_offers::Picked;
 use store::leads::{Author, Direction, LeadRow, NewMessage};
 use store::{audit, customers, leads, orgs, settings, time_offers, widgets, Db, StoreError, TenantScope, TenantTx};
@@ -236,8 +237,15 @@ fn time_label(zone: &TimeZone, at: i64) -> String {
 /// The visitor tapped the offered time `offer`: their pick joins the conversation as their line,
 /// and the time is booked and confirmed in the chat — or, when someone else took it first, the
 /// next times are offered. Returns the visitor's line.
-pub async fn choose(db: &Db, widget: &Widget, session: WidgetSessionId, offer: &str) -> Result<Line, OpsError> {
+pub async fn choose(
+    db: &Db,
+    calendars: &dyn Calendars,
+    widget: &Widget,
+    session: WidgetSessionId,
+    offer: &str,
+) -> Result<Line, OpsError> {
     let offer = TimeOfferId::parse(offer).map_err(|_| OpsError::NotFound)?;
+    calendars.refresh(db, &widget.scope, Freshness::AllNow).await?;
     let mut tx = TenantTx::begin(db, &widget.scope).await?;
     let row = widgets::session(&mut tx, session).await?.ok_or(OpsError::NotFound)?;
     let lead_id = row.lead_id.ok_or(OpsError::NotFound)?;

@@ -22,6 +22,9 @@ pub enum Freshness {
     Recent,
     /// This technician's, read again now: right before a booking for them is committed.
     Now(TechnicianId),
+    /// Every calendar of the org, read again now: right before a booking whose technician is only
+    /// chosen in its transaction (from the openings) is committed.
+    AllNow,
 }
 
 /// Reads technicians' calendars and keeps what they say on their rows. A calendar that cannot be

@@ -343,8 +343,31 @@ async fn calendars_are_each_shops_own(app: TestApp) {
     assert_eq!(removed.status(), 404);
     let listed: Value = app.api_json("/api/v1/calendars", &other.api_key).await;
     assert_eq!(listed, json!([]));
+
+    // Nor through the dashboard's Settings.
+    assert!(app.log_in(&other.owner_email, &other.password).await.status().is_success());
+    let (status, shown) = crate::helpers::get(&app, "/api/settings/calendars").await;
+    assert_eq!((status, &shown["technicians"]), (200, &json!([])), "{shown}");
+    let (status, _) = crate::helpers::post(&app, "/api/settings/calendars/disconnect", &[("technician_id", ana)]).await;
+    assert_eq!(status, 404);
+    let url = format!("{}/chris/work/", peer.base);
+    let form =
+        [("technician_id", ana), ("url", url.as_str()), ("username", "chris"), ("password", "chris-app-password")];
+    let (status, _) = crate::helpers::post(&app, "/api/settings/calendars/connect", &form).await;
+    assert_eq!(status, 404);
+
     let mine: Value = app.api_json(&path, &demo.api_key).await;
     assert_eq!(mine["username"], "ana", "still connected: {mine}");
+    let owner = app.new_browser();
+    assert!(owner.log_in(&demo.owner_email, &demo.password).await.status().is_success());
+    let (status, shown) = crate::helpers::get(&owner, "/api/settings/calendars").await;
+    assert_eq!(status, 200);
+    let anas = shown["technicians"].as_array().unwrap().iter().find(|t| t["technician_id"] == ana).unwrap().clone();
+    assert_eq!(
+        (anas["calendar"]["username"].as_str(), anas["calendar"]["healthy"].as_bool()),
+        (Some("ana"), Some(true)),
+        "{shown}"
+    );
 }
 
 /// Radicale expands a daily 09:00–10:00 Chicago appointment across the spring change (2027-03-14):
