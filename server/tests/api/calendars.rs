@@ -18,6 +18,7 @@ use crate::on_both_backends;
 use crate::squad::{furnace, inbound, lead};
 
 on_both_backends!(
+    a_customer_who_texts_is_booked_around_the_technicians_calendar_until_they_text_stop,
     a_technicians_calendar_keeps_its_busy_times_and_gets_the_visits,
     a_calendar_that_cannot_be_read_books_nothing_over_unknown_time,
     a_visit_deleted_from_the_calendar_is_reported_to_the_owner,
@@ -147,12 +148,16 @@ fn org_of(demo: &server::demo::DemoCredentials) -> domain::OrgId {
 
 /// The furnace openings the squad would offer now, as `(technician_id, starts_at, ends_at)`.
 async fn furnace_openings(app: &TestApp, org: &domain::OrgId) -> Vec<(String, i64, i64)> {
+    openings_for(app, org, "Furnace repair").await
+}
+
+/// The openings for the demo service `name` the squad would offer now.
+async fn openings_for(app: &TestApp, org: &domain::OrgId, name: &str) -> Vec<(String, i64, i64)> {
     let scope = store::Operator::new("test").act_for(*org, None, Role::Owner);
     let mut tx = TenantTx::read(&app.db, &scope).await.unwrap();
-    let furnace =
-        store::services::list(&mut tx).await.unwrap().into_iter().find(|s| s.name == "Furnace repair").unwrap();
+    let service = store::services::list(&mut tx).await.unwrap().into_iter().find(|s| s.name == name).unwrap();
     let slots =
-        squad::bookings::openings_within(&mut tx, &furnace, None, squad::bookings::Window::standard(store::now_ms()))
+        squad::bookings::openings_within(&mut tx, &service, None, squad::bookings::Window::standard(store::now_ms()))
             .await
             .unwrap();
     tx.commit().await.unwrap();
@@ -168,6 +173,55 @@ fn booked_appointment(lead: &Value) -> (String, String, i64, i64) {
         a["starts_at"].as_i64().unwrap(),
         a["ends_at"].as_i64().unwrap(),
     )
+}
+
+/// The "done when": a customer texts the shop's number, the squad answers by text and books
+/// a time that avoids what the technician has on in their own calendar, the visit appears in that
+/// calendar, and the customer's STOP ends every text to them (the reminder included).
+async fn a_customer_who_texts_is_booked_around_the_technicians_calendar_until_they_text_stop(app: TestApp) {
+    let demo = app.demo().await;
+    let (app, twilio) = crate::texts::served(&app).await;
+    let key = demo.api_key.as_str();
+    assert_eq!(crate::texts::connect(&app, key, crate::texts::connection()).await.0, StatusCode::OK);
+    let crew = crew(&app, key).await;
+    let ana = id_of(&crew, "ana").to_owned();
+    let calendars = Radicale::start().await;
+
+    // Ana is the one who repairs air conditioning; her first opening is taken by the dentist.
+    let before = openings_for(&app, &org_of(&demo), "AC repair").await;
+    assert!(before.iter().all(|(t, _, _)| *t == ana));
+    let (block_start, block_end) = (before[0].1 - 3_600_000, before[0].1 + 4 * 3_600_000);
+    calendars.busy("ana", "dentist", block_start, block_end).await;
+    let (status, body) = connect(&app, key, &ana, &calendars.connection("ana", "/")).await;
+    assert_eq!(status, 200, "{body}");
+
+    let customer = "+12175550144";
+    let (status, _) = twilio
+        .text(customer, "Hi, my AC stopped blowing cold air this morning. Can someone come look? 1420 Walnut St, Springfield IL 62704")
+        .await;
+    assert_eq!(status, 200);
+    crate::texts::drain(&app, &twilio).await;
+    let leads: Value = app.api_json("/api/v1/leads", key).await;
+    let id = leads[0]["id"].as_str().unwrap().to_owned();
+    let booked = lead(&app, key, &id).await;
+    assert_eq!((booked["channel"].as_str(), booked["stage"].as_str()), (Some("sms"), Some("booked")), "{booked:#}");
+    let (appointment, tech, start, end) = booked_appointment(&booked);
+    assert_eq!(tech, ana);
+    assert!(end <= block_start || start >= block_end, "booked over the dentist: {start}–{end}");
+    let texts = twilio.sent_to(customer).await;
+    assert!(texts.iter().any(|t| t.starts_with("You're booked for ")), "confirmed by text: {texts:?}");
+    let event = calendars.visit("ana", &appointment).await.expect("the visit is in Ana's calendar");
+    assert!(event.contains("SUMMARY:AC repair — "), "{event}");
+    assert!(event.contains("+12175550144"), "how to reach the customer: {event}");
+
+    // STOP: the reminders that come due are not texted.
+    let (_, twiml) = twilio.text(customer, "STOP").await;
+    assert!(twiml.contains("you won&apos;t get any more texts from us"), "{twiml}");
+    let sent = twilio.sent_to(customer).await.len();
+    app.admin_execute("UPDATE jobs SET run_at = 0 WHERE kind = 'send_reminder' AND status = 'queued'").await;
+    assert!(app.admin_count("SELECT COUNT(*) FROM jobs WHERE kind = 'send_reminder' AND run_at = 0").await >= 1);
+    crate::texts::drain(&app, &twilio).await;
+    assert_eq!(twilio.sent_to(customer).await.len(), sent, "nothing is texted after STOP");
 }
 
 async fn a_technicians_calendar_keeps_its_busy_times_and_gets_the_visits(app: TestApp) {

@@ -25,15 +25,15 @@ on_both_backends!(
     a_missed_call_is_texted_back_and_opens_a_lead,
 );
 
-const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
-const AUTH_TOKEN: &str = "twilio-test-auth-token-0123456789";
-const NUMBER: &str = "+12175550100";
+pub(crate) const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub(crate) const AUTH_TOKEN: &str = "twilio-test-auth-token-0123456789";
+pub(crate) const NUMBER: &str = "+12175550100";
 /// Where the tests' server says it is reached (`payments.public_url` in the test settings):
 /// Twilio calls it and signs what it calls, and the peer forwards it to the server's real port.
 const PUBLIC: &str = "http://127.0.0.1:3000";
 
 /// Twilio on 127.0.0.1, for one test.
-struct TwilioPeer {
+pub(crate) struct TwilioPeer {
     base: String,
     http: reqwest::Client,
     _process: Child,
@@ -66,7 +66,7 @@ impl TwilioPeer {
     }
 
     /// A customer at `from` texts the shop: the webhook's status and TwiML answer.
-    async fn text(&self, from: &str, body: &str) -> (u16, String) {
+    pub(crate) async fn text(&self, from: &str, body: &str) -> (u16, String) {
         let said = self.post("/peer/text", json!({ "from": from, "body": body })).await;
         (said["status"].as_u64().unwrap() as u16, said["body"].as_str().unwrap().to_owned())
     }
@@ -77,7 +77,7 @@ impl TwilioPeer {
         all["texts"].as_array().unwrap().clone()
     }
 
-    async fn sent_to(&self, to: &str) -> Vec<String> {
+    pub(crate) async fn sent_to(&self, to: &str) -> Vec<String> {
         self.sent().await.iter().filter(|t| t["to"] == to).map(|t| t["body"].as_str().unwrap().to_owned()).collect()
     }
 
@@ -96,7 +96,7 @@ impl TwilioPeer {
 }
 
 /// The test app served with Twilio at the peer.
-async fn served(app: &TestApp) -> (TestApp, TwilioPeer) {
+pub(crate) async fn served(app: &TestApp) -> (TestApp, TwilioPeer) {
     let peer = TwilioPeer::start().await;
     let settings = peer.settings();
     let served = app.serve_with(|s| s.twilio = settings).await;
@@ -105,7 +105,7 @@ async fn served(app: &TestApp) -> (TestApp, TwilioPeer) {
 }
 
 /// Runs every due job with a worker whose texts reach the peer.
-async fn drain(app: &TestApp, peer: &TwilioPeer) {
+pub(crate) async fn drain(app: &TestApp, peer: &TwilioPeer) {
     let mut settings = app.settings();
     settings.twilio = peer.settings();
     let worker = server::worker::Worker {
@@ -115,12 +115,12 @@ async fn drain(app: &TestApp, peer: &TwilioPeer) {
     worker.drain().await.unwrap();
 }
 
-async fn connect(app: &TestApp, key: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn connect(app: &TestApp, key: &str, body: Value) -> (StatusCode, Value) {
     let answer = app.api(Method::PUT, "/api/v1/integrations/sms", key).await.json(&body).send().await.unwrap();
     (answer.status(), answer.json().await.unwrap_or(Value::Null))
 }
 
-fn connection() -> Value {
+pub(crate) fn connection() -> Value {
     json!({ "account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "number": "(217) 555-0100" })
 }
 
