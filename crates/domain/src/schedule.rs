@@ -71,6 +71,13 @@ impl TimeZone {
         }
     }
 
+    /// When texts that are not urgent may go again, if `ms` is within the quiet hours here
+    /// ([`QUIET_FROM_HOUR`]:00 to [`QUIET_UNTIL_HOUR`]:00 on the clocks here); `None` outside them.
+    pub fn quiet_until(&self, ms: i64) -> Option<i64> {
+        let hour: u32 = self.format_local(ms, "%H")?.parse().ok()?;
+        (hour >= QUIET_FROM_HOUR || hour < QUIET_UNTIL_HOUR).then(|| self.next_at_hour(ms, QUIET_UNTIL_HOUR).1)
+    }
+
     /// The Unix-ms instant a wall-clock time names in this zone: the earlier one when the clocks
     /// fall back and it happens twice, `None` when the clocks spring forward over it.
     pub fn instant(&self, local: chrono::NaiveDateTime) -> Option<i64> {
@@ -78,6 +85,11 @@ impl TimeZone {
         self.tz().from_local_datetime(&local).earliest().map(|t| t.timestamp_millis())
     }
 }
+
+/// Texts that are not urgent (reminders, follow-ups, invoices) wait from this hour …
+pub const QUIET_FROM_HOUR: u32 = 21;
+/// … until this one, on the customer's clocks (the shop's time zone: its customers are local).
+pub const QUIET_UNTIL_HOUR: u32 = 8;
 
 /// Parses a wall-clock time as a browser's date-and-time field sends it: `YYYY-MM-DDTHH:MM`.
 pub fn parse_local_datetime(value: &str) -> Result<chrono::NaiveDateTime, ScheduleError> {
@@ -285,6 +297,19 @@ pub fn parse_date(value: &str) -> Result<NaiveDate, ScheduleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quiet_hours_run_from_nine_at_night_to_eight_in_the_morning_local() {
+        let chicago = TimeZone::parse("America/Chicago").unwrap();
+        let at =
+            |s: &str| chicago.instant(chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()).unwrap();
+        assert_eq!(chicago.quiet_until(at("2026-12-03 20:59")), None);
+        assert_eq!(chicago.quiet_until(at("2026-12-03 21:00")), Some(at("2026-12-04 08:00")));
+        assert_eq!(chicago.quiet_until(at("2026-12-04 07:59")), Some(at("2026-12-04 08:00")));
+        assert_eq!(chicago.quiet_until(at("2026-12-04 08:00")), None);
+        // The night the clocks spring forward is an hour shorter; 08:00 is still 08:00.
+        assert_eq!(chicago.quiet_until(at("2027-03-13 23:30")), Some(at("2027-03-14 08:00")));
+    }
 
     #[test]
     fn the_next_seven_oclock_is_local_and_survives_the_clocks_changing() {

@@ -152,6 +152,28 @@ pub enum Delivered {
     NoAddress,
     /// The customer texted STOP to the shop's number: nothing more is texted to it.
     OptedOut,
+    /// A text that is not urgent, at night where the customer is: queued again for the morning.
+    Held {
+        until: i64,
+    },
+}
+
+/// How recently the customer must have written for a text to them to be an answer they are
+/// waiting on rather than something the shop starts (which waits out the quiet hours).
+const CONVERSATION_MS: i64 = 30 * 60_000;
+
+/// When a text to the lead's customer should wait until, if now is within the quiet hours where
+/// they are and the text is not urgent: an emergency, or an answer to something they wrote in
+/// the last half hour (a missed call included), goes at once.
+async fn quiet_until(tx: &mut TenantTx, lead: &leads::LeadRow, now: i64) -> Result<Option<i64>, StoreError> {
+    let zone = store::settings::get(tx).await?.time_zone;
+    let Some(until) = zone.quiet_until(now) else { return Ok(None) };
+    if lead.urgency.as_deref() == Some("emergency") {
+        return Ok(None);
+    }
+    let last_heard =
+        leads::messages(tx, lead.id).await?.iter().filter(|m| m.direction == "inbound").map(|m| m.created_at).max();
+    Ok(last_heard.filter(|at| now - at <= CONVERSATION_MS).map_or(Some(until), |_| None))
 }
 
 /// Delivers one recorded outbound message, at most once per message id. A private link the
@@ -253,6 +275,27 @@ pub async fn deliver_message(
         )
         .as_bytes(),
     ));
+    // What the squad starts (not what a person on the team chose to send) waits out the night.
+    let squad_wrote = message.author == "agent";
+    if outbound.channel == Door::Sms.as_str()
+        && squad_wrote
+        && side_effects::claimed_request(&mut tx, &key).await?.is_none()
+    {
+        if let Some(until) = quiet_until(&mut tx, &lead, store::now_ms()).await? {
+            store::jobs::enqueue(
+                &mut tx,
+                &store::jobs::NewJob {
+                    job: domain::jobs::Job::DeliverMessage(job.clone()),
+                    run_at: Some(until),
+                    max_attempts: 8,
+                    idempotency_key: format!("{key}:after-quiet-hours:{until}"),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(Delivered::Held { until });
+        }
+    }
     match side_effects::begin(&mut tx, &key, "message", &request_hash).await? {
         Entry::Done(_) | Entry::Failed(_) => return Ok(Delivered::AlreadyDone),
         Entry::New | Entry::Started => {}

@@ -23,6 +23,7 @@ on_both_backends!(
     a_text_that_is_not_delivered_goes_by_email_instead,
     webhooks_not_signed_by_the_shops_account_change_nothing,
     a_missed_call_is_texted_back_and_opens_a_lead,
+    a_reminder_waits_out_the_night_where_the_customer_is,
 );
 
 pub(crate) const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
@@ -410,4 +411,63 @@ async fn a_missed_call_is_texted_back_and_opens_a_lead(app: TestApp) {
     drain(&app, &peer).await;
     assert_eq!(peer.sent_to("+12175550152").await.len(), 1);
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM leads WHERE channel = 'call'").await, 2);
+}
+
+/// Sets the demo shop's time zone to one whose clocks read `hour`:xx now.
+async fn clocks_at(app: &TestApp, hour: i64) {
+    let utc_hour = (store::now_ms() / 3_600_000) % 24;
+    let mut offset = (hour - utc_hour).rem_euclid(24);
+    if offset > 14 {
+        offset -= 24;
+    }
+    // The Etc zones' signs are the other way round: Etc/GMT-5 is five hours ahead of UTC.
+    let zone = match offset {
+        0 => "Etc/GMT".to_owned(),
+        o if o > 0 => format!("Etc/GMT-{o}"),
+        o => format!("Etc/GMT+{}", -o),
+    };
+    app.admin_execute(&format!("UPDATE business_settings SET time_zone = '{zone}'")).await;
+}
+
+async fn a_reminder_waits_out_the_night_where_the_customer_is(app: TestApp) {
+    let demo = app.demo().await;
+    let (app, peer) = served(&app).await;
+    let key = demo.api_key.as_str();
+    assert_eq!(connect(&app, key, connection()).await.0, StatusCode::OK);
+    clocks_at(&app, 23).await;
+
+    // At 11 pm the squad still answers someone who has just written.
+    let customer = "+12175550146";
+    peer.text(
+        customer,
+        "Hi, my AC stopped blowing cold air this morning. Can someone come look? 1420 Walnut St, Springfield IL 62704",
+    )
+    .await;
+    drain(&app, &peer).await;
+    let answered = peer.sent_to(customer).await.len();
+    assert!(answered >= 2, "the reply and the booking's confirmation went at once");
+    let leads: Value = app.api_json("/api/v1/leads", key).await;
+    assert_eq!(leads[0]["stage"], "booked");
+
+    // An hour later a reminder comes due: it is not an answer to anything, so it waits for 8 am.
+    app.admin_execute("UPDATE messages SET created_at = created_at - 3600000 WHERE direction = 'inbound'").await;
+    app.admin_execute("UPDATE jobs SET run_at = 0 WHERE kind = 'send_reminder' AND status = 'queued'").await;
+    drain(&app, &peer).await;
+    assert_eq!(peer.sent_to(customer).await.len(), answered, "nothing is texted in the quiet hours");
+    let now = store::now_ms();
+    let held = app
+        .admin_count(&format!(
+            "SELECT COUNT(*) FROM jobs WHERE kind = 'deliver_message' AND status = 'queued' AND run_at > {now} \
+             AND run_at <= {}",
+            now + 9 * 3_600_000 + 60_000
+        ))
+        .await;
+    assert!(held >= 1, "the reminder is queued again for the morning");
+
+    // Morning comes: it goes.
+    clocks_at(&app, 9).await;
+    app.admin_execute("UPDATE jobs SET run_at = 0 WHERE kind = 'deliver_message' AND status = 'queued'").await;
+    drain(&app, &peer).await;
+    let texts = peer.sent_to(customer).await;
+    assert!(texts.len() > answered && texts.last().unwrap().starts_with("Reminder: "), "{texts:?}");
 }
