@@ -75,7 +75,7 @@ impl TimeZone {
     /// ([`QUIET_FROM_HOUR`]:00 to [`QUIET_UNTIL_HOUR`]:00 on the clocks here); `None` outside them.
     pub fn quiet_until(&self, ms: i64) -> Option<i64> {
         let hour: u32 = self.format_local(ms, "%H")?.parse().ok()?;
-        (hour >= QUIET_FROM_HOUR || hour < QUIET_UNTIL_HOUR).then(|| self.next_at_hour(ms, QUIET_UNTIL_HOUR).1)
+        (!(QUIET_UNTIL_HOUR..QUIET_FROM_HOUR).contains(&hour)).then(|| self.next_at_hour(ms, QUIET_UNTIL_HOUR).1)
     }
 
     /// The Unix-ms instant a wall-clock time names in this zone: the earlier one when the clocks
