@@ -176,7 +176,6 @@ fn Connected(technician_id: String, calendar: ConnectedCalendar, on_saved: Callb
                     {format!("{e}. Until it can be read, no times are offered for this technician.")}
                 </p>
             })}
-            <p class="text-slate-600">"What is on this calendar is never offered to customers, and every visit booked for this technician is added to it."</p>
             <p class="text-xs text-slate-500 break-all">{calendar.url.clone()}</p>
             <ActionForm action=disconnect>
                 <input type="hidden" name="technician_id" value=technician_id />

@@ -153,3 +153,55 @@ export async function startMailPeers() {
   }
   return { imapPort, smtpPort, maildir, stop: () => { imap.kill(); smtp.kill(); } };
 }
+
+/**
+ * A real CalDAV server (Radicale, installed by scripts/setup) on 127.0.0.1 with htpasswd sign-in:
+ * one user per entry of `users` ({ name: password }), each with an empty `work` calendar. Call stop().
+ */
+export async function startCalDav(users) {
+  const { spawn } = await import('node:child_process');
+  const { homedir, tmpdir } = await import('node:os');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const home = process.env.OPSQUAD_HOME ?? join(homedir(), '.cache/opsquad');
+  const dir = mkdtempSync(join(tmpdir(), 'opsquad-caldav-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'users'), Object.entries(users).map(([u, p]) => `${u}:${p}\n`).join(''));
+  writeFileSync(join(dir, 'config'), [
+    '[server]', `hosts = 127.0.0.1:${port}`,
+    '[auth]', 'type = htpasswd', `htpasswd_filename = ${join(dir, 'users')}`, 'htpasswd_encryption = plain',
+    '[storage]', `filesystem_folder = ${join(dir, 'data')}`,
+    '[logging]', 'level = warning', '',
+  ].join('\n'));
+  const server = spawn(join(home, 'mailpeers/bin/radicale'), ['-C', join(dir, 'config')], { stdio: 'ignore' });
+  const base = `http://127.0.0.1:${port}`;
+  const call = (method, user, path, body) => fetch(`${base}${path}`, {
+    method,
+    headers: { Authorization: `Basic ${Buffer.from(`${user}:${users[user]}`).toString('base64')}`, 'Content-Type': 'text/calendar' },
+    body,
+  });
+  for (let i = 0; i < 100; i++) {
+    try { await fetch(base); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  for (const user of Object.keys(users)) {
+    const made = await call('MKCALENDAR', user, `/${user}/work/`);
+    if (made.status !== 201) throw new Error(`Radicale did not make ${user}'s calendar: ${made.status}; run scripts/setup`);
+  }
+  const stamp = (ms) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return {
+    base,
+    /** Puts something of the user's own on their calendar, [start, end) in Unix ms. */
+    async busy(user, uid, summary, start, end) {
+      const body = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//e2e//EN', 'BEGIN:VEVENT', `UID:${uid}`,
+        `DTSTAMP:${stamp(start)}`, `DTSTART:${stamp(start)}`, `DTEND:${stamp(end)}`, `SUMMARY:${summary}`,
+        'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+      const put = await call('PUT', user, `/${user}/work/${uid}.ics`, body);
+      if (put.status !== 201) throw new Error(`could not add ${uid}: ${put.status}`);
+    },
+    /** The event Opsquad wrote for `appointmentId`, or null. */
+    async visit(user, appointmentId) {
+      const got = await call('GET', user, `/${user}/work/opsquad-${appointmentId}.ics`);
+      return got.status === 200 ? got.text() : null;
+    },
+    stop: () => server.kill(),
+  };
+}
