@@ -57,6 +57,12 @@ fn from_row(row: &AnyRow) -> Result<CustomerRow, StoreError> {
     })
 }
 
+/// A phone number as it is kept: E.164 when it reads as one, so "(217) 555-0142" typed on a form
+/// and +12175550142 texting the shop are the same customer; otherwise as it was given.
+fn kept_phone(phone: Option<&str>) -> Option<String> {
+    phone.map(|p| domain::catalog::e164(p).unwrap_or_else(|| p.trim().to_owned()))
+}
+
 pub async fn insert(tx: &mut TenantTx, new: &NewCustomer) -> Result<CustomerRow, StoreError> {
     let id = CustomerId::from_uuid(new_id());
     let now = now_ms();
@@ -69,7 +75,7 @@ pub async fn insert(tx: &mut TenantTx, new: &NewCustomer) -> Result<CustomerRow,
     .bind(&org)
     .bind(new.name.as_str())
     .bind(new.email.as_ref().map(|e| e.as_str().to_owned()))
-    .bind(new.phone.clone())
+    .bind(kept_phone(new.phone.as_deref()))
     .bind(new.address.clone())
     .bind(new.postal_code.clone())
     .bind(&new.notes)
@@ -86,7 +92,8 @@ pub async fn get(tx: &mut TenantTx, id: CustomerId) -> Result<Option<CustomerRow
     row.as_ref().map(from_row).transpose()
 }
 
-/// The customer with this email (case-insensitive) or, failing that, this exact phone number.
+/// The customer with this email (case-insensitive) or, failing that, this phone number (as it is
+/// kept, or exactly as given for one kept before numbers were).
 pub async fn find_by_contact(
     tx: &mut TenantTx,
     email: Option<&Email>,
@@ -103,9 +110,12 @@ pub async fn find_by_contact(
         }
     }
     if let Some(phone) = phone {
-        let sql =
-            format!("SELECT {COLUMNS} FROM customers WHERE org_id = $1 AND phone = $2 ORDER BY created_at, id LIMIT 1");
-        let row = sqlx::query(&sql).bind(&org).bind(phone).fetch_optional(tx.conn()).await?;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM customers WHERE org_id = $1 AND (phone = $2 OR phone = $3)
+             ORDER BY created_at, id LIMIT 1"
+        );
+        let kept = kept_phone(Some(phone)).unwrap_or_default();
+        let row = sqlx::query(&sql).bind(&org).bind(kept).bind(phone).fetch_optional(tx.conn()).await?;
         return row.as_ref().map(from_row).transpose();
     }
     Ok(None)
@@ -128,14 +138,18 @@ pub async fn search(tx: &mut TenantTx, query: &str, limit: i64) -> Result<Vec<Cu
         .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
         .collect();
     let pattern = format!("%{escaped}%");
+    // A number typed any way ("555-0142", "(217) 555") finds the digits of one kept as +1217….
+    let digits: String = query.chars().filter(char::is_ascii_digit).collect();
+    let phone_like = query.trim().chars().all(|c| c.is_ascii_digit() || " +-.()".contains(c)) && digits.len() >= 3;
+    let digits = if phone_like { format!("%{digits}%") } else { pattern.clone() };
     let sql = format!(
         "SELECT {COLUMNS} FROM customers WHERE org_id = $1
            AND (LOWER(name) LIKE $2 ESCAPE '\\' OR LOWER(COALESCE(email, '')) LIKE $2 ESCAPE '\\'
-                OR COALESCE(phone, '') LIKE $2 ESCAPE '\\')
+                OR COALESCE(phone, '') LIKE $2 ESCAPE '\\' OR COALESCE(phone, '') LIKE $4 ESCAPE '\\')
          ORDER BY created_at DESC, id DESC LIMIT $3"
     );
     let org = tx.org().to_owned();
-    let rows = sqlx::query(&sql).bind(&org).bind(&pattern).bind(limit).fetch_all(tx.conn()).await?;
+    let rows = sqlx::query(&sql).bind(&org).bind(&pattern).bind(limit).bind(&digits).fetch_all(tx.conn()).await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -149,7 +163,7 @@ pub async fn update(
     let merged = CustomerRow {
         name: patch.name.as_ref().map_or(current.name.clone(), |n| n.to_string()),
         email: patch.email.clone().map_or(current.email.clone(), |e| e.map(String::from)),
-        phone: patch.phone.clone().unwrap_or(current.phone.clone()),
+        phone: patch.phone.as_ref().map_or(current.phone.clone(), |p| kept_phone(p.as_deref())),
         address: patch.address.clone().unwrap_or(current.address.clone()),
         postal_code: patch.postal_code.clone().unwrap_or(current.postal_code.clone()),
         notes: patch.notes.clone().unwrap_or(current.notes.clone()),
@@ -184,4 +198,19 @@ pub async fn delete(tx: &mut TenantTx, id: CustomerId) -> Result<bool, StoreErro
         .execute(tx.conn())
         .await?;
     Ok(done.rows_affected() > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_phone_is_kept_in_one_form_when_it_reads_as_a_number() {
+        assert_eq!(super::kept_phone(Some("(217) 555-0142")).as_deref(), Some("+12175550142"));
+        assert_eq!(super::kept_phone(Some("+1 217 555 0142")).as_deref(), Some("+12175550142"));
+        assert_eq!(
+            super::kept_phone(Some(" 555-0142 ")).as_deref(),
+            Some("555-0142"),
+            "too short to be sure: as given"
+        );
+        assert_eq!(super::kept_phone(None), None);
+    }
 }

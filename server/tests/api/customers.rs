@@ -30,7 +30,17 @@ async fn create_read_update_delete(app: TestApp) {
     assert_eq!(created.status(), 201);
     let created: Value = created.json().await.unwrap();
     assert_eq!(created["email"], "Jordan@example.com");
+    assert_eq!(created["phone"], "+15550102030", "kept in one form, the one texts arrive from");
     let id = created["id"].as_str().unwrap();
+    // Found however the number is typed.
+    let scope = store::Operator::new("test").act_for(org.id, None, domain::Role::Owner);
+    let mut tx = store::TenantTx::read(&app.db, &scope).await.unwrap();
+    for typed in ["010-2030", "(555) 010", "+1 555 010 2030"] {
+        assert_eq!(store::customers::search(&mut tx, typed, 10).await.unwrap().len(), 1, "{typed}");
+    }
+    let texting = store::customers::find_by_contact(&mut tx, None, Some("+15550102030")).await.unwrap();
+    assert_eq!(texting.map(|c| c.id.to_string()).as_deref(), Some(id), "the same customer when they text");
+    tx.commit().await.unwrap();
 
     let fetched: Value = app
         .api(Method::GET, &format!("/api/v1/customers/{id}"), &org.api_key)
