@@ -196,6 +196,12 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
             let crew = technicians::list(&mut tx).await.map_err(internal)?;
             let booked = appointments::for_lead(&mut tx, lead_id).await.map_err(internal)?;
             let billed = invoices::for_lead(&mut tx, lead_id).await.map_err(internal)?;
+            let mut in_calendars = std::collections::HashMap::new();
+            for a in &booked {
+                if let Some(event) = store::calendars::event(&mut tx, &a.id).await.map_err(internal)? {
+                    in_calendars.insert(a.id.clone(), event.status);
+                }
+            }
             tx.commit().await.map_err(internal)?;
 
             let at = |ms: i64| org.time_zone.format_local(ms, "%b %-d, %-I:%M %p").unwrap_or_default();
@@ -209,7 +215,14 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
                         .iter()
                         .find(|t| t.id.to_string() == a.technician_id)
                         .map_or("a technician", |t| t.name.as_str());
-                    format!("{} with {tech} — {}", at(a.starts_at), a.status)
+                    // Where the visit stands in the technician's own calendar, if it was written there.
+                    let calendar = match in_calendars.get(&a.id).map(String::as_str) {
+                        Some("written") => format!(" · in {tech}'s calendar"),
+                        Some("missing") => format!(" · deleted from {tech}'s calendar"),
+                        Some("deleted") => format!(" · taken out of {tech}'s calendar"),
+                        _ => String::new(),
+                    };
+                    format!("{} with {tech} — {}{calendar}", at(a.starts_at), a.status)
                 })
                 .collect();
             let invoices = billed

@@ -50,8 +50,13 @@ test('an owner connects a technician\'s calendar and the squad books around what
     expect(event).toContain('SUMMARY:AC repair — Robin Hale');
     expect(event).toContain(`/app/leads/${id}`);
 
+    // The lead's page says where the visit stands in her calendar.
+    await page.goto(`/app/leads/${id}`);
+    await hydrated(page);
+    await expect(page.getByText("in Ana Ortiz's calendar")).toBeVisible();
+
     // Disconnected: her openings no longer follow the calendar.
-    await page.reload();
+    await page.goto('/app/settings');
     await hydrated(page);
     await ana.getByRole('button', { name: 'Disconnect calendar' }).click();
     await expect(ana.getByText("Connect Ana's calendar")).toBeVisible();
