@@ -133,6 +133,7 @@ fn words(kind: &str, reason: &str) -> (&'static str, String) {
         "safety" => "a possible safety emergency",
         "approval" => "an approval",
         "delivery_failed" => "a message could not be delivered",
+        "calendar" => "a technician's calendar",
         "complaint" => "a complaint",
         "language" => "someone who writes in another language",
         "manipulation" => "a message that tried to manipulate the squad",
