@@ -196,6 +196,7 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
             let crew = technicians::list(&mut tx).await.map_err(internal)?;
             let booked = appointments::for_lead(&mut tx, lead_id).await.map_err(internal)?;
             let billed = invoices::for_lead(&mut tx, lead_id).await.map_err(internal)?;
+            let held = store::jobs::deliveries_waiting(&mut tx, store::now_ms()).await.map_err(internal)?;
             let mut in_calendars = std::collections::HashMap::new();
             for a in &booked {
                 if let Some(event) = store::calendars::event(&mut tx, &a.id).await.map_err(internal)? {
@@ -245,7 +246,16 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
                 messages: messages
                     .into_iter()
                     .map(|m| TimelineMessage {
-                        delivery: (m.direction == "outbound").then(|| delivery_of(deliveries.get(&m.id))),
+                        delivery: (m.direction == "outbound").then(|| match (deliveries.get(&m.id), held.get(&m.id)) {
+                            (None, Some(until)) => Delivery {
+                                state: "waiting".to_owned(),
+                                words: format!(
+                                    "Waits until {}: it is night where the customer is",
+                                    org.time_zone.format_local(*until, "%-I:%M %p").unwrap_or_default()
+                                ),
+                            },
+                            (entry, _) => delivery_of(entry),
+                        }),
                         author: m.author,
                         channel: domain::pipeline::Channel::parse(&m.channel)
                             .map_or(m.channel.clone(), |c| c.describe().to_owned()),

@@ -252,7 +252,31 @@ pub async fn is_queued(tx: &mut TenantTx, kind: &str) -> Result<bool, StoreError
         .bind(kind)
         .fetch_one(tx.conn())
         .await?;
-    Ok(crate::rows::int(&row, "n")? > 0)
+    Ok(int(&row, "n")? > 0)
+}
+
+/// Messages whose delivery waits for a later time (the quiet hours), with when it is due: from
+/// the `deliver_message` jobs queued to run after `now`.
+pub async fn deliveries_waiting(
+    tx: &mut TenantTx,
+    now: i64,
+) -> Result<std::collections::HashMap<domain::MessageId, i64>, StoreError> {
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(
+        "SELECT payload, run_at FROM jobs WHERE org_id = $1 AND kind = 'deliver_message' AND status = 'queued'
+           AND run_at > $2",
+    )
+    .bind(&org)
+    .bind(now)
+    .fetch_all(tx.conn())
+    .await?;
+    let mut waiting = std::collections::HashMap::new();
+    for row in &rows {
+        let payload: domain::jobs::DeliverMessage = serde_json::from_str(&text(row, "payload")?)
+            .map_err(|e| StoreError::corrupt(format!("a job's payload: {e}")))?;
+        waiting.insert(payload.message_id, int(row, "run_at")?);
+    }
+    Ok(waiting)
 }
 
 /// The worker's door: every org with no job of `kind` queued or running (a daily chain that

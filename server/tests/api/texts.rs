@@ -463,6 +463,14 @@ async fn a_reminder_waits_out_the_night_where_the_customer_is(app: TestApp) {
         ))
         .await;
     assert!(held >= 1, "the reminder is queued again for the morning");
+    // The owner sees why it has not gone.
+    assert!(app.log_in(&demo.owner_email, &demo.password).await.status().is_success());
+    let id = leads[0]["id"].as_str().unwrap();
+    let (status, timeline) = crate::helpers::get(&app, &format!("/api/leads/timeline?id={id}")).await;
+    assert_eq!(status, 200, "{timeline}");
+    let words: Vec<&str> =
+        timeline["messages"].as_array().unwrap().iter().filter_map(|m| m["delivery"]["words"].as_str()).collect();
+    assert!(words.contains(&"Waits until 8:00 AM: it is night where the customer is"), "{words:?}");
 
     // Morning comes: it goes.
     clocks_at(&app, 9).await;
