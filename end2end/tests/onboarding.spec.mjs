@@ -128,7 +128,7 @@ test('a new owner sets up, watches the test inquiry get booked live, and approve
   const approval = page.getByTestId('approval');
   await expect(approval).toContainText('90% off');
   // The owner can reach the customer from the card: the number they wrote is on file.
-  await expect(approval.getByRole('link', { name: 'Call 217-555-0199' })).toHaveAttribute('href', 'tel:2175550199');
+  await expect(approval.getByRole('link', { name: 'Call +12175550199' })).toHaveAttribute('href', 'tel:+12175550199');
   await page.screenshot({ path: `${SHOTS}approvals.png`, fullPage: true });
   await approval.getByLabel(/^Note/).fill('Normal price; book it.');
   await approval.getByRole('button', { name: 'Let the squad schedule it' }).click();

@@ -288,7 +288,7 @@ async fn a_name_and_number_written_in_the_message_reach_the_customer_record(app:
     let lead = lead(&app, &key, &id).await;
     let customer = &lead["customer"];
     assert_eq!(customer["name"], "Tom Ames", "{customer:#}");
-    assert_eq!(customer["phone"], "217-555-0142", "{customer:#}");
+    assert_eq!(customer["phone"], "+12175550142", "kept in E.164: {customer:#}");
     assert!(customer["notes"].as_str().unwrap().contains("Name and phone number taken from their first message"));
     assert!(lead["score_reasons"].as_array().unwrap().contains(&json!("contact:phone")), "{lead:#}");
 
@@ -301,7 +301,7 @@ async fn a_name_and_number_written_in_the_message_reach_the_customer_record(app:
     )
     .await;
     let customer = &crate::squad::lead(&app, &key, &id).await["customer"];
-    assert_eq!((customer["name"].as_str(), customer["phone"].as_str()), (Some("Ruth Bell"), Some("217-555-0100")));
+    assert_eq!((customer["name"].as_str(), customer["phone"].as_str()), (Some("Ruth Bell"), Some("+12175550100")));
 }
 
 async fn a_second_request_of_another_trade_is_answered_too(app: TestApp) {
