@@ -126,7 +126,8 @@ impl Worker {
             },
             Job::SyncCalendarEvent(payload) => {
                 use ops::calendars::{sync_event, CalendarSyncError, Synced};
-                match sync_event(&self.db, &job.scope(), &self.calendars, &payload.appointment_id).await {
+                let last = job.attempts >= job.max_attempts;
+                match sync_event(&self.db, &job.scope(), &self.calendars, &payload.appointment_id, last).await {
                     Ok(Synced::Written) => Ok("visit written into the technician's calendar".into()),
                     Ok(Synced::Deleted) => Ok("visit taken out of the technician's calendar".into()),
                     Ok(Synced::Nothing(why)) => Ok(format!("calendar untouched: {why}")),

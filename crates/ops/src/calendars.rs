@@ -412,12 +412,14 @@ fn event_uid(appointment_id: &str) -> String {
 
 /// A `sync_calendar_event` job: a live appointment is written into its technician's calendar, a
 /// cancelled one taken out of the calendar it was written into. The ledger records each write; a
-/// retry after a crash writes the same uid again, which replaces rather than adds.
+/// retry after a crash writes the same uid again, which replaces rather than adds. A calendar
+/// still out of reach on the `final_attempt` is treated as refusing: the owner is told.
 pub async fn sync_event(
     db: &Db,
     scope: &TenantScope,
     access: &CalendarAccess,
     appointment_id: &str,
+    final_attempt: bool,
 ) -> Result<Synced, CalendarSyncError> {
     let mut tx = TenantTx::begin(db, scope).await?;
     let Some(appointment) = appointments::get(&mut tx, appointment_id).await? else {
@@ -472,7 +474,7 @@ pub async fn sync_event(
                 Synced::Deleted
             }
         }
-        Err(err) if err.is_transient() => return Err(CalendarSyncError::Calendar(err)),
+        Err(err) if err.is_transient() && !final_attempt => return Err(CalendarSyncError::Calendar(err)),
         Err(err) => {
             side_effects::finish(&mut tx, &key, false, &json!({ "error": err.to_string() })).await?;
             calendars::record_failure(&mut tx, technician, &err.to_string()).await?;
@@ -481,8 +483,8 @@ pub async fn sync_event(
             let when = squad::tools::invoice::format_visit(&org.time_zone, appointment.starts_at).unwrap_or_default();
             let what = if live { "written into" } else { "taken out of" };
             let reason = format!(
-                "The visit on {when} could not be {what} {who}'s calendar: {err}. Check the calendar's settings \
-                 under Team, and tell {who} yourself."
+                "The visit on {when} could not be {what} {who}'s calendar: {err}. Check it under Settings → \
+                 Technicians' calendars, and tell {who} yourself."
             );
             let lead_id = LeadId::parse(&appointment.lead_id).map_err(corrupt)?;
             escalations::insert(

@@ -338,6 +338,31 @@ async fn a_calendar_that_cannot_be_read_books_nothing_over_unknown_time(app: Tes
         listed.as_array().unwrap().iter().all(|c| c["status"] == "error" && c["last_error"].is_string()),
         "{listed}"
     );
+
+    // The owner books Ana by hand anyway; her calendar stays out of reach through every retry of
+    // writing the visit into it, and then the owner is told to let her know themselves.
+    let scope = store::Operator::new("test").act_for(org_of(&demo), None, Role::Owner);
+    let furnace = escalated["service_id"].as_str().unwrap().to_owned();
+    let when = chrono::DateTime::from_timestamp_millis(store::now_ms() + 3 * 86_400_000)
+        .unwrap()
+        .with_timezone(&chrono_tz::America::Chicago)
+        .format("%Y-%m-%dT10:00")
+        .to_string();
+    let hand = ops::appointments::HandBooking {
+        service_id: furnace,
+        technician_id: id_of(&crew, "ana").to_owned(),
+        starts_at: when,
+        tell_customer: false,
+    };
+    let lead_id = domain::LeadId::parse(&id).unwrap();
+    ops::appointments::book_by_hand(&app.db, &scope, lead_id, &hand).await.unwrap();
+    app.admin_execute("UPDATE jobs SET attempts = max_attempts - 1 WHERE kind = 'sync_calendar_event'").await;
+    app.drain().await;
+    let why = app.admin_text("SELECT reason FROM escalations WHERE kind = 'calendar'").await;
+    assert!(
+        why.contains("could not be written into Ana Ortiz's calendar") && why.contains("tell Ana Ortiz yourself"),
+        "{why}"
+    );
 }
 
 async fn a_visit_deleted_from_the_calendar_is_reported_to_the_owner(app: TestApp) {

@@ -58,7 +58,18 @@ pub struct Found {
 
 impl CalDav {
     pub fn new(reach: Reach) -> Result<Self, CalendarError> {
-        let mut http = reqwest::Client::builder().timeout(TIMEOUT).redirect(reqwest::redirect::Policy::limited(3));
+        // A redirect is followed only where the address itself could have gone (an address written
+        // as an IP is never looked up, so the resolver alone would not stop it).
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 3 {
+                return attempt.error("too many redirects");
+            }
+            match allowed(reach, attempt.url()) {
+                Ok(()) => attempt.follow(),
+                Err(_) => attempt.stop(),
+            }
+        });
+        let mut http = reqwest::Client::builder().timeout(TIMEOUT).redirect(redirects);
         if reach == Reach::Internet {
             http = http.dns_resolver(std::sync::Arc::new(PublicOnly));
         }
@@ -69,19 +80,7 @@ impl CalDav {
     /// The address as a URL this client may use.
     pub fn address(&self, address: &str) -> Result<Url, CalendarError> {
         let url = Url::parse(address.trim()).map_err(|_| CalendarError::NotACalendar)?;
-        if self.reach == Reach::Anywhere && url.scheme() == "http" {
-            return Ok(url);
-        }
-        if url.scheme() != "https" {
-            return Err(CalendarError::Refused("the calendar's address must start with https://".into()));
-        }
-        // An address written as an IP is not looked up, so it is checked here.
-        let literal = url
-            .host_str()
-            .and_then(|h| h.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().ok());
-        if self.reach == Reach::Internet && literal.is_some_and(|ip| !is_public(ip)) {
-            return Err(CalendarError::Refused("that address is not on the public internet".into()));
-        }
+        allowed(self.reach, &url)?;
         Ok(url)
     }
 
@@ -251,6 +250,24 @@ impl CalDav {
             other => Err(CalendarError::Refused(format!("reading the event answered {other}"))),
         }
     }
+}
+
+/// Whether `url` may be reached on `reach`: HTTPS (plain HTTP too on [`Reach::Anywhere`]), and on
+/// [`Reach::Internet`] not an address written as an IP off the public internet (names are checked
+/// when they are looked up).
+fn allowed(reach: Reach, url: &Url) -> Result<(), CalendarError> {
+    if reach == Reach::Anywhere && url.scheme() == "http" {
+        return Ok(());
+    }
+    if url.scheme() != "https" {
+        return Err(CalendarError::Refused("the calendar's address must start with https://".into()));
+    }
+    let literal =
+        url.host_str().and_then(|h| h.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().ok());
+    if reach == Reach::Internet && literal.is_some_and(|ip| !is_public(ip)) {
+        return Err(CalendarError::Refused("that address is not on the public internet".into()));
+    }
+    Ok(())
 }
 
 /// A collection's URL ends in `/`, so events join under it.
