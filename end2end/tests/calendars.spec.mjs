@@ -25,6 +25,7 @@ test('an owner connects a technician\'s calendar and the squad books around what
     await ana.getByLabel('App password').fill('not-it');
     await ana.getByRole('button', { name: 'Connect calendar' }).click();
     await expect(ana.getByText('The calendar did not accept this user name and password.')).toBeVisible();
+    await section.screenshot({ path: `${SHOTS}settings-calendars-refused.png` });
     await ana.getByLabel('App password').fill('ana-app-password');
     await ana.getByRole('button', { name: 'Connect calendar' }).click();
     await expect(ana).toContainText('Read just now');
