@@ -135,6 +135,7 @@ pub async fn openings_within(
     let now = store::now_ms();
     let busy = appointments::busy_since(tx, now, except_lead).await?;
     let own_calendars = calendars::list(tx).await?;
+    let written = if own_calendars.is_empty() { Vec::new() } else { calendars::written_since(tx, now).await? };
     let crew: Vec<Technician> = technicians::list(tx)
         .await?
         .into_iter()
@@ -146,7 +147,11 @@ pub async fn openings_within(
             // With a calendar, only as far as it was read, and only while that is recent.
             let calendar = own_calendars.iter().find(|c| c.technician_id == id);
             let known_until = calendar.map(|c| c.known_until(now, crate::calendars::RELY_MS).unwrap_or(now));
-            busy.extend(calendar.map(|c| c.busy.iter().copied()).into_iter().flatten());
+            if let Some(calendar) = calendar {
+                let ours: Vec<(i64, i64)> =
+                    written.iter().filter(|e| e.technician_id == id).map(|e| (e.starts_at, e.ends_at)).collect();
+                busy.extend(crate::calendars::others_only(&calendar.busy, &ours));
+            }
             Technician { busy, id, skills: t.skills, working_hours: t.working_hours, known_until }
         })
         .collect();

@@ -34,6 +34,29 @@ pub trait Calendars: Send + Sync {
     async fn refresh(&self, db: &Db, scope: &TenantScope, freshness: Freshness) -> Result<(), StoreError>;
 }
 
+/// A calendar's busy periods without the visits Opsquad wrote into it: those are bookings, counted
+/// from the bookings themselves (so moving a visit can offer the times around its old one).
+pub fn others_only(busy: &[(i64, i64)], ours: &[(i64, i64)]) -> Vec<(i64, i64)> {
+    let mut left = Vec::with_capacity(busy.len());
+    for &(start, end) in busy {
+        let mut pieces = vec![(start, end)];
+        for &(o_start, o_end) in ours {
+            pieces = pieces
+                .into_iter()
+                .flat_map(|(s, e)| {
+                    if o_end <= s || o_start >= e {
+                        vec![(s, e)]
+                    } else {
+                        [(s, o_start.min(e)), (o_end.max(s), e)].into_iter().filter(|(a, b)| b > a).collect()
+                    }
+                })
+                .collect();
+        }
+        left.extend(pieces);
+    }
+    left
+}
+
 /// No calendar is ever read (benchmarks, and tests without calendars).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoCalendars;
@@ -42,5 +65,22 @@ pub struct NoCalendars;
 impl Calendars for NoCalendars {
     async fn refresh(&self, _: &Db, _: &TenantScope, _: Freshness) -> Result<(), StoreError> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::others_only;
+
+    #[test]
+    fn our_own_visits_are_taken_out_of_what_the_calendar_says() {
+        // The dentist 9–10 and our visit 10–12 come back from free-busy as one block 9–12.
+        assert_eq!(others_only(&[(9, 12)], &[(10, 12)]), vec![(9, 10)]);
+        // Our visit in the middle of a longer block leaves both ends.
+        assert_eq!(others_only(&[(8, 14)], &[(10, 12)]), vec![(8, 10), (12, 14)]);
+        // Nothing of ours: all stays; only ours: nothing stays.
+        assert_eq!(others_only(&[(1, 2), (5, 6)], &[]), vec![(1, 2), (5, 6)]);
+        assert_eq!(others_only(&[(10, 12)], &[(10, 12)]), Vec::<(i64, i64)>::new());
+        assert_eq!(others_only(&[(10, 12)], &[(9, 13), (20, 21)]), Vec::<(i64, i64)>::new());
     }
 }

@@ -245,6 +245,19 @@ pub async fn keep_event(tx: &mut TenantTx, event: &EventRow) -> Result<(), Store
     Ok(())
 }
 
+/// Every visit written into a calendar (and not taken out) that has not ended by `now`.
+pub async fn written_since(tx: &mut TenantTx, now: i64) -> Result<Vec<EventRow>, StoreError> {
+    let org = tx.org().to_owned();
+    let rows = sqlx::query(&format!(
+        "SELECT {EVENT_COLUMNS} FROM calendar_events WHERE org_id = $1 AND status = 'written' AND ends_at > $2"
+    ))
+    .bind(&org)
+    .bind(now)
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter().map(event_from_row).collect()
+}
+
 /// The events still standing in the technician's calendar for visits that have not ended by `now`.
 pub async fn upcoming_events(
     tx: &mut TenantTx,

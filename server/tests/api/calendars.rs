@@ -281,8 +281,23 @@ async fn a_technicians_calendar_keeps_its_busy_times_and_gets_the_visits(app: Te
     let ledger = app.admin_count(&format!("SELECT COUNT(*) FROM side_effects WHERE idempotency_key = 'calendar:{appointment}:write' AND status = 'done'")).await;
     assert_eq!(ledger, 1, "the write is in the ledger");
 
-    // The owner moves the visit: the calendar shows the new time only.
+    // Read again, the calendar shows the visit as busy; it is the booking itself, so moving it may
+    // still offer its own time and the times around it.
     let scope = store::Operator::new("test").act_for(org_of(&demo), None, Role::Owner);
+    let access = server::startup::calendar_access(&app.settings()).unwrap();
+    squad::calendars::Calendars::refresh(&access, &app.db, &scope, squad::calendars::Freshness::AllNow).await.unwrap();
+    let mut tx = TenantTx::read(&app.db, &scope).await.unwrap();
+    let service =
+        store::services::list(&mut tx).await.unwrap().into_iter().find(|s| s.name == "Furnace repair").unwrap();
+    let lead_id = domain::LeadId::parse(&id).unwrap();
+    let around = squad::bookings::openings(&mut tx, &service, lead_id).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        around.iter().any(|s| s.technician_id == tech && s.starts_at == start),
+        "the visit's own time is open to move it"
+    );
+
+    // The owner moves the visit: the calendar shows the new time only.
     let later = after.iter().find(|(t, s, _)| *t == tech && *s >= end + 86_400_000).expect("a later opening").1;
     // The owner picks the time as the shop's clock shows it (the demo shop is in Chicago).
     let when = chrono::DateTime::from_timestamp_millis(later)
