@@ -125,16 +125,14 @@ impl Worker {
                 None => Ok("this Opsquad has no Stripe platform: nothing to reconcile".into()),
             },
             Job::SyncCalendarEvent(payload) => {
-                use ops::calendars::{sync_event, CalendarSyncError, Synced};
+                use ops::calendars::{sync_event, Synced};
                 let last = job.attempts >= job.max_attempts;
                 match sync_event(&self.db, &job.scope(), &self.calendars, &payload.appointment_id, last).await {
                     Ok(Synced::Written) => Ok("visit written into the technician's calendar".into()),
                     Ok(Synced::Deleted) => Ok("visit taken out of the technician's calendar".into()),
                     Ok(Synced::Nothing(why)) => Ok(format!("calendar untouched: {why}")),
                     Ok(Synced::Refused(why)) => Ok(format!("the calendar refused (the owner was told): {why}")),
-                    Err(err @ (CalendarSyncError::Store(_) | CalendarSyncError::Calendar(_))) => {
-                        Err((Failure::Transient, err.to_string()))
-                    }
+                    Err(err) => Err((Failure::Transient, err.to_string())),
                 }
             }
             Job::CheckCalendars(_) => match ops::calendars::check(&self.db, &job.scope(), &self.calendars).await {

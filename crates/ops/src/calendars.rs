@@ -319,9 +319,10 @@ pub async fn check(db: &Db, scope: &TenantScope, access: &CalendarAccess) -> Res
         read(db, scope, access, technician).await?;
         let mut tx = TenantTx::read(db, scope).await?;
         let Some((_, calendar)) = opened(&mut tx, scope, &access.keys, technician).await? else { continue };
-        let written = calendars::upcoming_events(&mut tx, technician, store::now_ms()).await?;
+        let written = calendars::written_since(&mut tx, store::now_ms()).await?;
         tx.commit().await?;
-        for event in written.into_iter().filter(|e| e.calendar == calendar.url) {
+        let here = |e: &EventRow| e.technician_id == row.technician_id && e.calendar == calendar.url;
+        for event in written.into_iter().filter(here) {
             match access.caldav.exists(&calendar, &event.external_id).await {
                 Ok(true) => {}
                 Ok(false) => {
@@ -356,24 +357,13 @@ async fn report_missing(db: &Db, scope: &TenantScope, event: &EventRow) -> Resul
     }
     calendars::keep_event(&mut tx, &EventRow { status: "missing".into(), ..event.clone() }).await?;
     let lead_id = LeadId::parse(&appointment.lead_id).map_err(corrupt)?;
-    let org = store::settings::get(&mut tx).await?;
-    let when = squad::tools::invoice::format_visit(&org.time_zone, appointment.starts_at).unwrap_or_default();
-    let who = technician_name(&mut tx, &appointment.technician_id).await?;
     let customer = leads::get(&mut tx, lead_id).await?.map(|l| l.customer_name).unwrap_or_default();
-    let reason = format!(
-        "The visit with {customer} on {when} was deleted from {who}'s calendar. It is still booked here and the \
-         customer still expects it: check with {who}, then keep it, move it or cancel it."
-    );
-    escalations::insert(
-        &mut tx,
-        &escalations::NewEscalation {
-            lead_id,
-            run_id: None,
-            kind: "calendar",
-            reason: &reason,
-            proposed_action: json!({ "appointment_id": appointment.id }),
-        },
-    )
+    ask_owner(&mut tx, &appointment, |who, when| {
+        format!(
+            "The visit with {customer} on {when} was deleted from {who}'s calendar. It is still booked here and \
+             the customer still expects it: check with {who}, then keep it, move it or cancel it."
+        )
+    })
     .await?;
     leads::set_waiting_on(&mut tx, lead_id, WaitingOn::Owner).await?;
     audit::record(
@@ -386,12 +376,33 @@ async fn report_missing(db: &Db, scope: &TenantScope, event: &EventRow) -> Resul
     Ok(true)
 }
 
-async fn technician_name(tx: &mut TenantTx, technician_id: &str) -> Result<String, StoreError> {
-    Ok(match TechnicianId::parse(technician_id) {
+/// Puts a visit's trouble with its technician's calendar before the owner: a `calendar`
+/// escalation on its lead, in words `reason` writes from the technician's name and the visit's time.
+async fn ask_owner(
+    tx: &mut TenantTx,
+    appointment: &appointments::AppointmentRow,
+    reason: impl FnOnce(&str, &str) -> String,
+) -> Result<(), StoreError> {
+    let who = match TechnicianId::parse(&appointment.technician_id) {
         Ok(id) => technicians::get(tx, id).await?.map(|t| t.name),
         Err(_) => None,
     }
-    .unwrap_or_else(|| "the technician".into()))
+    .unwrap_or_else(|| "the technician".into());
+    let zone = store::settings::get(tx).await?.time_zone;
+    let when = squad::tools::invoice::format_visit(&zone, appointment.starts_at).unwrap_or_default();
+    let reason = reason(&who, &when);
+    escalations::insert(
+        tx,
+        &escalations::NewEscalation {
+            lead_id: LeadId::parse(&appointment.lead_id).map_err(corrupt)?,
+            run_id: None,
+            kind: "calendar",
+            reason: &reason,
+            proposed_action: json!({ "appointment_id": appointment.id }),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// What a `sync_calendar_event` job did.
@@ -478,25 +489,13 @@ pub async fn sync_event(
         Err(err) => {
             side_effects::finish(&mut tx, &key, false, &json!({ "error": err.to_string() })).await?;
             calendars::record_failure(&mut tx, technician, &err.to_string()).await?;
-            let who = technician_name(&mut tx, &appointment.technician_id).await?;
-            let org = store::settings::get(&mut tx).await?;
-            let when = squad::tools::invoice::format_visit(&org.time_zone, appointment.starts_at).unwrap_or_default();
             let what = if live { "written into" } else { "taken out of" };
-            let reason = format!(
-                "The visit on {when} could not be {what} {who}'s calendar: {err}. Check it under Settings → \
-                 Technicians' calendars, and tell {who} yourself."
-            );
-            let lead_id = LeadId::parse(&appointment.lead_id).map_err(corrupt)?;
-            escalations::insert(
-                &mut tx,
-                &escalations::NewEscalation {
-                    lead_id,
-                    run_id: None,
-                    kind: "calendar",
-                    reason: &reason,
-                    proposed_action: json!({ "appointment_id": appointment_id }),
-                },
-            )
+            ask_owner(&mut tx, &appointment, |who, when| {
+                format!(
+                    "The visit on {when} could not be {what} {who}'s calendar: {err}. Check it under Settings → \
+                     Technicians' calendars, and tell {who} yourself."
+                )
+            })
             .await?;
             Synced::Refused(err.to_string())
         }

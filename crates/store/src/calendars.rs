@@ -258,25 +258,6 @@ pub async fn written_since(tx: &mut TenantTx, now: i64) -> Result<Vec<EventRow>,
     rows.iter().map(event_from_row).collect()
 }
 
-/// The events still standing in the technician's calendar for visits that have not ended by `now`.
-pub async fn upcoming_events(
-    tx: &mut TenantTx,
-    technician: TechnicianId,
-    now: i64,
-) -> Result<Vec<EventRow>, StoreError> {
-    let org = tx.org().to_owned();
-    let rows = sqlx::query(&format!(
-        "SELECT {EVENT_COLUMNS} FROM calendar_events
-         WHERE org_id = $1 AND technician_id = $2 AND status = 'written' AND ends_at > $3 ORDER BY starts_at"
-    ))
-    .bind(&org)
-    .bind(technician.to_string())
-    .bind(now)
-    .fetch_all(tx.conn())
-    .await?;
-    rows.iter().map(event_from_row).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

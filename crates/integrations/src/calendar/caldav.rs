@@ -176,17 +176,11 @@ impl CalDav {
         until: i64,
     ) -> Result<Vec<(i64, i64)>, CalendarError> {
         let url = self.address(&calendar.url)?;
-        let stamp = |ms: i64| {
-            chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
-                .unwrap_or_default()
-                .format("%Y%m%dT%H%M%SZ")
-                .to_string()
-        };
         let ask = format!(
             r#"<?xml version="1.0" encoding="utf-8"?>
 <c:free-busy-query xmlns:c="urn:ietf:params:xml:ns:caldav"><c:time-range start="{}" end="{}"/></c:free-busy-query>"#,
-            stamp(from),
-            stamp(until)
+            ical::utc_stamp(from),
+            ical::utc_stamp(until)
         );
         let (status, body) = self
             .exchange("REPORT", &url, (&calendar.username, &calendar.password), Some("1"), "application/xml", ask)

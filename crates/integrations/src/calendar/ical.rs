@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use super::Event;
 
 /// `20261207T150000Z`, iCalendar's UTC form.
-fn utc_stamp(ms: i64) -> String {
+pub(crate) fn utc_stamp(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default().format("%Y%m%dT%H%M%SZ").to_string()
 }
 
