@@ -56,6 +56,7 @@ export default defineConfig({
         OPSQUAD_GMAIL__AUTH_URL: `http://127.0.0.1:${process.env.OPSQUAD_E2E_GOOGLE_PORT}/o/oauth2/v2/auth`,
         OPSQUAD_GMAIL__TOKEN_URL: `http://127.0.0.1:${process.env.OPSQUAD_E2E_GOOGLE_PORT}/token`,
         OPSQUAD_GMAIL__API_BASE: `http://127.0.0.1:${process.env.OPSQUAD_E2E_GOOGLE_PORT}/gw/gmail.googleapis.com`,
+        OPSQUAD_GMAIL__CALENDAR_API_BASE: `http://127.0.0.1:${process.env.OPSQUAD_E2E_GOOGLE_PORT}/gw/www.googleapis.com`,
         OPSQUAD_GMAIL__JWKS_URL: `http://127.0.0.1:${process.env.OPSQUAD_E2E_GOOGLE_PORT}/oauth2/v3/certs`,
       } : {}),
       // Shops may take cards through their own Stripe account: Stripe is a local peer too.

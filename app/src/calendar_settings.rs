@@ -1,6 +1,7 @@
 //! Technicians' own calendars, in Settings → Technicians' calendars and the wizard's Connections
-//! step: per technician, the owner connects the calendar they already live in (found and read
-//! before it is kept), sees whether it is being read, and can disconnect it.
+//! step: per technician, the owner connects the calendar they already live in — by signing in
+//! with Google, or with a CalDAV address and app password (found and read before it is kept) —
+//! sees whether it is being read, and can disconnect it.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -10,10 +11,27 @@ use crate::error::UiError;
 use crate::setup_forms::{failed, general, when_saved};
 use crate::shell::or_error;
 
+/// Where the server leaves what became of a Google Calendar sign-in, for this section to show.
+pub const GOOGLE_CALENDAR_OUTCOME_KEY: &str = "google_calendar_outcome";
+/// How long after the sign-in its outcome is shown.
+#[cfg(feature = "ssr")]
+const OUTCOME_SHOWN_MS: i64 = 2 * 60 * 1000;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CalendarsView {
     pub can_change: bool,
+    /// Whether this Opsquad can connect Google calendars by signing in with Google.
+    pub google_available: bool,
+    /// What became of the last Google sign-in, shown just after it.
+    pub google_outcome: Option<GoogleOutcome>,
     pub technicians: Vec<TechnicianCalendar>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GoogleOutcome {
+    /// The Google account whose calendar was connected, or what went wrong.
+    pub connected: Option<String>,
+    pub problem: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +43,8 @@ pub struct TechnicianCalendar {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectedCalendar {
+    /// `caldav` or `google`.
+    pub provider: String,
     pub name: String,
     pub url: String,
     pub username: String,
@@ -41,7 +61,18 @@ pub async fn get_calendars() -> Result<CalendarsView, UiError> {
     respond(
         async move {
             let (ctx, state) = (auth_ctx()?, server_state()?);
+            // Read before anything awaits: while the page renders on the server, the request's
+            // parts are in reach only until then.
+            let session = leptos_axum::extract::<tower_sessions::Session>().await.map_err(crate::state::internal)?;
             let can_change = ops::permissions::require(&ctx.scope, ops::Operation::ManageIntegrations).is_ok();
+            let outcome: Option<serde_json::Value> =
+                session.get(GOOGLE_CALENDAR_OUTCOME_KEY).await.map_err(internal)?;
+            let google_outcome = outcome
+                .filter(|v| store::now_ms() - v["at"].as_i64().unwrap_or(0) < OUTCOME_SHOWN_MS)
+                .map(|v| GoogleOutcome {
+                    connected: v["connected"].as_str().map(str::to_owned),
+                    problem: v["problem"].as_str().map(str::to_owned),
+                });
             let connected = if can_change { ops::calendars::list(&state.db, &ctx.scope).await? } else { Vec::new() };
             let mut tx = store::TenantTx::read(&state.db, &ctx.scope).await.map_err(internal)?;
             let crew = store::technicians::list(&mut tx).await.map_err(internal)?;
@@ -53,6 +84,7 @@ pub async fn get_calendars() -> Result<CalendarsView, UiError> {
                 .map(|t| {
                     let id = t.id.to_string();
                     let calendar = connected.iter().find(|c| c.technician_id == id).map(|c| ConnectedCalendar {
+                        provider: c.provider.clone(),
                         name: c.name.clone(),
                         url: c.url.clone(),
                         username: c.username.clone(),
@@ -63,7 +95,8 @@ pub async fn get_calendars() -> Result<CalendarsView, UiError> {
                     TechnicianCalendar { technician_id: id, name: t.name, calendar }
                 })
                 .collect();
-            Ok(CalendarsView { can_change, technicians })
+            let google_available = state.google.is_some();
+            Ok(CalendarsView { can_change, google_available, google_outcome, technicians })
         }
         .await,
     )
@@ -117,7 +150,7 @@ pub async fn disconnect_calendar(technician_id: String) -> Result<(), UiError> {
 }
 
 #[component]
-pub fn CalendarsSection(on_saved: Callback<()>) -> impl IntoView {
+pub fn CalendarsSection(on_saved: Callback<()>, from: &'static str) -> impl IntoView {
     let version = RwSignal::new(0_u32);
     let current = Resource::new(move || version.get(), |_| get_calendars());
     let saved = Callback::new(move |()| {
@@ -128,15 +161,18 @@ pub fn CalendarsSection(on_saved: Callback<()>) -> impl IntoView {
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 or_error(current.await, move |view| {
+                    let outcome = view.google_outcome.clone().map(|o| view! { <Outcome outcome=o /> });
                     if !view.can_change {
                         return view! { <p class="text-sm text-slate-500">"Only the owner can connect technicians' calendars."</p> }.into_any();
                     }
                     if view.technicians.is_empty() {
                         return view! { <p class="text-sm text-slate-500">"Add a technician first; then connect the calendar they use."</p> }.into_any();
                     }
+                    let google = view.google_available;
                     view! {
+                        {outcome}
                         <ul class="divide-y divide-slate-100" data-testid="calendars">
-                            {view.technicians.into_iter().map(|t| view! { <CalendarRow technician=t on_saved=saved /> }).collect_view()}
+                            {view.technicians.into_iter().map(|t| view! { <CalendarRow technician=t google from on_saved=saved /> }).collect_view()}
                         </ul>
                     }.into_any()
                 })
@@ -145,8 +181,30 @@ pub fn CalendarsSection(on_saved: Callback<()>) -> impl IntoView {
     }
 }
 
+/// What became of the owner's Google sign-in for a technician's calendar.
 #[component]
-fn CalendarRow(technician: TechnicianCalendar, on_saved: Callback<()>) -> impl IntoView {
+fn Outcome(outcome: GoogleOutcome) -> impl IntoView {
+    match (outcome.connected, outcome.problem) {
+        (Some(account), _) => view! {
+            <p class="mb-3 rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800 break-words" role="status" data-testid="google-calendar-outcome">
+                {format!("The Google calendar of {account} is connected: its busy times are kept out of the technician's openings, and their visits go into it.")}
+            </p>
+        }.into_any(),
+        (None, problem) => view! {
+            <p class="mb-3 rounded-lg bg-rose-50 px-3 py-2 text-sm text-rose-700" role="alert" data-testid="google-calendar-outcome">
+                {problem.unwrap_or_else(|| "The Google calendar was not connected.".into())}
+            </p>
+        }.into_any(),
+    }
+}
+
+#[component]
+fn CalendarRow(
+    technician: TechnicianCalendar,
+    google: bool,
+    from: &'static str,
+    on_saved: Callback<()>,
+) -> impl IntoView {
     let name = technician.name.clone();
     let (label, heading) = (name.clone(), name.clone());
     view! {
@@ -154,7 +212,10 @@ fn CalendarRow(technician: TechnicianCalendar, on_saved: Callback<()>) -> impl I
             <p class="font-medium">{heading}</p>
             {match technician.calendar {
                 Some(calendar) => view! { <Connected technician_id=technician.technician_id calendar on_saved /> }.into_any(),
-                None => view! { <ConnectForm technician_id=technician.technician_id name on_saved /> }.into_any(),
+                None => view! {
+                    {google.then(|| view! { <GoogleButton technician_id=technician.technician_id.clone() name=name.clone() from /> })}
+                    <ConnectForm technician_id=technician.technician_id name google on_saved />
+                }.into_any(),
             }}
         </li>
     }
@@ -168,7 +229,14 @@ fn Connected(technician_id: String, calendar: ConnectedCalendar, on_saved: Callb
         <div class="mt-1 space-y-2 text-sm">
             <p class="flex flex-wrap items-center gap-2">
                 <crate::components::HealthBadge healthy=calendar.healthy />
-                <span class="break-all">{format!("{} ({})", calendar.name, calendar.username)}</span>
+                <span class="break-all">{
+                    let named = if calendar.name == calendar.username {
+                        calendar.name.clone()
+                    } else {
+                        format!("{} ({})", calendar.name, calendar.username)
+                    };
+                    if calendar.provider == "google" { format!("Google Calendar: {named}") } else { named }
+                }</span>
                 <span class="text-xs text-slate-500">{calendar.read.clone()}</span>
             </p>
             {calendar.last_error.clone().map(|e| view! {
@@ -176,7 +244,7 @@ fn Connected(technician_id: String, calendar: ConnectedCalendar, on_saved: Callb
                     {format!("{e}. Until it can be read, no times are offered for this technician.")}
                 </p>
             })}
-            <p class="text-xs text-slate-500 break-all">{calendar.url.clone()}</p>
+            {(calendar.provider != "google").then(|| view! { <p class="text-xs text-slate-500 break-all">{calendar.url.clone()}</p> })}
             <ActionForm action=disconnect>
                 <input type="hidden" name="technician_id" value=technician_id />
                 <button type="submit" class="rounded-lg border border-slate-300 px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-50">"Disconnect calendar"</button>
@@ -186,8 +254,23 @@ fn Connected(technician_id: String, calendar: ConnectedCalendar, on_saved: Callb
     }
 }
 
+/// Connects the technician's Google Calendar by signing in with Google: no password typed here.
 #[component]
-fn ConnectForm(technician_id: String, name: String, on_saved: Callback<()>) -> impl IntoView {
+fn GoogleButton(technician_id: String, name: String, from: &'static str) -> impl IntoView {
+    let first = name.split(' ').next().unwrap_or_default().to_owned();
+    view! {
+        // A full page load: the server sends the browser on to Google, where the technician's
+        // own Google account signs in.
+        <a rel="external" href=format!("/app/integrations/google-calendar/connect?technician={technician_id}&from={from}")
+            data-testid="connect-google-calendar"
+            class="mt-1 inline-block rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white shadow-sm hover:bg-indigo-500">
+            {format!("Connect {first}'s Google Calendar")}
+        </a>
+    }
+}
+
+#[component]
+fn ConnectForm(technician_id: String, name: String, google: bool, on_saved: Callback<()>) -> impl IntoView {
     let connect = ServerAction::<ConnectCalendar>::new();
     when_saved(connect, on_saved);
     let error = failed(connect);
@@ -198,7 +281,11 @@ fn ConnectForm(technician_id: String, name: String, on_saved: Callback<()>) -> i
     let key = technician_id.clone();
     view! {
         <details class="mt-1">
-            <summary class="cursor-pointer text-sm text-indigo-700 hover:text-indigo-500">{format!("Connect {first}'s calendar")}</summary>
+            <summary class="cursor-pointer text-sm text-indigo-700 hover:text-indigo-500">{if google {
+                "Another calendar (iCloud, Fastmail, Nextcloud …)".to_owned()
+            } else {
+                format!("Connect {first}'s calendar")
+            }}</summary>
             <ActionForm action=connect attr:class="mt-2 space-y-3" attr:data-testid="calendar-form">
                 <input type="hidden" name="technician_id" value=technician_id />
                 <p class="text-sm text-slate-600">"Any calendar that speaks CalDAV works: iCloud (https://caldav.icloud.com), Fastmail (https://caldav.fastmail.com), Nextcloud and others. Use an app password made for Opsquad, not the account's own password."</p>

@@ -66,7 +66,7 @@ fn Sections(setup: SetupView, refresh: Callback<()>) -> impl IntoView {
             <TechniciansForm setup=technicians on_saved=refresh />
         </Section>
         <Section title="Technicians' calendars" intro="The calendar each technician already uses: what is on it is never offered, and every visit booked for them is added to it.">
-            <crate::calendar_settings::CalendarsSection on_saved=refresh />
+            <crate::calendar_settings::CalendarsSection on_saved=refresh from="settings" />
         </Section>
         <Section title="Email" intro="Your shop's mailbox: the squad reads inquiries sent to it and replies from your own address.">
             <crate::email_settings::EmailSection on_saved=refresh from="settings" />

@@ -161,7 +161,7 @@ fn Integrations(on_saved: Callback<()>) -> impl IntoView {
         <article class="rounded-xl border border-slate-200 p-4" aria-label="Technicians' calendars">
             <h2 class="font-semibold">"Technicians' calendars"</h2>
             <p class="mb-3 mt-1 text-sm text-slate-600">"The Scheduler never offers a time a technician has something on in their own calendar, and adds every visit booked for them to it."</p>
-            <crate::calendar_settings::CalendarsSection on_saved />
+            <crate::calendar_settings::CalendarsSection on_saved from="setup" />
         </article>
         <p class="text-xs text-slate-500">"Without a calendar, a technician's bookings live in Opsquad only. You can connect or change email, texting, Stripe and calendars later in Settings."</p>
     }

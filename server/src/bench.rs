@@ -149,6 +149,7 @@ async fn measure(url: &str, leads: usize, workers: usize) -> Result<Value, CliEr
                 integrations::calendar::caldav::CalDav::new(integrations::mail::Reach::Internet)
                     .map_err(|e| anyhow::anyhow!("{e}"))?,
             ),
+            google: None,
             keys: Arc::new(
                 integrations::secrets::Keyring::parse(&integrations::secrets::Keyring::new_entry("bench").into())
                     .map_err(|e| anyhow::anyhow!("{e}"))?,

@@ -137,8 +137,8 @@ impl StripeSettings {
     }
 }
 
-/// Opsquad's Google app, which shops sign in to when they connect Gmail. Without `client_id`
-/// the dashboard offers only IMAP and SMTP. The endpoints default to Google's own; tests point
+/// Opsquad's Google app, which shops sign in to when they connect Gmail or a technician's Google
+/// Calendar. Without `client_id` the dashboard offers only IMAP and SMTP, and CalDAV calendars. The endpoints default to Google's own; tests point
 /// them at a local peer.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -153,6 +153,9 @@ pub struct GmailSettings {
     pub token_url: Option<String>,
     #[serde(default)]
     pub api_base: Option<String>,
+    /// Where Google Calendar's API is (`https://www.googleapis.com`).
+    #[serde(default)]
+    pub calendar_api_base: Option<String>,
     #[serde(default)]
     pub jwks_url: Option<String>,
     /// The Pub/Sub topic Gmail publishes changes to (`projects/p/topics/t`); without it new mail
@@ -185,6 +188,7 @@ impl GmailSettings {
             auth_url: or(&self.auth_url, "https://accounts.google.com/o/oauth2/v2/auth"),
             token_url: or(&self.token_url, "https://oauth2.googleapis.com/token"),
             api_base: or(&self.api_base, "https://gmail.googleapis.com"),
+            calendar_base: or(&self.calendar_api_base, "https://www.googleapis.com"),
             jwks_url: or(&self.jwks_url, "https://www.googleapis.com/oauth2/v3/certs"),
             push_audience: format!("{}/webhooks/gmail", public_url.trim_end_matches('/')),
             push_account: filled(&self.push_service_account),

@@ -95,7 +95,7 @@ pub async fn connect(
         started_at: store::now_ms(),
         back_to: back.to_owned(),
     };
-    let url = google.authorize_url(&redirect_uri(&state), &sign_in.state, &pkce);
+    let url = google.authorize_url(&redirect_uri(&state), &sign_in.state, &pkce, integrations::gmail::SCOPES);
     if let Err(e) = session.insert(SIGN_IN_KEY, &sign_in).await {
         tracing::error!(error = %e, "could not keep the Gmail sign-in in the session");
         return StatusCode::SERVICE_UNAVAILABLE.into_response();

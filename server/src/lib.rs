@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod gmail;
+pub mod google_calendar;
 pub mod listener;
 pub mod mail_watch;
 pub mod metrics;

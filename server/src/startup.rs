@@ -84,12 +84,14 @@ pub fn texting(settings: &Settings) -> anyhow::Result<ops::texts::Texting> {
     })
 }
 
-/// Technicians' own calendars over CalDAV, with the keys their passwords open with.
+/// Technicians' own calendars over CalDAV or through Opsquad's Google app, with the keys their
+/// credentials open with.
 pub fn calendar_access(settings: &Settings) -> anyhow::Result<ops::calendars::CalendarAccess> {
     let caldav = integrations::calendar::caldav::CalDav::new(settings.calendars.reach())
         .map_err(|e| anyhow::anyhow!("calendar client: {e}"))?;
     Ok(ops::calendars::CalendarAccess {
         caldav: Arc::new(caldav),
+        google: settings.gmail.google(&settings.payments.public_url)?.map(Arc::new),
         keys: Arc::new(settings.secrets()?),
         public_url: squad::link_tokens::PublicUrl::new(&settings.payments.public_url),
     })
@@ -276,6 +278,8 @@ pub fn build_router(state: ServerState, settings: &Settings, proxies: TrustedPro
         .route("/app/events", get(api::stream_events_for_session))
         .route("/app/integrations/gmail/connect", get(crate::gmail::connect))
         .route("/app/integrations/gmail/callback", get(crate::gmail::callback))
+        .route("/app/integrations/google-calendar/connect", get(crate::google_calendar::connect))
+        .route("/app/integrations/google-calendar/callback", get(crate::google_calendar::callback))
         .route("/app/integrations/stripe/connect", get(crate::stripe::connect))
         .route("/app/integrations/stripe/callback", get(crate::stripe::callback))
         .route("/pay/{token}/card", axum::routing::get(crate::stripe::pay_by_card))

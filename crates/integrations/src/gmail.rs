@@ -34,6 +34,8 @@ pub struct Google {
     pub token_url: String,
     /// `https://gmail.googleapis.com`.
     pub api_base: String,
+    /// `https://www.googleapis.com`, where Google Calendar's API is.
+    pub calendar_base: String,
     /// Google's signing keys for push tokens.
     pub jwks_url: String,
     /// The audience push tokens must name (the push endpoint's public URL).
@@ -148,7 +150,7 @@ fn unreachable(e: reqwest::Error) -> GmailError {
 }
 
 /// Google's words from an error answer: `{"error": {"message"}}` or `{"error", "error_description"}`.
-fn google_said(body: &Value) -> String {
+pub(crate) fn google_said(body: &Value) -> String {
     let said = body["error"]["message"]
         .as_str()
         .or_else(|| body["error_description"].as_str())
@@ -167,13 +169,14 @@ impl Google {
             .unwrap_or_default()
     }
 
-    /// Where to send the owner to allow access: back to `redirect_uri` with a code and `state`.
-    pub fn authorize_url(&self, redirect_uri: &str, state: &str, pkce: &Pkce) -> String {
+    /// Where to send the owner to allow access to `scopes` (Gmail's [`SCOPES`], or a calendar's):
+    /// back to `redirect_uri` with a code and `state`.
+    pub fn authorize_url(&self, redirect_uri: &str, state: &str, pkce: &Pkce, scopes: &str) -> String {
         let query = [
             ("client_id", self.client_id.as_str()),
             ("redirect_uri", redirect_uri),
             ("response_type", "code"),
-            ("scope", SCOPES),
+            ("scope", scopes),
             ("state", state),
             ("code_challenge", pkce.challenge.as_str()),
             ("code_challenge_method", "S256"),
@@ -250,8 +253,8 @@ impl Google {
     }
 }
 
-/// Percent-encoding for a query value.
-fn encode(value: &str) -> String {
+/// Percent-encoding for a query value or a path segment.
+pub(crate) fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
@@ -261,23 +264,27 @@ fn encode(value: &str) -> String {
         .collect()
 }
 
-/// One connected mailbox, signed in: renews its access token when it is about to lapse (or
-/// Google says it has), and remembers that it did so the caller can keep the new one.
-pub struct Mailbox<'a> {
+/// One Google account, signed in: renews its access token when it is about to lapse (or Google
+/// says it has), and remembers that it did so the caller can keep the new one.
+pub struct SignedIn<'a> {
     google: &'a Google,
     http: reqwest::Client,
     tokens: Tokens,
     renewed: bool,
 }
 
-impl<'a> Mailbox<'a> {
+impl<'a> SignedIn<'a> {
     pub fn new(google: &'a Google, http: reqwest::Client, tokens: Tokens) -> Self {
         Self { google, http, tokens, renewed: false }
     }
 
-    /// The tokens as they stand, and whether they changed since this mailbox was opened.
+    /// The tokens as they stand, and whether they changed since the account was signed in here.
     pub fn tokens(&self) -> (&Tokens, bool) {
         (&self.tokens, self.renewed)
+    }
+
+    pub fn google(&self) -> &'a Google {
+        self.google
     }
 
     async fn renew(&mut self) -> Result<(), GmailError> {
@@ -286,36 +293,68 @@ impl<'a> Mailbox<'a> {
         Ok(())
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}/gmail/v1/users/me/{path}", self.google.api_base.trim_end_matches('/'))
-    }
-
-    /// One call to the Gmail API, renewing the access token first when it is about to lapse and
-    /// once more if Google refuses it.
-    async fn call(&mut self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, GmailError> {
+    /// One call to a Google API at `url`, renewing the access token first when it is about to
+    /// lapse and once more if Google refuses it; Google's status and JSON answer otherwise as they
+    /// came (an empty answer is `null`). A token Google still refuses after renewing is revoked.
+    pub async fn call(
+        &mut self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<(reqwest::StatusCode, Value), GmailError> {
         if self.tokens.expires_at - now_ms() < RENEW_BEFORE_MS {
             self.renew().await?;
         }
         let mut renewed_now = false;
         loop {
-            let mut request = self.http.request(method.clone(), self.url(path)).bearer_auth(&self.tokens.access_token);
+            let mut request = self.http.request(method.clone(), url).bearer_auth(&self.tokens.access_token);
             if let Some(body) = body {
                 request = request.json(body);
             }
             let answer = request.send().await.map_err(unreachable)?;
             let status = answer.status();
             let json: Value = answer.json().await.unwrap_or(Value::Null);
-            match status.as_u16() {
-                200..=299 => return Ok(json),
-                401 if !renewed_now => {
-                    self.renew().await?;
-                    renewed_now = true;
-                }
-                401 | 403 => return Err(GmailError::Revoked(google_said(&json))),
-                404 if path.starts_with("history") => return Err(GmailError::HistoryGone),
-                429 | 500..=599 => return Err(GmailError::Unreachable(format!("{status}: {}", google_said(&json)))),
-                _ => return Err(GmailError::Refused(format!("{status}: {}", google_said(&json)))),
+            if status != reqwest::StatusCode::UNAUTHORIZED {
+                return Ok((status, json));
             }
+            if renewed_now {
+                return Err(GmailError::Revoked(google_said(&json)));
+            }
+            self.renew().await?;
+            renewed_now = true;
+        }
+    }
+}
+
+/// One connected mailbox, signed in.
+pub struct Mailbox<'a> {
+    account: SignedIn<'a>,
+}
+
+impl<'a> Mailbox<'a> {
+    pub fn new(google: &'a Google, http: reqwest::Client, tokens: Tokens) -> Self {
+        Self { account: SignedIn::new(google, http, tokens) }
+    }
+
+    /// The tokens as they stand, and whether they changed since this mailbox was opened.
+    pub fn tokens(&self) -> (&Tokens, bool) {
+        self.account.tokens()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/gmail/v1/users/me/{path}", self.account.google().api_base.trim_end_matches('/'))
+    }
+
+    /// One call to the Gmail API.
+    async fn call(&mut self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, GmailError> {
+        let url = self.url(path);
+        let (status, json) = self.account.call(method, &url, body).await?;
+        match status.as_u16() {
+            200..=299 => Ok(json),
+            403 => Err(GmailError::Revoked(google_said(&json))),
+            404 if path.starts_with("history") => Err(GmailError::HistoryGone),
+            429 | 500..=599 => Err(GmailError::Unreachable(format!("{status}: {}", google_said(&json)))),
+            _ => Err(GmailError::Refused(format!("{status}: {}", google_said(&json)))),
         }
     }
 
@@ -560,13 +599,14 @@ mod tests {
             auth_url: "https://accounts.example/auth".into(),
             token_url: String::new(),
             api_base: String::new(),
+            calendar_base: String::new(),
             jwks_url: String::new(),
             push_audience: String::new(),
             push_account: None,
             topic: None,
         };
         let pkce = Pkce::from_verifier("v".repeat(43));
-        let url = google.authorize_url("https://shop.example/app/cb", "st&te", &pkce);
+        let url = google.authorize_url("https://shop.example/app/cb", "st&te", &pkce, SCOPES);
         assert!(url.starts_with("https://accounts.example/auth?client_id=app.apps.example&"), "{url}");
         assert!(url.contains("redirect_uri=https%3A%2F%2Fshop.example%2Fapp%2Fcb"), "{url}");
         assert!(url.contains("state=st%26te") && url.contains("code_challenge_method=S256"), "{url}");

@@ -1,12 +1,14 @@
-//! Technicians' own calendars over CalDAV: connecting one (found and read before it is kept, the
-//! app password sealed), reading each one's busy times for the openings engine, writing every
+//! Technicians' own calendars, over CalDAV or Google Calendar: connecting one (found and read
+//! before it is kept, the app password or Google's tokens sealed), reading each one's busy times for the openings engine, writing every
 //! booked visit into its technician's calendar and taking cancelled ones out (through the
 //! side-effect ledger), and telling the owner when a visit written there has been deleted.
 
 use std::sync::Arc;
 
 use ::integrations::calendar::caldav::{CalDav, CalDavCalendar};
-use ::integrations::calendar::{CalendarError, Event};
+use ::integrations::calendar::google::{GoogleCalendar, LONGEST_READ_MS};
+use ::integrations::calendar::{Calendar, CalendarError, Event};
+use ::integrations::gmail::{GmailError, Google, Tokens};
 use ::integrations::secrets::Keyring;
 use domain::jobs::{CheckCalendars, Job};
 use domain::pipeline::WaitingOn;
@@ -24,7 +26,10 @@ use crate::integrations::{context, corrupt};
 use crate::permissions::{require, Operation};
 use crate::OpsError;
 
-pub const PROVIDER: &str = "caldav";
+/// A CalDAV calendar, signed in to with a user name and an app password.
+pub const CALDAV: &str = "caldav";
+/// A Google calendar, signed in to with Google.
+pub const GOOGLE: &str = "google";
 
 /// `PUT /api/v1/technicians/{id}/calendar`: where the technician's calendar is and how to sign in.
 #[derive(Debug, Deserialize)]
@@ -41,10 +46,13 @@ pub struct CalendarConnection {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CalendarView {
     pub technician_id: String,
+    /// `caldav` or `google`.
     pub provider: String,
+    /// The CalDAV calendar's address, or the Google calendar's id.
     pub url: String,
     /// What the calendar is called.
     pub name: String,
+    /// The account it signs in as.
     pub username: String,
     /// `connected` or `error`.
     pub status: String,
@@ -70,11 +78,12 @@ impl From<CalendarRow> for CalendarView {
     }
 }
 
-/// CalDAV, the keys calendars' passwords open with, and where the owner opens a lead (the link in
-/// each event).
+/// CalDAV, Opsquad's Google app (when it has one), the keys calendars' credentials open with, and
+/// where the owner opens a lead (the link in each event).
 #[derive(Clone)]
 pub struct CalendarAccess {
     pub caldav: Arc<CalDav>,
+    pub google: Option<Arc<Google>>,
     pub keys: Arc<Keyring>,
     pub public_url: squad::link_tokens::PublicUrl,
 }
@@ -85,8 +94,8 @@ impl std::fmt::Debug for CalendarAccess {
     }
 }
 
-fn seal_context(scope: &TenantScope, technician: TechnicianId) -> String {
-    context(scope, &format!("{PROVIDER}/{technician}"))
+fn seal_context(scope: &TenantScope, provider: &str, technician: TechnicianId) -> String {
+    context(scope, &format!("{provider}/{technician}"))
 }
 
 /// What went wrong with the calendar, as a problem with the owner's input where it is one.
@@ -100,29 +109,61 @@ fn refused(err: &CalendarError) -> OpsError {
             "url",
             "There is no calendar at this address. Copy the calendar's CalDAV address from its settings.",
         ),
+        CalendarError::Withdrawn(_) => OpsError::validation("google", format!("{err}.")),
         CalendarError::Refused(_) | CalendarError::Unreadable(_) => OpsError::validation("url", format!("{err}.")),
         CalendarError::Unreachable(_) => OpsError::conflict(format!("{err}; try again in a minute.")),
     }
 }
 
-/// The technician's calendar, its password opened; `None` when they have none.
-async fn opened(
+/// A technician's calendar, signed in, or why it cannot be (this Opsquad no longer has the Google
+/// app it was connected through).
+type Opened<'a> = Result<Calendar<'a>, CalendarError>;
+
+/// The technician's calendar, its credentials opened; `None` when they have none.
+async fn opened<'a>(
     tx: &mut TenantTx,
     scope: &TenantScope,
-    keys: &Keyring,
+    access: &'a CalendarAccess,
     technician: TechnicianId,
-) -> Result<Option<(CalendarRow, CalDavCalendar)>, StoreError> {
+) -> Result<Option<(CalendarRow, Opened<'a>)>, StoreError> {
     let Some((row, sealed)) = calendars::sealed(tx, technician).await? else { return Ok(None) };
-    let password = keys
-        .open(&seal_context(scope, technician), &sealed)
+    let secret = access
+        .keys
+        .open(&seal_context(scope, &row.provider, technician), &sealed)
         .map_err(|e| corrupt(format!("calendar credentials: {e}")))?;
-    let password = String::from_utf8(password).map_err(|e| corrupt(format!("calendar credentials: {e}")))?;
-    let calendar = CalDavCalendar {
-        url: row.calendar.clone(),
-        username: row.username.clone(),
-        password: SecretString::from(password),
+    let calendar = if row.provider == GOOGLE {
+        let tokens: Tokens =
+            serde_json::from_slice(&secret).map_err(|e| corrupt(format!("calendar credentials: {e}")))?;
+        match access.google.as_deref() {
+            Some(google) => Ok(Calendar::Google(GoogleCalendar::new(google, Google::http(), tokens, &row.calendar))),
+            None => Err(CalendarError::Refused("this Opsquad is no longer set up to reach Google Calendar".into())),
+        }
+    } else {
+        let password = String::from_utf8(secret).map_err(|e| corrupt(format!("calendar credentials: {e}")))?;
+        let calendar = CalDavCalendar {
+            url: row.calendar.clone(),
+            username: row.username.clone(),
+            password: SecretString::from(password),
+        };
+        Ok(Calendar::CalDav(&access.caldav, calendar))
     };
     Ok(Some((row, calendar)))
+}
+
+/// Keeps the tokens Google renewed while `calendar` was in use, so the next use starts with them.
+async fn keep_tokens(
+    db: &Db,
+    scope: &TenantScope,
+    access: &CalendarAccess,
+    technician: TechnicianId,
+    calendar: &Calendar<'_>,
+) -> Result<(), StoreError> {
+    let Some(tokens) = calendar.renewed_tokens() else { return Ok(()) };
+    let json = serde_json::to_vec(tokens).map_err(corrupt)?;
+    let sealed = access.keys.seal(&seal_context(scope, GOOGLE, technician), &json).map_err(corrupt)?;
+    let mut tx = TenantTx::begin(db, scope).await?;
+    calendars::reseal(&mut tx, technician, calendar.id(), &sealed).await?;
+    tx.commit().await
 }
 
 /// Finds the calendar, reads it once and keeps it (password sealed) in place of any other the
@@ -149,41 +190,57 @@ pub async fn connect(
         problems.push(("password".to_owned(), "Give the calendar's app password.".to_owned()));
     }
     OpsError::from_problems(problems)?;
-    let mut tx = TenantTx::read(db, scope).await?;
-    let exists = technicians::get(&mut tx, technician).await?.is_some();
-    tx.commit().await?;
-    if !exists {
-        return Err(OpsError::NotFound);
-    }
+    known(db, scope, technician).await?;
 
     let secret = SecretString::from(password.clone());
     let found = access.caldav.find(&url, &username, &secret).await.map_err(|e| refused(&e))?;
     let calendar = CalDavCalendar { url: found.url.clone(), username: username.clone(), password: secret };
-    let (from, until) = read_range(store::now_ms());
+    let (from, until) = read_range(store::now_ms(), None);
     let busy = access.caldav.busy(&calendar, from, until).await.map_err(|e| refused(&e))?;
+    let sealed = access.keys.seal(&seal_context(scope, CALDAV, technician), password.as_bytes()).map_err(corrupt)?;
+    let new = NewCalendar {
+        technician_id: technician,
+        provider: CALDAV,
+        calendar: &found.url,
+        account: &found.name,
+        username: &username,
+        sealed: &sealed,
+    };
+    keep(db, scope, &new, FirstRead { busy, from, until }).await
+}
 
-    let sealed = access.keys.seal(&seal_context(scope, technician), password.as_bytes()).map_err(corrupt)?;
+/// The technician is one of this shop's: checked before any calendar is asked anything.
+async fn known(db: &Db, scope: &TenantScope, technician: TechnicianId) -> Result<(), OpsError> {
+    let mut tx = TenantTx::read(db, scope).await?;
+    let exists = technicians::get(&mut tx, technician).await?.is_some();
+    tx.commit().await?;
+    if exists {
+        Ok(())
+    } else {
+        Err(OpsError::NotFound)
+    }
+}
+
+/// What a calendar said when it was first read: its busy times over `[from, until)`.
+struct FirstRead {
+    busy: Vec<(i64, i64)>,
+    from: i64,
+    until: i64,
+}
+
+/// Keeps a calendar just found and read in place of any other the technician had.
+async fn keep(db: &Db, scope: &TenantScope, new: &NewCalendar<'_>, read: FirstRead) -> Result<CalendarView, OpsError> {
+    let technician = new.technician_id;
     let mut tx = TenantTx::begin(db, scope).await?;
     if technicians::get(&mut tx, technician).await?.is_none() {
         return Err(OpsError::NotFound);
     }
-    calendars::put(
-        &mut tx,
-        &NewCalendar {
-            technician_id: technician,
-            provider: PROVIDER,
-            calendar: &found.url,
-            account: &found.name,
-            username: &username,
-            sealed: &sealed,
-        },
-    )
-    .await?;
-    calendars::record_read(&mut tx, technician, &busy, from, until).await?;
+    calendars::put(&mut tx, new).await?;
+    calendars::record_read(&mut tx, technician, &read.busy, read.from, read.until).await?;
     audit::record(
         &mut tx,
         "technician calendar connected",
-        &json!({ "technician_id": technician, "provider": PROVIDER, "url": found.url }),
+        &json!({ "technician_id": technician, "provider": new.provider, "url": new.calendar }),
     )
     .await?;
     queue_check(&mut tx, store::now_ms() + REFRESH_MS).await?;
@@ -192,8 +249,51 @@ pub async fn connect(
         .map(|(row, _)| row)
         .ok_or_else(|| corrupt("the calendar just stored is missing"))?;
     tx.commit().await?;
-    tracing::info!(org_id = %scope.org_id(), %technician, "technician calendar connected");
+    tracing::info!(org_id = %scope.org_id(), %technician, provider = new.provider, "technician calendar connected");
     Ok(row.into())
+}
+
+/// Connects the Google calendar of whoever signed in with Google for the technician: trades
+/// Google's `code` (with the PKCE `verifier`) for tokens, finds the account's own calendar and
+/// reads it once before anything is kept.
+#[allow(clippy::too_many_arguments)]
+pub async fn connect_google(
+    db: &Db,
+    access: &CalendarAccess,
+    scope: &TenantScope,
+    technician: TechnicianId,
+    code: &str,
+    verifier: &str,
+    redirect_uri: &str,
+) -> Result<CalendarView, OpsError> {
+    require(scope, Operation::ManageIntegrations)?;
+    let Some(google) = access.google.as_deref() else {
+        return Err(OpsError::validation("google", "This Opsquad is not set up to connect Google Calendar."));
+    };
+    if code.is_empty() || code.len() > 2048 {
+        return Err(OpsError::validation("code", "Google sent back no usable sign-in code; try connecting again."));
+    }
+    known(db, scope, technician).await?;
+    let http = Google::http();
+    let tokens = google.exchange(&http, code, verifier, redirect_uri).await.map_err(|e| match e {
+        GmailError::Unreachable(_) => OpsError::conflict(format!("{e}; try again in a minute.")),
+        other => OpsError::validation("google", format!("Google did not connect the calendar: {other}.")),
+    })?;
+    let mut calendar = GoogleCalendar::new(google, http, tokens, "primary");
+    let found = calendar.find().await.map_err(|e| refused(&e))?;
+    let (from, until) = read_range(store::now_ms(), Some(LONGEST_READ_MS));
+    let busy = calendar.busy(from, until).await.map_err(|e| refused(&e))?;
+    let json = serde_json::to_vec(calendar.tokens().0).map_err(corrupt)?;
+    let sealed = access.keys.seal(&seal_context(scope, GOOGLE, technician), &json).map_err(corrupt)?;
+    let new = NewCalendar {
+        technician_id: technician,
+        provider: GOOGLE,
+        calendar: &found.url,
+        account: &found.name,
+        username: &found.url,
+        sealed: &sealed,
+    };
+    keep(db, scope, &new, FirstRead { busy, from, until }).await
 }
 
 /// The technician's calendar, if they have one.
@@ -228,9 +328,11 @@ pub async fn disconnect(db: &Db, scope: &TenantScope, technician: TechnicianId) 
 }
 
 /// The range a calendar is read over from `now`: the past hour (a visit under way) to beyond every
-/// window openings are searched in.
-fn read_range(now: i64) -> (i64, i64) {
-    (now - 3_600_000, now + READ_AHEAD_MS)
+/// window openings are searched in, or as far as the calendar answers in one read (`longest`).
+fn read_range(now: i64, longest: Option<i64>) -> (i64, i64) {
+    let from = now - 3_600_000;
+    let until = now + READ_AHEAD_MS;
+    (from, longest.map_or(until, |longest| until.min(from + longest)))
 }
 
 /// Reads one calendar's busy times and keeps them; a calendar that cannot be read is marked so,
@@ -242,10 +344,17 @@ async fn read(
     technician: TechnicianId,
 ) -> Result<(), StoreError> {
     let mut tx = TenantTx::read(db, scope).await?;
-    let Some((_, calendar)) = opened(&mut tx, scope, &access.keys, technician).await? else { return Ok(()) };
+    let Some((_, calendar)) = opened(&mut tx, scope, access, technician).await? else { return Ok(()) };
     tx.commit().await?;
-    let (from, until) = read_range(store::now_ms());
-    let said = access.caldav.busy(&calendar, from, until).await;
+    let (from, until) = read_range(store::now_ms(), calendar.as_ref().ok().and_then(Calendar::longest_read));
+    let said = match calendar {
+        Ok(mut calendar) => {
+            let said = calendar.busy(from, until).await;
+            keep_tokens(db, scope, access, technician, &calendar).await?;
+            said
+        }
+        Err(err) => Err(err),
+    };
     let mut tx = TenantTx::begin(db, scope).await?;
     match &said {
         Ok(busy) => calendars::record_read(&mut tx, technician, busy, from, until).await?,
@@ -318,12 +427,14 @@ pub async fn check(db: &Db, scope: &TenantScope, access: &CalendarAccess) -> Res
         let Ok(technician) = TechnicianId::parse(&row.technician_id) else { continue };
         read(db, scope, access, technician).await?;
         let mut tx = TenantTx::read(db, scope).await?;
-        let Some((_, calendar)) = opened(&mut tx, scope, &access.keys, technician).await? else { continue };
+        let opened = opened(&mut tx, scope, access, technician).await?;
         let written = calendars::written_since(&mut tx, store::now_ms()).await?;
         tx.commit().await?;
-        let here = |e: &EventRow| e.technician_id == row.technician_id && e.calendar == calendar.url;
+        // One that cannot be reached is marked so by the read above; the next check asks again.
+        let Some((current, Ok(mut calendar))) = opened else { continue };
+        let here = |e: &EventRow| e.technician_id == row.technician_id && e.calendar == current.calendar;
         for event in written.into_iter().filter(here) {
-            match access.caldav.exists(&calendar, &event.external_id).await {
+            match calendar.exists(&event_uid(&event.appointment_id)).await {
                 Ok(true) => {}
                 Ok(false) => {
                     if report_missing(db, scope, &event).await? {
@@ -336,6 +447,7 @@ pub async fn check(db: &Db, scope: &TenantScope, access: &CalendarAccess) -> Res
                 }
             }
         }
+        keep_tokens(db, scope, access, technician, &calendar).await?;
     }
     if !rows.is_empty() {
         let mut tx = TenantTx::begin(db, scope).await?;
@@ -438,31 +550,39 @@ pub async fn sync_event(
     };
     let technician = TechnicianId::parse(&appointment.technician_id).map_err(corrupt)?;
     let recorded = calendars::event(&mut tx, appointment_id).await?;
-    let opened = opened(&mut tx, scope, &access.keys, technician).await?;
+    let opened = opened(&mut tx, scope, access, technician).await?;
     let live = appointment.status.is_live();
     let uid = event_uid(appointment_id);
-    let (key, calendar) = match (live, &recorded, opened) {
+    let (key, row, calendar) = match (live, &recorded, opened) {
         (true, Some(_), _) => return Ok(Synced::Nothing("already written")),
         (true, None, None) => return Ok(Synced::Nothing("the technician has no calendar")),
-        (true, None, Some((_, calendar))) => (format!("calendar:{appointment_id}:write"), calendar),
-        (false, Some(event), Some((_, calendar))) if event.status == "written" && event.calendar == calendar.url => {
-            (format!("calendar:{appointment_id}:delete"), calendar)
+        (true, None, Some((row, calendar))) => (format!("calendar:{appointment_id}:write"), row, calendar),
+        (false, Some(event), Some((row, calendar))) if event.status == "written" && event.calendar == row.calendar => {
+            (format!("calendar:{appointment_id}:delete"), row, calendar)
         }
         (false, Some(event), _) if event.status == "written" => {
             return Ok(Synced::Nothing("the calendar it was written into is no longer connected"));
         }
         (false, _, _) => return Ok(Synced::Nothing("not in any calendar")),
     };
-    let request = format!("{uid}@{}", calendar.url);
+    let request = format!("{uid}@{}", row.calendar);
     if let side_effects::Entry::Done(_) = side_effects::begin(&mut tx, &key, "calendar_event", &request).await? {
         return Ok(Synced::Nothing("the ledger says it was done"));
     }
     let event = if live { Some(event_for(&mut tx, access, &appointment, &uid).await?) } else { None };
     tx.commit().await?;
 
-    let outcome = match &event {
-        Some(event) => access.caldav.put(&calendar, event, store::now_ms()).await,
-        None => access.caldav.delete(&calendar, &uid).await,
+    let external_id = calendar.as_ref().map_or_else(|_| uid.clone(), |c| c.external_id(&uid));
+    let outcome = match calendar {
+        Ok(mut calendar) => {
+            let outcome = match &event {
+                Some(event) => calendar.put(event, store::now_ms()).await,
+                None => calendar.delete(&uid).await,
+            };
+            keep_tokens(db, scope, access, technician, &calendar).await?;
+            outcome
+        }
+        Err(err) => Err(err),
     };
     let mut tx = TenantTx::begin(db, scope).await?;
     let synced = match outcome {
@@ -471,9 +591,9 @@ pub async fn sync_event(
             let row = EventRow {
                 appointment_id: appointment_id.to_owned(),
                 technician_id: appointment.technician_id.clone(),
-                provider: PROVIDER.into(),
-                calendar: calendar.url.clone(),
-                external_id: uid.clone(),
+                provider: row.provider.clone(),
+                calendar: row.calendar.clone(),
+                external_id,
                 status: if live { "written" } else { "deleted" }.into(),
                 starts_at: appointment.starts_at,
                 ends_at: appointment.ends_at,

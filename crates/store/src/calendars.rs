@@ -124,6 +124,29 @@ pub async fn put(tx: &mut TenantTx, new: &NewCalendar<'_>) -> Result<(), StoreEr
     Ok(())
 }
 
+/// Keeps credentials the calendar's provider renewed (Google's access token), unless the
+/// technician has since been connected to another calendar; whether they were kept.
+pub async fn reseal(
+    tx: &mut TenantTx,
+    technician: TechnicianId,
+    calendar: &str,
+    sealed: &str,
+) -> Result<bool, StoreError> {
+    let org = tx.org().to_owned();
+    let done = sqlx::query(
+        "UPDATE technician_calendars SET credentials_sealed = $4, updated_at = $5
+         WHERE org_id = $1 AND technician_id = $2 AND calendar = $3",
+    )
+    .bind(&org)
+    .bind(technician.to_string())
+    .bind(calendar)
+    .bind(sealed)
+    .bind(now_ms())
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// Forgets the technician's calendar and its password; whether there was one.
 pub async fn remove(tx: &mut TenantTx, technician: TechnicianId) -> Result<bool, StoreError> {
     let org = tx.org().to_owned();

@@ -3,6 +3,9 @@
 //! it, moving and cancelling the booking move and remove the event, a calendar that cannot be read
 //! books nothing over unknown time, an event deleted in the calendar is reported to the owner, and
 //! a recurring event across a daylight-saving change blocks the same local hour on both sides.
+//! Google calendars the same, against a local Google (`tests/peers/gmail_peer.py`, myworld's
+//! Calendar API): connected by signing in with Google, tokens renewed and kept, a withdrawn grant
+//! shown in words.
 
 use std::process::Stdio;
 
@@ -23,6 +26,8 @@ on_both_backends!(
     a_calendar_that_cannot_be_read_books_nothing_over_unknown_time,
     a_visit_deleted_from_the_calendar_is_reported_to_the_owner,
     calendars_are_each_shops_own,
+    a_technicians_google_calendar_keeps_its_busy_times_and_gets_the_visits,
+    a_google_calendar_sign_in_counts_only_for_the_shop_and_session_that_started_it,
 );
 
 /// Radicale on 127.0.0.1 with the demo's furnace technicians as users, each with a `work` calendar.
@@ -516,4 +521,265 @@ async fn a_daily_appointment_blocks_the_same_local_hour_across_a_daylight_saving
         assert!(!starts.contains(&format!("{day}T09:00").as_str()), "{day} 09:00 is the gym: {starts:?}");
         assert!(starts.contains(&format!("{day}T10:00").as_str()), "{day} 10:00 is free: {starts:?}");
     }
+}
+
+const ANA_GOOGLE: &str = "ana.ortiz@gmail.example";
+
+/// An AC repair inquiry (Ana is the shop's one AC technician) by email.
+fn ac_repair(email: &str) -> Value {
+    json!({ "channel": "email", "from": { "name": "Robin Hale", "email": email }, "subject": "AC not cooling",
+            "body": "Hi, my AC stopped blowing cold air this morning. Can someone come look? 1420 Walnut St, Springfield IL 62704" })
+}
+
+/// Ana's Google calendar as the outside world reaches it (her phone, say).
+struct AnasGoogle<'a> {
+    peer: &'a crate::gmail::GooglePeer,
+    token: String,
+}
+
+impl<'a> AnasGoogle<'a> {
+    async fn open(peer: &'a crate::gmail::GooglePeer) -> Self {
+        let made = peer.post("/peer/calendars", json!({ "address": ANA_GOOGLE })).await;
+        Self { peer, token: made["token"].as_str().unwrap().to_owned() }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/gw/www.googleapis.com/calendar/v3/calendars/primary/{path}", self.peer.base)
+    }
+
+    async fn add(&self, summary: &str, start: i64, end: i64) {
+        let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap().to_rfc3339();
+        let body = json!({ "summary": summary, "start": { "dateTime": at(start) }, "end": { "dateTime": at(end) } });
+        let answer = self.peer.http.post(self.url("events")).bearer_auth(&self.token).json(&body).send().await.unwrap();
+        assert!(answer.status().is_success(), "{}", answer.text().await.unwrap());
+    }
+
+    /// The event Opsquad wrote for `appointment`, unless it is not (or no longer) there.
+    async fn visit(&self, appointment: &str) -> Option<Value> {
+        let id = integrations::calendar::google::event_id(&format!("opsquad-{appointment}"));
+        let answer =
+            self.peer.http.get(self.url(&format!("events/{id}"))).bearer_auth(&self.token).send().await.unwrap();
+        if !answer.status().is_success() {
+            return None;
+        }
+        let event: Value = answer.json().await.unwrap();
+        (event["status"] != "cancelled").then_some(event)
+    }
+
+    async fn delete(&self, appointment: &str) {
+        let id = integrations::calendar::google::event_id(&format!("opsquad-{appointment}"));
+        let answer =
+            self.peer.http.delete(self.url(&format!("events/{id}"))).bearer_auth(&self.token).send().await.unwrap();
+        assert_eq!(answer.status(), 204);
+    }
+}
+
+/// A worker whose calendars reach the Google peer (the tests' default worker has no Google app).
+fn google_worker(app: &TestApp, peer: &crate::gmail::GooglePeer) -> server::worker::Worker {
+    let mut settings = app.settings();
+    settings.gmail = peer.settings();
+    server::worker::Worker {
+        calendars: std::sync::Arc::new(server::startup::calendar_access(&settings).unwrap()),
+        ..app.worker(std::sync::Arc::new(squad::offline::OfflineModel))
+    }
+}
+
+/// Signs in with Google as `address` for the technician, in `app`'s browser (already signed in to
+/// Opsquad), following every redirect as a browser would; where Opsquad sent the browser back to.
+async fn sign_in_with_google(
+    app: &TestApp,
+    peer: &crate::gmail::GooglePeer,
+    technician: &str,
+    address: &str,
+) -> String {
+    let path = format!("/app/integrations/google-calendar/connect?technician={technician}&from=settings");
+    let start = app.client.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(start.status(), StatusCode::SEE_OTHER);
+    let to_google = start.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to_google.starts_with(&format!("{}/o/oauth2/v2/auth?", peer.base)), "{to_google}");
+    let page = peer.http.get(&to_google).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("add the visits booked for you to your calendar"), "{page}");
+    let state = peer.calls("authorize").await.pop().unwrap()["state"].as_str().unwrap().to_owned();
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let back = no_redirects
+        .post(format!("{}/o/oauth2/approve", peer.base))
+        .form(&[("state", state.as_str()), ("address", address), ("answer", "allow")])
+        .send()
+        .await
+        .unwrap();
+    let back = back.headers()["location"].to_str().unwrap().to_owned();
+    // The browser returns to Opsquad's public address; here that is the test server.
+    let (_, query) = back.split_once('?').unwrap();
+    let done =
+        app.client.get(app.url(&format!("/app/integrations/google-calendar/callback?{query}"))).send().await.unwrap();
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    done.headers()["location"].to_str().unwrap().to_owned()
+}
+
+async fn a_technicians_google_calendar_keeps_its_busy_times_and_gets_the_visits(app: TestApp) {
+    let peer = crate::gmail::GooglePeer::start().await;
+    let demo = app.demo().await;
+    let app = app.serve_with(|s| s.gmail = peer.settings()).await;
+    let key = demo.api_key.clone();
+    let crew = crew(&app, &key).await;
+    let ana = id_of(&crew, "ana").to_owned();
+    let org = org_of(&demo);
+
+    // Ana has the dentist over her first AC opening, in her Google calendar.
+    let before = openings_for(&app, &org, "AC repair").await;
+    let (block_start, block_end) = (before[0].1 - 3_600_000, before[0].1 + 4 * 3_600_000);
+    let anas = AnasGoogle::open(&peer).await;
+    anas.add("Dentist", block_start, block_end).await;
+
+    // The owner has Ana sign in with Google from Settings. Google's access tokens last a minute.
+    peer.post("/peer/settings", json!({ "expires_in": 60 })).await;
+    assert!(app.log_in(&demo.owner_email, &demo.password).await.status().is_success());
+    assert_eq!(sign_in_with_google(&app, &peer, &ana, ANA_GOOGLE).await, "/app/settings");
+    let asked = &peer.calls("authorize").await[0];
+    assert_eq!(asked["scope"], integrations::calendar::google::SCOPES);
+    assert_eq!(asked["code_challenge_method"], "S256");
+    assert_eq!(
+        asked["redirect_uri"],
+        format!("{}/app/integrations/google-calendar/callback", app.settings().payments.public_url)
+    );
+    let (status, shown) = crate::helpers::get(&app, "/api/settings/calendars").await;
+    assert_eq!(status, 200);
+    assert_eq!(shown["google_outcome"]["connected"], ANA_GOOGLE, "{shown}");
+    let anas_row = shown["technicians"].as_array().unwrap().iter().find(|t| t["technician_id"] == ana).unwrap().clone();
+    assert_eq!(
+        (anas_row["calendar"]["provider"].as_str(), anas_row["calendar"]["healthy"].as_bool()),
+        (Some("google"), Some(true)),
+        "{shown}"
+    );
+    let view: Value = app.api_json(&format!("/api/v1/technicians/{ana}/calendar"), &key).await;
+    assert_eq!((view["provider"].as_str(), view["username"].as_str()), (Some("google"), Some(ANA_GOOGLE)), "{view}");
+    assert!(!view.to_string().contains("ya29") && !view.to_string().contains("1//"), "no token is shown: {view}");
+    let sealed = app.admin_text("SELECT credentials_sealed FROM technician_calendars").await;
+    assert!(!sealed.contains("ya29") && !sealed.contains("1//"), "tokens are sealed at rest");
+
+    // Read from Google's free-busy, at most 62 days at a time: the dentist is never offered.
+    let after = openings_for(&app, &org, "AC repair").await;
+    assert!(!after.is_empty());
+    assert!(after.iter().all(|(_, s, e)| *e <= block_start || *s >= block_end), "an opening over the dentist");
+    let (from, until) = (
+        app.admin_count("SELECT busy_from FROM technician_calendars").await,
+        app.admin_count("SELECT busy_until FROM technician_calendars").await,
+    );
+    assert!(until - from <= 62 * 86_400_000, "one free-busy question spans {} days", (until - from) / 86_400_000);
+
+    // The squad books around it, and the visit appears in Ana's Google calendar.
+    let id = inbound(&app, &key, ac_repair("robin@example.com")).await;
+    google_worker(&app, &peer).drain().await.unwrap();
+    let booked = lead(&app, &key, &id).await;
+    assert_eq!(booked["stage"], "booked", "{booked:#}");
+    let (appointment, tech, start, end) = booked_appointment(&booked);
+    assert_eq!(tech, ana);
+    assert!(end <= block_start || start >= block_end, "booked over the dentist: {start}–{end}");
+    let event = anas.visit(&appointment).await.expect("the visit is in Ana's Google calendar");
+    assert!(event["summary"].as_str().unwrap().starts_with("AC repair — Robin Hale"), "{event}");
+    assert!(event["description"].as_str().unwrap().contains(&format!("/app/leads/{id}")), "{event}");
+    assert!(event["location"].as_str().unwrap().contains("1420 Walnut St"), "{event}");
+    let starts = chrono::DateTime::parse_from_rfc3339(event["start"]["dateTime"].as_str().unwrap()).unwrap();
+    assert_eq!(starts.timestamp_millis(), start);
+
+    // Google's access tokens lapse (here within a minute): renewed ones are kept, sealed.
+    let scope = store::Operator::new("test").act_for(org, None, Role::Owner);
+    let access = google_worker(&app, &peer).calendars;
+    squad::calendars::Calendars::refresh(&*access, &app.db, &scope, squad::calendars::Freshness::AllNow).await.unwrap();
+    let renewed = app.admin_text("SELECT credentials_sealed FROM technician_calendars").await;
+    assert_ne!(renewed, sealed, "the renewed token was kept");
+    assert!(peer.calls("token").await.iter().any(|c| c["grant_type"] == "refresh_token"));
+
+    // The owner moves the visit, then cancels it: Ana's calendar follows.
+    let later = after.iter().find(|(_, s, _)| *s >= end + 86_400_000).expect("a later opening").1;
+    let when = chrono::DateTime::from_timestamp_millis(later)
+        .unwrap()
+        .with_timezone(&chrono_tz::America::Chicago)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let moved = ops::appointments::reschedule(&app.db, &scope, &appointment, &ana, &when, false).await.unwrap();
+    google_worker(&app, &peer).drain().await.unwrap();
+    assert_eq!(anas.visit(&appointment).await, None, "the old time is gone from the calendar");
+    let moved_event = anas.visit(&moved.appointment_id).await.expect("the new time is in the calendar");
+    let starts = chrono::DateTime::parse_from_rfc3339(moved_event["start"]["dateTime"].as_str().unwrap()).unwrap();
+    assert_eq!(starts.timestamp_millis(), later);
+
+    // Deleted on Ana's phone: the next check tells the owner, once.
+    anas.delete(&moved.appointment_id).await;
+    for _ in 0..2 {
+        app.admin_execute("UPDATE jobs SET run_at = 0 WHERE kind = 'check_calendars' AND status = 'queued'").await;
+        google_worker(&app, &peer).drain().await.unwrap();
+    }
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM escalations WHERE kind = 'calendar'").await, 1);
+    let why = app.admin_text("SELECT reason FROM escalations WHERE kind = 'calendar'").await;
+    assert!(why.contains("was deleted from Ana Ortiz's calendar"), "{why}");
+
+    // Ana withdraws Opsquad's access in her Google account: the calendar says so, and offers nothing.
+    peer.post("/peer/revoke", json!({ "address": ANA_GOOGLE, "calendar": true })).await;
+    squad::calendars::Calendars::refresh(&*access, &app.db, &scope, squad::calendars::Freshness::AllNow).await.unwrap();
+    let view: Value = app.api_json(&format!("/api/v1/technicians/{ana}/calendar"), &key).await;
+    assert_eq!(view["status"], "error", "{view}");
+    assert!(view["last_error"].as_str().unwrap().contains("Google no longer lets Opsquad use this calendar"), "{view}");
+    app.admin_execute("UPDATE technician_calendars SET read_at = read_at - 3600000").await;
+    assert!(openings_for(&app, &org, "AC repair").await.is_empty(), "nothing is offered over unknown time");
+}
+
+async fn a_google_calendar_sign_in_counts_only_for_the_shop_and_session_that_started_it(app: TestApp) {
+    let peer = crate::gmail::GooglePeer::start().await;
+    let demo = app.demo().await;
+    let other = app.create_org("Other Plumbing").await;
+    let app = app.serve_with(|s| s.gmail = peer.settings()).await;
+    let ana = id_of(&crew(&app, &demo.api_key).await, "ana").to_owned();
+
+    // Another shop's owner names this shop's technician: Google is asked, nothing is connected.
+    assert!(app.log_in(&other.owner_email, &other.password).await.status().is_success());
+    assert_eq!(sign_in_with_google(&app, &peer, &ana, ANA_GOOGLE).await, "/app/settings");
+    let (_, shown) = crate::helpers::get(&app, "/api/settings/calendars").await;
+    assert_eq!(shown["google_outcome"]["problem"], "That technician is not on your team.", "{shown}");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM technician_calendars").await, 0);
+
+    // Google's answer to a sign-in started in one browser does nothing in another.
+    let owner = app.new_browser();
+    assert!(owner.log_in(&demo.owner_email, &demo.password).await.status().is_success());
+    let path = format!("/app/integrations/google-calendar/connect?technician={ana}&from=setup");
+    let start = owner.client.get(owner.url(&path)).send().await.unwrap();
+    assert_eq!(start.status(), StatusCode::SEE_OTHER);
+    peer.http.get(start.headers()["location"].to_str().unwrap()).send().await.unwrap();
+    let state = peer.calls("authorize").await.pop().unwrap()["state"].as_str().unwrap().to_owned();
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let back = no_redirects
+        .post(format!("{}/o/oauth2/approve", peer.base))
+        .form(&[("state", state.as_str()), ("address", ANA_GOOGLE), ("answer", "allow")])
+        .send()
+        .await
+        .unwrap();
+    let back = back.headers()["location"].to_str().unwrap().to_owned();
+    let (_, query) = back.split_once('?').unwrap();
+    let stray = app.new_browser();
+    assert!(stray.log_in(&demo.owner_email, &demo.password).await.status().is_success());
+    let callback = format!("/app/integrations/google-calendar/callback?{query}");
+    stray.client.get(stray.url(&callback)).send().await.unwrap();
+    let (_, shown) = crate::helpers::get(&stray, "/api/settings/calendars").await;
+    assert!(shown["google_outcome"]["problem"].as_str().unwrap().contains("was not started here"), "{shown}");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM technician_calendars").await, 0);
+
+    // In the browser that started it, it connects; back to the wizard it came from.
+    let done = owner.client.get(owner.url(&callback)).send().await.unwrap();
+    assert_eq!(done.headers()["location"], "/app/setup");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM technician_calendars WHERE provider = 'google'").await, 1);
+
+    // Declining on Google's page connects nothing and says so.
+    let start = owner.client.get(owner.url(&path)).send().await.unwrap();
+    peer.http.get(start.headers()["location"].to_str().unwrap()).send().await.unwrap();
+    let state = peer.calls("authorize").await.pop().unwrap()["state"].as_str().unwrap().to_owned();
+    let back = no_redirects
+        .post(format!("{}/o/oauth2/approve", peer.base))
+        .form(&[("state", state.as_str()), ("address", ANA_GOOGLE), ("answer", "deny")])
+        .send()
+        .await
+        .unwrap();
+    let (_, query) = back.headers()["location"].to_str().unwrap().split_once('?').unwrap();
+    owner.client.get(owner.url(&format!("/app/integrations/google-calendar/callback?{query}"))).send().await.unwrap();
+    let (_, shown) = crate::helpers::get(&owner, "/api/settings/calendars").await;
+    assert!(shown["google_outcome"]["problem"].as_str().unwrap().contains("access was not allowed"), "{shown}");
 }

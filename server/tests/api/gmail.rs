@@ -31,14 +31,14 @@ const TOPIC: &str = "projects/opsquad-test/topics/gmail";
 const PUSH_KEY_ID: &str = "opsquad-test-push-key";
 
 /// Google on 127.0.0.1, for one test.
-struct GooglePeer {
-    base: String,
-    http: reqwest::Client,
+pub(crate) struct GooglePeer {
+    pub(crate) base: String,
+    pub(crate) http: reqwest::Client,
     _process: Child,
 }
 
 impl GooglePeer {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let port = free_port();
         let dir = env!("CARGO_MANIFEST_DIR");
         let process = Command::new(tool("python"))
@@ -53,20 +53,21 @@ impl GooglePeer {
         Self { base: format!("http://127.0.0.1:{port}"), http: reqwest::Client::new(), _process: process }
     }
 
-    fn settings(&self) -> server::config::GmailSettings {
+    pub(crate) fn settings(&self) -> server::config::GmailSettings {
         server::config::GmailSettings {
             client_id: Some(CLIENT_ID.into()),
             client_secret: Some(CLIENT_SECRET.to_owned().into()),
             auth_url: Some(format!("{}/o/oauth2/v2/auth", self.base)),
             token_url: Some(format!("{}/token", self.base)),
             api_base: Some(format!("{}/gw/gmail.googleapis.com", self.base)),
+            calendar_api_base: Some(format!("{}/gw/www.googleapis.com", self.base)),
             jwks_url: Some(format!("{}/oauth2/v3/certs", self.base)),
             pubsub_topic: Some(TOPIC.into()),
             push_service_account: None,
         }
     }
 
-    async fn post(&self, path: &str, body: Value) -> Value {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Value {
         self.http.post(format!("{}{path}", self.base)).json(&body).send().await.unwrap().json().await.unwrap()
     }
 
@@ -108,7 +109,7 @@ impl GooglePeer {
         all
     }
 
-    async fn calls(&self, kind: &str) -> Vec<Value> {
+    pub(crate) async fn calls(&self, kind: &str) -> Vec<Value> {
         let all: Value = self.http.get(format!("{}/peer/calls", self.base)).send().await.unwrap().json().await.unwrap();
         all["calls"].as_array().unwrap().iter().filter(|c| c["kind"] == kind).cloned().collect()
     }

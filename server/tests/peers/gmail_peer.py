@@ -1,9 +1,10 @@
-"""Google, as far as connecting Gmail goes, on 127.0.0.1: myworld's Gmail REST API (under
-/gw/gmail.googleapis.com/...) plus what myworld lacks — the sign-in page, a token endpoint that
+"""Google, as far as connecting Gmail and technicians' calendars goes, on 127.0.0.1: myworld's Gmail
+and Calendar REST APIs (under /gw/gmail.googleapis.com/... and /gw/www.googleapis.com/calendar/v3/...)
+plus what myworld lacks — the sign-in page, a token endpoint that
 checks the PKCE verifier and the redirect address, `users.watch`, and Google's signing keys for
 push tokens (the test's own key, read from a JWKS file).
 
-Tests drive the world through /peer/...: make a mailbox, withdraw its grant, set how long access
+Tests drive the world through /peer/...: make a mailbox or a calendar, withdraw its grant, set how long access
 tokens last, and read what the token endpoint and `watch` were asked.
 
 usage: python gmail_peer.py PORT JWKS_FILE CLIENT_ID CLIENT_SECRET
@@ -29,6 +30,7 @@ host = Host(HostConfig())
 app = create_app(host)
 lock = threading.Lock()
 mailboxes = {}  # address -> instance id
+calendars = {}  # address -> instance id
 sign_ins = {}  # state -> what the app asked for
 codes = {}  # code -> sign-in, instance
 refresh_tokens = {}  # refresh token -> instance
@@ -46,6 +48,16 @@ def mailbox(address):
             seed = {"user": {"email": address, "name": address.split("@")[0].title()}, "labels": [], "emails": []}
             mailboxes[address] = host.create("gmail", seed).id
         return mailboxes[address]
+
+
+def calendar(address):
+    """The Google calendar of `address`, on the shop's clocks."""
+    with lock:
+        if address not in calendars:
+            seed = {"user": {"email": address, "name": address.split("@")[0].title()}, "timeZone": "America/Chicago",
+                    "calendars": [], "events": []}
+            calendars[address] = host.create("calendar", seed).id
+        return calendars[address]
 
 
 def first(routes):
@@ -66,7 +78,8 @@ def authorize(request: Request):
         "<form method=post action=/o/oauth2/approve>"
         f"<input type=hidden name=state value=\"{q.get('state', '')}\">"
         "<label>Email <input name=address type=email></label>"
-        "<p>Opsquad wants to read and send email on your behalf.</p>"
+        + ("<p>Opsquad wants to see when you are busy and add the visits booked for you to your calendar.</p>"
+           if "calendar" in q.get("scope", "") else "<p>Opsquad wants to read and send email on your behalf.</p>") +
         "<button name=answer value=allow>Allow</button> <button name=answer value=deny>Cancel</button></form>")
 
 
@@ -80,7 +93,8 @@ async def approve(request: Request):
     if form.get("answer") == "deny":
         return RedirectResponse(f"{back}?error=access_denied&state={urllib.parse.quote(asked['state'])}", 302)
     code = "4/" + secrets.token_urlsafe(24)
-    codes[code] = {"asked": asked, "instance": mailbox(form["address"])}
+    wanted = calendar if "calendar" in asked.get("scope", "") else mailbox
+    codes[code] = {"asked": asked, "instance": wanted(form["address"])}
     return RedirectResponse(f"{back}?code={urllib.parse.quote(code)}&state={urllib.parse.quote(asked['state'])}", 302)
 
 
@@ -137,10 +151,16 @@ def make_mailbox(body: dict = Body(...)):
     return {"instance": instance, "token": mint(host.gateway_secret, instance=instance)}
 
 
+@app.post("/peer/calendars")
+def make_calendar(body: dict = Body(...)):
+    instance = calendar(body["address"])
+    return {"instance": instance, "token": mint(host.gateway_secret, instance=instance)}
+
+
 @app.post("/peer/revoke")
 def revoke(body: dict = Body(...)):
     with lock:
-        instance = mailboxes.pop(body["address"], None)
+        instance = (calendars if body.get("calendar") else mailboxes).pop(body["address"], None)
     if instance:
         host.delete(instance)
     return {"revoked": bool(instance)}

@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{ical, CalendarError, Event};
+use super::{ical, CalendarError, Event, Found};
 use crate::mail::{is_public, Reach};
 
 /// How long one exchange with the calendar server may take.
@@ -47,13 +47,6 @@ impl reqwest::dns::Resolve for PublicOnly {
             Ok(addrs)
         })
     }
-}
-
-/// What a calendar found on connecting is called.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
-    pub url: String,
-    pub name: String,
 }
 
 impl CalDav {
