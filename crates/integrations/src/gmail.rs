@@ -182,7 +182,9 @@ impl Google {
             ("code_challenge_method", "S256"),
             // A refresh token, so the squad keeps working after the owner leaves.
             ("access_type", "offline"),
-            ("prompt", "consent"),
+            // Whoever is at the screen picks the account (the shop's mailbox, a technician's calendar),
+            // not whichever the browser is signed in to.
+            ("prompt", "select_account consent"),
         ];
         let encoded: Vec<String> = query.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
         let joiner = if self.auth_url.contains('?') { '&' } else { '?' };
