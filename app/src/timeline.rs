@@ -56,6 +56,20 @@ fn delivery_of(entry: Option<&(String, Option<String>)>) -> Delivery {
     }
 }
 
+/// A call in the owner's words, after its time.
+#[cfg(feature = "ssr")]
+fn call_words(call: &store::calls::CallRow) -> String {
+    let from = call.from.as_deref().unwrap_or("a withheld number");
+    match (call.outcome.as_str(), call.duration_seconds) {
+        ("answered", Some(seconds)) if seconds >= 60 => format!("call from {from}, answered ({} min)", seconds / 60),
+        ("answered", Some(_)) => format!("call from {from}, answered (under a minute)"),
+        ("answered", None) => format!("call from {from}, answered"),
+        _ if call.texted_back => format!("missed call from {from}; texted back"),
+        _ if call.from.is_some() => format!("missed call from {from}; not texted back (the number asked for no texts)"),
+        _ => format!("missed call from {from}"),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineStep {
     pub seq: i64,
@@ -94,6 +108,9 @@ pub struct LeadTimeline {
     pub appointments: Vec<String>,
     pub invoices: Vec<String>,
     pub messages: Vec<TimelineMessage>,
+    /// Calls to the shop's number that opened this lead or came from its customer's number, in
+    /// words ("Dec 3, 9:12 AM: missed call from +12175550151; texted back").
+    pub calls: Vec<String>,
     pub steps: Vec<TimelineStep>,
     pub total_cost: String,
 }
@@ -197,6 +214,8 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
             let booked = appointments::for_lead(&mut tx, lead_id).await.map_err(internal)?;
             let billed = invoices::for_lead(&mut tx, lead_id).await.map_err(internal)?;
             let held = store::jobs::deliveries_waiting(&mut tx, store::now_ms()).await.map_err(internal)?;
+            let phone = customer.as_ref().and_then(|c| c.phone.clone());
+            let calls = store::calls::for_lead(&mut tx, lead_id, phone.as_deref()).await.map_err(internal)?;
             let mut in_calendars = std::collections::HashMap::new();
             for a in &booked {
                 if let Some(event) = store::calendars::event(&mut tx, &a.id).await.map_err(internal)? {
@@ -266,6 +285,7 @@ pub async fn get_lead_timeline(id: String) -> Result<LeadTimeline, UiError> {
                         at: at(m.created_at),
                     })
                     .collect(),
+                calls: calls.iter().map(|c| format!("{}: {}", at(c.created_at), call_words(c))).collect(),
                 steps: steps
                     .iter()
                     .map(|s| {
@@ -392,6 +412,13 @@ fn Timeline(lead: LeadTimeline) -> impl IntoView {
         <section class="mt-6 grid gap-4 lg:grid-cols-5">
             <div class="min-w-0 rounded-xl border border-slate-200 bg-white p-4 lg:col-span-2">
                 <h2 class="font-semibold">"Conversation"</h2>
+                {(!lead.calls.is_empty()).then(|| view! {
+                    <div class="mt-3 rounded-lg border border-slate-200 p-3 text-sm" data-testid="calls">
+                        <h3 class="text-xs font-semibold text-slate-500">"Calls to your Twilio number"</h3>
+                        <ul class="mt-1 space-y-1">{lead.calls.iter().map(|c| view! { <li class="break-words">{c.clone()}</li> }).collect_view()}</ul>
+                        <p class="mt-1 text-xs text-slate-500">"Matched by caller ID, which shows a number, not who called."</p>
+                    </div>
+                })}
                 <ol class="mt-3 space-y-3" data-testid="conversation">
                     {lead.messages.iter().map(|m| {
                         let mine = m.author != "customer";

@@ -80,7 +80,23 @@ pub struct UsageReport {
     pub collected: Collected,
     pub funnel: Vec<FunnelStep>,
     pub channels: Vec<ChannelRow>,
+    /// How the calls to the shop's Twilio number went, when there were any.
+    pub calls: Option<String>,
     pub budgets: Budgets,
+}
+
+/// "Calls to your Twilio number: 4 answered, 3 missed — 3 texted back, 2 of them booked." `booked`
+/// counts the leads missed calls opened that were booked.
+pub fn calls_line(answered: i64, missed: i64, texted_back: i64, booked: i64) -> Option<String> {
+    if answered + missed == 0 {
+        return None;
+    }
+    let mut line = format!("Calls to your Twilio number: {answered} answered, {missed} missed");
+    if missed > 0 {
+        line.push_str(&format!(" — {texted_back} texted back, {booked} of them booked"));
+    }
+    line.push('.');
+    Some(line)
 }
 
 fn median(mut values: Vec<i64>) -> Option<i64> {
@@ -268,11 +284,15 @@ pub async fn get_usage() -> Result<UsageReport, UiError> {
             let month_start = format!("{}-{:02}-01", utc_now.year(), utc_now.month());
             let month_spent = reports::spent_since(&mut tx, &month_start).await.map_err(internal)?;
             let collected = reports::collected_since(&mut tx, start).await.map_err(internal)?;
+            let calls = store::calls::counts_since(&mut tx, start).await.map_err(internal)?;
             tx.commit().await.map_err(internal)?;
 
             let points: Vec<LeadPoint> = facts.iter().map(|f| backend::point(f, &s.time_zone, &days)).collect();
             let (series, totals, funnel) = summarise(days.iter().map(|d| backend::label(*d)).collect(), &points);
             let channels = by_channel(&points);
+            let recovered =
+                points.iter().filter(|p| p.day.is_some() && p.channel == Some(Channel::Call) && p.booked).count();
+            let calls = calls_line(calls.answered, calls.missed, calls.texted_back, recovered as i64);
             let next_midnight = (utc_now.date_naive() + Duration::days(1))
                 .and_hms_opt(0, 0, 0)
                 .map_or(now, |t| t.and_utc().timestamp_millis());
@@ -282,6 +302,7 @@ pub async fn get_usage() -> Result<UsageReport, UiError> {
                 collected: backend::collected(&collected, &s.currency),
                 funnel,
                 channels,
+                calls,
                 budgets: Budgets {
                     spent_today_micros: spent_today,
                     daily_budget_micros: s.daily_budget_micros,
@@ -330,7 +351,7 @@ fn Tile(label: &'static str, value: String, #[prop(optional)] note: Option<Strin
 
 #[component]
 fn Report(report: UsageReport) -> impl IntoView {
-    let UsageReport { days, totals, collected, funnel, channels, budgets } = report;
+    let UsageReport { days, totals, collected, funnel, channels, calls, budgets } = report;
     let labels: Vec<String> = days.iter().map(|d| d.label.clone()).collect();
     let leads: Vec<Bar> = days
         .iter()
@@ -366,7 +387,7 @@ fn Report(report: UsageReport) -> impl IntoView {
             <Chart title="First response (median)" bars=response labels=labels.clone() color="fill-sky-500" />
             <Chart title="AI cost per day" bars=cost labels=labels color="fill-amber-500" />
             <Funnel steps=funnel />
-            <Channels rows=channels />
+            <Channels rows=channels calls />
         </div>
         <BudgetUse budgets costliest=totals.costliest_lead_micros />
     }
@@ -465,7 +486,7 @@ fn Funnel(steps: Vec<FunnelStep>) -> impl IntoView {
 }
 
 #[component]
-fn Channels(rows: Vec<ChannelRow>) -> impl IntoView {
+fn Channels(rows: Vec<ChannelRow>, calls: Option<String>) -> impl IntoView {
     view! {
         <section class="rounded-xl border border-slate-200 bg-white p-4" aria-label="Where inquiries come from" data-testid="usage-channels">
             <h2 class="text-sm font-semibold text-slate-800">"Where inquiries come from"</h2>
@@ -490,6 +511,7 @@ fn Channels(rows: Vec<ChannelRow>) -> impl IntoView {
                     </table>
                 }.into_any()
             }}
+            {calls.map(|line| view! { <p class="mt-3 text-sm text-slate-600" data-testid="usage-calls">{line}</p> })}
         </section>
     }
 }
@@ -569,6 +591,16 @@ mod tests {
             rows.iter().map(|r| (r.channel.as_str(), r.inquiries, r.booked, r.paid)).collect();
         assert_eq!(seen, vec![("Chat", 2, 1, 0), ("Booking page", 1, 1, 1)]);
         assert!(by_channel(&[]).is_empty());
+    }
+
+    #[test]
+    fn the_calls_line_counts_answered_and_missed_calls_and_what_became_of_the_missed() {
+        assert_eq!(calls_line(0, 0, 0, 0), None);
+        assert_eq!(calls_line(2, 0, 0, 0).as_deref(), Some("Calls to your Twilio number: 2 answered, 0 missed."));
+        assert_eq!(
+            calls_line(4, 3, 2, 1).as_deref(),
+            Some("Calls to your Twilio number: 4 answered, 3 missed — 2 texted back, 1 of them booked.")
+        );
     }
 
     #[test]

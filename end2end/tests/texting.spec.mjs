@@ -66,6 +66,17 @@ test('an owner connects Twilio, and customers who text or call get answers by te
   const call = await (await request.post(`${twilio}/peer/call`, { data: { from: caller, answer: 'no-answer' } })).json();
   expect(call.rang).toBe('+12175550199');
   await expect.poll(async () => (await textsTo(request, caller)).join(' '), { timeout: 20_000 }).toContain('Sorry we missed your call!');
+  // The lead's page lists the call; the usage report counts it.
+  const board = await (await request.get('/api/v1/leads', { headers: { Authorization: `Bearer ${shop.api_key}` } })).json();
+  const called = board.find((l) => l.channel === 'call');
+  await page.goto(`/app/leads/${called.id}`);
+  await hydrated(page);
+  const calls = page.getByTestId('calls');
+  await expect(calls).toContainText(`missed call from ${caller}; texted back`);
+  await calls.screenshot({ path: `${SHOTS}lead-missed-call.png` });
+  await page.goto('/app/usage');
+  await hydrated(page);
+  await expect(page.getByTestId('usage-calls')).toContainText('missed — ');
 
   // STOP ends every text to the number, and says so.
   const stop = await (await request.post(`${twilio}/peer/text`, { data: { from: customer, body: 'STOP' } })).json();

@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
 use squad::channels::{Channel, DeliveryError, Outbound, OwnChannels};
+use store::calls::{self, NewCall, Outcome};
 use store::integrations::{Connection, NewConnection};
 use store::leads::{self, Author, Direction, NewMessage};
 use store::texts;
@@ -550,6 +551,7 @@ pub async fn call_done(db: &Db, texting: &Texting, hook: &Webhook) -> Result<Str
     let (scope, _) = signed_by_owner(db, &texting.keys, hook, hook.field("To")).await?;
     let outcome = hook.field("DialCallStatus").unwrap_or_default();
     if outcome == "completed" || outcome == "answered" {
+        answered(db, &scope, hook).await?;
         return Ok(twiml(None));
     }
     let business = business_of(db, &scope).await?;
@@ -557,6 +559,34 @@ pub async fn call_done(db: &Db, texting: &Texting, hook: &Webhook) -> Result<Str
     Ok(say(&format!(
         "Sorry we missed you at {business}. We're sending you a text now; reply to it and we'll get right back to you."
     )))
+}
+
+/// A call someone picked up: kept for the lead pages of the number it came from and the usage
+/// report. Nothing else follows from it; the person who answered has it in hand.
+async fn answered(db: &Db, scope: &TenantScope, hook: &Webhook) -> Result<(), WebhookError> {
+    let call_sid =
+        hook.field("CallSid").filter(|s| !s.is_empty()).ok_or_else(|| WebhookError::Malformed("no CallSid".into()))?;
+    let from = hook.field("From").and_then(domain::catalog::e164);
+    let duration_seconds = hook.field("DialCallDuration").and_then(|d| d.parse::<i64>().ok()).filter(|d| *d >= 0);
+    let mut tx = TenantTx::begin(db, scope).await?;
+    let call = NewCall {
+        call_sid,
+        from: from.as_deref(),
+        outcome: Outcome::Answered,
+        duration_seconds,
+        lead_id: None,
+        texted_back: false,
+    };
+    if calls::record(&mut tx, &call).await? {
+        audit::record(
+            &mut tx,
+            "answered call",
+            &json!({ "from": from, "call_sid": call_sid, "duration_seconds": duration_seconds }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn business_of(db: &Db, scope: &TenantScope) -> Result<String, StoreError> {
@@ -573,7 +603,18 @@ async fn missed(db: &Db, scope: &TenantScope, hook: &Webhook) -> Result<(), Webh
     let call_sid =
         hook.field("CallSid").filter(|s| !s.is_empty()).ok_or_else(|| WebhookError::Malformed("no CallSid".into()))?;
     let Some(from) = hook.field("From").and_then(domain::catalog::e164) else {
-        // A withheld number ("anonymous"): there is nobody to text.
+        // A withheld number ("anonymous"): there is nobody to text, but the call still counts.
+        let mut tx = TenantTx::begin(db, scope).await?;
+        let call = NewCall {
+            call_sid,
+            from: None,
+            outcome: Outcome::Missed,
+            duration_seconds: None,
+            lead_id: None,
+            texted_back: false,
+        };
+        calls::record(&mut tx, &call).await?;
+        tx.commit().await?;
         return Ok(());
     };
     let payload = json!(hook.fields.iter().cloned().collect::<std::collections::BTreeMap<_, _>>()).to_string();
@@ -611,6 +652,15 @@ async fn missed(db: &Db, scope: &TenantScope, hook: &Webhook) -> Result<(), Webh
         )
         .await?;
     }
+    let call = NewCall {
+        call_sid,
+        from: Some(&from),
+        outcome: Outcome::Missed,
+        duration_seconds: None,
+        lead_id: Some(accepted.lead_id),
+        texted_back: texted,
+    };
+    calls::record(&mut tx, &call).await?;
     let entry = json!({ "lead_id": accepted.lead_id, "from": from, "call_sid": call_sid, "texted_back": texted });
     audit::record(&mut tx, "missed call", &entry).await?;
     texts::received_done(&mut tx, call_sid, "missed call").await?;

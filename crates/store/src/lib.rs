@@ -25,6 +25,7 @@ pub mod appointments;
 pub mod audit;
 pub mod booking_pages;
 pub mod calendars;
+pub mod calls;
 pub mod customers;
 pub mod email_confirmations;
 pub mod escalations;

@@ -202,6 +202,7 @@ async fn every_policy_and_its_commands_are_listed() {
         "pay_links",
         "password_resets",
         "payments",
+        "phone_calls",
         "run_steps",
         "services",
         "sessions",

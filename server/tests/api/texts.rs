@@ -364,11 +364,16 @@ async fn a_missed_call_is_texted_back_and_opens_a_lead(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{connected}");
     assert_eq!(connected["settings"]["forward_calls_to"], "+12175550199");
 
-    // A call the owner picks up is just a call.
-    let answered = peer.post("/peer/call", json!({ "from": "+12175550150", "answer": "completed" })).await;
+    // A call the owner picks up is just a call: counted, nothing more.
+    let answered =
+        peer.post("/peer/call", json!({ "from": "+12175550150", "answer": "completed", "duration": 95 })).await;
     assert_eq!(answered["rang"], "+12175550199", "{answered}");
     assert_eq!(answered["done"]["status"], 200);
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM leads").await, 0);
+    assert_eq!(
+        app.admin_count("SELECT COUNT(*) FROM phone_calls WHERE outcome = 'answered' AND duration_seconds = 95").await,
+        1
+    );
 
     // One nobody picks up: the caller hears why, is texted within the same request's work, and a
     // lead opens on the board.
@@ -389,6 +394,27 @@ async fn a_missed_call_is_texted_back_and_opens_a_lead(app: TestApp) {
     drain(&app, &peer).await;
     assert_eq!(peer.sent_to(caller).await.len(), 1);
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM leads").await, 1);
+
+    // The caller rings again and the owner picks up: the lead's page shows both calls, matched by
+    // the number; the usage report counts them.
+    peer.post("/peer/call", json!({ "from": caller, "answer": "completed", "duration": 240, "sid": "CAagain" })).await;
+    assert!(app.log_in(&demo.owner_email, &demo.password).await.status().is_success());
+    let (status, timeline) = crate::helpers::get(&app, &format!("/api/leads/timeline?id={id}")).await;
+    assert_eq!(status, 200, "{timeline}");
+    let calls: Vec<&str> = timeline["calls"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls[0].ends_with(&format!("missed call from {caller}; texted back")), "{calls:?}");
+    assert!(calls[1].ends_with(&format!("call from {caller}, answered (4 min)")), "{calls:?}");
+    let (_, usage) = crate::helpers::get(&app, "/api/usage").await;
+    assert_eq!(
+        usage["calls"], "Calls to your Twilio number: 2 answered, 1 missed — 1 texted back, 0 of them booked.",
+        "{usage}"
+    );
+    let other = app.create_org("Other Shop").await;
+    let theirs = app.new_browser();
+    assert!(theirs.log_in(&other.owner_email, &other.password).await.status().is_success());
+    let (_, usage) = crate::helpers::get(&theirs, "/api/usage").await;
+    assert_eq!(usage["calls"], Value::Null, "another shop counts none of these calls: {usage}");
 
     // The caller texts back: the same lead goes on, and the squad answers by text.
     peer.text(caller, "Hi yes, my furnace is making a loud banging noise. Can someone come this week? 62704").await;

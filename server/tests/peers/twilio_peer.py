@@ -241,7 +241,8 @@ def customer_calls(body: dict = Body(...)):
     if status == 200 and dial:
         answer["rang"] = dial.group(2)
         done = dict(fields, CallStatus="completed" if body.get("answer") == "completed" else "in-progress",
-                    DialCallStatus=body.get("answer", "no-answer"), DialCallDuration="0")
+                    DialCallStatus=body.get("answer", "no-answer"),
+                    DialCallDuration=str(body.get("duration", 0)))
         done_status, done_twiml = post_form(dial.group(1).replace("&amp;", "&"), done)
         answer["done"] = {"status": done_status, "body": done_twiml}
     return answer
