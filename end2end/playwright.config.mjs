@@ -70,6 +70,7 @@ export default defineConfig({
       // Shops text through their own Twilio account: Twilio is a local peer.
       ...(process.env.OPSQUAD_E2E_TWILIO_PORT ? {
         OPSQUAD_TWILIO__API_BASE: `http://127.0.0.1:${process.env.OPSQUAD_E2E_TWILIO_PORT}/`,
+        OPSQUAD_TWILIO__MESSAGING_BASE: `http://127.0.0.1:${process.env.OPSQUAD_E2E_TWILIO_PORT}/`,
       } : {}),
       RUST_LOG: 'warn',
     },

@@ -17,6 +17,8 @@ pub struct TextingView {
     pub account_name: Option<String>,
     /// Where calls to the number ring.
     pub forward_calls_to: Option<String>,
+    /// The Messaging Service texts go out through, when one was given.
+    pub messaging_service_sid: Option<String>,
     pub healthy: bool,
     pub last_error: Option<String>,
     pub can_change: bool,
@@ -43,6 +45,9 @@ pub async fn get_texting() -> Result<TextingView, UiError> {
                 forward_calls_to: connection
                     .as_ref()
                     .and_then(|c| c.config["forward_calls_to"].as_str().map(str::to_owned)),
+                messaging_service_sid: connection
+                    .as_ref()
+                    .and_then(|c| c.config["messaging_service_sid"].as_str().map(str::to_owned)),
                 number: connection.and_then(|c| c.account),
                 can_change: ops::permissions::require(&ctx.scope, ops::Operation::ManageIntegrations).is_ok(),
                 sms_webhook: state.public_url.at("webhooks/twilio/sms"),
@@ -59,6 +64,7 @@ pub async fn connect_texting(
     auth_token: String,
     number: String,
     forward_calls_to: String,
+    #[server(default)] messaging_service_sid: Option<String>,
 ) -> Result<(), UiError> {
     use crate::state::{auth_ctx, respond, server_state};
 
@@ -66,8 +72,13 @@ pub async fn connect_texting(
         async move {
             let (ctx, state) = (auth_ctx()?, server_state()?);
             let forward_calls_to = Some(forward_calls_to).filter(|f| !f.trim().is_empty());
-            let input =
-                ops::texts::SmsConnection { account_sid, auth_token: auth_token.into(), number, forward_calls_to };
+            let input = ops::texts::SmsConnection {
+                account_sid,
+                auth_token: auth_token.into(),
+                number,
+                forward_calls_to,
+                messaging_service_sid,
+            };
             ops::texts::connect(&state.db, &state.texting, &ctx.scope, input).await?;
             Ok(())
         }
@@ -138,6 +149,9 @@ fn Connected(view: TextingView, number: String, on_saved: Callback<()>) -> impl 
             </p>
             {view.last_error.clone().map(|e| view! { <p class="rounded-lg bg-rose-50 px-3 py-2 text-sm text-rose-700" role="alert">{e}</p> })}
             <p class="text-sm text-slate-600">"Customers who text this number reach the squad, and it answers by text: replies, booking confirmations and reminders. Anyone who texts STOP gets nothing more until they text START."</p>
+            {view.messaging_service_sid.clone().map(|service| view! {
+                <p class="text-sm text-slate-600 break-words">{format!("Texts go out through your Messaging Service {service}.")}</p>
+            })}
             <p class="text-sm text-slate-600">{match view.forward_calls_to.clone() {
                 Some(phone) => format!("Calls ring {phone}; a call nobody picks up is texted back at once and opens a lead."),
                 None => "Callers hear a short message and are texted back at once; each call opens a lead.".to_owned(),
@@ -194,6 +208,14 @@ fn ConnectForm(on_saved: Callback<()>) -> impl IntoView {
                 <span class="mt-1 block text-xs font-normal text-slate-500">"A call nobody picks up gets a text straight back, and a lead opens on your board."</span>
                 <FieldError id="sms-forward-error".to_owned() error=field("forward_calls_to") />
             </label>
+            <details class="text-sm">
+                <summary class="cursor-pointer text-indigo-700 hover:text-indigo-500">"Send through a Messaging Service (optional)"</summary>
+                <label class="mt-2 block font-medium text-slate-700">"Messaging Service SID"
+                    <input class=input name="messaging_service_sid" autocapitalize="none" autocomplete="off" placeholder="MG…" />
+                    <span class="mt-1 block text-xs font-normal text-slate-500">"If your texting is registered with carriers through a Messaging Service, give its SID; your number must be in its sender pool."</span>
+                    <FieldError id="sms-service-error".to_owned() error=field("messaging_service_sid") />
+                </label>
+            </details>
             <ErrorBanner error=general />
             <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-medium text-white shadow-sm hover:bg-indigo-500 disabled:opacity-60" disabled=move || connect.pending().get()>
                 {move || if connect.pending().get() { "Checking with Twilio…" } else { "Connect texting" }}

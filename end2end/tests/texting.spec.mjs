@@ -29,10 +29,14 @@ test('an owner connects Twilio, and customers who text or call get answers by te
   await expect(texting.getByText('Twilio did not accept this Account SID and Auth Token.')).toBeVisible();
   await texting.screenshot({ path: `${SHOTS}settings-texting-refused.png` });
   await texting.getByLabel('Auth Token').fill('e2e-twilio-auth-token');
+  // The shop's texting is registered with carriers through a Messaging Service.
+  await texting.getByText('Send through a Messaging Service (optional)').click();
+  await texting.getByLabel('Messaging Service SID').fill('MG5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e');
   await texting.getByRole('button', { name: 'Connect texting' }).click();
   const connected = texting.getByTestId('sms-connected');
   await expect(connected).toContainText('Texting from +12175550100');
   await expect(connected).toContainText('Calls ring +12175550199');
+  await expect(connected).toContainText('Texts go out through your Messaging Service MG5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e.');
   await expect(connected).not.toContainText('e2e-twilio-auth-token');
 
   await texting.getByLabel('Send a test text to').fill('217-555-0177');

@@ -70,13 +70,19 @@ impl CalendarSettings {
 pub struct TwilioSettings {
     #[serde(default)]
     pub api_base: Option<String>,
+    /// Where Twilio's Messaging Services API is (`https://messaging.twilio.com/`).
+    #[serde(default)]
+    pub messaging_base: Option<String>,
 }
 
 impl TwilioSettings {
     pub fn twilio(&self) -> Result<integrations::twilio::Twilio, SettingsError> {
-        let base =
-            self.api_base.as_deref().map(str::trim).filter(|b| !b.is_empty()).unwrap_or("https://api.twilio.com/");
-        integrations::twilio::Twilio::new(base).map_err(|e| SettingsError::Twilio(e.to_string()))
+        let or = |value: &Option<String>, default: &'static str| {
+            value.as_deref().map(str::trim).filter(|b| !b.is_empty()).unwrap_or(default).to_owned()
+        };
+        let api = or(&self.api_base, "https://api.twilio.com/");
+        let messaging = or(&self.messaging_base, "https://messaging.twilio.com/");
+        integrations::twilio::Twilio::new(&api, &messaging).map_err(|e| SettingsError::Twilio(e.to_string()))
     }
 }
 

@@ -73,11 +73,13 @@ pub struct NewText<'a> {
     pub status_callback: Option<&'a str>,
 }
 
-/// Twilio's REST API at `api_base` (`https://api.twilio.com/`).
+/// Twilio's REST API at `api_base` (`https://api.twilio.com/`), and its Messaging Services at
+/// `messaging_base` (`https://messaging.twilio.com/`).
 #[derive(Debug, Clone)]
 pub struct Twilio {
     http: reqwest::Client,
     api_base: String,
+    messaging_base: String,
 }
 
 #[derive(Deserialize)]
@@ -106,14 +108,28 @@ struct Numbers {
     incoming_phone_numbers: Vec<serde_json::Value>,
 }
 
+#[derive(Deserialize)]
+struct ServiceNumbers {
+    phone_numbers: Vec<ServiceNumber>,
+}
+
+#[derive(Deserialize)]
+struct ServiceNumber {
+    phone_number: String,
+}
+
+/// Ends a base address with exactly one `/`.
+fn base(address: &str) -> String {
+    format!("{}/", address.trim_end_matches('/'))
+}
+
 impl Twilio {
-    pub fn new(api_base: &str) -> Result<Self, TwilioError> {
+    pub fn new(api_base: &str, messaging_base: &str) -> Result<Self, TwilioError> {
         let http = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .build()
             .map_err(|e| TwilioError::Unreachable(format!("no HTTP client: {e}")))?;
-        let api_base = if api_base.ends_with('/') { api_base.to_owned() } else { format!("{api_base}/") };
-        Ok(Self { http, api_base })
+        Ok(Self { http, api_base: base(api_base), messaging_base: base(messaging_base) })
     }
 
     fn url(&self, account: &TwilioAccount, path: &str) -> String {
@@ -166,6 +182,25 @@ impl Twilio {
             .basic_auth(&account.account_sid, Some(account.auth_token.expose_secret()));
         let found: Numbers = self.call(request).await?;
         Ok(!found.incoming_phone_numbers.is_empty())
+    }
+
+    /// The numbers in a Messaging Service's sender pool, or `None` when the account has no such
+    /// service.
+    pub async fn service_numbers(
+        &self,
+        account: &TwilioAccount,
+        sid: &str,
+    ) -> Result<Option<Vec<String>>, TwilioError> {
+        let request = self
+            .http
+            .get(format!("{}v1/Services/{}/PhoneNumbers", self.messaging_base, urlencode(sid)))
+            .query(&[("PageSize", "1000")])
+            .basic_auth(&account.account_sid, Some(account.auth_token.expose_secret()));
+        match self.call::<ServiceNumbers>(request).await {
+            Ok(found) => Ok(Some(found.phone_numbers.into_iter().map(|n| n.phone_number).collect())),
+            Err(TwilioError::Refused { code: 20404 | 404, .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 
     /// Sends one text.

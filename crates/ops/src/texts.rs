@@ -38,6 +38,10 @@ pub struct SmsConnection {
     /// Without it every call is answered with a short message and texted back.
     #[serde(default)]
     pub forward_calls_to: Option<String>,
+    /// A Messaging Service (`MG…`) to send through instead of the number alone (US shops register
+    /// their texting with carriers through one); the number must be in its sender pool.
+    #[serde(default)]
+    pub messaging_service_sid: Option<String>,
 }
 
 /// Twilio, and what a shop's texts need from this server: the keys their credentials open with
@@ -73,10 +77,13 @@ pub struct Opened {
     pub number: String,
     /// Where calls to it ring.
     pub forward_calls_to: Option<String>,
+    /// What texts are sent as: the number, or the Messaging Service it belongs to.
+    pub sender: Sender,
 }
 
-fn account_sid_ok(sid: &str) -> bool {
-    sid.len() == 34 && sid.starts_with("AC") && sid[2..].chars().all(|c| c.is_ascii_hexdigit())
+/// A Twilio SID of this kind: two letters (`AC`, `MG`) and 32 hex digits.
+fn sid_ok(sid: &str, kind: &str) -> bool {
+    sid.len() == 34 && sid.starts_with(kind) && sid[2..].chars().all(|c| c.is_ascii_hexdigit())
 }
 
 /// What went wrong talking to Twilio, as a problem with the owner's input where it is one.
@@ -103,7 +110,7 @@ pub async fn connect(
     let account_sid = input.account_sid.trim().to_owned();
     let token = input.auth_token.expose_secret().trim().to_owned();
     let mut problems = Vec::new();
-    if !account_sid_ok(&account_sid) {
+    if !sid_ok(&account_sid, "AC") {
         problems.push((
             "account_sid".to_owned(),
             "The Account SID is AC followed by 32 letters and digits; copy it from the Twilio Console.".to_owned(),
@@ -125,6 +132,13 @@ pub async fn connect(
         ));
     }
     let forward_to = forward_to.flatten();
+    let service = input.messaging_service_sid.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    if service.as_deref().is_some_and(|s| !sid_ok(s, "MG")) {
+        problems.push((
+            "messaging_service_sid".to_owned(),
+            "A Messaging Service SID is MG followed by 32 letters and digits, or leave it empty.".to_owned(),
+        ));
+    }
     OpsError::from_problems(problems)?;
     let Some(number) = number else { return Err(OpsError::validation("number", "The number is missing.")) };
     if forward_to.as_deref() == Some(number.as_str()) {
@@ -139,6 +153,24 @@ pub async fn connect(
     if !texting.twilio.owns_number(&account, &number).await.map_err(|e| refused(&e))? {
         return Err(OpsError::validation("number", format!("{number} is not one of this Twilio account's numbers.")));
     }
+    if let Some(service) = &service {
+        match texting.twilio.service_numbers(&account, service).await.map_err(|e| refused(&e))? {
+            None => {
+                return Err(OpsError::validation(
+                    "messaging_service_sid",
+                    format!("{service} is not one of this Twilio account's Messaging Services."),
+                ))
+            }
+            // Replies come to the number; texts sent through the service must come from it too.
+            Some(pool) if !pool.contains(&number) => {
+                return Err(OpsError::validation(
+                    "messaging_service_sid",
+                    format!("{number} is not in this Messaging Service's sender pool; add it in the Twilio Console."),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
     if texts::org_of_number(db, &number).await?.is_some_and(|other| other.org_id() != scope.org_id()) {
         return Err(OpsError::conflict_on(
             "number",
@@ -146,7 +178,8 @@ pub async fn connect(
         ));
     }
     let sealed = texting.keys.seal(&context(scope, PROVIDER), token.as_bytes()).map_err(corrupt)?;
-    let config = json!({ "account_sid": account_sid, "account_name": name, "forward_calls_to": forward_to });
+    let config = json!({ "account_sid": account_sid, "account_name": name, "forward_calls_to": forward_to,
+        "messaging_service_sid": service });
     let new = NewConnection { provider: PROVIDER, account: &number, config: &config, sealed: &sealed, cursor: None };
     let mut tx = TenantTx::begin(db, scope).await?;
     texts::put_connection(&mut tx, &new).await?;
@@ -179,10 +212,16 @@ pub async fn opened(tx: &mut TenantTx, scope: &TenantScope, keys: &Keyring) -> R
         keys.open(&context(scope, PROVIDER), &sealed).map_err(|e| corrupt(format!("Twilio credentials: {e}")))?;
     let token = String::from_utf8(token).map_err(|e| corrupt(format!("Twilio credentials: {e}")))?;
     let account_sid = connection.config["account_sid"].as_str().unwrap_or_default().to_owned();
+    let number = connection.account.clone().unwrap_or_default();
+    let sender = match connection.config["messaging_service_sid"].as_str() {
+        Some(service) => Sender::MessagingService(service.to_owned()),
+        None => Sender::Number(number.clone()),
+    };
     Ok(Some(Opened {
         account: TwilioAccount { account_sid, auth_token: SecretString::from(token) },
-        number: connection.account.clone().unwrap_or_default(),
+        number,
         forward_calls_to: connection.config["forward_calls_to"].as_str().map(str::to_owned),
+        sender,
     }))
 }
 
@@ -199,7 +238,7 @@ pub async fn send_test(db: &Db, texting: &Texting, scope: &TenantScope, to: &str
     tx.commit().await?;
     let body = format!("{business}: this is a test text from Opsquad. Texts to your customers come from this number.");
     let text = NewText { to: &to, body: &body, status_callback: None };
-    let sent = texting.twilio.send(&opened.account, &Sender::Number(opened.number.clone()), &text).await;
+    let sent = texting.twilio.send(&opened.account, &opened.sender, &text).await;
     let mut tx = TenantTx::begin(db, scope).await?;
     let said = match &sent {
         Ok(_) => format!("Twilio took the test text to {to}; it should arrive within a minute."),
@@ -248,7 +287,7 @@ impl Channel for TwilioChannel {
             return Err(DeliveryError::Permanent(format!("{} is not a number a text can go to", message.to)));
         };
         let text = NewText { to: &to, body: &message.body, status_callback: Some(&self.callback) };
-        match self.twilio.send(&self.opened.account, &Sender::Number(self.opened.number.clone()), &text).await {
+        match self.twilio.send(&self.opened.account, &self.opened.sender, &text).await {
             Ok(status) => Ok(json!({
                 "provider": PROVIDER, "sent": true, "text_sid": status.sid, "status": status.status,
                 "segments": status.segments, "to": to,
@@ -716,9 +755,11 @@ mod tests {
     }
 
     #[test]
-    fn account_sids_are_checked_for_shape() {
-        assert!(account_sid_ok("AC0123456789abcdef0123456789abcdef"));
-        assert!(!account_sid_ok("SK0123456789abcdef0123456789abcdef"));
-        assert!(!account_sid_ok("AC123"));
+    fn sids_are_checked_for_shape() {
+        assert!(sid_ok("AC0123456789abcdef0123456789abcdef", "AC"));
+        assert!(!sid_ok("SK0123456789abcdef0123456789abcdef", "AC"));
+        assert!(!sid_ok("AC123", "AC"));
+        assert!(sid_ok("MG5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e", "MG"));
+        assert!(!sid_ok("MG5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5z", "MG"));
     }
 }

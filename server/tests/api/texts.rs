@@ -24,11 +24,14 @@ on_both_backends!(
     webhooks_not_signed_by_the_shops_account_change_nothing,
     a_missed_call_is_texted_back_and_opens_a_lead,
     a_reminder_waits_out_the_night_where_the_customer_is,
+    texts_can_go_through_the_shops_messaging_service,
 );
 
 pub(crate) const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
 pub(crate) const AUTH_TOKEN: &str = "twilio-test-auth-token-0123456789";
 pub(crate) const NUMBER: &str = "+12175550100";
+/// The peer's one Messaging Service, whose sender pool holds [`NUMBER`].
+const SERVICE_SID: &str = "MG5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e";
 /// Where the tests' server says it is reached (`payments.public_url` in the test settings):
 /// Twilio calls it and signs what it calls, and the peer forwards it to the server's real port.
 const PUBLIC: &str = "http://127.0.0.1:3000";
@@ -57,7 +60,10 @@ impl TwilioPeer {
     }
 
     fn settings(&self) -> server::config::TwilioSettings {
-        server::config::TwilioSettings { api_base: Some(format!("{}/", self.base)) }
+        server::config::TwilioSettings {
+            api_base: Some(format!("{}/", self.base)),
+            messaging_base: Some(format!("{}/", self.base)),
+        }
     }
 
     async fn post(&self, path: &str, body: Value) -> Value {
@@ -504,4 +510,40 @@ async fn a_reminder_waits_out_the_night_where_the_customer_is(app: TestApp) {
     drain(&app, &peer).await;
     let texts = peer.sent_to(customer).await;
     assert!(texts.len() > answered && texts.last().unwrap().starts_with("Reminder: "), "{texts:?}");
+}
+
+async fn texts_can_go_through_the_shops_messaging_service(app: TestApp) {
+    let demo = app.demo().await;
+    let (app, peer) = served(&app).await;
+    let key = demo.api_key.as_str();
+
+    // A SID that is not a Messaging Service's, or not this account's, is refused by name.
+    let (status, body) = connect(&app, key, with("messaging_service_sid", "MG123")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "messaging_service_sid", "{body}");
+    let (status, body) = connect(&app, key, with("messaging_service_sid", &format!("MG{}", "0".repeat(32)))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("not one of this Twilio account's Messaging Services"));
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM integrations WHERE provider = 'twilio'").await, 0);
+
+    // The shop's service: the test text and the squad's answers go out through it.
+    let (status, body) = connect(&app, key, with("messaging_service_sid", SERVICE_SID)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["settings"]["messaging_service_sid"], SERVICE_SID, "{body}");
+    let tested = app
+        .api(Method::POST, "/api/v1/integrations/sms/test", key)
+        .await
+        .json(&json!({ "to": "+12175550177" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tested.status(), StatusCode::OK, "{}", tested.text().await.unwrap());
+    peer.text("+12175550178", "Hi, is anyone free to fix a leaking water heater this week? 62704").await;
+    drain(&app, &peer).await;
+    let sent = peer.sent().await;
+    assert!(sent.len() >= 2, "{sent:?}");
+    assert!(
+        sent.iter().all(|t| t["messaging_service_sid"] == SERVICE_SID && t["from"] == NUMBER),
+        "every text went through the service, from the shop's number: {sent:?}"
+    );
 }

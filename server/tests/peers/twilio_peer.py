@@ -6,6 +6,9 @@
   read one back, in Twilio's 2010-04-01 JSON shapes and error bodies ({"code", "message",
   "status"}): 21211 for an invalid To, 21606 for a From that is not the account's, 21610 for a
   number that texted STOP.
+- Messaging Services (messaging.twilio.com's v1 API on the same port): one service, SERVICE_SID,
+  whose sender pool holds the number (/v1/Services/{sid}/PhoneNumbers); Messages.json takes its
+  MessagingServiceSid in place of From and sends from the pool.
 - Status callbacks as Twilio sends them: a form POST to each text's StatusCallback (queued is
   answered in the response; then sent, then delivered or undelivered with ErrorCode 30003), each
   signed with X-Twilio-Signature (HMAC-SHA1 of the URL and the sorted fields, with the Auth
@@ -49,6 +52,7 @@ opted_out = set()
 undeliverable = set()
 pending = []  # callbacks still to deliver
 forward = {}  # public base URL -> where it is really served (a proxy in front of the app)
+SERVICE_SID = "MG" + "5e" * 16
 GSM = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
           "abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€")
 
@@ -165,6 +169,11 @@ async def send(sid: str, request: Request):
         return error(401, 20003, "Authenticate")
     form = dict(urllib.parse.parse_qsl((await request.body()).decode(), keep_blank_values=True))
     to, sender, body = form.get("To", ""), form.get("From", ""), form.get("Body", "")
+    service = form.get("MessagingServiceSid")
+    if service is not None:
+        if service != SERVICE_SID:
+            return error(400, 21705, f"The Messaging Service Sid {service} is invalid.")
+        sender = number  # the pool's one number
     if not (to.startswith("+") and to[1:].isdigit() and 8 <= len(to) <= 16):
         return error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
     if sender != number:
@@ -181,12 +190,23 @@ async def send(sid: str, request: Request):
                    "direction": "outbound-api", "api_version": "2010-04-01", "price": None, "price_unit": "USD",
                    "error_code": None, "error_message": None, "date_created": formatdate(usegmt=True),
                    "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{msid}.json",
-                   "_status_callback": form.get("StatusCallback")}
+                   "messaging_service_sid": service, "_status_callback": form.get("StatusCallback")}
         texts[msid] = message
         order.append(msid)
         answer = public(message)
         progress(message)
     return JSONResponse(answer, status_code=201)
+
+
+@app.get("/v1/Services/{sid}/PhoneNumbers")
+def service_numbers(sid: str, request: Request):
+    if not authorized(request, account_sid):
+        return error(401, 20003, "Authenticate")
+    if sid != SERVICE_SID:
+        return error(404, 20404, f"The requested resource /Services/{sid}/PhoneNumbers was not found")
+    return {"phone_numbers": [{"sid": "PN" + "0" * 32, "account_sid": account_sid, "service_sid": sid,
+                               "phone_number": number, "country_code": "US", "capabilities": ["SMS", "Voice"]}],
+            "meta": {"page": 0, "page_size": 50, "key": "phone_numbers"}}
 
 
 @app.get("/2010-04-01/Accounts/{sid}/Messages/{msid}.json")
