@@ -19,33 +19,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tower_sessions::Session;
 
-/// Where the sign-in in progress is kept in the owner's session.
-const SIGN_IN_KEY: &str = "gmail_sign_in";
-/// How long the owner has to finish signing in with Google.
-const SIGN_IN_FOR_MS: i64 = 10 * 60 * 1000;
+use crate::sign_ins::{back_to, tell_outcome, ConnectQuery, Service, SignIn};
 
+/// Google, as the owner connecting Gmail meets it.
+const GOOGLE: Service = Service { provider: "Google", connects: "Gmail", key: "gmail_sign_in" };
+
+/// What the Gmail sign-in needs besides the state: the PKCE verifier.
 #[derive(Serialize, Deserialize)]
-struct SignIn {
-    state: String,
+struct Verifier {
     verifier: String,
-    org_id: String,
-    started_at: i64,
-    /// The page the owner started from, to return to.
-    back_to: String,
-}
-
-#[derive(Deserialize)]
-pub struct ConnectQuery {
-    #[serde(default)]
-    pub(crate) from: Option<String>,
-}
-
-/// The dashboard page an owner started from: the setup wizard or Settings.
-pub(crate) fn back_to(from: Option<&str>) -> &'static str {
-    match from {
-        Some("setup") => "/app/setup",
-        _ => "/app/settings",
-    }
 }
 
 fn redirect_uri(state: &ServerState) -> String {
@@ -57,19 +39,6 @@ pub use app::email_settings::GMAIL_OUTCOME_KEY as OUTCOME_KEY;
 
 async fn tell(session: &Session, outcome: Result<String, String>) {
     tell_outcome(session, OUTCOME_KEY, outcome).await;
-}
-
-/// Leaves what became of a sign-in with another service (`Ok(account)` or the problem, in words)
-/// under `key` in the owner's session, for the page they return to.
-pub(crate) async fn tell_outcome(session: &Session, key: &str, outcome: Result<String, String>) {
-    let at = store::now_ms();
-    let value = match outcome {
-        Ok(account) => json!({ "connected": account, "at": at }),
-        Err(problem) => json!({ "problem": problem, "at": at }),
-    };
-    if let Err(e) = session.insert(key, value).await {
-        tracing::warn!(error = %e, key, "could not keep a sign-in's outcome in the session");
-    }
 }
 
 pub async fn connect(
@@ -88,17 +57,10 @@ pub async fn connect(
         return Redirect::to(back).into_response();
     };
     let pkce = Pkce::new();
-    let sign_in = SignIn {
-        state: integrations::gmail::random_token(),
-        verifier: pkce.verifier.clone(),
-        org_id: ctx.scope.org_id().to_string(),
-        started_at: store::now_ms(),
-        back_to: back.to_owned(),
-    };
+    let sign_in = SignIn::new(&ctx, back, Verifier { verifier: pkce.verifier.clone() });
     let url = google.authorize_url(&redirect_uri(&state), &sign_in.state, &pkce, integrations::gmail::SCOPES);
-    if let Err(e) = session.insert(SIGN_IN_KEY, &sign_in).await {
-        tracing::error!(error = %e, "could not keep the Gmail sign-in in the session");
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    if let Err(unavailable) = sign_in.keep(&session, &GOOGLE).await {
+        return unavailable;
     }
     Redirect::to(&url).into_response()
 }
@@ -113,10 +75,6 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
-pub(crate) fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 pub async fn callback(
     State(state): State<ServerState>,
     Extension(ctx): Extension<AuthCtx>,
@@ -124,14 +82,12 @@ pub async fn callback(
     Query(query): Query<CallbackQuery>,
 ) -> Response {
     // One answer per sign-in: whatever comes back, the sign-in in progress is used up.
-    let sign_in: Option<SignIn> = session.remove(SIGN_IN_KEY).await.ok().flatten();
-    let Some(sign_in) = sign_in else {
-        tell(
-            &session,
-            Err("That Gmail sign-in was not started here, or was already used; connect Gmail again.".into()),
-        )
-        .await;
-        return Redirect::to(back_to(None)).into_response();
+    let sign_in = match SignIn::<Verifier>::take(&session, &GOOGLE).await {
+        Ok(sign_in) => sign_in,
+        Err(problem) => {
+            tell(&session, Err(problem)).await;
+            return Redirect::to(back_to(None)).into_response();
+        }
     };
     let back = sign_in.back_to.clone();
     let outcome = finish(&state, &ctx, &sign_in, &query).await;
@@ -142,14 +98,13 @@ pub async fn callback(
     Redirect::to(&back).into_response()
 }
 
-async fn finish(state: &ServerState, ctx: &AuthCtx, sign_in: &SignIn, query: &CallbackQuery) -> Result<String, String> {
-    let given = query.state.as_deref().unwrap_or_default();
-    if !same(given, &sign_in.state) || sign_in.org_id != ctx.scope.org_id().to_string() {
-        return Err("That answer from Google does not belong to this sign-in; connect Gmail again.".into());
-    }
-    if store::now_ms() - sign_in.started_at > SIGN_IN_FOR_MS {
-        return Err("The Gmail sign-in took more than ten minutes; connect Gmail again.".into());
-    }
+async fn finish(
+    state: &ServerState,
+    ctx: &AuthCtx,
+    sign_in: &SignIn<Verifier>,
+    query: &CallbackQuery,
+) -> Result<String, String> {
+    sign_in.answered(ctx, query.state.as_deref(), &GOOGLE)?;
     if let Some(error) = &query.error {
         return Err(if error == "access_denied" {
             "Gmail was not connected: access was not allowed on Google's page.".into()
@@ -162,7 +117,8 @@ async fn finish(state: &ServerState, ctx: &AuthCtx, sign_in: &SignIn, query: &Ca
     };
     let code = query.code.as_deref().unwrap_or_default();
     let keys = &state.secrets;
-    match ops::gmail::connect(&state.db, keys, google, &ctx.scope, code, &sign_in.verifier, &redirect_uri(state)).await
+    match ops::gmail::connect(&state.db, keys, google, &ctx.scope, code, &sign_in.more.verifier, &redirect_uri(state))
+        .await
     {
         Ok(connection) => {
             state.bell.ring();

@@ -12,28 +12,22 @@ use auth::context::AuthCtx;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
-use http::StatusCode;
 use integrations::gmail::Pkce;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use crate::gmail::{back_to, same, tell_outcome};
+use crate::sign_ins::{back_to, tell_outcome, Service, SignIn};
 
-/// Where the sign-in in progress is kept in the owner's session.
-const SIGN_IN_KEY: &str = "google_calendar_sign_in";
-/// How long the owner has to finish signing in with Google.
-const SIGN_IN_FOR_MS: i64 = 10 * 60 * 1000;
+/// Google, as the owner connecting a technician's calendar meets it.
+const GOOGLE: Service = Service { provider: "Google", connects: "the calendar", key: "google_calendar_sign_in" };
 
 pub use app::calendar_settings::GOOGLE_CALENDAR_OUTCOME_KEY as OUTCOME_KEY;
 
+/// What the calendar sign-in needs besides the state.
 #[derive(Serialize, Deserialize)]
-struct SignIn {
-    state: String,
+struct ForTechnician {
     verifier: String,
-    org_id: String,
     technician_id: String,
-    started_at: i64,
-    back_to: String,
 }
 
 #[derive(Deserialize)]
@@ -73,19 +67,12 @@ pub async fn connect(
         return Redirect::to(back).into_response();
     };
     let pkce = Pkce::new();
-    let sign_in = SignIn {
-        state: integrations::gmail::random_token(),
-        verifier: pkce.verifier.clone(),
-        org_id: ctx.scope.org_id().to_string(),
-        technician_id: technician.to_string(),
-        started_at: store::now_ms(),
-        back_to: back.to_owned(),
-    };
+    let more = ForTechnician { verifier: pkce.verifier.clone(), technician_id: technician.to_string() };
+    let sign_in = SignIn::new(&ctx, back, more);
     let url =
         google.authorize_url(&redirect_uri(&state), &sign_in.state, &pkce, integrations::calendar::google::SCOPES);
-    if let Err(e) = session.insert(SIGN_IN_KEY, &sign_in).await {
-        tracing::error!(error = %e, "could not keep the Google Calendar sign-in in the session");
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    if let Err(unavailable) = sign_in.keep(&session, &GOOGLE).await {
+        return unavailable;
     }
     Redirect::to(&url).into_response()
 }
@@ -107,14 +94,12 @@ pub async fn callback(
     Query(query): Query<CallbackQuery>,
 ) -> Response {
     // One answer per sign-in: whatever comes back, the sign-in in progress is used up.
-    let sign_in: Option<SignIn> = session.remove(SIGN_IN_KEY).await.ok().flatten();
-    let Some(sign_in) = sign_in else {
-        tell(
-            &session,
-            Err("That Google sign-in was not started here, or was already used; connect the calendar again.".into()),
-        )
-        .await;
-        return Redirect::to(back_to(None)).into_response();
+    let sign_in = match SignIn::<ForTechnician>::take(&session, &GOOGLE).await {
+        Ok(sign_in) => sign_in,
+        Err(problem) => {
+            tell(&session, Err(problem)).await;
+            return Redirect::to(back_to(None)).into_response();
+        }
     };
     let back = sign_in.back_to.clone();
     let outcome = finish(&state, &ctx, &sign_in, &query).await;
@@ -125,14 +110,13 @@ pub async fn callback(
     Redirect::to(&back).into_response()
 }
 
-async fn finish(state: &ServerState, ctx: &AuthCtx, sign_in: &SignIn, query: &CallbackQuery) -> Result<String, String> {
-    let given = query.state.as_deref().unwrap_or_default();
-    if !same(given, &sign_in.state) || sign_in.org_id != ctx.scope.org_id().to_string() {
-        return Err("That answer from Google does not belong to this sign-in; connect the calendar again.".into());
-    }
-    if store::now_ms() - sign_in.started_at > SIGN_IN_FOR_MS {
-        return Err("The Google sign-in took more than ten minutes; connect the calendar again.".into());
-    }
+async fn finish(
+    state: &ServerState,
+    ctx: &AuthCtx,
+    sign_in: &SignIn<ForTechnician>,
+    query: &CallbackQuery,
+) -> Result<String, String> {
+    sign_in.answered(ctx, query.state.as_deref(), &GOOGLE)?;
     if let Some(error) = &query.error {
         return Err(if error == "access_denied" {
             "The calendar was not connected: access was not allowed on Google's page.".into()
@@ -140,7 +124,7 @@ async fn finish(state: &ServerState, ctx: &AuthCtx, sign_in: &SignIn, query: &Ca
             format!("Google did not connect the calendar ({}).", error.chars().take(80).collect::<String>())
         });
     }
-    let technician = domain::TechnicianId::parse(&sign_in.technician_id)
+    let technician = domain::TechnicianId::parse(&sign_in.more.technician_id)
         .map_err(|_| "That sign-in named no technician; connect the calendar again.".to_owned())?;
     let code = query.code.as_deref().unwrap_or_default();
     let connected = ops::calendars::connect_google(
@@ -149,7 +133,7 @@ async fn finish(state: &ServerState, ctx: &AuthCtx, sign_in: &SignIn, query: &Ca
         &ctx.scope,
         technician,
         code,
-        &sign_in.verifier,
+        &sign_in.more.verifier,
         &redirect_uri(state),
     )
     .await;

@@ -13,6 +13,7 @@ pub mod listener;
 pub mod mail_watch;
 pub mod metrics;
 pub mod middleware;
+mod sign_ins;
 pub mod startup;
 pub mod stripe;
 pub mod supervisor;

@@ -17,24 +17,15 @@ use axum::Extension;
 use http::{HeaderMap, StatusCode};
 use integrations::stripe::WebhookRefused;
 use ops::stripe::{CardError, Received};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use tower_sessions::Session;
 
-use crate::gmail::{back_to, refuse, same, tell_outcome, ConnectQuery};
+use crate::gmail::refuse;
+use crate::sign_ins::{back_to, tell_outcome, ConnectQuery, Service, SignIn};
 
-/// Where the sign-in in progress is kept in the owner's session.
-const SIGN_IN_KEY: &str = "stripe_sign_in";
-/// How long the owner has to finish connecting on Stripe's pages.
-const SIGN_IN_FOR_MS: i64 = 10 * 60 * 1000;
-
-#[derive(Serialize, Deserialize)]
-struct SignIn {
-    state: String,
-    org_id: String,
-    started_at: i64,
-    back_to: String,
-}
+/// Stripe, as the owner connecting the shop's account meets it.
+const STRIPE: Service = Service { provider: "Stripe", connects: "Stripe", key: "stripe_sign_in" };
 
 fn redirect_uri(state: &ServerState) -> String {
     state.public_url.link("app/integrations/stripe", "callback")
@@ -59,16 +50,10 @@ pub async fn connect(
         tell(&session, Err("Card payments are not set up on this Opsquad.".into())).await;
         return Redirect::to(back).into_response();
     };
-    let sign_in = SignIn {
-        state: integrations::gmail::random_token(),
-        org_id: ctx.scope.org_id().to_string(),
-        started_at: store::now_ms(),
-        back_to: back.to_owned(),
-    };
+    let sign_in = SignIn::new(&ctx, back, ());
     let url = stripe.authorize_url(&redirect_uri(&state), &sign_in.state);
-    if let Err(e) = session.insert(SIGN_IN_KEY, &sign_in).await {
-        tracing::error!(error = %e, "could not keep the Stripe sign-in in the session");
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    if let Err(unavailable) = sign_in.keep(&session, &STRIPE).await {
+        return unavailable;
     }
     Redirect::to(&url).into_response()
 }
@@ -92,14 +77,12 @@ pub async fn callback(
     Query(query): Query<CallbackQuery>,
 ) -> Response {
     // One answer per sign-in: whatever comes back, the sign-in in progress is used up.
-    let sign_in: Option<SignIn> = session.remove(SIGN_IN_KEY).await.ok().flatten();
-    let Some(sign_in) = sign_in else {
-        tell(
-            &session,
-            Err("That Stripe sign-in was not started here, or was already used; connect Stripe again.".into()),
-        )
-        .await;
-        return Redirect::to(back_to(None)).into_response();
+    let sign_in = match SignIn::<()>::take(&session, &STRIPE).await {
+        Ok(sign_in) => sign_in,
+        Err(problem) => {
+            tell(&session, Err(problem)).await;
+            return Redirect::to(back_to(None)).into_response();
+        }
     };
     let outcome = finish(&state, &ctx, &sign_in, &query).await;
     if let Err(problem) = &outcome {
@@ -109,14 +92,13 @@ pub async fn callback(
     Redirect::to(&sign_in.back_to).into_response()
 }
 
-async fn finish(state: &ServerState, ctx: &AuthCtx, sign_in: &SignIn, query: &CallbackQuery) -> Result<String, String> {
-    let given = query.state.as_deref().unwrap_or_default();
-    if !same(given, &sign_in.state) || sign_in.org_id != ctx.scope.org_id().to_string() {
-        return Err("That answer from Stripe does not belong to this sign-in; connect Stripe again.".into());
-    }
-    if store::now_ms() - sign_in.started_at > SIGN_IN_FOR_MS {
-        return Err("Connecting Stripe took more than ten minutes; connect Stripe again.".into());
-    }
+async fn finish(
+    state: &ServerState,
+    ctx: &AuthCtx,
+    sign_in: &SignIn<()>,
+    query: &CallbackQuery,
+) -> Result<String, String> {
+    sign_in.answered(ctx, query.state.as_deref(), &STRIPE)?;
     if let Some(error) = &query.error {
         return Err(if error == "access_denied" {
             "Stripe was not connected: the connection was declined on Stripe's page.".into()
