@@ -19,10 +19,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tower_sessions::Session;
 
-use crate::sign_ins::{back_to, tell_outcome, ConnectQuery, Service, SignIn};
+use crate::sign_ins::{back_to, ConnectQuery, Service, SignIn};
 
 /// Google, as the owner connecting Gmail meets it.
-const GOOGLE: Service = Service { provider: "Google", connects: "Gmail", key: "gmail_sign_in" };
+const GOOGLE: Service =
+    Service { provider: "Google", connects: "Gmail", key: "gmail_sign_in", outcome_key: OUTCOME_KEY };
 
 /// What the Gmail sign-in needs besides the state: the PKCE verifier.
 #[derive(Serialize, Deserialize)]
@@ -37,10 +38,6 @@ fn redirect_uri(state: &ServerState) -> String {
 /// What became of a sign-in, kept for the page the owner returns to.
 pub use app::email_settings::GMAIL_OUTCOME_KEY as OUTCOME_KEY;
 
-async fn tell(session: &Session, outcome: Result<String, String>) {
-    tell_outcome(session, OUTCOME_KEY, outcome).await;
-}
-
 pub async fn connect(
     State(state): State<ServerState>,
     Extension(ctx): Extension<AuthCtx>,
@@ -49,11 +46,11 @@ pub async fn connect(
 ) -> Response {
     let back = back_to(query.from.as_deref());
     if ops::permissions::require(&ctx.scope, ops::Operation::ManageIntegrations).is_err() {
-        tell(&session, Err("Only the owner can connect the shop's email.".into())).await;
+        GOOGLE.tell(&session, Err("Only the owner can connect the shop's email.".into())).await;
         return Redirect::to(back).into_response();
     }
     let Some(google) = state.google.as_deref() else {
-        tell(&session, Err("This Opsquad is not set up to connect Gmail; connect the mailbox with its IMAP and SMTP settings instead.".into())).await;
+        GOOGLE.tell(&session, Err("This Opsquad is not set up to connect Gmail; connect the mailbox with its IMAP and SMTP settings instead.".into())).await;
         return Redirect::to(back).into_response();
     };
     let pkce = Pkce::new();
@@ -81,21 +78,9 @@ pub async fn callback(
     session: Session,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
-    // One answer per sign-in: whatever comes back, the sign-in in progress is used up.
-    let sign_in = match SignIn::<Verifier>::take(&session, &GOOGLE).await {
-        Ok(sign_in) => sign_in,
-        Err(problem) => {
-            tell(&session, Err(problem)).await;
-            return Redirect::to(back_to(None)).into_response();
-        }
-    };
-    let back = sign_in.back_to.clone();
-    let outcome = finish(&state, &ctx, &sign_in, &query).await;
-    if let Err(problem) = &outcome {
-        tracing::info!(org_id = %ctx.scope.org_id(), %problem, "Gmail was not connected");
-    }
-    tell(&session, outcome).await;
-    Redirect::to(&back).into_response()
+    GOOGLE
+        .come_back(&session, |sign_in: SignIn<Verifier>| async move { finish(&state, &ctx, &sign_in, &query).await })
+        .await
 }
 
 async fn finish(

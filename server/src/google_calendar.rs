@@ -16,10 +16,11 @@ use integrations::gmail::Pkce;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use crate::sign_ins::{back_to, tell_outcome, Service, SignIn};
+use crate::sign_ins::{back_to, Service, SignIn};
 
 /// Google, as the owner connecting a technician's calendar meets it.
-const GOOGLE: Service = Service { provider: "Google", connects: "the calendar", key: "google_calendar_sign_in" };
+const GOOGLE: Service =
+    Service { provider: "Google", connects: "the calendar", key: "google_calendar_sign_in", outcome_key: OUTCOME_KEY };
 
 pub use app::calendar_settings::GOOGLE_CALENDAR_OUTCOME_KEY as OUTCOME_KEY;
 
@@ -42,10 +43,6 @@ fn redirect_uri(state: &ServerState) -> String {
     state.public_url.link("app/integrations/google-calendar", "callback")
 }
 
-async fn tell(session: &Session, outcome: Result<String, String>) {
-    tell_outcome(session, OUTCOME_KEY, outcome).await;
-}
-
 pub async fn connect(
     State(state): State<ServerState>,
     Extension(ctx): Extension<AuthCtx>,
@@ -54,16 +51,16 @@ pub async fn connect(
 ) -> Response {
     let back = back_to(query.from.as_deref());
     if ops::permissions::require(&ctx.scope, ops::Operation::ManageIntegrations).is_err() {
-        tell(&session, Err("Only the owner can connect technicians' calendars.".into())).await;
+        GOOGLE.tell(&session, Err("Only the owner can connect technicians' calendars.".into())).await;
         return Redirect::to(back).into_response();
     }
     let Some(google) = state.google.as_deref() else {
-        tell(&session, Err("This Opsquad is not set up to connect Google Calendar; connect the calendar with its CalDAV address instead.".into())).await;
+        GOOGLE.tell(&session, Err("This Opsquad is not set up to connect Google Calendar; connect the calendar with its CalDAV address instead.".into())).await;
         return Redirect::to(back).into_response();
     };
     let technician = query.technician.as_deref().and_then(|t| domain::TechnicianId::parse(t).ok());
     let Some(technician) = technician else {
-        tell(&session, Err("Choose the technician whose calendar to connect.".into())).await;
+        GOOGLE.tell(&session, Err("Choose the technician whose calendar to connect.".into())).await;
         return Redirect::to(back).into_response();
     };
     let pkce = Pkce::new();
@@ -93,21 +90,12 @@ pub async fn callback(
     session: Session,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
-    // One answer per sign-in: whatever comes back, the sign-in in progress is used up.
-    let sign_in = match SignIn::<ForTechnician>::take(&session, &GOOGLE).await {
-        Ok(sign_in) => sign_in,
-        Err(problem) => {
-            tell(&session, Err(problem)).await;
-            return Redirect::to(back_to(None)).into_response();
-        }
-    };
-    let back = sign_in.back_to.clone();
-    let outcome = finish(&state, &ctx, &sign_in, &query).await;
-    if let Err(problem) = &outcome {
-        tracing::info!(org_id = %ctx.scope.org_id(), %problem, "a Google calendar was not connected");
-    }
-    tell(&session, outcome).await;
-    Redirect::to(&back).into_response()
+    GOOGLE
+        .come_back(
+            &session,
+            |sign_in: SignIn<ForTechnician>| async move { finish(&state, &ctx, &sign_in, &query).await },
+        )
+        .await
 }
 
 async fn finish(

@@ -4,8 +4,10 @@
 //! used once, within ten minutes — and what became of it, left in the session for the page the
 //! owner returns to.
 
+use std::future::Future;
+
 use auth::context::AuthCtx;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -23,6 +25,48 @@ pub(crate) struct Service {
     pub connects: &'static str,
     /// Where the sign-in in progress is kept in the session.
     pub key: &'static str,
+    /// Where what became of it is left, for the page the owner returns to.
+    pub outcome_key: &'static str,
+}
+
+impl Service {
+    /// Leaves what became of a sign-in (`Ok(account)` or the problem, in words) in the owner's
+    /// session, for the page they return to.
+    pub async fn tell(&self, session: &Session, outcome: Result<String, String>) {
+        let at = store::now_ms();
+        let value = match outcome {
+            Ok(account) => json!({ "connected": account, "at": at }),
+            Err(problem) => json!({ "problem": problem, "at": at }),
+        };
+        if let Err(e) = session.insert(self.outcome_key, value).await {
+            tracing::warn!(error = %e, provider = self.provider, "could not keep a sign-in's outcome in the session");
+        }
+    }
+
+    /// The service's answer came back: the sign-in in progress is used up whatever it says,
+    /// `finish` connects what it brought, and the owner returns to the page they started from,
+    /// which shows the outcome.
+    pub async fn come_back<T, F, Fut>(&self, session: &Session, finish: F) -> Response
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(SignIn<T>) -> Fut,
+        Fut: Future<Output = Result<String, String>>,
+    {
+        let sign_in = match SignIn::<T>::take(session, self).await {
+            Ok(sign_in) => sign_in,
+            Err(problem) => {
+                self.tell(session, Err(problem)).await;
+                return Redirect::to(back_to(None)).into_response();
+            }
+        };
+        let back = sign_in.back_to.clone();
+        let outcome = finish(sign_in).await;
+        if let Err(problem) = &outcome {
+            tracing::info!(provider = self.provider, %problem, "a sign-in did not connect");
+        }
+        self.tell(session, outcome).await;
+        Redirect::to(&back).into_response()
+    }
 }
 
 /// `?from=` on a connect link: the dashboard page the owner started from.
@@ -74,7 +118,7 @@ impl<T: Serialize + DeserializeOwned> SignIn<T> {
 
     /// The sign-in in progress, used up whatever the answer turns out to be; the problem in words
     /// when there is none.
-    pub async fn take(session: &Session, service: &Service) -> Result<Self, String> {
+    async fn take(session: &Session, service: &Service) -> Result<Self, String> {
         let sign_in: Option<Self> = session.remove(service.key).await.ok().flatten();
         sign_in.ok_or_else(|| {
             format!(
@@ -106,19 +150,6 @@ impl<T: Serialize + DeserializeOwned> SignIn<T> {
 /// Compares in constant time.
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Leaves what became of a sign-in (`Ok(account)` or the problem, in words) under `key` in the
-/// owner's session, for the page they return to.
-pub(crate) async fn tell_outcome(session: &Session, key: &str, outcome: Result<String, String>) {
-    let at = store::now_ms();
-    let value = match outcome {
-        Ok(account) => json!({ "connected": account, "at": at }),
-        Err(problem) => json!({ "problem": problem, "at": at }),
-    };
-    if let Err(e) = session.insert(key, value).await {
-        tracing::warn!(error = %e, key, "could not keep a sign-in's outcome in the session");
-    }
 }
 
 #[cfg(test)]

@@ -22,17 +22,18 @@ use serde_json::json;
 use tower_sessions::Session;
 
 use crate::gmail::refuse;
-use crate::sign_ins::{back_to, tell_outcome, ConnectQuery, Service, SignIn};
+use crate::sign_ins::{back_to, ConnectQuery, Service, SignIn};
 
 /// Stripe, as the owner connecting the shop's account meets it.
-const STRIPE: Service = Service { provider: "Stripe", connects: "Stripe", key: "stripe_sign_in" };
+const STRIPE: Service = Service {
+    provider: "Stripe",
+    connects: "Stripe",
+    key: "stripe_sign_in",
+    outcome_key: app::stripe_settings::STRIPE_OUTCOME_KEY,
+};
 
 fn redirect_uri(state: &ServerState) -> String {
     state.public_url.link("app/integrations/stripe", "callback")
-}
-
-async fn tell(session: &Session, outcome: Result<String, String>) {
-    tell_outcome(session, app::stripe_settings::STRIPE_OUTCOME_KEY, outcome).await;
 }
 
 pub async fn connect(
@@ -43,11 +44,11 @@ pub async fn connect(
 ) -> Response {
     let back = back_to(query.from.as_deref());
     if ops::permissions::require(&ctx.scope, ops::Operation::ManageIntegrations).is_err() {
-        tell(&session, Err("Only the owner can connect the shop's Stripe account.".into())).await;
+        STRIPE.tell(&session, Err("Only the owner can connect the shop's Stripe account.".into())).await;
         return Redirect::to(back).into_response();
     }
     let Some(stripe) = state.stripe.as_deref() else {
-        tell(&session, Err("Card payments are not set up on this Opsquad.".into())).await;
+        STRIPE.tell(&session, Err("Card payments are not set up on this Opsquad.".into())).await;
         return Redirect::to(back).into_response();
     };
     let sign_in = SignIn::new(&ctx, back, ());
@@ -76,20 +77,7 @@ pub async fn callback(
     session: Session,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
-    // One answer per sign-in: whatever comes back, the sign-in in progress is used up.
-    let sign_in = match SignIn::<()>::take(&session, &STRIPE).await {
-        Ok(sign_in) => sign_in,
-        Err(problem) => {
-            tell(&session, Err(problem)).await;
-            return Redirect::to(back_to(None)).into_response();
-        }
-    };
-    let outcome = finish(&state, &ctx, &sign_in, &query).await;
-    if let Err(problem) = &outcome {
-        tracing::info!(org_id = %ctx.scope.org_id(), %problem, "Stripe was not connected");
-    }
-    tell(&session, outcome).await;
-    Redirect::to(&sign_in.back_to).into_response()
+    STRIPE.come_back(&session, |sign_in: SignIn<()>| async move { finish(&state, &ctx, &sign_in, &query).await }).await
 }
 
 async fn finish(
