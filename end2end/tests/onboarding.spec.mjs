@@ -61,7 +61,7 @@ test('a new owner sets up, watches the test inquiry get booked live, and approve
 
   // Connections: the shop's mailbox, tried against real IMAP and SMTP servers before it is kept.
   await expect(page.getByTestId('wizard-step')).toHaveText('Connections');
-  await expect(page.getByText("Connect Sam's calendar")).toBeVisible();
+  await expect(page.getByText(/Connect Sam's (Google Calendar|calendar)/)).toBeVisible();
   const mail = await startMailPeers();
   try {
     const incoming = page.getByRole('group', { name: 'Incoming mail (IMAP)' });
