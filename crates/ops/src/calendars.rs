@@ -1,7 +1,8 @@
 //! Technicians' own calendars, over CalDAV or Google Calendar: connecting one (found and read
-//! before it is kept, the app password or Google's tokens sealed), reading each one's busy times for the openings engine, writing every
-//! booked visit into its technician's calendar and taking cancelled ones out (through the
-//! side-effect ledger), and telling the owner when a visit written there has been deleted.
+//! before it is kept, the app password or Google's tokens sealed), reading each one's busy times
+//! for the openings engine, writing every booked visit into its technician's calendar and taking
+//! cancelled ones out (through the side-effect ledger), and telling the owner when a visit written
+//! there has been deleted.
 
 use std::sync::Arc;
 
@@ -256,7 +257,6 @@ async fn keep(db: &Db, scope: &TenantScope, new: &NewCalendar<'_>, read: FirstRe
 /// Connects the Google calendar of whoever signed in with Google for the technician: trades
 /// Google's `code` (with the PKCE `verifier`) for tokens, finds the account's own calendar and
 /// reads it once before anything is kept.
-#[allow(clippy::too_many_arguments)]
 pub async fn connect_google(
     db: &Db,
     access: &CalendarAccess,

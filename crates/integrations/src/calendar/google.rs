@@ -83,8 +83,8 @@ impl<'a> GoogleCalendar<'a> {
     ) -> Result<(StatusCode, Value), CalendarError> {
         let (status, answer) = self.account.call(method, url, body).await.map_err(signed_in)?;
         let reason = answer["error"]["errors"][0]["reason"].as_str().unwrap_or_default();
-        let limited =
-            status == StatusCode::FORBIDDEN && reason.contains("RateLimitExceeded") || reason == "rateLimitExceeded";
+        // Google says "slow down" with a 403 as often as with a 429.
+        let limited = matches!(reason, "rateLimitExceeded" | "userRateLimitExceeded");
         if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS || limited {
             return Err(CalendarError::Unreachable(format!("Google answered {status}: {}", google_said(&answer))));
         }
