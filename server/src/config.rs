@@ -436,6 +436,11 @@ pub struct WorkerSettings {
     pub model_id: String,
     /// The first wait before a dead worker is restarted; it doubles on each quick death, up to a minute.
     pub restart_backoff_ms: u64,
+    /// How many jobs this instance runs at once.
+    pub concurrency: usize,
+    /// How long a job this instance claimed is its own; after that (the instance died) another
+    /// instance takes it over. Longer than the slowest run.
+    pub lease_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -906,6 +911,8 @@ mod tests {
                 model_provider: "offline".into(),
                 model_id: "offline-rules-v1".into(),
                 restart_backoff_ms: 1000,
+                concurrency: 4,
+                lease_seconds: 300,
             },
             payments: PaymentsSettings {
                 public_url: "https://app.example.com".into(),

@@ -55,6 +55,12 @@ enum Command {
         /// Measure time to the first streamed piece of a reply over N chats (SQLite, offline model).
         #[arg(long)]
         chats: Option<usize>,
+        /// Work the jobs with this many separate processes on one PostgreSQL database (with --postgres).
+        #[arg(long, default_value_t = 1)]
+        instances: usize,
+        /// Internal: be one of those processes, working the jobs due on this database.
+        #[arg(long, hide = true)]
+        join: Option<String>,
     },
     /// Print a new random key for `secrets.key` (OPSQUAD_SECRETS__KEY), which seals the shops'
     /// credentials. To rotate, put the new key first and keep the old ones after it.
@@ -148,10 +154,14 @@ async fn main() -> ExitCode {
             },
             Err(err) => Err(err.into()),
         },
-        Command::Bench { leads, workers, postgres, chats } => {
-            let report = match chats {
-                Some(chats) => server::chat_bench::run(&settings, chats).await,
-                None => server::bench::run(leads, workers, postgres.as_deref()).await,
+        Command::Bench { leads, workers, postgres, chats, instances, join } => {
+            let report = match (chats, join) {
+                (Some(chats), _) => server::chat_bench::run(&settings, chats).await,
+                (None, Some(url)) => server::bench::join(&url, workers).await,
+                (None, None) => {
+                    let crew = server::bench::Crew { workers, instances };
+                    server::bench::run(leads, crew, postgres.as_deref()).await
+                }
             };
             match report {
                 Ok(report) => {

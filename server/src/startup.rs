@@ -141,6 +141,11 @@ async fn worker_on(
         account_mail: Arc::new(settings.account_mail.sender()?),
         stripe: settings.stripe.stripe()?.map(Arc::new),
         calendars: Arc::new(calendar_access(settings)?),
+        shift: crate::worker::Shift {
+            concurrency: settings.worker.concurrency.max(1),
+            lease_ms: i64::try_from(settings.worker.lease_seconds.saturating_mul(1000)).unwrap_or(i64::MAX),
+            ..crate::worker::Shift::default()
+        },
     })
 }
 
@@ -154,6 +159,7 @@ impl Application {
         let url = settings.database.url.expose_secret();
         let options = DbOptions { max_connections: settings.database.max_connections, ..DbOptions::default() };
         let db = Db::open(url, &options).await.context("opening the database")?;
+        db.hear_other_instances(url).await.context("listening for the other instances' changes")?;
         if let Some(file) = settings.channels.mail_ca_file.as_deref().filter(|f| !f.trim().is_empty()) {
             let pem = std::fs::read(file).with_context(|| format!("reading channels.mail_ca_file {file}"))?;
             integrations::mail::trust_also(&pem).context("channels.mail_ca_file")?;

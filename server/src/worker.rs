@@ -10,8 +10,34 @@ use squad::runtime::{run_squad, Limits, Squad};
 use store::jobs::{self, ClaimedJob, Failure};
 use store::Db;
 
-/// How long a claimed job is ours before another worker may take it over.
-const LEASE_MS: i64 = 5 * 60_000;
+/// How this instance's worker works the shared queue.
+#[derive(Debug, Clone)]
+pub struct Shift {
+    /// This instance's name on the jobs it claims (`jobs.claimed_by`).
+    pub instance: Arc<str>,
+    /// How long a claimed job is ours before another instance may take it over.
+    pub lease_ms: i64,
+    /// How many jobs this instance runs at once.
+    pub concurrency: usize,
+}
+
+impl Default for Shift {
+    fn default() -> Self {
+        Self { instance: instance_name().into(), lease_ms: 5 * 60_000, concurrency: 1 }
+    }
+}
+
+/// A name that tells this process from the others on the same database: host, process id and a
+/// random suffix (tests run several instances in one process).
+pub fn instance_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "opsquad".to_owned());
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}:{}:{}", std::process::id(), &suffix[..6])
+}
 
 #[derive(Clone)]
 pub struct Worker {
@@ -41,6 +67,7 @@ pub struct Worker {
     pub stripe: Option<Arc<integrations::stripe::Stripe>>,
     /// Technicians' own calendars: read before openings are offered, written as visits are booked.
     pub calendars: Arc<ops::calendars::CalendarAccess>,
+    pub shift: Shift,
 }
 
 impl Worker {
@@ -171,15 +198,21 @@ impl Worker {
             tracing::info!(expired, "escalation timeouts applied");
         }
         let mut ran = 0;
-        while let Some(job) = jobs::claim(&self.db, LEASE_MS).await? {
+        while let Some(job) = jobs::claim(&self.db, self.shift.lease_ms, &self.shift.instance).await? {
             self.handle(&job).await?;
             ran += 1;
         }
         Ok(ran)
     }
 
-    /// Polls for work until the process stops. Database hiccups are logged and retried.
+    /// Works the queue until the process stops, with `shift.concurrency` jobs at a time.
     pub async fn run(self, poll: Duration) {
+        let lanes = (0..self.shift.concurrency.max(1)).map(|_| self.clone().lane(poll));
+        futures::future::join_all(lanes).await;
+    }
+
+    /// Polls for work until the process stops. Database hiccups are logged and retried.
+    async fn lane(self, poll: Duration) {
         loop {
             match self.drain().await {
                 Ok(_) => {

@@ -10,7 +10,7 @@ use store::jobs;
 use store::leads::{self, LeadRow};
 use store::memories::{self, Layer, NewMemory};
 use store::services::ServiceRow;
-use store::{calendars, settings, technicians, StoreError, TenantTx};
+use store::{calendars, settings, slot_holds, technicians, StoreError, TenantTx};
 
 use crate::tools::availability::{check_availability, AvailabilityQuery, Slot, Technician};
 
@@ -133,7 +133,10 @@ pub async fn openings_within(
 ) -> Result<Vec<Slot>, StoreError> {
     let org = settings::get(tx).await?;
     let now = store::now_ms();
-    let busy = appointments::busy_since(tx, now, except_lead).await?;
+    // A visit starting before the window ends may run past it; none lasts a day.
+    let mut busy = appointments::busy_between(tx, now, window.until + 86_400_000, except_lead).await?;
+    // What other leads were just offered is not offered again until they book or let it go.
+    busy.extend(slot_holds::held_for_others(tx, now, except_lead).await?);
     let own_calendars = calendars::list(tx).await?;
     let written = if own_calendars.is_empty() { Vec::new() } else { calendars::written_since(tx, now).await? };
     let crew: Vec<Technician> = technicians::list(tx)
@@ -170,6 +173,16 @@ pub async fn openings_within(
     }))
 }
 
+/// How long an opening offered to a lead is kept from the others.
+pub const HOLD_MS: i64 = 2 * 60_000;
+
+/// Keeps `slot` for `lead` for [`HOLD_MS`] (in place of what it kept before): while its
+/// Scheduler decides, the other leads are not offered that time.
+pub async fn keep(tx: &mut TenantTx, lead: LeadId, slot: &Slot) -> Result<(), StoreError> {
+    let held = (slot.technician_id.clone(), slot.starts_at, slot.ends_at);
+    slot_holds::hold(tx, lead, &held, store::now_ms() + HOLD_MS).await
+}
+
 /// Books `visit` for a lead with no live appointment: the lead moves to Booked and its reminders
 /// are queued, all in the caller's transaction.
 pub async fn book(tx: &mut TenantTx, lead: LeadId, visit: &Visit<'_>) -> Result<Placed, BookingError> {
@@ -199,6 +212,7 @@ async fn place(tx: &mut TenantTx, lead: LeadId, visit: &Visit<'_>) -> Result<Pla
     let technician = visit.technician_id.to_string();
     let slot = match visit.rule {
         Rule::Opening | Rule::OpeningWithin(_) => {
+            slot_holds::take_turns(tx).await?;
             let window = match visit.rule {
                 Rule::OpeningWithin(window) => window,
                 _ => Window::standard(store::now_ms()),
@@ -238,6 +252,7 @@ async fn place(tx: &mut TenantTx, lead: LeadId, visit: &Visit<'_>) -> Result<Pla
         Err(StoreError::Conflict { .. }) => return Err(BookingError::Taken),
         Err(other) => return Err(other.into()),
     };
+    slot_holds::release(tx, lead).await?;
     let reminders_minutes_before = schedule_reminders(tx, &appointment_id, slot.starts_at).await?;
     sync_calendar(tx, &appointment_id, "booked").await?;
     Ok(Placed { appointment_id, slot, reminders_minutes_before })

@@ -53,24 +53,26 @@ pub async fn book(tx: &mut TenantTx, new: &NewAppointment) -> Result<String, Sto
     Ok(id)
 }
 
-/// Live appointments that end after `from`, per technician, for availability.
-/// Live appointments ending after `from`: `(technician_id, starts_at, ends_at)`. The lead's own
-/// appointments are left out, so moving a booking can offer the times around it.
-pub async fn busy_since(
+/// Live appointments that overlap `from`..`until`: `(technician_id, starts_at, ends_at)`, for
+/// availability. The lead's own appointments are left out, so moving a booking can offer the times
+/// around it.
+pub async fn busy_between(
     tx: &mut TenantTx,
     from: i64,
+    until: i64,
     except_lead: Option<LeadId>,
 ) -> Result<Vec<(String, i64, i64)>, StoreError> {
     let org = tx.org().to_owned();
     let rows = sqlx::query(
         "SELECT technician_id, starts_at, ends_at FROM appointments
-         WHERE org_id = $1 AND status <> $4 AND ends_at > $2 AND lead_id <> $3 ORDER BY starts_at",
+         WHERE org_id = $1 AND status <> $4 AND ends_at > $2 AND starts_at < $5 AND lead_id <> $3 ORDER BY starts_at",
     )
     .bind(&org)
     .bind(from)
     // No lead is the empty id, which no appointment has.
     .bind(except_lead.map(|lead| lead.to_string()).unwrap_or_default())
     .bind(AppointmentStatus::Cancelled.as_str())
+    .bind(until)
     .fetch_all(tx.conn())
     .await?;
     rows.iter().map(|r| Ok((text(r, "technician_id")?, int(r, "starts_at")?, int(r, "ends_at")?))).collect()

@@ -53,6 +53,7 @@ impl Default for DbOptions {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    changes: std::sync::Arc<crate::changes::Changes>,
 }
 
 impl std::fmt::Debug for Db {
@@ -142,7 +143,25 @@ impl Db {
             })
             .connect(&url)
             .await?;
-        Ok(Self { pool, backend })
+        Ok(Self { pool, backend, changes: std::sync::Arc::default() })
+    }
+
+    /// Which orgs committed changes, as this process learns of them.
+    pub fn changes(&self) -> &crate::changes::Changes {
+        &self.changes
+    }
+
+    pub(crate) fn changes_handle(&self) -> std::sync::Arc<crate::changes::Changes> {
+        self.changes.clone()
+    }
+
+    /// On PostgreSQL, also learns of the changes other instances commit (until the process stops).
+    /// `url` is the database's, for the listening connection.
+    pub async fn hear_other_instances(&self, url: &str) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            crate::changes::listen(url, self.changes.clone()).await?;
+        }
+        Ok(())
     }
 
     pub fn backend(&self) -> Backend {

@@ -58,6 +58,8 @@ pub struct InvoiceRow {
 
 pub async fn create(tx: &mut TenantTx, new: &NewInvoice) -> Result<InvoiceRow, StoreError> {
     let org = tx.org().to_owned();
+    // Two invoices billed at once must not both count the same invoices and take one number.
+    tx.take_turns("invoice_numbers").await?;
     let count =
         sqlx::query("SELECT COUNT(*) AS n FROM invoices WHERE org_id = $1").bind(&org).fetch_one(tx.conn()).await?;
     let number = format!("INV-{:05}", int(&count, "n")? + 1);

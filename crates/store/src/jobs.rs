@@ -124,13 +124,14 @@ fn read_job(kind: &str, payload: &str) -> Result<Job, String> {
 }
 
 /// Claims the oldest due job, or a running one whose lease expired (its worker died), for
-/// `lease_ms`. A job that already used all its attempts is moved to `dead` instead of returned.
-pub async fn claim(db: &Db, lease_ms: i64) -> Result<Option<ClaimedJob>, StoreError> {
+/// `lease_ms`, in the name of `holder` (the instance). A job that already used all its attempts is
+/// moved to `dead` instead of returned.
+pub async fn claim(db: &Db, lease_ms: i64, holder: &str) -> Result<Option<ClaimedJob>, StoreError> {
     loop {
         let now = now_ms();
         let lock = if db.backend() == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
-            "UPDATE jobs SET status = $4, attempts = attempts + 1, locked_until = $2, updated_at = $1
+            "UPDATE jobs SET status = $4, attempts = attempts + 1, locked_until = $2, updated_at = $1, claimed_by = $5
              WHERE id = (
                  SELECT id FROM jobs
                  WHERE (status = $3 AND run_at <= $1) OR (status = $4 AND locked_until < $1)
@@ -143,6 +144,7 @@ pub async fn claim(db: &Db, lease_ms: i64) -> Result<Option<ClaimedJob>, StoreEr
             .bind(now + lease_ms)
             .bind(JobState::Queued.as_str())
             .bind(JobState::Running.as_str())
+            .bind(holder)
             .fetch_optional(tx.conn())
             .await?;
         tx.commit().await?;

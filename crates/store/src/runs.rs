@@ -140,21 +140,17 @@ pub struct Step {
 /// writers racing on one run fail instead of interleaving.
 pub async fn append_step(tx: &mut TenantTx, run_id: &str, step: &NewStep<'_>) -> Result<i64, StoreError> {
     let org = tx.org().to_owned();
-    let next = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM run_steps WHERE org_id = $1 AND run_id = $2")
-        .bind(&org)
-        .bind(run_id)
-        .fetch_one(tx.conn())
-        .await?;
-    let seq = int(&next, "next")?;
-    sqlx::query(
+    // The step's number and the step in one statement: one round trip per step.
+    let row = sqlx::query(
         "INSERT INTO run_steps (id, org_id, run_id, seq, kind, agent, payload, input_tokens, output_tokens,
                                 cache_read_tokens, cache_write_tokens, cost_micros, latency_ms, prompt_version, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         SELECT $1, $2, $3, COALESCE(MAX(seq), 0) + 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
+         FROM run_steps WHERE org_id = $2 AND run_id = $3
+         RETURNING seq",
     )
     .bind(new_id().to_string())
     .bind(&org)
     .bind(run_id)
-    .bind(seq)
     .bind(step.kind)
     .bind(step.agent)
     .bind(serde_json::to_string(&step.payload).map_err(StoreError::corrupt)?)
@@ -166,9 +162,9 @@ pub async fn append_step(tx: &mut TenantTx, run_id: &str, step: &NewStep<'_>) ->
     .bind(step.latency_ms)
     .bind(step.prompt_version)
     .bind(now_ms())
-    .execute(tx.conn())
+    .fetch_one(tx.conn())
     .await?;
-    Ok(seq)
+    int(&row, "seq")
 }
 
 pub async fn steps(tx: &mut TenantTx, run_id: &str) -> Result<Vec<Step>, StoreError> {

@@ -22,7 +22,12 @@ const SELECT: &str =
      FROM business_settings WHERE org_id = $1";
 
 pub async fn get(tx: &mut TenantTx) -> Result<BusinessSettings, StoreError> {
-    read(tx, SELECT).await
+    if let Some(read) = &tx.settings {
+        return Ok((**read).clone());
+    }
+    let settings = read(tx, SELECT).await?;
+    tx.settings = Some(Box::new(settings.clone()));
+    Ok(settings)
 }
 
 /// The settings, locked until the transaction ends, for a read-change-write: a concurrent change
@@ -66,6 +71,7 @@ pub async fn policies(tx: &mut TenantTx) -> Result<domain::policy::Policies, Sto
 
 /// Replaces the settings; the caller validated them (`BusinessSettings::validate`).
 pub async fn put(tx: &mut TenantTx, settings: &BusinessSettings) -> Result<(), StoreError> {
+    tx.settings = None;
     let org = tx.org().to_owned();
     sqlx::query(
         "UPDATE business_settings SET time_zone = $2, weekly_hours = $3, holidays = $4, service_area = $5,

@@ -69,27 +69,49 @@ pub struct TenantTx {
     scope: TenantScope,
     org: String,
     backend: Backend,
+    /// Rung after a writing transaction commits, for the org's live streams.
+    changes: Option<std::sync::Arc<crate::changes::Changes>>,
+    /// The org's settings as this transaction read them: many steps of one business operation
+    /// (openings, reminders, the confirmation) read them, and only `settings::put` changes them.
+    pub(crate) settings: Option<Box<domain::catalog::BusinessSettings>>,
 }
 
 impl TenantTx {
     /// A transaction that may write (on SQLite it takes the write lock up front; see [`Db::begin`]).
     pub async fn begin(db: &Db, scope: &TenantScope) -> Result<Self, StoreError> {
-        Self::scoped(db.begin().await?, db, scope).await
+        Self::scoped(db.begin().await?, db, scope, true).await
     }
 
     /// A transaction that only reads: it never takes SQLite's one write lock, so any number of
     /// readers (pages, API reads, live event streams) never hold up a writer. On PostgreSQL it is
     /// `READ ONLY`, so a write through it fails loudly instead of slipping past this contract.
     pub async fn read(db: &Db, scope: &TenantScope) -> Result<Self, StoreError> {
-        Self::scoped(db.begin_read().await?, db, scope).await
+        Self::scoped(db.begin_read().await?, db, scope, false).await
     }
 
-    async fn scoped(mut tx: Transaction<'static, Any>, db: &Db, scope: &TenantScope) -> Result<Self, StoreError> {
+    async fn scoped(
+        mut tx: Transaction<'static, Any>,
+        db: &Db,
+        scope: &TenantScope,
+        writes: bool,
+    ) -> Result<Self, StoreError> {
         let org = scope.org_id.to_string();
-        if db.backend() == Backend::Postgres {
-            sqlx::query("SELECT set_config('app.org_id', $1, true)").bind(&org).execute(&mut *tx).await?;
+        match (db.backend(), writes) {
+            // The notice goes out to every instance if and when this transaction commits.
+            (Backend::Postgres, true) => {
+                sqlx::query("SELECT set_config('app.org_id', $1, true), pg_notify($2, $1)")
+                    .bind(&org)
+                    .bind(crate::changes::CHANNEL)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            (Backend::Postgres, false) => {
+                sqlx::query("SELECT set_config('app.org_id', $1, true)").bind(&org).execute(&mut *tx).await?;
+            }
+            (Backend::Sqlite, _) => {}
         }
-        Ok(Self { tx, scope: scope.clone(), org, backend: db.backend() })
+        let changes = writes.then(|| db.changes_handle());
+        Ok(Self { tx, scope: scope.clone(), org, backend: db.backend(), changes, settings: None })
     }
 
     pub fn scope(&self) -> &TenantScope {
@@ -111,8 +133,25 @@ impl TenantTx {
         &mut self.tx
     }
 
+    /// Makes this org's transactions that do `what` take turns until this one ends: on PostgreSQL
+    /// a transaction-scoped advisory lock on the org and `what`; SQLite's writers already take turns.
+    /// For what reads and then writes on what it read (the next invoice number, a free opening).
+    pub async fn take_turns(&mut self, what: &'static str) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1 || ':' || $2))")
+                .bind(what)
+                .bind(&self.org)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await?;
+        if let Some(changes) = self.changes {
+            changes.ring(&self.org);
+        }
         Ok(())
     }
 }

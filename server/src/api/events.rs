@@ -1,11 +1,11 @@
 //! `GET /api/v1/events`: the org's live pipeline as server-sent events.
 //!
-//! Every few hundred milliseconds the stream reads what the org committed since its cursor (run
-//! steps and lead snapshots) from the database, so it works the same with any number of server
-//! instances. Commits can land slightly out of timestamp order, so each poll looks back a few
-//! seconds and skips what it already sent: delivery is at least once, every event has a stable
-//! `id`, and a reconnecting client passes `Last-Event-ID` to resume without gaps. Connections
-//! last at most 30 seconds.
+//! When the org commits a change (in this instance, or in another on the same PostgreSQL — see
+//! [`store::changes`]), the stream reads what the org committed since its cursor (run steps and lead
+//! snapshots) from the database; an idle board costs no queries. Commits can land slightly out of
+//! timestamp order, so each read looks back a few seconds and skips what it already sent: delivery
+//! is at least once, every event has a stable `id`, and a reconnecting client passes
+//! `Last-Event-ID` to resume without gaps. Connections last at most 30 seconds.
 
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -22,7 +22,6 @@ use store::{events, now_ms, Db, TenantScope, TenantTx};
 
 use super::{ApiAuth, ApiError};
 
-const POLL: Duration = Duration::from_millis(250);
 const LOOK_BACK_MS: i64 = 3_000;
 const BATCH: i64 = 500;
 /// A connection ends after this long; the client reconnects with `Last-Event-ID` (browsers'
@@ -32,6 +31,7 @@ const MAX_CONNECTION: Duration = Duration::from_secs(30);
 struct Cursor {
     /// Held for as long as the stream is open.
     _slot: StreamSlot,
+    changes: store::changes::Watch,
     db: Db,
     scope: TenantScope,
     since: i64,
@@ -71,36 +71,17 @@ fn event_stream(
         retry_after_seconds: MAX_CONNECTION.as_secs(),
     })?;
     let since = resume_from(headers).unwrap_or_else(now_ms);
-    let cursor = Cursor { _slot: slot, db: state.db.clone(), scope: ctx.scope, since, sent: HashSet::new() };
-    Ok(polled(cursor, POLL, |mut cursor| async move {
-        let events = poll(&mut cursor).await;
-        (events, cursor)
-    }))
-}
-
-/// Server-sent events from a cursor polled every `every`: `poll` reads what is new and hands the
-/// cursor back. The connection ends after [`MAX_CONNECTION`]; clients reconnect with
-/// `Last-Event-ID`.
-pub(crate) fn polled<C, F, Fut>(
-    cursor: C,
-    every: Duration,
-    poll: F,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>>
-where
-    C: Send + 'static,
-    F: Fn(C) -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = (Vec<Event>, C)> + Send,
-{
-    streamed((cursor, true), move |(cursor, first)| {
-        let poll = poll.clone();
-        async move {
-            if !first {
-                tokio::time::sleep(every).await;
-            }
-            let (events, cursor) = poll(cursor).await;
-            (events, (cursor, false))
+    // Watching starts before the first read, so nothing committed in between is missed.
+    let changes = state.db.changes().watch(ctx.scope.org_id());
+    let cursor = Cursor { _slot: slot, changes, db: state.db.clone(), scope: ctx.scope, since, sent: HashSet::new() };
+    let closes = tokio::time::Instant::now() + MAX_CONNECTION;
+    Ok(streamed((cursor, true), move |(mut cursor, first): (Cursor, bool)| async move {
+        if !first && tokio::time::timeout_at(closes, cursor.changes.changed()).await.is_err() {
+            return (Vec::new(), (cursor, false));
         }
-    })
+        let events = poll(&mut cursor).await;
+        (events, (cursor, false))
+    }))
 }
 
 /// Server-sent events in batches from `next`, which waits until it has something to say (or its

@@ -203,6 +203,7 @@ async fn every_policy_and_its_commands_are_listed() {
         "password_resets",
         "payments",
         "phone_calls",
+        "slot_holds",
         "run_steps",
         "services",
         "sessions",

@@ -398,6 +398,7 @@ impl TestApp {
             calendars: std::sync::Arc::new(
                 server::startup::calendar_access(&self.settings()).expect("the test calendar settings"),
             ),
+            shift: server::worker::Shift::default(),
         }
     }
 

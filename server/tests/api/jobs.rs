@@ -47,12 +47,12 @@ async fn jobs_are_enqueued_with_the_business_write_or_not_at_all(app: TestApp) {
     tx.commit().await.unwrap();
     assert_eq!(first, second, "the same idempotency key yields the same job");
 
-    let claimed = jobs::claim(&app.db, 30_000).await.unwrap().expect("a due job");
+    let claimed = jobs::claim(&app.db, 30_000, "test").await.unwrap().expect("a due job");
     assert_eq!(claimed.id, first);
     assert_eq!(claimed.org_id, org.id);
     assert_eq!(claimed.attempts, 1);
     assert_eq!(claimed.job, job("once").job, "the job comes back as it was enqueued");
-    assert!(jobs::claim(&app.db, 30_000).await.unwrap().is_none(), "the other job is not due yet");
+    assert!(jobs::claim(&app.db, 30_000, "test").await.unwrap().is_none(), "the other job is not due yet");
     jobs::complete(&app.db, &claimed).await.unwrap();
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM jobs WHERE status = 'done'").await, 1);
 }
@@ -69,7 +69,7 @@ async fn concurrent_workers_never_claim_the_same_job(app: TestApp) {
         let db = app.db.clone();
         tokio::spawn(async move {
             let mut mine = Vec::new();
-            while let Some(job) = jobs::claim(&db, 30_000).await.unwrap() {
+            while let Some(job) = jobs::claim(&db, 30_000, "test").await.unwrap() {
                 jobs::complete(&db, &job).await.unwrap();
                 mine.push(job.id);
             }
@@ -92,8 +92,8 @@ async fn failures_retry_with_backoff_then_die(app: TestApp) {
     jobs::enqueue(&mut tx, &job("broken")).await.unwrap();
     tx.commit().await.unwrap();
 
-    let first = jobs::claim(&app.db, 30_000).await.unwrap().unwrap();
-    let second = jobs::claim(&app.db, 30_000).await.unwrap().unwrap();
+    let first = jobs::claim(&app.db, 30_000, "test").await.unwrap().unwrap();
+    let second = jobs::claim(&app.db, 30_000, "test").await.unwrap().unwrap();
     let (flaky, broken) = if first.idempotency_key == "flaky" { (first, second) } else { (second, first) };
     jobs::fail(&app.db, &broken, Failure::Permanent, "the request was refused").await.unwrap();
     jobs::fail(&app.db, &flaky, Failure::Transient, "timed out").await.unwrap();
@@ -107,12 +107,12 @@ async fn failures_retry_with_backoff_then_die(app: TestApp) {
     let flaky_row = rows.iter().find(|r| r.id == flaky.id).unwrap();
     assert_eq!(flaky_row.status, JobState::Queued);
     assert!(flaky_row.run_at >= now_ms() + 1_500, "retried later, not at once");
-    assert!(jobs::claim(&app.db, 30_000).await.unwrap().is_none(), "not due during its backoff");
+    assert!(jobs::claim(&app.db, 30_000, "test").await.unwrap().is_none(), "not due during its backoff");
 
     // Make it due, then exhaust its attempts.
     for attempt in 2..=3 {
         app.admin_execute(&format!("UPDATE jobs SET run_at = 0 WHERE id = '{}'", flaky.id)).await;
-        let again = jobs::claim(&app.db, 30_000).await.unwrap().unwrap();
+        let again = jobs::claim(&app.db, 30_000, "test").await.unwrap().unwrap();
         assert_eq!(again.attempts, attempt);
         jobs::fail(&app.db, &again, Failure::Transient, "timed out again").await.unwrap();
     }
@@ -129,17 +129,17 @@ async fn a_dead_worker_s_job_is_claimed_again_after_its_lease(app: TestApp) {
     jobs::enqueue(&mut tx, &job("crashy")).await.unwrap();
     tx.commit().await.unwrap();
 
-    let first = jobs::claim(&app.db, 60_000).await.unwrap().unwrap();
-    assert!(jobs::claim(&app.db, 60_000).await.unwrap().is_none(), "leased to the first worker");
+    let first = jobs::claim(&app.db, 60_000, "test").await.unwrap().unwrap();
+    assert!(jobs::claim(&app.db, 60_000, "test").await.unwrap().is_none(), "leased to the first worker");
     // The worker dies without a word; its lease runs out.
     app.admin_execute(&format!("UPDATE jobs SET locked_until = 1 WHERE id = '{}'", first.id)).await;
-    let retaken = jobs::claim(&app.db, 60_000).await.unwrap().expect("claimed again");
+    let retaken = jobs::claim(&app.db, 60_000, "test").await.unwrap().expect("claimed again");
     assert_eq!(retaken.id, first.id);
     assert_eq!(retaken.attempts, 2);
 
     // On its last attempt the lease runs out again: it goes dead instead of looping forever.
     app.admin_execute(&format!("UPDATE jobs SET attempts = 3, locked_until = 1 WHERE id = '{}'", first.id)).await;
-    assert!(jobs::claim(&app.db, 60_000).await.unwrap().is_none());
+    assert!(jobs::claim(&app.db, 60_000, "test").await.unwrap().is_none());
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM jobs WHERE status = 'dead'").await, 1);
 }
 
@@ -153,7 +153,7 @@ async fn an_unreadable_job_row_goes_dead_naming_its_id(app: TestApp) {
     app.admin_execute(&format!("UPDATE jobs SET kind = 'launch_rocket' WHERE id = '{unknown}'")).await;
     app.admin_execute(&format!("UPDATE jobs SET payload = '{{\"appointment\": 1}}' WHERE id = '{malformed}'")).await;
 
-    let claimed = jobs::claim(&app.db, 30_000).await.unwrap().expect("the readable job");
+    let claimed = jobs::claim(&app.db, 30_000, "test").await.unwrap().expect("the readable job");
     assert_eq!(claimed.id, fine, "unreadable rows are set aside, never run with defaults");
     for id in [&unknown, &malformed] {
         let sql = format!("SELECT COUNT(*) FROM jobs WHERE id = '{id}' AND status = 'dead' AND last_error LIKE 'unreadable job {id}:%'");

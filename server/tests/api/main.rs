@@ -24,6 +24,7 @@ mod escalations;
 mod gmail;
 mod identity;
 mod inbound;
+mod instances;
 mod integrations;
 mod jobs;
 mod limits;

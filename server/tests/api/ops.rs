@@ -96,12 +96,15 @@ async fn the_benchmark_books_every_lead_once_on_both_backends() {
         backends.push(Some(url));
     }
     for postgres in backends {
-        let report = server::bench::run(24, 3, postgres.as_deref()).await.unwrap();
-        assert_eq!(report["stages"]["booked"], 24, "{report:#}");
-        // Each lead: its run, and the delivery of its reply and its confirmation.
-        assert_eq!(report["jobs_run"], 24 * 3, "{report:#}");
-        // 13 steps on the happy path; a booking that loses a race adds a re-check and a retry.
-        assert!(report["steps_committed"].as_i64().unwrap() >= 24 * 13, "{report:#}");
+        let crew = server::bench::Crew { workers: 3, instances: 1 };
+        let report = server::bench::run(24, crew, postgres.as_deref()).await.unwrap();
+        assert_eq!(report["stages"]["invoiced"], 24, "{report:#}");
+        // Each lead: its run, the delivery of its reply and of its confirmation, then the
+        // Invoice agent's run and the delivery of the invoice.
+        assert_eq!(report["jobs_run"], 24 * 5, "{report:#}");
+        // 19 steps on the happy path: no run lost a race for an opening and tried again.
+        assert_eq!(report["steps_committed"], 24 * 19, "{report:#}");
+        assert_eq!(report["escalations"], serde_json::json!({}), "{report:#}");
     }
 }
 

@@ -23,6 +23,7 @@ on_both_backends!(
     a_crash_at_any_step_never_repeats_a_reply_or_a_booking,
     a_crash_while_billing_never_bills_or_sends_twice,
     concurrent_emergencies_never_double_book,
+    a_booking_that_loses_its_time_comes_back_with_fresh_openings,
     a_model_that_never_finishes_is_escalated_at_the_turn_limit,
     a_model_that_refuses_the_request_hands_the_lead_to_a_person_without_retrying,
     completing_the_job_sends_an_invoice_priced_from_the_price_list,
@@ -313,6 +314,87 @@ async fn concurrent_emergencies_never_double_book(app: TestApp) {
         .await;
     assert_eq!(overlapping, 0);
     assert_eq!(app.admin_count("SELECT COUNT(*) FROM appointments").await, 6);
+    // Each run was offered a first time of its own: none lost a race for another's.
+    let lost = "SELECT COUNT(*) FROM run_steps WHERE kind = 'tool_call'
+                AND payload LIKE '%\"tool\":\"book_appointment\"%' AND payload LIKE '%\"is_error\":true%'";
+    assert_eq!(app.admin_count(lost).await, 0, "a booking lost a race");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM slot_holds").await, 0, "every hold ended with its booking");
+}
+
+/// The offline model, except that the time its Scheduler is about to book is taken by another
+/// lead's visit first (the owner booking on another screen), as a race would take it.
+struct Interloper {
+    db: store::Db,
+    scope: store::TenantScope,
+    other_lead: domain::LeadId,
+    taken: std::sync::Mutex<Option<(String, i64)>>,
+}
+
+#[async_trait]
+impl Model for Interloper {
+    fn provider(&self) -> &'static str {
+        "interloper"
+    }
+
+    async fn converse(&self, request: &ModelRequest) -> Result<ModelResponse, ModelError> {
+        let response = OfflineModel.converse(request).await?;
+        let booking = response.content.iter().find_map(|c| match c {
+            Content::ToolUse { name, input, .. } if name == "book_appointment" => Some(input.clone()),
+            _ => None,
+        });
+        if let Some(input) = booking.filter(|_| self.taken.lock().unwrap().is_none()) {
+            let technician = input["technician_id"].as_str().unwrap().to_owned();
+            let starts_at = input["starts_at"].as_i64().unwrap();
+            let mut tx = store::TenantTx::begin(&self.db, &self.scope).await.unwrap();
+            let visit = store::appointments::NewAppointment {
+                lead_id: self.other_lead,
+                technician_id: domain::TechnicianId::parse(&technician).unwrap(),
+                service_id: None,
+                starts_at,
+                ends_at: starts_at + 2 * 3_600_000,
+            };
+            store::appointments::book(&mut tx, &visit).await.unwrap();
+            tx.commit().await.unwrap();
+            *self.taken.lock().unwrap() = Some((technician, starts_at));
+        }
+        Ok(response)
+    }
+}
+
+async fn a_booking_that_loses_its_time_comes_back_with_fresh_openings(app: TestApp) {
+    let demo = app.demo().await;
+    let org = domain::OrgId::parse(&demo.org_id).unwrap();
+    let id = inbound(&app, &demo.api_key, furnace("raced@example.com")).await;
+    let other = inbound(&app, &demo.api_key, furnace("other@example.com")).await;
+    app.admin_execute(&format!("DELETE FROM jobs WHERE payload LIKE '%{other}%'")).await;
+    let model = Arc::new(Interloper {
+        db: app.db.clone(),
+        scope: store::Operator::new("test").act_for(org, None, domain::Role::Owner),
+        other_lead: domain::LeadId::parse(&other).unwrap(),
+        taken: std::sync::Mutex::default(),
+    });
+    app.worker(model.clone()).drain().await.unwrap();
+
+    let l = lead(&app, &demo.api_key, &id).await;
+    assert_eq!(l["stage"], "booked", "{l:#}");
+    let steps = l["steps"].as_array().unwrap();
+    let calls = |tool: &str| steps.iter().filter(|s| s["payload"]["tool"] == tool).collect::<Vec<_>>();
+    assert_eq!(calls("check_availability").len(), 1, "the refusal brought the openings: no second check");
+    let bookings = calls("book_appointment");
+    assert_eq!(bookings.len(), 2, "{bookings:#?}");
+    let refused = &bookings[0]["payload"];
+    assert_eq!(refused["is_error"], true);
+    assert!(refused["output"]["error"].as_str().unwrap().contains("pick one of `openings`"), "{refused}");
+    let (technician, starts_at) = model.taken.lock().unwrap().clone().unwrap();
+    let fresh = refused["output"]["openings"]["slots"].as_array().unwrap();
+    assert!(!fresh.is_empty(), "{refused}");
+    assert!(
+        !fresh.iter().any(|s| s["technician_id"] == technician.as_str() && s["starts_at"] == starts_at),
+        "the taken time is not offered again"
+    );
+    assert_eq!(bookings[1]["payload"]["is_error"], false);
+    assert_eq!(bookings[1]["payload"]["input"]["starts_at"], fresh[0]["starts_at"]);
+    assert!(l["escalations"].as_array().is_none_or(|e| e.is_empty()), "{l:#}");
 }
 
 /// Calls check_availability forever.

@@ -343,6 +343,9 @@ fn suits(local_start: &str, preference: &str) -> bool {
     PreferredTime::parse(preference).is_none_or(|p| p.suits(local_start))
 }
 
+/// How many times the Scheduler tries to book before a person takes over.
+const MAX_BOOKING_TRIES: usize = 5;
+
 fn scheduler(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
     if seen.succeeded("book_appointment") {
         return if seen.count("send_confirmation") == 0 {
@@ -355,9 +358,32 @@ fn scheduler(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
         return vec![];
     }
     let (day, preference) = asked_for(opening);
+    // A refused booking comes back with the openings there are now: book one of those.
+    let refused = seen.last("book_appointment").filter(|(_, err)| *err);
+    if let Some(openings) = refused.map(|(output, _)| &output["openings"]).filter(|o| o["slots"].is_array()) {
+        if seen.count("book_appointment") >= MAX_BOOKING_TRIES {
+            return vec![call(
+                turn,
+                "escalate",
+                json!({ "kind": "scheduling_failed", "reason": scheduling_failure(seen) }),
+            )];
+        }
+        return match pick_slot(openings, preference.as_deref()) {
+            Some(slot) => vec![call(
+                turn,
+                "book_appointment",
+                json!({ "technician_id": slot["technician_id"], "starts_at": slot["starts_at"] }),
+            )],
+            None => vec![call(
+                turn,
+                "escalate",
+                json!({ "kind": "no_availability", "reason": openings["why_none"].as_str().unwrap_or("No opening in the next two weeks for this service.") }),
+            )],
+        };
+    }
     let checks = seen.count("check_availability");
-    let booking_failed = seen.last("book_appointment").is_some_and(|(_, err)| *err);
-    if checks == 0 || (booking_failed && seen.count("book_appointment") == checks && checks < 5) {
+    let booking_failed = refused.is_some();
+    if checks == 0 || (booking_failed && seen.count("book_appointment") == checks && checks < MAX_BOOKING_TRIES) {
         return vec![call(turn, "check_availability", availability_input(day, preference.as_deref()))];
     }
     if seen.succeeded("offer_times") {

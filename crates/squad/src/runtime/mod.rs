@@ -106,21 +106,40 @@ fn route(payload: &RunSquad, stage: Stage) -> Option<(AgentName, Task)> {
     }
 }
 
-/// Runs (or resumes) the squad for the job's lead; returns the run's final or parked status.
-#[tracing::instrument(skip_all, fields(job_id = %job.id, org_id = %job.org_id))]
-pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) -> Result<RunStatus, RunError> {
-    let scope = job.scope();
-    let run_id = payload.resume_run.as_deref().unwrap_or(job.id.as_str());
-    let _unsent = squad.live.map(|live| UnsentDrafts { live, lead: payload.lead_id });
-    loop {
-        let mut tx = TenantTx::begin(squad.db, &scope).await?;
+/// What a run works from. Read in one transaction when the run starts (or resumes), then kept:
+/// each step the loop commits is added to it as it commits, and after a tool call — which may move
+/// the lead, hand the run to another agent or remember something — the lead, the run and the
+/// customer's memory are read again. The conversation, the shop's settings and price list are
+/// the run's for its whole length; a message that arrives meanwhile starts a run of its own.
+struct Snapshot {
+    lead: LeadRow,
+    run: runs::RunRow,
+    steps: Vec<RecordedStep>,
+    conversation: Vec<store::leads::MessageRow>,
+    memory: Remembered,
+    contact: Contact,
+    live_chat: bool,
+    spent_today: i64,
+    org: domain::catalog::BusinessSettings,
+    price_list: PriceList,
+    /// Another run of this lead is in progress (only asked before this run's first step).
+    busy: bool,
+}
+
+impl Snapshot {
+    async fn read(
+        squad: &Squad<'_>,
+        scope: &TenantScope,
+        run_id: &str,
+        payload: &RunSquad,
+    ) -> Result<(Self, Option<(AgentName, Task)>), RunError> {
+        let mut tx = TenantTx::begin(squad.db, scope).await?;
         let lead = leads::get(&mut tx, payload.lead_id)
             .await?
             .ok_or_else(|| RunError::Payload("the lead no longer exists".into()))?;
         let route = route(payload, lead.stage);
         let (first_agent, task) = route.unwrap_or((AgentName::LeadResponse, Task::Inquiry));
         let run = runs::get_or_start(&mut tx, run_id, payload.lead_id, first_agent, task).await?;
-        let task = run.task;
         let steps = read_steps(run_id, runs::steps(&mut tx, run_id).await?)?;
         let conversation = leads::messages(&mut tx, payload.lead_id).await?;
         let memory = Remembered::from_rows(memories::for_customer(&mut tx, lead.customer_id, 10).await?);
@@ -133,41 +152,81 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
         let org = store::settings::get(&mut tx).await?;
         let price_list = price_list(&mut tx).await?;
         tx.commit().await?;
-        if run.status == RunStatus::WaitingApproval && payload.resume_run.is_some() {
-            let mut tx = TenantTx::begin(squad.db, &scope).await?;
-            runs::update(&mut tx, run_id, &RunUpdate { status: Some(RunStatus::Running), ..RunUpdate::default() })
-                .await?;
-            tx.commit().await?;
-            continue;
+        let snapshot =
+            Self { lead, run, steps, conversation, memory, contact, live_chat, spent_today, org, price_list, busy };
+        Ok((snapshot, route))
+    }
+
+    /// After a tool call: its step, and what it may have changed — the lead (its stage, or the
+    /// owner taking over); after a handoff also the run (its agent) and the customer's memory,
+    /// which the next agent's opening shows. An agent's own opening stays as its turns began.
+    async fn after_tool(&mut self, squad: &Squad<'_>, scope: &TenantScope, step: RecordedStep) -> Result<(), RunError> {
+        let handed_off = step.payload.kind() == "handoff";
+        self.steps.push(step);
+        let mut tx = TenantTx::read(squad.db, scope).await?;
+        self.lead = leads::get(&mut tx, self.lead.id)
+            .await?
+            .ok_or_else(|| RunError::Payload("the lead no longer exists".into()))?;
+        if handed_off {
+            self.run = runs::get(&mut tx, &self.run.id)
+                .await?
+                .ok_or_else(|| RunError::Payload("the run no longer exists".into()))?;
+            self.memory = Remembered::from_rows(memories::for_customer(&mut tx, self.lead.customer_id, 10).await?);
         }
-        if run.status != RunStatus::Running {
-            return Ok(run.status);
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Runs (or resumes) the squad for the job's lead; returns the run's final or parked status.
+#[tracing::instrument(skip_all, fields(job_id = %job.id, org_id = %job.org_id))]
+pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) -> Result<RunStatus, RunError> {
+    let scope = job.scope();
+    let run_id = payload.resume_run.as_deref().unwrap_or(job.id.as_str());
+    let _unsent = squad.live.map(|live| UnsentDrafts { live, lead: payload.lead_id });
+    let (mut now, route) = Snapshot::read(squad, &scope, run_id, payload).await?;
+    if now.run.status == RunStatus::WaitingApproval && payload.resume_run.is_some() {
+        let mut tx = TenantTx::begin(squad.db, &scope).await?;
+        runs::update(&mut tx, run_id, &RunUpdate { status: Some(RunStatus::Running), ..RunUpdate::default() }).await?;
+        tx.commit().await?;
+        now.run.status = RunStatus::Running;
+    }
+    if now.run.status != RunStatus::Running {
+        return Ok(now.run.status);
+    }
+    if now.busy {
+        return Err(RunError::LeadBusy);
+    }
+    if now.steps.is_empty() && route.is_none() {
+        return follow_up(squad.db, &scope, run_id, &now.lead).await;
+    }
+    let first_agent = route.map_or(AgentName::LeadResponse, |(agent, _)| agent);
+    if now.steps.is_empty() && first_agent == AgentName::Scheduler && now.lead.stage == Stage::Qualifying {
+        let mut tx = TenantTx::begin(squad.db, &scope).await?;
+        leads::set_stage(&mut tx, now.lead.id, Stage::Scheduling, WaitingOn::None).await?;
+        tx.commit().await?;
+        now.lead.stage = Stage::Scheduling;
+    }
+    let task = now.run.task;
+    loop {
+        let lead = &now.lead;
+        let agent = now.run.current_agent;
+        if now.run.status != RunStatus::Running {
+            return Ok(now.run.status);
         }
-        if busy {
-            return Err(RunError::LeadBusy);
-        }
-        if steps.is_empty() && route.is_none() {
-            return follow_up(squad.db, &scope, run_id, &lead).await;
-        }
-        if steps.is_empty() && first_agent == AgentName::Scheduler && lead.stage == Stage::Qualifying {
-            let mut tx = TenantTx::begin(squad.db, &scope).await?;
-            leads::set_stage(&mut tx, lead.id, Stage::Scheduling, WaitingOn::None).await?;
-            tx.commit().await?;
-        }
-        let agent = run.current_agent;
         if lead.human_takeover {
             return finish(
                 squad.db,
                 &scope,
                 run_id,
                 agent,
-                &lead,
+                lead,
                 RunStatus::Done,
                 Note { note: "the owner took over this conversation".into(), tools: Vec::new() },
             )
             .await;
         }
-        let mine: Vec<&RecordedStep> = steps.iter().filter(|s| s.agent == agent.as_str()).collect();
+        let mine: Vec<&RecordedStep> = now.steps.iter().filter(|s| s.agent == agent.as_str()).collect();
         let last_call = mine.iter().rev().find_map(|s| match &s.payload {
             StepPayload::ModelCall(call) => Some(&call.response),
             _ => None,
@@ -175,23 +234,32 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
         if let Some(response) = last_call {
             let answered: HashSet<&str> =
                 mine.iter().filter_map(|s| s.payload.as_tool()).map(|t| t.tool_use_id.as_str()).collect();
-            if let Some((id, name, input)) = response.tool_uses().find(|(id, _, _)| !answered.contains(id)) {
-                if let tools::Executed::Parked =
-                    tools::execute(squad, &scope, run_id, agent, &lead, id, name, input).await?
-                {
-                    return Ok(RunStatus::WaitingApproval);
+            let unanswered = response.tool_uses().find(|(id, _, _)| !answered.contains(id));
+            if let Some((id, name, input)) = unanswered {
+                // What the agent last searched for, should this call be a booking that lost its time.
+                let searched = mine
+                    .iter()
+                    .rev()
+                    .filter_map(|s| s.payload.as_tool())
+                    .find(|t| t.tool == "check_availability")
+                    .map(|t| &t.input);
+                match tools::execute(squad, &scope, run_id, agent, lead, id, name, input, searched).await? {
+                    tools::Executed::Parked => return Ok(RunStatus::WaitingApproval),
+                    tools::Executed::Done(step) => now.after_tool(squad, &scope, step).await?,
                 }
                 continue;
             }
             match response.stop_reason {
-                StopReason::EndTurn => return end_of_turn(squad.db, &scope, run_id, agent, task, &lead, &steps).await,
+                StopReason::EndTurn => {
+                    return end_of_turn(squad.db, &scope, run_id, agent, task, lead, &now.steps).await
+                }
                 StopReason::MaxTokens => {
                     return escalate_limit(
                         squad.db,
                         &scope,
                         run_id,
                         agent,
-                        &lead,
+                        lead,
                         "truncated",
                         "The model's answer was cut off.",
                     )
@@ -203,17 +271,17 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
         let turns = mine.iter().filter(|s| matches!(s.payload, StepPayload::ModelCall(_))).count();
         let limit = if turns >= squad.limits.max_turns_per_agent {
             Some(("max_turns", "The agent used all its turns without finishing."))
-        } else if run.cost_micros >= org.run_budget_micros {
+        } else if now.run.cost_micros >= now.org.run_budget_micros {
             Some(("run_budget", "The run spent its model budget."))
-        } else if spent_today >= org.daily_budget_micros {
+        } else if now.spent_today >= now.org.daily_budget_micros {
             Some(("daily_budget", "The business's daily model budget is spent."))
-        } else if now_ms() - run.started_at > squad.limits.run_timeout_ms {
+        } else if now_ms() - now.run.started_at > squad.limits.run_timeout_ms {
             Some(("timeout", "The run took longer than its time limit."))
         } else {
             None
         };
         if let Some((limit, reason)) = limit {
-            return escalate_limit(squad.db, &scope, run_id, agent, &lead, limit, reason).await;
+            return escalate_limit(squad.db, &scope, run_id, agent, lead, limit, reason).await;
         }
 
         // A turn right after one of the agent's tool calls was refused is a hard case.
@@ -222,9 +290,19 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
             .rev()
             .take_while(|s| !matches!(s.payload, StepPayload::ModelCall(_)))
             .any(|s| s.payload.as_tool().is_some_and(|t| t.is_error));
-        let settings = squad.models.for_turn(agent, &org.policies.models, |id| squad.limits.prices.has(id), hard_case);
-        let (request, shortened) =
-            build_request(agent, task, &steps, &conversation, contact, live_chat, &memory, &price_list, settings);
+        let settings =
+            squad.models.for_turn(agent, &now.org.policies.models, |id| squad.limits.prices.has(id), hard_case);
+        let (request, shortened) = build_request(
+            agent,
+            task,
+            &now.steps,
+            &now.conversation,
+            now.contact,
+            now.live_chat,
+            &now.memory,
+            &now.price_list,
+            settings,
+        );
         // What the agent does not read in full is on the timeline, once per agent and run.
         if let Some(words) = shortened.describe() {
             let note = format!("{} {words}", agent.as_str());
@@ -238,8 +316,9 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
                     payload: step.to_value(),
                     ..NewStep::default()
                 };
-                runs::append_step(&mut tx, run_id, &new).await?;
+                let seq = runs::append_step(&mut tx, run_id, &new).await?;
                 tx.commit().await?;
+                now.steps.push(RecordedStep { seq, agent: agent.as_str().to_owned(), payload: step });
             }
         }
         let started = Instant::now();
@@ -253,7 +332,7 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
             // The same request would be refused again (validation, access, a content filter):
             // a person takes the lead instead of the job retrying it.
             Err(ModelError::Refused(refusal)) => {
-                return escalate_refusal(squad.db, &scope, run_id, agent, &lead, &refusal).await;
+                return escalate_refusal(squad.db, &scope, run_id, agent, lead, &refusal).await;
             }
             Err(err) => return Err(err.into()),
         };
@@ -264,14 +343,11 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
         // A provider that fell back answers with another model, billed at that model's price.
         let model_id = response.model_id.clone().unwrap_or_else(|| request.settings.model_id.clone());
         let cost = i64::try_from(squad.limits.prices.cost_micros(&model_id, &usage)).unwrap_or(i64::MAX);
-        let step = StepPayload::ModelCall(ModelCall {
-            provider: squad.model.provider().to_owned(),
-            model_id,
-            response: response.clone(),
-        });
+        let step =
+            StepPayload::ModelCall(ModelCall { provider: squad.model.provider().to_owned(), model_id, response });
         let mut tx = TenantTx::begin(squad.db, &scope).await?;
         runs::record_usage(&mut tx, &utc_day(), tokens(usage.input_tokens), tokens(usage.output_tokens), cost).await?;
-        runs::append_step(
+        let seq = runs::append_step(
             &mut tx,
             run_id,
             &NewStep {
@@ -301,6 +377,10 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
         )
         .await?;
         tx.commit().await?;
+        now.run.turns += 1;
+        now.run.cost_micros = now.run.cost_micros.saturating_add(cost);
+        now.spent_today = now.spent_today.saturating_add(cost);
+        now.steps.push(RecordedStep { seq, agent: agent.as_str().to_owned(), payload: step });
     }
 }
 

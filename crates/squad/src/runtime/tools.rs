@@ -17,11 +17,11 @@ use crate::agents::{self, AgentName, Task};
 use crate::bookings::{BookingError, Rule};
 use crate::conversation::NOTE_CHARS;
 use crate::facts::{InquiryFacts, PreferredTime, VisitDay};
-use crate::steps::{ApprovalAsked, StepPayload, ToolStep};
+use crate::steps::{ApprovalAsked, RecordedStep, StepPayload, ToolStep};
 use crate::tools::availability::Slot;
 use crate::tools::inputs::{
-    CancelInput, EscalateInput, HandoffInput, InvoiceInput, OfferInput, PreferenceInput, SearchInput, SendInvoiceInput,
-    SlotInput, ToolInput,
+    AvailabilityInput, CancelInput, EscalateInput, HandoffInput, InvoiceInput, OfferInput, PreferenceInput,
+    SearchInput, SendInvoiceInput, SlotInput, ToolInput,
 };
 use crate::tools::invoice::{bill, format_date, format_money, BillInput};
 use crate::tools::qualify::{lacks_address, qualify_lead, Escalation, OrgContext};
@@ -34,6 +34,9 @@ enum ToolError {
     /// Bad input, a rule says no, or the database refused a write (a slot was just taken). Every
     /// write the call made is rolled back; only its step, with the reason, is recorded.
     Refused(String),
+    /// A booking's time was not (or no longer) free: refused like the above, and answered with
+    /// the openings there are now, so the agent can book one without asking again.
+    Taken(String),
     Store(StoreError),
 }
 
@@ -55,6 +58,7 @@ pub(super) async fn execute(
     tool_use_id: &str,
     name: &str,
     input: &Value,
+    searched: Option<&Value>,
 ) -> Result<Executed, RunError> {
     let started = std::time::Instant::now();
     // Calendars are read before the transaction, which then takes what they said from their rows.
@@ -116,6 +120,19 @@ pub(super) async fn execute(
             tx = TenantTx::begin(squad.db, scope).await?;
             (json!({ "error": message }), true)
         }
+        Err(ToolError::Taken(message)) => {
+            drop(tx);
+            tx = TenantTx::begin(squad.db, scope).await?;
+            // Searched as the agent last searched: the day and time the customer asked for.
+            let search: AvailabilityInput =
+                searched.and_then(|input| serde_json::from_value(input.clone()).ok()).unwrap_or_default();
+            let openings = match availability(&mut tx, lead, &search).await {
+                Ok(openings) => openings,
+                Err(ToolError::Store(err)) => return Err(RunError::Store(err)),
+                Err(ToolError::Refused(why) | ToolError::Taken(why)) => json!({ "error": why }),
+            };
+            (json!({ "error": message, "openings": openings }), true)
+        }
         Err(ToolError::Store(err)) => return Err(RunError::Store(err)),
     };
     tracing::info!(tool = name, agent = agent.as_str(), is_error, "tool call");
@@ -126,7 +143,7 @@ pub(super) async fn execute(
         output,
         is_error,
     });
-    runs::append_step(
+    let seq = runs::append_step(
         &mut tx,
         run_id,
         &NewStep {
@@ -145,7 +162,7 @@ pub(super) async fn execute(
     if let Some(live) = squad.live {
         live.sent(lead.id, tool_use_id);
     }
-    Ok(Executed::Done)
+    Ok(Executed::Done(RecordedStep { seq, agent: agent.as_str().to_owned(), payload: step }))
 }
 
 /// How fresh technicians' calendars must be for the tool `name`: recent before openings are
@@ -164,9 +181,9 @@ fn calendar_freshness(name: &str, input: &Value) -> Option<crate::calendars::Fre
     }
 }
 
-/// Whether a tool call ran or the run parked waiting for a person.
+/// Whether a tool call ran (with the step that records it) or the run parked waiting for a person.
 pub(super) enum Executed {
-    Done,
+    Done(RecordedStep),
     Parked,
 }
 
@@ -373,48 +390,7 @@ async fn run_tool(squad: &Squad<'_>, tx: &mut TenantTx, run_id: &str, tool: &Too
         }
         ToolInput::Escalate(input) => escalate(tx, run_id, lead, input).await,
         ToolInput::HandoffToAgent(input) => handoff(squad, tx, run_id, call.agent, lead, input).await,
-        ToolInput::CheckAvailability(input) => {
-            let preference = match input.preferred_time.as_deref() {
-                None => None,
-                Some(p) => Some(PreferredTime::parse(p).ok_or_else(|| {
-                    ToolError::Refused("preferred_time is mornings, afternoons, evenings or weekends".into())
-                })?),
-            };
-            let day = match input.day.as_deref() {
-                None => None,
-                Some(d) => Some(VisitDay::parse(d).ok_or_else(|| {
-                    ToolError::Refused("day is today, tomorrow or a day of the week (monday … sunday)".into())
-                })?),
-            };
-            let (slots, service) = openings(tx, lead).await?;
-            let org = settings::get(tx).await?;
-            let today = org.time_zone.format_local(store::now_ms(), "%Y-%m-%d").unwrap_or_default();
-            let date = day.zip(chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").ok()).map(|(d, t)| d.date(t));
-            let on_day = |s: &Slot| date.is_none_or(|date| s.local_start.starts_with(&date.to_string()));
-            let at_time = |s: &Slot| preference.is_none_or(|p| p.suits(&s.local_start));
-            // One opening per start time, so ten of them span the days ahead. What the customer
-            // asked for filters: the day and the time of day, else the day, else the time of day.
-            let mut starts = std::collections::HashSet::new();
-            let distinct: Vec<&Slot> = slots.iter().filter(|s| starts.insert(s.starts_at)).collect();
-            let fitting =
-                |fits: &dyn Fn(&Slot) -> bool| distinct.iter().copied().filter(|s| fits(s)).collect::<Vec<_>>();
-            let both = fitting(&|s| on_day(s) && at_time(s));
-            let preference_met = (date.is_some() || preference.is_some()) && !both.is_empty();
-            let offered = [both, fitting(&on_day), fitting(&at_time)]
-                .into_iter()
-                .find(|fits| !fits.is_empty())
-                .unwrap_or_else(|| distinct.clone());
-            let why_none = if offered.is_empty() { Some(why_no_opening(tx, &service).await?) } else { None };
-            let service =
-                json!({ "id": service.id, "name": service.name, "duration_minutes": service.duration_minutes });
-            let current = booked(tx, lead).await?.map(|a| {
-                json!({ "appointment_id": a.id, "technician_id": a.technician_id, "starts_at": a.starts_at,
-                        "local_start": local_iso(&org, a.starts_at) })
-            });
-            Ok(json!({ "service": service, "current_appointment": current, "preference_met": preference_met,
-                       "requested_day": date.map(|d| d.to_string()), "why_none": why_none,
-                       "slots": offered.into_iter().take(10).collect::<Vec<_>>() }))
-        }
+        ToolInput::CheckAvailability(input) => availability(tx, lead, input).await,
         ToolInput::BookAppointment(slot) => book(tx, lead, slot, call.approved).await,
         ToolInput::OfferTimes(input) => offer_times(tx, lead, input).await,
         ToolInput::Reschedule(slot) => reschedule(tx, lead, slot, call.approved).await,
@@ -673,6 +649,58 @@ async fn why_no_opening(tx: &mut TenantTx, service: &services::ServiceRow) -> Re
     })
 }
 
+/// The openings for the lead's service that fit what the customer asked for (a day, a time of
+/// day), ten at most. The first is kept for this lead for a couple of minutes, and checks take
+/// turns: leads being scheduled at the same moment are offered different first times.
+async fn availability(tx: &mut TenantTx, lead: &LeadRow, input: &AvailabilityInput) -> ToolResult {
+    let preference = match input.preferred_time.as_deref() {
+        None => None,
+        Some(p) => Some(PreferredTime::parse(p).ok_or_else(|| {
+            ToolError::Refused("preferred_time is mornings, afternoons, evenings or weekends".into())
+        })?),
+    };
+    let day = match input.day.as_deref() {
+        None => None,
+        Some(d) => Some(VisitDay::parse(d).ok_or_else(|| {
+            ToolError::Refused("day is today, tomorrow or a day of the week (monday … sunday)".into())
+        })?),
+    };
+    let service = lead_service(tx, lead).await?;
+    store::slot_holds::take_turns(tx).await?;
+    let slots = crate::bookings::openings(tx, &service, lead.id).await?;
+    let org = settings::get(tx).await?;
+    let today = org.time_zone.format_local(store::now_ms(), "%Y-%m-%d").unwrap_or_default();
+    let date = day.zip(chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").ok()).map(|(d, t)| d.date(t));
+    let on_day = |s: &Slot| date.is_none_or(|date| s.local_start.starts_with(&date.to_string()));
+    let at_time = |s: &Slot| preference.is_none_or(|p| p.suits(&s.local_start));
+    // One opening per start time, so ten of them span the days ahead. What the customer
+    // asked for filters: the day and the time of day, else the day, else the time of day.
+    let mut starts = std::collections::HashSet::new();
+    let distinct: Vec<&Slot> = slots.iter().filter(|s| starts.insert(s.starts_at)).collect();
+    let fitting = |fits: &dyn Fn(&Slot) -> bool| distinct.iter().copied().filter(|s| fits(s)).collect::<Vec<_>>();
+    let both = fitting(&|s| on_day(s) && at_time(s));
+    let preference_met = (date.is_some() || preference.is_some()) && !both.is_empty();
+    let offered = [both, fitting(&on_day), fitting(&at_time)]
+        .into_iter()
+        .find(|fits| !fits.is_empty())
+        .unwrap_or_else(|| distinct.clone());
+    let why_none = match offered.first() {
+        Some(first) => {
+            crate::bookings::keep(tx, lead.id, first).await?;
+            None
+        }
+        None => Some(why_no_opening(tx, &service).await?),
+    };
+    let service = json!({ "id": service.id, "name": service.name, "duration_minutes": service.duration_minutes });
+    let current = booked(tx, lead).await?.map(|a| {
+        json!({ "appointment_id": a.id, "technician_id": a.technician_id, "starts_at": a.starts_at,
+                "local_start": local_iso(&org, a.starts_at) })
+    });
+    Ok(json!({ "service": service, "current_appointment": current, "preference_met": preference_met,
+               "requested_day": date.map(|d| d.to_string()), "why_none": why_none,
+               "slots": offered.into_iter().take(10).collect::<Vec<_>>() }))
+}
+
 /// The lead's service and the openings for it.
 async fn openings(tx: &mut TenantTx, lead: &LeadRow) -> Result<(Vec<Slot>, services::ServiceRow), ToolError> {
     let service = lead_service(tx, lead).await?;
@@ -709,9 +737,9 @@ impl From<BookingError> for ToolError {
         match err {
             BookingError::Store(e) => Self::Store(e),
             BookingError::NotAnOpening => {
-                Self::Refused("that is not one of the current openings; check availability again".into())
+                Self::Taken("that is not one of the current openings; pick one of `openings`".into())
             }
-            BookingError::Taken => Self::Refused("that opening was just taken; check availability again".into()),
+            BookingError::Taken => Self::Taken("that opening was just taken; pick one of `openings`".into()),
             BookingError::AlreadyBooked => {
                 Self::Refused("the lead already has a booked appointment; use reschedule".into())
             }
