@@ -368,22 +368,10 @@ fn scheduler(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
                 json!({ "kind": "scheduling_failed", "reason": scheduling_failure(seen) }),
             )];
         }
-        return match pick_slot(openings, preference.as_deref()) {
-            Some(slot) => vec![call(
-                turn,
-                "book_appointment",
-                json!({ "technician_id": slot["technician_id"], "starts_at": slot["starts_at"] }),
-            )],
-            None => vec![call(
-                turn,
-                "escalate",
-                json!({ "kind": "no_availability", "reason": openings["why_none"].as_str().unwrap_or("No opening in the next two weeks for this service.") }),
-            )],
-        };
+        return book_first(turn, openings, preference.as_deref());
     }
     let checks = seen.count("check_availability");
-    let booking_failed = refused.is_some();
-    if checks == 0 || (booking_failed && seen.count("book_appointment") == checks && checks < MAX_BOOKING_TRIES) {
+    if checks == 0 || (refused.is_some() && seen.count("book_appointment") == checks && checks < MAX_BOOKING_TRIES) {
         return vec![call(turn, "check_availability", availability_input(day, preference.as_deref()))];
     }
     if seen.succeeded("offer_times") {
@@ -400,19 +388,25 @@ fn scheduler(opening: &Opening, seen: &Seen, turn: usize) -> Vec<Content> {
                 slots => vec![call(turn, "offer_times", json!({ "slots": slots }))],
             }
         }
-        Some((result, false)) => match pick_slot(result, preference.as_deref()) {
-            Some(slot) => vec![call(
-                turn,
-                "book_appointment",
-                json!({ "technician_id": slot["technician_id"], "starts_at": slot["starts_at"] }),
-            )],
-            None => vec![call(
-                turn,
-                "escalate",
-                json!({ "kind": "no_availability", "reason": result["why_none"].as_str().unwrap_or("No opening in the next two weeks for this service.") }),
-            )],
-        },
+        Some((result, false)) => book_first(turn, result, preference.as_deref()),
         _ => vec![call(turn, "escalate", json!({ "kind": "scheduling_failed", "reason": scheduling_failure(seen) }))],
+    }
+}
+
+/// Books the opening [`pick_slot`] chooses from an availability answer, or hands the lead to the
+/// owner with the answer's reason when there is none.
+fn book_first(turn: usize, availability: &Value, preference: Option<&str>) -> Vec<Content> {
+    match pick_slot(availability, preference) {
+        Some(slot) => vec![call(
+            turn,
+            "book_appointment",
+            json!({ "technician_id": slot["technician_id"], "starts_at": slot["starts_at"] }),
+        )],
+        None => vec![call(
+            turn,
+            "escalate",
+            json!({ "kind": "no_availability", "reason": availability["why_none"].as_str().unwrap_or("No opening in the next two weeks for this service.") }),
+        )],
     }
 }
 
