@@ -80,24 +80,43 @@ pub async fn run(leads: usize, crew: Crew, postgres_admin_url: Option<&str>) -> 
             message: "several instances share one PostgreSQL database; pass --postgres".into(),
         });
     }
-    let dir = tempfile::tempdir().map_err(other)?;
-    let (url, cleanup) = match postgres_admin_url {
-        None => (format!("sqlite://{}", dir.path().join("bench.db").display()), None),
-        Some(admin) => {
-            let name = format!("opsquad_bench_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(admin).await.map_err(other)?;
-            sqlx::query(&format!(r#"CREATE DATABASE "{name}""#)).execute(&mut conn).await.map_err(other)?;
-            let base = admin.rsplit_once('/').map_or(admin, |(server, _)| server);
-            (format!("{base}/{name}"), Some((admin.to_owned(), name)))
-        }
-    };
-    let result = measure(&url, leads, crew).await;
-    if let Some((admin, name)) = cleanup {
-        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-            let _ = sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#)).execute(&mut conn).await;
+    let scratch = Scratch::create(postgres_admin_url).await?;
+    let result = measure(&scratch.url, leads, crew).await;
+    scratch.remove().await;
+    result
+}
+
+/// A throwaway database for one benchmark: a SQLite file in a temporary folder, or a database of
+/// its own on the PostgreSQL server at the admin URL.
+pub(crate) struct Scratch {
+    pub(crate) url: String,
+    _dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl Scratch {
+    pub(crate) async fn create(postgres_admin_url: Option<&str>) -> Result<Self, CliError> {
+        let dir = tempfile::tempdir().map_err(other)?;
+        let Some(admin) = postgres_admin_url else {
+            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+            return Ok(Self { url, _dir: dir, postgres: None });
+        };
+        let name = format!("opsquad_bench_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(admin).await.map_err(other)?;
+        sqlx::query(&format!(r#"CREATE DATABASE "{name}""#)).execute(&mut conn).await.map_err(other)?;
+        let base = admin.rsplit_once('/').map_or(admin, |(server, _)| server);
+        Ok(Self { url: format!("{base}/{name}"), _dir: dir, postgres: Some((admin.to_owned(), name)) })
+    }
+
+    /// Drops the PostgreSQL database (the SQLite folder goes with `self`).
+    pub(crate) async fn remove(self) {
+        if let Some((admin, name)) = &self.postgres {
+            if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
+                let _ =
+                    sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#)).execute(&mut conn).await;
+            }
         }
     }
-    result
 }
 
 /// `opsquad bench --join URL`: one instance of a several-instance benchmark. Works the jobs that

@@ -640,6 +640,10 @@ pub struct TelemetrySettings {
     /// When set, `/metrics` answers only `Authorization: Bearer <token>` (a secret; never printed).
     #[serde(default)]
     pub metrics_token: Option<SecretString>,
+    /// An OpenTelemetry collector's OTLP/HTTP address (`http://collector:4318`): when set, a span
+    /// per request, job and run step is sent there. Off by default.
+    #[serde(default)]
+    pub otlp_endpoint: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -904,6 +908,7 @@ mod tests {
                 log_format: LogFormat::Json,
                 log_filter: "info".into(),
                 metrics_token: None,
+                otlp_endpoint: None,
             },
             worker: WorkerSettings {
                 enabled: true,

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod board_bench;
 pub mod chat_bench;
 pub mod cli;
 pub mod config;

@@ -55,6 +55,9 @@ enum Command {
         /// Measure time to the first streamed piece of a reply over N chats (SQLite, offline model).
         #[arg(long)]
         chats: Option<usize>,
+        /// Measure how soon --leads inquiries' cards reach N open boards of one shop.
+        #[arg(long)]
+        dashboards: Option<usize>,
         /// Work the jobs with this many separate processes on one PostgreSQL database (with --postgres).
         #[arg(long, default_value_t = 1)]
         instances: usize,
@@ -136,10 +139,24 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let traces = match settings
+        .telemetry
+        .otlp_endpoint
+        .as_deref()
+        .map(|endpoint| telemetry::Traces::start(endpoint, &server::worker::process_name()))
+    {
+        Some(Err(err)) => {
+            eprintln!("opsquad: {err}");
+            return ExitCode::FAILURE;
+        }
+        Some(Ok(traces)) => Some(std::sync::Arc::new(traces)),
+        None => None,
+    };
     telemetry::init_subscriber(telemetry::get_subscriber(
         &settings.telemetry.log_filter,
         settings.telemetry.log_format,
         std::io::stderr,
+        traces.as_deref(),
     ));
 
     let outcome = match args.command.unwrap_or(Command::Serve) {
@@ -154,11 +171,14 @@ async fn main() -> ExitCode {
             },
             Err(err) => Err(err.into()),
         },
-        Command::Bench { leads, workers, postgres, chats, instances, join } => {
-            let report = match (chats, join) {
-                (Some(chats), _) => server::chat_bench::run(&settings, chats).await,
-                (None, Some(url)) => server::bench::join(&url, workers).await,
-                (None, None) => {
+        Command::Bench { leads, workers, postgres, chats, dashboards, instances, join } => {
+            let report = match (chats, dashboards, join) {
+                (Some(chats), _, _) => server::chat_bench::run(&settings, chats).await,
+                (None, Some(boards), _) => {
+                    server::board_bench::run(&settings, boards, leads, postgres.as_deref()).await
+                }
+                (None, None, Some(url)) => server::bench::join(&url, workers).await,
+                (None, None, None) => {
                     let crew = server::bench::Crew { workers, instances };
                     server::bench::run(leads, crew, postgres.as_deref()).await
                 }
@@ -210,6 +230,9 @@ async fn main() -> ExitCode {
             }
         }
     };
+    if let Some(traces) = traces {
+        let _ = tokio::task::spawn_blocking(move || traces.shutdown()).await;
+    }
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tracing::Instrument;
+
 use domain::jobs::Job;
 use squad::model::Model;
 use squad::runtime::{run_squad, Limits, Squad};
@@ -30,13 +32,18 @@ impl Default for Shift {
 /// A name that tells this process from the others on the same database: host, process id and a
 /// random suffix (tests run several instances in one process).
 pub fn instance_name() -> String {
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{}:{}", process_name(), &suffix[..6])
+}
+
+/// This process: its host and process id.
+pub fn process_name() -> String {
     let host = std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "opsquad".to_owned());
-    let suffix = uuid::Uuid::new_v4().simple().to_string();
-    format!("{host}:{}:{}", std::process::id(), &suffix[..6])
+    format!("{host}:{}", std::process::id())
 }
 
 #[derive(Clone)]
@@ -71,9 +78,58 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Runs one claimed job: the one place every job kind is dispatched.
+    /// Runs one claimed job, keeping its lease while it runs, and records how it ended.
     async fn handle(&self, job: &ClaimedJob) -> Result<(), store::StoreError> {
-        let outcome: Result<String, (Failure, String)> = match &job.job {
+        let span = tracing::info_span!(
+            "job",
+            job_id = %job.id,
+            kind = job.job.kind(),
+            org_id = %job.org_id,
+            attempt = job.attempts,
+            instance = %self.shift.instance,
+        );
+        let outcome = tokio::select! {
+            outcome = self.work(job).instrument(span) => outcome,
+            () = self.keep_lease(job) => {
+                tracing::warn!(job_id = %job.id, attempt = job.attempts, "job taken over by a later attempt: this one stopped");
+                return Ok(());
+            }
+        };
+        let held = match outcome {
+            Ok(what) => {
+                tracing::info!(job_id = %job.id, org_id = %job.org_id, outcome = %what, "job done");
+                jobs::complete(&self.db, job).await?
+            }
+            Err((failure, error)) => {
+                tracing::warn!(job_id = %job.id, org_id = %job.org_id, attempt = job.attempts, ?failure, %error, "job failed");
+                jobs::fail(&self.db, job, failure, &error).await?
+            }
+        };
+        if !held {
+            tracing::warn!(job_id = %job.id, attempt = job.attempts, "job taken over by a later attempt: its outcome is that attempt's");
+        }
+        Ok(())
+    }
+
+    /// Renews the job's lease every third of it; returns only when the job is no longer this
+    /// attempt's (the lease ran out anyway — a stalled process — and another attempt took it).
+    /// A renewal the database refuses is retried at the next tick: the job's own writes would
+    /// fail the same way meanwhile.
+    async fn keep_lease(&self, job: &ClaimedJob) {
+        let every = Duration::from_millis(u64::try_from(self.shift.lease_ms / 3).unwrap_or(1).max(1));
+        loop {
+            tokio::time::sleep(every).await;
+            match jobs::renew(&self.db, job, self.shift.lease_ms).await {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(err) => tracing::warn!(job_id = %job.id, error = ?err, "could not renew a job's lease"),
+            }
+        }
+    }
+
+    /// Does one claimed job's work: the one place every job kind is dispatched.
+    async fn work(&self, job: &ClaimedJob) -> Result<String, (Failure, String)> {
+        match &job.job {
             Job::RunSquad(payload) => {
                 let squad = Squad {
                     db: &self.db,
@@ -176,16 +232,6 @@ impl Worker {
                     Ok(ops::owner_alerts::Alerted::Nobody(why)) => Ok(format!("no alert email: {why}")),
                     Err(err) => Err((Failure::Transient, err.to_string())),
                 }
-            }
-        };
-        match outcome {
-            Ok(what) => {
-                tracing::info!(job_id = %job.id, org_id = %job.org_id, outcome = %what, "job done");
-                jobs::complete(&self.db, job).await
-            }
-            Err((failure, error)) => {
-                tracing::warn!(job_id = %job.id, org_id = %job.org_id, attempt = job.attempts, ?failure, %error, "job failed");
-                jobs::fail(&self.db, job, failure, &error).await
             }
         }
     }

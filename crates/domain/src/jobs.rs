@@ -35,6 +35,24 @@ pub enum Job {
     CheckCalendars(CheckCalendars),
 }
 
+impl Job {
+    /// The job's kind as stored (the `kind` column and the serialized tag).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::RunSquad(_) => "run_squad",
+            Self::SendReminder(_) => "send_reminder",
+            Self::DeliverMessage(_) => "deliver_message",
+            Self::CheckMailbox(_) => "check_mailbox",
+            Self::AlertOwners(_) => "alert_owners",
+            Self::OwnerSummary(_) => "owner_summary",
+            Self::StripeEvent(_) => "stripe_event",
+            Self::ReconcileStripe(_) => "reconcile_stripe",
+            Self::SyncCalendarEvent(_) => "sync_calendar_event",
+            Self::CheckCalendars(_) => "check_calendars",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunSquad {
@@ -128,6 +146,7 @@ mod tests {
         assert_eq!(value["payload"]["start_with"], "invoice");
         assert!(value["payload"].get("resume_run").is_none());
         assert_eq!(serde_json::from_value::<Job>(value).unwrap(), job);
+        assert_eq!(job.kind(), "run_squad");
     }
 
     #[test]

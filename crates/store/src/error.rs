@@ -18,6 +18,9 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// The job's lease ran out and another attempt took it over: this one must stop writing.
+    #[error("job {job_id} was taken over by a later attempt after attempt {attempt}'s lease ran out")]
+    LeaseLost { job_id: String, attempt: i64 },
     #[error("could not apply database migrations")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

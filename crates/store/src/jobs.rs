@@ -53,8 +53,9 @@ pub struct ClaimedJob {
 impl ClaimedJob {
     /// The tenant the job belongs to. The job row was written inside that tenant's transaction,
     /// so running it in that scope grants nothing its enqueuer did not have.
+    /// Its run's steps commit only while this attempt still holds the job.
     pub fn scope(&self) -> TenantScope {
-        TenantScope::from_verified_credential(self.org_id, None, Role::Staff)
+        TenantScope::from_verified_credential(self.org_id, None, Role::Staff).under_lease(&self.id, self.attempts)
     }
 }
 
@@ -150,65 +151,94 @@ pub async fn claim(db: &Db, lease_ms: i64, holder: &str) -> Result<Option<Claime
         tx.commit().await?;
         let Some(row) = row else { return Ok(None) };
         let id = text(&row, "id")?;
+        let attempt = int(&row, "attempts")?;
         let job = match read_job(&text(&row, "kind")?, &text(&row, "payload")?) {
             Ok(job) => ClaimedJob {
                 id,
                 org_id: OrgId::from_uuid(uuid(&row, "org_id")?),
                 job,
-                attempts: int(&row, "attempts")?,
+                attempts: attempt,
                 max_attempts: int(&row, "max_attempts")?,
                 idempotency_key: text(&row, "idempotency_key")?,
             },
             Err(why) => {
                 tracing::error!(job_id = %id, reason = %why, "unreadable job moved to dead");
-                finish(db, &id, JobState::Dead, None, Some(&format!("unreadable job {id}: {why}"))).await?;
+                let error = format!("unreadable job {id}: {why}");
+                finish(db, &id, attempt, JobState::Dead, None, Some(&error)).await?;
                 continue;
             }
         };
         if job.attempts <= job.max_attempts {
             return Ok(Some(job));
         }
-        finish(db, &job.id, JobState::Dead, None, Some("gave up: the job's lease expired on its last attempt")).await?;
+        let error = "gave up: the job's lease expired on its last attempt";
+        finish(db, &job.id, job.attempts, JobState::Dead, None, Some(error)).await?;
     }
 }
 
+/// Ends attempt `attempt` of a job; whether that attempt still held it (a later attempt that took
+/// the job over after the lease ran out is left alone).
 async fn finish(
     db: &Db,
     id: &str,
+    attempt: i64,
     status: JobState,
     run_at: Option<i64>,
     error: Option<&str>,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let now = now_ms();
     let mut tx = WorkerTx::begin(db).await?;
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE jobs SET status = $2, run_at = COALESCE($3, run_at), locked_until = NULL,
                 last_error = COALESCE($4, last_error), updated_at = $5
-         WHERE id = $1",
+         WHERE id = $1 AND attempts = $6 AND status = $7",
     )
     .bind(id)
     .bind(status.as_str())
     .bind(run_at)
     .bind(error.map(|e| e.chars().take(2000).collect::<String>()))
     .bind(now)
+    .bind(attempt)
+    .bind(JobState::Running.as_str())
     .execute(tx.conn())
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-pub async fn complete(db: &Db, job: &ClaimedJob) -> Result<(), StoreError> {
-    finish(db, &job.id, JobState::Done, None, None).await
+/// Marks the job done; whether this attempt still held it (see [`finish`]).
+pub async fn complete(db: &Db, job: &ClaimedJob) -> Result<bool, StoreError> {
+    finish(db, &job.id, job.attempts, JobState::Done, None, None).await
+}
+
+/// Extends this attempt's lease on a job it is still running by `lease_ms` from now; `false` when
+/// the job is no longer this attempt's (the lease ran out and another attempt took it over).
+pub async fn renew(db: &Db, job: &ClaimedJob, lease_ms: i64) -> Result<bool, StoreError> {
+    let now = now_ms();
+    let mut tx = WorkerTx::begin(db).await?;
+    let kept = sqlx::query(
+        "UPDATE jobs SET locked_until = $2, updated_at = $3 WHERE id = $1 AND attempts = $4 AND status = $5",
+    )
+    .bind(&job.id)
+    .bind(now + lease_ms)
+    .bind(now)
+    .bind(job.attempts)
+    .bind(JobState::Running.as_str())
+    .execute(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(kept.rows_affected() == 1)
 }
 
 /// Records a failed attempt: transient failures are retried after `backoff_ms(attempts)` until
-/// attempts run out; permanent ones and exhausted jobs go to `dead`.
-pub async fn fail(db: &Db, job: &ClaimedJob, failure: Failure, error: &str) -> Result<(), StoreError> {
+/// attempts run out; permanent ones and exhausted jobs go to `dead`. Whether this attempt still
+/// held the job (see [`finish`]).
+pub async fn fail(db: &Db, job: &ClaimedJob, failure: Failure, error: &str) -> Result<bool, StoreError> {
     if failure == Failure::Transient && job.attempts < job.max_attempts {
         let run_at = now_ms() + backoff_ms(job.attempts, &job.id);
-        finish(db, &job.id, JobState::Queued, Some(run_at), Some(error)).await
+        finish(db, &job.id, job.attempts, JobState::Queued, Some(run_at), Some(error)).await
     } else {
-        finish(db, &job.id, JobState::Dead, None, Some(error)).await
+        finish(db, &job.id, job.attempts, JobState::Dead, None, Some(error)).await
     }
 }
 

@@ -137,34 +137,49 @@ pub struct Step {
 }
 
 /// Appends a step with the next sequence number. The unique (org, run, seq) key makes two
-/// writers racing on one run fail instead of interleaving.
+/// writers racing on one run fail instead of interleaving. Under a job's lease the step commits
+/// only while that attempt still holds the job, so an attempt whose lease ran out (a stalled
+/// instance) cannot add a step — nor the business write in its transaction — beside the attempt
+/// that took over.
 pub async fn append_step(tx: &mut TenantTx, run_id: &str, step: &NewStep<'_>) -> Result<i64, StoreError> {
     let org = tx.org().to_owned();
-    // The step's number and the step in one statement: one round trip per step.
-    let row = sqlx::query(
+    let lease = tx.scope().lease().cloned();
+    // The step's number, the lease check and the step in one statement: one round trip per step.
+    let held = if lease.is_some() {
+        "WHERE EXISTS (SELECT 1 FROM jobs WHERE org_id = $2 AND id = $15 AND attempts = $16 AND status = 'running')"
+    } else {
+        ""
+    };
+    let sql = format!(
         "INSERT INTO run_steps (id, org_id, run_id, seq, kind, agent, payload, input_tokens, output_tokens,
                                 cache_read_tokens, cache_write_tokens, cost_micros, latency_ms, prompt_version, created_at)
-         SELECT $1, $2, $3, COALESCE(MAX(seq), 0) + 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
-         FROM run_steps WHERE org_id = $2 AND run_id = $3
-         RETURNING seq",
-    )
-    .bind(new_id().to_string())
-    .bind(&org)
-    .bind(run_id)
-    .bind(step.kind)
-    .bind(step.agent)
-    .bind(serde_json::to_string(&step.payload).map_err(StoreError::corrupt)?)
-    .bind(step.input_tokens)
-    .bind(step.output_tokens)
-    .bind(step.cache_read_tokens)
-    .bind(step.cache_write_tokens)
-    .bind(step.cost_micros)
-    .bind(step.latency_ms)
-    .bind(step.prompt_version)
-    .bind(now_ms())
-    .fetch_one(tx.conn())
-    .await?;
-    int(&row, "seq")
+         SELECT $1, $2, $3, (SELECT COALESCE(MAX(seq), 0) + 1 FROM run_steps WHERE org_id = $2 AND run_id = $3),
+                $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 {held}
+         RETURNING seq"
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(new_id().to_string())
+        .bind(&org)
+        .bind(run_id)
+        .bind(step.kind)
+        .bind(step.agent)
+        .bind(serde_json::to_string(&step.payload).map_err(StoreError::corrupt)?)
+        .bind(step.input_tokens)
+        .bind(step.output_tokens)
+        .bind(step.cache_read_tokens)
+        .bind(step.cache_write_tokens)
+        .bind(step.cost_micros)
+        .bind(step.latency_ms)
+        .bind(step.prompt_version)
+        .bind(now_ms());
+    if let Some(lease) = &lease {
+        query = query.bind(lease.job_id.to_string()).bind(lease.attempt);
+    }
+    match (query.fetch_optional(tx.conn()).await?, lease) {
+        (Some(row), _) => int(&row, "seq"),
+        (None, Some(lease)) => Err(StoreError::LeaseLost { job_id: lease.job_id.to_string(), attempt: lease.attempt }),
+        (None, None) => Err(StoreError::corrupt(format!("run {run_id}: a step insert returned no row"))),
+    }
 }
 
 pub async fn steps(tx: &mut TenantTx, run_id: &str) -> Result<Vec<Step>, StoreError> {

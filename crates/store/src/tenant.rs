@@ -24,17 +24,29 @@ pub struct TenantScope {
     api_key_id: Option<ApiKeyId>,
     role: Role,
     key_scope: KeyScope,
+    /// Set when a claimed job acts: the attempt whose lease must still hold for its run's steps
+    /// to commit.
+    lease: Option<JobLease>,
+}
+
+/// One attempt at a job, by the number the claim gave it. Another instance that takes the job
+/// over after the lease ran out gets a higher number, and from then on the older attempt's step
+/// commits are refused (see `runs::append_step`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct JobLease {
+    pub(crate) job_id: std::sync::Arc<str>,
+    pub(crate) attempt: i64,
 }
 
 impl TenantScope {
     /// Call only after verifying a credential that belongs to `org_id`.
     pub(crate) fn from_verified_credential(org_id: OrgId, user_id: Option<UserId>, role: Role) -> Self {
-        Self { org_id, user_id, api_key_id: None, role, key_scope: KeyScope::Full }
+        Self { org_id, user_id, api_key_id: None, role, key_scope: KeyScope::Full, lease: None }
     }
 
     /// Call only after verifying API key `key` (or a token minted from it) of `org_id`.
     pub(crate) fn from_verified_api_key(org_id: OrgId, key: ApiKeyId, role: Role, key_scope: KeyScope) -> Self {
-        Self { org_id, user_id: None, api_key_id: Some(key), role, key_scope }
+        Self { org_id, user_id: None, api_key_id: Some(key), role, key_scope, lease: None }
     }
 
     /// What the acting API key may touch; `full` for people and operators.
@@ -58,6 +70,16 @@ impl TenantScope {
 
     pub fn role(&self) -> Role {
         self.role
+    }
+
+    /// The same scope, acting as attempt `attempt` of job `job_id`.
+    pub(crate) fn under_lease(mut self, job_id: &str, attempt: i64) -> Self {
+        self.lease = Some(JobLease { job_id: job_id.into(), attempt });
+        self
+    }
+
+    pub(crate) fn lease(&self) -> Option<&JobLease> {
+        self.lease.as_ref()
     }
 }
 

@@ -136,6 +136,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
             "info",
             server::config::LogFormat::Pretty,
             std::io::stdout,
+            None,
         ));
     }
 

@@ -45,5 +45,6 @@ mod team;
 mod texts;
 mod threads;
 mod throttling;
+mod traces;
 mod trades;
 mod widget;

@@ -22,6 +22,8 @@ on_both_backends!(
     hostile_instructions_change_nothing_and_reach_a_human,
     a_crash_at_any_step_never_repeats_a_reply_or_a_booking,
     a_crash_while_billing_never_bills_or_sends_twice,
+    an_attempt_that_lost_its_lease_cannot_add_a_step,
+    a_run_longer_than_its_lease_keeps_its_job,
     concurrent_emergencies_never_double_book,
     a_booking_that_loses_its_time_comes_back_with_fresh_openings,
     a_model_that_never_finishes_is_escalated_at_the_turn_limit,
@@ -276,6 +278,84 @@ async fn a_crash_while_billing_never_bills_or_sends_twice(app: TestApp) {
     let follow_ups =
         app.admin_count("SELECT COUNT(*) FROM jobs WHERE idempotency_key LIKE 'payment_follow_up:%'").await;
     assert_eq!(follow_ups, 6, "two follow-ups per invoice, never more");
+}
+
+/// An instance stalls past its lease (a frozen process), another takes the job over, then the
+/// first wakes and carries on: none of its steps, and so none of its replies or bookings, commit.
+async fn an_attempt_that_lost_its_lease_cannot_add_a_step(app: TestApp) {
+    use domain::jobs::Job;
+    use squad::runtime::{run_squad, RunError, Squad};
+    use store::{jobs, StoreError};
+
+    let key = demo(&app).await;
+    let id = inbound(&app, &key, furnace("stalled@example.com")).await;
+    let stalled = jobs::claim(&app.db, 60_000, "stalled-instance").await.unwrap().expect("the run's job");
+    let Job::RunSquad(payload) = &stalled.job else { panic!("the first job is the run: {stalled:?}") };
+    app.admin_execute(&format!("UPDATE jobs SET locked_until = 1 WHERE id = '{}'", stalled.id)).await;
+    let taker = jobs::claim(&app.db, 60_000, "live-instance").await.unwrap().expect("taken over");
+    assert_eq!((taker.id.as_str(), taker.attempts), (stalled.id.as_str(), 2));
+
+    let worker = app.worker(Arc::new(OfflineModel));
+    let squad = Squad {
+        db: &worker.db,
+        model: worker.model.as_ref(),
+        payments: worker.payments.as_ref(),
+        models: &worker.models,
+        limits: worker.limits.clone(),
+        live: None,
+        calendars: worker.calendars.as_ref(),
+    };
+    let refused = run_squad(&squad, &stalled, payload).await.unwrap_err();
+    assert!(matches!(refused, RunError::Store(StoreError::LeaseLost { attempt: 1, .. })), "{refused:?}");
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM run_steps").await, 0, "the stale attempt wrote no step");
+    assert!(outbound(&lead(&app, &key, &id).await).is_empty(), "and sent no reply");
+    assert!(!jobs::complete(&app.db, &stalled).await.unwrap(), "nor can it end the job");
+    assert!(!jobs::renew(&app.db, &stalled, 60_000).await.unwrap(), "nor keep it");
+
+    run_squad(&squad, &taker, payload).await.unwrap();
+    assert!(jobs::complete(&app.db, &taker).await.unwrap());
+    worker.drain().await.unwrap();
+    let booked = lead(&app, &key, &id).await;
+    assert_eq!(booked["stage"], "booked");
+    assert_eq!(outbound(&booked).len(), 2, "one reply and one confirmation");
+}
+
+/// Every model call outlasts the lease; the worker renews it while the run goes on, so a second
+/// instance polling all the while never takes the job over.
+async fn a_run_longer_than_its_lease_keeps_its_job(app: TestApp) {
+    struct Slow(AtomicUsize);
+    #[async_trait]
+    impl Model for Slow {
+        fn provider(&self) -> &'static str {
+            "slow"
+        }
+        async fn converse(&self, request: &ModelRequest) -> Result<ModelResponse, ModelError> {
+            if self.0.fetch_add(1, Ordering::SeqCst) < 2 {
+                tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+            }
+            OfflineModel.converse(request).await
+        }
+    }
+    let key = demo(&app).await;
+    let id = inbound(&app, &key, furnace("slow@example.com")).await;
+    let shift = |name: &str| server::worker::Shift { instance: name.into(), lease_ms: 450, concurrency: 1 };
+    let mut slow = app.worker(Arc::new(Slow(AtomicUsize::new(0))));
+    slow.shift = shift("slow-instance");
+    let mut other = app.worker(Arc::new(OfflineModel));
+    other.shift = shift("other-instance");
+
+    let running = tokio::spawn(async move { slow.drain().await.unwrap() });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    while !running.is_finished() {
+        other.drain().await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    running.await.unwrap();
+    other.drain().await.unwrap();
+    assert_eq!(app.admin_count("SELECT COUNT(*) FROM jobs WHERE attempts > 1").await, 0, "no job was taken over");
+    let booked = lead(&app, &key, &id).await;
+    assert_eq!(booked["stage"], "booked");
+    assert_eq!(outbound(&booked).len(), 2, "one reply and one confirmation");
 }
 
 async fn concurrent_emergencies_never_double_book(app: TestApp) {

@@ -13,6 +13,8 @@ pub use tools::send_reminder;
 use std::collections::HashSet;
 use std::time::Instant;
 
+use tracing::Instrument;
+
 use domain::jobs::RunSquad;
 use domain::pipeline::{Stage, WaitingOn};
 use domain::squad::RunStatus;
@@ -109,7 +111,7 @@ fn route(payload: &RunSquad, stage: Stage) -> Option<(AgentName, Task)> {
 /// What a run works from. Read in one transaction when the run starts (or resumes), then kept:
 /// each step the loop commits is added to it as it commits, and after a tool call — which may move
 /// the lead, hand the run to another agent or remember something — the lead, the run and the
-/// customer's memory are read again. The conversation, the shop's settings and price list are
+/// customer's memory are read again, in the tool's own transaction ([`Changed`]). The conversation, the shop's settings and price list are
 /// the run's for its whole length; a message that arrives meanwhile starts a run of its own.
 struct Snapshot {
     lead: LeadRow,
@@ -157,29 +159,42 @@ impl Snapshot {
         Ok((snapshot, route))
     }
 
-    /// After a tool call: its step, and what it may have changed — the lead (its stage, or the
-    /// owner taking over); after a handoff also the run (its agent) and the customer's memory,
-    /// which the next agent's opening shows. An agent's own opening stays as its turns began.
-    async fn after_tool(&mut self, squad: &Squad<'_>, scope: &TenantScope, step: RecordedStep) -> Result<(), RunError> {
-        let handed_off = step.payload.kind() == "handoff";
+    /// After a tool call: its step, and what it changed.
+    fn after_tool(&mut self, step: RecordedStep, changed: Changed) {
         self.steps.push(step);
-        let mut tx = TenantTx::read(squad.db, scope).await?;
-        self.lead = leads::get(&mut tx, self.lead.id)
-            .await?
-            .ok_or_else(|| RunError::Payload("the lead no longer exists".into()))?;
-        if handed_off {
-            self.run = runs::get(&mut tx, &self.run.id)
-                .await?
-                .ok_or_else(|| RunError::Payload("the run no longer exists".into()))?;
-            self.memory = Remembered::from_rows(memories::for_customer(&mut tx, self.lead.customer_id, 10).await?);
+        self.lead = changed.lead;
+        if let Some((run, memory)) = changed.handoff {
+            self.run = run;
+            self.memory = memory;
         }
-        tx.commit().await?;
-        Ok(())
+    }
+}
+
+/// What a tool call may have changed, read in its own transaction before it commits: the lead (its
+/// stage, or the owner taking over); after a handoff also the run (its agent) and the customer's
+/// memory, which the next agent's opening shows. An agent's own opening stays as its turns began.
+struct Changed {
+    lead: LeadRow,
+    handoff: Option<(runs::RunRow, Remembered)>,
+}
+
+impl Changed {
+    async fn read(tx: &mut TenantTx, lead: &LeadRow, run_id: &str, handed_off: bool) -> Result<Self, RunError> {
+        let lead =
+            leads::get(tx, lead.id).await?.ok_or_else(|| RunError::Payload("the lead no longer exists".into()))?;
+        let handoff = if handed_off {
+            let run =
+                runs::get(tx, run_id).await?.ok_or_else(|| RunError::Payload("the run no longer exists".into()))?;
+            Some((run, Remembered::from_rows(memories::for_customer(tx, lead.customer_id, 10).await?)))
+        } else {
+            None
+        };
+        Ok(Self { lead, handoff })
     }
 }
 
 /// Runs (or resumes) the squad for the job's lead; returns the run's final or parked status.
-#[tracing::instrument(skip_all, fields(job_id = %job.id, org_id = %job.org_id))]
+#[tracing::instrument(name = "run", skip_all, fields(job_id = %job.id, org_id = %job.org_id, lead_id = %payload.lead_id))]
 pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) -> Result<RunStatus, RunError> {
     let scope = job.scope();
     let run_id = payload.resume_run.as_deref().unwrap_or(job.id.as_str());
@@ -245,7 +260,10 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
                     .map(|t| &t.input);
                 match tools::execute(squad, &scope, run_id, agent, lead, id, name, input, searched).await? {
                     tools::Executed::Parked => return Ok(RunStatus::WaitingApproval),
-                    tools::Executed::Done(step) => now.after_tool(squad, &scope, step).await?,
+                    tools::Executed::Done(done) => {
+                        let (step, changed) = *done;
+                        now.after_tool(step, changed);
+                    }
                 }
                 continue;
             }
@@ -322,10 +340,19 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
             }
         }
         let started = Instant::now();
+        let span = tracing::info_span!(
+            "model_call",
+            agent = agent.as_str(),
+            provider = squad.model.provider(),
+            model = %request.settings.model_id,
+            input_tokens = tracing::field::Empty,
+            output_tokens = tracing::field::Empty,
+            cost_micros = tracing::field::Empty,
+        );
         // A chat visitor watches the reply being written; nobody else waits on it.
         let call = match squad.live.filter(|_| lead.channel == domain::pipeline::Channel::Chat) {
-            Some(live) => squad.model.converse_watched(&request, &live.watcher(lead.id)).await,
-            None => squad.model.converse(&request).await,
+            Some(live) => squad.model.converse_watched(&request, &live.watcher(lead.id)).instrument(span.clone()).await,
+            None => squad.model.converse(&request).instrument(span.clone()).await,
         };
         let response = match call {
             Ok(response) => response,
@@ -343,6 +370,10 @@ pub async fn run_squad(squad: &Squad<'_>, job: &ClaimedJob, payload: &RunSquad) 
         // A provider that fell back answers with another model, billed at that model's price.
         let model_id = response.model_id.clone().unwrap_or_else(|| request.settings.model_id.clone());
         let cost = i64::try_from(squad.limits.prices.cost_micros(&model_id, &usage)).unwrap_or(i64::MAX);
+        span.record("model", model_id.as_str());
+        span.record("input_tokens", usage.input_tokens);
+        span.record("output_tokens", usage.output_tokens);
+        span.record("cost_micros", cost);
         let step =
             StepPayload::ModelCall(ModelCall { provider: squad.model.provider().to_owned(), model_id, response });
         let mut tx = TenantTx::begin(squad.db, &scope).await?;

@@ -49,6 +49,7 @@ impl From<StoreError> for ToolError {
 type ToolResult = Result<Value, ToolError>;
 
 #[allow(clippy::too_many_arguments)]
+#[tracing::instrument(name = "tool_call", skip_all, fields(agent = agent.as_str(), tool = name, refused = tracing::field::Empty))]
 pub(super) async fn execute(
     squad: &Squad<'_>,
     scope: &TenantScope,
@@ -135,6 +136,7 @@ pub(super) async fn execute(
         }
         Err(ToolError::Store(err)) => return Err(RunError::Store(err)),
     };
+    tracing::Span::current().record("refused", is_error);
     tracing::info!(tool = name, agent = agent.as_str(), is_error, "tool call");
     let step = StepPayload::Tool(ToolStep {
         tool_use_id: tool_use_id.to_owned(),
@@ -155,6 +157,8 @@ pub(super) async fn execute(
         },
     )
     .await?;
+    // What the call changed is read before it commits: one transaction for the step and the read.
+    let changed = super::Changed::read(&mut tx, lead, run_id, step.kind() == "handoff").await?;
     if let Some(live) = squad.live {
         live.settle(lead.id, tool_use_id, !is_error);
     }
@@ -162,7 +166,8 @@ pub(super) async fn execute(
     if let Some(live) = squad.live {
         live.sent(lead.id, tool_use_id);
     }
-    Ok(Executed::Done(RecordedStep { seq, agent: agent.as_str().to_owned(), payload: step }))
+    let step = RecordedStep { seq, agent: agent.as_str().to_owned(), payload: step };
+    Ok(Executed::Done(Box::new((step, changed))))
 }
 
 /// How fresh technicians' calendars must be for the tool `name`: recent before openings are
@@ -181,9 +186,10 @@ fn calendar_freshness(name: &str, input: &Value) -> Option<crate::calendars::Fre
     }
 }
 
-/// Whether a tool call ran (with the step that records it) or the run parked waiting for a person.
+/// Whether a tool call ran (with the step that records it and what it changed) or the run parked
+/// waiting for a person.
 pub(super) enum Executed {
-    Done(RecordedStep),
+    Done(Box<(RecordedStep, super::Changed)>),
     Parked,
 }
 
