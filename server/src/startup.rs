@@ -340,6 +340,7 @@ pub fn build_router(state: ServerState, settings: &Settings, proxies: TrustedPro
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::Extension(Arc::new(api::BoardFeeds::default())))
         .with_state(state)
 }
 

@@ -1,14 +1,14 @@
 //! `GET /api/v1/events`: the org's live pipeline as server-sent events.
 //!
-//! When the org commits a change (in this instance, or in another on the same PostgreSQL — see
-//! [`store::changes`]), the stream reads what the org committed since its cursor (run steps and lead
-//! snapshots) from the database; an idle board costs no queries. Commits can land slightly out of
-//! timestamp order, so each read looks back a few seconds and skips what it already sent: delivery
-//! is at least once, every event has a stable `id`, and a reconnecting client passes
-//! `Last-Event-ID` to resume without gaps. Connections last at most 30 seconds.
+//! A stream first reads what the org committed since its starting point (run steps and lead
+//! snapshots), then follows the org's feed ([`super::board_feed`]): when the org commits a change
+//! (in this instance, or in another on the same PostgreSQL — see [`store::changes`]), the feed
+//! reads it once for every open stream of the org; an idle board costs no queries. Delivery is at
+//! least once, every event has a stable `id`, and a reconnecting client passes `Last-Event-ID` to
+//! resume without gaps. Connections last at most 30 seconds.
 
-use std::collections::HashSet;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::state::ServerState;
@@ -18,24 +18,23 @@ use axum::extract::{Extension, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::stream::{self, Stream, StreamExt};
 use http::HeaderMap;
-use store::{events, now_ms, Db, TenantScope, TenantTx};
+use store::now_ms;
+use tokio::sync::broadcast::error::RecvError;
 
+use super::board_feed::{BoardFeeds, Built, Cursor, Feed};
 use super::{ApiAuth, ApiError};
 
-const LOOK_BACK_MS: i64 = 3_000;
-const BATCH: i64 = 500;
 /// A connection ends after this long; the client reconnects with `Last-Event-ID` (browsers'
 /// EventSource does so on its own). It keeps graceful shutdown from waiting on open streams.
 const MAX_CONNECTION: Duration = Duration::from_secs(30);
 
-struct Cursor {
+/// One open stream: its place, and the org's feed it follows.
+struct Following {
     /// Held for as long as the stream is open.
     _slot: StreamSlot,
-    changes: store::changes::Watch,
-    db: Db,
-    scope: TenantScope,
-    since: i64,
-    sent: HashSet<String>,
+    _feed: Arc<Feed>,
+    batches: tokio::sync::broadcast::Receiver<Arc<Vec<Built>>>,
+    cursor: Cursor,
 }
 
 /// `Last-Event-ID` is `<unix ms>:<key>`; resume from that moment.
@@ -45,24 +44,27 @@ fn resume_from(headers: &HeaderMap) -> Option<i64> {
 
 pub async fn stream_events(
     State(state): State<ServerState>,
+    Extension(feeds): Extension<Arc<BoardFeeds>>,
     ApiAuth(ctx): ApiAuth,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    event_stream(&state, ctx, &headers)
+    event_stream(&state, &feeds, ctx, &headers)
 }
 
 /// `GET /app/events`: the same stream for the owner's board, authenticated by the session cookie
 /// (the session middleware guarantees an [`AuthCtx`] under `/app`). Read-only, so no CSRF check.
 pub async fn stream_events_for_session(
     State(state): State<ServerState>,
+    Extension(feeds): Extension<Arc<BoardFeeds>>,
     Extension(ctx): Extension<AuthCtx>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    event_stream(&state, ctx, &headers)
+    event_stream(&state, &feeds, ctx, &headers)
 }
 
 fn event_stream(
     state: &ServerState,
+    feeds: &BoardFeeds,
     ctx: AuthCtx,
     headers: &HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
@@ -71,16 +73,34 @@ fn event_stream(
         retry_after_seconds: MAX_CONNECTION.as_secs(),
     })?;
     let since = resume_from(headers).unwrap_or_else(now_ms);
-    // Watching starts before the first read, so nothing committed in between is missed.
-    let changes = state.db.changes().watch(ctx.scope.org_id());
-    let cursor = Cursor { _slot: slot, changes, db: state.db.clone(), scope: ctx.scope, since, sent: HashSet::new() };
+    // Following the feed starts before this stream reads its own history.
+    let feed = feeds.join(&state.db, &ctx.scope);
+    let batches = feed.subscribe();
+    let cursor = Cursor::new(state.db.clone(), ctx.scope, since);
+    let following = Following { _slot: slot, _feed: feed, batches, cursor };
     let closes = tokio::time::Instant::now() + MAX_CONNECTION;
-    Ok(streamed((cursor, true), move |(mut cursor, first): (Cursor, bool)| async move {
-        if !first && tokio::time::timeout_at(closes, cursor.changes.changed()).await.is_err() {
-            return (Vec::new(), (cursor, false));
+    let events = |built: Vec<Built>| built.into_iter().map(|b| b.event).collect::<Vec<_>>();
+    Ok(streamed((following, true), move |(mut f, first): (Following, bool)| async move {
+        if first {
+            let history = f.cursor.read().await;
+            return (events(history), (f, false));
         }
-        let events = poll(&mut cursor).await;
-        (events, (cursor, false))
+        let fresh = match tokio::time::timeout_at(closes, f.batches.recv()).await {
+            Err(_) => Vec::new(),
+            Ok(Ok(batch)) => {
+                let fresh: Vec<Built> = batch.iter().filter(|b| f.cursor.take(b)).cloned().collect();
+                f.cursor.forget_old();
+                fresh
+            }
+            // Too far behind the feed: read for itself from where it is.
+            Ok(Err(RecvError::Lagged(_))) => f.cursor.read().await,
+            // The feed lives as long as this stream holds it; should it end anyway, so does the stream.
+            Ok(Err(RecvError::Closed)) => {
+                tokio::time::sleep_until(closes).await;
+                Vec::new()
+            }
+        };
+        (events(fresh), (f, false))
     }))
 }
 
@@ -104,63 +124,6 @@ where
         }
     });
     Sse::new(batches.flatten()).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-}
-
-/// A committed step as the `step` event carries it: the row, and the tool it was about.
-#[derive(serde::Serialize)]
-struct StepView<'a> {
-    #[serde(flatten)]
-    step: &'a events::StepEvent,
-    tool: Option<String>,
-}
-
-async fn poll(cursor: &mut Cursor) -> Vec<Event> {
-    let from = cursor.since - LOOK_BACK_MS;
-    let read = async {
-        let mut tx = TenantTx::read(&cursor.db, &cursor.scope).await?;
-        let steps = events::steps_since(&mut tx, from, BATCH).await?;
-        let leads = events::leads_since(&mut tx, from, BATCH).await?;
-        tx.commit().await?;
-        Ok::<_, store::StoreError>((steps, leads))
-    };
-    let (steps, leads) = match read.await {
-        Ok(found) => found,
-        Err(err) => {
-            tracing::warn!(error = ?err, "event stream could not read; retrying");
-            return vec![];
-        }
-    };
-    let mut out = Vec::new();
-    for step in steps {
-        let key = format!("{}:step-{}", step.created_at, step.id);
-        if cursor.sent.insert(key.clone()) {
-            cursor.since = cursor.since.max(step.created_at);
-            let tool = match squad::steps::StepPayload::read(&step.kind, &step.payload) {
-                Ok(payload) => payload.tool_name().map(str::to_owned),
-                Err(why) => {
-                    tracing::error!(step_id = %step.id, run_id = %step.run_id, reason = %why, "a stored step does not fit its type");
-                    None
-                }
-            };
-            let view = StepView { step: &step, tool };
-            if let Ok(event) = Event::default().event("step").id(key).json_data(&view) {
-                out.push(event);
-            }
-        }
-    }
-    for lead in leads {
-        let key = format!("{}:lead-{}-{}-{}", lead.updated_at, lead.lead_id, lead.stage, lead.waiting_on);
-        if cursor.sent.insert(key.clone()) {
-            cursor.since = cursor.since.max(lead.updated_at);
-            if let Ok(event) = Event::default().event("lead").id(key).json_data(&lead) {
-                out.push(event);
-            }
-        }
-    }
-    // Forget keys older than the look-back window: they can never be read again.
-    let horizon = cursor.since - LOOK_BACK_MS;
-    cursor.sent.retain(|k| k.split(':').next().and_then(|t| t.parse::<i64>().ok()).is_some_and(|t| t >= horizon));
-    out
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 mod appointments;
 mod audit;
 mod auth;
+mod board_feed;
 mod calendars;
 mod catalog;
 mod channels;
@@ -26,6 +27,7 @@ use axum::routing::{delete, get, post};
 use axum::Router;
 
 pub use auth::{bearer, ApiAuth};
+pub use board_feed::BoardFeeds;
 pub use error::ApiError;
 pub use events::stream_events_for_session;
 pub(crate) use events::streamed;

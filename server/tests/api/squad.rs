@@ -739,17 +739,27 @@ async fn the_event_stream_shows_a_lead_moving_only_to_its_own_org(app: TestApp) 
     assert_eq!(ours.status(), 200);
     assert!(ours.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
     let mut theirs = app.api(Method::GET, "/api/v1/events", &other.api_key).await.send().await.unwrap();
+    // A second board of the same org follows the same feed.
+    let mut also_ours = app.api(Method::GET, "/api/v1/events", &key).await.send().await.unwrap();
 
     let id = inbound(&app, &key, furnace("live@example.com")).await;
     app.worker(Arc::new(OfflineModel)).drain().await.unwrap();
 
-    let seen = read_until(&mut ours, 10, |t| {
-        t.contains("\"stage\":\"booked\"") && t.contains("\"tool\":\"send_confirmation\"")
-    })
-    .await;
-    assert!(seen.contains("event: lead") && seen.contains(&id), "{seen}");
-    assert!(seen.contains("\"stage\":\"booked\""), "{seen}");
-    assert!(seen.contains("event: step") && seen.contains("\"tool\":\"book_appointment\""), "{seen}");
+    let mut reads = Vec::new();
+    for stream in [&mut ours, &mut also_ours] {
+        let seen = read_until(stream, 10, |t| {
+            t.contains("\"stage\":\"booked\"") && t.contains("\"tool\":\"send_confirmation\"")
+        })
+        .await;
+        assert!(seen.contains("event: lead") && seen.contains(&id), "{seen}");
+        assert!(seen.contains("\"stage\":\"booked\""), "{seen}");
+        assert!(seen.contains("event: step") && seen.contains("\"tool\":\"book_appointment\""), "{seen}");
+        let ids: Vec<&str> = seen.lines().filter_map(|l| l.strip_prefix("id: ")).collect();
+        let unique: std::collections::HashSet<&&str> = ids.iter().collect();
+        assert_eq!(ids.len(), unique.len(), "no event is sent twice on one connection");
+        reads.push(seen);
+    }
+    let seen = &reads[0];
     let unseen = read_until(&mut theirs, 2, |_| false).await;
     assert!(!unseen.contains(&id) && !unseen.contains("event: step"), "org B saw: {unseen}");
 
