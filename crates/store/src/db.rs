@@ -52,6 +52,10 @@ impl Default for DbOptions {
 #[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// SQLite only: the one connection this process writes through. Write transactions queue for
+    /// it in order instead of contending for SQLite's write lock, whose busy handler sleeps and
+    /// retries (milliseconds to tens of milliseconds each time) when several workers write at once.
+    writer: Option<AnyPool>,
     backend: Backend,
     changes: std::sync::Arc<crate::changes::Changes>,
 }
@@ -101,8 +105,7 @@ impl Db {
         Self::connect(url, options).await
     }
 
-    /// Opens the pool. SQLite connections get WAL, foreign keys and a busy timeout set explicitly;
-    /// PostgreSQL connections switch to the application role so row-level security applies.
+    /// Opens the pools (see [`pool_options`]); on SQLite also the one writing connection.
     pub async fn connect(url: &str, options: &DbOptions) -> Result<Self, StoreError> {
         install_default_drivers();
         let backend = Backend::from_url(url)?;
@@ -113,37 +116,12 @@ impl Db {
             }
             _ => url.to_owned(),
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(options.max_connections)
-            .acquire_timeout(options.acquire_timeout)
-            // A task cancelled while its `BEGIN` was in flight (a worker shut down mid-claim) can
-            // return its connection still counting a transaction that has no owner (sqlx 0.8.6,
-            // launchbadge/sqlx#3932); the next `begin_with` on it would fail. Such a connection is
-            // closed instead of handed out. A rolled-back transaction is already flushed by then.
-            .before_acquire(|conn, _meta| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    match backend {
-                        Backend::Sqlite => {
-                            for pragma in [
-                                "PRAGMA foreign_keys = ON",
-                                "PRAGMA busy_timeout = 5000",
-                                "PRAGMA journal_mode = WAL",
-                                "PRAGMA synchronous = NORMAL",
-                            ] {
-                                conn.execute(pragma).await?;
-                            }
-                        }
-                        Backend::Postgres => {
-                            conn.execute(format!("SET ROLE {APP_ROLE}").as_str()).await?;
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await?;
-        Ok(Self { pool, backend, changes: std::sync::Arc::default() })
+        let pool = pool_options(backend, options.max_connections, options).connect(&url).await?;
+        let writer = match backend {
+            Backend::Sqlite => Some(pool_options(backend, 1, options).connect(&url).await?),
+            Backend::Postgres => None,
+        };
+        Ok(Self { pool, writer, backend, changes: std::sync::Arc::default() })
     }
 
     /// Which orgs committed changes, as this process learns of them.
@@ -179,7 +157,7 @@ impl Db {
     /// committed (SQLITE_BUSY_SNAPSHOT, which the busy timeout does not cover).
     pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
         match self.backend {
-            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Sqlite => Ok(self.writer.as_ref().unwrap_or(&self.pool).begin_with("BEGIN IMMEDIATE").await?),
             Backend::Postgres => Ok(self.pool.begin().await?),
         }
     }
@@ -208,6 +186,9 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
         self.pool.close().await;
     }
 
@@ -217,6 +198,39 @@ impl Db {
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
+}
+
+/// How every pool connects: SQLite connections get WAL, foreign keys and a busy timeout (for
+/// writers in other processes); PostgreSQL connections switch to the application role.
+fn pool_options(backend: Backend, max_connections: u32, options: &DbOptions) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(options.acquire_timeout)
+        // A task cancelled while its `BEGIN` was in flight (a worker shut down mid-claim) can
+        // return its connection still counting a transaction that has no owner (sqlx 0.8.6,
+        // launchbadge/sqlx#3932); the next `begin_with` on it would fail. Such a connection is
+        // closed instead of handed out. A rolled-back transaction is already flushed by then.
+        .before_acquire(|conn, _meta| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                match backend {
+                    Backend::Sqlite => {
+                        for pragma in [
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA busy_timeout = 5000",
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = NORMAL",
+                        ] {
+                            conn.execute(pragma).await?;
+                        }
+                    }
+                    Backend::Postgres => {
+                        conn.execute(format!("SET ROLE {APP_ROLE}").as_str()).await?;
+                    }
+                }
+                Ok(())
+            })
+        })
 }
 
 /// SQLite creates the file but not its folder (`./data` on a fresh clone).

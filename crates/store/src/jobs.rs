@@ -85,11 +85,12 @@ pub async fn enqueue(tx: &mut TenantTx, job: &NewJob) -> Result<String, StoreErr
     let now = now_ms();
     let id = new_id().to_string();
     let (kind, payload) = stored_form(&job.job)?;
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO jobs (id, org_id, kind, payload, status, attempts, max_attempts, run_at, idempotency_key,
                            created_at, updated_at)
          VALUES ($1, $2, $3, $4, $9, 0, $5, $6, $7, $8, $8)
-         ON CONFLICT (org_id, idempotency_key) DO NOTHING",
+         ON CONFLICT (org_id, idempotency_key) DO NOTHING
+         RETURNING id",
     )
     .bind(&id)
     .bind(&org)
@@ -100,8 +101,12 @@ pub async fn enqueue(tx: &mut TenantTx, job: &NewJob) -> Result<String, StoreErr
     .bind(&job.idempotency_key)
     .bind(now)
     .bind(JobState::Queued.as_str())
-    .execute(tx.conn())
+    .fetch_optional(tx.conn())
     .await?;
+    if inserted.is_some() {
+        return Ok(id);
+    }
+    // The key was used before: that job is the one.
     let row = sqlx::query("SELECT id FROM jobs WHERE org_id = $1 AND idempotency_key = $2")
         .bind(&org)
         .bind(&job.idempotency_key)
