@@ -149,7 +149,10 @@ async fn main() -> ExitCode {
             eprintln!("opsquad: {err}");
             return ExitCode::FAILURE;
         }
-        Some(Ok(traces)) => Some(std::sync::Arc::new(traces)),
+        Some(Ok(traces)) => {
+            store::jobs::remember_traces(telemetry::current_traceparent);
+            Some(std::sync::Arc::new(traces))
+        }
         None => None,
     };
     telemetry::init_subscriber(telemetry::get_subscriber(

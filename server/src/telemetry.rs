@@ -4,13 +4,18 @@
 
 use std::time::Duration;
 
+use std::collections::HashMap;
+
+use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::KeyValue;
 use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentelemetry_sdk::Resource;
 use tracing::subscriber::set_global_default;
 use tracing::Subscriber;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::{layer::SubscriberExt, EnvFilter, Registry};
 
@@ -85,6 +90,21 @@ impl Traces {
             eprintln!("opsquad: the last spans could not be sent to the collector: {err}");
         }
     }
+}
+
+/// The W3C `traceparent` of the span being recorded now, when traces are exported: a job queued
+/// here keeps it, so its run continues this trace wherever it runs.
+pub fn current_traceparent() -> Option<String> {
+    let mut carrier = HashMap::new();
+    TraceContextPropagator::new().inject_context(&tracing::Span::current().context(), &mut carrier);
+    carrier.remove("traceparent")
+}
+
+/// Makes `span` continue the trace `traceparent` names (where its job was queued, perhaps on
+/// another instance). A malformed value starts a trace of its own instead.
+pub fn continue_trace(span: &tracing::Span, traceparent: &str) {
+    let carrier = HashMap::from([("traceparent".to_owned(), traceparent.to_owned())]);
+    let _ = span.set_parent(TraceContextPropagator::new().extract(&carrier));
 }
 
 /// The collector's traces address from its base address (or the traces address itself).

@@ -88,6 +88,9 @@ impl Worker {
             attempt = job.attempts,
             instance = %self.shift.instance,
         );
+        if let Some(queued_in) = &job.trace_parent {
+            crate::telemetry::continue_trace(&span, queued_in);
+        }
         let outcome = tokio::select! {
             outcome = self.work(job).instrument(span) => outcome,
             () = self.keep_lease(job) => {

@@ -48,6 +48,8 @@ pub struct ClaimedJob {
     pub attempts: i64,
     pub max_attempts: i64,
     pub idempotency_key: String,
+    /// The trace the job was queued in (a W3C `traceparent`), when traces are exported.
+    pub trace_parent: Option<String>,
 }
 
 impl ClaimedJob {
@@ -78,6 +80,16 @@ pub enum Failure {
     Permanent,
 }
 
+/// Where a job queued now learns the trace it belongs to: set once by a process that exports
+/// traces (the store knows nothing of OpenTelemetry).
+static TRACE_PARENT: std::sync::OnceLock<fn() -> Option<String>> = std::sync::OnceLock::new();
+
+/// Makes every job queued from now on remember `current()`'s answer (the W3C `traceparent` of the
+/// span it is queued in), so the span that runs it continues that trace. A second call is ignored.
+pub fn remember_traces(current: fn() -> Option<String>) {
+    let _ = TRACE_PARENT.set(current);
+}
+
 /// Enqueues a job in the caller's tenant transaction; returns the job id (the existing one when
 /// the idempotency key was used before).
 pub async fn enqueue(tx: &mut TenantTx, job: &NewJob) -> Result<String, StoreError> {
@@ -87,8 +99,8 @@ pub async fn enqueue(tx: &mut TenantTx, job: &NewJob) -> Result<String, StoreErr
     let (kind, payload) = stored_form(&job.job)?;
     let inserted = sqlx::query(
         "INSERT INTO jobs (id, org_id, kind, payload, status, attempts, max_attempts, run_at, idempotency_key,
-                           created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $9, 0, $5, $6, $7, $8, $8)
+                           created_at, updated_at, trace_parent)
+         VALUES ($1, $2, $3, $4, $9, 0, $5, $6, $7, $8, $8, $10)
          ON CONFLICT (org_id, idempotency_key) DO NOTHING
          RETURNING id",
     )
@@ -101,6 +113,7 @@ pub async fn enqueue(tx: &mut TenantTx, job: &NewJob) -> Result<String, StoreErr
     .bind(&job.idempotency_key)
     .bind(now)
     .bind(JobState::Queued.as_str())
+    .bind(TRACE_PARENT.get().and_then(|current| current()))
     .fetch_optional(tx.conn())
     .await?;
     if inserted.is_some() {
@@ -142,7 +155,7 @@ pub async fn claim(db: &Db, lease_ms: i64, holder: &str) -> Result<Option<Claime
                  SELECT id FROM jobs
                  WHERE (status = $3 AND run_at <= $1) OR (status = $4 AND locked_until < $1)
                  ORDER BY run_at, id LIMIT 1 {lock})
-             RETURNING id, org_id, kind, payload, attempts, max_attempts, idempotency_key"
+             RETURNING id, org_id, kind, payload, attempts, max_attempts, idempotency_key, trace_parent"
         );
         let mut tx = WorkerTx::begin(db).await?;
         let row = sqlx::query(&sql)
@@ -165,6 +178,7 @@ pub async fn claim(db: &Db, lease_ms: i64, holder: &str) -> Result<Option<Claime
                 attempts: attempt,
                 max_attempts: int(&row, "max_attempts")?,
                 idempotency_key: text(&row, "idempotency_key")?,
+                trace_parent: opt_text(&row, "trace_parent")?,
             },
             Err(why) => {
                 tracing::error!(job_id = %id, reason = %why, "unreadable job moved to dead");

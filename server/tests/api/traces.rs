@@ -116,7 +116,9 @@ async fn a_lead_can_be_followed_in_any_otlp_collector_without_its_customer_s_wor
             .any(|(_, s)| s.name == "tool_call" && attribute(s, "tool").as_deref() == Some("book_appointment"));
         let ended =
             spans.iter().any(|(_, s)| s.name == "run" && attribute(s, "lead_id").as_deref() == Some(lead.as_str()));
-        if booked && ended {
+        let delivered =
+            spans.iter().any(|(_, s)| s.name == "job" && attribute(s, "kind").as_deref() == Some("deliver_message"));
+        if booked && ended && delivered {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -145,6 +147,13 @@ async fn a_lead_can_be_followed_in_any_otlp_collector_without_its_customer_s_wor
         });
     let job = named("job").into_iter().find(|s| s.span_id == run.parent_span_id).expect("the run's job span");
     assert_eq!(attribute(job, "kind").as_deref(), Some("run_squad"));
+    assert_eq!(job.trace_id, request.trace_id, "the run continues the trace of the request that queued it");
+    assert!(!job.parent_span_id.is_empty());
+    let deliveries = named("job").into_iter().filter(|s| attribute(s, "kind").as_deref() == Some("deliver_message"));
+    assert!(
+        deliveries.into_iter().any(|s| s.trace_id == run.trace_id),
+        "the reply's delivery, queued by the run, is in the same trace"
+    );
     assert_eq!(attribute(job, "attempt").as_deref(), Some("1"));
     assert!(attribute(job, "instance").is_some());
     let inside: Vec<&Span> = spans.iter().map(|(_, s)| s).filter(|s| s.trace_id == run.trace_id).collect();
