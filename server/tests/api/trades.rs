@@ -18,6 +18,7 @@ on_both_backends!(
     a_vague_request_gets_a_short_question_before_anything_is_booked,
     a_shop_defines_its_own_kind_of_work_and_the_squad_books_it,
     the_day_and_time_of_day_the_customer_names_is_what_gets_booked,
+    a_weekday_named_on_that_day_once_it_is_full_means_next_week_s,
     a_name_and_number_written_in_the_message_reach_the_customer_record,
     a_second_request_of_another_trade_is_answered_too,
     when_nobody_does_the_work_the_owner_is_told_that_and_the_customer_is_promised_nothing,
@@ -273,6 +274,47 @@ async fn the_day_and_time_of_day_the_customer_names_is_what_gets_booked(app: Tes
     let local = chrono::DateTime::from_timestamp_millis(starts).unwrap().with_timezone(&tz);
     assert_eq!(local.weekday(), chrono::Weekday::Thu, "{local}");
     assert!((12..17).contains(&local.hour()), "an afternoon: {local}");
+}
+
+/// Written on a Thursday with nothing left that Thursday (here: a holiday), "Thursday afternoon" is
+/// next Thursday's afternoon, not whatever afternoon comes first. Runs with today's weekday.
+async fn a_weekday_named_on_that_day_once_it_is_full_means_next_week_s(app: TestApp) {
+    use chrono::{Datelike, Timelike};
+    const NAMES: [(&str, &str); 7] = [
+        ("mon", "Monday"),
+        ("tue", "Tuesday"),
+        ("wed", "Wednesday"),
+        ("thu", "Thursday"),
+        ("fri", "Friday"),
+        ("sat", "Saturday"),
+        ("sun", "Sunday"),
+    ];
+    let key = demo(&app).await;
+    let mut settings: Value = app.api_json("/api/v1/settings", &key).await;
+    let tz: chrono_tz::Tz = settings["time_zone"].as_str().unwrap().parse().unwrap();
+    let today = chrono::DateTime::from_timestamp_millis(store::now_ms()).unwrap().with_timezone(&tz).date_naive();
+    let (short, name) = NAMES[today.weekday().num_days_from_monday() as usize];
+    let open_that_day = !settings["weekly_hours"][short].is_null();
+    settings["holidays"].as_array_mut().unwrap().push(json!(today.to_string()));
+    let put = app.api(Method::PUT, "/api/v1/settings", &key).await.json(&settings).send().await.unwrap();
+    assert_eq!(put.status(), 200, "{}", put.text().await.unwrap());
+
+    let body = format!("Our furnace is making a grinding noise. Could someone come {name} afternoon? 1420 Walnut St, Springfield 62704");
+    let id = inbound(
+        &app,
+        &key,
+        json!({ "channel": "form", "from": { "name": "Lena Ortiz", "email": "lena.ortiz@example.com" }, "body": body }),
+    )
+    .await;
+    app.drain().await;
+    let booked = lead(&app, &key, &id).await;
+    assert_eq!(booked["stage"], "booked", "{booked:#}");
+    let starts = booked["appointments"][0]["starts_at"].as_i64().unwrap();
+    let local = chrono::DateTime::from_timestamp_millis(starts).unwrap().with_timezone(&tz);
+    if open_that_day {
+        assert_eq!(local.date_naive(), today + chrono::Duration::days(7), "{name} next week: {local}");
+        assert!((12..17).contains(&local.hour()), "an afternoon: {local}");
+    }
 }
 
 async fn a_name_and_number_written_in_the_message_reach_the_customer_record(app: TestApp) {

@@ -676,13 +676,24 @@ async fn availability(tx: &mut TenantTx, lead: &LeadRow, input: &AvailabilityInp
     let slots = crate::bookings::openings(tx, &service, lead.id).await?;
     let org = settings::get(tx).await?;
     let today = org.time_zone.format_local(store::now_ms(), "%Y-%m-%d").unwrap_or_default();
-    let date = day.zip(chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").ok()).map(|(d, t)| d.date(t));
-    let on_day = |s: &Slot| date.is_none_or(|date| s.local_start.starts_with(&date.to_string()));
+    let today = chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").ok();
+    let mut date = day.zip(today).map(|(d, t)| d.date(t));
     let at_time = |s: &Slot| preference.is_none_or(|p| p.suits(&s.local_start));
-    // One opening per start time, so ten of them span the days ahead. What the customer
-    // asked for filters: the day and the time of day, else the day, else the time of day.
+    // One opening per start time, so ten of them span the days ahead.
     let mut starts = std::collections::HashSet::new();
     let distinct: Vec<&Slot> = slots.iter().filter(|s| starts.insert(s.starts_at)).collect();
+    // "Thursday afternoon", written on a Thursday once that afternoon has no opening left, means
+    // next week's: a day of the week names the next one that still can be.
+    let named_weekday = day.is_some_and(|d| !matches!(d, VisitDay::Today | VisitDay::Tomorrow));
+    if let Some(asked) = date.filter(|d| named_weekday && Some(*d) == today) {
+        let on = |s: &Slot| s.local_start.starts_with(&asked.to_string());
+        if !distinct.iter().any(|s| on(s) && at_time(s)) {
+            date = Some(asked + chrono::Duration::days(7));
+        }
+    }
+    let on_day = |s: &Slot| date.is_none_or(|date| s.local_start.starts_with(&date.to_string()));
+    // What the customer asked for filters: the day and the time of day, else the day, else the
+    // time of day.
     let fitting = |fits: &dyn Fn(&Slot) -> bool| distinct.iter().copied().filter(|s| fits(s)).collect::<Vec<_>>();
     let both = fitting(&|s| on_day(s) && at_time(s));
     let preference_met = (date.is_some() || preference.is_some()) && !both.is_empty();
