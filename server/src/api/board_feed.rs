@@ -17,7 +17,7 @@ use tokio::sync::broadcast;
 
 /// Commits can land slightly out of timestamp order, so each read looks back this far and skips
 /// what it already sent.
-pub(super) const LOOK_BACK_MS: i64 = 3_000;
+const LOOK_BACK_MS: i64 = 3_000;
 const BATCH: i64 = 500;
 /// Batches a slow stream may be behind before it reads for itself.
 const BACKLOG: usize = 64;

@@ -255,23 +255,30 @@ fn plain(service: &Value, changes: Value) -> Value {
     Value::Object(fields)
 }
 
+/// A customer asks for a visit on `day` afternoon; the squad runs; the booked visit's local start.
+async fn booked_visit(app: &TestApp, key: &str, day: &str, tz: chrono_tz::Tz) -> chrono::DateTime<chrono_tz::Tz> {
+    let body = format!(
+        "Our furnace is making a grinding noise. Could someone come {day} afternoon? 1420 Walnut St, Springfield 62704"
+    );
+    let id = inbound(
+        app,
+        key,
+        json!({ "channel": "form", "from": { "name": "Lena Ortiz", "email": "lena.ortiz@example.com" }, "body": body }),
+    )
+    .await;
+    app.drain().await;
+    let booked = lead(app, key, &id).await;
+    assert_eq!(booked["stage"], "booked", "{booked:#}");
+    let starts = booked["appointments"][0]["starts_at"].as_i64().unwrap();
+    chrono::DateTime::from_timestamp_millis(starts).unwrap().with_timezone(&tz)
+}
+
 async fn the_day_and_time_of_day_the_customer_names_is_what_gets_booked(app: TestApp) {
     use chrono::{Datelike, Timelike};
     let key = demo(&app).await;
     let settings: Value = app.api_json("/api/v1/settings", &key).await;
     let tz: chrono_tz::Tz = settings["time_zone"].as_str().unwrap().parse().unwrap();
-    let id = inbound(
-        &app,
-        &key,
-        json!({ "channel": "form", "from": { "name": "Lena Ortiz", "email": "lena.ortiz@example.com" },
-                "body": "Our furnace is making a grinding noise. Could someone come Thursday afternoon? 1420 Walnut St, Springfield 62704" }),
-    )
-    .await;
-    app.drain().await;
-    let booked = lead(&app, &key, &id).await;
-    assert_eq!(booked["stage"], "booked", "{booked:#}");
-    let starts = booked["appointments"][0]["starts_at"].as_i64().unwrap();
-    let local = chrono::DateTime::from_timestamp_millis(starts).unwrap().with_timezone(&tz);
+    let local = booked_visit(&app, &key, "Thursday", tz).await;
     assert_eq!(local.weekday(), chrono::Weekday::Thu, "{local}");
     assert!((12..17).contains(&local.hour()), "an afternoon: {local}");
 }
@@ -299,18 +306,7 @@ async fn a_weekday_named_on_that_day_once_it_is_full_means_next_week_s(app: Test
     let put = app.api(Method::PUT, "/api/v1/settings", &key).await.json(&settings).send().await.unwrap();
     assert_eq!(put.status(), 200, "{}", put.text().await.unwrap());
 
-    let body = format!("Our furnace is making a grinding noise. Could someone come {name} afternoon? 1420 Walnut St, Springfield 62704");
-    let id = inbound(
-        &app,
-        &key,
-        json!({ "channel": "form", "from": { "name": "Lena Ortiz", "email": "lena.ortiz@example.com" }, "body": body }),
-    )
-    .await;
-    app.drain().await;
-    let booked = lead(&app, &key, &id).await;
-    assert_eq!(booked["stage"], "booked", "{booked:#}");
-    let starts = booked["appointments"][0]["starts_at"].as_i64().unwrap();
-    let local = chrono::DateTime::from_timestamp_millis(starts).unwrap().with_timezone(&tz);
+    let local = booked_visit(&app, &key, name, tz).await;
     if open_that_day {
         assert_eq!(local.date_naive(), today + chrono::Duration::days(7), "{name} next week: {local}");
         assert!((12..17).contains(&local.hour()), "an afternoon: {local}");

@@ -111,8 +111,9 @@ fn route(payload: &RunSquad, stage: Stage) -> Option<(AgentName, Task)> {
 /// What a run works from. Read in one transaction when the run starts (or resumes), then kept:
 /// each step the loop commits is added to it as it commits, and after a tool call — which may move
 /// the lead, hand the run to another agent or remember something — the lead, the run and the
-/// customer's memory are read again, in the tool's own transaction ([`Changed`]). The conversation, the shop's settings and price list are
-/// the run's for its whole length; a message that arrives meanwhile starts a run of its own.
+/// customer's memory are read again, in the tool's own transaction ([`Changed`]). The
+/// conversation, the shop's settings and price list are the run's for its whole length; a message
+/// that arrives meanwhile starts a run of its own.
 struct Snapshot {
     lead: LeadRow,
     run: runs::RunRow,

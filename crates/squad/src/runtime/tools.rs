@@ -684,14 +684,14 @@ async fn availability(tx: &mut TenantTx, lead: &LeadRow, input: &AvailabilityInp
     let distinct: Vec<&Slot> = slots.iter().filter(|s| starts.insert(s.starts_at)).collect();
     // "Thursday afternoon", written on a Thursday once that afternoon has no opening left, means
     // next week's: a day of the week names the next one that still can be.
+    let falls_on = |date: chrono::NaiveDate, s: &Slot| s.local_start.starts_with(&date.to_string());
     let named_weekday = day.is_some_and(|d| !matches!(d, VisitDay::Today | VisitDay::Tomorrow));
     if let Some(asked) = date.filter(|d| named_weekday && Some(*d) == today) {
-        let on = |s: &Slot| s.local_start.starts_with(&asked.to_string());
-        if !distinct.iter().any(|s| on(s) && at_time(s)) {
+        if !distinct.iter().any(|s| falls_on(asked, s) && at_time(s)) {
             date = Some(asked + chrono::Duration::days(7));
         }
     }
-    let on_day = |s: &Slot| date.is_none_or(|date| s.local_start.starts_with(&date.to_string()));
+    let on_day = |s: &Slot| date.is_none_or(|date| falls_on(date, s));
     // What the customer asked for filters: the day and the time of day, else the day, else the
     // time of day.
     let fitting = |fits: &dyn Fn(&Slot) -> bool| distinct.iter().copied().filter(|s| fits(s)).collect::<Vec<_>>();
